@@ -1,0 +1,14 @@
+"""resnet_core: residual and inception networks as data, traced, built, drawn and exported.
+
+The path is: a spec (:mod:`spec`, :mod:`presets`) → the tracer and analysis
+(:mod:`trace`, :mod:`analysis`), the graph (:mod:`graph`), the code export
+(:mod:`codegen`) and the Keras model (:mod:`build`). Only :mod:`build` and
+:mod:`layers` import Keras.
+"""
+
+from .analysis import Analysis, analyze, summary_dict
+from .presets import DEFAULT_PRESET, PRESETS, get_spec
+from .spec import ArchitectureSpec, Head, Layer, SpecError, Stage
+
+__all__ = ["Analysis", "ArchitectureSpec", "DEFAULT_PRESET", "Head", "Layer", "PRESETS",
+           "SpecError", "Stage", "analyze", "get_spec", "summary_dict"]

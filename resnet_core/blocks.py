@@ -1,0 +1,247 @@
+"""The block library, each block written once against the vocabulary of :mod:`ops`.
+
+Every block reads top to bottom like its figure in the source documents. The
+``BLOCK_KINDS`` registry says, per kind, what it is, where it comes from, how a stage of
+it is laid out and what its ``filters`` must look like.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .ops import Interpreter
+
+
+# ------------------------------------------------------------------------ shortcut
+def shortcut(ops: Interpreter, x, out_channels: int, stride: int, kind: str,
+             use_bias: bool, with_bn: bool):
+    """The skip path of a residual block, or ``None`` for a plain block.
+
+    Identity when the shapes already match; otherwise ``kind`` says how to match them:
+    ``projection`` (1×1 strided conv, then BN when the block normalises), ``conv`` (the 1×1
+    strided conv alone) or ``zeropad`` (option A: subsample and pad channels with zeros).
+    """
+    if kind == "none":
+        return None
+    if stride == 1 and ops.channels(x) == out_channels:
+        return x
+    with ops.shortcut():
+        if kind == "zeropad":
+            return ops.pad_shortcut(x, out_channels, stride)
+        s = ops.conv(x, out_channels, 1, stride, padding="valid", use_bias=use_bias,
+                     name="shortcut_conv")
+        if kind == "projection" and with_bn:
+            s = ops.batchnorm(s, name="shortcut_bn")
+        return s
+
+
+def _merge(ops: Interpreter, y, skip):
+    return y if skip is None else ops.add(y, skip)
+
+
+# -------------------------------------------------------------------------- blocks
+def bottleneck_block(ops: Interpreter, x, filters: int, kernel_size: int = 3, stride: int = 1,
+                     shortcut_kind: str = "projection", expansion: int = 4,
+                     use_bias: bool = True):
+    """1×1 (stride) → k×k → 1×1, each followed by BN, ReLU after the sum (seed 000, Keras)."""
+    width = filters // expansion
+    skip = shortcut(ops, x, filters, stride, shortcut_kind, use_bias, with_bn=True)
+    y = ops.conv(x, width, 1, stride, padding="valid", use_bias=use_bias, name="conv1")
+    y = ops.activation(ops.batchnorm(y, name="bn1"), "relu", name="relu1")
+    y = ops.conv(y, width, kernel_size, 1, use_bias=use_bias, name="conv2")
+    y = ops.activation(ops.batchnorm(y, name="bn2"), "relu", name="relu2")
+    y = ops.conv(y, filters, 1, 1, padding="valid", use_bias=use_bias, name="conv3")
+    y = ops.batchnorm(y, name="bn3")
+    return ops.activation(_merge(ops, y, skip), "relu", name="out_relu")
+
+
+def basic_block(ops: Interpreter, x, filters: int, kernel_size: int = 3, stride: int = 1,
+                shortcut_kind: str = "projection", use_bias: bool = True, **_: Any):
+    """k×k (stride) → BN → ReLU → k×k → BN, add, ReLU (seed 001; He et al.'s ResNet-18/34)."""
+    skip = shortcut(ops, x, filters, stride, shortcut_kind, use_bias, with_bn=True)
+    y = ops.conv(x, filters, kernel_size, stride, use_bias=use_bias, name="conv1")
+    y = ops.activation(ops.batchnorm(y, name="bn1"), "relu", name="relu1")
+    y = ops.conv(y, filters, kernel_size, 1, use_bias=use_bias, name="conv2")
+    y = ops.batchnorm(y, name="bn2")
+    return ops.activation(_merge(ops, y, skip), "relu", name="out_relu")
+
+
+def relu_bn_block(ops: Interpreter, x, filters: int, kernel_size: int = 3, stride: int = 1,
+                  shortcut_kind: str = "conv", use_bias: bool = True, **_: Any):
+    """Post-activation block of seed 002: conv → ReLU → BN → conv, add, ReLU → BN."""
+    skip = shortcut(ops, x, filters, stride, shortcut_kind, use_bias, with_bn=True)
+    y = ops.conv(x, filters, kernel_size, stride, use_bias=use_bias, name="conv1")
+    y = ops.batchnorm(ops.activation(y, "relu", name="relu1"), name="bn1")
+    y = ops.conv(y, filters, kernel_size, 1, use_bias=use_bias, name="conv2")
+    y = _merge(ops, y, skip)
+    return ops.batchnorm(ops.activation(y, "relu", name="out_relu"), name="out_bn")
+
+
+def bias_bottleneck_block(ops: Interpreter, x, filters: int, kernel_size: int = 3,
+                          stride: int = 1, shortcut_kind: str = "conv", expansion: int = 4,
+                          **_: Any):
+    """Seed 003's block without BatchNorm: biased convs with ReLU, a bias after the sum.
+
+    The projection conv has no bias of its own; the bias added after the sum plays its part.
+    """
+    width = filters // expansion
+    skip = shortcut(ops, x, filters, stride, shortcut_kind, use_bias=False, with_bn=False)
+    y = ops.conv(x, width, 1, stride, use_bias=True, name="conv1")
+    y = ops.activation(y, "relu", name="relu1")
+    y = ops.conv(y, width, kernel_size, 1, use_bias=True, name="conv2")
+    y = ops.activation(y, "relu", name="relu2")
+    y = ops.conv(y, filters, 1, 1, use_bias=True, name="conv3")
+    y = ops.activation(y, "relu", name="relu3")
+    if skip is not None:
+        y = ops.bias(ops.add(y, skip), name="add_bias")
+    return ops.activation(y, "relu", name="out_relu")
+
+
+def preact_block(ops: Interpreter, x, filters: int, kernel_size: int = 3, stride: int = 1,
+                 shortcut_kind: str = "projection", use_bias: bool = True, **_: Any):
+    """Pre-activation block of seed 004: BN → ELU → conv → BN → ELU → conv, plus the input."""
+    skip = shortcut(ops, x, filters, stride, shortcut_kind, use_bias, with_bn=False)
+    y = ops.activation(ops.batchnorm(x, name="bn1"), "elu", name="elu1")
+    y = ops.conv(y, filters, kernel_size, stride, use_bias=use_bias, name="conv1")
+    y = ops.activation(ops.batchnorm(y, name="bn2"), "elu", name="elu2")
+    y = ops.conv(y, filters, kernel_size, 1, use_bias=use_bias, name="conv2")
+    return _merge(ops, y, skip)
+
+
+def reduced_bottleneck_block(ops: Interpreter, x, filters: int, kernel_size: int = 3,
+                             stride: int = 1, shortcut_kind: str = "projection",
+                             expansion: int = 4, use_bias: bool = True):
+    """Seed 004's ``residual_block(x, f, r)``: 1×1 to f//r → k×k to f//r → 1×1 to f, add.
+
+    Each conv is followed by BN (and ReLU but the last); the sum is returned as is.
+    """
+    width = max(1, filters // expansion)
+    skip = shortcut(ops, x, filters, stride, shortcut_kind, use_bias, with_bn=True)
+    y = ops.conv(x, width, 1, stride, use_bias=use_bias, name="conv1")
+    y = ops.activation(ops.batchnorm(y, name="bn1"), "relu", name="relu1")
+    y = ops.conv(y, width, kernel_size, 1, use_bias=use_bias, name="conv2")
+    y = ops.activation(ops.batchnorm(y, name="bn2"), "relu", name="relu2")
+    y = ops.conv(y, filters, 1, 1, use_bias=use_bias, name="conv3")
+    y = ops.batchnorm(y, name="bn3")
+    return _merge(ops, y, skip)
+
+
+def inception_block(ops: Interpreter, x, filters: tuple[int, ...], use_bias: bool = True,
+                    **_: Any):
+    """GoogLeNet's four paths, concatenated on channels (seed 000).
+
+    ``filters = (c1, c2_reduce, c2, c3_reduce, c3, c4)``: 1×1; 1×1 → 3×3; 1×1 → 5×5;
+    3×3 max-pool → 1×1. Every conv is followed by ReLU.
+    """
+    c1, c2r, c2, c3r, c3, c4 = filters
+
+    def conv_relu(t, f, k, name):
+        return ops.activation(ops.conv(t, f, k, use_bias=use_bias, name=name), "relu",
+                              name=f"{name}_relu")
+
+    p1 = conv_relu(x, c1, 1, "p1_conv")
+    p2 = conv_relu(conv_relu(x, c2r, 1, "p2_reduce"), c2, 3, "p2_conv")
+    p3 = conv_relu(conv_relu(x, c3r, 1, "p3_reduce"), c3, 5, "p3_conv")
+    p4 = conv_relu(ops.pool(x, "max", 3, 1, padding="same", name="p4_pool"), c4, 1, "p4_conv")
+    return ops.concat([p1, p2, p3, p4])
+
+
+def vgg_conv(ops: Interpreter, x, filters: int, kernel_size: int = 3, use_bias: bool = True,
+             **_: Any):
+    """One VGG layer: a k×k 'same' conv and ReLU."""
+    return ops.activation(ops.conv(x, filters, kernel_size, use_bias=use_bias, name="conv"),
+                          "relu")
+
+
+# ---------------------------------------------------------------------- registry
+StageBuilder = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class BlockKind:
+    """What a stage editor and the network walk need to know about one kind of block."""
+
+    name: str
+    title: str
+    source: str
+    function: Callable[..., Any]
+    residual: bool = True
+    uses_expansion: bool = False
+    inception: bool = False
+    vgg: bool = False
+
+    def check_filters(self, problems: list, path: str, stage) -> None:
+        f = stage.filters
+        if self.inception:
+            if (not isinstance(f, tuple) or len(f) != 6
+                    or not all(isinstance(v, int) and not isinstance(v, bool) and 0 < v <= 65536
+                               for v in f)):
+                problems.append((f"{path}.filters", "inception blocks take six positive "
+                                 f"integers (c1, c2_reduce, c2, c3_reduce, c3, c4), got {_show(f)}"))
+            return
+        if not isinstance(f, int) or isinstance(f, bool) or f <= 0:
+            problems.append((f"{path}.filters", f"must be a positive integer, got {_show(f)}"))
+        elif f > 65536:
+            problems.append((f"{path}.filters", f"must be at most 65536, got {f}"))
+        elif (self.uses_expansion and isinstance(stage.expansion, int)
+              and stage.expansion > 0 and f % stage.expansion):
+            problems.append((f"{path}.filters", f"must be a multiple of expansion "
+                             f"{stage.expansion} for {self.name} blocks, got {f}"))
+
+    def build_stage(self, ops: Interpreter, x, stage, index: int, use_bias: bool):
+        """Lay out one stage: ``stage.blocks`` blocks, the first carrying the stride."""
+        name = f"stage{index}"
+        if self.inception or self.vgg:
+            # No strided block here: the stride is a max-pool, before (inception, as in
+            # GoogLeNet) or after (VGG) the stage's blocks.
+            if self.inception and stage.stride > 1:
+                with ops.scope(name):
+                    x = ops.pool(x, "max", 3, stage.stride, padding="same", name="pool")
+            for b in range(stage.blocks):
+                with ops.scope(name, f"block{b + 1}"):
+                    x = self.function(ops, x, filters=stage.filters,
+                                      kernel_size=stage.kernel_size, use_bias=use_bias)
+            if self.vgg and stage.stride > 1:
+                with ops.scope(name):
+                    x = ops.pool(x, "max", stage.stride, stage.stride, name="pool")
+            return x
+        for b in range(stage.blocks):
+            with ops.scope(name, f"block{b + 1}"):
+                kwargs = dict(filters=stage.filters, kernel_size=stage.kernel_size,
+                              stride=stage.stride if b == 0 else 1,
+                              shortcut_kind=stage.shortcut)
+                if self.uses_expansion:
+                    kwargs["expansion"] = stage.expansion
+                if self.function is not bias_bottleneck_block:
+                    kwargs["use_bias"] = use_bias
+                x = self.function(ops, x, **kwargs)
+        return x
+
+
+def _show(v: Any) -> str:
+    return repr(list(v)) if isinstance(v, tuple) else repr(v)
+
+
+BLOCK_KINDS: dict[str, BlockKind] = {
+    k.name: k
+    for k in (
+        BlockKind("bottleneck", "Bottleneck 1×1 → k×k → 1×1 (BN, ReLU)",
+                  "seed 000; Keras ResNet50/101/152", bottleneck_block, uses_expansion=True),
+        BlockKind("basic", "Basic k×k → k×k (BN, ReLU)",
+                  "seed 001; He et al. ResNet-18/34 and CIFAR", basic_block),
+        BlockKind("relu_bn", "Post-activation conv → ReLU → BN",
+                  "seed 002 (CIFAR-10 ResNet and its plain twin)", relu_bn_block),
+        BlockKind("bias_bottleneck", "Bottleneck with biases, no BatchNorm",
+                  "seed 003 (MNIST ResNet)", bias_bottleneck_block, uses_expansion=True),
+        BlockKind("preact", "Pre-activation BN → ELU → conv",
+                  "seed 004", preact_block),
+        BlockKind("reduced_bottleneck", "Bottleneck to f // r and back to f",
+                  "seed 004 residual_block(x, f, r)", reduced_bottleneck_block,
+                  uses_expansion=True),
+        BlockKind("inception", "Inception: four paths, concatenated",
+                  "seed 000 (GoogLeNet)", inception_block, residual=False, inception=True),
+        BlockKind("vgg", "Plain conv + ReLU (VGG)", "seed 004 (VGG-16)", vgg_conv,
+                  residual=False, vgg=True),
+    )
+}

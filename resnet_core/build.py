@@ -1,0 +1,133 @@
+"""Spec → ``keras.Model``, and the blocks as functions on Keras tensors.
+
+This is the only module of the analysis path that imports Keras; the explorer's pages
+that do not train never import it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any, Sequence
+
+import keras
+
+from . import blocks, layers as custom_layers
+from .layer_calls import CUSTOM_LAYERS, layer_call
+from .network import forward
+from .ops import Interpreter, Op
+from .spec import ArchitectureSpec
+
+
+def _layer_class(name: str):
+    return getattr(custom_layers, name) if name in CUSTOM_LAYERS else getattr(keras.layers, name)
+
+
+class KerasBuilder(Interpreter):
+    """Interprets the vocabulary into Keras layers on (symbolic or eager) tensors."""
+
+    def shape(self, x) -> tuple[int, ...]:
+        return tuple(x.shape[1:])
+
+    def apply(self, op: Op, inputs: Sequence[Any]):
+        cls, kwargs = layer_call(op)
+        layer = _layer_class(cls)(**kwargs)
+        return layer(list(inputs) if op.kind in ("add", "concat") else inputs[0])
+
+
+def build_model(spec: ArchitectureSpec) -> keras.Model:
+    """Build the Keras functional model that ``spec`` describes (softmax output)."""
+    inputs = keras.Input(shape=spec.input_shape, name="input")
+    outputs = forward(KerasBuilder(), spec, inputs)
+    return keras.Model(inputs, outputs, name=_model_name(spec.name))
+
+
+def _model_name(name: str) -> str:
+    cleaned = "".join(ch if ch.isalnum() or ch in "_-" else "_" for ch in name)
+    return cleaned or "model"
+
+
+# ------------------------------------------------------------ blocks on Keras tensors
+_counter = itertools.count(1)
+
+
+def _run(block_fn, x, name: str | None, **kwargs):
+    name = name or f"{block_fn.__name__.removesuffix('_block')}{next(_counter)}"
+    ops = KerasBuilder()
+    with ops.scope(name):
+        return block_fn(ops, x, **kwargs)
+
+
+def bottleneck_block(x, filters: int, kernel_size: int = 3, stride: int = 1,
+                     shortcut: str = "projection", expansion: int = 4, use_bias: bool = True,
+                     name: str | None = None):
+    """Bottleneck block on a Keras tensor; ``filters`` is the output channels."""
+    return _run(blocks.bottleneck_block, x, name, filters=filters, kernel_size=kernel_size,
+                stride=stride, shortcut_kind=shortcut, expansion=expansion, use_bias=use_bias)
+
+
+def identity_block(x, f: int, filters: Sequence[int], stage: int, block: str):
+    """Seed 000's identity block: ``filters = [F1, F2, F3]`` with F1 == F2 and F3 = k·F1."""
+    f1, f2, f3 = filters
+    if f1 != f2 or f3 % f1:
+        raise ValueError(f"filters must be [F, F, k*F], got {list(filters)}")
+    return bottleneck_block(x, f3, f, 1, "projection", f3 // f1, name=f"res{stage}{block}")
+
+
+def convolutional_block(x, f: int, filters: Sequence[int], stage: int, block: str, s: int = 2):
+    """Seed 000's convolutional block: stride ``s`` on the first 1×1 and the projection."""
+    f1, f2, f3 = filters
+    if f1 != f2 or f3 % f1:
+        raise ValueError(f"filters must be [F, F, k*F], got {list(filters)}")
+    return bottleneck_block(x, f3, f, s, "projection", f3 // f1, name=f"res{stage}{block}")
+
+
+def basic_block(x, filters: int, kernel_size: int = 3, stride: int = 1,
+                shortcut: str = "projection", use_bias: bool = True, name: str | None = None):
+    """Basic block (3×3 → 3×3); with ``stride=2`` it is seed 001's downsampling block."""
+    return _run(blocks.basic_block, x, name, filters=filters, kernel_size=kernel_size,
+                stride=stride, shortcut_kind=shortcut, use_bias=use_bias)
+
+
+def relu_bn_block(x, filters: int, downsample: bool = False, kernel_size: int = 3,
+                  skip: bool = True, name: str | None = None):
+    """Seed 002's residual block; ``skip=False`` gives its plain twin."""
+    return _run(blocks.relu_bn_block, x, name, filters=filters, kernel_size=kernel_size,
+                stride=2 if downsample else 1, shortcut_kind="conv" if skip else "none")
+
+
+def bias_bottleneck_block(x, filters: int, kernel_size: int = 3, stride: int = 1,
+                          expansion: int = 4, name: str | None = None):
+    """Seed 003's BatchNorm-free bottleneck (projection when the shape changes)."""
+    return _run(blocks.bias_bottleneck_block, x, name, filters=filters,
+                kernel_size=kernel_size, stride=stride, expansion=expansion)
+
+
+def preact_block(x, filters: int, kernel_size: int = 3, stride: int = 1,
+                 name: str | None = None):
+    """Seed 004's pre-activation block (BN → ELU → conv, twice, plus the input)."""
+    return _run(blocks.preact_block, x, name, filters=filters, kernel_size=kernel_size,
+                stride=stride)
+
+
+def reduced_bottleneck_block(x, f: int = 32, r: int = 4, name: str | None = None):
+    """Seed 004's ``residual_block(x, f, r)``: widths f//r, f//r, f, plus the input."""
+    return _run(blocks.reduced_bottleneck_block, x, name, filters=f, expansion=r)
+
+
+def inception_block(x, c1: int, c2: Sequence[int], c3: Sequence[int], c4: int,
+                    name: str | None = None):
+    """GoogLeNet's Inception block with seed 000's signature ``(c1, c2, c3, c4)``."""
+    return _run(blocks.inception_block, x, name, filters=(c1, *c2, *c3, c4))
+
+
+def vgg_stack(x, convs: int, filters: int, pool: bool = True, name: str | None = None):
+    """``convs`` 3×3 conv + ReLU layers, then an optional 2×2 max-pool (a VGG stage)."""
+    ops = KerasBuilder()
+    name = name or f"vgg{next(_counter)}"
+    for i in range(convs):
+        with ops.scope(name, f"conv{i + 1}"):
+            x = blocks.vgg_conv(ops, x, filters=filters)
+    if pool:
+        with ops.scope(name):
+            x = ops.pool(x, "max", 2, 2, name="pool")
+    return x

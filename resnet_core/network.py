@@ -1,0 +1,59 @@
+"""The one walk from a spec to a network: stem, stages, head, in the vocabulary of ``ops``.
+
+Both interpreters (the Keras builder and the tracer) run exactly this function.
+"""
+
+from __future__ import annotations
+
+from .blocks import BLOCK_KINDS
+from .ops import Interpreter
+from .spec import ArchitectureSpec, Head, Layer
+
+
+def forward(ops: Interpreter, spec: ArchitectureSpec, x):
+    """Apply the whole network described by ``spec`` to the input ``x``."""
+    with ops.scope("stem"):
+        for i, layer in enumerate(spec.stem, start=1):
+            x = stem_layer(ops, x, layer, i)
+    for index, stage in enumerate(spec.stages, start=1):
+        x = BLOCK_KINDS[stage.block].build_stage(ops, x, stage, index, spec.conv_bias)
+    with ops.scope("head"):
+        x = head(ops, x, spec.head)
+    return x
+
+
+def stem_layer(ops: Interpreter, x, layer: Layer, i: int):
+    kind = layer.kind
+    if kind == "conv":
+        return ops.conv(x, layer.filters, layer.size, layer.stride, layer.padding,
+                        layer.use_bias, name=f"conv{i}")
+    if kind == "batchnorm":
+        return ops.batchnorm(x, name=f"bn{i}")
+    if kind in ("relu", "elu"):
+        return ops.activation(x, kind, name=f"{kind}{i}")
+    if kind in ("maxpool", "avgpool"):
+        return ops.pool(x, kind[:3], layer.size, layer.stride, layer.padding, name=f"pool{i}")
+    if kind == "zeropad":
+        return ops.zeropad(x, layer.size, name=f"pad{i}")
+    raise ValueError(f"unknown stem layer kind {kind!r}")
+
+
+def head(ops: Interpreter, x, h: Head):
+    if h.classifier == "conv":
+        # Seed 004: a conv to one map per class, BN, then the spatial mean.
+        x = ops.conv(x, h.classes, h.classifier_kernel, use_bias=False, name="conv")
+        x = ops.batchnorm(x, name="bn")
+        x = ops.global_pool(x, "avg", name="gap")
+        return ops.activation(x, "softmax", name="softmax")
+    if h.pool in ("global_avg", "global_max"):
+        x = ops.global_pool(x, h.pool[7:], name="gap" if h.pool == "global_avg" else "gmp")
+    else:
+        if h.pool in ("avg", "max"):
+            x = ops.pool(x, h.pool, h.pool_size, h.pool_size, h.pool_padding, name="pool")
+        x = ops.flatten(x)
+    for i, units in enumerate(h.hidden, start=1):
+        x = ops.activation(ops.dense(x, units, name=f"fc{i}"), "relu", name=f"fc{i}_relu")
+        if h.dropout:
+            x = ops.dropout(x, h.dropout, name=f"dropout{i}")
+    x = ops.dense(x, h.classes, name="predictions")
+    return ops.activation(x, "softmax", name="softmax")

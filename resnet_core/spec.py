@@ -1,0 +1,344 @@
+"""The architecture spec: an immutable, JSON-serialisable description of a network.
+
+A spec is the one value the whole project derives from: the tracer, the Keras builder,
+the graph and the code export all read it. Validation here is shape-independent (types,
+ranges, names); whether the shapes work out is the tracer's job.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import MISSING, asdict, dataclass, fields, replace
+from typing import Any
+
+FORMAT = "resnet-explorer/spec"
+FORMAT_VERSION = 1
+
+STEM_KINDS = ("conv", "batchnorm", "relu", "elu", "maxpool", "avgpool", "zeropad")
+PADDINGS = ("same", "valid")
+SHORTCUTS = ("projection", "conv", "zeropad", "none")
+HEAD_POOLS = ("global_avg", "global_max", "avg", "max", "flatten")
+CLASSIFIERS = ("dense", "conv")
+
+# Upper bounds that keep a hostile or mistyped spec (from a URL, say) from hanging the app.
+MAX_SIDE = 4096
+MAX_CHANNELS = 65536
+MAX_STAGES = 64
+MAX_BLOCKS_PER_STAGE = 512
+MAX_TOTAL_BLOCKS = 2048
+MAX_STEM_LAYERS = 32
+MAX_HIDDEN = 8
+MAX_KERNEL = 31
+MAX_STRIDE = 8
+
+
+class SpecError(ValueError):
+    """An invalid spec. ``problems`` lists ``(field_path, message)`` pairs."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = list(problems)
+        super().__init__("; ".join(f"{path}: {msg}" for path, msg in self.problems))
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One stem layer. ``size`` is the kernel (conv), window (pools) or amount (zeropad)."""
+
+    kind: str
+    filters: int | None = None
+    size: int = 1
+    stride: int = 1
+    padding: str = "same"
+    use_bias: bool = True
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A stage: ``blocks`` blocks of one kind; the first carries the stride.
+
+    ``filters`` is the block's output channels (an int), except for ``inception`` blocks
+    where it is the six path widths ``(c1, c2_reduce, c2, c3_reduce, c3, c4)``.
+    ``expansion`` is the ratio of output channels to the bottleneck width.
+    """
+
+    block: str
+    blocks: int
+    filters: int | tuple[int, ...]
+    stride: int = 1
+    kernel_size: int = 3
+    shortcut: str = "projection"
+    expansion: int = 4
+
+
+@dataclass(frozen=True)
+class Head:
+    """The classifier: pooling, hidden dense layers, dropout, classes."""
+
+    classes: int
+    pool: str = "global_avg"
+    pool_size: int = 2
+    pool_padding: str = "valid"
+    hidden: tuple[int, ...] = ()
+    dropout: float = 0.0
+    classifier: str = "dense"
+    classifier_kernel: int = 3
+
+
+@dataclass(frozen=True)
+class ArchitectureSpec:
+    """A whole network: input, stem layers, stages and head."""
+
+    name: str
+    input_shape: tuple[int, int, int]
+    stem: tuple[Layer, ...]
+    stages: tuple[Stage, ...]
+    head: Head
+    conv_bias: bool = True
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        problems = validate(self)
+        if problems:
+            raise SpecError(problems)
+
+    # ------------------------------------------------------------------ conversion
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        return {"format": FORMAT, "format_version": FORMAT_VERSION, **_lists(data)}
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> ArchitectureSpec:
+        return spec_from_dict(data)
+
+    @classmethod
+    def from_json(cls, text: str) -> ArchitectureSpec:
+        try:
+            data = json.loads(text)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            raise SpecError([("(json)", f"not valid JSON: {exc}")]) from None
+        return spec_from_dict(data)
+
+    def replace(self, **changes: Any) -> ArchitectureSpec:
+        return replace(self, **changes)
+
+    def with_stage(self, index: int, **changes: Any) -> ArchitectureSpec:
+        stages = list(self.stages)
+        stages[index] = replace(stages[index], **changes)
+        return replace(self, stages=tuple(stages))
+
+
+def _lists(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _lists(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_lists(v) for v in value]
+    return value
+
+
+# ---------------------------------------------------------------------- validation
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _check_int(problems, path, value, lo=1, hi=None, what="a positive integer"):
+    if not _is_int(value) or value < lo or (hi is not None and value > hi):
+        bound = f" (at most {hi})" if hi is not None and _is_int(value) and value > hi else ""
+        problems.append((path, f"must be {what}{bound}, got {value!r}"))
+        return False
+    return True
+
+
+def _check_choice(problems, path, value, choices):
+    if value not in choices:
+        problems.append((path, f"must be one of {', '.join(choices)}; got {value!r}"))
+        return False
+    return True
+
+
+def validate(spec: ArchitectureSpec) -> list[tuple[str, str]]:
+    """Return every shape-independent problem of ``spec`` as ``(path, message)``."""
+    from .blocks import BLOCK_KINDS  # local: blocks imports spec for types
+
+    p: list[tuple[str, str]] = []
+    if not isinstance(spec.name, str) or not spec.name.strip():
+        p.append(("name", f"must be a non-empty string, got {spec.name!r}"))
+    elif len(spec.name) > 100:
+        p.append(("name", "must be at most 100 characters"))
+    if not isinstance(spec.description, str):
+        p.append(("description", "must be a string"))
+    if not isinstance(spec.conv_bias, bool):
+        p.append(("conv_bias", f"must be true or false, got {spec.conv_bias!r}"))
+
+    shape = spec.input_shape
+    if not isinstance(shape, tuple) or len(shape) != 3:
+        p.append(("input_shape", f"must be [height, width, channels], got {shape!r}"))
+    else:
+        for i, v in enumerate(shape):
+            _check_int(p, f"input_shape[{i}]", v, hi=MAX_SIDE if i < 2 else 64)
+
+    if not isinstance(spec.stem, tuple) or len(spec.stem) > MAX_STEM_LAYERS:
+        p.append(("stem", f"must be a list of at most {MAX_STEM_LAYERS} layers"))
+    else:
+        for i, layer in enumerate(spec.stem):
+            _validate_layer(p, f"stem[{i}]", layer)
+
+    if not isinstance(spec.stages, tuple) or not 1 <= len(spec.stages) <= MAX_STAGES:
+        p.append(("stages", f"must be a list of 1 to {MAX_STAGES} stages"))
+    else:
+        total = 0
+        for i, stage in enumerate(spec.stages):
+            path = f"stages[{i}]"
+            if not isinstance(stage, Stage):
+                p.append((path, "must be a stage object"))
+                continue
+            if not _check_choice(p, f"{path}.block", stage.block, tuple(BLOCK_KINDS)):
+                continue
+            if _check_int(p, f"{path}.blocks", stage.blocks, hi=MAX_BLOCKS_PER_STAGE):
+                total += stage.blocks
+            _check_int(p, f"{path}.stride", stage.stride, hi=MAX_STRIDE)
+            _check_int(p, f"{path}.kernel_size", stage.kernel_size, hi=MAX_KERNEL)
+            _check_choice(p, f"{path}.shortcut", stage.shortcut, SHORTCUTS)
+            _check_int(p, f"{path}.expansion", stage.expansion, hi=64)
+            BLOCK_KINDS[stage.block].check_filters(p, path, stage)
+        if total > MAX_TOTAL_BLOCKS:
+            p.append(("stages", f"at most {MAX_TOTAL_BLOCKS} blocks in all, got {total}"))
+
+    _validate_head(p, spec.head)
+    return p
+
+
+def _validate_layer(p, path, layer):
+    if not isinstance(layer, Layer):
+        p.append((path, "must be a layer object"))
+        return
+    if not _check_choice(p, f"{path}.kind", layer.kind, STEM_KINDS):
+        return
+    if layer.kind == "conv":
+        _check_int(p, f"{path}.filters", layer.filters, hi=MAX_CHANNELS)
+    if layer.kind in ("conv", "maxpool", "avgpool"):
+        _check_int(p, f"{path}.size", layer.size, hi=MAX_KERNEL)
+        _check_int(p, f"{path}.stride", layer.stride, hi=MAX_STRIDE)
+        _check_choice(p, f"{path}.padding", layer.padding, PADDINGS)
+    if layer.kind == "zeropad":
+        _check_int(p, f"{path}.size", layer.size, lo=0, hi=64, what="an integer >= 0")
+    if not isinstance(layer.use_bias, bool):
+        p.append((f"{path}.use_bias", f"must be true or false, got {layer.use_bias!r}"))
+
+
+def _validate_head(p, head):
+    if not isinstance(head, Head):
+        p.append(("head", "must be a head object"))
+        return
+    _check_int(p, "head.classes", head.classes, hi=100_000)
+    _check_choice(p, "head.pool", head.pool, HEAD_POOLS)
+    _check_int(p, "head.pool_size", head.pool_size, hi=64)
+    _check_choice(p, "head.pool_padding", head.pool_padding, PADDINGS)
+    if not isinstance(head.hidden, tuple) or len(head.hidden) > MAX_HIDDEN:
+        p.append(("head.hidden", f"must be a list of at most {MAX_HIDDEN} layer sizes"))
+    else:
+        for i, units in enumerate(head.hidden):
+            _check_int(p, f"head.hidden[{i}]", units, hi=MAX_CHANNELS)
+    if (
+        isinstance(head.dropout, bool)
+        or not isinstance(head.dropout, (int, float))
+        or not 0 <= head.dropout < 1
+    ):
+        p.append(("head.dropout", f"must be a number from 0 up to (not including) 1, got {head.dropout!r}"))
+    if _check_choice(p, "head.classifier", head.classifier, CLASSIFIERS) and head.classifier == "conv":
+        _check_int(p, "head.classifier_kernel", head.classifier_kernel, hi=MAX_KERNEL)
+        if head.pool != "global_avg":
+            p.append(("head.pool", "a conv classifier averages over space: use global_avg"))
+        if head.hidden:
+            p.append(("head.hidden", "a conv classifier takes no hidden dense layers"))
+
+
+# ---------------------------------------------------------------------- from JSON
+def _build(cls, data: Any, path: str, convert: dict[str, Any] | None = None):
+    if not isinstance(data, dict):
+        raise SpecError([(path or "(spec)", f"must be an object, got {type(data).__name__}")])
+    names = [f.name for f in fields(cls)]
+    unknown = sorted(set(data) - set(names))
+    if unknown:
+        where = f"{path}." if path else ""
+        raise SpecError([(f"{where}{unknown[0]}", f"unknown field; expected one of {', '.join(names)}")])
+    kwargs = dict(data)
+    for key, fn in (convert or {}).items():
+        if key in kwargs:
+            kwargs[key] = fn(kwargs[key], f"{path}.{key}" if path else key)
+    try:
+        return cls(**kwargs)
+    except TypeError:
+        required = [f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING]
+        missing = [n for n in required if n not in data] or ["(fields)"]
+        raise SpecError([(f"{path}.{missing[0]}" if path else missing[0], "is required")]) from None
+
+
+def _tuple(value, path):
+    if isinstance(value, list):
+        return tuple(value)
+    return value
+
+
+def _filters(value, path):
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _stem(value, path):
+    if not isinstance(value, list):
+        raise SpecError([(path, "must be a list of layers")])
+    if len(value) > MAX_STEM_LAYERS:
+        raise SpecError([(path, f"must be a list of at most {MAX_STEM_LAYERS} layers")])
+    return tuple(_build(Layer, item, f"stem[{i}]") for i, item in enumerate(value))
+
+
+def _stages(value, path):
+    if not isinstance(value, list):
+        raise SpecError([(path, "must be a list of stages")])
+    if len(value) > MAX_STAGES:
+        raise SpecError([(path, f"must be a list of 1 to {MAX_STAGES} stages")])
+    return tuple(
+        _build(Stage, item, f"stages[{i}]", {"filters": _filters}) for i, item in enumerate(value)
+    )
+
+
+def _head(value, path):
+    return _build(Head, value, "head", {"hidden": _tuple})
+
+
+def spec_from_dict(data: Any) -> ArchitectureSpec:
+    """Build a validated spec from parsed JSON; raises :class:`SpecError`."""
+    if not isinstance(data, dict):
+        raise SpecError([("(spec)", f"must be a JSON object, got {type(data).__name__}")])
+    data = dict(data)
+    fmt = data.pop("format", FORMAT)
+    if fmt != FORMAT:
+        raise SpecError([("format", f"must be {FORMAT!r}, got {fmt!r}")])
+    version = data.pop("format_version", FORMAT_VERSION)
+    if version != FORMAT_VERSION:
+        raise SpecError(
+            [("format_version", f"this version reads format {FORMAT_VERSION}, got {version!r}")]
+        )
+    for key in ("name", "input_shape", "stem", "stages", "head"):
+        if key not in data:
+            raise SpecError([(key, "is required")])
+    return _build(
+        ArchitectureSpec,
+        data,
+        "",
+        {"input_shape": _tuple, "stem": _stem, "stages": _stages, "head": _head},
+    )
+
+
+__all__ = [
+    "ArchitectureSpec",
+    "FORMAT_VERSION",
+    "Head",
+    "Layer",
+    "SpecError",
+    "Stage",
+    "spec_from_dict",
+    "validate",
+]
