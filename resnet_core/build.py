@@ -12,6 +12,7 @@ from typing import Any, Sequence
 import keras
 
 from . import blocks, layers as custom_layers
+from .codegen import model_name
 from .layer_calls import CUSTOM_LAYERS, layer_call
 from .network import forward
 from .ops import Interpreter, Op
@@ -38,12 +39,7 @@ def build_model(spec: ArchitectureSpec) -> keras.Model:
     """Build the Keras functional model that ``spec`` describes (softmax output)."""
     inputs = keras.Input(shape=spec.input_shape, name="input")
     outputs = forward(KerasBuilder(), spec, inputs)
-    return keras.Model(inputs, outputs, name=_model_name(spec.name))
-
-
-def _model_name(name: str) -> str:
-    cleaned = "".join(ch if ch.isalnum() or ch in "_-" else "_" for ch in name)
-    return cleaned or "model"
+    return keras.Model(inputs, outputs, name=model_name(spec.name))
 
 
 # ------------------------------------------------------------ blocks on Keras tensors

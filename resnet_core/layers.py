@@ -28,6 +28,11 @@ class ZeroPadShortcut(keras.layers.Layer):
         self.channels = channels
         self.stride = stride
 
+    def build(self, input_shape):
+        if input_shape[-1] > self.channels:
+            raise ValueError(f"cannot zero-pad {input_shape[-1]} channels down to "
+                             f"{self.channels}; use a projection shortcut")
+
     def call(self, x):
         if self.stride > 1:
             x = ops.max_pool(x, pool_size=1, strides=self.stride, padding="same")

@@ -1,0 +1,27 @@
+# Two entry points (see README): `make app` and `make test`. Both set up .venv first.
+PY ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed
+PORT ?= 8501
+ADDRESS ?= 127.0.0.1
+
+.PHONY: app test system-deps
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+# Debian's Chromium drives the browser tests; Graphviz's `dot` renders SVG downloads.
+system-deps:
+	@if ! command -v chromium >/dev/null || ! command -v dot >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium graphviz >/dev/null; \
+	fi
+
+app: $(STAMP)
+	$(VENV)/bin/streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT)
+
+test: $(STAMP) system-deps
+	$(VENV)/bin/python -m pytest

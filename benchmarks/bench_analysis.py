@@ -1,0 +1,57 @@
+"""Benchmark: analysing a spec vs building its Keras model (issue: analysis of resnet152
+must take < 100 ms median in a warm process and be >= 10x faster than the Keras build).
+
+Run: .venv/bin/python benchmarks/bench_analysis.py [preset ...]
+"""
+
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+from resnet_core import analyze, get_spec  # noqa: E402
+
+
+def median_seconds(fn, repeat):
+    fn()  # warm up
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def main(names):
+    import keras
+
+    from resnet_core.build import build_model
+
+    print(f"{'preset':<16}{'analysis ms':>12}{'keras build ms':>16}{'ratio':>8}")
+    for name in names:
+        spec = get_spec(name)
+
+        def full_analysis():
+            a = analyze(spec)
+            a.totals, a.stages(), a.memory(32), a.rows()
+
+        t_analysis = median_seconds(full_analysis, 50)
+
+        def keras_build():
+            keras.backend.clear_session()
+            build_model(spec)
+
+        t_build = median_seconds(keras_build, 5)
+        print(f"{name:<16}{t_analysis * 1e3:>12.2f}{t_build * 1e3:>16.0f}"
+              f"{t_build / t_analysis:>7.0f}x")
+        if name == "resnet152":
+            ok = t_analysis < 0.1 and t_build / t_analysis >= 10
+            print(f"target (resnet152 < 100 ms and >= 10x faster than Keras): "
+                  f"{'met' if ok else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:] or ["resnet152", "resnet50", "googlenet", "cifar_resnet110"])

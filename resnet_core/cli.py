@@ -1,0 +1,138 @@
+"""The command line: ``python -m resnet_core presets|summary|export``.
+
+Errors print one clear line on stderr and exit with status 2; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from .analysis import analyze, human, summary_dict
+from .presets import PRESETS, get_spec
+from .spec import ArchitectureSpec, SpecError
+from .trace import fmt_shape
+
+
+class UsageError(Exception):
+    """A mistake of the user's, reported as one line."""
+
+
+def load_spec(source: str) -> ArchitectureSpec:
+    """A preset name, or the path of a spec JSON file."""
+    if source in PRESETS:
+        return get_spec(source)
+    path = Path(source)
+    if path.suffix.lower() == ".json" or path.exists():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read {source}: {exc}") from None
+        try:
+            return ArchitectureSpec.from_json(text)
+        except SpecError as exc:
+            raise UsageError(f"{source}: invalid spec: {exc}") from None
+    raise UsageError(f"{source!r} is neither a preset nor a spec file; presets: "
+                     f"{', '.join(PRESETS)}")
+
+
+def _override(spec: ArchitectureSpec, input_shape: str | None, classes: int | None):
+    changes = {}
+    if input_shape:
+        try:
+            shape = tuple(int(v) for v in input_shape.split(","))
+        except ValueError:
+            raise UsageError(f"--input-shape must be H,W,C (three integers), got "
+                             f"{input_shape!r}") from None
+        changes["input_shape"] = shape
+    if classes is not None:
+        changes["head"] = replace(spec.head, classes=classes)
+    try:
+        return replace(spec, **changes) if changes else spec
+    except SpecError as exc:
+        raise UsageError(f"invalid option: {exc}") from None
+
+
+def cmd_presets(args) -> int:
+    width = max(map(len, PRESETS))
+    for name, preset in PRESETS.items():
+        print(f"{name:<{width}}  {preset.description}")
+    return 0
+
+
+def cmd_summary(args) -> int:
+    spec = _override(load_spec(args.spec), args.input_shape, args.classes)
+    a = analyze(spec)
+    if args.json:
+        print(json.dumps(summary_dict(a, args.batch_size)))
+        return 0 if a.ok else 1
+    t = a.totals
+    print(f"{spec.name}: {fmt_shape(spec.input_shape)} → "
+          f"{fmt_shape(t.output_shape) if a.ok else '(cannot be built)'}")
+    print(f"{'stage':<10}{'blocks':>7}{'params':>14}{'MACs':>12}  output      RF")
+    for s in a.stages():
+        print(f"{s.stage:<10}{s.blocks:>7}{s.params:>14,}{human(s.macs):>12}  "
+              f"{fmt_shape(s.output_shape):<11} {s.receptive_field}")
+    print(f"total params {t.total_params:,} (trainable {t.trainable_params:,}, "
+          f"non-trainable {t.non_trainable_params:,}); MACs {human(t.macs)}; "
+          f"depth {t.depth}")
+    if not a.ok:
+        print(f"error: {a.error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_export(args) -> int:
+    spec = _override(load_spec(args.spec), args.input_shape, args.classes)
+    if args.format == "json":
+        text = spec.to_json() + "\n"
+    else:
+        from .codegen import to_python
+
+        try:
+            text = to_python(spec)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m resnet_core",
+                                description="Residual and inception networks as data.")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("presets", help="list the preset names").set_defaults(fn=cmd_presets)
+
+    def with_spec(name, help_text):
+        sp = sub.add_parser(name, help=help_text)
+        sp.add_argument("spec", help="a preset name or a spec .json file")
+        sp.add_argument("--input-shape", help="override the input shape: H,W,C")
+        sp.add_argument("--classes", type=int, help="override the number of classes")
+        return sp
+
+    s = with_spec("summary", "per-stage figures and totals")
+    s.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    s.add_argument("--batch-size", type=int, default=32, help="for the memory estimate")
+    s.set_defaults(fn=cmd_summary)
+    e = with_spec("export", "write the spec as JSON or as a standalone Keras script")
+    e.add_argument("--format", choices=("json", "python"), default="json")
+    e.add_argument("--output", "-o", help="write to this file instead of stdout")
+    e.set_defaults(fn=cmd_export)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.fn(args)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `... | head`
+        return 0

@@ -1,0 +1,99 @@
+"""Spec → a standalone Python script that builds the same Keras model with Keras alone.
+
+The script is written from the trace, layer by layer, through the same table
+(:mod:`layer_calls`) the builder uses, so it cannot drift from the model we build.
+"""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from pathlib import Path
+
+from .layer_calls import CUSTOM_LAYERS, layer_call
+from .ops import Op
+from .spec import ArchitectureSpec
+from .trace import trace_spec
+
+_LAYERS_FILE = Path(__file__).with_name("layers.py")
+
+
+def _custom_class_sources(names: set[str]) -> list[str]:
+    """The source of our custom layer classes, without the registration decorator."""
+    text = _LAYERS_FILE.read_text(encoding="utf-8")
+    out = []
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.ClassDef) and node.name in names:
+            node.decorator_list = []
+            out.append(ast.get_source_segment(text, node))
+    return out
+
+
+def _literal(v) -> str:
+    return repr(v)
+
+
+def to_python(spec: ArchitectureSpec) -> str:
+    """Return the script's source; raises ``ValueError`` when the spec cannot be built."""
+    trace = trace_spec(spec)
+    if not trace.ok:
+        raise ValueError(f"cannot export: {trace.error}")
+    layers = trace.layers[1:]  # the input is written by hand below
+    consumers: dict[str, list[int]] = {}
+    for i, layer in enumerate(layers):
+        for src in layer.inputs:
+            consumers.setdefault(src, []).append(i)
+
+    def var(name: str, producer_index: int) -> str:
+        uses = consumers.get(name, [])
+        if name == "input":
+            return "inputs"
+        if uses and all(u == producer_index + 1 for u in uses):
+            return "x"
+        return name
+
+    index_of = {l.name: i for i, l in enumerate(layers)}
+    used_custom: set[str] = set()
+    body: list[str] = []
+    group = None
+    for i, layer in enumerate(layers):
+        heading = layer.stage + (f" {layer.block}" if layer.block else "")
+        if heading != group:
+            group = heading
+            body.append(f"\n    # {heading}")
+        cls, kwargs = layer_call(Op(layer.kind, layer.name, layer.config))
+        prefix = "" if cls in CUSTOM_LAYERS else "layers."
+        if cls in CUSTOM_LAYERS:
+            used_custom.add(cls)
+        args = ", ".join(f"{k}={_literal(v)}" for k, v in kwargs.items())
+        ins = [var(s, index_of.get(s, -1)) for s in layer.inputs]
+        arg = f"[{', '.join(ins)}]" if layer.kind in ("add", "concat") else ins[0]
+        out = var(layer.name, i) if i < len(layers) - 1 else "outputs"
+        body.append(f"    {out} = {prefix}{cls}({args})({arg})")
+
+    doc = spec.description or spec.name
+    parts = [
+        f'"""{spec.name}: {doc}\n\nWritten by ResNet Explorer from its architecture spec. '
+        'Needs only Keras 3\n(any backend). Run it to print the summary.\n"""',
+        "import keras\nfrom keras import layers" + (", ops" if used_custom else ""),
+    ]
+    if used_custom:
+        parts.append("# Layers Keras has no class for (load saved models with "
+                     "custom_objects={...}).")
+        parts.extend(_custom_class_sources(used_custom))
+    parts.append(
+        f"def build_model(input_shape={tuple(spec.input_shape)!r}):\n"
+        f'    """Build {spec.name} as a Keras functional model."""\n'
+        f'    inputs = keras.Input(shape=input_shape, name="input")'
+        + "\n".join(body)
+        + f"\n    return keras.Model(inputs, outputs, name={model_name(spec.name)!r})"
+    )
+    parts.append('if __name__ == "__main__":\n    model = build_model()\n    model.summary()\n'
+                 '    print("total parameters:", f"{model.count_params():,}")')
+    return "\n\n\n".join(textwrap.dedent(p).strip("\n") for p in parts) + "\n"
+
+
+def model_name(name: str) -> str:
+    """A Keras-safe model name for a spec name."""
+    cleaned = "".join(ch if ch.isalnum() or ch in "_-" else "_" for ch in name)
+    return cleaned or "model"

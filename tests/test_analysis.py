@@ -1,0 +1,88 @@
+"""The analysis: stage roll-up, receptive fields, memory, and partial results on failure."""
+
+import pytest
+
+from resnet_core import ArchitectureSpec, analyze, get_spec, summary_dict
+from resnet_core.spec import Head, Layer, Stage
+
+
+def test_stage_rollup_adds_up_to_the_totals():
+    a = analyze(get_spec("resnet50"))
+    stages = a.stages()
+    assert [s.stage for s in stages] == ["stem", "stage1", "stage2", "stage3", "stage4", "head"]
+    assert sum(s.params for s in stages) == a.totals.total_params
+    assert sum(s.macs for s in stages) == a.totals.macs
+    assert [s.blocks for s in stages[1:5]] == [3, 4, 6, 3]
+    assert stages[4].output_shape == (7, 7, 2048)
+
+
+def test_receptive_fields_agree_with_published_values():
+    # Araujo, Norris & Sim, "Computing Receptive Fields of CNNs" (Distill 2019):
+    # ResNet-50 v1 → 483 pixels; VGG-16 (through pool5) → 212 pixels.
+    assert analyze(get_spec("resnet50")).stages()[4].receptive_field == 483
+    vgg = {l.name: l for l in analyze(get_spec("vgg16")).layers}
+    assert vgg["stage5_pool"].rf == 212
+
+
+def test_memory_estimate_scales_with_batch():
+    a = analyze(get_spec("cifar_resnet20"))
+    m1, m8 = a.memory(1), a.memory(8)
+    params = a.totals.total_params
+    assert m1.weights == 4 * params
+    assert m1.optimizer == 2 * m1.gradients == 8 * a.totals.trainable_params
+    assert m8.activations == 8 * m1.activations
+    # input 32×32×3 alone is 3,072 values per image, and the net keeps far more.
+    assert m1.activations > 4 * 32 * 32 * 3 * 10
+
+
+def test_failure_keeps_the_layers_up_to_it_and_names_where():
+    spec = get_spec("seed_resnet50").replace(input_shape=(16, 16, 3))
+    a = analyze(spec)
+    assert not a.ok
+    assert a.layers[-1].name == "stage4_block3_out_relu"
+    assert a.layers[-1].output_shape == (1, 1, 2048)
+    assert a.error.startswith("head, layer head_pool:")
+    assert "1×1" in a.error
+
+
+def test_stride_that_shrinks_to_nothing_names_stage_block_and_shapes():
+    spec = ArchitectureSpec(
+        name="tiny", input_shape=(4, 4, 3), stem=(),
+        stages=(Stage("basic", 1, 8, 2), Stage("bottleneck", 1, 16, 1),
+                Stage("basic", 1, 8, 4, kernel_size=3, shortcut="none"),
+                Stage("vgg", 1, 8, 1, kernel_size=1)),
+        head=Head(classes=2))
+    a = analyze(spec)
+    assert a.ok  # 'same' padding never shrinks to nothing
+    bad = spec.with_stage(1, block="bias_bottleneck", stride=1)
+    bad = bad.replace(stem=(Layer("conv", filters=4, size=5, padding="valid"),))
+    a = analyze(bad)
+    assert not a.ok
+    assert "stem, layer stem_conv1" in a.error and "4×4×3" in a.error
+
+
+def test_mismatched_add_is_explained():
+    spec = get_spec("cifar_resnet20").with_stage(1, shortcut="projection").with_stage(
+        1, filters=32)
+    assert analyze(spec).ok
+    # A shortcut-less residual stage cannot change shape: the plain twin has no add at all.
+    plain = get_spec("cifar_plain20")
+    assert all(l.kind != "add" for l in analyze(plain).layers)
+
+
+def test_summary_dict_has_the_cli_fields():
+    d = summary_dict(analyze(get_spec("resnet18")))
+    for key in ("name", "input_shape", "output_shape", "total_params", "trainable_params",
+                "non_trainable_params", "macs", "layers"):
+        assert key in d
+    assert {"name", "kind", "stage", "block", "output_shape", "params", "macs"} <= set(
+        d["layers"][1])
+
+
+@pytest.mark.parametrize("name", ["resnet152", "googlenet", "seed_mnist_resnet"])
+def test_layer_names_are_unique_and_hierarchical(name):
+    layers = analyze(get_spec(name)).layers
+    names = [l.name for l in layers]
+    assert len(names) == len(set(names))
+    for l in layers[1:]:
+        assert l.name.startswith(l.stage + "_" + (l.block + "_" if l.block else ""))

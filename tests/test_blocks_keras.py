@@ -1,0 +1,55 @@
+"""The blocks stay usable on Keras tensors, as in the source documents."""
+
+import keras
+import numpy as np
+import pytest
+
+from resnet_core import build
+
+
+def test_seed000_blocks_on_keras_tensors():
+    x_in = keras.Input((15, 15, 64))
+    x = build.convolutional_block(x_in, 3, [64, 64, 256], stage=2, block="a", s=1)
+    x = build.identity_block(x, 3, [64, 64, 256], stage=2, block="b")
+    x = build.convolutional_block(x, 3, [128, 128, 512], stage=3, block="a", s=2)
+    model = keras.Model(x_in, x)
+    assert tuple(model.output.shape) == (None, 8, 8, 512)
+    assert model.get_layer("res2b_add") is not None
+
+
+def test_every_block_function_runs_eagerly():
+    x = np.random.default_rng(0).normal(size=(2, 16, 16, 8)).astype("float32")
+    outs = {
+        "basic": build.basic_block(x, 16, stride=2),
+        "relu_bn": build.relu_bn_block(x, 16, downsample=True),
+        "plain": build.relu_bn_block(x, 8, skip=False),
+        "bias": build.bias_bottleneck_block(x, 32, stride=2),
+        "preact": build.preact_block(x, 8),
+        "reduced": build.reduced_bottleneck_block(x, f=8, r=4),
+        "inception": build.inception_block(x, 4, (4, 8), (2, 4), 4),
+        "vgg": build.vgg_stack(x, 2, 8),
+        "bottleneck": build.bottleneck_block(x, 32, stride=2, shortcut="zeropad"),
+    }
+    shapes = {k: tuple(v.shape) for k, v in outs.items()}
+    assert shapes == {
+        "basic": (2, 8, 8, 16), "relu_bn": (2, 8, 8, 16), "plain": (2, 16, 16, 8),
+        "bias": (2, 8, 8, 32), "preact": (2, 16, 16, 8), "reduced": (2, 16, 16, 8),
+        "inception": (2, 16, 16, 20), "vgg": (2, 8, 8, 8), "bottleneck": (2, 8, 8, 32),
+    }
+    # identity shortcut: a block whose body is zero returns relu(x) for basic blocks
+    assert all(np.isfinite(np.asarray(v)).all() for v in outs.values())
+
+
+def test_zero_pad_shortcut_keeps_the_input_in_its_channels():
+    from resnet_core.layers import ZeroPadShortcut
+
+    x = np.arange(2 * 4 * 4 * 2, dtype="float32").reshape(2, 4, 4, 2)
+    y = np.asarray(ZeroPadShortcut(6, 2)(x))
+    assert y.shape == (2, 2, 2, 6)
+    np.testing.assert_array_equal(y[..., 2:4], x[:, ::2, ::2, :])
+    assert not y[..., :2].any() and not y[..., 4:].any()
+
+
+def test_seed_filters_must_follow_the_bottleneck_pattern():
+    with pytest.raises(ValueError, match=r"\[F, F, k\*F\]"):
+        build.identity_block(keras.Input((8, 8, 6)), 3, [2, 3, 6], stage=1, block="a")

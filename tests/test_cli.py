@@ -1,0 +1,73 @@
+"""The command line, run as a user runs it."""
+
+import json
+import subprocess
+import sys
+
+from resnet_core import PRESETS
+
+
+def run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "resnet_core", *args], capture_output=True,
+                          text=True, timeout=300, cwd=cwd)
+
+
+def test_presets_lists_every_name():
+    out = run("presets")
+    assert out.returncode == 0
+    names = [line.split()[0] for line in out.stdout.splitlines()]
+    assert names == list(PRESETS)
+
+
+def test_summary_json():
+    out = run("summary", "seed_resnet50", "--json")
+    assert out.returncode == 0, out.stderr
+    d = json.loads(out.stdout)
+    assert d["total_params"] == 23_600_006
+    assert d["trainable_params"] == 23_546_886
+    assert d["non_trainable_params"] == 53_120
+    assert d["output_shape"] == [6] and d["input_shape"] == [64, 64, 3]
+    assert d["macs"] > 0
+    assert d["layers"][1]["name"] == "stem_pad1"
+
+
+def test_summary_overrides_input_and_classes():
+    d = json.loads(run("summary", "resnet50", "--input-shape", "128,128,1", "--classes", "7",
+                       "--json").stdout)
+    assert d["input_shape"] == [128, 128, 1] and d["output_shape"] == [7]
+
+
+def test_summary_of_a_spec_file_and_export_round_trip(tmp_path):
+    spec_file = tmp_path / "net.json"
+    out = run("export", "cifar_resnet56", "--format", "json", "-o", str(spec_file))
+    assert out.returncode == 0
+    text = run("summary", str(spec_file)).stdout
+    assert "cifar_resnet56" in text and "857,082" in text
+    code = run("export", "cifar_resnet56", "--format", "python").stdout
+    assert "def build_model" in code
+
+
+def test_errors_are_one_line_and_non_zero(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"name": "x", "input_shape": [32, 32, 3], "stem": [], "stages": '
+                   '[{"block": "basic", "blocks": 2, "filters": -4}], "head": {"classes": 3}}')
+    cases = [
+        (("summary", "no_such_net"), "neither a preset"),
+        (("summary", str(bad)), "stages[0].filters: must be a positive integer, got -4"),
+        (("summary", str(tmp_path / "missing.json")), "cannot read"),
+        (("summary", "resnet18", "--input-shape", "a,b"), "--input-shape must be"),
+        (("summary", "resnet18", "--classes", "0"), "head.classes"),
+        (("export", "seed_resnet50", "--input-shape", "16,16,3", "--format", "python"),
+         "cannot export"),
+    ]
+    for args, words in cases:
+        out = run(*args)
+        assert out.returncode != 0, args
+        assert words in out.stderr, (args, out.stderr)
+        assert "Traceback" not in out.stderr
+
+
+def test_unbuildable_summary_exits_non_zero_with_partial_table():
+    out = run("summary", "seed_resnet50", "--input-shape", "16,16,3")
+    assert out.returncode == 1
+    assert "stage4" in out.stdout and "head_pool" in out.stderr

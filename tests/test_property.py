@@ -1,0 +1,88 @@
+"""Property tests: for random valid specs, the tracer agrees with the Keras model."""
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from resnet_core import ArchitectureSpec, Head, Layer, Stage, analyze
+from resnet_core.blocks import BLOCK_KINDS
+from resnet_core.build import build_model
+
+from .test_keras_agreement import assert_trace_matches_model
+
+
+@st.composite
+def stems(draw):
+    layers = []
+    for _ in range(draw(st.integers(0, 3))):
+        kind = draw(st.sampled_from(["conv", "batchnorm", "relu", "elu", "maxpool", "avgpool",
+                                     "zeropad"]))
+        if kind == "conv":
+            layers.append(Layer("conv", filters=draw(st.integers(1, 12)),
+                                size=draw(st.integers(1, 5)), stride=draw(st.integers(1, 2)),
+                                padding=draw(st.sampled_from(["same", "valid"])),
+                                use_bias=draw(st.booleans())))
+        elif kind in ("maxpool", "avgpool"):
+            layers.append(Layer(kind, size=draw(st.integers(1, 3)),
+                                stride=draw(st.integers(1, 2)),
+                                padding=draw(st.sampled_from(["same", "valid"]))))
+        elif kind == "zeropad":
+            layers.append(Layer("zeropad", size=draw(st.integers(0, 2))))
+        else:
+            layers.append(Layer(kind))
+    return tuple(layers)
+
+
+@st.composite
+def stages(draw):
+    block = draw(st.sampled_from(sorted(BLOCK_KINDS)))
+    kind = BLOCK_KINDS[block]
+    expansion = draw(st.integers(1, 4)) if kind.uses_expansion else 4
+    if kind.inception:
+        filters = tuple(draw(st.lists(st.integers(1, 6), min_size=6, max_size=6)))
+    else:
+        filters = expansion * draw(st.integers(1, 6))
+    return Stage(block, draw(st.integers(1, 2)), filters, draw(st.integers(1, 2)),
+                 draw(st.sampled_from([1, 3])),
+                 draw(st.sampled_from(["projection", "conv", "zeropad", "none"])), expansion)
+
+
+@st.composite
+def heads(draw):
+    if draw(st.booleans()) and draw(st.booleans()):
+        return Head(classes=draw(st.integers(1, 5)), classifier="conv",
+                    classifier_kernel=draw(st.sampled_from([1, 3])))
+    return Head(classes=draw(st.integers(1, 5)),
+                pool=draw(st.sampled_from(["global_avg", "global_max", "avg", "max",
+                                           "flatten"])),
+                pool_size=draw(st.integers(1, 2)),
+                pool_padding=draw(st.sampled_from(["same", "valid"])),
+                hidden=tuple(draw(st.lists(st.integers(1, 8), max_size=2))),
+                dropout=draw(st.sampled_from([0.0, 0.25])))
+
+
+@st.composite
+def specs(draw):
+    side = draw(st.integers(6, 24))
+    return ArchitectureSpec(
+        name="random", input_shape=(side, draw(st.integers(6, 24)), draw(st.integers(1, 3))),
+        stem=draw(stems()), stages=tuple(draw(st.lists(stages(), min_size=1, max_size=3))),
+        head=draw(heads()), conv_bias=draw(st.booleans()))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(specs())
+def test_random_specs_agree_with_keras(spec):
+    a = analyze(spec)
+    if a.ok:
+        assert_trace_matches_model(spec, build_model(spec))
+    else:
+        # What the tracer refuses, Keras refuses too (the tracer is never the stricter).
+        with pytest.raises(Exception):
+            build_model(spec)
+
+
+@settings(max_examples=60, deadline=None)
+@given(specs())
+def test_random_specs_round_trip_through_json(spec):
+    assert ArchitectureSpec.from_json(spec.to_json()) == spec

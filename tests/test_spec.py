@@ -1,0 +1,111 @@
+"""The spec: immutability, JSON round trips and validation messages that name the field."""
+
+import dataclasses
+import json
+
+import pytest
+
+from resnet_core import PRESETS, ArchitectureSpec, SpecError, Stage, get_spec
+from resnet_core.spec import FORMAT_VERSION
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_every_preset_round_trips_through_json(name):
+    spec = get_spec(name)
+    text = spec.to_json()
+    data = json.loads(text)
+    assert data["format_version"] == FORMAT_VERSION
+    assert ArchitectureSpec.from_json(text) == spec
+
+
+def test_spec_is_immutable():
+    spec = get_spec("resnet18")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        spec.name = "other"
+    edited = spec.with_stage(0, blocks=5)
+    assert edited.stages[0].blocks == 5 and spec.stages[0].blocks == 2
+
+
+def _data(**stage_changes):
+    data = get_spec("resnet18").to_dict()
+    data["stages"][2].update(stage_changes)
+    return data
+
+
+def test_negative_filters_message_names_the_field():
+    with pytest.raises(SpecError) as exc:
+        ArchitectureSpec.from_dict(_data(filters=-4))
+    assert str(exc.value) == "stages[2].filters: must be a positive integer, got -4"
+    assert exc.value.problems == [("stages[2].filters", "must be a positive integer, got -4")]
+
+
+@pytest.mark.parametrize(
+    "changes, field, words",
+    [
+        ({"block": "resnext"}, "stages[2].block", "must be one of"),
+        ({"blocks": 0}, "stages[2].blocks", "positive integer, got 0"),
+        ({"stride": "2"}, "stages[2].stride", "got '2'"),
+        ({"kernel_size": 99}, "stages[2].kernel_size", "at most 31"),
+        ({"shortcut": "magic"}, "stages[2].shortcut", "projection"),
+        ({"filters": True}, "stages[2].filters", "positive integer"),
+        ({"blocks": 100000}, "stages[2].blocks", "at most 512"),
+        ({"filtres": 3}, "stages[2].filtres", "unknown field"),
+    ],
+)
+def test_stage_errors(changes, field, words):
+    with pytest.raises(SpecError) as exc:
+        ArchitectureSpec.from_dict(_data(**changes))
+    path, message = exc.value.problems[0]
+    assert path == field
+    assert words in message
+
+
+def test_bottleneck_filters_must_divide_by_expansion():
+    data = get_spec("resnet50").to_dict()
+    data["stages"][0]["filters"] = 250
+    with pytest.raises(SpecError, match=r"stages\[0\].filters: must be a multiple of expansion 4"):
+        ArchitectureSpec.from_dict(data)
+
+
+def test_inception_needs_six_widths():
+    data = get_spec("googlenet").to_dict()
+    data["stages"][1]["filters"] = [1, 2, 3]
+    with pytest.raises(SpecError, match=r"stages\[1\].filters: inception blocks take six"):
+        ArchitectureSpec.from_dict(data)
+
+
+@pytest.mark.parametrize(
+    "mutate, field",
+    [
+        (lambda d: d.update(input_shape=[32, 32]), "input_shape"),
+        (lambda d: d.update(input_shape=[0, 32, 3]), "input_shape[0]"),
+        (lambda d: d["head"].update(classes=0), "head.classes"),
+        (lambda d: d["head"].update(dropout=1.5), "head.dropout"),
+        (lambda d: d["head"].update(pool="median"), "head.pool"),
+        (lambda d: d["stem"][1].update(kind="conv3d"), "stem[1].kind"),
+        (lambda d: d.update(stages=[]), "stages"),
+        (lambda d: d.update(format_version=99), "format_version"),
+        (lambda d: d.pop("head"), "head"),
+        (lambda d: d["head"].pop("classes"), "head.classes"),
+        (lambda d: d.update(name=""), "name"),
+        (lambda d: d.update(stages="many"), "stages"),
+    ],
+)
+def test_top_level_errors_name_the_field(mutate, field):
+    data = get_spec("resnet18").to_dict()
+    mutate(data)
+    with pytest.raises(SpecError) as exc:
+        ArchitectureSpec.from_dict(data)
+    assert exc.value.problems[0][0] == field, exc.value
+
+
+@pytest.mark.parametrize("text", ["", "{", "[1, 2]", "null", '"spec"', "[" * 100000])
+def test_garbage_json_is_a_spec_error(text):
+    with pytest.raises(SpecError):
+        ArchitectureSpec.from_json(text)
+
+
+def test_constructor_validates_too():
+    spec = get_spec("resnet18")
+    with pytest.raises(SpecError, match=r"stages\[0\].stride"):
+        dataclasses.replace(spec, stages=(Stage("basic", 2, 64, stride=0),))
