@@ -1,0 +1,162 @@
+"""Compose: pick a preset, edit input, stem, stages and head; totals update on every edit."""
+
+import pandas as pd
+import streamlit as st
+
+from resnet_core import PRESETS, SpecError, analyze
+from resnet_core.blocks import BLOCK_KINDS
+from resnet_core.spec import CLASSIFIERS, HEAD_POOLS, PADDINGS, SHORTCUTS, STEM_KINDS
+from resnet_core.trace import fmt_shape
+from ui import common, spec_form, state
+
+spec = state.current_spec()
+preset = state.current_preset()
+v = state.editor_version()
+edited = spec != PRESETS[preset].spec()
+
+st.title("Compose")
+top = st.container()
+
+c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+names = list(PRESETS)
+choice = c1.selectbox("Preset", names, index=names.index(preset), key=f"preset_{v}",
+                      format_func=lambda n: f"{n} — {PRESETS[n].description}")
+if choice != preset:
+    state.load_preset(choice)
+    st.rerun()
+if c2.button("Reset to preset", disabled=not edited, width="stretch",
+             help="Throw away the edits and start again from the preset"):
+    state.load_preset(preset)
+    st.rerun()
+
+
+
+def base_frame(what, make):
+    """The table an editor starts from: fixed until a preset load or reset redraws it."""
+    key = f"{what}_base"
+    version, frame = st.session_state.get(key, (None, None))
+    if version != v:
+        frame = make(spec)
+        st.session_state[key] = (v, frame)
+    return frame
+
+
+# ---------------------------------------------------------------- input and options
+st.subheader("Input")
+cols = st.columns([2, 1, 1, 1, 1, 1])
+name = cols[0].text_input("Name", spec.name, key=f"name_{v}")
+shape = [
+    cols[1].number_input("Height", value=spec.input_shape[0], step=1, key=f"h_{v}"),
+    cols[2].number_input("Width", value=spec.input_shape[1], step=1, key=f"w_{v}"),
+    cols[3].number_input("Channels", value=spec.input_shape[2], step=1, key=f"c_{v}"),
+]
+classes = cols[4].number_input("Classes", value=spec.head.classes, step=1, key=f"cls_{v}")
+conv_bias = cols[5].checkbox("Conv bias", spec.conv_bias, key=f"bias_{v}",
+                             help="Biases in the blocks' convolutions (stem layers set "
+                                  "their own)")
+input_box = st.container()
+
+# ---------------------------------------------------------------- stem
+st.subheader("Stem")
+stem_df = st.data_editor(
+    base_frame("stem", spec_form.stem_frame),
+    key=f"stem_{v}", num_rows="dynamic", width="stretch", hide_index=False,
+    column_config={
+        "kind": st.column_config.SelectboxColumn("kind", options=STEM_KINDS, required=True),
+        "filters": st.column_config.NumberColumn("filters", step=1, help="conv only"),
+        "size": st.column_config.NumberColumn("size", step=1,
+                                              help="kernel, window, or padding amount"),
+        "stride": st.column_config.NumberColumn("stride", step=1),
+        "padding": st.column_config.SelectboxColumn("padding", options=PADDINGS),
+        "use_bias": st.column_config.CheckboxColumn("bias"),
+    })
+stem_box = st.container()
+
+# ---------------------------------------------------------------- stages
+st.subheader("Stages")
+st.caption("Filters are each block's output channels (six path widths for inception). "
+           "The first block of a stage carries its stride; expansion is the bottleneck "
+           "ratio. Add or delete rows in the table; move a stage with the buttons below.")
+stage_df = st.data_editor(
+    base_frame("stages", spec_form.stage_frame),
+    key=f"stages_{v}", num_rows="dynamic", width="stretch",
+    column_config={
+        "block": st.column_config.SelectboxColumn("block", options=list(BLOCK_KINDS),
+                                                  required=True),
+        "blocks": st.column_config.NumberColumn("blocks", step=1),
+        "filters": st.column_config.TextColumn("filters"),
+        "stride": st.column_config.NumberColumn("stride", step=1),
+        "kernel_size": st.column_config.NumberColumn("kernel", step=1),
+        "shortcut": st.column_config.SelectboxColumn("shortcut", options=SHORTCUTS),
+        "expansion": st.column_config.NumberColumn("expansion", step=1),
+    })
+stage_box = st.container()
+mc = st.columns([2, 1, 1, 4], vertical_alignment="bottom")
+n_rows = max(len(stage_df), 1)
+move_index = mc[0].number_input("Stage to move", 1, n_rows, 1, key=f"move_{v}")
+
+# ---------------------------------------------------------------- head
+st.subheader("Head")
+h = spec.head
+hc = st.columns(6)
+head = {
+    "pool": hc[0].selectbox("Pooling", HEAD_POOLS, HEAD_POOLS.index(h.pool), key=f"pool_{v}"),
+    "pool_size": hc[1].number_input("Pool size", value=h.pool_size, step=1, key=f"ps_{v}",
+                                    help="for avg / max pooling before flatten"),
+    "pool_padding": hc[2].selectbox("Pool padding", PADDINGS, PADDINGS.index(h.pool_padding),
+                                    key=f"pp_{v}"),
+    "hidden": hc[3].text_input("Hidden dense layers", ", ".join(map(str, h.hidden)),
+                               key=f"hid_{v}", help="e.g. 4096, 4096"),
+    "dropout": hc[4].number_input("Dropout", value=float(h.dropout), step=0.1,
+                                  key=f"drop_{v}"),
+    "classifier": hc[5].selectbox("Classifier", CLASSIFIERS,
+                                  CLASSIFIERS.index(h.classifier), key=f"clf_{v}"),
+}
+head_box = st.container()
+
+# ---------------------------------------------------------------- apply the edit
+try:
+    candidate = spec_form.spec_from_form(
+        spec, name=name, input_shape=shape, classes=classes, conv_bias=conv_bias,
+        stem=pd.DataFrame(stem_df), stages=pd.DataFrame(stage_df), head=head)
+except SpecError as exc:
+    candidate = None
+    problems = spec_form.group_problems(exc)
+    boxes = {"input": input_box, "stem": stem_box, "stages": stage_box, "head": head_box,
+             "general": input_box}
+    for section, texts in problems.items():
+        for text in texts:
+            boxes[section].error(text, icon="⚠️")
+    top.warning("Fix the marked values; the figures below are for the last valid network.")
+else:
+    if candidate != spec:
+        state.set_spec(candidate)
+        spec = candidate
+
+if mc[1].button("Move up", disabled=candidate is None or move_index <= 1):
+    stages = list(spec.stages)
+    i = move_index - 1
+    stages[i - 1], stages[i] = stages[i], stages[i - 1]
+    state.set_spec(spec.replace(stages=tuple(stages)), reset_editor=True)
+    st.rerun()
+if mc[2].button("Move down", disabled=candidate is None or move_index >= len(spec.stages)):
+    stages = list(spec.stages)
+    i = move_index - 1
+    stages[i + 1], stages[i] = stages[i], stages[i + 1]
+    state.set_spec(spec.replace(stages=tuple(stages)), reset_editor=True)
+    st.rerun()
+
+# ---------------------------------------------------------------- figures
+a = analyze(spec)
+with top:
+    common.headline(a)
+    if not a.ok:
+        st.error(f"This network cannot be built: {a.error}", icon="🚫")
+
+st.subheader("Stages at a glance")
+rows = [{"stage": s.stage, "blocks": s.blocks, "output": fmt_shape(s.output_shape),
+         "parameters": common.params(s.params), "MACs": common.macs(s.macs),
+         "receptive field": s.receptive_field} for s in a.stages()]
+st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+if not a.ok:
+    st.caption(f"Traced up to layer `{a.layers[-1].name}`; the rest cannot be built.")

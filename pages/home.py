@@ -1,0 +1,24 @@
+"""Home: what the app is, the device, and the presets by family."""
+
+import streamlit as st
+
+from resnet_core.devices import describe_device
+from resnet_core.presets import FAMILIES, PRESETS
+
+st.title("ResNet Explorer")
+st.markdown(
+    "Compose residual and inception networks stage by stage and see every layer's output "
+    "shape, parameters and cost the moment you change something. Draw the graph, compare "
+    "two designs side by side, and export a Keras script that builds exactly that model.")
+st.markdown(f"**Training device:** {describe_device()}")
+
+st.subheader("Start from a preset")
+for family in FAMILIES:
+    members = [p for p in PRESETS.values() if p.family == family]
+    with st.container(border=True):
+        st.markdown(f"**{family}**")
+        cols = st.columns(3)
+        for i, preset in enumerate(members):
+            cols[i % 3].page_link("pages/compose.py", label=preset.name,
+                                  query_params={"preset": preset.name},
+                                  help=preset.description)

@@ -1,0 +1,63 @@
+"""Inspect: the per-layer table, per-stage charts, receptive fields and memory."""
+
+import pandas as pd
+import streamlit as st
+
+from resnet_core.analysis import human
+from resnet_core.trace import fmt_shape
+from ui import charts, common, state
+
+a = state.current_analysis()
+st.title("Inspect")
+common.headline(a)
+if not a.ok:
+    st.error(f"This network cannot be built: {a.error}. The figures stop at the failing "
+             "layer.", icon="🚫")
+
+rows = a.rows()
+table = pd.DataFrame(rows)
+table["output_shape"] = [fmt_shape(r["output_shape"]) for r in rows]
+st.subheader("Layers")
+fc = st.columns(3)
+stages = fc[0].multiselect("Stages", list(dict.fromkeys(table["stage"])), placeholder="all")
+kinds = fc[1].multiselect("Kinds", sorted(set(table["kind"])), placeholder="all")
+skip_only = fc[2].checkbox("Skip-path layers only")
+shown = table
+if stages:
+    shown = shown[shown["stage"].isin(stages)]
+if kinds:
+    shown = shown[shown["kind"].isin(kinds)]
+if skip_only:
+    shown = shown[shown["skip_path"]]
+st.dataframe(shown, hide_index=True, width="stretch", height=380, column_config={
+    "params": st.column_config.NumberColumn("params", format="localized"),
+    "trainable": st.column_config.NumberColumn("trainable", format="localized"),
+    "non_trainable": st.column_config.NumberColumn("non-trainable", format="localized"),
+    "macs": st.column_config.NumberColumn("MACs", format="localized"),
+})
+st.caption(f"{len(shown)} of {len(table)} layers. Click a column header to sort.")
+st.download_button("Download CSV", shown.to_csv(index=False).encode(),
+                   file_name=f"{a.spec.name}_layers.csv", mime="text/csv")
+
+st.subheader("Stages")
+st.plotly_chart(charts.stage_bars(a), width="stretch")
+left, right = st.columns(2)
+left.plotly_chart(charts.output_size(a), width="stretch")
+right.plotly_chart(charts.receptive_field(a), width="stretch")
+st.dataframe(pd.DataFrame([{
+    "stage": s.stage, "blocks": s.blocks, "layers": s.layers, "depth": s.depth,
+    "output": fmt_shape(s.output_shape), "parameters": common.params(s.params),
+    "MACs": common.macs(s.macs), "receptive field (px)": s.receptive_field,
+} for s in a.stages()]), hide_index=True, width="stretch")
+
+st.subheader("Memory for training")
+batch = st.number_input("Batch size", min_value=1, max_value=4096, value=32, step=1)
+m = a.memory(int(batch))
+mc = st.columns(5)
+mc[0].metric("Weights", human(m.weights, "B"))
+mc[1].metric("Gradients", human(m.gradients, "B"))
+mc[2].metric("Adam slots", human(m.optimizer, "B"))
+mc[3].metric("Activations", human(m.activations, "B"))
+mc[4].metric("Total", human(m.total, "B"))
+st.caption("float32; activations are every layer's output kept for back-propagation, an "
+           "upper bound (frameworks free or fuse some).")

@@ -1,0 +1,82 @@
+"""Specs in URLs: a compact, URL-safe token, and reading a page's query parameters safely.
+
+A token is the spec's JSON, zlib-compressed and base64url-encoded. Decoding refuses
+oversized tokens and decompression bombs, and every failure becomes a :class:`SpecError`
+with a message a person can act on.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import zlib
+from dataclasses import dataclass
+from typing import Mapping
+
+from .presets import DEFAULT_PRESET, PRESETS, get_spec
+from .spec import ArchitectureSpec, SpecError
+
+MAX_TOKEN_CHARS = 16_000
+MAX_JSON_BYTES = 256_000
+
+
+def encode_spec(spec: ArchitectureSpec) -> str:
+    raw = json.dumps(spec.to_dict(), separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(zlib.compress(raw, 9)).decode().rstrip("=")
+
+
+def decode_spec(token: str) -> ArchitectureSpec:
+    """The spec in ``token``; :class:`SpecError` when it is damaged or invalid."""
+    if len(token) > MAX_TOKEN_CHARS:
+        raise SpecError([("spec", f"the link's spec is {len(token):,} characters long, more "
+                          f"than the {MAX_TOKEN_CHARS:,} allowed")])
+    try:
+        packed = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        inflater = zlib.decompressobj()
+        raw = inflater.decompress(packed, MAX_JSON_BYTES)
+        if inflater.unconsumed_tail:
+            raise SpecError([("spec", "the link's spec unpacks to more than "
+                              f"{MAX_JSON_BYTES:,} bytes")])
+        text = raw.decode("utf-8")
+    except (binascii.Error, zlib.error, UnicodeDecodeError, ValueError) as exc:
+        if isinstance(exc, SpecError):
+            raise
+        raise SpecError([("spec", "the link's spec is damaged (it may have been cut off "
+                          "when copied); copy the whole link again")]) from None
+    return ArchitectureSpec.from_json(text)
+
+
+@dataclass(frozen=True)
+class UrlState:
+    """What a page's query parameters ask for: a spec, its preset, and any problem."""
+
+    spec: ArchitectureSpec
+    preset: str
+    message: str | None = None
+
+
+def read_query(params: Mapping[str, str]) -> UrlState:
+    """``?preset=NAME`` or ``?spec=TOKEN[&base=NAME]``; the default network on any problem."""
+    preset = params.get("preset") or params.get("base") or DEFAULT_PRESET
+    problem = None
+    if preset not in PRESETS:
+        shown = preset if len(preset) <= 40 else preset[:40] + "…"
+        problem = f"There is no preset called {shown!r}; showing {DEFAULT_PRESET}."
+        preset = DEFAULT_PRESET
+    token = params.get("spec")
+    if token:
+        try:
+            return UrlState(decode_spec(token), preset, problem)
+        except SpecError as exc:
+            return UrlState(get_spec(DEFAULT_PRESET), DEFAULT_PRESET,
+                            f"The link's network could not be opened ({exc}); showing "
+                            f"{DEFAULT_PRESET} instead.")
+    return UrlState(get_spec(preset), preset, problem)
+
+
+def query_for(spec: ArchitectureSpec, preset: str) -> dict[str, str]:
+    """The query parameters that reproduce ``spec``: just the preset when unedited."""
+    if preset in PRESETS and get_spec(preset) == spec:
+        return {"preset": preset}
+    return {"base": preset, "spec": encode_spec(spec)}

@@ -1,0 +1,1 @@
+"""Streamlit widgets and plotly figures shared by the pages (the only UI code)."""

@@ -1,0 +1,62 @@
+"""Plotly figures of an analysis (and of two, for Compare)."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from resnet_core.analysis import Analysis
+
+
+def stage_bars(a: Analysis) -> go.Figure:
+    """Parameters and MACs per stage, side by side."""
+    stages = a.stages()
+    names = [s.stage for s in stages]
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Parameters per stage",
+                                                         "MACs per stage"))
+    fig.add_bar(x=names, y=[s.params for s in stages], name="parameters", row=1, col=1)
+    fig.add_bar(x=names, y=[s.macs for s in stages], name="MACs", row=1, col=2)
+    fig.update_layout(showlegend=False, height=340, margin=dict(t=40, b=10, l=10, r=10))
+    return fig
+
+
+def output_size(a: Analysis) -> go.Figure:
+    """Spatial size and channels of every main-path layer, through the network."""
+    layers = [l for l in a.layers if l.role == "main" and len(l.output_shape) == 3]
+    idx = list(range(len(layers)))
+    names = [l.name for l in layers]
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_scatter(x=idx, y=[l.output_shape[0] * l.output_shape[1] for l in layers],
+                    name="height × width", hovertext=names, mode="lines")
+    fig.add_scatter(x=idx, y=[l.output_shape[2] for l in layers], name="channels",
+                    hovertext=names, mode="lines", secondary_y=True)
+    fig.update_layout(title="Output size through the network", height=340,
+                      margin=dict(t=40, b=10, l=10, r=10), legend=dict(orientation="h"))
+    fig.update_xaxes(title="layer (main path)")
+    fig.update_yaxes(title="pixels per map", type="log", secondary_y=False)
+    fig.update_yaxes(title="channels", secondary_y=True)
+    return fig
+
+
+def receptive_field(a: Analysis) -> go.Figure:
+    stages = [s for s in a.stages() if s.stage != "head"]
+    fig = go.Figure(go.Scatter(x=[s.stage for s in stages],
+                               y=[s.receptive_field for s in stages], mode="lines+markers"))
+    side = max(a.spec.input_shape[:2])
+    fig.add_hline(y=side, line_dash="dot", annotation_text=f"input side {side}px")
+    fig.update_layout(title="Receptive field at the end of each stage (pixels)", height=300,
+                      margin=dict(t=40, b=10, l=10, r=10))
+    return fig
+
+
+def compare_stages(a: Analysis, b: Analysis, metric: str) -> go.Figure:
+    """Grouped bars of ``metric`` ('params' or 'macs') per stage for two networks."""
+    fig = go.Figure()
+    for label, x in (("A: " + a.spec.name, a), ("B: " + b.spec.name, b)):
+        stages = x.stages()
+        fig.add_bar(x=[s.stage for s in stages], y=[getattr(s, metric) for s in stages],
+                    name=label)
+    fig.update_layout(barmode="group", height=340, margin=dict(t=40, b=10, l=10, r=10),
+                      title=("Parameters" if metric == "params" else "MACs") + " per stage",
+                      legend=dict(orientation="h"))
+    return fig
