@@ -4,7 +4,9 @@ import streamlit as st
 
 from resnet_core import ArchitectureSpec, SpecError
 from resnet_core.codegen import to_python
-from ui import state
+from ui import router, state
+
+router.ensure_router()
 
 MAX_SPEC_BYTES = 1_000_000
 spec = state.current_spec()

@@ -5,7 +5,9 @@ import streamlit as st
 
 from resnet_core import PRESETS, analyze, get_spec
 from resnet_core.trace import fmt_shape
-from ui import charts, common, state
+from ui import charts, common, router, state
+
+router.ensure_router()
 
 CURRENT = "(current network)"
 st.title("Compare")

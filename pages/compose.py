@@ -7,7 +7,9 @@ from resnet_core import PRESETS, SpecError, analyze
 from resnet_core.blocks import BLOCK_KINDS
 from resnet_core.spec import CLASSIFIERS, HEAD_POOLS, PADDINGS, SHORTCUTS, STEM_KINDS
 from resnet_core.trace import fmt_shape
-from ui import common, spec_form, state
+from ui import common, router, spec_form, state
+
+router.ensure_router()
 
 spec = state.current_spec()
 preset = state.current_preset()

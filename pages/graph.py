@@ -3,7 +3,9 @@
 import streamlit as st
 
 from resnet_core.graph import DIRECTIONS, LEVELS, DotNotInstalled, dot_available, to_graph
-from ui import common, state
+from ui import common, router, state
+
+router.ensure_router()
 
 a = state.current_analysis()
 st.title("Graph")

@@ -4,6 +4,9 @@ import streamlit as st
 
 from resnet_core.devices import describe_device
 from resnet_core.presets import FAMILIES, PRESETS
+from ui import router
+
+router.ensure_router()
 
 st.title("ResNet Explorer")
 st.markdown(

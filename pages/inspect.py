@@ -5,7 +5,9 @@ import streamlit as st
 
 from resnet_core.analysis import human
 from resnet_core.trace import fmt_shape
-from ui import charts, common, state
+from ui import charts, common, router, state
+
+router.ensure_router()
 
 a = state.current_analysis()
 st.title("Inspect")
