@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from resnet_core import ArchitectureSpec, SpecError
+from resnet_core import PRESETS, ArchitectureSpec, SpecError
 from resnet_core.codegen import to_python
 from ui import router, state
 
@@ -48,7 +48,9 @@ def load(raw: bytes | str, origin: str) -> None:
         for path, msg in exc.problems:
             st.markdown(f"- `{path}`: {msg}")
         return
-    state.set_spec(loaded, reset_editor=True)
+    # A file that is exactly a preset shares as ?preset=NAME; anything else as ?spec=.
+    same = loaded.name in PRESETS and PRESETS[loaded.name].spec() == loaded
+    state.set_spec(loaded, loaded.name if same else None, reset_editor=True)
     st.success(f"Loaded {loaded.name}. It is now the current network on every page.")
 
 
@@ -56,7 +58,7 @@ with tab_load:
     uploaded = st.file_uploader("Upload a spec (.json)", type=["json"])
     if uploaded is not None and st.button("Load the uploaded file"):
         load(uploaded.getvalue(), uploaded.name)
-    pasted = st.text_area("…or paste a spec", height=200,
+    pasted = st.text_area("…or paste a spec", height=200, key="pasted_spec",
                           placeholder='{"name": "...", "input_shape": [32, 32, 3], ...}')
-    if st.button("Load the pasted text", disabled=not pasted.strip()):
+    if st.button("Load the pasted text", disabled=not pasted.strip(), key="load_pasted"):
         load(pasted, "The pasted text")

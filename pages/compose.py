@@ -14,7 +14,6 @@ router.ensure_router()
 spec = state.current_spec()
 preset = state.current_preset()
 v = state.editor_version()
-edited = spec != PRESETS[preset].spec()
 
 st.title("Compose")
 top = st.container()
@@ -26,10 +25,7 @@ choice = c1.selectbox("Preset", names, index=names.index(preset), key=f"preset_{
 if choice != preset:
     state.load_preset(choice)
     st.rerun()
-if c2.button("Reset to preset", disabled=not edited, width="stretch",
-             help="Throw away the edits and start again from the preset"):
-    state.load_preset(preset)
-    st.rerun()
+reset_slot = c2.empty()  # drawn once the edit below is applied, so it knows
 
 
 
@@ -135,6 +131,11 @@ else:
         state.set_spec(candidate)
         spec = candidate
 
+if reset_slot.button("Reset to preset", disabled=spec == PRESETS[preset].spec(),
+                     width="stretch", help="Throw away the edits and start again from the "
+                                           "preset"):
+    state.load_preset(preset)
+    st.rerun()
 if mc[1].button("Move up", disabled=candidate is None or move_index <= 1):
     stages = list(spec.stages)
     i = move_index - 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 import zlib
 from dataclasses import dataclass
 from typing import Mapping
@@ -61,7 +62,7 @@ def read_query(params: Mapping[str, str]) -> UrlState:
     preset = params.get("preset") or params.get("base") or DEFAULT_PRESET
     problem = None
     if preset not in PRESETS:
-        shown = preset if len(preset) <= 40 else preset[:40] + "…"
+        shown = re.sub(r"[^\w.-]", "", preset)[:40]  # never echo markup back
         problem = f"There is no preset called {shown!r}; showing {DEFAULT_PRESET}."
         preset = DEFAULT_PRESET
     token = params.get("spec")

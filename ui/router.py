@@ -1,17 +1,20 @@
-"""The app's pages, and a guard for pages opened without the router.
+"""The app's frame: pages, navigation, URL state, sidebar; and a guard for direct runs.
 
-Streamlit treats an app with a ``pages/`` folder in its legacy way until ``app.py`` first
-calls ``st.navigation``: the first request after a server start for, say, ``/compose``
-runs ``pages/compose.py`` alone, without the sidebar or URL handling. Each page calls
-:func:`ensure_router` first; it registers the real navigation and reruns through
-``app.py``.
+Streamlit treats an app with a ``pages/`` folder in its legacy way until ``app.py`` calls
+``st.navigation``: the first request after a server start for, say, ``/compose`` runs
+``pages/compose.py`` alone (AppTest does so on every run). Each page therefore calls
+:func:`ensure_router` first, which runs the whole frame from there and stops the
+direct run, without a rerun that would drop a pending button click.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 
 import streamlit as st
+
+from . import common, state
 
 _local = threading.local()  # per script-runner thread: sessions run in parallel
 
@@ -32,16 +35,28 @@ def pages() -> list:
     ]
 
 
-def run_page(page) -> None:
+def run_app() -> None:
+    """Everything around a page: navigation, the URL's network, the page, the sidebar."""
+    st.set_page_config(page_title="ResNet Explorer", page_icon=":material/stacks:",
+                       layout="wide")
+    page = st.navigation(pages())
+    state.init_from_url()
+    common.show_url_message()
     _local.inside = True
     try:
         page.run()
+    except Exception:  # a bug of ours: say so plainly, keep the traceback in the log
+        logging.getLogger("resnet_explorer").exception("page %s failed", page.title)
+        st.error("Something went wrong on this page. Your network is kept; try another "
+                 "page or reload. (The details are in the server log.)")
     finally:
         _local.inside = False
+    state.sync_url()
+    common.sidebar()
 
 
 def ensure_router() -> None:
-    """Stop a page run outside ``app.py`` and rerun it through the router."""
+    """Inside the frame, do nothing; in a direct run, run the frame and stop there."""
     if not getattr(_local, "inside", False):
-        st.navigation(pages(), position="hidden")
-        st.rerun()
+        run_app()
+        st.stop()

@@ -1,0 +1,161 @@
+"""The explorer's pages through Streamlit's AppTest: every page, its main interactions."""
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from resnet_core import analyze, get_spec
+from resnet_core.share import encode_spec
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ["pages/home.py", "pages/compose.py", "pages/inspect.py", "pages/graph.py",
+         "pages/compare.py", "pages/code.py"]
+
+
+def app(page=None, **query):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at, label):
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def sidebar_text(at):
+    return " ".join(m.value for m in at.sidebar.markdown)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_opens_without_exception_and_shows_the_network(page):
+    at = app(page, preset="cifar_resnet56")
+    assert not at.exception
+    assert "cifar_resnet56" in sidebar_text(at)
+    assert "857,082" in sidebar_text(at)
+    assert not [e for e in at.error]
+
+
+def test_home_lists_every_preset_and_the_device():
+    at = app()
+    text = " ".join(m.value for m in at.markdown)
+    assert "Training device:" in text and "CPU" in text
+    assert at.title[0].value == "ResNet Explorer"
+
+
+def test_preset_by_url_and_hostile_urls():
+    assert metric(app("pages/compose.py", preset="resnet50"), "Parameters") == "25,636,712"
+    for query in ({"preset": "<script>alert(1)</script>"}, {"spec": "!!!not-a-spec"},
+                  {"spec": "A" * 50_000}, {"spec": encode_spec(get_spec("vgg16"))[:40]}):
+        at = app(**query)
+        assert "23,600,006" in sidebar_text(at)  # the default network
+        assert at.warning and "seed_resnet50" in at.warning[0].value
+        assert "<script>" not in at.warning[0].value
+
+
+def test_edit_input_updates_totals_and_the_url():
+    at = app("pages/compose.py", preset="cifar_resnet20")
+    at.number_input(key="cls_1").set_value(100).run()
+    expected = analyze(get_spec("cifar_resnet20").replace(
+        head=get_spec("cifar_resnet20").head.__class__(classes=100))).totals.total_params
+    assert metric(at, "Parameters") == f"{expected:,}"
+    assert at.query_params["base"] == "cifar_resnet20" and at.query_params["spec"]
+
+    # the URL reproduces the edit in a new session
+    fresh = app("pages/compose.py", base=at.query_params["base"],
+                spec=at.query_params["spec"])
+    assert metric(fresh, "Parameters") == f"{expected:,}"
+    assert metric(fresh, "Output") == "100"
+
+
+def test_invalid_value_is_marked_and_last_valid_figures_stay():
+    at = app("pages/compose.py", preset="cifar_resnet20")
+    at.number_input(key="cls_1").set_value(0).run()
+    errors = [e.value for e in at.error]
+    assert any("head.classes: must be a positive integer, got 0" in e for e in errors)
+    assert metric(at, "Parameters") == "271,098"
+    assert "Fix the marked values" in at.warning[0].value
+
+
+def test_unbuildable_network_shows_the_failure_and_partial_stages():
+    at = app("pages/compose.py", preset="seed_resnet50")
+    at.number_input(key="h_1").set_value(16).run()
+    at.number_input(key="w_1").set_value(16).run()
+    errors = " ".join(e.value for e in at.error)
+    assert "cannot be built" in errors and "head_pool" in errors and "1×1" in errors
+    glance = at.dataframe[-1].value
+    assert list(glance["stage"]) == ["stem", "stage1", "stage2", "stage3", "stage4"]
+
+
+def test_preset_switch_reset_and_stage_moves():
+    at = app("pages/compose.py", preset="resnet18")
+    at.selectbox(key="preset_1").set_value("resnet34").run()
+    assert metric(at, "Parameters") == f"{analyze(get_spec('resnet34')).totals.total_params:,}"
+    at.number_input(key="c_2").set_value(1).run()  # grey input
+    assert at.button[0].label == "Reset to preset" and not at.button[0].disabled
+    at.button[0].click().run()
+    assert metric(at, "Parameters") == f"{analyze(get_spec('resnet34')).totals.total_params:,}"
+    assert at.query_params["preset"] == "resnet34"
+
+    at = app("pages/compose.py", preset="cifar_resnet20")
+    at.number_input(key="move_1").set_value(2).run()
+    next(b for b in at.button if b.label == "Move up").click().run()
+    assert not at.exception
+    moved = json.loads(json.dumps(at.session_state["spec"].to_dict()))
+    assert [s["filters"] for s in moved["stages"]] == [32, 16, 64]
+
+
+def test_inspect_filters_and_memory():
+    at = app("pages/inspect.py", preset="resnet18")
+    table = at.dataframe[0].value
+    assert len(table) == len(analyze(get_spec("resnet18")).layers)
+    at.multiselect[0].set_value(["stage2"]).run()
+    assert set(at.dataframe[0].value["stage"]) == {"stage2"}
+    at.multiselect[1].set_value(["conv"]).run()
+    assert len(at.dataframe[0].value) == 5  # 4 convs + the projection
+    at.number_input[0].set_value(64).run()
+    assert any(m.label == "Activations" for m in at.metric)
+
+
+def test_graph_levels_render():
+    at = app("pages/graph.py", preset="resnet152")
+    for level, node in (("stage", "stage3 ["), ("block", "stage3_block36 ["),
+                        ("layer", "stage3_block36_conv3 [")):
+        at.radio[0].set_value(level).run()
+        assert not at.exception
+        charts = at.get("graphviz_chart")
+        assert charts and node in charts[0].proto.spec
+
+
+def test_compare_a_resnet_with_its_plain_twin():
+    at = app("pages/compare.py", preset="cifar_resnet56")
+    totals = at.dataframe[0].value
+    assert list(totals.columns[:3]) == ["", "A", "B"]
+    assert totals.iloc[0]["B − A"] == "+0"  # option A adds no parameters
+    at.selectbox[1].set_value("resnet50").run()
+    assert at.dataframe[0].value.iloc[0]["B"] == "25,636,712"
+
+
+def test_code_page_exports_and_loads_specs():
+    at = app("pages/code.py", preset="cifar_resnet20")
+    assert "def build_model" in at.code[0].value
+    assert json.loads(at.code[1].value)["name"] == "cifar_resnet20"
+
+    bad = get_spec("resnet18").to_dict()
+    bad["stages"][2]["filters"] = -4
+    at.text_area[0].input(json.dumps(bad)).run()
+    next(b for b in at.button if b.label == "Load the pasted text").click().run()
+    assert any("not a valid spec" in e.value for e in at.error)
+    assert any("stages[2].filters" in m.value for m in at.markdown)
+    assert "cifar_resnet20" in sidebar_text(at)
+
+    at.text_area[0].input(get_spec("googlenet").to_json()).run()
+    next(b for b in at.button if b.label == "Load the pasted text").click().run()
+    assert "googlenet" in sidebar_text(at)
+    assert at.query_params["preset"] == "googlenet"
