@@ -159,3 +159,23 @@ def test_code_page_exports_and_loads_specs():
     next(b for b in at.button if b.label == "Load the pasted text").click().run()
     assert "googlenet" in sidebar_text(at)
     assert at.query_params["preset"] == "googlenet"
+
+
+def test_explorer_pages_never_import_tensorflow():
+    """The explorer opens fast: no page that does not train imports TensorFlow or Keras."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        f"at = AppTest.from_file({str(ROOT / 'app.py')!r}, default_timeout=60).run()\n"
+        f"for p in {PAGES!r}:\n"
+        "    at.switch_page(p).run()\n"
+        "    assert not at.exception, p\n"
+        "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=300, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]"

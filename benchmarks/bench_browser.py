@@ -1,0 +1,93 @@
+"""Benchmark in a real browser (Debian's Chromium, headless) against `streamlit run`.
+
+Targets (issue 3): after an edit to a ResNet-50 stage the new totals are on screen in
+under 0.5 s (median); from server start to the first rendered page under 5 s.
+
+Run: .venv/bin/python benchmarks/bench_browser.py [--edits N]
+"""
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from resnet_core import analyze, get_spec  # noqa: E402
+from tests.e2e.browser import CHROMIUM_ARGS, IDLE, Server, chromium_path  # noqa: E402
+
+METRIC = "[data-testid='stMetricValue']"
+
+
+def first_render(browser) -> float:
+    """Seconds from spawning the server to the home page's totals in the browser."""
+    page = browser.new_page()
+    server = Server()
+    try:
+        server.wait_healthy()
+        page.goto(server.url)
+        page.wait_for_selector("[data-testid='stSidebar'] >> text=Parameters:")
+        return time.perf_counter() - server.started
+    finally:
+        page.close()
+        server.stop()
+
+
+def edit_latencies(browser, edits: int) -> list[float]:
+    server = Server()
+    server.wait_healthy()
+    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+    try:
+        page.goto(f"{server.url}/compose?preset=resnet50")
+        page.wait_for_selector(IDLE)
+        grid = page.locator("[data-testid='stDataFrame']").nth(1)
+        grid.scroll_into_view_if_needed()
+        box = grid.get_by_test_id("data-grid-canvas").bounding_box()
+        out = []
+        base = get_spec("resnet50")
+        for i in range(edits):
+            blocks = 7 + i % 5  # a new value every time
+            expected = f"{analyze(base.with_stage(2, blocks=blocks)).totals.total_params:,}"
+            page.mouse.click(box["x"] + 80, box["y"] + 35 * 3 + 17)  # stage 3, column 1
+            page.wait_for_timeout(150)
+            page.keyboard.press("ArrowRight")
+            page.keyboard.press("Enter")
+            editor = page.locator("#portal input, #portal textarea").first
+            editor.wait_for()
+            editor.fill(str(blocks))
+            t = time.perf_counter()
+            page.keyboard.press("Enter")
+            page.wait_for_function(
+                "([sel, want]) => document.querySelector(sel)?.innerText === want",
+                arg=[METRIC, expected], polling="raf")
+            out.append(time.perf_counter() - t)
+            page.wait_for_selector(IDLE)
+        return out
+    finally:
+        page.close()
+        server.stop()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--edits", type=int, default=15)
+    args = ap.parse_args()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        starts = [first_render(browser) for _ in range(3)]
+        lat = edit_latencies(browser, args.edits)
+        browser.close()
+    med_start, med_edit = statistics.median(starts), statistics.median(lat)
+    print(f"server start -> first rendered page: median {med_start:.2f} s "
+          f"(runs: {', '.join(f'{s:.2f}' for s in starts)}); target < 5 s: "
+          f"{'met' if med_start < 5 else 'NOT met'}")
+    print(f"edit -> new totals on screen: median {med_edit * 1000:.0f} ms, "
+          f"max {max(lat) * 1000:.0f} ms over {len(lat)} edits; target < 500 ms: "
+          f"{'met' if med_edit < 0.5 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
