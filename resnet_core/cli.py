@@ -103,6 +103,75 @@ def cmd_export(args) -> int:
     return 0
 
 
+def new_run(store, spec: ArchitectureSpec, data: dict, settings: dict) -> str:
+    """Check a run's settings and data, then queue it in ``store``; the one way in."""
+    from .data import DataChoice, load, prepare
+    from .training import TrainSettings, check_feasible
+
+    choice = DataChoice.from_dict(data)
+    train = TrainSettings.from_dict(settings)
+    prepared = prepare(load(choice), spec, choice)
+    check_feasible(prepared.spec, train, len(prepared.x_train))
+    return store.create(spec.name, spec.to_dict(), choice.to_dict(), train.to_dict())
+
+
+def cmd_train(args) -> int:
+    from .data import DataError
+    from .training import RunStore, SettingsError
+
+    spec = load_spec(args.spec)
+    store = RunStore()
+    data = {"source": args.dataset, "subset": args.limit or 0, "fit": args.fit,
+            "seed": args.seed}
+    settings = {"epochs": args.epochs, "batch_size": args.batch_size,
+                "optimizer": args.optimizer, "learning_rate": args.lr,
+                "schedule": args.schedule, "seed": args.seed,
+                "cpu_devices": args.cpu_devices}
+    try:
+        run_id = new_run(store, spec, data, settings)
+    except (DataError, SettingsError) as exc:
+        raise UsageError(str(exc)) from None
+    from .training.engine import execute
+
+    summary = execute(store, run_id)
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        for h in summary.get("history", []):
+            print(f"epoch {h['epoch'] + 1}: loss {h['loss']:.4f} acc {h['accuracy']:.4f} "
+                  f"val_loss {h['val_loss']:.4f} val_acc {h['val_accuracy']:.4f} "
+                  f"({h['images_per_second']:.0f} img/s)")
+        print(f"run {run_id}: {summary['status']} on {summary.get('device')}")
+    if summary["status"] == "failed":
+        print(f"error: {summary.get('error')}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_runs(args) -> int:
+    from .training import RunStore
+
+    store = RunStore()
+    store.reap()
+    runs = store.list()
+    if args.json:
+        print(json.dumps([{"run_id": r.id, "name": r.name, "status": r.status,
+                           "created": r.created, "epochs_done": r.epochs_done,
+                           "epochs": r.settings.get("epochs"), "device": r.device,
+                           "dataset": r.data.get("source"),
+                           "val_accuracy": r.summary.get("val_accuracy"),
+                           "error": r.error} for r in runs]))
+        return 0
+    if not runs:
+        print(f"no runs in {store.home}")
+    for r in runs:
+        acc = r.summary.get("val_accuracy")
+        print(f"{r.id}  {r.status:<9} {r.name:<20} {r.data.get('source', ''):<8} "
+              f"epochs {r.epochs_done}/{r.settings.get('epochs')}"
+              + (f"  val_acc {acc:.3f}" if acc is not None else ""))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m resnet_core",
                                 description="Residual and inception networks as data.")
@@ -124,6 +193,28 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--format", choices=("json", "python"), default="json")
     e.add_argument("--output", "-o", help="write to this file instead of stdout")
     e.set_defaults(fn=cmd_export)
+
+    t = sub.add_parser("train", help="train a network (same path as the app's runs)")
+    t.add_argument("spec", help="a preset name or a spec .json file")
+    t.add_argument("--dataset", default="digits", help="digits, shapes, mnist, "
+                   "fashion_mnist, cifar10 or cifar100")
+    t.add_argument("--epochs", type=int, default=3)
+    t.add_argument("--batch-size", type=int, default=64)
+    t.add_argument("--limit", type=int, default=0, help="use only this many images")
+    t.add_argument("--fit", choices=("adapt", "resize"), default="adapt",
+                   help="adapt the model's input to the data, or resize the data")
+    t.add_argument("--optimizer", choices=("sgd", "adam", "adamw"), default="adam")
+    t.add_argument("--lr", type=float, default=1e-3)
+    t.add_argument("--schedule", choices=("constant", "cosine", "one_cycle"),
+                   default="constant")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--cpu-devices", type=int, default=0,
+                   help="split the CPU into N devices (tests the multi-device path)")
+    t.add_argument("--json", action="store_true", help="print a JSON summary")
+    t.set_defaults(fn=cmd_train)
+    r = sub.add_parser("runs", help="list the stored runs ($RESNET_EXPLORER_HOME)")
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(fn=cmd_runs)
     return p
 
 

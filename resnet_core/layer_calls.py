@@ -22,7 +22,8 @@ def layer_call(op: Op) -> tuple[str, dict[str, Any]]:
         call = ("Conv2D", dict(filters=c["filters"], kernel_size=c["size"], strides=c["stride"],
                                padding=c["padding"], use_bias=c["use_bias"]))
     elif kind == "batchnorm":
-        call = ("BatchNormalization", {})
+        # momentum 0.9 (PyTorch's 0.1): short runs need moving statistics that settle fast
+        call = ("BatchNormalization", dict(momentum=0.9))
     elif kind == "activation":
         call = ("Activation", dict(activation=c["fn"]))
     elif kind in ("maxpool", "avgpool"):

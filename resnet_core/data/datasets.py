@@ -1,0 +1,159 @@
+"""Datasets for training runs: embedded digits, generated shapes, Keras's datasets.
+
+Every loader returns a :class:`Dataset` of uint8 images (N, H, W, C) and int labels.
+Nothing here downloads on its own: Keras's datasets are read from Keras's cache, and
+without cache or network the message says so plainly.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+
+class DataError(ValueError):
+    """Data that cannot be used, with a message that says what to do."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    x: np.ndarray  # uint8, (N, H, W, C)
+    y: np.ndarray  # int64, (N,)
+    class_names: tuple[str, ...] = field(default=())
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        return tuple(self.x.shape[1:])  # type: ignore[return-value]
+
+
+def check_arrays(x: np.ndarray, y: np.ndarray, name: str, num_classes: int | None = None):
+    """Validate images and labels; return them as uint8 NHWC and int64 labels."""
+    if x.dtype == object or y.dtype == object:
+        raise DataError(f"{name}: arrays of Python objects are not accepted; save plain "
+                        "numeric arrays")
+    if x.ndim == 3:
+        x = x[..., None]
+    if x.ndim != 4 or x.shape[-1] not in (1, 3, 4):
+        raise DataError(f"{name}: images must be (N, H, W) or (N, H, W, C) with C = 1, 3 "
+                        f"or 4; got shape {x.shape}")
+    if x.shape[-1] == 4:
+        x = x[..., :3]
+    if y.ndim == 2 and y.shape[1] > 1:  # one-hot
+        y = y.argmax(axis=1)
+    y = y.reshape(-1)
+    if len(x) != len(y):
+        raise DataError(f"{name}: {len(x)} images but {len(y)} labels; they must match")
+    if len(x) < 2:
+        raise DataError(f"{name}: needs at least 2 images, got {len(x)}")
+    if min(x.shape[1:3]) < 1 or max(x.shape[1:3]) > 1024:
+        raise DataError(f"{name}: image sides must be 1 to 1024 pixels, got {x.shape[1:3]}")
+    if not np.issubdtype(y.dtype, np.integer):
+        if np.issubdtype(y.dtype, np.floating) and np.all(np.mod(y, 1) == 0):
+            y = y.astype(np.int64)
+        else:
+            raise DataError(f"{name}: labels must be integers 0…K-1, got dtype {y.dtype}")
+    if y.min() < 0 or (num_classes is not None and y.max() >= num_classes):
+        top = num_classes - 1 if num_classes else "K-1"
+        raise DataError(f"{name}: labels must be in 0…{top}; found {int(y.min())}…"
+                        f"{int(y.max())}")
+    if x.dtype != np.uint8:
+        x = x.astype(np.float64)
+        if not np.isfinite(x).all():
+            raise DataError(f"{name}: images contain NaN or infinite values")
+        hi = x.max()
+        x = (x / hi * 255 if 0 < hi <= 1.0 else np.clip(x, 0, 255)).astype(np.uint8)
+    return np.ascontiguousarray(x), y.astype(np.int64)
+
+
+def digits() -> Dataset:
+    """scikit-learn's 1,797 handwritten digits, 8×8 grey (ships with the package)."""
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    x = (d.images * (255 / 16)).round().astype(np.uint8)[..., None]
+    return Dataset("digits", x, d.target.astype(np.int64), tuple(str(i) for i in range(10)))
+
+
+SHAPE_NAMES = ("circle", "square", "triangle", "cross", "ring", "diamond", "bar", "dot")
+
+
+def shapes(num_classes: int = 4, size: int = 32, count: int = 1000, seed: int = 0) -> Dataset:
+    """Coloured shapes on a dark background: class = shape, deterministic by ``seed``."""
+    if not 2 <= num_classes <= len(SHAPE_NAMES):
+        raise DataError(f"shapes: class count must be 2 to {len(SHAPE_NAMES)}, got "
+                        f"{num_classes}")
+    if not 8 <= size <= 256 or not 2 <= count <= 100_000:
+        raise DataError("shapes: size must be 8 to 256 pixels and count 2 to 100,000")
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
+    x = np.zeros((count, size, size, 3), np.uint8)
+    y = rng.integers(0, num_classes, count)
+    for i in range(count):
+        r = rng.uniform(0.18, 0.32) * size
+        cx, cy = rng.uniform(r, size - r, 2)
+        dx, dy = xx - cx, yy - cy
+        kind = SHAPE_NAMES[y[i]]
+        if kind == "circle":
+            mask = dx**2 + dy**2 <= r**2
+        elif kind == "square":
+            mask = (abs(dx) <= r * 0.8) & (abs(dy) <= r * 0.8)
+        elif kind == "triangle":
+            mask = (dy <= r * 0.7) & (dy >= -r) & (abs(dx) <= (dy + r) * 0.6)
+        elif kind == "cross":
+            mask = ((abs(dx) <= r * 0.25) | (abs(dy) <= r * 0.25)) & (abs(dx) <= r) & (abs(dy) <= r)
+        elif kind == "ring":
+            d2 = dx**2 + dy**2
+            mask = (d2 <= r**2) & (d2 >= (0.55 * r) ** 2)
+        elif kind == "diamond":
+            mask = abs(dx) + abs(dy) <= r
+        elif kind == "bar":
+            mask = (abs(dx) <= r) & (abs(dy) <= r * 0.3)
+        else:
+            mask = dx**2 + dy**2 <= (0.4 * r) ** 2
+        colour = rng.integers(80, 256, 3)
+        background = rng.integers(0, 60, 3)
+        x[i] = background
+        x[i][mask] = colour
+    return Dataset(f"shapes{num_classes}", x, y.astype(np.int64), SHAPE_NAMES[:num_classes])
+
+
+KERAS_DATASETS = {
+    "mnist": ("mnist", 10, [str(i) for i in range(10)]),
+    "fashion_mnist": ("fashion_mnist", 10, ["T-shirt", "trouser", "pullover", "dress", "coat",
+                                             "sandal", "shirt", "sneaker", "bag", "boot"]),
+    "cifar10": ("cifar10", 10, ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog",
+                                "horse", "ship", "truck"]),
+    "cifar100": ("cifar100", 100, [f"class{i}" for i in range(100)]),
+}
+
+
+def keras_cache_dir() -> Path:
+    base = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    return Path(base) / "datasets"
+
+
+def keras_dataset(name: str) -> Dataset:
+    """One of Keras's datasets (train split), from Keras's cache or the network."""
+    if name not in KERAS_DATASETS:
+        raise DataError(f"unknown Keras dataset {name!r}; known: {', '.join(KERAS_DATASETS)}")
+    module, classes, labels = KERAS_DATASETS[name]
+    import keras
+
+    loader = getattr(keras.datasets, module)
+    try:
+        (x, y), _ = loader.load_data()
+    except Exception as exc:  # noqa: BLE001 - network, cache and format failures alike
+        raise DataError(
+            f"{name} is not in Keras's cache ({keras_cache_dir()}) and could not be "
+            f"downloaded ({type(exc).__name__}). Copy the dataset's file into that folder "
+            "on a machine with network, or use the digits or shapes data.") from None
+    x, y = check_arrays(np.asarray(x), np.asarray(y), name, classes)
+    return Dataset(name, x, y, tuple(labels))

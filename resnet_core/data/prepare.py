@@ -1,0 +1,122 @@
+"""From a data choice to training arrays that fit a spec (resize the data or adapt the model).
+
+A :class:`DataChoice` is plain JSON-able data, stored with every run, so a run can be
+repeated and a worker process can load exactly what the page previewed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from ..analysis import analyze
+from ..spec import ArchitectureSpec
+from .datasets import KERAS_DATASETS, Dataset, DataError, digits, keras_dataset, shapes
+
+SOURCES = ("digits", "shapes", *KERAS_DATASETS, "upload")
+
+
+@dataclass(frozen=True)
+class DataChoice:
+    source: str = "digits"
+    subset: int = 0  # 0: all
+    val_split: float = 0.2
+    fit: str = "adapt"  # "adapt": the model takes the data's shape; "resize": the reverse
+    augment: bool = False
+    seed: int = 0
+    shapes_classes: int = 4
+    shapes_size: int = 32
+    shapes_count: int = 1000
+    upload_path: str = ""  # an .npz of checked arrays, written by the app
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> DataChoice:
+        return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
+
+
+@dataclass
+class PreparedData:
+    spec: ArchitectureSpec
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    class_names: tuple[str, ...]
+
+
+def load(choice: DataChoice) -> Dataset:
+    if choice.source not in SOURCES:
+        raise DataError(f"unknown data source {choice.source!r}; choose one of "
+                        f"{', '.join(SOURCES)}")
+    if choice.source == "digits":
+        return digits()
+    if choice.source == "shapes":
+        return shapes(choice.shapes_classes, choice.shapes_size, choice.shapes_count,
+                      choice.seed)
+    if choice.source == "upload":
+        from .uploads import load_npz
+
+        path = Path(choice.upload_path)
+        if not path.is_file():
+            raise DataError(f"the uploaded data ({path.name}) is no longer stored; upload "
+                            "it again")
+        return load_npz(path.read_bytes(), path.name)
+    return keras_dataset(choice.source)
+
+
+def resize_images(x: np.ndarray, shape: tuple[int, int, int]) -> np.ndarray:
+    """uint8 images to ``shape`` (H, W, C): bilinear resize, grey ⇄ RGB."""
+    from PIL import Image
+
+    h, w, c = shape
+    if x.shape[1:3] != (h, w):
+        out = np.empty((len(x), h, w, x.shape[3]), np.uint8)
+        for i, img in enumerate(x):
+            im = Image.fromarray(img[..., 0] if img.shape[-1] == 1 else img)
+            out[i] = np.asarray(im.resize((w, h), Image.BILINEAR)).reshape(h, w, -1)
+        x = out
+    if x.shape[3] != c:
+        if x.shape[3] == 1:
+            x = np.repeat(x, c, axis=3)
+        elif c == 1:
+            x = x.mean(axis=3, keepdims=True).round().astype(np.uint8)
+        else:
+            raise DataError(f"cannot turn {x.shape[3]}-channel images into {c} channels")
+    return x
+
+
+def prepare(ds: Dataset, spec: ArchitectureSpec, choice: DataChoice) -> PreparedData:
+    """Subset, split, and fit data and model to each other; the spec's classes follow."""
+    if not 0 < choice.val_split < 0.9:
+        raise DataError(f"the validation split must be between 0 and 0.9, got "
+                        f"{choice.val_split}")
+    rng = np.random.default_rng(choice.seed)
+    order = rng.permutation(len(ds.x))
+    if choice.subset:
+        if choice.subset < 10:
+            raise DataError(f"a subset needs at least 10 images, got {choice.subset}")
+        order = order[:choice.subset]
+    x, y = ds.x[order], ds.y[order]
+    head = replace(spec.head, classes=max(ds.num_classes, int(y.max()) + 1))
+    if choice.fit == "adapt":
+        spec = spec.replace(input_shape=ds.image_shape, head=head)
+    elif choice.fit == "resize":
+        spec = spec.replace(head=head)
+        x = resize_images(x, spec.input_shape)
+    else:
+        raise DataError(f"fit must be 'adapt' or 'resize', got {choice.fit!r}")
+    a = analyze(spec)
+    if not a.ok:
+        hint = ("choose 'resize the data to the model's input'" if choice.fit == "adapt"
+                else "choose a larger input or 'adapt the model to the data'")
+        raise DataError(f"this network cannot take {ds.image_shape[0]}×{ds.image_shape[1]} "
+                        f"images: {a.error}; {hint}")
+    n_val = max(1, int(round(len(x) * choice.val_split)))
+    if len(x) - n_val < 1:
+        raise DataError("no training images are left after the validation split")
+    return PreparedData(spec, x[n_val:], y[n_val:], x[:n_val], y[:n_val], ds.class_names)

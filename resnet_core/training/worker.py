@@ -1,0 +1,78 @@
+"""The training worker: one process, one run at a time, the queue in the run store.
+
+Started by :func:`ensure_worker` (detached, so it outlives page reruns, browser reloads
+and an app restart). A file lock keeps it alone; it exits after a while without work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .store import RunStore, default_home
+
+IDLE_EXIT_SECONDS = 120.0
+LOCK_WAIT_SECONDS = 15.0
+
+
+def ensure_worker(home: str | Path | None = None) -> None:
+    """Start a worker for ``home`` unless one is running (a second one exits at once)."""
+    home = Path(home) if home else default_home()
+    home.mkdir(parents=True, exist_ok=True)
+    log = open(home / "worker.log", "a")  # noqa: SIM115 - handed to the child
+    subprocess.Popen([sys.executable, "-m", "resnet_core.training.worker", "--home",
+                      str(home)], stdout=log, stderr=subprocess.STDOUT,
+                     stdin=subprocess.DEVNULL, start_new_session=True,
+                     cwd=str(Path(__file__).resolve().parents[2]),
+                     env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    log.close()
+
+
+def _acquire(lock_file, wait: float) -> bool:
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.2)
+
+
+def serve(home: Path, idle_exit: float = IDLE_EXIT_SECONDS) -> int:
+    with open(home / "worker.lock", "w") as lock:
+        if not _acquire(lock, LOCK_WAIT_SECONDS):
+            return 0  # another worker serves the queue
+        store = RunStore(home)
+        store.reap()  # we hold the lock: any run marked running lost its worker
+        from .engine import execute
+
+        idle_since = time.monotonic()
+        while True:
+            run = store.claim_next(os.getpid())
+            if run is None:
+                if time.monotonic() - idle_since > idle_exit:
+                    return 0
+                time.sleep(0.3)
+                continue
+            print(f"worker {os.getpid()}: run {run.id} ({run.name})", flush=True)
+            execute(store, run.id)
+            idle_since = time.monotonic()
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description="ResNet Explorer training worker")
+    ap.add_argument("--home", default=None)
+    ap.add_argument("--idle-exit", type=float, default=IDLE_EXIT_SECONDS)
+    args = ap.parse_args(argv)
+    return serve(Path(args.home) if args.home else default_home(), args.idle_exit)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
