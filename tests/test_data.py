@@ -1,0 +1,124 @@
+"""Training data: embedded and generated sets, Keras's datasets offline, hostile uploads."""
+
+import io
+import zipfile
+
+import numpy as np
+import pytest
+
+from resnet_core import get_spec
+from resnet_core.data import DataChoice, DataError, digits, prepare, shapes
+from resnet_core.data import datasets as ds_module
+from resnet_core.data.uploads import load_npz, load_zip
+
+
+def test_digits_ship_offline():
+    d = digits()
+    assert d.x.shape == (1797, 8, 8, 1) and d.x.dtype == np.uint8 and d.num_classes == 10
+    assert d.x.max() == 255
+
+
+def test_shapes_are_deterministic_and_sized():
+    a, b = shapes(5, 24, 50, seed=3), shapes(5, 24, 50, seed=3)
+    np.testing.assert_array_equal(a.x, b.x)
+    assert a.x.shape == (50, 24, 24, 3) and set(a.y) <= set(range(5))
+    assert not np.array_equal(a.x, shapes(5, 24, 50, seed=4).x)
+    with pytest.raises(DataError, match="class count"):
+        shapes(1)
+
+
+def test_prepare_adapts_or_resizes():
+    spec = get_spec("cifar_resnet20")
+    adapted = prepare(digits(), spec, DataChoice(subset=200, fit="adapt"))
+    assert adapted.spec.input_shape == (8, 8, 1) and adapted.x_train.shape[1:] == (8, 8, 1)
+    assert len(adapted.x_train) + len(adapted.x_val) == 200
+    resized = prepare(digits(), spec, DataChoice(subset=100, fit="resize"))
+    assert resized.x_train.shape[1:] == (32, 32, 3) and resized.spec.input_shape == (32, 32, 3)
+    with pytest.raises(DataError, match="cannot take 8×8 images.*resize"):
+        prepare(digits(), get_spec("seed_resnet50"), DataChoice(fit="adapt"))
+
+
+def test_keras_dataset_without_cache_or_network_says_so(monkeypatch):
+    import keras
+
+    def offline():
+        raise OSError("no network")
+
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
+    with pytest.raises(DataError, match="not in Keras's cache .* could not be downloaded"):
+        ds_module.keras_dataset("mnist")
+
+
+def test_keras_dataset_loading_code_on_a_small_cache_file(tmp_path, monkeypatch):
+    """Keras's own MNIST reader on an mnist.npz that the test makes."""
+    from keras.src.datasets import mnist as keras_mnist
+
+    rng = np.random.default_rng(0)
+    path = tmp_path / "mnist.npz"
+    np.savez(path, x_train=rng.integers(0, 256, (30, 28, 28), dtype=np.uint8),
+             y_train=rng.integers(0, 10, 30), x_test=np.zeros((5, 28, 28), np.uint8),
+             y_test=np.zeros(5, np.int64))
+    monkeypatch.setattr(keras_mnist, "get_file", lambda *a, **k: str(path))
+    d = ds_module.keras_dataset("mnist")
+    assert d.x.shape == (30, 28, 28, 1) and d.num_classes == 10
+
+
+def _npz(**arrays):
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+def test_npz_upload_and_its_refusals():
+    x = np.random.default_rng(0).random((20, 12, 12, 3)).astype(np.float32)
+    d = load_npz(_npz(x=x, y=np.arange(20) % 4), "mine.npz")
+    assert d.x.shape == (20, 12, 12, 3) and d.x.dtype == np.uint8 and d.num_classes == 4
+    cases = [
+        (_npz(x=x, y=np.arange(19)), "20 images but 19 labels"),
+        (_npz(x=x, y=-np.ones(20, int)), "labels must be in"),
+        (_npz(images=x, labels=np.arange(20)), "needs arrays named 'x'"),
+        (_npz(x=np.array([{"a": 1}] * 20, dtype=object), y=np.arange(20)), "pickled"),
+        (_npz(x=np.zeros((20, 5)), y=np.arange(20)), "images must be"),
+        (b"not a zip at all", "not a readable .npz"),
+    ]
+    for data, words in cases:
+        with pytest.raises(DataError, match=words):
+            load_npz(data, "bad.npz")
+
+
+def _zip(files):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def _png(colour, size=(10, 10)):
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_zip_of_class_folders_and_its_refusals():
+    good = {f"data/{cls}/{i}.png": _png(c) for cls, c in (("cat", "red"), ("dog", "blue"))
+            for i in range(3)}
+    d = load_zip(_zip(good), "pets.zip")
+    assert d.class_names == ("cat", "dog") and d.x.shape == (6, 10, 10, 3)
+    assert list(d.y) == [0, 0, 0, 1, 1, 1]
+    bomb = {"a/x.png": _png("red"), "b/y.png": b"\0" * 50_000_000}
+    cases = [
+        ({**good, "../../etc/evil.png": _png("red")}, "outside the archive"),
+        ({**good, "cat/notes.txt": b"hello"}, "is not an image"),
+        ({**good, "dog/fake.png": b"not a png"}, "not a readable image"),
+        ({"only/one.png": _png("red")}, "at least two class folders"),
+        ({"loose.png": _png("red"), "a/b.png": _png("red")}, "not inside a class folder"),
+        (bomb, "decompression bomb"),
+    ]
+    for files, words in cases:
+        with pytest.raises(DataError, match=words):
+            load_zip(_zip(files), "bad.zip")
+    with pytest.raises(DataError, match="not a zip"):
+        load_zip(b"garbage", "bad.zip")
