@@ -103,18 +103,6 @@ def cmd_export(args) -> int:
     return 0
 
 
-def new_run(store, spec: ArchitectureSpec, data: dict, settings: dict) -> str:
-    """Check a run's settings and data, then queue it in ``store``; the one way in."""
-    from .data import DataChoice, load, prepare
-    from .training import TrainSettings, check_feasible
-
-    choice = DataChoice.from_dict(data)
-    train = TrainSettings.from_dict(settings)
-    prepared = prepare(load(choice), spec, choice)
-    check_feasible(prepared.spec, train, len(prepared.x_train))
-    return store.create(spec.name, spec.to_dict(), choice.to_dict(), train.to_dict())
-
-
 def cmd_train(args) -> int:
     from .data import DataError
     from .training import RunStore, SettingsError
@@ -127,8 +115,10 @@ def cmd_train(args) -> int:
                 "optimizer": args.optimizer, "learning_rate": args.lr,
                 "schedule": args.schedule, "seed": args.seed,
                 "cpu_devices": args.cpu_devices}
+    from .training.submit import submit_run
+
     try:
-        run_id = new_run(store, spec, data, settings)
+        run_id = submit_run(store, spec, data, settings)
     except (DataError, SettingsError) as exc:
         raise UsageError(str(exc)) from None
     from .training.engine import execute

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from resnet_core import get_spec
-from resnet_core.cli import new_run
+from resnet_core.training.submit import submit_run
 from resnet_core.training import RunStore, SettingsError, TrainSettings, check_feasible
 from resnet_core.training.engine import execute, load_checkpoint
 
@@ -37,7 +37,7 @@ def wait_for(predicate, timeout=120, every=0.1):
 
 
 def test_one_epoch_on_a_few_hundred_digits(store):
-    run_id = new_run(store, get_spec("cifar_resnet20"), TINY,
+    run_id = submit_run(store, get_spec("cifar_resnet20"), TINY,
                      {"epochs": 1, "batch_size": 32, "log_every": 2})
     summary = execute(store, run_id)
     assert summary["status"] == "completed", store.get(run_id).error
@@ -57,7 +57,7 @@ def test_one_epoch_on_a_few_hundred_digits(store):
 
 
 def test_stop_request_stops_fast_and_keeps_what_was_learned(store):
-    run_id = new_run(store, get_spec("cifar_resnet20"), {**TINY, "subset": 600},
+    run_id = submit_run(store, get_spec("cifar_resnet20"), {**TINY, "subset": 600},
                      {"epochs": 50, "batch_size": 16, "log_every": 1})
     thread = threading.Thread(target=execute, args=(store, run_id))
     thread.start()
@@ -80,7 +80,7 @@ def test_stop_request_stops_fast_and_keeps_what_was_learned(store):
 def test_refusals_before_starting(store):
     spec = get_spec("cifar_resnet20")
     with pytest.raises(SettingsError, match="larger than the 240 training images"):
-        new_run(store, spec, TINY, {"batch_size": 512})
+        submit_run(store, spec, TINY, {"batch_size": 512})
     with pytest.raises(SettingsError, match="GiB is free"):
         check_feasible(get_spec("resnet152"), TrainSettings(batch_size=64), 1000,
                        memory_limit=1 << 30)
@@ -107,7 +107,7 @@ def test_queue_hands_each_run_to_one_claimant(store):
 
 
 def test_killed_worker_leaves_a_failed_run_with_metrics_and_checkpoint(store):
-    run_id = new_run(store, get_spec("cifar_resnet20"), {**TINY, "subset": 400},
+    run_id = submit_run(store, get_spec("cifar_resnet20"), {**TINY, "subset": 400},
                      {"epochs": 30, "batch_size": 32})
     worker = subprocess.Popen(
         [sys.executable, "-m", "resnet_core.training.worker", "--home", str(store.home),

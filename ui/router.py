@@ -32,6 +32,9 @@ def pages() -> list:
                 url_path="compare"),
         st.Page("pages/code.py", title="Code & files", icon=":material/code:",
                 url_path="code"),
+        st.Page("pages/train.py", title="Train", icon=":material/model_training:",
+                url_path="train"),
+        st.Page("pages/runs.py", title="Runs", icon=":material/history:", url_path="runs"),
     ]
 
 

@@ -67,6 +67,18 @@ def select_strategy(cpu_devices: int = 0):
     return result
 
 
+def warm_up() -> None:
+    """Import TensorFlow and Keras and run one tiny step, so a run starts fast."""
+    import keras
+
+    model = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Conv2D(2, 3),
+                              keras.layers.BatchNormalization(),
+                              keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(2)])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(np.zeros((4, 4, 4, 1), "float32"), np.zeros(4), epochs=1, verbose=0)
+    keras.backend.clear_session()
+
+
 def _make_schedule(settings: TrainSettings, total_steps: int):
     import keras
 
@@ -99,8 +111,10 @@ def _live_metrics_class():
         """Writes a point every few batches and each epoch; honours stop requests."""
 
         def __init__(self, store: RunStore, run_id: str, batch_size: int, n_train: int,
-                     log_every: int, initial_epoch: int, steps_per_epoch: int):
+                     log_every: int, initial_epoch: int, steps_per_epoch: int,
+                     probe=None):
             super().__init__()
+            self.probe = probe  # (x, y) of a first batch: the curve's point at step 0
             self.store, self.run_id = store, run_id
             self.batch_size, self.n_train = batch_size, n_train
             self.log_every, self.steps_per_epoch = log_every, steps_per_epoch
@@ -115,6 +129,18 @@ def _live_metrics_class():
                 return float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
             except Exception:  # noqa: BLE001 - informative only
                 return None
+
+        def on_train_begin(self, logs=None):
+            if self.probe is None or self.step:
+                return
+            # The starting point, measured eagerly before the (slow) graph tracing.
+            x, y = self.probe
+            probs = self.model(x, training=False)
+            loss = keras.ops.mean(keras.losses.sparse_categorical_crossentropy(y, probs))
+            acc = np.mean(np.argmax(keras.ops.convert_to_numpy(probs), axis=1) == y)
+            self.buffer.append({"kind": "batch", "epoch": 0, "step": 0, "seen": 0,
+                                "time": time.time(), "loss": _num(loss), "accuracy": _num(acc)})
+            self.flush()
 
         def on_epoch_begin(self, epoch, logs=None):
             self.epoch = epoch
@@ -273,8 +299,10 @@ def execute(store: RunStore, run_id: str) -> dict:
         store.update(run_id, total_steps=steps * settings.epochs)
         x_train = data.x_train.astype("float32") / 255.0
         x_val = data.x_val.astype("float32") / 255.0
-        live = _live_metrics_class()(store, run_id, settings.batch_size, len(x_train),
-                                     settings.log_every, initial_epoch, steps)
+        live = _live_metrics_class()(
+            store, run_id, settings.batch_size, len(x_train), settings.log_every,
+            initial_epoch, steps,
+            probe=(x_train[:settings.batch_size], data.y_train[:settings.batch_size]))
         callbacks = [
             live,
             keras.callbacks.ModelCheckpoint(str(checkpoint), save_freq="epoch"),

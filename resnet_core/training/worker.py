@@ -16,14 +16,30 @@ from pathlib import Path
 
 from .store import RunStore, default_home
 
-IDLE_EXIT_SECONDS = 120.0
+IDLE_EXIT_SECONDS = 300.0
 LOCK_WAIT_SECONDS = 15.0
 
 
+def worker_alive(home: Path) -> bool:
+    """Whether a worker process serves ``home`` (its pid file names a live worker)."""
+    try:
+        pid = int((home / "worker.pid").read_text())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return False
+    return b"resnet_core.training.worker" in cmdline
+
+
 def ensure_worker(home: str | Path | None = None) -> None:
-    """Start a worker for ``home`` unless one is running (a second one exits at once)."""
+    """Start a worker for ``home`` unless one is running.
+
+    Cheap when one runs; a page calls it on load, so TensorFlow is already imported
+    (warm) when Train is pressed.
+    """
     home = Path(home) if home else default_home()
     home.mkdir(parents=True, exist_ok=True)
+    if worker_alive(home):
+        return
     log = open(home / "worker.log", "a")  # noqa: SIM115 - handed to the child
     subprocess.Popen([sys.executable, "-m", "resnet_core.training.worker", "--home",
                       str(home)], stdout=log, stderr=subprocess.STDOUT,
@@ -49,9 +65,12 @@ def serve(home: Path, idle_exit: float = IDLE_EXIT_SECONDS) -> int:
     with open(home / "worker.lock", "w") as lock:
         if not _acquire(lock, LOCK_WAIT_SECONDS):
             return 0  # another worker serves the queue
+        (home / "worker.pid").write_text(str(os.getpid()))
         store = RunStore(home)
         store.reap()  # we hold the lock: any run marked running lost its worker
-        from .engine import execute
+        from .engine import execute, warm_up
+
+        warm_up()
 
         idle_since = time.monotonic()
         while True:

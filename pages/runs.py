@@ -1,0 +1,109 @@
+"""Runs: every stored run; overlay curves, inspect results, download, resume, delete."""
+
+import time
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from resnet_core.training import RunStore
+from resnet_core.training.worker import ensure_worker
+from ui import router, training_views
+
+router.ensure_router()
+
+store = RunStore()
+store.reap()
+runs = store.list()
+st.title("Runs")
+st.caption(f"Stored in `{store.home}` (set RESNET_EXPLORER_HOME to move it). Each run keeps "
+           "its network, data, settings, metrics, checkpoint and TensorBoard logs.")
+if not runs:
+    st.info("No runs yet: start one on the Train page.")
+    st.page_link("pages/train.py", label="Train", icon=":material/model_training:")
+    st.stop()
+
+by_id = {r.id: r for r in runs}
+table = pd.DataFrame([{
+    "run": r.id, "network": r.name, "status": r.status, "data": r.data.get("source"),
+    "epochs": f"{r.epochs_done}/{r.settings.get('epochs')}",
+    "val accuracy": r.summary.get("val_accuracy"),
+    "images/s": r.summary.get("images_per_second"), "device": r.device,
+    "started": time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created)),
+} for r in runs])
+st.dataframe(table, hide_index=True, width="stretch", column_config={
+    "val accuracy": st.column_config.NumberColumn(format="%.3f"),
+    "images/s": st.column_config.NumberColumn(format="%.0f")})
+
+st.subheader("Curves")
+default = [i for i in (st.session_state.get("selected_run"),) if i in by_id] or [runs[0].id]
+chosen = st.multiselect("Runs to overlay (e.g. a ResNet and its plain twin)", list(by_id),
+                        default=default,
+                        format_func=lambda i: f"{by_id[i].name} · {i} · {by_id[i].status}")
+if chosen:
+    axis = st.radio("x axis", ["seen", "step"], horizontal=True,
+                    format_func={"seen": "images seen", "step": "steps"}.get)
+    st.plotly_chart(training_views.curves(store, [by_id[i] for i in chosen], axis),
+                    width="stretch")
+
+st.subheader("One run")
+pick = st.selectbox("Run", list(by_id), index=list(by_id).index(chosen[0]) if chosen else 0,
+                    format_func=lambda i: f"{by_id[i].name} · {i} · {by_id[i].status}")
+run = by_id[pick]
+run_dir = store.run_dir(run.id)
+info = st.columns(4)
+info[0].metric("Status", run.status)
+info[1].metric("Epochs", f"{run.epochs_done} / {run.settings.get('epochs')}")
+acc = run.summary.get("val_accuracy")
+info[2].metric("Validation accuracy", f"{acc:.1%}" if acc is not None else "—")
+info[3].metric("Device", run.device or "—")
+if run.error:
+    st.error(run.error)
+with st.expander("Settings and data"):
+    st.json({"settings": run.settings, "data": run.data})
+st.caption(f"TensorBoard logs: `{run_dir / 'logs'}` (tensorboard --logdir …)")
+
+actions = st.columns(4)
+checkpoint = run_dir / "checkpoint.keras"
+if run.active:
+    if actions[0].button("Stop", key="stop"):
+        store.request_stop(run.id)
+        st.rerun()
+elif checkpoint.exists():
+    more = actions[0].number_input("Epochs to reach", run.epochs_done + 1, 1000,
+                                   max(run.epochs_done + 1, run.settings.get("epochs", 1)))
+    if actions[1].button("Resume from checkpoint"):
+        store.requeue(run.id, epochs=int(more))
+        ensure_worker(store.home)
+        st.session_state["watch_run"] = run.id
+        st.switch_page("pages/train.py")
+if checkpoint.exists():
+    actions[2].download_button("Model (.keras)", checkpoint.read_bytes(),
+                               file_name=f"{run.name}_{run.id}.keras")
+csv = training_views.metrics_csv(store, run.id)
+if csv:
+    actions[3].download_button("Metrics (CSV)", csv, file_name=f"{run.id}_metrics.csv",
+                               mime="text/csv")
+
+pred_path = run_dir / "predictions.npz"
+if pred_path.exists():
+    pred = np.load(pred_path, allow_pickle=False)
+    names = [str(n) for n in pred["class_names"]]
+    left, right = st.columns([1, 1])
+    left.plotly_chart(training_views.confusion(pred["y_true"], pred["y_pred"], names),
+                      width="stretch")
+    with right:
+        st.markdown("**Validation predictions, wrong ones first**")
+        idx = pred["sample_index"]
+        captions = [f"{'✗' if pred['y_true'][i] != pred['y_pred'][i] else '✓'} "
+                    f"{names[pred['y_true'][i]]} → {names[pred['y_pred'][i]]}" for i in idx]
+        st.image([training_views.upscale(img) for img in pred["sample_images"][:24]],
+                 caption=captions[:24], width=64)
+
+if not run.active:
+    with st.expander("Delete this run"):
+        if st.checkbox("Yes, delete its metrics, checkpoint and logs", key=f"del_{run.id}") \
+                and st.button("Delete", key="delete"):
+            store.delete(run.id)
+            st.session_state.pop("selected_run", None)
+            st.rerun()
