@@ -4,6 +4,12 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+# Runs, uploads and workers of the tests live in a scratch folder, never in ~.
+if "RESNET_EXPLORER_HOME" not in os.environ:
+    import tempfile
+
+    os.environ["RESNET_EXPLORER_HOME"] = tempfile.mkdtemp(prefix="resnet-explorer-tests-")
+os.environ.setdefault("RESNET_EXPLORER_WORKER_IDLE", "20")
 
 import functools  # noqa: E402
 

@@ -33,7 +33,7 @@ def sidebar_text(at):
     return " ".join(m.value for m in at.sidebar.markdown)
 
 
-@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("page", PAGES + ["pages/train.py", "pages/runs.py"])
 def test_every_page_opens_without_exception_and_shows_the_network(page):
     at = app(page, preset="cifar_resnet56")
     assert not at.exception
@@ -179,3 +179,62 @@ def test_explorer_pages_never_import_tensorflow():
                          timeout=300, cwd=ROOT)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+TRAINING_PAGES = ["pages/train.py", "pages/runs.py"]
+
+
+def _wait_for(predicate, timeout=120):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
+def test_train_page_queues_a_run_that_the_worker_trains_and_runs_page_shows_it(tmp_path,
+                                                                           monkeypatch):
+    from resnet_core.training import RunStore
+
+    monkeypatch.setenv("RESNET_EXPLORER_HOME", str(tmp_path))
+    at = app("pages/train.py", preset="cifar_resnet20")
+    assert any(m.label == "Estimated time per epoch" for m in at.metric)
+    assert [e for e in at.main if type(e).__name__ == "Image"]  # the preview grid
+    at.number_input[0].set_value(200).run()  # images to use
+    next(n for n in at.number_input if n.label == "Epochs").set_value(1).run()
+    next(b for b in at.button if b.label == "Train").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    store = RunStore(tmp_path)
+    (run,) = store.list()
+    assert run.name == "cifar_resnet20" and run.data["subset"] == 200
+    _wait_for(lambda: store.get(run.id).status == "completed")
+
+    at = app("pages/runs.py")
+    assert not at.exception
+    assert at.dataframe[0].value.iloc[0]["status"] == "completed"
+    assert any(m.label == "Validation accuracy" for m in at.metric)
+    labels = [b.label for b in at.get("download_button")]
+    assert "Model (.keras)" in labels and "Metrics (CSV)" in labels
+
+
+def test_train_page_refuses_settings_that_cannot_work(tmp_path, monkeypatch):
+    monkeypatch.setenv("RESNET_EXPLORER_HOME", str(tmp_path))
+    at = app("pages/train.py", preset="cifar_resnet20")
+    at.number_input[0].set_value(50).run()
+    next(n for n in at.number_input if n.label == "Batch size").set_value(512).run()
+    next(b for b in at.button if b.label == "Train").click().run()
+    assert any("larger than the 40 training images" in e.value for e in at.error)
+    from resnet_core.training import RunStore
+
+    assert RunStore(tmp_path).list() == []
+
+
+def test_bad_upload_gets_a_message(tmp_path, monkeypatch):
+    monkeypatch.setenv("RESNET_EXPLORER_HOME", str(tmp_path))
+    at = app("pages/train.py", preset="cifar_resnet20")
+    at.selectbox[0].set_value("upload").run()
+    assert any("Choose a file" in i.value for i in at.info)
+    assert not at.exception

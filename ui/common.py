@@ -34,12 +34,12 @@ def headline(a: Analysis, container=None) -> None:
     cols[3].metric("Output", output_shape(a))
 
 
-def sidebar() -> None:
+def sidebar(container) -> None:
     """The current network's name and headline totals, on every page."""
     a = state.current_analysis()
     t = a.totals
     edited = "spec" in st.query_params
-    with st.sidebar:
+    with container:
         st.markdown(f"**Network:** `{a.spec.name}`" + (" *(edited)*" if edited else ""))
         st.markdown(f"Parameters: **{params(t.total_params)}**  \n"
                     f"MACs: **{macs(t.macs)}**  \nOutput: **{output_shape(a)}**  \n"

@@ -45,6 +45,11 @@ def run_app() -> None:
     page = st.navigation(pages())
     state.init_from_url()
     common.show_url_message()
+    # The sidebar is drawn before the page (a page may end early with st.stop()) and
+    # again after it, when the page has changed the network.
+    sidebar = st.sidebar.empty()
+    state.sync_url()
+    common.sidebar(sidebar.container())
     _local.inside = True
     try:
         page.run()
@@ -55,7 +60,7 @@ def run_app() -> None:
     finally:
         _local.inside = False
     state.sync_url()
-    common.sidebar()
+    common.sidebar(sidebar.container())
 
 
 def ensure_router() -> None:

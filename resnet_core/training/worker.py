@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .store import RunStore, default_home
 
-IDLE_EXIT_SECONDS = 300.0
+IDLE_EXIT_SECONDS = float(os.environ.get("RESNET_EXPLORER_WORKER_IDLE", "300"))
 LOCK_WAIT_SECONDS = 15.0
 
 

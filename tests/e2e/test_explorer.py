@@ -7,7 +7,7 @@ from resnet_core import analyze, get_spec
 
 from .browser import edit_stage_cell, wait_idle
 
-PATHS = ["", "compose", "inspect", "graph", "compare", "code"]
+PATHS = ["", "compose", "inspect", "graph", "compare", "code", "train", "runs"]
 
 
 def params_of(name):
