@@ -119,6 +119,7 @@ def _live_metrics_class():
             self.batch_size, self.n_train = batch_size, n_train
             self.log_every, self.steps_per_epoch = log_every, steps_per_epoch
             self.step = initial_epoch * steps_per_epoch
+            self.epoch, self.seen_epoch = initial_epoch, 0
             self.buffer: list[dict] = []
             self.last_flush = self.last_stop_check = 0.0
             self.epoch_ips: list[float] = []
@@ -156,18 +157,21 @@ def _live_metrics_class():
             return (self.seen_epoch - seen0) / max(time.perf_counter() - t0, 1e-9)
 
         def on_train_batch_end(self, batch, logs=None):
-            self.step += 1
-            self.seen_epoch = min(self.seen_epoch + self.batch_size, self.n_train)
+            # Called once per execution (of ``log_every`` steps, or of one on several
+            # devices); ``batch`` is the execution's last step.
+            first_call = self.seen_epoch == 0
+            self.step = self.epoch * self.steps_per_epoch + batch + 1
+            self.seen_epoch = min((batch + 1) * self.batch_size, self.n_train)
             now = time.perf_counter()
-            if batch == 0 and self.seen_epoch < self.n_train:
+            if first_call and self.seen_epoch < self.n_train:
                 self.timed_from = (self.seen_epoch, now)
-            if (batch + 1) % self.log_every == 0 or batch == 0:
+            if first_call or (batch + 1) % self.log_every == 0:
                 logs = logs or {}
                 self.buffer.append({
                     "kind": "batch", "epoch": self.epoch, "step": self.step,
                     "seen": self.epoch * self.n_train + self.seen_epoch, "time": time.time(),
                     "loss": _num(logs.get("loss")), "accuracy": _num(logs.get("accuracy")),
-                    "images_per_second": self.ips() if batch else None})
+                    "images_per_second": None if first_call else self.ips()})
             if now - self.last_flush > 0.5:
                 self.flush()
             if now - self.last_stop_check > 0.5:
@@ -239,6 +243,33 @@ def build_training_model(spec: ArchitectureSpec, augment: bool, mixed: bool):
     return keras.Model(inputs, x, name=f"{base.name}_training")
 
 
+def compile_model(model, settings: TrainSettings, steps_per_epoch: int, jit: bool,
+                  replicas: int = 1) -> None:
+    """Loss, metric and optimizer; ``log_every`` steps run per execution, so the live
+    metrics are read once per chunk of steps and never hold the device back. (On several
+    devices one step per execution: TensorFlow's MirroredStrategy fails on more.)"""
+    model.compile(optimizer=make_optimizer(settings, steps_per_epoch * settings.epochs),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                  jit_compile=jit,
+                  steps_per_execution=settings.log_every if replicas == 1 else 1)
+
+
+def training_callbacks(store: RunStore, run_id: str, settings: TrainSettings, n_train: int,
+                       initial_epoch: int, steps_per_epoch: int, probe=None):
+    """``(live, callbacks)``: live metrics and stop requests, checkpoint, TensorBoard."""
+    import keras
+
+    run_dir = store.run_dir(run_id)
+    live = _live_metrics_class()(store, run_id, settings.batch_size, n_train,
+                                 settings.log_every, initial_epoch, steps_per_epoch, probe)
+    return live, [
+        live,
+        keras.callbacks.ModelCheckpoint(str(run_dir / "checkpoint.keras"), save_freq="epoch"),
+        keras.callbacks.TensorBoard(str(run_dir / "logs"), update_freq="epoch",
+                                    write_graph=False, profile_batch=0),
+    ]
+
+
 def load_checkpoint(path):
     """A stored model, loaded in Keras's safe mode (no arbitrary code)."""
     import keras
@@ -290,25 +321,16 @@ def execute(store: RunStore, run_id: str) -> dict:
             else:
                 initial_epoch = 0
                 model = build_training_model(data.spec, choice.augment, mixed)
-                model.compile(optimizer=make_optimizer(settings, steps * settings.epochs),
-                              loss="sparse_categorical_crossentropy", metrics=["accuracy"],
-                              jit_compile=jit)
+                compile_model(model, settings, steps, jit, strategy.num_replicas_in_sync)
         if settings.resume and initial_epoch >= settings.epochs:
             raise SettingsError(f"the run already did {initial_epoch} of {settings.epochs} "
                                 "epochs; resume it with more epochs")
         store.update(run_id, total_steps=steps * settings.epochs)
         x_train = data.x_train.astype("float32") / 255.0
         x_val = data.x_val.astype("float32") / 255.0
-        live = _live_metrics_class()(
-            store, run_id, settings.batch_size, len(x_train), settings.log_every,
-            initial_epoch, steps,
+        live, callbacks = training_callbacks(
+            store, run_id, settings, len(x_train), initial_epoch, steps,
             probe=(x_train[:settings.batch_size], data.y_train[:settings.batch_size]))
-        callbacks = [
-            live,
-            keras.callbacks.ModelCheckpoint(str(checkpoint), save_freq="epoch"),
-            keras.callbacks.TensorBoard(str(run_dir / "logs"), update_freq="epoch",
-                                        write_graph=False, profile_batch=0),
-        ]
         model.fit(x_train, data.y_train, batch_size=settings.batch_size,
                   epochs=settings.epochs, initial_epoch=initial_epoch,
                   validation_data=(x_val, data.y_val), callbacks=callbacks, verbose=0)
