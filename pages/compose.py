@@ -60,13 +60,16 @@ stem_df = st.data_editor(
     base_frame("stem", spec_form.stem_frame),
     key=f"stem_{v}", num_rows="dynamic", width="stretch", hide_index=False,
     column_config={
-        "kind": st.column_config.SelectboxColumn("kind", options=STEM_KINDS, required=True),
-        "filters": st.column_config.NumberColumn("filters", step=1, help="conv only"),
-        "size": st.column_config.NumberColumn("size", step=1,
+        "kind": st.column_config.SelectboxColumn("kind", options=STEM_KINDS, required=True,
+                                                default="conv"),
+        "filters": st.column_config.NumberColumn("filters", step=1, help="conv only",
+                                                 default=64),
+        "size": st.column_config.NumberColumn("size", step=1, default=3,
                                               help="kernel, window, or padding amount"),
-        "stride": st.column_config.NumberColumn("stride", step=1),
-        "padding": st.column_config.SelectboxColumn("padding", options=PADDINGS),
-        "use_bias": st.column_config.CheckboxColumn("bias"),
+        "stride": st.column_config.NumberColumn("stride", step=1, default=1),
+        "padding": st.column_config.SelectboxColumn("padding", options=PADDINGS,
+                                                    default="same"),
+        "use_bias": st.column_config.CheckboxColumn("bias", default=False),
     })
 stem_box = st.container()
 
@@ -80,13 +83,14 @@ stage_df = st.data_editor(
     key=f"stages_{v}", num_rows="dynamic", width="stretch",
     column_config={
         "block": st.column_config.SelectboxColumn("block", options=list(BLOCK_KINDS),
-                                                  required=True),
-        "blocks": st.column_config.NumberColumn("blocks", step=1),
-        "filters": st.column_config.TextColumn("filters"),
-        "stride": st.column_config.NumberColumn("stride", step=1),
-        "kernel_size": st.column_config.NumberColumn("kernel", step=1),
-        "shortcut": st.column_config.SelectboxColumn("shortcut", options=SHORTCUTS),
-        "expansion": st.column_config.NumberColumn("expansion", step=1),
+                                                  required=True, default="basic"),
+        "blocks": st.column_config.NumberColumn("blocks", step=1, default=2),
+        "filters": st.column_config.TextColumn("filters", default="128"),
+        "stride": st.column_config.NumberColumn("stride", step=1, default=2),
+        "kernel_size": st.column_config.NumberColumn("kernel", step=1, default=3),
+        "shortcut": st.column_config.SelectboxColumn("shortcut", options=SHORTCUTS,
+                                                     default="projection"),
+        "expansion": st.column_config.NumberColumn("expansion", step=1, default=4),
     })
 stage_box = st.container()
 mc = st.columns([2, 1, 1, 4], vertical_alignment="bottom")

@@ -6,7 +6,7 @@ import time
 import numpy as np
 import streamlit as st
 
-from resnet_core import analyze
+from resnet_core import ArchitectureSpec, analyze
 from resnet_core.analysis import human
 from resnet_core.data import SOURCES, DataChoice, DataError, load, prepare
 from resnet_core.data.uploads import load_npz, load_zip
@@ -84,9 +84,15 @@ def load_cached(choice_dict):
     return load(DataChoice.from_dict(choice_dict))
 
 
+@st.cache_data(max_entries=8, show_spinner="Preparing data…")
+def prepare_cached(choice_dict, spec_json):
+    return prepare(load_cached(choice_dict), ArchitectureSpec.from_json(spec_json),
+                   DataChoice.from_dict(choice_dict))
+
+
 try:
     dataset = load_cached(choice.to_dict())
-    prepared = prepare(dataset, spec, choice)
+    prepared = prepare_cached(choice.to_dict(), spec.to_json())
 except DataError as exc:
     st.error(str(exc))
     st.stop()
