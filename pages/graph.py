@@ -41,4 +41,6 @@ else:
 n_layers = len(a.layers)
 if level == "layer" and n_layers > 400:
     st.caption(f"{n_layers} layers: scroll and zoom inside the drawing.")
-st.graphviz_chart(graph, width="stretch")
+# Top-down drawings keep their natural size (stretched they would be huge); left-right
+# ones fit the page's width.
+st.graphviz_chart(graph, width="stretch" if direction == "LR" else "content")
