@@ -78,8 +78,10 @@ elif checkpoint.exists():
         st.session_state["watch_run"] = run.id
         st.switch_page("pages/train.py")
 if checkpoint.exists():
-    actions[2].download_button("Model (.keras)", checkpoint.read_bytes(),
-                               file_name=f"{run.name}_{run.id}.keras")
+    # read on click, not on every rerun: a model can be hundreds of megabytes
+    actions[2].download_button("Model (.keras)", checkpoint.read_bytes,
+                               file_name=f"{run.name}_{run.id}.keras",
+                               mime="application/octet-stream")
 csv = training_views.metrics_csv(store, run.id)
 if csv:
     actions[3].download_button("Metrics (CSV)", csv, file_name=f"{run.id}_metrics.csv",

@@ -78,3 +78,16 @@ def test_hostile_url_gives_a_message_and_the_default(server, page):
     expect(page.get_by_text("could not be opened")).to_be_visible()
     expect(page.get_by_test_id("stMetricValue").first).to_have_text("23,600,006")
     assert_clean(page)
+
+
+def test_graph_downloads_svg_and_dot(server, browser):
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    page.goto(f"{server.url}/graph?preset=resnet18")
+    wait_idle(page)
+    for label, start in (("Download SVG", b"<?xml"), ("Download DOT", b"digraph resnet18")):
+        with page.expect_download(timeout=30_000) as download:
+            page.get_by_role("button", name=label).click()
+        with open(download.value.path(), "rb") as f:
+            assert f.read().lstrip().startswith(start), label
+    context.close()
