@@ -140,18 +140,21 @@ if reset_slot.button("Reset to preset", disabled=spec == PRESETS[preset].spec(),
                                            "preset"):
     state.load_preset(preset)
     st.rerun()
-if mc[1].button("Move up", disabled=candidate is None or move_index <= 1):
+
+
+def move_stage(i: int, j: int) -> None:
+    """Swap stages i and j, redraw the editors from the result."""
     stages = list(spec.stages)
-    i = move_index - 1
-    stages[i - 1], stages[i] = stages[i], stages[i - 1]
+    stages[i], stages[j] = stages[j], stages[i]
     state.set_spec(spec.replace(stages=tuple(stages)), reset_editor=True)
     st.rerun()
-if mc[2].button("Move down", disabled=candidate is None or move_index >= len(spec.stages)):
-    stages = list(spec.stages)
-    i = move_index - 1
-    stages[i + 1], stages[i] = stages[i], stages[i + 1]
-    state.set_spec(spec.replace(stages=tuple(stages)), reset_editor=True)
-    st.rerun()
+
+
+i = move_index - 1
+if mc[1].button("Move up", disabled=candidate is None or i < 1):
+    move_stage(i, i - 1)
+if mc[2].button("Move down", disabled=candidate is None or i >= len(spec.stages) - 1):
+    move_stage(i, i + 1)
 
 # ---------------------------------------------------------------- figures
 a = analyze(spec)

@@ -129,12 +129,13 @@ def cpu_flops():
     return measure_cpu_flops()
 
 
-per_epoch = estimate_epoch_seconds(prepared.spec, len(prepared.x_train), cpu_flops())
+analysis = analyze(prepared.spec)
+per_epoch = estimate_epoch_seconds(analysis.totals.macs, len(prepared.x_train), cpu_flops())
 s2[2].metric("Estimated time per epoch", f"≈ {per_epoch:.0f} s" if per_epoch >= 1
              else "< 1 s", help="rough: from the network's MACs and this CPU's measured "
                                 "speed; the first epoch also compiles the model")
 st.caption(f"Training memory for a batch of {settings.batch_size}: about "
-           f"{human(analyze(prepared.spec).memory(settings.batch_size).total, 'B')} "
+           f"{human(analysis.memory(settings.batch_size).total, 'B')} "
            "(runs that would not fit are refused before they start).")
 
 if s2[3].button("Train", type="primary", width="stretch"):

@@ -84,6 +84,7 @@ def bias_bottleneck_block(ops: Interpreter, x, filters: int, kernel_size: int = 
     """Seed 003's block without BatchNorm: biased convs with ReLU, a bias after the sum.
 
     The projection conv has no bias of its own; the bias added after the sum plays its part.
+    (Always biased, so the spec's ``conv_bias`` does not apply.)
     """
     width = filters // expansion
     skip = shortcut(ops, x, filters, stride, shortcut_kind, use_bias=False, with_bn=False)
@@ -155,9 +156,6 @@ def vgg_conv(ops: Interpreter, x, filters: int, kernel_size: int = 3, use_bias: 
 
 
 # ---------------------------------------------------------------------- registry
-StageBuilder = Callable[..., Any]
-
-
 @dataclass(frozen=True)
 class BlockKind:
     """What a stage editor and the network walk need to know about one kind of block."""
@@ -213,9 +211,7 @@ class BlockKind:
                               shortcut_kind=stage.shortcut)
                 if self.uses_expansion:
                     kwargs["expansion"] = stage.expansion
-                if self.function is not bias_bottleneck_block:
-                    kwargs["use_bias"] = use_bias
-                x = self.function(ops, x, **kwargs)
+                x = self.function(ops, x, use_bias=use_bias, **kwargs)
         return x
 
 

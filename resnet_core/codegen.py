@@ -29,10 +29,6 @@ def _custom_class_sources(names: set[str]) -> list[str]:
     return out
 
 
-def _literal(v) -> str:
-    return repr(v)
-
-
 def to_python(spec: ArchitectureSpec) -> str:
     """Return the script's source; raises ``ValueError`` when the spec cannot be built."""
     trace = trace_spec(spec)
@@ -65,7 +61,7 @@ def to_python(spec: ArchitectureSpec) -> str:
         prefix = "" if cls in CUSTOM_LAYERS else "layers."
         if cls in CUSTOM_LAYERS:
             used_custom.add(cls)
-        args = ", ".join(f"{k}={_literal(v)}" for k, v in kwargs.items())
+        args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
         ins = [var(s, index_of.get(s, -1)) for s in layer.inputs]
         arg = f"[{', '.join(ins)}]" if layer.kind in ("add", "concat") else ins[0]
         out = var(layer.name, i) if i < len(layers) - 1 else "outputs"

@@ -276,13 +276,8 @@ def _build(cls, data: Any, path: str, convert: dict[str, Any] | None = None):
         raise SpecError([(f"{path}.{missing[0]}" if path else missing[0], "is required")]) from None
 
 
-def _tuple(value, path):
-    if isinstance(value, list):
-        return tuple(value)
-    return value
-
-
-def _filters(value, path):
+def _as_tuple(value, path):
+    """JSON lists become tuples; anything else is left for validation to judge."""
     return tuple(value) if isinstance(value, list) else value
 
 
@@ -300,12 +295,12 @@ def _stages(value, path):
     if len(value) > MAX_STAGES:
         raise SpecError([(path, f"must be a list of 1 to {MAX_STAGES} stages")])
     return tuple(
-        _build(Stage, item, f"stages[{i}]", {"filters": _filters}) for i, item in enumerate(value)
+        _build(Stage, item, f"stages[{i}]", {"filters": _as_tuple}) for i, item in enumerate(value)
     )
 
 
 def _head(value, path):
-    return _build(Head, value, "head", {"hidden": _tuple})
+    return _build(Head, value, "head", {"hidden": _as_tuple})
 
 
 def spec_from_dict(data: Any) -> ArchitectureSpec:
@@ -328,7 +323,7 @@ def spec_from_dict(data: Any) -> ArchitectureSpec:
         ArchitectureSpec,
         data,
         "",
-        {"input_shape": _tuple, "stem": _stem, "stages": _stages, "head": _head},
+        {"input_shape": _as_tuple, "stem": _stem, "stages": _stages, "head": _head},
     )
 
 

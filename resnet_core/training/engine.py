@@ -7,8 +7,8 @@ everything back there, so a page only ever reads the store.
 
 from __future__ import annotations
 
-import json
 import math
+import os
 import time
 import traceback
 
@@ -287,8 +287,6 @@ def execute(store: RunStore, run_id: str) -> dict:
     run_dir.mkdir(parents=True, exist_ok=True)
     if run.status == "queued":
         store.update(run_id, status="running")
-    import os
-
     store.update(run_id, worker_pid=os.getpid(), heartbeat=time.time())
     t_start = time.time()
     mixed = False
@@ -304,7 +302,7 @@ def execute(store: RunStore, run_id: str) -> dict:
         data = prepare(load(choice), spec, choice)
         check_feasible(data.spec, settings, len(data.x_train))
         keras.utils.set_random_seed(settings.seed)
-        on_gpu = device.startswith(("GPU", "2 GPUs")) or "GPUs" in device
+        on_gpu = "GPU" in device
         mixed = settings.mixed_precision == "on" or (settings.mixed_precision == "auto"
                                                       and on_gpu)
         jit = settings.xla == "on" or (settings.xla == "auto" and on_gpu)
@@ -381,5 +379,3 @@ def _summary(store, run_id, status, device, epoch_ips, seconds) -> dict:
             "val_accuracy": history[-1]["val_accuracy"] if history else None}
 
 
-def summary_json(summary: dict) -> str:
-    return json.dumps(summary)

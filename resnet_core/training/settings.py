@@ -91,9 +91,8 @@ def check_feasible(spec: ArchitectureSpec, settings: TrainSettings, n_train: int
             f"{limit / 2**30:.1f} GiB is free; lower the batch size or the input size")
 
 
-def estimate_epoch_seconds(spec: ArchitectureSpec, n_train: int, flops_per_second: float) -> float:
-    """A rough epoch time: forward + backward ≈ 3 × 2 × MACs per image."""
-    macs = analyze(spec).totals.macs
+def estimate_epoch_seconds(macs: int, n_train: int, flops_per_second: float) -> float:
+    """A rough epoch time from a network's MACs per image: forward + backward ≈ 3 × 2 × MACs."""
     return 6 * macs * n_train / max(flops_per_second, 1.0)
 
 

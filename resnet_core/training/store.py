@@ -17,9 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ACTIVE = ("queued", "running", "stopping")
-FINAL = ("completed", "stopped", "failed")
-HEARTBEAT_TIMEOUT = 60.0
+ACTIVE = ("queued", "running", "stopping")  # the others: completed, stopped, failed
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
