@@ -204,3 +204,32 @@ def get_spec(name: str) -> ArchitectureSpec:
         return PRESETS[name].spec()
     except KeyError:
         raise KeyError(f"unknown preset {name!r}; known: {', '.join(PRESETS)}") from None
+
+
+# ------------------------------------------------------------------ residual ⇄ plain
+# The residual networks of the papers with the plain twin they were compared against.
+RESIDUAL_TWINS: dict[str, str] = {
+    "seed_cifar_resnet": "seed_cifar_plain",
+    **{f"cifar_resnet{d}": f"cifar_plain{d}" for d in (20, 32, 44, 56, 110)},
+}
+
+
+def plain_twin(spec: ArchitectureSpec) -> ArchitectureSpec:
+    """``spec`` with the same layers minus its skip connections (every stage's shortcut
+    "none"); its name gains ``_plain``. A spec without skips comes back unchanged."""
+    from dataclasses import replace
+
+    from .blocks import BLOCK_KINDS
+
+    stages = tuple(replace(s, shortcut="none") if BLOCK_KINDS[s.block].residual else s
+                   for s in spec.stages)
+    if stages == spec.stages:
+        return spec
+    name = spec.name[:94] + "_plain"
+    return spec.replace(stages=stages, name=name,
+                        description=f"{spec.name} without its skip connections.")
+
+
+def has_skips(spec: ArchitectureSpec) -> bool:
+    """Whether any block of ``spec`` adds a skip connection."""
+    return plain_twin(spec) is not spec

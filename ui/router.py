@@ -19,23 +19,40 @@ from . import common, state
 _local = threading.local()  # per script-runner thread: sessions run in parallel
 
 
-def pages() -> list:
-    return [
-        st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-        st.Page("pages/compose.py", title="Compose", icon=":material/construction:",
-                url_path="compose"),
-        st.Page("pages/inspect.py", title="Inspect", icon=":material/table_view:",
-                url_path="inspect"),
-        st.Page("pages/graph.py", title="Graph", icon=":material/account_tree:",
-                url_path="graph"),
-        st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:",
-                url_path="compare"),
-        st.Page("pages/code.py", title="Code & files", icon=":material/code:",
-                url_path="code"),
-        st.Page("pages/train.py", title="Train", icon=":material/model_training:",
-                url_path="train"),
-        st.Page("pages/runs.py", title="Runs", icon=":material/history:", url_path="runs"),
-    ]
+# The navigation, in sections: (file, title, icon, URL path). Tests and the screenshot
+# script read this table, so a new page is one line here and one file in pages/.
+SECTIONS: dict[str, list[tuple[str, str, str, str]]] = {
+    "Explore": [
+        ("pages/home.py", "Home", ":material/home:", ""),
+        ("pages/compose.py", "Compose", ":material/construction:", "compose"),
+        ("pages/inspect.py", "Inspect", ":material/table_view:", "inspect"),
+        ("pages/graph.py", "Graph", ":material/account_tree:", "graph"),
+        ("pages/compare.py", "Compare", ":material/compare_arrows:", "compare"),
+        ("pages/code.py", "Code & files", ":material/code:", "code"),
+    ],
+    "Train": [
+        ("pages/train.py", "Train", ":material/model_training:", "train"),
+        ("pages/race.py", "Race", ":material/sprint:", "race"),
+        ("pages/runs.py", "Runs", ":material/history:", "runs"),
+    ],
+    "Learn": [
+        ("pages/learn_degradation.py", "Degradation", ":material/trending_down:",
+         "degradation"),
+        ("pages/learn_gradients.py", "Gradient flow", ":material/waterfall_chart:",
+         "gradients"),
+        ("pages/learn_residual.py", "What a residual is", ":material/functions:",
+         "residual"),
+        ("pages/learn_blocks.py", "Block gallery", ":material/widgets:", "blocks"),
+    ],
+}
+PAGE_FILES = [f for section in SECTIONS.values() for f, *_ in section]
+
+
+def pages() -> dict[str, list]:
+    """``st.navigation``'s argument: the sections above as ``st.Page`` objects."""
+    return {section: [st.Page(f, title=t, icon=i, url_path=u or None, default=not u)
+                      for f, t, i, u in items]
+            for section, items in SECTIONS.items()}
 
 
 def run_app() -> None:
