@@ -1,4 +1,4 @@
-"""The command line: ``python -m resnet_core presets|summary|export``.
+"""The command line: ``python -m resnet_core presets|summary|export|train|race|runs``.
 
 Errors print one clear line on stderr and exit with status 2; never a traceback.
 """
@@ -103,39 +103,81 @@ def cmd_export(args) -> int:
     return 0
 
 
-def cmd_train(args) -> int:
-    from .data import DataError
-    from .training import RunStore, SettingsError
+def _data_and_settings(args) -> tuple:
+    from .data import DataChoice
 
-    spec = load_spec(args.spec)
-    store = RunStore()
-    data = {"source": args.dataset, "subset": args.limit or 0, "fit": args.fit,
-            "seed": args.seed}
+    choice = DataChoice(source=args.dataset, subset=args.limit or 0, fit=args.fit,
+                        seed=args.seed)
     settings = {"epochs": args.epochs, "batch_size": args.batch_size,
                 "optimizer": args.optimizer, "learning_rate": args.lr,
                 "schedule": args.schedule, "seed": args.seed,
                 "cpu_devices": args.cpu_devices}
-    from .training.submit import submit_run
+    return choice, settings
 
+
+def _print_summary(summary: dict, as_json: bool) -> None:
+    if as_json:
+        return
+    for h in summary.get("history", []):
+        print(f"epoch {h['epoch'] + 1}: loss {h['loss']:.4f} acc {h['accuracy']:.4f} "
+              f"val_loss {h['val_loss']:.4f} val_acc {h['val_accuracy']:.4f} "
+              f"({h['images_per_second'] or 0:.0f} img/s)")
+    print(f"run {summary['run_id']} ({summary.get('name')}): {summary['status']} on "
+          f"{summary.get('device')}")
+    if summary["status"] == "failed":
+        print(f"error: {summary.get('error')}", file=sys.stderr)
+
+
+def cmd_train(args) -> int:
+    from .data import DataError
+    from .training import RunStore, SettingsError
+    from .training.submit import plan_run, submit_run
+
+    spec = load_spec(args.spec)
+    store = RunStore()
+    choice, settings = _data_and_settings(args)
     try:
-        run_id = submit_run(store, spec, data, settings)
+        plan = plan_run(spec, choice)
+        run_id = submit_run(store, plan, settings)
     except (DataError, SettingsError) as exc:
         raise UsageError(str(exc)) from None
+    if plan.note and not args.json:
+        print(plan.note)
     from .training.engine import execute
 
     summary = execute(store, run_id)
     if args.json:
         print(json.dumps(summary))
-    else:
-        for h in summary.get("history", []):
-            print(f"epoch {h['epoch'] + 1}: loss {h['loss']:.4f} acc {h['accuracy']:.4f} "
-                  f"val_loss {h['val_loss']:.4f} val_acc {h['val_accuracy']:.4f} "
-                  f"({h['images_per_second']:.0f} img/s)")
-        print(f"run {run_id}: {summary['status']} on {summary.get('device')}")
-    if summary["status"] == "failed":
-        print(f"error: {summary.get('error')}", file=sys.stderr)
-        return 1
-    return 0
+    _print_summary(summary, args.json)
+    return 1 if summary["status"] == "failed" else 0
+
+
+def cmd_race(args) -> int:
+    from .data import DataError
+    from .presets import plain_twin
+    from .training import RunStore, SettingsError
+    from .training.submit import race_plans, submit_race
+
+    spec = load_spec(args.spec)
+    partner = load_spec(args.against) if args.against else plain_twin(spec)
+    if partner == spec:
+        raise UsageError(f"{spec.name} has no skip connections to take away; name a "
+                         "network to race it against with --against")
+    store = RunStore()
+    choice, settings = _data_and_settings(args)
+    try:
+        plans = race_plans(spec, partner, choice)
+        run_ids = submit_race(store, plans, settings)
+    except (DataError, SettingsError) as exc:
+        raise UsageError(str(exc)) from None
+    from .training.engine import execute_group
+
+    summaries = execute_group(store, run_ids)
+    if args.json:
+        print(json.dumps(summaries))
+    for summary in summaries:
+        _print_summary(summary, args.json)
+    return 1 if all(s["status"] == "failed" for s in summaries) else 0
 
 
 def cmd_runs(args) -> int:
@@ -162,6 +204,36 @@ def cmd_runs(args) -> int:
     return 0
 
 
+def cmd_gradients(args) -> int:
+    """Per-layer kernel-gradient norms on one batch of digits, at init and after N steps."""
+    from . import gradients as g
+    from .data import DataError
+    from .presets import has_skips
+
+    def number(text, what, kind=int):
+        try:
+            return kind(text)
+        except ValueError:
+            raise UsageError(f"--{what} must be a number, got {text!r}") from None
+
+    try:
+        spec = g.resolve(args.spec) or load_spec(args.spec)
+        if (args.plain or args.both) and not has_skips(spec):
+            raise UsageError(f"{spec.name} has no skip connections; drop --plain/--both")
+        reports = [g.measure(spec, number(args.steps, "steps"),
+                             number(args.batch_size, "batch-size"), number(args.seed, "seed"),
+                             number(args.lr, "lr", float), plain=plain)
+                   for plain in ((False, True) if args.both else (args.plain,))]
+    except (g.GradientError, DataError) as exc:
+        raise UsageError(str(exc)) from None
+    if args.json:
+        out = [r.to_dict() for r in reports]
+        print(json.dumps(out if args.both else out[0]))
+    else:
+        print("\n\n".join(g.format_table(r) for r in reports))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m resnet_core",
                                 description="Residual and inception networks as data.")
@@ -184,27 +256,48 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--output", "-o", help="write to this file instead of stdout")
     e.set_defaults(fn=cmd_export)
 
-    t = sub.add_parser("train", help="train a network (same path as the app's runs)")
-    t.add_argument("spec", help="a preset name or a spec .json file")
-    t.add_argument("--dataset", default="digits", help="digits, shapes, mnist, "
-                   "fashion_mnist, cifar10 or cifar100")
-    t.add_argument("--epochs", type=int, default=3)
-    t.add_argument("--batch-size", type=int, default=64)
-    t.add_argument("--limit", type=int, default=0, help="use only this many images")
-    t.add_argument("--fit", choices=("adapt", "resize"), default="adapt",
-                   help="adapt the model's input to the data, or resize the data")
-    t.add_argument("--optimizer", choices=("sgd", "adam", "adamw"), default="adam")
-    t.add_argument("--lr", type=float, default=1e-3)
-    t.add_argument("--schedule", choices=("constant", "cosine", "one_cycle"),
-                   default="constant")
-    t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--cpu-devices", type=int, default=0,
-                   help="split the CPU into N devices (tests the multi-device path)")
-    t.add_argument("--json", action="store_true", help="print a JSON summary")
-    t.set_defaults(fn=cmd_train)
+    def with_training(name, help_text):
+        t = sub.add_parser(name, help=help_text)
+        t.add_argument("spec", help="a preset name or a spec .json file")
+        t.add_argument("--dataset", default="digits", help="digits, shapes, mnist, "
+                       "fashion_mnist, cifar10 or cifar100")
+        t.add_argument("--epochs", type=int, default=3)
+        t.add_argument("--batch-size", type=int, default=64)
+        t.add_argument("--limit", type=int, default=0, help="use only this many images")
+        t.add_argument("--fit", choices=("adapt", "resize"), default="adapt",
+                       help="adapt the model's input to the data, or resize the data "
+                            "(the other is taken, with a note, when only it works)")
+        t.add_argument("--optimizer", choices=("sgd", "adam", "adamw"), default="adam")
+        t.add_argument("--lr", type=float, default=1e-3)
+        t.add_argument("--schedule", choices=("constant", "cosine", "one_cycle"),
+                       default="constant")
+        t.add_argument("--seed", type=int, default=0)
+        t.add_argument("--cpu-devices", type=int, default=0,
+                       help="split the CPU into N devices (tests the multi-device path)")
+        t.add_argument("--json", action="store_true", help="print a JSON summary")
+        return t
+
+    with_training("train", "train a network (same path as the app's runs)"
+                  ).set_defaults(fn=cmd_train)
+    race = with_training("race", "train a network and its plain twin together, step by "
+                                 "step on the same batches")
+    race.add_argument("--against", help="race against this preset or spec file instead "
+                                        "of the plain twin")
+    race.set_defaults(fn=cmd_race)
     r = sub.add_parser("runs", help="list the stored runs ($RESNET_EXPLORER_HOME)")
     r.add_argument("--json", action="store_true")
     r.set_defaults(fn=cmd_runs)
+    gr = sub.add_parser("gradients", help="per-layer gradient norms on one batch (Keras)")
+    gr.add_argument("spec", help="a preset, a spec .json file, cifar_resnetD or nobn_resnetD")
+    gr.add_argument("--plain", action="store_true", help="measure the plain twin instead")
+    gr.add_argument("--both", action="store_true", help="the network and its plain twin "
+                    "(a JSON list of two)")
+    gr.add_argument("--steps", default="0", help="SGD steps before the second measurement")
+    gr.add_argument("--batch-size", default="64")
+    gr.add_argument("--seed", default="0")
+    gr.add_argument("--lr", default="0.01", help="SGD learning rate (momentum 0.9)")
+    gr.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    gr.set_defaults(fn=cmd_gradients)
     return p
 
 

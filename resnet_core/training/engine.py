@@ -1,8 +1,15 @@
-"""One training run, start to end: devices, data, model, live metrics, checkpoint, results.
+"""Training runs, start to end: devices, data, models, live metrics, checkpoints, results.
 
-:func:`execute` is the single training path: the worker process and ``python -m
-resnet_core train`` both call it. It reads everything from the run store and writes
-everything back there, so a page only ever reads the store.
+:func:`execute_group` is the single training path: the worker process and ``python -m
+resnet_core train|race`` call it. It trains one run, or several in lockstep (a race: the
+same batches in the same order, one step of each network in turn), reading everything
+from the run store and writing everything back there, so a page only ever reads the store.
+
+The loop is ours, not ``model.fit``: one ``train_on_batch`` per step, so a stop request
+is honoured at the next step boundary, the live curve shows the loss of each chunk of
+steps (not Keras's running epoch mean), and two networks can share one data order.
+Keras compiles each model (loss scaling for mixed precision, XLA), so this works on any
+Keras backend; only the multi-device strategy is TensorFlow's.
 """
 
 from __future__ import annotations
@@ -11,29 +18,45 @@ import math
 import os
 import time
 import traceback
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..data import DataChoice, DataError, load, prepare
+from ..data import DataChoice, DataError, PreparedData, load, prepare
 from ..spec import ArchitectureSpec, SpecError
 from .settings import SettingsError, TrainSettings, check_feasible
 from .store import RunStore
 
+CHUNK_SECONDS = 0.5  # a live point at least this often (and every ``log_every`` steps)
+STOP_POLL_SECONDS = 0.2  # how often the stop flags are read between steps
+CHECKPOINT = "checkpoint.keras"
+
 _strategy_cache: dict = {}
+
+
+def keras_backend() -> str:
+    import keras
+
+    return keras.backend.backend()
 
 
 def select_strategy(cpu_devices: int = 0):
     """``(strategy, description)``: one GPU, several (MirroredStrategy), or the CPU.
 
+    ``strategy`` is ``None`` off TensorFlow (the JAX backend, say): one device.
     ``cpu_devices > 1`` splits the CPU into that many logical devices and mirrors over
     them, which tests the multi-device path without GPUs (only before TensorFlow has
     started in this process).
     """
-    import tensorflow as tf
-
     key = ("strategy", cpu_devices)
     if key in _strategy_cache:
         return _strategy_cache[key]
+    if keras_backend() != "tensorflow":
+        result = (None, _other_backend_device())
+        _strategy_cache[key] = result
+        return result
+    import tensorflow as tf
+
     gpus = tf.config.list_physical_devices("GPU")
     if gpus:
         for g in gpus:
@@ -65,6 +88,16 @@ def select_strategy(cpu_devices: int = 0):
         result = (tf.distribute.get_strategy(), "CPU")
     _strategy_cache[key] = result
     return result
+
+
+def _other_backend_device() -> str:
+    if keras_backend() == "jax":
+        import jax
+
+        d = jax.devices()[0]
+        kind = getattr(d, "device_kind", d.platform)
+        return f"GPU: {kind} (JAX)" if d.platform == "gpu" else f"CPU (JAX, {kind})"
+    return f"CPU ({keras_backend()})"
 
 
 def warm_up() -> None:
@@ -102,116 +135,6 @@ def make_optimizer(settings: TrainSettings, total_steps: int):
     return keras.optimizers.Adam(lr, weight_decay=wd)
 
 
-def _live_metrics_class():
-    import keras
-
-    class LiveMetrics(keras.callbacks.Callback):
-        """Writes a point every few batches and each epoch; honours stop requests."""
-
-        def __init__(self, store: RunStore, run_id: str, batch_size: int, n_train: int,
-                     log_every: int, initial_epoch: int, steps_per_epoch: int,
-                     probe=None):
-            super().__init__()
-            self.probe = probe  # (x, y) of a first batch: the curve's point at step 0
-            self.store, self.run_id = store, run_id
-            self.batch_size, self.n_train = batch_size, n_train
-            self.log_every, self.steps_per_epoch = log_every, steps_per_epoch
-            self.step = initial_epoch * steps_per_epoch
-            self.epoch, self.seen_epoch = initial_epoch, 0
-            self.buffer: list[dict] = []
-            self.last_flush = self.last_stop_check = 0.0
-            self.epoch_ips: list[float] = []
-            self.stopped_by_request = False
-
-        def _lr(self):
-            try:
-                return float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
-            except Exception:  # noqa: BLE001 - informative only
-                return None
-
-        def on_train_begin(self, logs=None):
-            if self.probe is None or self.step:
-                return
-            # The starting point, measured eagerly before the (slow) graph tracing.
-            x, y = self.probe
-            probs = self.model(x, training=False)
-            loss = keras.ops.mean(keras.losses.sparse_categorical_crossentropy(y, probs))
-            acc = np.mean(np.argmax(keras.ops.convert_to_numpy(probs), axis=1) == y)
-            self.buffer.append({"kind": "batch", "epoch": 0, "step": 0, "seen": 0,
-                                "time": time.time(), "loss": _num(loss), "accuracy": _num(acc)})
-            self.flush()
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.epoch = epoch
-            self.epoch_t0 = time.perf_counter()
-            self.seen_epoch = 0
-            self.timed_from = (0, self.epoch_t0)  # (images, time) where the clock starts
-            self.ips_at_epoch_end = None
-
-        def ips(self) -> float:
-            """Images per second this epoch, from the second batch on when there is one
-            (the first carries graph tracing and warm-up)."""
-            seen0, t0 = self.timed_from
-            return (self.seen_epoch - seen0) / max(time.perf_counter() - t0, 1e-9)
-
-        def on_train_batch_end(self, batch, logs=None):
-            # Called once per execution (of ``log_every`` steps, or of one on several
-            # devices); ``batch`` is the execution's last step.
-            first_call = self.seen_epoch == 0
-            self.step = self.epoch * self.steps_per_epoch + batch + 1
-            self.seen_epoch = min((batch + 1) * self.batch_size, self.n_train)
-            now = time.perf_counter()
-            if first_call and self.seen_epoch < self.n_train:
-                self.timed_from = (self.seen_epoch, now)
-            if first_call or (batch + 1) % self.log_every == 0:
-                logs = logs or {}
-                self.buffer.append({
-                    "kind": "batch", "epoch": self.epoch, "step": self.step,
-                    "seen": self.epoch * self.n_train + self.seen_epoch, "time": time.time(),
-                    "loss": _num(logs.get("loss")), "accuracy": _num(logs.get("accuracy")),
-                    "images_per_second": None if first_call else self.ips()})
-            if now - self.last_flush > 0.5:
-                self.flush()
-            if now - self.last_stop_check > 0.5:
-                self.last_stop_check = now
-                if self.store.stop_requested(self.run_id):
-                    self.stopped_by_request = True
-                    self.model.stop_training = True
-
-        def on_test_begin(self, logs=None):
-            # validation starts: the training clock of this epoch stops here
-            self.ips_at_epoch_end = self.ips()
-
-        def on_epoch_end(self, epoch, logs=None):
-            logs = logs or {}
-            ips = self.ips_at_epoch_end if self.ips_at_epoch_end is not None else self.ips()
-            if self.seen_epoch >= self.n_train:  # a whole epoch, not one cut short
-                self.epoch_ips.append(ips)
-            self.buffer.append({
-                "kind": "epoch", "epoch": epoch, "step": self.step,
-                "seen": epoch * self.n_train + self.seen_epoch, "time": time.time(),
-                "loss": _num(logs.get("loss")), "accuracy": _num(logs.get("accuracy")),
-                "val_loss": _num(logs.get("val_loss")),
-                "val_accuracy": _num(logs.get("val_accuracy")),
-                "images_per_second": ips, "lr": self._lr()})
-            self.flush()
-            self.store.update(self.run_id, epochs_done=epoch + 1)
-
-        def flush(self):
-            self.store.add_metrics(self.run_id, self.buffer)
-            self.buffer = []
-            self.last_flush = time.perf_counter()
-
-    return LiveMetrics
-
-
-def _num(v):
-    if v is None:
-        return None
-    v = float(v)
-    return v if math.isfinite(v) else None
-
-
 def _augmenter(shape):
     import keras
 
@@ -241,31 +164,11 @@ def build_training_model(spec: ArchitectureSpec, augment: bool, mixed: bool):
     return keras.Model(inputs, x, name=f"{base.name}_training")
 
 
-def compile_model(model, settings: TrainSettings, steps_per_epoch: int, jit: bool,
-                  replicas: int = 1) -> None:
-    """Loss, metric and optimizer; ``log_every`` steps run per execution, so the live
-    metrics are read once per chunk of steps and never hold the device back. (On several
-    devices one step per execution: TensorFlow's MirroredStrategy fails on more.)"""
+def compile_model(model, settings: TrainSettings, steps_per_epoch: int, jit: bool) -> None:
+    """Loss, metric and optimizer (its schedule spans the whole run)."""
     model.compile(optimizer=make_optimizer(settings, steps_per_epoch * settings.epochs),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"],
-                  jit_compile=jit,
-                  steps_per_execution=settings.log_every if replicas == 1 else 1)
-
-
-def training_callbacks(store: RunStore, run_id: str, settings: TrainSettings, n_train: int,
-                       initial_epoch: int, steps_per_epoch: int, probe=None):
-    """``(live, callbacks)``: live metrics and stop requests, checkpoint, TensorBoard."""
-    import keras
-
-    run_dir = store.run_dir(run_id)
-    live = _live_metrics_class()(store, run_id, settings.batch_size, n_train,
-                                 settings.log_every, initial_epoch, steps_per_epoch, probe)
-    return live, [
-        live,
-        keras.callbacks.ModelCheckpoint(str(run_dir / "checkpoint.keras"), save_freq="epoch"),
-        keras.callbacks.TensorBoard(str(run_dir / "logs"), update_freq="epoch",
-                                    write_graph=False, profile_batch=0),
-    ]
+                  jit_compile=jit)
 
 
 def load_checkpoint(path):
@@ -278,82 +181,372 @@ def load_checkpoint(path):
     return keras.saving.load_model(path, safe_mode=True)
 
 
+def save_checkpoint(model, run_dir) -> None:
+    """Write the model next to the checkpoint, then rename it over the old one: a kill
+    during the write leaves the last good checkpoint in place."""
+    final = run_dir / CHECKPOINT
+    partial = run_dir / f"partial-{os.getpid()}.keras"
+    model.save(partial)
+    os.replace(partial, final)
+
+
+def _num(v):
+    if v is None:
+        return None
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+# --------------------------------------------------------------------- one trainee
+@dataclass
+class _Chunk:
+    """Sums over the steps since the last live point: its loss and accuracy are the
+    chunk's own means, so the curve shows what the network does now."""
+
+    images: int = 0
+    loss: float = 0.0
+    correct: float = 0.0
+    steps: int = 0
+    started: float = field(default_factory=time.perf_counter)
+
+    def add(self, logs: dict, n: int) -> None:
+        self.images += n
+        self.steps += 1
+        self.loss += float(logs.get("loss", math.nan)) * n
+        self.correct += float(logs.get("accuracy", math.nan)) * n
+
+
+class _Trainee:
+    """One run of a group: its data, model and live state."""
+
+    def __init__(self, store: RunStore, run_id: str):
+        self.store, self.id = store, run_id
+        self.run = store.get(run_id)
+        self.dir = store.run_dir(run_id)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.settings = TrainSettings.from_dict(self.run.settings)
+        self.choice = DataChoice.from_dict(self.run.data)
+        self.spec = ArchitectureSpec.from_dict(self.run.spec)
+        self.data: PreparedData | None = None
+        self.model = None
+        self.start_epoch = 0
+        self.step = 0  # steps done, counted over the whole run
+        self.epoch = 0
+        self.chunk = _Chunk()
+        self.buffer: list[dict] = []
+        self.epoch_ips: list[float] = []
+        self.train_seconds = 0.0  # time in train steps after the first (not validation)
+        self.timed_images = 0  # images of those steps
+        self.images_this_epoch = 0
+        self.epoch_sums = _Chunk()  # the epoch's training loss and accuracy so far
+        self.first_step_done = False
+        self.done = False
+        self.status = ""
+        self.summary: dict = {}
+
+    def phase(self, phase: str) -> None:
+        self.store.update(self.id, phase=phase)
+
+    def fail(self, exc: BaseException) -> None:
+        """Record the error and drop out of the group; the others go on."""
+        self.done = True
+        self.status = "failed"
+        if isinstance(exc, (DataError, SettingsError, SpecError)):
+            error = str(exc)
+        else:
+            (self.dir / "error.log").write_text(
+                "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+            error = f"{type(exc).__name__}: {exc} (details in {self.dir / 'error.log'})"
+        self.flush()
+        self.store.update(self.id, status="failed", error=error, phase="")
+
+    def flush(self) -> None:
+        if self.buffer:
+            self.store.add_metrics(self.id, self.buffer)
+            self.buffer = []
+
+    def speed(self) -> float | None:
+        """Images per second of the steps so far, the first (tracing) one left out."""
+        if self.timed_images and self.train_seconds > 0:
+            return self.timed_images / self.train_seconds
+        return None
+
+    def point(self, **fields) -> None:
+        self.buffer.append({"epoch": self.epoch, "step": self.step, "time": time.time(),
+                            **fields})
+
+
+# ---------------------------------------------------------------------- the path
 def execute(store: RunStore, run_id: str) -> dict:
-    """Train the run ``run_id`` (already marked running or queued); return its summary."""
-    run = store.get(run_id)
-    if run is None:
-        raise ValueError(f"no run {run_id!r}")
-    run_dir = store.run_dir(run_id)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    if run.status == "queued":
-        store.update(run_id, status="running")
-    store.update(run_id, worker_pid=os.getpid(), heartbeat=time.time())
-    t_start = time.time()
+    """Train the run ``run_id`` (queued or running); return its summary."""
+    return execute_group(store, [run_id])[0]
+
+
+def execute_group(store: RunStore, run_ids: list[str]) -> list[dict]:
+    """Train the runs ``run_ids`` together, step by step on the same batches; return
+    each one's summary (in the order given). One run failing leaves the others running.
+
+    The runs share their data choice and settings (a race is created so); each fits the
+    data to its own network.
+    """
+    for run_id in run_ids:
+        if store.get(run_id) is None:
+            raise ValueError(f"no run {run_id!r}")
+        store.update(run_id, status="running", worker_pid=os.getpid(), heartbeat=time.time(),
+                     phase="loading data")
+    trainees = [_Trainee(store, i) for i in run_ids]
+    lead = trainees[0]
     mixed = False
+    t_start = time.time()
     try:
-        settings = TrainSettings.from_dict(run.settings)
-        choice = DataChoice.from_dict(run.data)
-        spec = ArchitectureSpec.from_dict(run.spec)
+        settings = lead.settings
         strategy, device = select_strategy(settings.cpu_devices)
-        store.update(run_id, device=device)
-
-        import keras
-
-        data = prepare(load(choice), spec, choice)
-        check_feasible(data.spec, settings, len(data.x_train))
-        keras.utils.set_random_seed(settings.seed)
         on_gpu = "GPU" in device
         mixed = settings.mixed_precision == "on" or (settings.mixed_precision == "auto"
                                                       and on_gpu)
         jit = settings.xla == "on" or (settings.xla == "auto" and on_gpu)
+        import keras
+
         if mixed:
             keras.mixed_precision.set_global_policy("mixed_float16")
-        steps = math.ceil(len(data.x_train) / settings.batch_size)
-        checkpoint = run_dir / "checkpoint.keras"
-        initial_epoch = run.epochs_done if settings.resume else 0
-        with strategy.scope():
-            if settings.resume and checkpoint.exists():
-                model = load_checkpoint(checkpoint)
-            else:
-                initial_epoch = 0
-                model = build_training_model(data.spec, choice.augment, mixed)
-                compile_model(model, settings, steps, jit, strategy.num_replicas_in_sync)
-        if settings.resume and initial_epoch >= settings.epochs:
-            raise SettingsError(f"the run already did {initial_epoch} of {settings.epochs} "
-                                "epochs; resume it with more epochs")
-        store.update(run_id, total_steps=steps * settings.epochs)
-        x_train = data.x_train.astype("float32") / 255.0
-        x_val = data.x_val.astype("float32") / 255.0
-        live, callbacks = training_callbacks(
-            store, run_id, settings, len(x_train), initial_epoch, steps,
-            probe=(x_train[:settings.batch_size], data.y_train[:settings.batch_size]))
-        model.fit(x_train, data.y_train, batch_size=settings.batch_size,
-                  epochs=settings.epochs, initial_epoch=initial_epoch,
-                  validation_data=(x_val, data.y_val), callbacks=callbacks, verbose=0)
-        live.flush()
-        model.save(checkpoint)  # what was learned, also when stopped mid-epoch
-        _save_predictions(model, x_val, data.x_val, data.y_val, data.class_names,
-                          run_dir / "predictions.npz")
-        status = "stopped" if live.stopped_by_request or store.stop_requested(run_id) \
-            else "completed"
-        summary = _summary(store, run_id, status, device, live.epoch_ips, time.time() - t_start)
-        summary["class_names"] = list(data.class_names)
-        store.update(run_id, status=status, summary=summary, stop_requested=0)
-        return summary
-    except (DataError, SettingsError, SpecError) as exc:
-        store.update(run_id, status="failed", error=str(exc))
-    except Exception as exc:  # noqa: BLE001 - recorded for the person, traceback to a file
-        (run_dir / "error.log").write_text(traceback.format_exc())
-        store.update(run_id, status="failed",
-                     error=f"{type(exc).__name__}: {exc} (details in {run_dir / 'error.log'})")
+        dataset = load(lead.choice)
+        for t in trainees:
+            store.update(t.id, device=device)
+            try:
+                _prepare(t, dataset, strategy, jit, mixed)
+            except Exception as exc:  # noqa: BLE001 - this side fails, the others go on
+                t.fail(exc)
+        _train(store, [t for t in trainees if not t.done], settings)
+    except Exception as exc:  # noqa: BLE001 - data or device trouble: every side fails
+        for t in trainees:
+            if not t.done:
+                t.fail(exc)
     finally:
         if mixed:
             import keras
 
             keras.mixed_precision.set_global_policy("float32")
-    run = store.get(run_id)
-    return {"run_id": run_id, "status": run.status, "error": run.error,
-            "device": run.device, "history": epoch_history(store, run_id)}
+    seconds = time.time() - t_start
+    results = []
+    for t in trainees:
+        run = store.get(t.id)
+        if run.status == "failed":
+            results.append({"run_id": t.id, "name": run.name, "status": "failed",
+                            "error": run.error, "device": run.device,
+                            "history": epoch_history(store, t.id)})
+        else:
+            t.summary["seconds"] = round(seconds, 2)
+            results.append(t.summary)
+    return results
+
+
+def _prepare(t: _Trainee, dataset, strategy, jit: bool, mixed: bool) -> None:
+    """Fit the data to the network, check it can train, build (or load) and compile."""
+    import contextlib
+
+    import keras
+
+    settings = t.settings
+    t.data = prepare(dataset, t.spec, t.choice)
+    check_feasible(t.data.spec, settings, len(t.data.x_train))
+    keras.utils.set_random_seed(settings.seed)
+    # Whole batches only (the order changes every epoch, so every image is used): a
+    # smaller last batch would retrace the compiled step, seconds each epoch.
+    t.steps_per_epoch = len(t.data.x_train) // settings.batch_size
+    t.phase("building")
+    checkpoint = t.dir / CHECKPOINT
+    scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
+    with scope:
+        if settings.resume and checkpoint.exists():
+            try:
+                t.model = load_checkpoint(checkpoint)
+            except Exception as exc:  # noqa: BLE001 - a damaged file: say what it is
+                raise SettingsError(f"the checkpoint of this run cannot be read ({exc}); "
+                                    "start a new run instead") from None
+            t.start_epoch = t.run.epochs_done
+        else:
+            t.model = build_training_model(t.data.spec, t.choice.augment, mixed)
+            compile_model(t.model, settings, t.steps_per_epoch, jit)
+    if t.start_epoch >= settings.epochs:
+        raise SettingsError(f"the run already did {t.start_epoch} of {settings.epochs} "
+                            "epochs; resume it with more epochs")
+    t.step = t.start_epoch * t.steps_per_epoch
+    t.x_train = t.data.x_train.astype("float32") / 255.0
+    t.x_val = t.data.x_val.astype("float32") / 255.0
+    t.store.update(t.id, total_steps=t.steps_per_epoch * settings.epochs)
+    t.tensorboard = _TensorBoardLog(t.dir / "logs")
+    if t.step == 0:
+        _probe_point(t)
+
+
+def _probe_point(t: _Trainee) -> None:
+    """The curve's first point: the untrained network on the first batch, measured
+    eagerly, before the (slow) first compiled step."""
+    import keras
+
+    bs = t.settings.batch_size
+    x, y = t.x_train[:bs], t.data.y_train[:bs]
+    probs = keras.ops.convert_to_numpy(t.model(x, training=False)).astype("float64")
+    loss = -np.mean(np.log(np.clip(probs[np.arange(len(y)), y], 1e-12, None)))
+    acc = np.mean(probs.argmax(axis=1) == y)
+    t.point(kind="batch", seen=0, loss=_num(loss), accuracy=_num(acc))
+    t.flush()
+    t.phase("compiling")
+
+
+def _train(store: RunStore, trainees: list[_Trainee], settings: TrainSettings) -> None:
+    """The lockstep loop: for every batch, one step of each network still training."""
+    if not trainees:
+        return
+    bs = settings.batch_size
+    n_train = len(trainees[0].x_train)
+    last_poll = time.perf_counter()
+    for epoch in range(min(t.start_epoch for t in trainees), settings.epochs):
+        # One order for every network of the group, fixed by the seed and the epoch.
+        order = np.random.default_rng([settings.seed, epoch]).permutation(n_train)
+        active = [t for t in trainees if not t.done and epoch >= t.start_epoch]
+        for t in active:
+            t.epoch, t.images_this_epoch = epoch, 0
+            t.chunk, t.epoch_sums = _Chunk(), _Chunk()
+        for b in range(n_train // bs):
+            idx = np.sort(order[b * bs:(b + 1) * bs])
+            for t in active:
+                if not t.done:
+                    _step(t, idx, n_train)
+            # One chunk for the whole group, so the curves grow together.
+            running = [t for t in active if not t.done]
+            if any(t.chunk.steps >= settings.log_every
+                   or time.perf_counter() - t.chunk.started >= CHUNK_SECONDS
+                   for t in running):
+                for t in running:
+                    _chunk_point(t, n_train)
+            now = time.perf_counter()
+            if now - last_poll >= STOP_POLL_SECONDS:
+                last_poll = now
+                stopping = store.stops_requested([t.id for t in active if not t.done])
+                for t in active:
+                    if t.id in stopping and not t.done:
+                        _finish(t, "stopped")
+            if all(t.done for t in active):
+                break
+        for t in active:
+            if not t.done:
+                _end_epoch(t, epoch, n_train)
+    for t in trainees:
+        if not t.done:
+            _finish(t, "completed")
+
+
+def _step(t: _Trainee, idx: np.ndarray, n_train: int) -> None:
+    try:
+        t0 = time.perf_counter()
+        logs = t.model.train_on_batch(t.x_train[idx], t.data.y_train[idx], return_dict=True)
+        took = time.perf_counter() - t0
+    except Exception as exc:  # noqa: BLE001 - this network fails; its partners go on
+        t.fail(exc)
+        return
+    t.step += 1
+    t.images_this_epoch += len(idx)
+    if t.first_step_done:  # the first step carries the graph's tracing: not a speed
+        t.train_seconds += took
+        t.timed_images += len(idx)
+    else:
+        t.first_step_done = True
+        t.phase("training")
+    t.chunk.add(logs, len(idx))
+    t.epoch_sums.add(logs, len(idx))
+    if t.step == 1:  # the first trained point at once, while a partner still compiles
+        _chunk_point(t, n_train)
+
+
+def _chunk_point(t: _Trainee, n_train: int) -> None:
+    c = t.chunk
+    if not c.images:
+        return
+    t.point(kind="batch", seen=t.epoch * n_train + t.images_this_epoch,
+            loss=_num(c.loss / c.images), accuracy=_num(c.correct / c.images),
+            images_per_second=t.speed())
+    t.flush()
+    t.chunk = _Chunk()
+
+
+def _end_epoch(t: _Trainee, epoch: int, n_train: int) -> None:
+    """The epoch's last chunk, validation, a checkpoint and the epoch's point."""
+    _chunk_point(t, n_train)
+    t.phase("validating")
+    try:
+        val = t.model.evaluate(t.x_val, t.data.y_val, batch_size=max(t.settings.batch_size, 64),
+                               verbose=0, return_dict=True)
+    except Exception as exc:  # noqa: BLE001
+        t.fail(exc)
+        return
+    ips = t.speed()
+    if ips:
+        t.epoch_ips.append(ips)
+    s = t.epoch_sums  # training loss and accuracy: the epoch's steps, as in He et al.
+    train = {"loss": s.loss / max(s.images, 1), "accuracy": s.correct / max(s.images, 1)}
+    t.point(kind="epoch", seen=epoch * n_train + t.images_this_epoch, loss=_num(train["loss"]),
+            accuracy=_num(train["accuracy"]), val_loss=_num(val.get("loss")),
+            val_accuracy=_num(val.get("accuracy")), images_per_second=ips, lr=_lr(t.model))
+    t.flush()
+    t.tensorboard.epoch(epoch, train, val)
+    t.phase("saving")
+    save_checkpoint(t.model, t.dir)
+    t.store.update(t.id, epochs_done=epoch + 1, phase="training")
+
+
+def _finish(t: _Trainee, status: str) -> None:
+    """Keep what was learned (also mid-epoch), record the summary, then the predictions."""
+    t.done = True
+    _chunk_point(t, len(t.x_train))
+    t.phase("saving")
+    try:
+        save_checkpoint(t.model, t.dir)
+    except Exception as exc:  # noqa: BLE001
+        t.fail(exc)
+        return
+    t.summary = _summary(t.store, t.id, status, t.epoch_ips)
+    t.summary["class_names"] = list(t.data.class_names)
+    t.status = status
+    t.store.update(t.id, status=status, summary=t.summary, stop_requested=0, phase="")
+    try:  # after the status: a stopped run is stopped at once; this is for the Runs page
+        _save_predictions(t.model, t.x_val, t.data.x_val, t.data.y_val, t.data.class_names,
+                          t.dir / "predictions.npz")
+    except Exception as exc:  # noqa: BLE001 - the run is kept; only the table is missing
+        (t.dir / "error.log").write_text(f"predictions: {type(exc).__name__}: {exc}\n")
+
+
+def _lr(model):
+    try:
+        import keras
+
+        lr = model.optimizer.learning_rate
+        return float(keras.ops.convert_to_numpy(lr))
+    except Exception:  # noqa: BLE001 - informative only
+        return None
+
+
+class _TensorBoardLog:
+    """Per-epoch scalars for TensorBoard, when TensorFlow is there (else nothing)."""
+
+    def __init__(self, folder):
+        try:
+            import tensorflow as tf
+        except ImportError:
+            self.writer = None
+            return
+        self.tf = tf
+        self.writer = tf.summary.create_file_writer(str(folder))
+
+    def epoch(self, epoch: int, train: dict, val: dict) -> None:
+        if self.writer is None:
+            return
+        with self.writer.as_default():
+            for key, value in train.items():
+                self.tf.summary.scalar(f"train/{key}", value, step=epoch + 1)
+            for key, value in val.items():
+                self.tf.summary.scalar(f"validation/{key}", value, step=epoch + 1)
+        self.writer.flush()
 
 
 def _save_predictions(model, x_val, images, y_val, class_names, path):
@@ -370,12 +563,11 @@ def epoch_history(store: RunStore, run_id: str) -> list[dict]:
     return [{k: m[k] for k in keys} for m in store.metrics(run_id, "epoch")]
 
 
-def _summary(store, run_id, status, device, epoch_ips, seconds) -> dict:
+def _summary(store, run_id, status, epoch_ips) -> dict:
+    run = store.get(run_id)
     history = epoch_history(store, run_id)
     ips = float(np.median(epoch_ips)) if epoch_ips else (
         history[-1]["images_per_second"] if history else None)
-    return {"run_id": run_id, "status": status, "device": device, "history": history,
-            "images_per_second": ips, "seconds": round(seconds, 2),
+    return {"run_id": run_id, "name": run.name, "status": status, "device": run.device,
+            "history": history, "images_per_second": ips,
             "val_accuracy": history[-1]["val_accuracy"] if history else None}
-
-

@@ -36,7 +36,9 @@ CREATE TABLE IF NOT EXISTS runs (
     epochs_done INTEGER DEFAULT 0,
     total_steps INTEGER DEFAULT 0,
     error TEXT DEFAULT '',
-    summary TEXT DEFAULT '{}'
+    summary TEXT DEFAULT '{}',
+    group_id TEXT DEFAULT '',
+    phase TEXT DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS metrics (
     run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
@@ -50,6 +52,12 @@ CREATE TABLE IF NOT EXISTS metrics (
 );
 CREATE INDEX IF NOT EXISTS metrics_run ON metrics(run_id, kind, step);
 """
+
+# Columns added after the first release, with their SQL types: older stores gain them.
+ADDED_COLUMNS = {"group_id": "TEXT DEFAULT ''", "phase": "TEXT DEFAULT ''"}
+
+# What a running run is doing, for a page to say (nothing should look frozen).
+PHASES = ("loading data", "building", "compiling", "training", "validating", "saving")
 
 METRIC_FIELDS = ("kind", "epoch", "step", "seen", "time", "loss", "accuracy", "val_loss",
                  "val_accuracy", "images_per_second", "lr")
@@ -79,6 +87,8 @@ class Run:
     total_steps: int
     error: str
     summary: dict
+    group_id: str = ""
+    phase: str = ""
 
     @property
     def active(self) -> bool:
@@ -110,6 +120,10 @@ class RunStore:
         self.path = self.home / "runs.db"
         with self._connect() as db:
             db.executescript(SCHEMA)
+            have = {r["name"] for r in db.execute("PRAGMA table_info(runs)")}
+            for column, decl in ADDED_COLUMNS.items():
+                if column not in have:
+                    db.execute(f"ALTER TABLE runs ADD COLUMN {column} {decl}")
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -125,17 +139,32 @@ class RunStore:
         return self.home / "runs" / run_id
 
     # -- runs ---------------------------------------------------------------------
-    def create(self, name: str, spec: dict, data: dict, settings: dict) -> str:
+    def create(self, name: str, spec: dict, data: dict, settings: dict,
+               group_id: str = "") -> str:
+        """Queue a run; runs sharing ``group_id`` (a race) are trained together."""
         run_id = time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
         now = time.time()
         self.run_dir(run_id).mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.execute(
-                "INSERT INTO runs (id, created, updated, name, status, spec, data, settings) "
-                "VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)",
+                "INSERT INTO runs (id, created, updated, name, status, spec, data, settings, "
+                "group_id) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
                 (run_id, now, now, name, json.dumps(spec), json.dumps(data),
-                 json.dumps(settings)))
+                 json.dumps(settings), group_id))
         return run_id
+
+    @staticmethod
+    def new_group_id() -> str:
+        return "g" + time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
+
+    def group(self, group_id: str) -> list[Run]:
+        """The runs of a group, in the order they were created."""
+        if not group_id:
+            return []
+        with self._connect() as db:
+            rows = db.execute("SELECT * FROM runs WHERE group_id = ? ORDER BY created, rowid",
+                              (group_id,)).fetchall()
+        return [_run(r) for r in rows]
 
     def get(self, run_id: str) -> Run | None:
         with self._connect() as db:
@@ -156,23 +185,30 @@ class RunStore:
         with self._connect() as db:
             db.execute(f"UPDATE runs SET {cols} WHERE id = ?", (*fields.values(), run_id))
 
-    def claim_next(self, pid: int) -> Run | None:
-        """Atomically take the oldest queued run for the worker ``pid``."""
+    def claim_next(self, pid: int) -> list[Run]:
+        """Atomically take the oldest queued run, with the queued runs of its group, for
+        the worker ``pid``; an empty list when nothing waits."""
         db = self._connect()
         try:
             db.execute("BEGIN IMMEDIATE")
-            row = db.execute("SELECT id FROM runs WHERE status = 'queued' "
-                             "ORDER BY created LIMIT 1").fetchone()
+            row = db.execute("SELECT id, group_id FROM runs WHERE status = 'queued' "
+                             "ORDER BY created, rowid LIMIT 1").fetchone()
             if row is None:
                 db.execute("COMMIT")
-                return None
+                return []
+            ids = [row["id"]]
+            if row["group_id"]:
+                ids = [r["id"] for r in db.execute(
+                    "SELECT id FROM runs WHERE status = 'queued' AND group_id = ? "
+                    "ORDER BY created, rowid", (row["group_id"],))]
             now = time.time()
-            db.execute("UPDATE runs SET status = 'running', worker_pid = ?, heartbeat = ?, "
-                       "updated = ?, error = '' WHERE id = ?", (pid, now, now, row["id"]))
+            db.executemany("UPDATE runs SET status = 'running', worker_pid = ?, heartbeat = ?, "
+                           "updated = ?, error = '', phase = 'loading data' WHERE id = ?",
+                           [(pid, now, now, i) for i in ids])
             db.execute("COMMIT")
         finally:
             db.close()
-        return self.get(row["id"])
+        return [self.get(i) for i in ids]
 
     def request_stop(self, run_id: str) -> None:
         with self._connect() as db:
@@ -181,10 +217,17 @@ class RunStore:
                        "THEN 'stopping' ELSE status END WHERE id = ?", (time.time(), run_id))
 
     def stop_requested(self, run_id: str) -> bool:
+        return run_id in self.stops_requested([run_id])
+
+    def stops_requested(self, run_ids: list[str]) -> set[str]:
+        """Which of ``run_ids`` were asked to stop (one query: read between steps)."""
+        if not run_ids:
+            return set()
+        marks = ", ".join("?" * len(run_ids))
         with self._connect() as db:
-            row = db.execute("SELECT stop_requested FROM runs WHERE id = ?",
-                             (run_id,)).fetchone()
-        return bool(row and row[0])
+            rows = db.execute(f"SELECT id FROM runs WHERE stop_requested = 1 AND id IN "
+                              f"({marks})", tuple(run_ids)).fetchall()
+        return {r[0] for r in rows}
 
     def requeue(self, run_id: str, **settings_changes: Any) -> None:
         """Queue a stopped or failed run again, to resume from its checkpoint."""
@@ -192,7 +235,9 @@ class RunStore:
         if run is None or run.active:
             raise ValueError("only a finished run can be resumed")
         settings = {**run.settings, **settings_changes, "resume": True}
-        self.update(run_id, status="queued", stop_requested=0, error="", settings=settings)
+        # A resumed run trains alone, not with the rest of its race.
+        self.update(run_id, status="queued", stop_requested=0, error="", settings=settings,
+                    phase="")
 
     def delete(self, run_id: str) -> None:
         run = self.get(run_id)

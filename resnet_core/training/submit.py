@@ -1,21 +1,99 @@
-"""Queueing a run: every check that can refuse it happens here, before anything starts."""
+"""Queueing runs: every check that can refuse one happens here, before anything starts.
+
+:func:`plan_run` fits the chosen data to a network (switching between "adapt" and
+"resize" when only the other works, and saying so in one line); :func:`submit_run` and
+:func:`submit_race` queue what was planned. The page, the command line and the race all
+go through here.
+"""
 
 from __future__ import annotations
 
-from ..data import DataChoice, load, prepare
+from dataclasses import dataclass, replace
+
+from ..data import DataChoice, DataError, Dataset, PreparedData, load, prepare
 from ..spec import ArchitectureSpec
 from .settings import TrainSettings, check_feasible
 from .store import RunStore
 
+FIT_WORDS = {"adapt": "the network's input is adapted to the data",
+             "resize": "the images are resized to the network's input"}
 
-def submit_run(store: RunStore, spec: ArchitectureSpec, data: dict, settings: dict) -> str:
-    """Check data and settings against ``spec``, then queue the run; return its id.
+
+@dataclass(frozen=True)
+class RunPlan:
+    """A network and data fitted to each other, ready to queue."""
+
+    spec: ArchitectureSpec  # as trained: input and classes follow the data
+    choice: DataChoice  # as trained: ``fit`` may differ from the one asked for
+    prepared: PreparedData
+    note: str = ""  # one line when the fit was switched
+
+
+def plan_run(spec: ArchitectureSpec, choice: DataChoice,
+             dataset: Dataset | None = None) -> RunPlan:
+    """Fit ``choice``'s data to ``spec``; when that fit cannot work, the other one.
+
+    Raises :class:`DataError` (with what to change) when neither works.
+    """
+    dataset = dataset if dataset is not None else load(choice)
+    try:
+        prepared = prepare(dataset, spec, choice)
+        return RunPlan(prepared.spec.replace(name=spec.name), choice, prepared)
+    except DataError as first:
+        if choice.fit not in FIT_WORDS:
+            raise
+        other = replace(choice, fit="resize" if choice.fit == "adapt" else "adapt")
+        try:
+            prepared = prepare(dataset, spec, other)
+        except DataError:
+            raise first from None
+    h, w, _ = dataset.image_shape
+    side = "×".join(map(str, prepared.spec.input_shape[:2]))
+    reason = (f"{h}×{w} images are too small for {spec.name}"
+              if other.fit == "resize" else f"{spec.name} cannot take the images as they are")
+    note = f"{reason}, so {FIT_WORDS[other.fit]} ({side})."
+    return RunPlan(prepared.spec.replace(name=spec.name), other, prepared, note)
+
+
+def check_plan(plan: RunPlan, settings: TrainSettings) -> None:
+    """Refuse settings that cannot work with the planned run (raises SettingsError)."""
+    check_feasible(plan.spec, settings, len(plan.prepared.x_train))
+
+
+def submit_run(store: RunStore, plan: RunPlan, settings: dict, group_id: str = "") -> str:
+    """Check ``settings`` against the plan, then queue the run; return its id.
 
     Raises :class:`~resnet_core.data.DataError` or :class:`SettingsError` with what to
-    change. The worker (or the command line) trains it through ``engine.execute``.
+    change. The worker (or the command line) trains it through ``engine.execute_group``.
     """
-    choice = DataChoice.from_dict(data)
     train = TrainSettings.from_dict(settings)
-    prepared = prepare(load(choice), spec, choice)
-    check_feasible(prepared.spec, train, len(prepared.x_train))
-    return store.create(spec.name, spec.to_dict(), choice.to_dict(), train.to_dict())
+    check_plan(plan, train)
+    return store.create(plan.spec.name, plan.spec.to_dict(), plan.choice.to_dict(),
+                        train.to_dict(), group_id=group_id)
+
+
+def submit_race(store: RunStore, plans: list[RunPlan], settings: dict) -> list[str]:
+    """Queue runs that train together on the same data, order, seed and settings.
+
+    Every plan is checked before any is queued, so a race starts whole or not at all.
+    """
+    train = TrainSettings.from_dict(settings)
+    for plan in plans:
+        check_plan(plan, train)
+    group = store.new_group_id()
+    return [store.create(p.spec.name, p.spec.to_dict(), p.choice.to_dict(), train.to_dict(),
+                         group_id=group) for p in plans]
+
+
+def race_plans(spec: ArchitectureSpec, partner: ArchitectureSpec,
+               choice: DataChoice) -> list[RunPlan]:
+    """Plans for a race of ``spec`` against ``partner`` on one dataset, loaded once.
+
+    Both take the same fit, so both see the same images.
+    """
+    dataset = load(choice)
+    first = plan_run(spec, choice, dataset)
+    second = plan_run(partner, first.choice, dataset)
+    if second.choice != first.choice:  # only the other fit works for the partner
+        first = plan_run(spec, second.choice, dataset)
+    return [first, second]

@@ -1,4 +1,5 @@
-"""The training worker: one process, one run at a time, the queue in the run store.
+"""The training worker: one process, one run (or one race) at a time, the queue in the
+run store.
 
 Started by :func:`ensure_worker` (detached, so it outlives page reruns, browser reloads
 and an app restart). A file lock keeps it alone; it exits after a while without work.
@@ -68,20 +69,21 @@ def serve(home: Path, idle_exit: float = IDLE_EXIT_SECONDS) -> int:
         (home / "worker.pid").write_text(str(os.getpid()))
         store = RunStore(home)
         store.reap()  # we hold the lock: any run marked running lost its worker
-        from .engine import execute, warm_up
+        from .engine import execute_group, warm_up
 
         warm_up()
 
         idle_since = time.monotonic()
         while True:
-            run = store.claim_next(os.getpid())
-            if run is None:
+            runs = store.claim_next(os.getpid())
+            if not runs:
                 if time.monotonic() - idle_since > idle_exit:
                     return 0
                 time.sleep(0.3)
                 continue
-            print(f"worker {os.getpid()}: run {run.id} ({run.name})", flush=True)
-            execute(store, run.id)
+            names = ", ".join(f"{r.id} ({r.name})" for r in runs)
+            print(f"worker {os.getpid()}: {names}", flush=True)
+            execute_group(store, [r.id for r in runs])
             idle_since = time.monotonic()
 
 
