@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8501
 ADDRESS ?= 127.0.0.1
 
-.PHONY: app test system-deps
+.PHONY: app test system-deps screenshots
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
@@ -25,3 +25,7 @@ app: $(STAMP)
 
 test: $(STAMP) system-deps
 	$(VENV)/bin/python -m pytest
+
+# assets/screenshots/: every page at 1280×720 and talk mode, through the tests' Chromium.
+screenshots: $(STAMP) system-deps
+	$(VENV)/bin/python -m tests.e2e.screenshots

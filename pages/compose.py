@@ -20,12 +20,13 @@ top = st.container()
 
 c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
 names = list(PRESETS)
-choice = c1.selectbox("Preset", names, index=names.index(preset), key=f"preset_{v}",
-                      format_func=lambda n: f"{n} — {PRESETS[n].description}")
+# Names only: a description in the box would be cut off; it is the caption instead.
+choice = c1.selectbox("Preset", names, index=names.index(preset), key=f"preset_{v}")
 if choice != preset:
     state.load_preset(choice)
     st.rerun()
 reset_slot = c2.empty()  # drawn once the edit below is applied, so it knows
+st.caption(PRESETS[preset].description)
 
 
 
@@ -41,7 +42,7 @@ def base_frame(what, make):
 
 # ---------------------------------------------------------------- input and options
 st.subheader("Input")
-cols = st.columns([2, 1, 1, 1, 1, 1])
+cols = st.columns([2, 1, 1, 1, 1])
 name = cols[0].text_input("Name", spec.name, key=f"name_{v}")
 shape = [
     cols[1].number_input("Height", value=spec.input_shape[0], step=1, key=f"h_{v}"),
@@ -49,9 +50,8 @@ shape = [
     cols[3].number_input("Channels", value=spec.input_shape[2], step=1, key=f"c_{v}"),
 ]
 classes = cols[4].number_input("Classes", value=spec.head.classes, step=1, key=f"cls_{v}")
-conv_bias = cols[5].checkbox("Conv bias", spec.conv_bias, key=f"bias_{v}",
-                             help="Biases in the blocks' convolutions (stem layers set "
-                                  "their own)")
+conv_bias = st.checkbox("Conv bias", spec.conv_bias, key=f"bias_{v}",
+                        help="Biases in the blocks' convolutions (stem layers set their own)")
 input_box = st.container()
 
 # ---------------------------------------------------------------- stem
@@ -93,14 +93,15 @@ stage_df = st.data_editor(
         "expansion": st.column_config.NumberColumn("expansion", step=1, default=4),
     })
 stage_box = st.container()
-mc = st.columns([2, 1, 1, 4], vertical_alignment="bottom")
+mc = st.columns([1, 2], vertical_alignment="bottom")
+move_row = mc[1].container(horizontal=True)  # buttons as wide as their labels
 n_rows = max(len(stage_df), 1)
 move_index = mc[0].number_input("Stage to move", 1, n_rows, 1, key=f"move_{v}")
 
 # ---------------------------------------------------------------- head
 st.subheader("Head")
 h = spec.head
-hc = st.columns(6)
+hc = st.columns(3) + st.columns(3)  # two rows: six would cut off the selected values
 head = {
     "pool": hc[0].selectbox("Pooling", HEAD_POOLS, HEAD_POOLS.index(h.pool), key=f"pool_{v}"),
     "pool_size": hc[1].number_input("Pool size", value=h.pool_size, step=1, key=f"ps_{v}",
@@ -151,9 +152,9 @@ def move_stage(i: int, j: int) -> None:
 
 
 i = move_index - 1
-if mc[1].button("Move up", disabled=candidate is None or i < 1):
+if move_row.button("Move up", disabled=candidate is None or i < 1):
     move_stage(i, i - 1)
-if mc[2].button("Move down", disabled=candidate is None or i >= len(spec.stages) - 1):
+if move_row.button("Move down", disabled=candidate is None or i >= len(spec.stages) - 1):
     move_stage(i, i + 1)
 
 # ---------------------------------------------------------------- figures

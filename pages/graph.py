@@ -21,16 +21,16 @@ c[2].caption("Solid edges carry the main path with the shape that flows along th
 
 graph = to_graph(a, level, direction)
 name = a.spec.name
-dl = st.columns([1, 1, 4])
-dl[0].download_button("Download DOT", graph.source.encode(), file_name=f"{name}_{level}.dot",
-                      mime="text/vnd.graphviz")
+dl = st.container(horizontal=True)  # buttons as wide as their labels
+dl.download_button("Download DOT", graph.source.encode(), file_name=f"{name}_{level}.dot",
+                   mime="text/vnd.graphviz")
 if dot_available():  # rendered on click only: a layer-level ResNet-152 takes a moment
-    dl[1].download_button("Download SVG", lambda: graph.pipe(format="svg"),
-                          file_name=f"{name}_{level}.svg", mime="image/svg+xml")
+    dl.download_button("Download SVG", lambda: graph.pipe(format="svg"),
+                       file_name=f"{name}_{level}.svg", mime="image/svg+xml")
 else:
-    dl[2].info("SVG download needs Graphviz's `dot` program, which is not installed here "
-               "(Debian: `apt-get install graphviz`). The DOT file opens in any Graphviz "
-               "viewer.")
+    st.info("SVG download needs Graphviz's `dot` program, which is not installed here "
+            "(Debian: `apt-get install graphviz`). The DOT file opens in any Graphviz "
+            "viewer.")
 
 n_layers = len(a.layers)
 if level == "layer" and n_layers > 400:

@@ -14,6 +14,11 @@ st.markdown(
     "shape, parameters and cost the moment you change something. Draw the graph, compare "
     "two designs side by side, and export a Keras script that builds exactly that model.")
 st.markdown(f"**Training device:** {describe_device()}")
+# For a speaker: the race of a plain net against its residual twin, in large type.
+with st.container(border=True, key="demo"):
+    st.page_link("pages/race.py", label="Demo: the race, in talk mode",
+                 icon=":material/slideshow:", query_params={"talk": "1"},
+                 help="Large type and no sidebar, for a projector. Add ?talk=1 to any page.")
 
 st.subheader("Start from a preset")
 for family in FAMILIES:

@@ -5,7 +5,7 @@ import streamlit as st
 
 from resnet_core.analysis import human
 from resnet_core.trace import fmt_shape
-from ui import charts, common, router, state
+from ui import charts, common, presentation, router, state
 
 router.ensure_router()
 
@@ -20,7 +20,7 @@ rows = a.rows()
 table = pd.DataFrame(rows)
 table["output_shape"] = [fmt_shape(r["output_shape"]) for r in rows]
 st.subheader("Layers")
-fc = st.columns(3)
+fc = presentation.settings_container("Filter the layers").columns(3)
 stages = fc[0].multiselect("Stages", list(dict.fromkeys(table["stage"])), placeholder="all")
 kinds = fc[1].multiselect("Kinds", sorted(set(table["kind"])), placeholder="all")
 skip_only = fc[2].checkbox("Skip-path layers only")
@@ -42,10 +42,10 @@ st.download_button("Download CSV", shown.to_csv(index=False).encode(),
                    file_name=f"{a.spec.name}_layers.csv", mime="text/csv")
 
 st.subheader("Stages")
-st.plotly_chart(charts.stage_bars(a), width="stretch")
+presentation.chart(charts.stage_bars(a))
 left, right = st.columns(2)
-left.plotly_chart(charts.output_size(a), width="stretch")
-right.plotly_chart(charts.receptive_field(a), width="stretch")
+presentation.chart(charts.output_size(a), left)
+presentation.chart(charts.receptive_field(a), right)
 st.dataframe(pd.DataFrame([{
     "stage": s.stage, "blocks": s.blocks, "layers": s.layers, "depth": s.depth,
     "output": fmt_shape(s.output_shape), "parameters": common.params(s.params),

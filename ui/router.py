@@ -14,7 +14,7 @@ import threading
 
 import streamlit as st
 
-from . import common, state
+from . import common, presentation, state
 
 _local = threading.local()  # per script-runner thread: sessions run in parallel
 
@@ -57,16 +57,28 @@ def pages() -> dict[str, list]:
 
 def run_app() -> None:
     """Everything around a page: navigation, the URL's network, the page, the sidebar."""
-    st.set_page_config(page_title="ResNet Explorer", page_icon=":material/stacks:",
+    st.set_page_config(page_title="ResNet Explorer", page_icon=presentation.ICON,
                        layout="wide")
-    page = st.navigation(pages())
+    presentation.read_talk_from_url()
+    talk = presentation.talk_mode()
+    # In a talk the sidebar goes; the sections become the top bar's menus.
+    page = st.navigation(pages(), position="top" if talk else "sidebar")
     state.init_from_url()
+    st.html(presentation.stylesheet("app.css"))
+    if talk:
+        st.html(presentation.stylesheet("talk.css"))
+        if st.button("Exit talk mode", icon=":material/close:", type="tertiary",
+                     key="exit_talk"):
+            presentation.set_talk_mode(False)
+            state.sync_url()
+            st.rerun()
     common.show_url_message()
     # The sidebar is drawn before the page (a page may end early with st.stop()) and
     # again after it, when the page has changed the network.
-    sidebar = st.sidebar.empty()
+    sidebar = None if talk else st.sidebar.empty()
     state.sync_url()
-    common.sidebar(sidebar.container())
+    if sidebar is not None:
+        common.sidebar(sidebar.container())
     _local.inside = True
     try:
         page.run()
@@ -77,7 +89,8 @@ def run_app() -> None:
     finally:
         _local.inside = False
     state.sync_url()
-    common.sidebar(sidebar.container())
+    if sidebar is not None:
+        common.sidebar(sidebar.container())
 
 
 def ensure_router() -> None:

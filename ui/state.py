@@ -12,6 +12,8 @@ from resnet_core import ArchitectureSpec, analyze, get_spec
 from resnet_core.analysis import Analysis
 from resnet_core.share import query_for, read_query
 
+from . import presentation
+
 SPEC, PRESET, EDITOR_VERSION, WRITTEN = "spec", "preset", "editor_version", "url_written"
 
 
@@ -21,7 +23,7 @@ def init_from_url() -> None:
     That is on a session's first run, and after a link that carries ``?preset=`` or
     ``?spec=``. Navigation clears the query string: then the session's network stays.
     """
-    query = dict(st.query_params)
+    query = {k: v for k, v in st.query_params.items() if k != presentation.TALK}
     if SPEC in st.session_state and (not query or query == st.session_state.get(WRITTEN)):
         return
     state = read_query(query)
@@ -68,9 +70,11 @@ def load_preset(name: str) -> None:
 
 
 def sync_url() -> None:
-    """Write the current network into the URL (navigation clears query parameters)."""
-    wanted = query_for(current_spec(), current_preset())
-    st.session_state[WRITTEN] = wanted
+    """Write the current network, and talk mode, into the URL (navigation clears the
+    query)."""
+    spec_part = query_for(current_spec(), current_preset())
+    st.session_state[WRITTEN] = spec_part
+    wanted = {**spec_part, presentation.TALK: "1"} if presentation.talk_mode() else spec_part
     if dict(st.query_params) != wanted:
         st.query_params.from_dict(wanted)
 

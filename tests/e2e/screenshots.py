@@ -1,0 +1,91 @@
+"""Screenshots of every page for the README: ``make screenshots``.
+
+Starts the app (scratch ``RESNET_EXPLORER_HOME``), drives the browser tests' Chromium
+through every page of ``ui/router.SECTIONS`` at 1280×720, then talk mode, and writes
+``assets/screenshots/<url path or home>.png``, ``talk-<...>.png`` and one 1024×768 shot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from .browser import CHROMIUM_ARGS, IDLE, ROOT, Server, chromium_path
+
+OUT = ROOT / "assets" / "screenshots"
+PRESET = "cifar_resnet56"  # a network whose plain twin makes Compare and Race meaningful
+TALK_PAGES = ["", "race", "compose", "inspect"]
+
+
+def page_paths() -> list[str]:
+    """URL paths of the navigation, from the router's table ("" is Home)."""
+    from ui.router import SECTIONS  # imports Streamlit only, runs no page
+
+    return [path for items in SECTIONS.values() for _f, _t, _i, path in items]
+
+
+def settle(page, timeout: float = 60_000) -> None:
+    """Like Streamlit's own e2e ``wait_for_app_run``: connected, script idle, no
+    skeletons left, charts drawn."""
+    page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']",
+                           timeout=timeout)
+    page.wait_for_selector(IDLE, timeout=timeout)
+    page.wait_for_function(
+        "() => !document.querySelector(\"[data-testid='stSkeleton']\")", timeout=timeout)
+    page.wait_for_function("""() => [...document.querySelectorAll(
+        "[data-testid='stPlotlyChart']")].every(c => c.querySelector('.main-svg'))""",
+                           timeout=timeout)
+    page.wait_for_timeout(800)  # fonts, Plotly's and Graphviz's own layout passes
+
+
+def name_of(path: str, talk: bool = False) -> str:
+    return ("talk-" if talk else "") + (path or "home")
+
+
+def shoot(page, base: str, path: str, out: Path, talk: bool = False,
+          name: str | None = None) -> Path:
+    query = f"preset={PRESET}" + ("&talk=1" if talk else "")
+    page.goto(f"{base}/{path}?{query}")
+    settle(page)
+    target = out / f"{name or name_of(path, talk)}.png"
+    page.screenshot(path=str(target))
+    return target
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--only", nargs="*", help="URL paths (home for Home)")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    paths = page_paths()
+    if args.only:
+        paths = [p for p in paths if (p or "home") in args.only]
+
+    from playwright.sync_api import sync_playwright
+
+    home = tempfile.mkdtemp(prefix="resnet-explorer-shots-")
+    server = Server(env={"RESNET_EXPLORER_HOME": home})
+    try:
+        server.wait_healthy()
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+            for size, talk, wanted, suffix in (
+                    ((1280, 720), False, paths, ""),
+                    ((1280, 720), True, [t for t in TALK_PAGES if t in paths], ""),
+                    ((1024, 768), True, [t for t in ("race",) if t in paths], "-1024")):
+                context = browser.new_context(viewport=dict(zip(("width", "height"), size)))
+                page = context.new_page()
+                for path in wanted:
+                    shot = shoot(page, server.url, path, args.out, talk,
+                                 name_of(path, talk) + suffix)
+                    print(shot.relative_to(ROOT) if shot.is_relative_to(ROOT) else shot)
+                context.close()
+            browser.close()
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

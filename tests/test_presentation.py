@@ -1,0 +1,54 @@
+"""ui/presentation: readable charts, and talk mode through the frame (AppTest)."""
+
+from pathlib import Path
+
+import plotly.graph_objects as go
+import pytest
+from plotly.subplots import make_subplots
+from streamlit.testing.v1 import AppTest
+
+from resnet_core import analyze, get_spec
+from ui import charts
+from ui.presentation import MODEBAR_STRIP, TALK_CHART_HEIGHT, style_chart
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def sizes(fig) -> list[int]:
+    """Every font size the figure sets for text a person reads."""
+    lo = fig.layout
+    out = [lo.font.size, lo.legend.font.size, lo.hoverlabel.font.size]
+    out += [a.font.size for a in lo.annotations]
+    for axis in [*fig.select_xaxes(), *fig.select_yaxes()]:
+        out += [axis.tickfont.size, axis.title.font.size]
+    return out
+
+
+@pytest.mark.parametrize("talk, least", [(False, 14), (True, 16)])
+def test_style_chart_sets_readable_fonts_and_room_above_titles(talk, least):
+    a = analyze(get_spec("cifar_resnet20"))
+    for fig in (charts.stage_bars(a), charts.output_size(a), charts.receptive_field(a),
+                make_subplots(rows=1, cols=2, subplot_titles=("x", "y")), go.Figure()):
+        height = fig.layout.height
+        fig = style_chart(fig, talk=talk)
+        assert min(sizes(fig)) >= least
+        if fig.layout.title.text:
+            assert fig.layout.title.font.size > least
+            assert fig.layout.margin.t > MODEBAR_STRIP + fig.layout.title.font.size
+        assert fig.layout.height == (TALK_CHART_HEIGHT if talk else height)
+
+
+def test_talk_mode_hides_the_sidebar_and_stays_in_the_url():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["preset"] = "cifar_resnet20"
+    at.query_params["talk"] = "1"
+    at.run()
+    assert not at.exception and not at.sidebar.markdown
+    assert at.button(key="exit_talk").label == "Exit talk mode"
+    at.switch_page("pages/inspect.py").run()
+    assert at.query_params["talk"] == "1" and at.query_params["preset"] == "cifar_resnet20"
+    assert not at.sidebar.markdown
+
+    at.button(key="exit_talk").click().run()
+    assert "talk" not in at.query_params
+    assert "271,098" in " ".join(m.value for m in at.sidebar.markdown)

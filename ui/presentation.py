@@ -1,0 +1,120 @@
+"""How things are shown: talk mode, readable charts, settings that step aside in a talk.
+
+Talk mode is session state, not a page. ``?talk=1`` turns it on (the frame reads it on
+every run, so a link such as Home's "Demo" works inside a session); the frame keeps it
+in the URL across navigation, injects ``assets/talk.css`` and hides the sidebar. Pages
+never test the URL themselves: they call these helpers.
+
+    from ui import presentation as pr
+
+    with pr.settings_container("Settings"):   # a collapsed expander in talk mode
+        epochs = st.number_input("Epochs", 1, 100, 10)
+    pr.chart(fig)                             # = st.plotly_chart(style_chart(fig), ...)
+    if pr.talk_mode(): ...                    # rarely needed
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+TALK = "talk"  # the query parameter and the session-state key
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+ICON = ASSETS / "icon.svg"
+
+# Chart type sizes in px: title, everything else (ticks, axis titles, legend, hover).
+FONT = {False: (18, 14), True: (26, 18)}
+TALK_CHART_HEIGHT = 540  # with the page title and the headline, fills a 720 px screen
+MODEBAR_STRIP = 34  # px kept free above titles for Plotly's mode bar (top right)
+
+# st.plotly_chart(..., config=PLOTLY_CONFIG): no logo, only the buttons people use.
+PLOTLY_CONFIG = {
+    "displaylogo": False,
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines",
+                               "hoverClosestCartesian", "hoverCompareCartesian"],
+    "toImageButtonOptions": {"format": "png", "scale": 2},
+}
+
+
+def read_talk_from_url() -> None:
+    """The frame's job, once per run: ``?talk=1`` / ``?talk=0`` set the mode; no
+    ``talk`` parameter (navigation clears the query) keeps the session's mode."""
+    value = st.query_params.get(TALK)
+    if value is not None:
+        st.session_state[TALK] = value == "1"
+
+
+def talk_mode() -> bool:
+    """Is this session presenting? (Large type, no sidebar, settings folded away.)"""
+    return bool(st.session_state.get(TALK, False))
+
+
+def set_talk_mode(on: bool) -> None:
+    st.session_state[TALK] = on
+
+
+def stylesheet(name: str) -> str:
+    """``assets/<name>`` wrapped in a ``<style>`` tag (our own file: no user text)."""
+    return f"<style>{(ASSETS / name).read_text(encoding='utf-8')}</style>"
+
+
+def settings_container(label: str = "Settings"):
+    """Where a page puts its inputs: inline normally, a collapsed expander in talk mode.
+
+    Use as ``with settings_container(): ...`` or call methods on it.
+    """
+    return st.expander(label, expanded=False) if talk_mode() else st.container()
+
+
+def style_chart(fig, *, talk: bool | None = None, height: int | None = None):
+    """``fig`` (any Plotly figure) with readable type and room for the mode bar; returned.
+
+    Fonts: 14 px (18 px titles) normally, 18 px (26 px titles) in talk mode. The top
+    margin keeps titles below the mode bar's strip. ``height`` wins; otherwise talk mode
+    makes the chart tall and normal mode keeps the figure's own height.
+    """
+    talk = talk_mode() if talk is None else talk
+    title_px, text_px = FONT[talk]
+    layout = fig.layout
+    has_title = bool(layout.title.text)
+    # Subplot titles are annotations at the top of the plot area; they need a line too.
+    has_subtitles = any(a.yref == "paper" and a.y is not None and a.y >= 1
+                        for a in layout.annotations)
+    top = MODEBAR_STRIP + (title_px * 1.6 if has_title else 0) + \
+        (text_px * 1.6 if has_subtitles else 0) + 6
+    margin = layout.margin
+    fig.update_layout(
+        font=dict(size=text_px),
+        title=dict(font=dict(size=title_px), yref="container", y=1, yanchor="top",
+                   pad=dict(t=MODEBAR_STRIP)),
+        legend=dict(font=dict(size=text_px)),
+        hoverlabel=dict(font=dict(size=text_px)),
+        margin=dict(t=int(top), b=margin.b if margin.b is not None else 10,
+                    l=margin.l if margin.l is not None else 10,
+                    r=margin.r if margin.r is not None else 10),
+    )
+    if talk or height:
+        fig.update_layout(height=height or TALK_CHART_HEIGHT)
+    # Themes set these one by one, and a specific size beats layout.font: set them all.
+    fig.update_xaxes(tickfont_size=text_px, title_font_size=text_px)
+    fig.update_yaxes(tickfont_size=text_px, title_font_size=text_px)
+    fig.update_annotations(font_size=text_px)
+    fig.update_coloraxes(colorbar_tickfont_size=text_px)
+    for trace in fig.data:
+        if "textfont" in trace:
+            trace.textfont.size = max(trace.textfont.size or 0, text_px)
+        if "colorbar" in trace:
+            trace.colorbar.tickfont.size = text_px
+    return fig
+
+
+def chart(fig, where=None, *, height: int | None = None, **kwargs):
+    """``st.plotly_chart`` of ``style_chart(fig)`` with :data:`PLOTLY_CONFIG`, full width.
+
+    ``where`` is a container or column (default: the page); ``kwargs`` go to
+    ``plotly_chart`` (``key``, ``on_select``...).
+    """
+    kwargs.setdefault("width", "stretch")
+    kwargs.setdefault("config", PLOTLY_CONFIG)
+    return (where or st).plotly_chart(style_chart(fig, height=height), **kwargs)
