@@ -43,9 +43,9 @@ st.download_button("Download CSV", shown.to_csv(index=False).encode(),
 
 st.subheader("Stages")
 presentation.chart(charts.stage_bars(a))
-left, right = st.columns(2)
-presentation.chart(charts.output_size(a), left)
-presentation.chart(charts.receptive_field(a), right)
+# One under the other: side by side, at 1024 px, their ticks and legends crowd.
+presentation.chart(charts.output_size(a))
+presentation.chart(charts.receptive_field(a))
 st.dataframe(pd.DataFrame([{
     "stage": s.stage, "blocks": s.blocks, "layers": s.layers, "depth": s.depth,
     "output": fmt_shape(s.output_shape), "parameters": common.params(s.params),

@@ -33,9 +33,28 @@ def output_size(a: Analysis) -> go.Figure:
     fig.update_layout(title="Output size through the network", height=340,
                       margin=dict(t=40, b=10, l=10, r=10), legend=dict(orientation="h"))
     fig.update_xaxes(title="layer (main path)")
-    fig.update_yaxes(title="pixels per map", type="log", secondary_y=False)
-    fig.update_yaxes(title="channels", secondary_y=True)
+    # Ticks at the sizes that occur (a few per network), labelled as people say them;
+    # the channel axis keeps its own ticks rather than the pixel axis's grid.
+    sizes = sorted({l.output_shape[:2] for l in layers}, key=lambda s: s[0] * s[1])
+    fig.update_yaxes(title="map size", type="log", secondary_y=False,
+                     **_ticks([h * w for h, w in sizes], [f"{h}×{w}" for h, w in sizes]))
+    channels = sorted({l.output_shape[2] for l in layers})
+    fig.update_yaxes(title="channels", type="log", secondary_y=True, showgrid=False,
+                     **_ticks(channels, [str(c) for c in channels]))
     return fig
+
+
+def _ticks(values: list, labels: list[str], most: int = 8) -> dict:
+    """Fixed ticks on a log axis at the (ascending) values, thinned so that no two labels
+    touch; Plotly's own ticks when there are too many."""
+    kept = []
+    for v, label in zip(values, labels):
+        if not kept or v >= 1.5 * kept[-1][0]:
+            kept.append((v, label))
+    if len(kept) > most:
+        return {"tickmode": "auto"}
+    return dict(tickmode="array", tickvals=[v for v, _ in kept],
+                ticktext=[label for _, label in kept])
 
 
 def receptive_field(a: Analysis) -> go.Figure:
@@ -44,7 +63,7 @@ def receptive_field(a: Analysis) -> go.Figure:
                                y=[s.receptive_field for s in stages], mode="lines+markers"))
     side = max(a.spec.input_shape[:2])
     fig.add_hline(y=side, line_dash="dot", annotation_text=f"input side {side}px")
-    fig.update_layout(title="Receptive field at the end of each stage (pixels)", height=300,
+    fig.update_layout(title="Receptive field after each stage (px)", height=300,
                       margin=dict(t=40, b=10, l=10, r=10))
     return fig
 

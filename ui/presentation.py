@@ -81,8 +81,15 @@ def style_chart(fig, *, talk: bool | None = None, height: int | None = None):
     # Subplot titles are annotations at the top of the plot area; they need a line too.
     has_subtitles = any(a.yref == "paper" and a.y is not None and a.y >= 1
                         for a in layout.annotations)
-    top = MODEBAR_STRIP + (title_px * 1.6 if has_title else 0) + \
-        (text_px * 1.6 if has_subtitles else 0) + 6
+    # A horizontal legend goes above the plot, under the title: below, it hides the
+    # x-axis title.
+    top_legend = layout.legend.orientation == "h" and layout.showlegend is not False
+    title_lines = 0
+    if has_title:
+        layout.title.text = wrap(layout.title.text)
+        title_lines = layout.title.text.count("<br>") + 1
+    top = MODEBAR_STRIP + title_px * 1.4 * title_lines + \
+        (text_px * 1.6 if has_subtitles else 0) + (text_px * 2 if top_legend else 0) + 6
     margin = layout.margin
     fig.update_layout(
         font=dict(size=text_px),
@@ -94,12 +101,17 @@ def style_chart(fig, *, talk: bool | None = None, height: int | None = None):
                     l=margin.l if margin.l is not None else 10,
                     r=margin.r if margin.r is not None else 10),
     )
+    if top_legend:
+        fig.update_layout(legend=dict(x=0, xanchor="left", y=1, yanchor="bottom"))
     if talk or height:
         fig.update_layout(height=height or TALK_CHART_HEIGHT)
     # Themes set these one by one, and a specific size beats layout.font: set them all.
     fig.update_xaxes(tickfont_size=text_px, title_font_size=text_px)
     fig.update_yaxes(tickfont_size=text_px, title_font_size=text_px)
     fig.update_annotations(font_size=text_px)
+    for a in layout.annotations:  # subplot titles: titles, one step below the main one
+        if a.yref == "paper" and a.y is not None and a.y >= 1:
+            a.font.size = text_px + 2
     fig.update_coloraxes(colorbar_tickfont_size=text_px)
     for trace in fig.data:
         if "textfont" in trace:
@@ -107,6 +119,20 @@ def style_chart(fig, *, talk: bool | None = None, height: int | None = None):
         if "colorbar" in trace:
             trace.colorbar.tickfont.size = text_px
     return fig
+
+
+def wrap(title: str, width: int = 40) -> str:
+    """A long title on two or more lines (Plotly cuts a title off at the chart's edge)."""
+    if len(title) <= width or "<br>" in title:
+        return title
+    lines, line = [], ""
+    for word in title.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "<br>".join([*lines, line])
 
 
 def chart(fig, where=None, *, height: int | None = None, **kwargs):
