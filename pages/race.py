@@ -1,10 +1,82 @@
-"""(being written)"""
+"""Race: a residual network and its plain twin, trained together on the same batches."""
 
 import streamlit as st
 
-from ui import router
+from resnet_core import get_spec
+from resnet_core.data import DataChoice, DataError
+from resnet_core.presets import RESIDUAL_TWINS, has_skips, plain_twin
+from resnet_core.training import RunStore, SettingsError, TrainSettings
+from resnet_core.training.submit import submit_race
+from resnet_core.training.worker import ensure_worker
+from ui import presentation, router, state, training_views
+from ui.training_form import DATA_LABELS, race_plans_cached, watched_panels
 
 router.ensure_router()
 
-st.title("race")
-st.info("This page is being written.")
+store = RunStore()
+store.reap()
+ensure_worker(store.home)
+talk = presentation.talk_mode()
+
+st.title("Residual vs plain: a race")
+st.markdown(
+    "Two networks with the same layers, one **with** skip connections and one **without**, "
+    "train at the same time on the same images, in the same order, with the same seed. "
+    "He et al. (2015, §4.1) saw the deeper plain network reach a *higher* training error "
+    "than the residual one — the degradation problem that skip connections solve.")
+
+busy = watched_panels(store, "watch_race")
+
+CURRENT = "(the current network and its plain twin)"
+pairs = {f"{a}  vs  {b}": (a, b) for a, b in RESIDUAL_TWINS.items()}
+current = state.current_spec()
+if has_skips(current):
+    pairs = {CURRENT: None, **pairs}
+
+form = presentation.settings_container("Networks, data and settings")
+c = form.columns([2, 1, 1])
+default = list(pairs).index("cifar_resnet20  vs  cifar_plain20")
+pick = c[0].selectbox("Networks", list(pairs), index=default,
+                      help="The CIFAR pairs of He et al. §4.2, the ReLU→BN pair of seed 002, "
+                           "or whatever network you composed against its plain twin (the "
+                           "same layers, every skip connection taken away).")
+epochs = c[1].number_input("Epochs", 1, 200, 5)
+batch = c[2].number_input("Batch size", 1, 1024, 32)
+d = form.columns([2, 1, 1])
+source = d[0].selectbox("Data", ["digits", "shapes"], format_func=DATA_LABELS.get)
+subset = d[1].number_input("Images (0: all)", 0, 100_000, 0, step=100)
+seed = d[2].number_input("Seed", 0, 2**31 - 1, 0)
+
+if pairs[pick] is None:
+    spec, partner = current, plain_twin(current)
+else:
+    spec, partner = (get_spec(n) for n in pairs[pick])
+choice = DataChoice(source=source, subset=int(subset), seed=int(seed))
+settings = TrainSettings(epochs=int(epochs), batch_size=int(batch), seed=int(seed),
+                         log_every=5)
+try:
+    plans = race_plans_cached(choice.to_dict(), spec.to_json(), partner.to_json())
+except DataError as exc:
+    st.error(str(exc))
+    st.stop()
+for note in dict.fromkeys(p.note for p in plans if p.note):
+    st.info(note, icon=":material/auto_fix_high:")
+
+if not (talk and busy):  # in a talk, one primary button: Stop while the race runs
+    if st.button("Start the race", type="primary", icon=":material/sprint:",
+                 width="stretch" if talk else "content"):
+        try:
+            ids = submit_race(store, plans, settings.to_dict())
+        except (DataError, SettingsError) as exc:
+            st.error(str(exc))
+        else:
+            ensure_worker(store.home)
+            st.session_state["watch_race"] = ids
+            st.rerun()  # the race's panel is drawn at the top
+
+if not busy and not talk:
+    last = st.session_state.get("watch_race")
+    runs = [r for i in last or [] if (r := store.get(i))]
+    if len(runs) == 2:
+        with st.expander("Replay this race (at its recorded pace, or faster)"):
+            training_views.replay_panel(store, runs, key="race")

@@ -35,16 +35,15 @@ st.dataframe(table, hide_index=True, width="stretch", column_config={
     "val accuracy": st.column_config.NumberColumn(format="%.3f"),
     "images/s": st.column_config.NumberColumn(format="%.0f")})
 
-st.subheader("Curves")
-default = [i for i in (st.session_state.get("selected_run"),) if i in by_id] or [runs[0].id]
-chosen = st.multiselect("Runs to overlay (e.g. a ResNet and its plain twin)", list(by_id),
+st.subheader("Curves and replay")
+first = by_id.get(st.session_state.get("selected_run")) or runs[0]
+# A race is shown whole: the run and the others of its group.
+default = [r.id for r in store.group(first.group_id)] or [first.id]
+chosen = st.multiselect("Runs to overlay (a race's runs are picked together)", list(by_id),
                         default=default,
                         format_func=lambda i: f"{by_id[i].name} · {i} · {by_id[i].status}")
 if chosen:
-    axis = st.radio("x axis", ["seen", "step"], horizontal=True,
-                    format_func={"seen": "images seen", "step": "steps"}.get)
-    st.plotly_chart(training_views.curves(store, [by_id[i] for i in chosen], axis),
-                    width="stretch")
+    training_views.replay_panel(store, [by_id[i] for i in chosen], key="runs")
 
 st.subheader("One run")
 pick = st.selectbox("Run", list(by_id), index=list(by_id).index(chosen[0]) if chosen else 0,
@@ -75,7 +74,7 @@ elif checkpoint.exists():
     if actions[1].button("Resume from checkpoint"):
         store.requeue(run.id, epochs=int(more))
         ensure_worker(store.home)
-        st.session_state["watch_run"] = run.id
+        st.session_state["watch_train"] = [run.id]
         st.switch_page("pages/train.py")
 if checkpoint.exists():
     # read on click, not on every rerun: a model can be hundreds of megabytes

@@ -1,12 +1,13 @@
 """The explorer's pages through Streamlit's AppTest: every page, its main interactions."""
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from resnet_core import analyze, get_spec
+from resnet_core import PRESETS, analyze, get_spec
 from resnet_core.share import encode_spec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -201,7 +202,7 @@ def test_train_page_queues_a_run_that_the_worker_trains_and_runs_page_shows_it(t
 
     monkeypatch.setenv("RESNET_EXPLORER_HOME", str(tmp_path))
     at = app("pages/train.py", preset="cifar_resnet20")
-    assert any(m.label == "Estimated time per epoch" for m in at.metric)
+    assert any(m.label == "Per epoch" for m in at.metric)
     assert [e for e in at.main if type(e).__name__ == "Image"]  # the preview grid
     at.number_input[0].set_value(200).run()  # images to use
     next(n for n in at.number_input if n.label == "Epochs").set_value(1).run()
@@ -225,11 +226,40 @@ def test_train_page_refuses_settings_that_cannot_work(tmp_path, monkeypatch):
     at = app("pages/train.py", preset="cifar_resnet20")
     at.number_input[0].set_value(50).run()
     next(n for n in at.number_input if n.label == "Batch size").set_value(512).run()
-    next(b for b in at.button if b.label == "Train").click().run()
-    assert any("larger than the 40 training images" in e.value for e in at.error)
+    assert any("larger than the 40 training images" in w.value for w in at.warning)
+    assert not [b for b in at.button if b.label == "Train"]  # refused before a click
     from resnet_core.training import RunStore
 
     assert RunStore(tmp_path).list() == []
+
+
+@pytest.mark.parametrize("preset", list(PRESETS))
+def test_every_preset_can_be_trained_from_the_train_page_at_its_defaults(preset, tmp_path,
+                                                                         monkeypatch):
+    """On the embedded digits, every preset gets a Train button on the first visit; where
+    the chosen fit cannot work the other is taken and said in one line."""
+    monkeypatch.setenv("RESNET_EXPLORER_HOME", str(tmp_path))
+    at = app("pages/train.py", preset=preset)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert not at.warning, [w.value for w in at.warning]
+    assert [b for b in at.button if b.label == "Train"]
+    notes = [c.value for c in at.caption if "are too small for" in c.value
+             or "cannot take the images" in c.value]
+    assert len(notes) <= 1
+
+
+def test_train_page_shows_the_active_run_whatever_network_is_selected(tmp_path,
+                                                                      monkeypatch):
+    from resnet_core.training import RunStore
+
+    monkeypatch.setenv("RESNET_EXPLORER_HOME", str(tmp_path))
+    store = RunStore(tmp_path)
+    run_id = store.create("cifar_resnet56", {}, {}, {"epochs": 3})
+    store.update(run_id, status="running", phase="compiling", worker_pid=os.getpid())
+    at = app("pages/train.py", preset="vgg16")  # another network, a fresh session
+    texts = " ".join(p.proto.text for p in at.get("progress"))
+    assert "compiling the network" in texts
+    assert any(b.label == "Stop" for b in at.button)
 
 
 def test_bad_upload_gets_a_message(tmp_path, monkeypatch):

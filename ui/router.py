@@ -62,7 +62,7 @@ def run_app() -> None:
     presentation.read_talk_from_url()
     talk = presentation.talk_mode()
     # In a talk the sidebar goes; the sections become the top bar's menus.
-    page = st.navigation(pages(), position="top" if talk else "sidebar")
+    page = st.navigation(pages(), position="top" if talk else "sidebar", expanded=True)
     state.init_from_url()
     st.html(presentation.stylesheet("app.css"))
     if talk:

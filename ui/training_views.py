@@ -1,39 +1,96 @@
-"""Figures and tables of training runs: live curves, run overlays, confusion, samples."""
+"""Figures and panels of training runs: live curves, status lines, replay, confusion.
+
+The Train, Race and Runs pages all show runs through :func:`live_panel` (a fragment that
+redraws itself while a run is active) and :func:`curves`; nothing here computes a
+training figure of its own: it reads the run store.
+"""
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import plotly.graph_objects as go
+import streamlit as st
 from plotly.subplots import make_subplots
 
 from resnet_core.training.store import Run, RunStore
 
+from . import presentation
 
-def curves(store: RunStore, runs: list[Run], x_axis: str = "seen") -> go.Figure:
-    """Loss and accuracy: training every few batches (lines), validation per epoch
-    (markers); several runs overlay in their own colours."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"))
-    palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"]
+PALETTE = ["#1f6feb", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"]
+PHASE_WORDS = {
+    "loading data": "loading the data",
+    "building": "building the network",
+    "compiling": "compiling the network (its first step traces the graph; the curve "
+                 "moves on after it)",
+    "validating": "validating",
+    "saving": "saving a checkpoint",
+}
+
+
+# ----------------------------------------------------------------------- numbers
+def smooth(values: list[float], weight: float) -> list[float]:
+    """TensorBoard's smoothing: an exponential moving average, debiased at the start
+    (so the first points are not pulled towards zero)."""
+    out, last, n = [], 0.0, 0
+    for v in values:
+        n += 1
+        last = last * weight + (1 - weight) * v
+        out.append(last / (1 - weight**n) if weight else v)
+    return out
+
+
+def run_clock(store: RunStore, runs: list[Run]) -> float | None:
+    """The wall-clock time of the first point of these runs (replay starts there)."""
+    firsts = [m[0]["time"] for r in runs if (m := store.metrics(r.id, "batch"))]
+    return min(firsts) if firsts else None
+
+
+# ----------------------------------------------------------------------- figures
+def curves(store: RunStore, runs: list[Run], x_axis: str = "seen", smoothing: float = 0.0,
+           until: float | None = None) -> go.Figure:
+    """Loss and accuracy: training per chunk of steps (lines; smoothed if asked, the raw
+    points faint behind), validation per epoch (markers); one colour per run.
+
+    ``until``: only points recorded before this wall-clock time (a replay).
+    """
+    # Axis titles, not subplot titles: a legend on top (Streamlit's theme puts it there)
+    # would cover subplot titles.
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1)
     for i, run in enumerate(runs):
-        colour = palette[i % len(palette)]
-        label = run.name if len(runs) == 1 else f"{run.name} ({run.id[-6:]})"
+        colour = PALETTE[i % len(PALETTE)]
+        label = run.name if len({r.name for r in runs}) == len(runs) \
+            else f"{run.name} ({run.id[-6:]})"
         batches = store.metrics(run.id, "batch")
         epochs = store.metrics(run.id, "epoch")
+        if until is not None:
+            batches = [b for b in batches if b["time"] <= until]
+            epochs = [e for e in epochs if e["time"] <= until]
         for col, key in ((1, "loss"), (2, "accuracy")):
             pts = [b for b in batches if b[key] is not None]
-            fig.add_scatter(x=[b[x_axis] for b in pts], y=[b[key] for b in pts],
-                            mode="lines" if len(pts) > 2 else "lines+markers",
-                            name=f"{label} train", line=dict(color=colour),
-                            legendgroup=label, showlegend=col == 1, row=1, col=col)
+            xs, ys = [b[x_axis] for b in pts], [b[key] for b in pts]
+            mode = "lines" if len(pts) > 2 else "lines+markers"
+            if smoothing > 0 and len(pts) > 2:
+                fig.add_scatter(x=xs, y=ys, mode="lines", line=dict(color=colour, width=1),
+                                opacity=0.25, hoverinfo="skip", showlegend=False,
+                                legendgroup=label, row=1, col=col)
+                ys = smooth(ys, smoothing)
+            fig.add_scatter(x=xs, y=ys, mode=mode, name=f"{label} · training",
+                            line=dict(color=colour, width=3), legendgroup=label,
+                            showlegend=col == 1, row=1, col=col)
             vpts = [e for e in epochs if e[f"val_{key}"] is not None]
             fig.add_scatter(x=[e[x_axis] for e in vpts], y=[e[f"val_{key}"] for e in vpts],
-                            mode="lines+markers", name=f"{label} validation",
-                            line=dict(color=colour, dash="dot"), legendgroup=label,
+                            mode="lines+markers", name=f"{label} · validation",
+                            line=dict(color=colour, dash="dot", width=2),
+                            marker=dict(size=9, symbol="diamond"), legendgroup=label,
                             showlegend=col == 1, row=1, col=col)
-    fig.update_xaxes(title="images seen" if x_axis == "seen" else x_axis)
-    fig.update_yaxes(range=[0, 1.02], row=1, col=2)
-    fig.update_layout(height=360, margin=dict(t=40, b=10, l=10, r=10),
-                      legend=dict(orientation="h", y=-0.25))
+    fig.update_xaxes(title="images seen" if x_axis == "seen" else x_axis, rangemode="tozero")
+    fig.update_yaxes(title="loss", rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(title="accuracy", range=[0, 1.02], row=1, col=2)
+    fig.update_layout(height=400, margin=dict(t=40, b=10, l=10, r=10),
+                      legend=dict(orientation="h", x=0, xanchor="left", y=1.02,
+                                  yanchor="bottom"))
     return fig
 
 
@@ -45,8 +102,167 @@ def confusion(y_true: np.ndarray, y_pred: np.ndarray, class_names: list[str]) ->
                                text=m, texttemplate="%{text}", showscale=False))
     fig.update_layout(title="Confusion matrix (validation)", height=420,
                       xaxis_title="predicted", yaxis_title="true",
-                      yaxis=dict(autorange="reversed"), margin=dict(t=40, b=10, l=10, r=10))
+                      xaxis=dict(type="category", dtick=1),
+                      yaxis=dict(type="category", dtick=1, autorange="reversed"),
+                      margin=dict(t=40, b=10, l=10, r=10))
     return fig
+
+
+# ----------------------------------------------------------------------- status
+def status_line(store: RunStore, run: Run) -> str:
+    """What a run is doing, in words a newcomer reads: never a frozen-looking screen."""
+    if run.status == "queued":
+        ahead = store.queue_position(run.id)
+        return f"waiting for the worker ({ahead} ahead)" if ahead else "starting…"
+    if run.status == "stopping":
+        return "stopping after this step"
+    if run.status == "running":
+        words = PHASE_WORDS.get(run.phase)
+        if words:
+            return words
+        return "training"
+    if run.status == "failed":
+        return "failed"
+    return run.status
+
+
+def progress(store: RunStore, run: Run) -> tuple[float, str]:
+    """``(fraction, text)`` for a progress bar: step, ETA from the measured speed."""
+    batches = store.metrics(run.id, "batch")
+    total = max(run.total_steps, 1)
+    step = batches[-1]["step"] if batches else 0
+    ips = next((m["images_per_second"] for m in reversed(batches)
+                if m["images_per_second"]), None)
+    of = f"{run.total_steps:,}" if run.total_steps else "?"
+    text = f"{status_line(store, run)} · step {step:,} of {of}"
+    if run.active and ips and run.status != "stopping":
+        remaining = (total - step) * run.settings.get("batch_size", 1) / ips
+        text += f" · about {duration(remaining)} left"
+    return min(step / total, 1.0), text
+
+
+def duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def epoch_text(run: Run) -> str:
+    """``3 / 5``: the epoch under way while training, the epochs done after."""
+    total = run.settings.get("epochs") or 0
+    now = min(run.epochs_done + 1, total) if run.status == "running" else run.epochs_done
+    return f"{now} / {total}"
+
+
+def best_val(store: RunStore, run: Run) -> float | None:
+    vals = [e["val_accuracy"] for e in store.metrics(run.id, "epoch")
+            if e["val_accuracy"] is not None]
+    return vals[-1] if vals else None
+
+
+# ----------------------------------------------------------------------- panels
+def live_panel(store: RunStore, run_ids: list[str], key: str) -> None:
+    """Runs watched live: one status line each, the headline figures, one Stop button,
+    and the curves (all runs on one chart). Redraws itself every second while any run
+    is active; once all are done it draws once more and rests."""
+    runs = [r for i in run_ids if (r := store.get(i)) is not None]
+    if not runs:
+        return
+    active = any(r.active for r in runs)
+
+    @st.fragment(run_every=1.0 if active else None)
+    def panel():
+        current = [r for i in run_ids if (r := store.get(i)) is not None]
+        talk = presentation.talk_mode()
+        for r in current:
+            fraction, text = progress(store, r)
+            label = escape_md(text)
+            if len(current) > 1:
+                label = f"**{escape_md(r.name)}** · {label}"
+            st.progress(fraction, text=label)
+            if r.error:
+                st.error(f"{r.name}: {r.error}" if len(current) > 1 else r.error)
+        cols = st.columns([1, 1, 1, 1] if not talk else [1, 1, 1])
+        lead = current[0]
+        batches = store.metrics(lead.id, "batch")
+        ips = next((m["images_per_second"] for m in reversed(batches)
+                    if m["images_per_second"]), None)
+        if len(current) == 1:
+            cols[0].metric("Images / s", f"{ips:,.0f}" if ips else "—")
+            cols[1].metric("Epoch", epoch_text(lead))
+            acc = best_val(store, lead)
+            cols[2].metric("Validation accuracy", f"{acc:.1%}" if acc is not None else "—")
+        else:
+            for col, r in zip(cols[:2], current[:2]):
+                acc = best_val(store, r)
+                col.metric(escape_md(r.name), f"{acc:.1%}" if acc is not None else "—",
+                           help="validation accuracy after the last epoch")
+            cols[2].metric("Epoch", epoch_text(lead))
+        still = [r for r in current if r.active]
+        if still and cols[-1].button("Stop", key=f"stop_{key}", type="primary",
+                                     width="stretch", icon=":material/stop_circle:"):
+            for r in still:
+                store.request_stop(r.id)
+            st.toast("Stopping after this step; what was learned is kept.")
+        smoothing = st.session_state.get(f"smooth_{key}", 0.6)
+        presentation.chart(curves(store, current, smoothing=smoothing), key=f"curves_{key}")
+        if not talk:
+            st.slider("Smoothing of the training curve", 0.0, 0.95, 0.6, 0.05,
+                      key=f"smooth_{key}", help="An exponential moving average, as in "
+                      "TensorBoard; the raw points stay faint behind the line.")
+        if active and not still:
+            st.rerun()  # the runs ended: redraw the page once, without polling
+
+    panel()
+
+
+def replay_panel(store: RunStore, runs: list[Run], key: str) -> None:
+    """Replay stored runs on the chart at their recorded pace, or faster: the fallback
+    when a venue's laptop is slow. Points appear as they did, by their wall-clock time."""
+    t0 = run_clock(store, runs)
+    if t0 is None:
+        st.info("These runs have no recorded points to replay.")
+        return
+    last = max(m[-1]["time"] for r in runs if (m := store.metrics(r.id)))
+    c = st.columns([2, 1, 1], vertical_alignment="bottom")
+    speed = c[0].select_slider("Replay speed (1×: as recorded)", [1, 2, 5, 10, 30, 100],
+                               value=5, format_func=lambda v: f"{v}×", key=f"speed_{key}")
+    state_key = f"replay_{key}"
+    if c[1].button("Replay", key=f"play_{key}", icon=":material/replay:", width="stretch"):
+        st.session_state[state_key] = (time.time(), speed)
+    if c[2].button("Show all", key=f"all_{key}", width="stretch"):
+        st.session_state.pop(state_key, None)
+    started = st.session_state.get(state_key)
+    duration = last - t0
+
+    @st.fragment(run_every=0.5 if started else None)
+    def frame():
+        begun = st.session_state.get(state_key)
+        if begun is None:
+            presentation.chart(curves(store, runs), key=f"replay_chart_{key}")
+            return
+        at, pace = begun
+        elapsed = (time.time() - at) * pace
+        until = t0 + elapsed
+        st.progress(min(elapsed / max(duration, 1e-9), 1.0),
+                    text=f"replay at {pace}× · {min(elapsed, duration):.0f} s of "
+                         f"{duration:.0f} s recorded")
+        presentation.chart(curves(store, runs, until=until), key=f"replay_chart_{key}")
+        if elapsed > duration:
+            st.session_state.pop(state_key, None)
+            st.rerun()
+
+    frame()
+
+
+def escape_md(text: str) -> str:
+    """Text shown inside markdown (labels, progress text) as the characters it is."""
+    out = []
+    for ch in str(text):
+        out.append("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~$:" else ch)
+    return "".join(out)
 
 
 def upscale(img: np.ndarray, side: int = 64) -> np.ndarray:

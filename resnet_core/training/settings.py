@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass
 
 from ..analysis import analyze
@@ -89,23 +88,3 @@ def check_feasible(spec: ArchitectureSpec, settings: TrainSettings, n_train: int
             f"training needs about {need / 2**30:.1f} GiB (weights, optimizer and "
             f"activations for a batch of {settings.batch_size}) but about "
             f"{limit / 2**30:.1f} GiB is free; lower the batch size or the input size")
-
-
-def estimate_epoch_seconds(macs: int, n_train: int, flops_per_second: float) -> float:
-    """A rough epoch time from a network's MACs per image: forward + backward ≈ 3 × 2 × MACs."""
-    return 6 * macs * n_train / max(flops_per_second, 1.0)
-
-
-def measure_cpu_flops(seconds: float = 0.15) -> float:
-    """A quick matrix-multiply rate, scaled to what convolutions reach in training."""
-    import time
-
-    import numpy as np
-
-    a = np.random.default_rng(0).random((384, 384), dtype=np.float32)
-    n, t0 = 0, time.perf_counter()
-    while time.perf_counter() - t0 < seconds:
-        a @ a
-        n += 1
-    rate = n * 2 * 384**3 / (time.perf_counter() - t0)
-    return rate * float(os.environ.get("RESNET_EXPLORER_CONV_EFFICIENCY", "0.25"))

@@ -1,0 +1,50 @@
+"""What the Train and Race pages share: cached run plans and the panels of watched runs."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from resnet_core import ArchitectureSpec
+from resnet_core.data import SOURCE_LABELS, DataChoice
+from resnet_core.training.store import RunStore
+from resnet_core.training.submit import RunPlan, plan_run, race_plans
+
+from . import training_views
+
+DATA_LABELS = SOURCE_LABELS
+
+
+@st.cache_resource(max_entries=8, show_spinner="Preparing the data…")
+def plan_cached(choice: dict, spec_json: str) -> RunPlan:
+    """:func:`plan_run`, once per (data choice, network): resized images can be large,
+    so the plan is shared, not copied, between reruns."""
+    return plan_run(ArchitectureSpec.from_json(spec_json), DataChoice.from_dict(choice))
+
+
+@st.cache_resource(max_entries=4, show_spinner="Preparing the data…")
+def race_plans_cached(choice: dict, spec_json: str, partner_json: str) -> list[RunPlan]:
+    return race_plans(ArchitectureSpec.from_json(spec_json),
+                      ArchitectureSpec.from_json(partner_json), DataChoice.from_dict(choice))
+
+
+def watched_panels(store: RunStore, watch_key: str) -> bool:
+    """Live panels for every active run (a race is one panel, both networks on one
+    chart), whatever network is selected; with none active, the runs this session
+    started last (``st.session_state[watch_key]``). Returns whether any run is active."""
+    active = [r for r in reversed(store.list()) if r.active]
+    groups: dict[str, list[str]] = {}
+    for r in active:
+        groups.setdefault(r.group_id or r.id, []).append(r.id)
+    for key, ids in groups.items():
+        with st.container(border=True):
+            training_views.live_panel(store, ids, key=key)
+    if groups:
+        return True
+    watched = [i for i in st.session_state.get(watch_key, []) if store.get(i)]
+    if watched:
+        with st.container(border=True):
+            training_views.live_panel(store, watched, key=f"done_{watched[0]}")
+            st.session_state["selected_run"] = watched[0]
+            st.page_link("pages/runs.py", label="Results, confusion matrix, replay and "
+                         "downloads: Runs", icon=":material/arrow_forward:")
+    return False
