@@ -1,59 +1,150 @@
-"""Compare: two architectures side by side, totals and per-stage differences."""
+"""Compare: two architectures side by side: skip connections, blocks per stage, totals
+and per-stage differences in human units."""
+
+import re
 
 import pandas as pd
 import streamlit as st
 
 from resnet_core import PRESETS, analyze, get_spec
+from resnet_core.analysis import Analysis, human
+from resnet_core.presets import RESIDUAL_TWINS, has_skips, plain_twin
 from resnet_core.trace import fmt_shape
-from ui import charts, common, router, state
+from ui import charts, common, presentation, router, state
 
 router.ensure_router()
 
 CURRENT = "(current network)"
+CURRENT_PLAIN = "(current network without skips)"
+# B starts as the natural partner of the current preset: a ResNet's plain twin, say.
+TWINS = {**RESIDUAL_TWINS, **{p: r for r, p in RESIDUAL_TWINS.items()},
+         "resnet34": "resnet50"}
+
+
+def signed(n: float) -> str:
+    """A difference in human units: ``+3.66 G``, ``−120.00 k``, ``+0``."""
+    return ("−" if n < 0 else "+") + human(abs(n))
+
+
+def md_escape(text: str) -> str:
+    """``text`` as literal Markdown (spec names may come from a URL)."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", text)
+
+
+def ratio(x, y) -> str:
+    return f"{y / x:.2f}×" if x else "—"
+
+
+def skip_kind(a: Analysis, add) -> str:
+    """How an ``add`` layer's skip input is made: identity, projection or zero-pad."""
+    source = next(l for l in a.layers if l.name == add.inputs[1])
+    if source.role != "shortcut":
+        return "identity"
+    return {"pad_shortcut": "zero-pad", "batchnorm": "projection"}.get(source.kind, "1×1 conv")
+
+
+def skips_by_stage(a: Analysis) -> dict[str, dict[str, int]]:
+    """``{stage: {skip kind: count}}`` over the network's skip connections."""
+    out: dict[str, dict[str, int]] = {}
+    for layer in a.layers:
+        if layer.kind == "add" and len(layer.inputs) == 2:
+            kinds = out.setdefault(layer.stage, {})
+            k = skip_kind(a, layer)
+            kinds[k] = kinds.get(k, 0) + 1
+    return out
+
+
+def describe_skips(a: Analysis) -> str:
+    by_stage = skips_by_stage(a)
+    total = sum(sum(k.values()) for k in by_stage.values())
+    if not total:
+        return "no skip connections"
+    kinds: dict[str, int] = {}
+    for k in by_stage.values():
+        for name, n in k.items():
+            kinds[name] = kinds.get(name, 0) + n
+    how = ", ".join(f"{n} {k}" for k, n in kinds.items())
+    where = ", ".join(f"{s}: {sum(k.values())}" for s, k in by_stage.items())
+    return f"{total} skip connections ({how}); per stage: {where}"
+
+
+def blocks_per_stage(a: Analysis) -> str:
+    return "–".join(str(s.blocks) for s in a.spec.stages)
+
+
+def stage_changes(a: Analysis, b: Analysis, stage: str) -> str:
+    """What the specs say differs in one stage (kind, blocks, filters, stride, shortcut)."""
+    if not (stage.startswith("stage") and stage[5:].isdigit()):
+        return ""
+    i = int(stage[5:]) - 1
+    sa = a.spec.stages[i] if i < len(a.spec.stages) else None
+    sb = b.spec.stages[i] if i < len(b.spec.stages) else None
+    if sa is None or sb is None:
+        return "only in A" if sb is None else "only in B"
+    out = []
+    for field in ("block", "blocks", "filters", "stride", "shortcut", "kernel_size"):
+        va, vb = getattr(sa, field), getattr(sb, field)
+        if va != vb:
+            show = (lambda v: "/".join(map(str, v)) if isinstance(v, tuple) else str(v))
+            out.append(f"{field} {show(va)} → {show(vb)}")
+    return "; ".join(out) or "same"
+
+
 st.title("Compare")
 current = state.current_analysis()
 
-options = [CURRENT, *PRESETS]
-c = st.columns(2)
-left = c[0].selectbox("A", options, index=0)
-# B starts as the natural partner of the current preset: a ResNet's plain twin, say.
-TWINS = {"seed_cifar_resnet": "seed_cifar_plain", "seed_cifar_plain": "seed_cifar_resnet",
-         "resnet34": "resnet50", **{f"cifar_resnet{d}": f"cifar_plain{d}"
-                                    for d in (20, 32, 44, 56, 110)}}
-default_b = TWINS.get(state.current_preset(), "resnet34")
-right = c[1].selectbox("B", options, index=options.index(default_b))
+options = [CURRENT, CURRENT_PLAIN, *PRESETS]
+preset = state.current_preset()
+if preset in TWINS:
+    default_b = TWINS[preset]
+elif has_skips(current.spec):
+    default_b = CURRENT_PLAIN
+else:
+    default_b = "resnet34"
+with presentation.settings_container("Networks"):
+    c = st.columns(2)
+    left = c[0].selectbox("A", options, index=0)
+    right = c[1].selectbox("B", options, index=options.index(default_b))
 
 
 def pick(choice):
-    return current if choice == CURRENT else analyze(get_spec(choice))
+    if choice == CURRENT:
+        return current
+    if choice == CURRENT_PLAIN:
+        return analyze(plain_twin(current.spec))
+    return analyze(get_spec(choice))
 
 
 a, b = pick(left), pick(right)
-for col, x in zip(c, (a, b)):
+heads = st.columns(2)
+for col, tag, x in zip(heads, "AB", (a, b)):
     with col:
-        st.markdown(f"**{x.spec.name}** — {fmt_shape(x.spec.input_shape)} → "
-                    f"{common.output_shape(x)}")
+        st.markdown(f"**{tag}: {md_escape(x.spec.name)}** — "
+                    f"{fmt_shape(x.spec.input_shape)} → {common.output_shape(x)}")
         if not x.ok:
             st.error(f"Cannot be built: {x.error}")
 
 ta, tb = a.totals, b.totals
-
-
-def ratio(x, y):
-    return f"{y / x:.2f}×" if x else "—"
-
+st.subheader("The difference that matters")
+# A static table (a few lines of text); the interactive tables follow.
+st.table(pd.DataFrame({
+    "A": [describe_skips(a), blocks_per_stage(a),
+          ", ".join(dict.fromkeys(s.block for s in a.spec.stages)), str(ta.depth)],
+    "B": [describe_skips(b), blocks_per_stage(b),
+          ", ".join(dict.fromkeys(s.block for s in b.spec.stages)), str(tb.depth)],
+}, index=["skip connections", "blocks per stage", "block kinds", "depth"]))
 
 st.subheader("Totals")
 st.dataframe(pd.DataFrame([
     {"": "parameters", "A": common.params(ta.total_params), "B": common.params(tb.total_params),
-     "B − A": f"{tb.total_params - ta.total_params:+,}",
+     "B − A": signed(tb.total_params - ta.total_params),
      "B / A": ratio(ta.total_params, tb.total_params)},
     {"": "trainable", "A": common.params(ta.trainable_params),
      "B": common.params(tb.trainable_params),
-     "B − A": f"{tb.trainable_params - ta.trainable_params:+,}",
+     "B − A": signed(tb.trainable_params - ta.trainable_params),
      "B / A": ratio(ta.trainable_params, tb.trainable_params)},
     {"": "MACs", "A": common.macs(ta.macs), "B": common.macs(tb.macs),
-     "B − A": f"{tb.macs - ta.macs:+,}", "B / A": ratio(ta.macs, tb.macs)},
+     "B − A": signed(tb.macs - ta.macs), "B / A": ratio(ta.macs, tb.macs)},
     {"": "depth", "A": str(ta.depth), "B": str(tb.depth), "B − A": f"{tb.depth - ta.depth:+d}",
      "B / A": ratio(ta.depth, tb.depth)},
 ]), hide_index=True, width="stretch")
@@ -61,20 +152,28 @@ st.dataframe(pd.DataFrame([
 st.subheader("Per stage")
 sa = {s.stage: s for s in a.stages()}
 sb = {s.stage: s for s in b.stages()}
+ka, kb = skips_by_stage(a), skips_by_stage(b)
 rows = []
 for stage in dict.fromkeys([*sa, *sb]):
     x, y = sa.get(stage), sb.get(stage)
+    blocks = stage.startswith("stage")
     rows.append({
         "stage": stage,
-        "A params": common.params(x.params) if x else "—",
-        "B params": common.params(y.params) if y else "—",
-        "Δ params": f"{(y.params if y else 0) - (x.params if x else 0):+,}",
-        "A output": fmt_shape(x.output_shape) if x else "—",
-        "B output": fmt_shape(y.output_shape) if y else "—",
-        "A MACs": common.macs(x.macs) if x else "—",
-        "B MACs": common.macs(y.macs) if y else "—",
+        "what differs": stage_changes(a, b, stage),
+        "blocks A → B": f"{x.blocks if x else '—'} → {y.blocks if y else '—'}" if blocks
+        else "—",
+        "skips A → B": f"{sum(ka.get(stage, {}).values())} → "
+                       f"{sum(kb.get(stage, {}).values())}",
+        "Δ params": signed((y.params if y else 0) - (x.params if x else 0)),
+        "Δ MACs": signed((y.macs if y else 0) - (x.macs if x else 0)),
+        "output A → B": f"{fmt_shape(x.output_shape) if x else '—'} → "
+                        f"{fmt_shape(y.output_shape) if y else '—'}",
+        "params A / B": f"{human(x.params) if x else '—'} / {human(y.params) if y else '—'}",
+        "MACs A / B": f"{human(x.macs) if x else '—'} / {human(y.macs) if y else '—'}",
     })
 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+st.caption("Δ = B − A, in k (thousand), M (million), G (billion). MACs are per image. "
+           "The Graph page draws the skip connections dashed and red.")
 cc = st.columns(2)
-cc[0].plotly_chart(charts.compare_stages(a, b, "params"), width="stretch")
-cc[1].plotly_chart(charts.compare_stages(a, b, "macs"), width="stretch")
+presentation.chart(charts.compare_stages(a, b, "params"), cc[0])
+presentation.chart(charts.compare_stages(a, b, "macs"), cc[1])
