@@ -71,3 +71,26 @@ def test_unbuildable_summary_exits_non_zero_with_partial_table():
     out = run("summary", "seed_resnet50", "--input-shape", "16,16,3")
     assert out.returncode == 1
     assert "stage4" in out.stdout and "head_pool" in out.stderr
+
+
+def test_race_prints_both_runs_in_the_train_json_form(tmp_path):
+    import os
+
+    env = {**os.environ, "RESNET_EXPLORER_HOME": str(tmp_path), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    out = subprocess.run([sys.executable, "-m", "resnet_core", "race", "cifar_resnet20",
+                          "--dataset", "digits", "--epochs", "1", "--limit", "200",
+                          "--batch-size", "32", "--json"], capture_output=True, text=True,
+                         timeout=300, env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    residual, plain = json.loads(out.stdout.strip().splitlines()[-1])
+    assert (residual["name"], plain["name"]) == ("cifar_resnet20", "cifar_resnet20_plain")
+    for summary in (residual, plain):
+        assert summary["status"] == "completed" and summary["run_id"]
+        assert set(summary["history"][0]) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
+        assert summary["images_per_second"] > 0
+
+
+def test_race_of_a_network_without_skips_says_what_to_do():
+    out = run("race", "googlenet")
+    assert out.returncode == 2 and "has no skip connections" in out.stderr
+    assert "Traceback" not in out.stderr

@@ -1,6 +1,7 @@
-"""End to end: start a training run in the browser, watch the curve grow, stop it."""
+"""End to end: train from a fresh start, race residual against plain, replay a stored run."""
 
 import os
+import time
 
 from playwright.sync_api import expect
 
@@ -8,10 +9,48 @@ from resnet_core.training import RunStore
 
 from .browser import wait_idle
 
-POINTS = """() => {
+# Points of the chart's traces whose name contains NAME (both subplots, raw and smoothed).
+POINTS = """(name) => {
   const plot = document.querySelector("[data-testid='stPlotlyChart'] .js-plotly-plot");
-  return plot && plot.data ? plot.data[0].x.length : 0;
+  if (!plot || !plot.data) return 0;
+  return plot.data.filter(t => (t.name || "").includes(name))
+                  .reduce((n, t) => Math.max(n, t.x.length), 0);
 }"""
+
+
+def points(page, name=""):
+    return page.evaluate(POINTS, name)
+
+
+def store():
+    return RunStore(os.environ["RESNET_EXPLORER_HOME"])
+
+
+def stop_all(page):
+    """Stop whatever trains, so the next test has the worker to itself."""
+    for r in store().list():
+        if r.active:
+            store().request_stop(r.id)
+    deadline = time.monotonic() + 120
+    while any(r.active for r in store().list()) and time.monotonic() < deadline:
+        time.sleep(0.5)
+
+
+def test_fresh_start_trains_on_the_first_click(server, page):
+    """The default network (seed_resnet50, 64×64) on the default data (8×8 digits): the
+    page picks the fit that works, says so, and the first click trains."""
+    page.goto(f"{server.url}/train")
+    wait_idle(page)
+    expect(page.get_by_text("8×8 images are too small for seed_resnet50")).to_be_visible()
+    page.get_by_role("button", name="Train").click()
+    page.wait_for_function(f"({POINTS})('training') >= 2", timeout=180_000)
+    page.get_by_role("button", name="Stop").click()
+    expect(page.get_by_text("stopped ·")).to_be_visible(timeout=60_000)
+    run = store().list()[0]
+    assert run.name == "seed_resnet50" and run.status == "stopped"
+    assert run.data["fit"] == "resize"
+    assert (store().run_dir(run.id) / "checkpoint.keras").exists()
+    expect(page.get_by_test_id("stException")).to_have_count(0)
 
 
 def test_start_watch_and_stop_a_run(server, page):
@@ -21,15 +60,53 @@ def test_start_watch_and_stop_a_run(server, page):
     page.keyboard.press("Enter")
     wait_idle(page)
     page.get_by_role("button", name="Train").click()
-    page.wait_for_function(f"({POINTS})() >= 1", timeout=60_000)
-    first = page.evaluate(POINTS)
-    page.wait_for_function(f"({POINTS})() > {first + 2}", timeout=60_000)  # it grows
+    page.wait_for_function(f"({POINTS})('training') >= 2", timeout=90_000)
+    first = points(page, "training")
+    page.wait_for_function(f"({POINTS})('training') > {first + 2}", timeout=60_000)
     expect(page.get_by_text("Images / s")).to_be_visible()
 
     page.get_by_role("button", name="Stop").click()
     expect(page.get_by_text("stopped ·")).to_be_visible(timeout=30_000)
-    store = RunStore(os.environ["RESNET_EXPLORER_HOME"])
-    run = next(r for r in store.list() if r.name == "cifar_resnet20")
+    run = next(r for r in store().list() if r.name == "cifar_resnet20")
     assert run.status == "stopped" and run.epochs_done < 200
-    assert (store.run_dir(run.id) / "checkpoint.keras").exists()
+    assert (store().run_dir(run.id) / "checkpoint.keras").exists()
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+
+
+def test_the_race_grows_both_curves_on_one_chart(server, page):
+    stop_all(page)
+    page.goto(f"{server.url}/race")
+    wait_idle(page)
+    page.get_by_label("Epochs").fill("50")
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    page.get_by_role("button", name="Start the race").click()
+    for name in ("cifar_resnet20 · training", "cifar_plain20 · training"):
+        page.wait_for_function(f"({POINTS})({name!r}) >= 3", timeout=120_000)
+    race = [r for r in store().list() if r.group_id][:2]
+    assert {r.name for r in race} == {"cifar_resnet20", "cifar_plain20"}
+    assert race[0].group_id == race[1].group_id
+    page.get_by_role("button", name="Stop").click()  # one button stops both
+    expect(page.get_by_text("stopped ·")).to_have_count(2, timeout=60_000)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+
+
+def test_a_stored_run_replays_at_its_recorded_pace(server, page):
+    s = store()
+    run_id = s.create("replayed_net", {}, {"source": "digits"}, {"epochs": 1})
+    t0 = time.time() - 100
+    s.add_metrics(run_id, [{"kind": "batch", "epoch": 0, "step": i, "seen": 32 * i,
+                            "time": t0 + i, "loss": 2.3 / (1 + i), "accuracy": i / 60}
+                           for i in range(60)])  # 60 points over 59 recorded seconds
+    s.update(run_id, status="completed")
+    page.goto(f"{server.url}/runs")
+    wait_idle(page)
+    # all shown before a replay
+    page.wait_for_function(f"({POINTS})('replayed_net') == 60", timeout=20_000)
+    page.get_by_role("button", name="Replay", exact=True).click()  # 5×: 59 s in ~12 s
+    expect(page.get_by_text("replay at 5×")).to_be_visible(timeout=20_000)
+    page.wait_for_function(f"({POINTS})('replayed_net') < 60", timeout=20_000)
+    during = points(page, "replayed_net")
+    assert 0 < during < 60
+    page.wait_for_function(f"({POINTS})('replayed_net') == 60", timeout=60_000)
     expect(page.get_by_test_id("stException")).to_have_count(0)

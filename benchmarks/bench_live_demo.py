@@ -1,0 +1,142 @@
+"""The live demo's figures, through the worker exactly as the app starts runs.
+
+Prints, on this machine:
+- the race of the 20-layer CIFAR pair on digits at the Race page's defaults: Start → both
+  first points, Start → both first trained points, the whole race, final accuracies;
+- Train → first trained point (after compilation) for cifar_resnet20 at the Train page's
+  defaults;
+- Stop → stopped for cifar_resnet56 at 32×32 and resnet50 at 224×224 (batch 8), with the
+  measured step time;
+- the estimate before starting against the measured epoch time (cifar_resnet20,
+  cifar_resnet56, resnet50 at the defaults, resnet50 at 224×224).
+
+    .venv/bin/python benchmarks/bench_live_demo.py [--skip-resnet50-224]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ["RESNET_EXPLORER_HOME"] = tempfile.mkdtemp(prefix="bench-live-")
+
+from resnet_core import get_spec  # noqa: E402
+from resnet_core.data import DataChoice  # noqa: E402
+from resnet_core.presets import plain_twin  # noqa: E402
+from resnet_core.training import RunStore, TrainSettings  # noqa: E402
+from resnet_core.training.estimate import estimate_epoch_seconds  # noqa: E402
+from resnet_core.training.submit import plan_run, race_plans, submit_race, submit_run  # noqa: E402
+from resnet_core.training.worker import ensure_worker, worker_alive  # noqa: E402
+
+store = RunStore()
+TRAIN_DEFAULTS = DataChoice(subset=600)  # the Train page's data defaults
+RACE_DEFAULTS = DataChoice(subset=0)  # the Race page's: all the digits
+
+
+def wait(predicate, timeout=900, every=0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if (value := predicate()):
+            return value
+        time.sleep(every)
+    raise TimeoutError
+
+
+def first_time(run_id, trained: bool):
+    pts = [m for m in store.metrics(run_id, "batch") if m["step"] >= (1 if trained else 0)]
+    return pts[0]["time"] if pts else None
+
+
+def warm_worker():
+    ensure_worker(store.home)
+    wait(lambda: worker_alive(store.home), 60)
+    time.sleep(8)  # TensorFlow's import and runtime start, as when the page has been open
+
+
+def race() -> None:
+    plans = race_plans(get_spec("cifar_resnet20"), plain_twin(get_spec("cifar_resnet20")),
+                       RACE_DEFAULTS)
+    t0 = time.time()
+    ids = submit_race(store, plans, TrainSettings(epochs=5, batch_size=32).to_dict())
+    firsts = [wait(lambda i=i: first_time(i, False)) for i in ids]
+    trained = [wait(lambda i=i: first_time(i, True)) for i in ids]
+    wait(lambda: all(not store.get(i).active for i in ids))
+    end = max(store.metrics(i)[-1]["time"] for i in ids)
+    print("race cifar_resnet20 vs cifar_plain20, digits (all), 5 epochs, batch 32:")
+    print(f"  Start → first points: {', '.join(f'{t - t0:.1f} s' for t in firsts)}")
+    print(f"  Start → first trained points: {', '.join(f'{t - t0:.1f} s' for t in trained)}")
+    print(f"  whole race: {end - t0:.1f} s")
+    for i in ids:
+        r = store.get(i)
+        print(f"  {r.name}: {r.status}, final validation accuracy "
+              f"{r.summary.get('val_accuracy'):.3f}, training loss "
+              f"{r.summary['history'][-1]['loss']:.3f}")
+
+
+def first_trained_point() -> None:
+    plan = plan_run(get_spec("cifar_resnet20"), TRAIN_DEFAULTS)
+    t0 = time.time()
+    run_id = submit_run(store, plan, TrainSettings(epochs=1, batch_size=32).to_dict())
+    first = wait(lambda: first_time(run_id, False))
+    trained = wait(lambda: first_time(run_id, True))
+    wait(lambda: not store.get(run_id).active)
+    print(f"Train → first point {first - t0:.1f} s, → first trained point "
+          f"{trained - t0:.1f} s (cifar_resnet20, digits 600, batch 32, worker warm)")
+
+
+def stop_latency(name: str, choice: DataChoice, batch: int) -> None:
+    plan = plan_run(get_spec(name), choice)
+    run_id = submit_run(store, plan, TrainSettings(epochs=50, batch_size=batch).to_dict())
+    wait(lambda: len([m for m in store.metrics(run_id, "batch") if m["step"] >= 3]) > 0)
+    ips = next(m["images_per_second"] for m in reversed(store.metrics(run_id, "batch"))
+               if m["images_per_second"])
+    t0 = time.time()
+    store.request_stop(run_id)
+    wait(lambda: store.get(run_id).status == "stopped", every=0.01)
+    took = time.time() - t0
+    print(f"Stop → stopped {took:.2f} s for {name} at "
+          f"{'×'.join(map(str, plan.spec.input_shape))}, batch {batch} "
+          f"(measured step {batch / ips:.2f} s)")
+
+
+def estimate_vs_measured(name: str, choice: DataChoice, batch: int, epochs: int = 2):
+    plan = plan_run(get_spec(name), choice)
+    n = len(plan.prepared.x_train)
+    estimate = estimate_epoch_seconds(plan.spec, n, batch).seconds
+    run_id = submit_run(store, plan, TrainSettings(epochs=epochs, batch_size=batch).to_dict())
+    wait(lambda: not store.get(run_id).active)
+    ips = store.get(run_id).summary["images_per_second"]
+    measured = (n // batch) * batch / ips
+    shape = "×".join(map(str, plan.spec.input_shape))
+    print(f"epoch estimate {estimate:7.1f} s, measured {measured:7.1f} s, ratio "
+          f"{estimate / measured:4.2f}: {name} at {shape}, {n} images, batch {batch}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--skip-resnet50-224", action="store_true")
+    args = ap.parse_args()
+    print(f"store: {store.home}")
+    warm_worker()
+    first_trained_point()
+    race()
+    stop_latency("cifar_resnet56", DataChoice(subset=600, fit="resize"), 32)
+    if not args.skip_resnet50_224:
+        stop_latency("resnet50", DataChoice(subset=200, fit="resize"), 8)
+    estimate_vs_measured("cifar_resnet20", TRAIN_DEFAULTS, 32)
+    estimate_vs_measured("cifar_resnet56", TRAIN_DEFAULTS, 32)
+    estimate_vs_measured("resnet50", TRAIN_DEFAULTS, 32)
+    estimate_vs_measured("cifar_resnet56", DataChoice(subset=600, fit="resize"), 32)
+    if not args.skip_resnet50_224:
+        estimate_vs_measured("resnet50", DataChoice(subset=100, fit="resize"), 8)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
