@@ -60,7 +60,7 @@ def warm_worker():
 
 
 def race() -> None:
-    plans = race_plans(get_spec("cifar_resnet20"), plain_twin(get_spec("cifar_resnet20")),
+    plans = race_plans([get_spec("cifar_resnet20"), plain_twin(get_spec("cifar_resnet20"))],
                        RACE_DEFAULTS)
     t0 = time.time()
     ids = submit_race(store, plans, TrainSettings(epochs=5, batch_size=32).to_dict())

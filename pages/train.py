@@ -8,7 +8,7 @@ import streamlit as st
 from resnet_core.analysis import human
 from resnet_core.data import SOURCES, DataChoice, DataError
 from resnet_core.data.uploads import load_npz, load_zip
-from resnet_core.devices import describe_device
+from resnet_core.devices import describe_device, training_defaults
 from resnet_core.training import RunStore, SettingsError, TrainSettings
 from resnet_core.training.estimate import estimate_epoch_seconds
 from resnet_core.training.settings import OPTIMIZERS, SCHEDULES
@@ -24,6 +24,7 @@ store = RunStore()
 store.reap()
 ensure_worker(store.home)  # warm: TensorFlow is loaded before Train is pressed
 device = describe_device()
+defaults = training_defaults()
 talk = presentation.talk_mode()
 
 st.title("Train")
@@ -38,7 +39,7 @@ form = presentation.settings_container("Data and settings")
 form.subheader("Data")
 c = form.columns([2, 1, 1, 1])
 source = c[0].selectbox("Dataset", SOURCES, format_func=DATA_LABELS.get)
-subset = c[1].number_input("Images to use (0: all)", 0, 100_000, 600, step=100)
+subset = c[1].number_input("Images to use (0: all)", 0, 100_000, defaults.images, step=100)
 val_split = c[2].slider("Validation share", 0.05, 0.5, 0.2, 0.05)
 seed = c[3].number_input("Seed", 0, 2**31 - 1, 0)
 fit = form.radio("When the data and the network's input differ",
@@ -98,13 +99,21 @@ lr = s[1].number_input("Learning rate", 1e-6, 10.0, 1e-3, format="%.5f", step=1e
 schedule = s[2].selectbox("Schedule", SCHEDULES,
                           format_func={"constant": "constant", "cosine": "cosine",
                                        "one_cycle": "one-cycle"}.get)
-batch = s[3].number_input("Batch size", 1, 4096, 32)
+batch = s[3].number_input("Batch size", 1, 4096, defaults.batch_size)
 s2 = form.columns(4)
-epochs = s2[0].number_input("Epochs", 1, 1000, 5)
+epochs = s2[0].number_input("Epochs", 1, 1000, defaults.epochs)
 weight_decay = s2[1].number_input("Weight decay", 0.0, 0.5, 0.0, format="%.5f", step=1e-4)
+SPEED = {"auto": "auto (on a GPU)", "on": "on", "off": "off"}
+mixed = s2[2].selectbox("Mixed precision", list(SPEED), format_func=SPEED.get,
+                        help="float16 compute with float32 weights: faster on a GPU, "
+                             "slower on a CPU")
+xla = s2[3].selectbox("XLA compilation", list(SPEED), format_func=SPEED.get,
+                      help="fuses the step's operations: faster on a GPU after a longer "
+                           "first step")
 settings = TrainSettings(optimizer=optimizer, learning_rate=float(lr), schedule=schedule,
                          batch_size=int(batch), epochs=int(epochs),
-                         weight_decay=float(weight_decay), seed=int(seed))
+                         weight_decay=float(weight_decay), seed=int(seed),
+                         mixed_precision=mixed, xla=xla)
 
 estimate = estimate_epoch_seconds(plan.spec, len(prepared.x_train), settings.batch_size)
 form.caption(f"Training memory for a batch of {settings.batch_size}: about "
@@ -142,6 +151,5 @@ with bar:
                 ensure_worker(store.home)
                 st.session_state["watch_train"] = [run_id]
                 st.rerun()  # the run's panel is drawn at the top
-if device.startswith("CPU") and not talk:
-    form.caption("No GPU here: training runs on the CPU, so the defaults are small (a few "
-                 "hundred images, a few epochs). On a GPU, mixed precision and XLA are used.")
+if not talk:
+    form.caption(defaults.note)

@@ -166,7 +166,7 @@ def cmd_race(args) -> int:
     store = RunStore()
     choice, settings = _data_and_settings(args)
     try:
-        plans = race_plans(spec, partner, choice)
+        plans = race_plans([spec, partner], choice)
         run_ids = submit_race(store, plans, settings)
     except (DataError, SettingsError) as exc:
         raise UsageError(str(exc)) from None

@@ -214,6 +214,11 @@ RESIDUAL_TWINS: dict[str, str] = {
 }
 
 
+# He et al. 2015's degradation experiment (Fig. 1 and Fig. 6), at the smallest depths
+# that show it: plain-shallow, plain-deep, residual-shallow, residual-deep.
+DEGRADATION_SET = ("cifar_plain20", "cifar_plain56", "cifar_resnet20", "cifar_resnet56")
+
+
 def plain_twin(spec: ArchitectureSpec) -> ArchitectureSpec:
     """``spec`` with the same layers minus its skip connections (every stage's shortcut
     "none"); its name gains ``_plain``. A spec without skips comes back unchanged."""

@@ -12,7 +12,8 @@ from resnet_core import analyze, get_spec
 from resnet_core.blocks import BLOCK_KINDS
 
 ROOT = Path(__file__).resolve().parent.parent
-LEARN = ["pages/learn_gradients.py", "pages/learn_residual.py", "pages/learn_blocks.py"]
+LEARN = ["pages/learn_gradients.py", "pages/learn_residual.py", "pages/learn_blocks.py",
+         "pages/learn_degradation.py"]
 
 
 def app(page, **query):
@@ -150,3 +151,35 @@ def test_gradient_page_measures_in_a_child_process_without_tensorflow_here():
     md = " ".join(got["md"])
     assert "cifar_resnet20_plain" in md and "first-over-last conv gradient ratio" in md
     assert "He et al. (2015, §4.1)" in md and "At initialisation" in md
+
+
+def test_degradation_runs_the_four_networks_as_one_group_and_explains_the_result(
+        tmp_path, monkeypatch):
+    from resnet_core.presets import DEGRADATION_SET
+    from resnet_core.training import RunStore
+
+    monkeypatch.setenv("RESNET_EXPLORER_HOME", str(tmp_path))
+    at = app("pages/learn_degradation.py")
+    next(b for b in at.button if b.label == "Run the experiment").click().run()
+    assert not at.exception and not at.error
+    store = RunStore(tmp_path)
+    runs = store.list()
+    assert sorted(r.name for r in runs) == sorted(DEGRADATION_SET)
+    assert len({r.group_id for r in runs}) == 1 and runs[0].group_id
+    for r in runs:
+        store.request_stop(r.id)  # the test asks for the group, not the training
+
+
+def test_the_degradation_verdict_follows_the_numbers():
+    from ui.degradation import Outcome, verdict
+
+    def o(residual, depth, err):
+        return Outcome(None, depth, residual, err, err)
+
+    seen = verdict([o(False, 20, 0.02), o(False, 56, 0.70), o(True, 20, 0.01),
+                    o(True, 56, 0.005)])
+    assert "72" not in seen and "70.0% training error against 2.0%" in seen
+    assert "degradation problem" in seen
+    none = verdict([o(False, 20, 0.02), o(False, 56, 0.02), o(True, 20, 0.01),
+                    o(True, 56, 0.01)])
+    assert "No degradation shows" in none

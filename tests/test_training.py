@@ -104,7 +104,7 @@ def test_stop_is_honoured_mid_epoch_and_keeps_what_was_learned(store, monkeypatc
 
 
 def test_a_race_trains_both_networks_on_the_same_batches(store):
-    plans = race_plans(get_spec("cifar_resnet20"), plain_twin(get_spec("cifar_resnet20")),
+    plans = race_plans([get_spec("cifar_resnet20"), plain_twin(get_spec("cifar_resnet20"))],
                        DataChoice(subset=300))
     ids = submit_race(store, plans, {"epochs": 2, "batch_size": 32, "log_every": 2})
     runs = [store.get(i) for i in ids]
@@ -129,7 +129,7 @@ def test_a_race_side_that_fails_keeps_the_other(store, monkeypatch):
         return build(spec, *args)
 
     monkeypatch.setattr(engine, "build_training_model", fail_plain)
-    plans = race_plans(get_spec("cifar_resnet20"), plain_twin(get_spec("cifar_resnet20")),
+    plans = race_plans([get_spec("cifar_resnet20"), plain_twin(get_spec("cifar_resnet20"))],
                        DataChoice(subset=200))
     ids = submit_race(store, plans, {"epochs": 1, "batch_size": 32})
     summaries = execute_group(store, ids)

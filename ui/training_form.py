@@ -22,9 +22,9 @@ def plan_cached(choice: dict, spec_json: str) -> RunPlan:
 
 
 @st.cache_resource(max_entries=4, show_spinner="Preparing the data…")
-def race_plans_cached(choice: dict, spec_json: str, partner_json: str) -> list[RunPlan]:
-    return race_plans(ArchitectureSpec.from_json(spec_json),
-                      ArchitectureSpec.from_json(partner_json), DataChoice.from_dict(choice))
+def race_plans_cached(choice: dict, *spec_jsons: str) -> list[RunPlan]:
+    return race_plans([ArchitectureSpec.from_json(j) for j in spec_jsons],
+                      DataChoice.from_dict(choice))
 
 
 def watched_panels(store: RunStore, watch_key: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from ..analysis import analyze
+from ..devices import training_memory_bytes
 from ..spec import ArchitectureSpec
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
@@ -59,18 +60,6 @@ class TrainSettings:
             raise SettingsError("; ".join(problems))
 
 
-def available_memory_bytes() -> int:
-    """MemAvailable from /proc/meminfo (Linux), else a generous 8 GiB."""
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 8 << 30
-
-
 def check_feasible(spec: ArchitectureSpec, settings: TrainSettings, n_train: int,
                    memory_limit: int | None = None) -> None:
     """Refuse before starting what cannot work: batch over the data, a model too big."""
@@ -82,7 +71,8 @@ def check_feasible(spec: ArchitectureSpec, settings: TrainSettings, n_train: int
     if not a.ok:
         raise SettingsError(f"this network cannot be built: {a.error}")
     need = a.memory(settings.batch_size).total
-    limit = memory_limit if memory_limit is not None else int(available_memory_bytes() * 0.8)
+    # The GPU's free memory on a GPU, the host's otherwise.
+    limit = memory_limit if memory_limit is not None else int(training_memory_bytes() * 0.8)
     if need > limit:
         raise SettingsError(
             f"training needs about {need / 2**30:.1f} GiB (weights, optimizer and "

@@ -85,15 +85,16 @@ def submit_race(store: RunStore, plans: list[RunPlan], settings: dict) -> list[s
                          group_id=group) for p in plans]
 
 
-def race_plans(spec: ArchitectureSpec, partner: ArchitectureSpec,
-               choice: DataChoice) -> list[RunPlan]:
-    """Plans for a race of ``spec`` against ``partner`` on one dataset, loaded once.
+def race_plans(specs: list[ArchitectureSpec], choice: DataChoice) -> list[RunPlan]:
+    """Plans for networks that train together on one dataset, loaded once.
 
-    Both take the same fit, so both see the same images.
+    All take the same fit, so all see the same images: the chosen one if it works for
+    every network, else the other.
     """
     dataset = load(choice)
-    first = plan_run(spec, choice, dataset)
-    second = plan_run(partner, first.choice, dataset)
-    if second.choice != first.choice:  # only the other fit works for the partner
-        first = plan_run(spec, second.choice, dataset)
-    return [first, second]
+    plans = [plan_run(spec, choice, dataset) for spec in specs]
+    fits = {p.choice for p in plans}
+    if len(fits) > 1:  # only the other fit works for some: give it to all
+        other = next(p.choice for p in plans if p.choice != choice)
+        plans = [plan_run(spec, other, dataset) for spec in specs]
+    return plans

@@ -1,0 +1,113 @@
+"""The degradation experiment's figures: training error over time and against depth.
+
+Drawn from the run store (the four runs of one group), as He et al. 2015 draw Fig. 1
+and Fig. 6: thin lines training error, plain networks beside residual ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from resnet_core import ArchitectureSpec, analyze
+from resnet_core.presets import has_skips
+from resnet_core.training.store import Run, RunStore
+
+from .training_views import smooth
+
+COLOURS = {False: ("#f4a3a3", "#d62728"), True: ("#9ec5fe", "#1f6feb")}  # plain, residual
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One network of the experiment, as it ended (or stands now)."""
+
+    run: Run
+    depth: int
+    residual: bool
+    train_error: float | None  # of the last epoch's steps
+    val_error: float | None
+
+
+def outcomes(store: RunStore, runs: list[Run]) -> list[Outcome]:
+    out = []
+    for run in runs:
+        spec = ArchitectureSpec.from_dict(run.spec)
+        epochs = store.metrics(run.id, "epoch")
+        last = epochs[-1] if epochs else None
+        out.append(Outcome(
+            run, analyze(spec).totals.depth, has_skips(spec),
+            1 - last["accuracy"] if last and last["accuracy"] is not None else None,
+            1 - last["val_accuracy"] if last and last["val_accuracy"] is not None else None))
+    return sorted(out, key=lambda o: (o.residual, o.depth))
+
+
+def figure(store: RunStore, results: list[Outcome], smoothing: float = 0.8) -> go.Figure:
+    """Left: training error (per chunk, smoothed) against images seen, one line per
+    network. Right: the last epoch's training (solid) and validation (dotted) error
+    against depth, plain and residual."""
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.62, 0.38], horizontal_spacing=0.1)
+    depths = sorted({o.depth for o in results})
+    for o in results:
+        kind = "residual" if o.residual else "plain"
+        colour = COLOURS[o.residual][int(o.depth == depths[-1])]  # deep: darker
+        pts = [b for b in store.metrics(o.run.id, "batch") if b["accuracy"] is not None]
+        errors = [1 - b["accuracy"] for b in pts]
+        fig.add_scatter(x=[b["seen"] for b in pts], y=smooth(errors, smoothing),
+                        mode="lines", name=f"{kind}-{o.depth}",
+                        line=dict(color=colour, width=3,
+                                  dash="solid" if o.residual else "dash"),
+                        row=1, col=1)
+    for residual in (False, True):
+        mine = [o for o in results if o.residual == residual]
+        kind = "residual" if residual else "plain"
+        colour = COLOURS[residual][1]
+        for key, dash, label in (("train_error", "solid", "training"),
+                                 ("val_error", "dot", "validation")):
+            pts = [(o.depth, getattr(o, key)) for o in mine if getattr(o, key) is not None]
+            fig.add_scatter(x=[d for d, _ in pts], y=[e for _, e in pts],
+                            mode="lines+markers", name=f"{kind}: {label} error",
+                            line=dict(color=colour, dash=dash, width=3),
+                            marker=dict(size=11), row=1, col=2)
+    fig.update_xaxes(title="images seen", rangemode="tozero", row=1, col=1)
+    fig.update_xaxes(title="layers", tickvals=depths, row=1, col=2)
+    fig.update_yaxes(title="training error", rangemode="tozero", tickformat=".0%",
+                     row=1, col=1)
+    fig.update_yaxes(title="error after the last epoch", rangemode="tozero",
+                     tickformat=".0%", row=1, col=2)
+    fig.update_layout(height=420, margin=dict(t=40, b=10, l=10, r=10),
+                      legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"))
+    return fig
+
+
+def verdict(results: list[Outcome]) -> str:
+    """What the numbers show, in one or two sentences (computed, never stored)."""
+    by = {(o.residual, o.depth): o for o in results}
+    depths = sorted({o.depth for o in results})
+    if len(depths) < 2:
+        return ""
+    lo, hi = depths[0], depths[-1]
+    parts = []
+    for residual, kind in ((False, "plain"), (True, "residual")):
+        a, b = by.get((residual, lo)), by.get((residual, hi))
+        if not a or not b or a.train_error is None or b.train_error is None:
+            return ""
+        delta = b.train_error - a.train_error
+        trend = ("higher" if delta > 0.005 else "lower" if delta < -0.005
+                 else "about the same")
+        parts.append(f"the {kind} {hi}-layer network ends at {b.train_error:.1%} training "
+                     f"error against {a.train_error:.1%} for {lo} layers ({trend})")
+    text = "; ".join(parts) + "."
+    plain_worse = by[(False, hi)].train_error > by[(False, lo)].train_error + 0.005
+    res_ok = by[(True, hi)].train_error <= by[(True, lo)].train_error + 0.005
+    if plain_worse and res_ok:
+        text += (" That is the degradation problem: more plain layers train worse, while "
+                 "the residual network gains from its depth.")
+    elif plain_worse:
+        text += " The deeper plain network trains worse: degradation."
+    else:
+        text += (" No degradation shows at this length of training: try more epochs "
+                 "(the paper trains for 64,000 iterations).")
+    return text[0].upper() + text[1:]
