@@ -103,13 +103,12 @@ batch = s[3].number_input("Batch size", 1, 4096, defaults.batch_size)
 s2 = form.columns(4)
 epochs = s2[0].number_input("Epochs", 1, 1000, defaults.epochs)
 weight_decay = s2[1].number_input("Weight decay", 0.0, 0.5, 0.0, format="%.5f", step=1e-4)
-SPEED = {"auto": "auto (on a GPU)", "on": "on", "off": "off"}
-mixed = s2[2].selectbox("Mixed precision", list(SPEED), format_func=SPEED.get,
+mixed = s2[2].selectbox("Mixed precision", ["auto", "on", "off"],
                         help="float16 compute with float32 weights: faster on a GPU, "
-                             "slower on a CPU")
-xla = s2[3].selectbox("XLA compilation", list(SPEED), format_func=SPEED.get,
-                      help="fuses the step's operations: faster on a GPU after a longer "
-                           "first step")
+                             "slower on a CPU. auto: on where there is a GPU.")
+xla = s2[3].selectbox("XLA", ["auto", "on", "off"],
+                      help="XLA compilation fuses the step's operations: faster on a GPU "
+                           "after a longer first step. auto: on where there is a GPU.")
 settings = TrainSettings(optimizer=optimizer, learning_rate=float(lr), schedule=schedule,
                          batch_size=int(batch), epochs=int(epochs),
                          weight_decay=float(weight_decay), seed=int(seed),
@@ -130,7 +129,7 @@ with bar:
     info, timing, action = st.columns([3, 1, 1], vertical_alignment="center")
     shape = "×".join(map(str, plan.spec.input_shape))
     info.markdown(f"**{training_views.escape_md(spec.name)}** · {len(prepared.x_train):,} "
-                  f"training images ({DATA_LABELS[source].split(' (')[0]}, {shape}) · "
+                  f"training images ({DATA_LABELS[source].split(' (')[0]}, as {shape}) · "
                   f"{settings.epochs} epochs · {device}")
     if plan.note:
         info.caption(plan.note)

@@ -16,7 +16,7 @@ from ..spec import ArchitectureSpec
 from .datasets import KERAS_DATASETS, Dataset, DataError, digits, keras_dataset, shapes
 
 SOURCES = ("digits", "shapes", *KERAS_DATASETS, "upload")
-SOURCE_LABELS = {"digits": "Handwritten digits (embedded, 8×8)", "shapes": "Generated shapes",
+SOURCE_LABELS = {"digits": "Digits 8×8 (embedded)", "shapes": "Generated shapes",
                  "mnist": "MNIST (Keras)", "fashion_mnist": "Fashion-MNIST (Keras)",
                  "cifar10": "CIFAR-10 (Keras)", "cifar100": "CIFAR-100 (Keras)",
                  "upload": "Upload (.npz or .zip)"}

@@ -304,7 +304,9 @@ def execute_group(store: RunStore, run_ids: list[str]) -> list[dict]:
         on_gpu = "GPU" in device
         mixed = settings.mixed_precision == "on" or (settings.mixed_precision == "auto"
                                                       and on_gpu)
-        jit = settings.xla == "on" or (settings.xla == "auto" and on_gpu)
+        # auto: XLA on a GPU; always on JAX, whose only other mode runs op by op
+        jit = settings.xla == "on" or (settings.xla == "auto"
+                                       and (on_gpu or keras_backend() == "jax"))
         import keras
 
         if mixed:
