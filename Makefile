@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8501
 ADDRESS ?= 127.0.0.1
 
-.PHONY: app test system-deps screenshots
+.PHONY: app test test-fast screenshots system-deps
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
@@ -25,6 +25,10 @@ app: $(STAMP)
 
 test: $(STAMP) system-deps
 	$(VENV)/bin/python -m pytest
+
+# Everything but the browser tests and the tests that train networks (a few minutes).
+test-fast: $(STAMP)
+	$(VENV)/bin/python -m pytest -m "not slow and not browser"
 
 # assets/screenshots/: every page at 1280×720 and talk mode, through the tests' Chromium.
 screenshots: $(STAMP) system-deps

@@ -5,18 +5,15 @@ import streamlit as st
 from resnet_core import get_spec
 from resnet_core.data import DataChoice, DataError
 from resnet_core.presets import DEGRADATION_SET
-from resnet_core.training import RunStore, SettingsError, TrainSettings
+from resnet_core.training import TrainSettings
 from resnet_core.training.estimate import estimate_epoch_seconds
 from resnet_core.training.submit import submit_race
-from resnet_core.training.worker import ensure_worker
 from ui import degradation, presentation, router, training_views
-from ui.training_form import race_plans_cached
+from ui.training_form import open_store, race_plans_cached, start
 
 router.ensure_router()
 
-store = RunStore()
-store.reap()
-ensure_worker(store.home)
+store = open_store()
 talk = presentation.talk_mode()
 WATCH = "watch_degradation"
 
@@ -61,14 +58,7 @@ running = any(r.active for r in runs)
 if not running and st.button("Run the experiment", type="primary",
                              icon=":material/play_arrow:",
                              width="stretch" if talk else "content"):
-    try:
-        ids = submit_race(store, plans, settings.to_dict())
-    except (DataError, SettingsError) as exc:
-        st.error(str(exc))
-    else:
-        ensure_worker(store.home)
-        st.session_state[WATCH] = ids
-        st.rerun()
+    start(store, lambda: submit_race(store, plans, settings.to_dict()), WATCH)
 
 if ids:
 

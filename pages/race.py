@@ -5,17 +5,14 @@ import streamlit as st
 from resnet_core import get_spec
 from resnet_core.data import DataChoice, DataError
 from resnet_core.presets import RESIDUAL_TWINS, has_skips, plain_twin
-from resnet_core.training import RunStore, SettingsError, TrainSettings
+from resnet_core.training import TrainSettings
 from resnet_core.training.submit import submit_race
-from resnet_core.training.worker import ensure_worker
 from ui import presentation, router, state, training_views
-from ui.training_form import DATA_LABELS, race_plans_cached, watched_panels
+from ui.training_form import DATA_LABELS, open_store, race_plans_cached, start, watched_panels
 
 router.ensure_router()
 
-store = RunStore()
-store.reap()
-ensure_worker(store.home)
+store = open_store()
 talk = presentation.talk_mode()
 
 st.title("Residual vs plain: a race")
@@ -65,14 +62,7 @@ for note in dict.fromkeys(p.note for p in plans if p.note):
 if not (talk and busy):  # in a talk, one primary button: Stop while the race runs
     if st.button("Start the race", type="primary", icon=":material/sprint:",
                  width="stretch" if talk else "content"):
-        try:
-            ids = submit_race(store, plans, settings.to_dict())
-        except (DataError, SettingsError) as exc:
-            st.error(str(exc))
-        else:
-            ensure_worker(store.home)
-            st.session_state["watch_race"] = ids
-            st.rerun()  # the race's panel is drawn at the top
+        start(store, lambda: submit_race(store, plans, settings.to_dict()), "watch_race")
 
 if not busy and not talk:
     last = st.session_state.get("watch_race")

@@ -9,20 +9,17 @@ from resnet_core.analysis import human
 from resnet_core.data import SOURCES, DataChoice, DataError
 from resnet_core.data.uploads import load_npz, load_zip
 from resnet_core.devices import describe_device, training_defaults
-from resnet_core.training import RunStore, SettingsError, TrainSettings
+from resnet_core.training import SettingsError, TrainSettings
 from resnet_core.training.estimate import estimate_epoch_seconds
 from resnet_core.training.settings import OPTIMIZERS, SCHEDULES
 from resnet_core.training.submit import check_plan, submit_run
-from resnet_core.training.worker import ensure_worker
 from ui import presentation, router, state, training_views
-from ui.training_form import DATA_LABELS, plan_cached, watched_panels
+from ui.training_form import DATA_LABELS, open_store, plan_cached, start, watched_panels
 
 router.ensure_router()
 
 spec = state.current_spec()
-store = RunStore()
-store.reap()
-ensure_worker(store.home)  # warm: TensorFlow is loaded before Train is pressed
+store = open_store()
 device = describe_device()
 defaults = training_defaults()
 talk = presentation.talk_mode()
@@ -142,13 +139,7 @@ with bar:
     elif not (talk and busy):  # in a talk, one primary button: Stop while a run trains
         if action.button("Train", type="primary", width="stretch",
                          icon=":material/play_arrow:"):
-            try:
-                run_id = submit_run(store, plan, settings.to_dict())
-            except (DataError, SettingsError) as exc:
-                st.error(str(exc))
-            else:
-                ensure_worker(store.home)
-                st.session_state["watch_train"] = [run_id]
-                st.rerun()  # the run's panel is drawn at the top
+            start(store, lambda: [submit_run(store, plan, settings.to_dict())],
+                  "watch_train")
 if not talk:
     form.caption(defaults.note)

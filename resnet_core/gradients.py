@@ -297,5 +297,5 @@ def format_table(report: GradientReport) -> str:
 
 
 __all__ = ["FLOW_DEPTHS", "GradientError", "GradientReport", "LayerInfo", "NORM", "Snapshot",
-           "flow_spec", "format_table", "has_batchnorm", "kernel_gradient_norms", "measure", "nobn_resnet",
-           "resolve", "weighted_layers"]
+           "flow_spec", "format_table", "has_batchnorm", "kernel_gradient_norms", "measure",
+           "nobn_resnet", "resolve", "weighted_layers"]

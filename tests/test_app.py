@@ -196,6 +196,7 @@ def _wait_for(predicate, timeout=120):
     raise AssertionError("timed out")
 
 
+@pytest.mark.slow
 def test_train_page_queues_a_run_that_the_worker_trains_and_runs_page_shows_it(tmp_path,
                                                                            monkeypatch):
     from resnet_core.training import RunStore

@@ -4,6 +4,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from resnet_core import PRESETS
 
 
@@ -73,6 +75,7 @@ def test_unbuildable_summary_exits_non_zero_with_partial_table():
     assert "stage4" in out.stdout and "head_pool" in out.stderr
 
 
+@pytest.mark.slow
 def test_race_prints_both_runs_in_the_train_json_form(tmp_path):
     import os
 

@@ -20,6 +20,8 @@ from resnet_core.training import engine
 from resnet_core.training.engine import execute, execute_group, load_checkpoint
 from resnet_core.training.submit import plan_run, race_plans, submit_race, submit_run
 
+pytestmark = pytest.mark.slow  # every test here trains a network
+
 ROOT = Path(__file__).resolve().parent.parent
 TINY = {"source": "digits", "subset": 300, "fit": "adapt"}
 

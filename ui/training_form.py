@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 import streamlit as st
 
 from resnet_core import ArchitectureSpec
-from resnet_core.data import SOURCE_LABELS, DataChoice
+from resnet_core.data import SOURCE_LABELS, DataChoice, DataError
+from resnet_core.training import SettingsError
 from resnet_core.training.store import RunStore
 from resnet_core.training.submit import RunPlan, plan_run, race_plans
+from resnet_core.training.worker import ensure_worker
 
 from . import training_views
 
@@ -25,6 +29,28 @@ def plan_cached(choice: dict, spec_json: str) -> RunPlan:
 def race_plans_cached(choice: dict, *spec_jsons: str) -> list[RunPlan]:
     return race_plans([ArchitectureSpec.from_json(j) for j in spec_jsons],
                       DataChoice.from_dict(choice))
+
+
+def open_store() -> RunStore:
+    """The run store, with dead workers' runs marked failed and a worker started (warm:
+    TensorFlow is loaded before a button is pressed)."""
+    store = RunStore()
+    store.reap()
+    ensure_worker(store.home)
+    return store
+
+
+def start(store: RunStore, submit: Callable[[], list[str]], watch_key: str) -> None:
+    """Queue what ``submit`` queues (it returns the run ids), wake the worker, and watch
+    the runs: the page redraws with their panel at the top. A refusal is shown as is."""
+    try:
+        ids = submit()
+    except (DataError, SettingsError) as exc:
+        st.error(str(exc))
+        return
+    ensure_worker(store.home)
+    st.session_state[watch_key] = ids
+    st.rerun()
 
 
 def watched_panels(store: RunStore, watch_key: str) -> bool:

@@ -3,5 +3,5 @@
 from .datasets import DataError, Dataset, digits, keras_dataset, shapes
 from .prepare import SOURCE_LABELS, SOURCES, DataChoice, PreparedData, load, prepare
 
-__all__ = ["DataChoice", "DataError", "Dataset", "PreparedData", "SOURCE_LABELS", "SOURCES", "digits",
-           "keras_dataset", "load", "prepare", "shapes"]
+__all__ = ["DataChoice", "DataError", "Dataset", "PreparedData", "SOURCE_LABELS", "SOURCES",
+           "digits", "keras_dataset", "load", "prepare", "shapes"]
