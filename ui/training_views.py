@@ -123,6 +123,8 @@ def status_line(store: RunStore, run: Run) -> str:
         return "training"
     if run.status == "failed":
         return "failed"
+    if run.phase == "saving":
+        return f"{run.status} (saving the checkpoint)"
     return run.status
 
 

@@ -498,23 +498,27 @@ def _end_epoch(t: _Trainee, epoch: int, n_train: int) -> None:
 
 
 def _finish(t: _Trainee, status: str) -> None:
-    """Keep what was learned (also mid-epoch), record the summary, then the predictions."""
+    """Record the end at once (a Stop takes effect at the step's end), then keep what was
+    learned (also mid-epoch) while the phase says "saving", then the predictions.
+
+    A resume queued meanwhile waits for this worker, so it finds the new checkpoint.
+    """
     t.done = True
     _chunk_point(t, len(t.x_train))
-    t.phase("saving")
+    t.summary = _summary(t.store, t.id, status, t.epoch_ips)
+    t.summary["class_names"] = list(t.data.class_names)
+    t.status = status
+    t.store.update(t.id, status=status, summary=t.summary, stop_requested=0, phase="saving")
     try:
         save_checkpoint(t.model, t.dir)
     except Exception as exc:  # noqa: BLE001
         t.fail(exc)
         return
-    t.summary = _summary(t.store, t.id, status, t.epoch_ips)
-    t.summary["class_names"] = list(t.data.class_names)
-    t.status = status
-    t.store.update(t.id, status=status, summary=t.summary, stop_requested=0, phase="")
-    try:  # after the status: a stopped run is stopped at once; this is for the Runs page
+    t.store.update(t.id, phase="")
+    try:  # for the Runs page's table; the run is kept without it
         _save_predictions(t.model, t.x_val, t.data.x_val, t.data.y_val, t.data.class_names,
                           t.dir / "predictions.npz")
-    except Exception as exc:  # noqa: BLE001 - the run is kept; only the table is missing
+    except Exception as exc:  # noqa: BLE001
         (t.dir / "error.log").write_text(f"predictions: {type(exc).__name__}: {exc}\n")
 
 

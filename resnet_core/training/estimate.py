@@ -1,12 +1,13 @@
 """Time and memory of a training run, estimated before it starts.
 
-A training step costs a fixed amount per layer (framework overhead, small kernels) and
-an amount per multiply-accumulate of the forward pass (with the backward pass). Both are
-expressed in multiples of this machine's measured matrix-multiply rate, so the estimate
-follows the machine (and its load). The constants were fitted to measured steps of
-cifar_resnet20/56 at 8×8 and 32×32, seed_resnet50 at 64×64 and resnet50 at 224×224 on a
-2-core CPU (``benchmarks/bench_estimate.py`` prints estimate and measurement side by
-side); a GPU has other constants, so there the figure is rougher.
+A training step costs a fixed amount per layer (framework overhead, small kernels), an
+amount per multiply-accumulate of the forward pass (with the backward pass) and an amount
+per parameter (the optimizer's update reads and writes every weight and its slots). All
+three are expressed in multiples of this machine's peak matrix-multiply rate on one
+thread, so the estimate follows the machine. The constants were fitted to measured steps of
+cifar_resnet20/56 at 8×8 and 32×32 and resnet50 at 8×8 and 224×224 on an idle 2-core CPU
+(``benchmarks/bench_live_demo.py`` prints estimate and measurement side by side); a
+loaded machine is slower than estimated, and a GPU has other constants.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ import numpy as np
 from ..analysis import analyze
 from ..spec import ArchitectureSpec
 
-# Fitted constants, in FLOPs at the machine's peak matrix-multiply rate (see the module
-# docstring): convolutions with their backward pass reach about a fifth of that peak.
-FLOPS_PER_LAYER = 3.0e7  # per layer and step: overhead that does not grow with the batch
-FLOPS_PER_MAC = 10.0  # per forward MAC and image, backward pass included
+# Fitted constants, in FLOPs at one thread's peak matrix-multiply rate (see the module
+# docstring; measured 107 GFLOP/s here, so a MAC with its backward pass costs 45 ps).
+FLOPS_PER_LAYER = 1.07e7  # per layer and step: overhead that does not grow with the batch
+FLOPS_PER_MAC = 4.8  # per forward MAC and image, backward pass included
+FLOPS_PER_PARAM = 480.0  # per parameter and step: the optimizer's memory-bound update
 
 
 @dataclass(frozen=True)
@@ -35,25 +37,31 @@ class Estimate:
 
 
 @lru_cache(maxsize=1)
-def matmul_flops(repeats: int = 30) -> float:
-    """This machine's peak float32 matrix-multiply rate (FLOP/s), measured once a process.
+def matmul_flops(seconds: float = 0.3) -> float:
+    """This machine's peak float32 matrix-multiply rate on one thread (FLOP/s), measured
+    once a process.
 
-    The fastest of many single products: a mean over a time window swings threefold with
-    the machine's load and the math library's warm-up; the fastest one hardly moves.
+    One thread and the fastest of many single products: with all threads, or with a
+    mean over a window, the figure swung tenfold with the machine's load (the math
+    library's threads wait for each other); this one moved by under 1 %.
     """
+    from threadpoolctl import threadpool_limits
+
     a = np.random.default_rng(0).random((384, 384), dtype=np.float32)
-    best = float("inf")
-    for _ in range(repeats + 3):
-        t0 = time.perf_counter()
-        a @ a
-        best = min(best, time.perf_counter() - t0)
+    best, start = float("inf"), time.perf_counter()
+    with threadpool_limits(1):
+        while time.perf_counter() - start < seconds:
+            t0 = time.perf_counter()
+            a @ a
+            best = min(best, time.perf_counter() - t0)
     return 2 * 384**3 / best
 
 
 def step_seconds(spec: ArchitectureSpec, batch_size: int, flops: float | None = None) -> float:
     """The estimated time of one training step of ``spec`` on ``batch_size`` images."""
     a = analyze(spec)
-    work = FLOPS_PER_LAYER * len(a.layers) + batch_size * FLOPS_PER_MAC * a.totals.macs
+    work = (FLOPS_PER_LAYER * len(a.layers) + batch_size * FLOPS_PER_MAC * a.totals.macs
+            + FLOPS_PER_PARAM * a.totals.total_params)
     return work / (flops or matmul_flops())
 
 
