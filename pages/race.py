@@ -16,13 +16,22 @@ store = open_store()
 talk = presentation.talk_mode()
 
 st.title("Residual vs plain: a race")
-st.markdown(
-    "Two networks with the same layers, one **with** skip connections and one **without**, "
-    "train at the same time on the same images, in the same order, with the same seed. "
-    "He et al. (2015, §4.1) saw the deeper plain network reach a *higher* training error "
-    "than the residual one — the degradation problem that skip connections solve.")
-
+intro = st.empty()  # in a talk, the screen goes to the race once it runs
+if "watch_race" not in st.session_state:  # a new visitor sees the last race run here
+    last = next((r for r in store.list() if r.group_id
+                 and len(group := store.group(r.group_id)) == 2), None)
+    if last:
+        st.session_state["watch_race"] = [g.id for g in group]
 busy = watched_panels(store, "watch_race")
+# In a talk, a race on screen (running or done) gets the screen; the words come back after.
+quiet = talk and (busy or bool(st.session_state.get("watch_race")))
+if not quiet:
+    intro.markdown(
+        "Two networks with the same layers, one **with** skip connections and one "
+        "**without**, train at the same time on the same images, in the same order, with "
+        "the same seed. He et al. (2015, §4.1) saw the deeper plain network reach a "
+        "*higher* training error than the residual one — the degradation problem that "
+        "skip connections solve.")
 
 CURRENT = "(the current network and its plain twin)"
 pairs = {f"{a}  vs  {b}": (a, b) for a, b in RESIDUAL_TWINS.items()}
@@ -56,8 +65,15 @@ try:
 except DataError as exc:
     st.error(str(exc))
     st.stop()
+n = len(plans[0].prepared.x_train)
+if not quiet:
+    shape = "×".join(map(str, plans[0].spec.input_shape))
+    st.markdown(f"**{training_views.escape_md(spec.name)}** (with skip connections) "
+                f"against **{training_views.escape_md(partner.name)}** (without) · {n:,} "
+                f"training images ({DATA_LABELS[source].split(' (')[0]}, as {shape}) · "
+                f"{settings.epochs} epochs")
 for note in dict.fromkeys(p.note for p in plans if p.note):
-    st.info(note, icon=":material/auto_fix_high:")
+    st.caption(note)
 
 if not (talk and busy):  # in a talk, one primary button: Stop while the race runs
     if st.button("Start the race", type="primary", icon=":material/sprint:",

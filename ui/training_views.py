@@ -18,6 +18,7 @@ from resnet_core.training.store import Run, RunStore
 
 from . import presentation
 
+TALK_PANEL_CHART = 400  # px: under a title and the figures, the chart fills a 720 px screen
 PALETTE = ["#1f6feb", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"]
 PHASE_WORDS = {
     "loading data": "loading the data",
@@ -178,15 +179,21 @@ def live_panel(store: RunStore, run_ids: list[str], key: str) -> None:
     def panel():
         current = [r for i in run_ids if (r := store.get(i)) is not None]
         talk = presentation.talk_mode()
+        if talk:  # one line of status: the screen is for the figures and the chart
+            st.caption(" · ".join(
+                (f"**{escape_md(r.name)}**: " if len(current) > 1 else "")
+                + escape_md(progress(store, r)[1].split(" · step")[0]) for r in current))
+        else:
+            for r in current:
+                fraction, text = progress(store, r)
+                label = escape_md(text)
+                if len(current) > 1:
+                    label = f"**{escape_md(r.name)}** · {label}"
+                st.progress(fraction, text=label)
         for r in current:
-            fraction, text = progress(store, r)
-            label = escape_md(text)
-            if len(current) > 1:
-                label = f"**{escape_md(r.name)}** · {label}"
-            st.progress(fraction, text=label)
             if r.error:
                 st.error(f"{r.name}: {r.error}" if len(current) > 1 else r.error)
-        cols = st.columns([1, 1, 1, 1] if not talk else [1, 1, 1])
+        cols = st.columns(4, vertical_alignment="center")
         lead = current[0]
         batches = store.metrics(lead.id, "batch")
         ips = next((m["images_per_second"] for m in reversed(batches)
@@ -203,13 +210,14 @@ def live_panel(store: RunStore, run_ids: list[str], key: str) -> None:
                            help="validation accuracy after the last epoch")
             cols[2].metric("Epoch", epoch_text(lead))
         still = [r for r in current if r.active]
-        if still and cols[-1].button("Stop", key=f"stop_{key}", type="primary",
-                                     width="stretch", icon=":material/stop_circle:"):
+        if still and cols[3].button("Stop", key=f"stop_{key}", type="primary",
+                                    width="stretch", icon=":material/stop_circle:"):
             for r in still:
                 store.request_stop(r.id)
             st.toast("Stopping after this step; what was learned is kept.")
         smoothing = st.session_state.get(f"smooth_{key}", 0.6)
-        presentation.chart(curves(store, current, smoothing=smoothing), key=f"curves_{key}")
+        presentation.chart(curves(store, current, smoothing=smoothing), key=f"curves_{key}",
+                           height=TALK_PANEL_CHART if talk else None)
         if not talk:
             st.slider("Smoothing of the training curve", 0.0, 0.95, 0.6, 0.05,
                       key=f"smooth_{key}", help="An exponential moving average, as in "
