@@ -173,7 +173,7 @@ def live_panel(store: RunStore, run_ids: list[str], key: str) -> None:
     runs = [r for i in run_ids if (r := store.get(i)) is not None]
     if not runs:
         return
-    active = any(r.active for r in runs)
+    active = any(_live(r) for r in runs)
 
     @st.fragment(run_every=1.0 if active else None)
     def panel():
@@ -222,10 +222,15 @@ def live_panel(store: RunStore, run_ids: list[str], key: str) -> None:
             st.slider("Smoothing of the training curve", 0.0, 0.95, 0.6, 0.05,
                       key=f"smooth_{key}", help="An exponential moving average, as in "
                       "TensorBoard; the raw points stay faint behind the line.")
-        if active and not still:
+        if active and not any(_live(r) for r in current):
             st.rerun()  # the runs ended: redraw the page once, without polling
 
     panel()
+
+
+def _live(run: Run) -> bool:
+    """Still changing: active, or stopped with its checkpoint being written."""
+    return run.active or run.phase == "saving"
 
 
 def replay_panel(store: RunStore, runs: list[Run], key: str) -> None:

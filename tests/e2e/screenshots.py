@@ -53,6 +53,29 @@ def shoot(page, base: str, path: str, out: Path, talk: bool = False,
     return target
 
 
+def race_live(browser, base: str, out: Path) -> Path:
+    """The live demo as the room sees it: a race in talk mode, a few epochs in."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    page.goto(f"{base}/race?talk=1")
+    settle(page)
+    page.get_by_role("button", name="Start the race").click()
+    both = """() => {
+      const plot = document.querySelector("[data-testid='stPlotlyChart'] .js-plotly-plot");
+      const val = plot && plot.data ? plot.data.filter(t => (t.name || "").includes(
+          "validation") && t.x.length >= 2) : [];
+      return val.length >= 2;
+    }"""
+    page.wait_for_function(both, timeout=180_000)  # two epochs of both networks
+    page.wait_for_timeout(1500)
+    target = out / "talk-race-live.png"
+    page.screenshot(path=str(target))
+    page.get_by_role("button", name="Stop").click()
+    page.wait_for_timeout(3000)
+    context.close()
+    return target
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=OUT)
@@ -82,6 +105,8 @@ def main(argv: list[str] | None = None) -> None:
                                  name_of(path, talk) + suffix)
                     print(shot.relative_to(ROOT) if shot.is_relative_to(ROOT) else shot)
                 context.close()
+            if "race" in paths:
+                print(race_live(browser, server.url, args.out))
             browser.close()
     finally:
         server.stop()
