@@ -56,9 +56,6 @@ CREATE INDEX IF NOT EXISTS metrics_run ON metrics(run_id, kind, step);
 # Columns added after the first release, with their SQL types: older stores gain them.
 ADDED_COLUMNS = {"group_id": "TEXT DEFAULT ''", "phase": "TEXT DEFAULT ''"}
 
-# What a running run is doing, for a page to say (nothing should look frozen).
-PHASES = ("loading data", "building", "compiling", "training", "validating", "saving")
-
 METRIC_FIELDS = ("kind", "epoch", "step", "seen", "time", "loss", "accuracy", "val_loss",
                  "val_accuracy", "images_per_second", "lr")
 
@@ -87,8 +84,9 @@ class Run:
     total_steps: int
     error: str
     summary: dict
-    group_id: str = ""
-    phase: str = ""
+    group_id: str = ""  # runs trained together (a race, an experiment) share one
+    phase: str = ""  # what a running run does now: loading data, building, compiling,
+    #                  training, validating, saving (a page says it: nothing looks frozen)
 
     @property
     def active(self) -> bool:
