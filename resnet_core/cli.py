@@ -21,6 +21,29 @@ class UsageError(Exception):
     """A mistake of the user's, reported as one line."""
 
 
+def _int_at_least(low: int):
+    """An argparse type: an integer of at least ``low`` (argparse says what is wrong)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
+        return value
+    return parse
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
+    return value
+
+
 def load_spec(source: str) -> ArchitectureSpec:
     """A preset name, or the path of a spec JSON file."""
     if source in PRESETS:
@@ -261,18 +284,19 @@ def parser() -> argparse.ArgumentParser:
         t.add_argument("spec", help="a preset name or a spec .json file")
         t.add_argument("--dataset", default="digits", help="digits, shapes, mnist, "
                        "fashion_mnist, cifar10 or cifar100")
-        t.add_argument("--epochs", type=int, default=3)
-        t.add_argument("--batch-size", type=int, default=64)
-        t.add_argument("--limit", type=int, default=0, help="use only this many images")
+        t.add_argument("--epochs", type=_int_at_least(1), default=3)
+        t.add_argument("--batch-size", type=_int_at_least(1), default=64)
+        t.add_argument("--limit", type=_int_at_least(0), default=0,
+                       help="use only this many images (0: all)")
         t.add_argument("--fit", choices=("adapt", "resize"), default="adapt",
                        help="adapt the model's input to the data, or resize the data "
                             "(the other is taken, with a note, when only it works)")
         t.add_argument("--optimizer", choices=("sgd", "adam", "adamw"), default="adam")
-        t.add_argument("--lr", type=float, default=1e-3)
+        t.add_argument("--lr", type=_positive_float, default=1e-3)
         t.add_argument("--schedule", choices=("constant", "cosine", "one_cycle"),
                        default="constant")
-        t.add_argument("--seed", type=int, default=0)
-        t.add_argument("--cpu-devices", type=int, default=0,
+        t.add_argument("--seed", type=_int_at_least(0), default=0)
+        t.add_argument("--cpu-devices", type=_int_at_least(0), default=0,
                        help="split the CPU into N devices (tests the multi-device path)")
         t.add_argument("--json", action="store_true", help="print a JSON summary")
         return t

@@ -97,3 +97,15 @@ def test_race_of_a_network_without_skips_says_what_to_do():
     out = run("race", "googlenet")
     assert out.returncode == 2 and "has no skip connections" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize("args, words", [
+    (("train", "cifar_resnet20", "--seed", "-1"), "--seed: must be at least 0"),
+    (("train", "cifar_resnet20", "--epochs", "0"), "--epochs: must be at least 1"),
+    (("race", "cifar_resnet20", "--lr", "abc"), "--lr: expected a number"),
+    (("race", "cifar_resnet20", "--batch-size", "2.5"), "expected an integer"),
+])
+def test_bad_training_arguments_are_one_line_and_exit_2(args, words):
+    out = run(*args)
+    assert out.returncode == 2 and words in out.stderr
+    assert "Traceback" not in out.stderr

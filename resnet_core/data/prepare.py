@@ -99,6 +99,9 @@ def prepare(ds: Dataset, spec: ArchitectureSpec, choice: DataChoice) -> Prepared
     if not 0 < choice.val_split < 0.9:
         raise DataError(f"the validation split must be between 0 and 0.9, got "
                         f"{choice.val_split}")
+    if not isinstance(choice.seed, int) or not 0 <= choice.seed < 2**32:
+        raise DataError(f"the seed must be an integer from 0 to {2**32 - 1}, got "
+                        f"{choice.seed!r}")
     rng = np.random.default_rng(choice.seed)
     order = rng.permutation(len(ds.x))
     if choice.subset:

@@ -56,6 +56,8 @@ class TrainSettings:
             problems.append(f"weight decay must be 0 up to 1, got {self.weight_decay}")
         if not 1 <= self.log_every <= 10_000:
             problems.append("log_every must be 1 to 10000 batches")
+        if not 0 <= self.seed < 2**32:
+            problems.append(f"seed must be 0 to {2**32 - 1}, got {self.seed}")
         if problems:
             raise SettingsError("; ".join(problems))
 
