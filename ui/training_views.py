@@ -18,7 +18,7 @@ from resnet_core.training.store import Run, RunStore
 
 from . import presentation
 
-TALK_PANEL_CHART = 400  # px: under a title and the figures, the chart fills a 720 px screen
+TALK_PANEL_CHART = 370  # px: under a title and the figures, the chart fills a 720 px screen
 PALETTE = ["#1f6feb", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"]
 PHASE_WORDS = {
     "loading data": "loading the data",
