@@ -1,8 +1,6 @@
 """Compare: two architectures side by side: skip connections, blocks per stage, totals
 and per-stage differences in human units."""
 
-import re
-
 import pandas as pd
 import streamlit as st
 
@@ -24,11 +22,6 @@ TWINS = {**RESIDUAL_TWINS, **{p: r for r, p in RESIDUAL_TWINS.items()},
 def signed(n: float) -> str:
     """A difference in human units: ``+3.66 G``, ``−120.00 k``, ``+0``."""
     return ("−" if n < 0 else "+") + human(abs(n))
-
-
-def md_escape(text: str) -> str:
-    """``text`` as literal Markdown (spec names may come from a URL)."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", text)
 
 
 def ratio(x, y) -> str:
@@ -119,7 +112,7 @@ a, b = pick(left), pick(right)
 heads = st.columns(2)
 for col, tag, x in zip(heads, "AB", (a, b)):
     with col:
-        st.markdown(f"**{tag}: {md_escape(x.spec.name)}** — "
+        st.markdown(f"**{tag}: {common.escape_md(x.spec.name)}** — "
                     f"{fmt_shape(x.spec.input_shape)} → {common.output_shape(x)}")
         if not x.ok:
             st.error(f"Cannot be built: {x.error}")

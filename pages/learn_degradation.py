@@ -8,7 +8,7 @@ from resnet_core.presets import DEGRADATION_SET
 from resnet_core.training import TrainSettings
 from resnet_core.training.estimate import estimate_epoch_seconds
 from resnet_core.training.submit import submit_race
-from ui import degradation, presentation, router, training_views
+from ui import common, degradation, presentation, router, training_views
 from ui.training_form import open_store, race_plans_cached, start
 
 router.ensure_router()
@@ -69,10 +69,10 @@ if ids:
             if not r.active and not r.error:
                 continue  # finished: the chart says it all
             fraction, text = training_views.progress(store, r)
-            st.progress(fraction, text=f"**{training_views.escape_md(r.name)}** · "
-                                       f"{training_views.escape_md(text)}")
+            st.progress(fraction, text=f"**{common.escape_md(r.name)}** · "
+                                       f"{common.escape_md(text)}")
             if r.error:
-                st.error(f"{r.name}: {r.error}")
+                st.error(common.escape_md(f"{r.name}: {r.error}"))
         if any(r.active for r in now) and st.button("Stop", key="stop_degradation"):
             for r in now:
                 store.request_stop(r.id)
@@ -80,7 +80,7 @@ if ids:
         presentation.chart(degradation.figure(store, outcome), key="degradation_chart")
         text = degradation.verdict(outcome)
         if text:
-            st.markdown(training_views.escape_md(text))
+            st.markdown(common.escape_md(text))
         if running and not any(r.active for r in now):
             st.rerun()
 

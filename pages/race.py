@@ -7,7 +7,7 @@ from resnet_core.data import DataChoice, DataError
 from resnet_core.presets import RESIDUAL_TWINS, has_skips, plain_twin
 from resnet_core.training import TrainSettings
 from resnet_core.training.submit import submit_race
-from ui import presentation, router, state, training_views
+from ui import common, presentation, router, state, training_views
 from ui.training_form import DATA_LABELS, open_store, race_plans_cached, start, watched_panels
 
 router.ensure_router()
@@ -68,8 +68,8 @@ except DataError as exc:
 n = len(plans[0].prepared.x_train)
 if not quiet:
     shape = "×".join(map(str, plans[0].spec.input_shape))
-    st.markdown(f"**{training_views.escape_md(spec.name)}** (with skip connections) "
-                f"against **{training_views.escape_md(partner.name)}** (without) · {n:,} "
+    st.markdown(f"**{common.escape_md(spec.name)}** (with skip connections) "
+                f"against **{common.escape_md(partner.name)}** (without) · {n:,} "
                 f"training images ({DATA_LABELS[source].split(' (')[0]}, as {shape}) · "
                 f"{settings.epochs} epochs")
 for note in dict.fromkeys(p.note for p in plans if p.note):

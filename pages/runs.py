@@ -8,7 +8,7 @@ import streamlit as st
 
 from resnet_core.training import RunStore
 from resnet_core.training.worker import ensure_worker
-from ui import router, training_views
+from ui import common, router, training_views
 
 router.ensure_router()
 
@@ -57,7 +57,7 @@ acc = run.summary.get("val_accuracy")
 info[2].metric("Validation accuracy", f"{acc:.1%}" if acc is not None else "—")
 info[3].metric("Device", run.device or "—")
 if run.error:
-    st.error(run.error)
+    st.error(common.escape_md(run.error))
 with st.expander("Settings and data"):
     st.json({"settings": run.settings, "data": run.data})
 st.caption(f"TensorBoard logs: `{run_dir / 'logs'}` (tensorboard --logdir …)")
@@ -105,6 +105,10 @@ if not run.active:
     with st.expander("Delete this run"):
         if st.checkbox("Yes, delete its metrics, checkpoint and logs", key=f"del_{run.id}") \
                 and st.button("Delete", key="delete"):
-            store.delete(run.id)
-            st.session_state.pop("selected_run", None)
-            st.rerun()
+            try:
+                store.delete(run.id)
+            except ValueError as exc:  # its checkpoint is being written
+                st.warning(str(exc))
+            else:
+                st.session_state.pop("selected_run", None)
+                st.rerun()

@@ -13,7 +13,7 @@ from resnet_core.training import SettingsError, TrainSettings
 from resnet_core.training.estimate import estimate_epoch_seconds
 from resnet_core.training.settings import OPTIMIZERS, SCHEDULES
 from resnet_core.training.submit import check_plan, submit_run
-from ui import presentation, router, state, training_views
+from ui import common, presentation, router, state, training_views
 from ui.training_form import DATA_LABELS, open_store, plan_cached, start, watched_panels
 
 router.ensure_router()
@@ -125,7 +125,7 @@ except SettingsError as exc:
 with bar:
     info, timing, action = st.columns([3, 1, 1], vertical_alignment="center")
     shape = "×".join(map(str, plan.spec.input_shape))
-    info.markdown(f"**{training_views.escape_md(spec.name)}** · {len(prepared.x_train):,} "
+    info.markdown(f"**{common.escape_md(spec.name)}** · {len(prepared.x_train):,} "
                   f"training images ({DATA_LABELS[source].split(' (')[0]}, as {shape}) · "
                   f"{settings.epochs} epochs · {device}")
     if plan.note:

@@ -123,7 +123,7 @@ def test_hostile_spec_name_is_escaped_on_compare():
 
     at = app("pages/compare.py", base="cifar_resnet20", spec=encode_spec(spec))
     heading = next(m.value for m in at.markdown if m.value.startswith("**A:"))
-    assert "\\[x\\]\\(javascript:alert\\(1\\)\\)" in heading and "\\*b\\*" in heading
+    assert "\\[x\\]\\(javascript\\:alert\\(1\\)\\)" in heading and "\\*b\\*" in heading
 
 
 def test_gradient_page_measures_in_a_child_process_without_tensorflow_here():

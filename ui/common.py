@@ -10,6 +10,15 @@ from resnet_core.trace import fmt_shape
 from . import state
 
 
+def escape_md(text: str) -> str:
+    """Text shown through markdown (labels, errors, names from a link) as the characters
+    it is: every markdown, HTML and LaTeX sign escaped with a backslash."""
+    return "".join("\\" + ch if ch in MARKDOWN_SIGNS else ch for ch in str(text))
+
+
+MARKDOWN_SIGNS = set("\\`*_{}[]()#+-.!|<>~$:")
+
+
 def params(n: int) -> str:
     """Parameters with thousands separators, exactly like ``23,600,006``."""
     return f"{n:,}"

@@ -17,6 +17,7 @@ from plotly.subplots import make_subplots
 from resnet_core.training.store import Run, RunStore
 
 from . import presentation
+from .common import escape_md
 
 TALK_PANEL_CHART = 370  # px: under a title and the figures, the chart fills a 720 px screen
 PALETTE = ["#1f6feb", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"]
@@ -159,7 +160,7 @@ def epoch_text(run: Run) -> str:
     return f"{now} / {total}"
 
 
-def best_val(store: RunStore, run: Run) -> float | None:
+def last_val_accuracy(store: RunStore, run: Run) -> float | None:
     vals = [e["val_accuracy"] for e in store.metrics(run.id, "epoch")
             if e["val_accuracy"] is not None]
     return vals[-1] if vals else None
@@ -177,12 +178,15 @@ def live_panel(store: RunStore, run_ids: list[str], key: str) -> None:
 
     @st.fragment(run_every=1.0 if active else None)
     def panel():
+        if time.time() - st.session_state.get("_reaped", 0.0) > 3:  # a worker killed
+            st.session_state["_reaped"] = time.time()  # mid-run shows as failed
+            store.reap()
         current = [r for i in run_ids if (r := store.get(i)) is not None]
         talk = presentation.talk_mode()
         if talk:  # one line of status: the screen is for the figures and the chart
             st.caption(" · ".join(
                 (f"**{escape_md(r.name)}**: " if len(current) > 1 else "")
-                + escape_md(progress(store, r)[1].split(" · step")[0]) for r in current))
+                + escape_md(status_line(store, r)) for r in current))
         else:
             for r in current:
                 fraction, text = progress(store, r)
@@ -192,7 +196,7 @@ def live_panel(store: RunStore, run_ids: list[str], key: str) -> None:
                 st.progress(fraction, text=label)
         for r in current:
             if r.error:
-                st.error(f"{r.name}: {r.error}" if len(current) > 1 else r.error)
+                st.error(escape_md(f"{r.name}: {r.error}" if len(current) > 1 else r.error))
         cols = st.columns(4, vertical_alignment="center")
         lead = current[0]
         batches = store.metrics(lead.id, "batch")
@@ -201,11 +205,11 @@ def live_panel(store: RunStore, run_ids: list[str], key: str) -> None:
         if len(current) == 1:
             cols[0].metric("Images / s", f"{ips:,.0f}" if ips else "—")
             cols[1].metric("Epoch", epoch_text(lead))
-            acc = best_val(store, lead)
+            acc = last_val_accuracy(store, lead)
             cols[2].metric("Validation accuracy", f"{acc:.1%}" if acc is not None else "—")
         else:
             for col, r in zip(cols[:2], current[:2]):
-                acc = best_val(store, r)
+                acc = last_val_accuracy(store, r)
                 col.metric(escape_md(r.name), f"{acc:.1%}" if acc is not None else "—",
                            help="validation accuracy after the last epoch")
             cols[2].metric("Epoch", epoch_text(lead))
@@ -270,14 +274,6 @@ def replay_panel(store: RunStore, runs: list[Run], key: str) -> None:
             st.rerun()
 
     frame()
-
-
-def escape_md(text: str) -> str:
-    """Text shown inside markdown (labels, progress text) as the characters it is."""
-    out = []
-    for ch in str(text):
-        out.append("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~$:" else ch)
-    return "".join(out)
 
 
 def upscale(img: np.ndarray, side: int = 64) -> np.ndarray:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import os
+import sqlite3
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -254,16 +255,24 @@ class _Trainee:
         if isinstance(exc, (DataError, SettingsError, SpecError)):
             error = str(exc)
         else:
-            (self.dir / "error.log").write_text(
-                "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
-            error = f"{type(exc).__name__}: {exc} (details in {self.dir / 'error.log'})"
+            error = f"{type(exc).__name__}: {exc}"
+            try:
+                (self.dir / "error.log").write_text(
+                    "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+                error += f" (details in {self.dir / 'error.log'})"
+            except OSError:  # the run's folder is gone (deleted) or the disk is full
+                pass
         self.flush()
         self.store.update(self.id, status="failed", error=error, phase="")
 
     def flush(self) -> None:
-        if self.buffer:
+        if not self.buffer:
+            return
+        try:
             self.store.add_metrics(self.id, self.buffer)
-            self.buffer = []
+        except sqlite3.IntegrityError:  # the run was deleted meanwhile: it drops out
+            self.done = True
+        self.buffer = []
 
     def speed(self) -> float | None:
         """Images per second of the steps so far, the first (tracing) one left out."""
@@ -294,12 +303,19 @@ def execute_group(store: RunStore, run_ids: list[str]) -> list[dict]:
             raise ValueError(f"no run {run_id!r}")
         store.update(run_id, status="running", worker_pid=os.getpid(), heartbeat=time.time(),
                      phase="loading data")
-    trainees = [_Trainee(store, i) for i in run_ids]
-    lead = trainees[0]
+    trainees = []
+    for run_id in run_ids:
+        try:
+            trainees.append(_Trainee(store, run_id))
+        except Exception as exc:  # noqa: BLE001 - a stored run that cannot be read
+            store.update(run_id, status="failed", phase="", error=f"this run's stored "
+                         f"network, data or settings cannot be read: {exc}")
     mixed = False
     t_start = time.time()
     try:
-        settings = lead.settings
+        if not trainees:
+            return _results(store, run_ids, {}, 0.0)
+        settings = trainees[0].settings
         strategy, device = select_strategy(settings.cpu_devices)
         on_gpu = "GPU" in device
         mixed = settings.mixed_precision == "on" or (settings.mixed_precision == "auto"
@@ -311,9 +327,13 @@ def execute_group(store: RunStore, run_ids: list[str]) -> list[dict]:
 
         if mixed:
             keras.mixed_precision.set_global_policy("mixed_float16")
-        dataset = load(lead.choice)
+        dataset = load(trainees[0].choice)
         for t in trainees:
             store.update(t.id, device=device)
+            if store.stops_requested([t.id]):  # stopped while waiting or loading
+                t.done = True
+                store.update(t.id, status="stopped", stop_requested=0, phase="")
+                continue
             try:
                 _prepare(t, dataset, strategy, jit, mixed)
             except Exception as exc:  # noqa: BLE001 - this side fails, the others go on
@@ -328,17 +348,23 @@ def execute_group(store: RunStore, run_ids: list[str]) -> list[dict]:
             import keras
 
             keras.mixed_precision.set_global_policy("float32")
-    seconds = time.time() - t_start
+    return _results(store, run_ids, {t.id: t.summary for t in trainees},
+                    time.time() - t_start)
+
+
+def _results(store: RunStore, run_ids: list[str], summaries: dict, seconds: float):
+    """Each run's summary, in the order asked; a failed run's error and history."""
     results = []
-    for t in trainees:
-        run = store.get(t.id)
-        if run.status == "failed":
-            results.append({"run_id": t.id, "name": run.name, "status": "failed",
+    for run_id in run_ids:
+        run = store.get(run_id)
+        if run is None:  # deleted while the others trained
+            results.append({"run_id": run_id, "status": "deleted"})
+        elif run.status == "failed" or not summaries.get(run_id):
+            results.append({"run_id": run_id, "name": run.name, "status": run.status,
                             "error": run.error, "device": run.device,
-                            "history": epoch_history(store, t.id)})
+                            "history": epoch_history(store, run_id)})
         else:
-            t.summary["seconds"] = round(seconds, 2)
-            results.append(t.summary)
+            results.append({**summaries[run_id], "seconds": round(seconds, 2)})
     return results
 
 
@@ -350,7 +376,9 @@ def _prepare(t: _Trainee, dataset, strategy, jit: bool, mixed: bool) -> None:
 
     settings = t.settings
     t.data = prepare(dataset, t.spec, t.choice)
-    check_feasible(t.data.spec, settings, len(t.data.x_train))
+    # Memory was checked when the run was queued; here the worker's own pool (grown by
+    # earlier runs, or reserved by JAX) would count against it.
+    check_feasible(t.data.spec, settings, len(t.data.x_train), memory_limit=1 << 62)
     keras.utils.set_random_seed(settings.seed)
     # Whole batches only (the order changes every epoch, so every image is used): a
     # smaller last batch would retrace the compiled step, seconds each epoch.
@@ -366,6 +394,9 @@ def _prepare(t: _Trainee, dataset, strategy, jit: bool, mixed: bool) -> None:
                 raise SettingsError(f"the checkpoint of this run cannot be read ({exc}); "
                                     "start a new run instead") from None
             t.start_epoch = t.run.epochs_done
+        elif settings.resume and t.run.epochs_done:
+            raise SettingsError("this run's checkpoint is missing, so it cannot be resumed; "
+                                "start a new run instead")
         else:
             t.model = build_training_model(t.data.spec, t.choice.augment, mixed)
             compile_model(t.model, settings, t.steps_per_epoch, jit)
@@ -373,12 +404,14 @@ def _prepare(t: _Trainee, dataset, strategy, jit: bool, mixed: bool) -> None:
         raise SettingsError(f"the run already did {t.start_epoch} of {settings.epochs} "
                             "epochs; resume it with more epochs")
     t.step = t.start_epoch * t.steps_per_epoch
+    t.store.drop_points_after(t.id, t.step)  # a resume trains (and draws) them again
     t.x_train = t.data.x_train.astype("float32") / 255.0
     t.x_val = t.data.x_val.astype("float32") / 255.0
     t.store.update(t.id, total_steps=t.steps_per_epoch * settings.epochs)
     t.tensorboard = _TensorBoardLog(t.dir / "logs")
     if t.step == 0:
         _probe_point(t)
+    t.phase("compiling")
 
 
 def _probe_point(t: _Trainee) -> None:
@@ -393,7 +426,6 @@ def _probe_point(t: _Trainee) -> None:
     acc = np.mean(probs.argmax(axis=1) == y)
     t.point(kind="batch", seen=0, loss=_num(loss), accuracy=_num(acc))
     t.flush()
-    t.phase("compiling")
 
 
 def _train(store: RunStore, trainees: list[_Trainee], settings: TrainSettings) -> None:
@@ -402,17 +434,20 @@ def _train(store: RunStore, trainees: list[_Trainee], settings: TrainSettings) -
         return
     bs = settings.batch_size
     n_train = len(trainees[0].x_train)
-    last_poll = time.perf_counter()
-    for epoch in range(min(t.start_epoch for t in trainees), settings.epochs):
+    poll = _StopPoll(store)
+    last_epoch = max(t.settings.epochs for t in trainees)
+    for epoch in range(min(t.start_epoch for t in trainees), last_epoch):
         # One order for every network of the group, fixed by the seed and the epoch.
         order = np.random.default_rng([settings.seed, epoch]).permutation(n_train)
-        active = [t for t in trainees if not t.done and epoch >= t.start_epoch]
+        active = [t for t in trainees
+                  if not t.done and t.start_epoch <= epoch < t.settings.epochs]
         for t in active:
             t.epoch, t.images_this_epoch = epoch, 0
             t.chunk, t.epoch_sums = _Chunk(), _Chunk()
         for b in range(n_train // bs):
             idx = np.sort(order[b * bs:(b + 1) * bs])
             for t in active:
+                poll(active)  # also between partners: each may take a while (compiling)
                 if not t.done:
                     _step(t, idx, n_train)
             # One chunk for the whole group, so the curves grow together.
@@ -422,13 +457,6 @@ def _train(store: RunStore, trainees: list[_Trainee], settings: TrainSettings) -
                    for t in running):
                 for t in running:
                     _chunk_point(t, n_train)
-            now = time.perf_counter()
-            if now - last_poll >= STOP_POLL_SECONDS:
-                last_poll = now
-                stopping = store.stops_requested([t.id for t in active if not t.done])
-                for t in active:
-                    if t.id in stopping and not t.done:
-                        _finish(t, "stopped")
             if all(t.done for t in active):
                 break
         for t in active:
@@ -437,6 +465,24 @@ def _train(store: RunStore, trainees: list[_Trainee], settings: TrainSettings) -
     for t in trainees:
         if not t.done:
             _finish(t, "completed")
+
+
+class _StopPoll:
+    """Reads the group's stop requests at most every ``STOP_POLL_SECONDS``, and stops
+    the runs asked to stop (after the step under way)."""
+
+    def __init__(self, store: RunStore):
+        self.store, self.last = store, time.perf_counter()
+
+    def __call__(self, trainees: list[_Trainee]) -> None:
+        now = time.perf_counter()
+        if now - self.last < STOP_POLL_SECONDS:
+            return
+        self.last = now
+        stopping = self.store.stops_requested([t.id for t in trainees if not t.done])
+        for t in trainees:
+            if t.id in stopping and not t.done:
+                _finish(t, "stopped")
 
 
 def _step(t: _Trainee, idx: np.ndarray, n_train: int) -> None:
@@ -491,9 +537,13 @@ def _end_epoch(t: _Trainee, epoch: int, n_train: int) -> None:
             accuracy=_num(train["accuracy"]), val_loss=_num(val.get("loss")),
             val_accuracy=_num(val.get("accuracy")), images_per_second=ips, lr=_lr(t.model))
     t.flush()
-    t.tensorboard.epoch(epoch, train, val)
     t.phase("saving")
-    save_checkpoint(t.model, t.dir)
+    try:  # a full disk fails this network, not its partners
+        t.tensorboard.epoch(epoch, train, val)
+        save_checkpoint(t.model, t.dir)
+    except Exception as exc:  # noqa: BLE001
+        t.fail(exc)
+        return
     t.store.update(t.id, epochs_done=epoch + 1, phase="training")
 
 
@@ -504,6 +554,8 @@ def _finish(t: _Trainee, status: str) -> None:
     A resume queued meanwhile waits for this worker, so it finds the new checkpoint.
     """
     t.done = True
+    if t.store.get(t.id) is None:  # deleted meanwhile: nothing to record
+        return
     _chunk_point(t, len(t.x_train))
     t.summary = _summary(t.store, t.id, status, t.epoch_ips)
     t.summary["class_names"] = list(t.data.class_names)

@@ -137,23 +137,40 @@ class RunStore:
         return self.home / "runs" / run_id
 
     # -- runs ---------------------------------------------------------------------
-    def create(self, name: str, spec: dict, data: dict, settings: dict,
-               group_id: str = "") -> str:
-        """Queue a run; runs sharing ``group_id`` (a race) are trained together."""
+    def create(self, name: str, spec: dict, data: dict, settings: dict) -> str:
+        """Queue a run (runs that train together: :meth:`create_group`)."""
         run_id = time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
         now = time.time()
         self.run_dir(run_id).mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.execute(
-                "INSERT INTO runs (id, created, updated, name, status, spec, data, settings, "
-                "group_id) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
+                "INSERT INTO runs (id, created, updated, name, status, spec, data, settings) "
+                "VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)",
                 (run_id, now, now, name, json.dumps(spec), json.dumps(data),
-                 json.dumps(settings), group_id))
+                 json.dumps(settings)))
         return run_id
 
-    @staticmethod
-    def new_group_id() -> str:
-        return "g" + time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
+    def create_group(self, runs: list[tuple[str, dict, dict, dict]]) -> list[str]:
+        """Queue runs ``(name, spec, data, settings)`` that train together, in one
+        transaction: a worker never claims part of a group."""
+        group_id = "g" + time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
+        now = time.time()
+        ids = [time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3) for _ in runs]
+        for run_id in ids:
+            self.run_dir(run_id).mkdir(parents=True, exist_ok=True)
+        db = self._connect()
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany(
+                "INSERT INTO runs (id, created, updated, name, status, spec, data, settings, "
+                "group_id) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
+                [(run_id, now, now, name, json.dumps(spec), json.dumps(data),
+                  json.dumps(settings), group_id)
+                 for run_id, (name, spec, data, settings) in zip(ids, runs)])
+            db.execute("COMMIT")
+        finally:
+            db.close()
+        return ids
 
     def group(self, group_id: str) -> list[Run]:
         """The runs of a group, in the order they were created."""
@@ -189,16 +206,16 @@ class RunStore:
         db = self._connect()
         try:
             db.execute("BEGIN IMMEDIATE")
-            row = db.execute("SELECT id, group_id FROM runs WHERE status = 'queued' "
-                             "ORDER BY created, rowid LIMIT 1").fetchone()
+            row = db.execute("SELECT id, group_id, settings FROM runs WHERE status = "
+                             "'queued' ORDER BY created, rowid LIMIT 1").fetchone()
             if row is None:
                 db.execute("COMMIT")
                 return []
             ids = [row["id"]]
-            if row["group_id"]:
+            if row["group_id"] and not _resumed(row):  # a resumed run trains alone
                 ids = [r["id"] for r in db.execute(
-                    "SELECT id FROM runs WHERE status = 'queued' AND group_id = ? "
-                    "ORDER BY created, rowid", (row["group_id"],))]
+                    "SELECT id, settings FROM runs WHERE status = 'queued' AND group_id = ? "
+                    "ORDER BY created, rowid", (row["group_id"],)) if not _resumed(r)]
             now = time.time()
             db.executemany("UPDATE runs SET status = 'running', worker_pid = ?, heartbeat = ?, "
                            "updated = ?, error = '', phase = 'loading data' WHERE id = ?",
@@ -213,9 +230,6 @@ class RunStore:
             db.execute("UPDATE runs SET stop_requested = 1, updated = ?, status = CASE "
                        "WHEN status = 'queued' THEN 'stopped' WHEN status = 'running' "
                        "THEN 'stopping' ELSE status END WHERE id = ?", (time.time(), run_id))
-
-    def stop_requested(self, run_id: str) -> bool:
-        return run_id in self.stops_requested([run_id])
 
     def stops_requested(self, run_ids: list[str]) -> set[str]:
         """Which of ``run_ids`` were asked to stop (one query: read between steps)."""
@@ -233,30 +247,40 @@ class RunStore:
         if run is None or run.active:
             raise ValueError("only a finished run can be resumed")
         settings = {**run.settings, **settings_changes, "resume": True}
-        # A resumed run trains alone, not with the rest of its race.
+        # A resumed run is claimed alone, not with the rest of its race.
         self.update(run_id, status="queued", stop_requested=0, error="", settings=settings,
                     phase="")
 
     def delete(self, run_id: str) -> None:
         run = self.get(run_id)
-        if run and run.active:
-            raise ValueError("stop the run before deleting it")
+        if run and (run.active or run.phase == "saving"):
+            raise ValueError("stop the run, and let its checkpoint be written, before "
+                             "deleting it")
         with self._connect() as db:
             db.execute("DELETE FROM metrics WHERE run_id = ?", (run_id,))
             db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
         shutil.rmtree(self.run_dir(run_id), ignore_errors=True)
 
     def reap(self) -> list[str]:
-        """Mark failed the runs whose worker is gone; return their ids."""
+        """Mark failed the runs whose worker is gone; return their ids. A finished run
+        left "saving" by a dead worker is done saving (its last good checkpoint stays)."""
         dead = []
         for run in self.list():
             if run.status in ("running", "stopping") and not _pid_alive(run.worker_pid):
                 dead.append(run.id)
-                self.update(run.id, status="failed",
+                self.update(run.id, status="failed", phase="",
                             error="the worker process stopped unexpectedly (killed or "
                                   "crashed); the metrics and the last checkpoint are kept, "
                                   "and the run can be resumed")
+            elif run.phase == "saving" and not run.active and not _pid_alive(run.worker_pid):
+                self.update(run.id, phase="")
         return dead
+
+    def drop_points_after(self, run_id: str, step: int) -> None:
+        """Forget the points after ``step`` (a resume restarts from its checkpoint's
+        epoch; the steps after it are trained, and drawn, again)."""
+        with self._connect() as db:
+            db.execute("DELETE FROM metrics WHERE run_id = ? AND step > ?", (run_id, step))
 
     def queue_position(self, run_id: str) -> int:
         """0 when running; n when n runs are ahead of it in the queue."""
@@ -290,6 +314,10 @@ class RunStore:
             args += (kind,)
         with self._connect() as db:
             return [dict(r) for r in db.execute(query + " ORDER BY rowid", args)]
+
+
+def _resumed(row: sqlite3.Row) -> bool:
+    return bool(json.loads(row["settings"] or "{}").get("resume"))
 
 
 def _run(row: sqlite3.Row) -> Run:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from ..analysis import analyze
 from ..data import DataChoice, DataError, Dataset, PreparedData, load, prepare
+from ..devices import training_memory_bytes
 from ..spec import ArchitectureSpec
-from .settings import TrainSettings, check_feasible
+from .settings import SettingsError, TrainSettings, check_feasible
 from .store import RunStore
 
 FIT_WORDS = {"adapt": "the network's input is adapted to the data",
@@ -60,7 +62,7 @@ def check_plan(plan: RunPlan, settings: TrainSettings) -> None:
     check_feasible(plan.spec, settings, len(plan.prepared.x_train))
 
 
-def submit_run(store: RunStore, plan: RunPlan, settings: dict, group_id: str = "") -> str:
+def submit_run(store: RunStore, plan: RunPlan, settings: dict) -> str:
     """Check ``settings`` against the plan, then queue the run; return its id.
 
     Raises :class:`~resnet_core.data.DataError` or :class:`SettingsError` with what to
@@ -69,7 +71,7 @@ def submit_run(store: RunStore, plan: RunPlan, settings: dict, group_id: str = "
     train = TrainSettings.from_dict(settings)
     check_plan(plan, train)
     return store.create(plan.spec.name, plan.spec.to_dict(), plan.choice.to_dict(),
-                        train.to_dict(), group_id=group_id)
+                        train.to_dict())
 
 
 def submit_race(store: RunStore, plans: list[RunPlan], settings: dict) -> list[str]:
@@ -80,9 +82,15 @@ def submit_race(store: RunStore, plans: list[RunPlan], settings: dict) -> list[s
     train = TrainSettings.from_dict(settings)
     for plan in plans:
         check_plan(plan, train)
-    group = store.new_group_id()
-    return [store.create(p.spec.name, p.spec.to_dict(), p.choice.to_dict(), train.to_dict(),
-                         group_id=group) for p in plans]
+    # They train in one process at once: together they must fit too.
+    total = sum(analyze(p.spec).memory(train.batch_size).total for p in plans)
+    free = int(training_memory_bytes() * 0.8)
+    if total > free:
+        raise SettingsError(f"the {len(plans)} networks together need about "
+                            f"{total / 2**30:.1f} GiB but about {free / 2**30:.1f} GiB is "
+                            "free; lower the batch size or the input size")
+    return store.create_group([(p.spec.name, p.spec.to_dict(), p.choice.to_dict(),
+                                train.to_dict()) for p in plans])
 
 
 def race_plans(specs: list[ArchitectureSpec], choice: DataChoice) -> list[RunPlan]:
