@@ -133,7 +133,9 @@ with bar:
     timing.metric("Per epoch", training_views.duration(estimate.seconds),
                   help=f"Estimated before starting ({estimate.basis}); the first epoch "
                        "also compiles the network. While a run trains, its time left "
-                       "comes from its measured speed.")
+                       "comes from its measured speed."
+                       + ("" if device.startswith("CPU") else " On a GPU this estimate is "
+                          "rough: its constants were fitted on a CPU."))
     if problem:
         st.warning(f"This run cannot start: {problem}.", icon=":material/block:")
     elif not (talk and busy):  # in a talk, one primary button: Stop while a run trains

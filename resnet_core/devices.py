@@ -80,7 +80,7 @@ def training_defaults(found: tuple[Gpu, ...] | None = None) -> TrainingDefaults:
         return TrainingDefaults(600, 32, 5, "No GPU here: training runs on the CPU, so the "
                                 "defaults are small (a few hundred images, a few epochs).")
     return TrainingDefaults(0, 128 * len(found), 10,
-                            f"On {describe_device(found)[5:]}: all the images, batch "
+                            f"On {found[0].name} (×{len(found)}): all the images, batch "
                             f"{128 * len(found)}, mixed precision and XLA on (auto).")
 
 
