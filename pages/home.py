@@ -20,6 +20,21 @@ with st.container(border=True, key="demo"):
                  icon=":material/slideshow:", query_params={"talk": "1"},
                  help="Large type and no sidebar, for a projector. Add ?talk=1 to any page.")
 
+st.subheader("Why skip connections work: see it happen")
+WHY = [("pages/race.py", "Race", ":material/sprint:",
+        "A ResNet and its plain twin train side by side, live."),
+       ("pages/learn_degradation.py", "Degradation", ":material/trending_down:",
+        "He et al.'s experiment in one click: deeper plain nets train worse."),
+       ("pages/learn_gradients.py", "Gradient flow", ":material/waterfall_chart:",
+        "The gradient reaching each layer, with and without skips."),
+       ("pages/learn_residual.py", "What a residual is", ":material/functions:",
+        "Boosting, stage by stage: each stage fits what is left.")]
+cols = st.columns(2)  # two by two: four across cut the labels at 1024 px
+for i, (page, label, icon, line) in enumerate(WHY):
+    with cols[i % 2].container(border=True):
+        st.page_link(page, label=label, icon=icon)
+        st.caption(line)
+
 st.subheader("Start from a preset")
 for family in FAMILIES:
     members = [p for p in PRESETS.values() if p.family == family]
