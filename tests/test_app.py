@@ -5,29 +5,14 @@ import os
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from resnet_core import PRESETS, analyze, get_spec
 from resnet_core.share import encode_spec
+from tests.apptest import app, metric
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["pages/home.py", "pages/compose.py", "pages/inspect.py", "pages/graph.py",
          "pages/compare.py", "pages/code.py"]
-
-
-def app(page=None, **query):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    if page:
-        at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def metric(at, label):
-    return next(m.value for m in at.metric if m.label == label)
 
 
 def sidebar_text(at):

@@ -6,28 +6,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from resnet_core import analyze, get_spec
 from resnet_core.blocks import BLOCK_KINDS
+from tests.apptest import app, metric
 
 ROOT = Path(__file__).resolve().parent.parent
 LEARN = ["pages/learn_gradients.py", "pages/learn_residual.py", "pages/learn_blocks.py",
          "pages/learn_degradation.py"]
-
-
-def app(page, **query):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def metric(at, label):
-    return next(m.value for m in at.metric if m.label == label)
 
 
 def text(at):
