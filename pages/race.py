@@ -3,12 +3,12 @@
 import streamlit as st
 
 from resnet_core import get_spec
-from resnet_core.data import DataChoice, DataError
+from resnet_core.data import SOURCE_LABELS, SOURCE_NAMES, DataChoice, DataError
 from resnet_core.presets import RESIDUAL_TWINS, has_skips, plain_twin
 from resnet_core.training import TrainSettings
 from resnet_core.training.submit import submit_race
 from ui import common, presentation, router, state, training_views
-from ui.training_form import DATA_LABELS, open_store, race_plans_cached, start, watched_panels
+from ui.training_form import open_store, race_plans_cached, start, watched_panels
 
 router.ensure_router()
 
@@ -49,7 +49,7 @@ pick = c[0].selectbox("Networks", list(pairs), index=default,
 epochs = c[1].number_input("Epochs", 1, 200, 5)
 batch = c[2].number_input("Batch size", 1, 1024, 32)
 d = form.columns([2, 1, 1])
-source = d[0].selectbox("Data", ["digits", "shapes"], format_func=DATA_LABELS.get)
+source = d[0].selectbox("Data", ["digits", "shapes"], format_func=SOURCE_LABELS.get)
 subset = d[1].number_input("Images (0: all)", 0, 100_000, 0, step=100)
 seed = d[2].number_input("Seed", 0, 2**31 - 1, 0)
 
@@ -70,7 +70,7 @@ if not quiet:
     shape = "×".join(map(str, plans[0].spec.input_shape))
     st.markdown(f"**{common.escape_md(spec.name)}** (with skip connections) "
                 f"against **{common.escape_md(partner.name)}** (without) · {n:,} "
-                f"training images ({DATA_LABELS[source].split(' (')[0]}, as {shape}) · "
+                f"training images ({SOURCE_NAMES[source][0]}, as {shape}) · "
                 f"{settings.epochs} epochs")
 for note in dict.fromkeys(p.note for p in plans if p.note):
     st.caption(note)

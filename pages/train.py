@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from resnet_core.analysis import human
-from resnet_core.data import SOURCES, DataChoice, DataError
+from resnet_core.data import SOURCE_LABELS, SOURCE_NAMES, SOURCES, DataChoice, DataError
 from resnet_core.data.uploads import load_npz, load_zip
 from resnet_core.devices import describe_device, training_defaults
 from resnet_core.training import SettingsError, TrainSettings
@@ -14,7 +14,7 @@ from resnet_core.training.estimate import estimate_epoch_seconds
 from resnet_core.training.settings import OPTIMIZERS, SCHEDULES
 from resnet_core.training.submit import check_plan, submit_run
 from ui import common, presentation, router, state, training_views
-from ui.training_form import DATA_LABELS, open_store, plan_cached, start, watched_panels
+from ui.training_form import open_store, plan_cached, start, watched_panels
 
 router.ensure_router()
 
@@ -35,7 +35,7 @@ bar = st.container(border=not talk)
 form = presentation.settings_container("Data and settings")
 form.subheader("Data")
 c = form.columns([2, 1, 1, 1])
-source = c[0].selectbox("Dataset", SOURCES, format_func=DATA_LABELS.get)
+source = c[0].selectbox("Dataset", SOURCES, format_func=SOURCE_LABELS.get)
 subset = c[1].number_input("Images to use (0: all)", 0, 100_000, defaults.images, step=100)
 val_split = c[2].slider("Validation share", 0.05, 0.5, 0.2, 0.05)
 seed = c[3].number_input("Seed", 0, 2**31 - 1, 0)
@@ -126,7 +126,7 @@ with bar:
     info, timing, action = st.columns([3, 1, 1], vertical_alignment="center")
     shape = "×".join(map(str, plan.spec.input_shape))
     info.markdown(f"**{common.escape_md(spec.name)}** · {len(prepared.x_train):,} "
-                  f"training images ({DATA_LABELS[source].split(' (')[0]}, as {shape}) · "
+                  f"training images ({SOURCE_NAMES[source][0]}, as {shape}) · "
                   f"{settings.epochs} epochs · {device}")
     if plan.note:
         info.caption(plan.note)

@@ -58,10 +58,6 @@ def gpus() -> tuple[Gpu, ...]:
     return _query_gpus()
 
 
-def gpu_names() -> tuple[str, ...]:
-    return tuple(g.name for g in gpus())
-
-
 def describe_device(found: tuple[Gpu, ...] | None = None) -> str:
     """``CPU (no GPU found)`` or e.g. ``GPU: NVIDIA H100 80GB HBM3, 80 GiB (×2)``."""
     found = gpus() if found is None else found

@@ -7,16 +7,13 @@ from typing import Callable
 import streamlit as st
 
 from resnet_core import ArchitectureSpec
-from resnet_core.data import SOURCE_LABELS, DataChoice, DataError
+from resnet_core.data import DataChoice, DataError
 from resnet_core.training import SettingsError
 from resnet_core.training.store import RunStore
 from resnet_core.training.submit import RunPlan, plan_run, race_plans
 from resnet_core.training.worker import ensure_worker
 
 from . import training_views
-
-DATA_LABELS = SOURCE_LABELS
-
 
 @st.cache_resource(max_entries=8, show_spinner="Preparing the data…")
 def plan_cached(choice: dict, spec_json: str) -> RunPlan:

@@ -16,10 +16,13 @@ from ..spec import ArchitectureSpec
 from .datasets import KERAS_DATASETS, Dataset, DataError, digits, keras_dataset, shapes
 
 SOURCES = ("digits", "shapes", *KERAS_DATASETS, "upload")
-SOURCE_LABELS = {"digits": "Digits 8×8 (embedded)", "shapes": "Generated shapes",
-                 "mnist": "MNIST (Keras)", "fashion_mnist": "Fashion-MNIST (Keras)",
-                 "cifar10": "CIFAR-10 (Keras)", "cifar100": "CIFAR-100 (Keras)",
-                 "upload": "Upload (.npz or .zip)"}
+# Each source's short name (in a sentence) and where it comes from (in a chooser).
+SOURCE_NAMES = {"digits": ("Digits 8×8", "embedded"), "shapes": ("Generated shapes", ""),
+                "mnist": ("MNIST", "Keras"), "fashion_mnist": ("Fashion-MNIST", "Keras"),
+                "cifar10": ("CIFAR-10", "Keras"), "cifar100": ("CIFAR-100", "Keras"),
+                "upload": ("Upload", ".npz or .zip")}
+SOURCE_LABELS = {k: f"{name} ({origin})" if origin else name
+                 for k, (name, origin) in SOURCE_NAMES.items()}
 
 
 @dataclass(frozen=True)

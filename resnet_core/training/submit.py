@@ -40,7 +40,7 @@ def plan_run(spec: ArchitectureSpec, choice: DataChoice,
     dataset = dataset if dataset is not None else load(choice)
     try:
         prepared = prepare(dataset, spec, choice)
-        return RunPlan(prepared.spec.replace(name=spec.name), choice, prepared)
+        return RunPlan(prepared.spec, choice, prepared)
     except DataError as first:
         if choice.fit not in FIT_WORDS:
             raise
@@ -54,7 +54,7 @@ def plan_run(spec: ArchitectureSpec, choice: DataChoice,
     reason = (f"{h}×{w} images are too small for {spec.name}"
               if other.fit == "resize" else f"{spec.name} cannot take the images as they are")
     note = f"{reason}, so {FIT_WORDS[other.fit]} ({side})."
-    return RunPlan(prepared.spec.replace(name=spec.name), other, prepared, note)
+    return RunPlan(prepared.spec, other, prepared, note)
 
 
 def check_plan(plan: RunPlan, settings: TrainSettings) -> None:
