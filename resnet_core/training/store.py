@@ -225,6 +225,17 @@ class RunStore:
             db.close()
         return [self.get(i) for i in ids]
 
+    def claim(self, run_id: str, pid: int) -> bool:
+        """Atomically take the queued run ``run_id`` for the process ``pid`` (the command
+        line trains its own run); False when a worker took it first."""
+        with self._connect() as db:
+            now = time.time()
+            taken = db.execute("UPDATE runs SET status = 'running', worker_pid = ?, "
+                               "heartbeat = ?, updated = ?, error = '', phase = 'loading "
+                               "data' WHERE id = ? AND status = 'queued'",
+                               (pid, now, now, run_id)).rowcount
+        return taken == 1
+
     def request_stop(self, run_id: str) -> None:
         with self._connect() as db:
             db.execute("UPDATE runs SET stop_requested = 1, updated = ?, status = CASE "
