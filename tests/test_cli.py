@@ -93,6 +93,32 @@ def test_race_prints_both_runs_in_the_train_json_form(tmp_path):
         assert summary["images_per_second"] > 0
 
 
+@pytest.mark.slow
+def test_train_then_resume_with_more_epochs_and_new_settings(tmp_path):
+    import os
+
+    env = {**os.environ, "RESNET_EXPLORER_HOME": str(tmp_path)}
+
+    def train(*args):
+        out = subprocess.run([sys.executable, "-m", "resnet_core", "train", *args, "--json"],
+                             capture_output=True, text=True, timeout=300, env=env)
+        assert out.returncode == 0, out.stderr[-2000:]
+        assert "trains in this process" in out.stderr  # said plainly, off the JSON
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    first = train("cifar_resnet20", "--limit", "200", "--batch-size", "32", "--epochs", "1",
+                  "--optimizer", "sgd", "--lr", "0.05", "--weight-decay", "1e-4",
+                  "--schedule", "cosine")
+    resumed = train("--resume", first["run_id"], "--epochs", "2", "--lr", "0.01")
+    assert resumed["run_id"] == first["run_id"] and resumed["status"] == "completed"
+    assert [h["epoch"] for h in resumed["history"]] == [0, 1]
+    from resnet_core.training import RunStore
+
+    settings = RunStore(tmp_path).get(first["run_id"]).settings
+    assert (settings["optimizer"], settings["learning_rate"], settings["weight_decay"],
+            settings["schedule"], settings["epochs"]) == ("sgd", 0.01, 1e-4, "cosine", 2)
+
+
 def test_race_of_a_network_without_skips_says_what_to_do():
     out = run("race", "googlenet")
     assert out.returncode == 2 and "has no skip connections" in out.stderr

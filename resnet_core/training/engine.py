@@ -199,7 +199,9 @@ def _strategy_for(settings: TrainSettings):
     if settings.workers > 1:
         from .distributed import cluster_from_env, multi_worker_strategy
 
-        cluster = cluster_from_env()
+        # A resume trains on in one process (the app's worker, or train --resume), even
+        # where a TF_CONFIG was left in the environment: no peers would join it.
+        cluster = None if settings.resume else cluster_from_env()
         if cluster is not None:
             if cluster.size != settings.workers:
                 raise SettingsError(f"this run is for {settings.workers} workers but "
