@@ -9,17 +9,18 @@ import pytest
 from resnet_core import PRESETS, analyze, get_spec
 from resnet_core.share import encode_spec
 from tests.apptest import app, metric
+from ui.router import PAGE_FILES, SECTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["pages/home.py", "pages/compose.py", "pages/inspect.py", "pages/graph.py",
-         "pages/compare.py", "pages/code.py"]
+# The explorer's pages (the router's "Explore" section): none of them may import Keras.
+PAGES = [f for f, *_ in SECTIONS["Explore"]]
 
 
 def sidebar_text(at):
     return " ".join(m.value for m in at.sidebar.markdown)
 
 
-@pytest.mark.parametrize("page", PAGES + ["pages/train.py", "pages/runs.py"])
+@pytest.mark.parametrize("page", PAGE_FILES)
 def test_every_page_opens_without_exception_and_shows_the_network(page):
     at = app(page, preset="cifar_resnet56")
     assert not at.exception
@@ -167,9 +168,6 @@ def test_explorer_pages_never_import_tensorflow():
     assert out.stdout.strip().splitlines()[-1] == "[]"
 
 
-TRAINING_PAGES = ["pages/train.py", "pages/runs.py"]
-
-
 def _wait_for(predicate, timeout=120):
     import time
 
@@ -248,7 +246,7 @@ def test_train_page_shows_the_active_run_whatever_network_is_selected(tmp_path,
     assert any(b.label == "Stop" for b in at.button)
 
 
-def test_bad_upload_gets_a_message(tmp_path, monkeypatch):
+def test_upload_asks_for_a_file_before_anything_else(tmp_path, monkeypatch):
     monkeypatch.setenv("RESNET_EXPLORER_HOME", str(tmp_path))
     at = app("pages/train.py", preset="cifar_resnet20")
     at.selectbox[0].set_value("upload").run()
