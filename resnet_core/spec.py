@@ -203,11 +203,24 @@ def validate(spec: ArchitectureSpec) -> list[tuple[str, str]]:
             _check_choice(p, f"{path}.shortcut", stage.shortcut, SHORTCUTS)
             _check_int(p, f"{path}.expansion", stage.expansion, hi=64)
             BLOCK_KINDS[stage.block].check_filters(p, path, stage)
+            _check_ignored(p, path, stage, BLOCK_KINDS[stage.block].fields)
         if total > MAX_TOTAL_BLOCKS:
             p.append(("stages", f"at most {MAX_TOTAL_BLOCKS} blocks in all, got {total}"))
 
     _validate_head(p, spec.head)
     return p
+
+
+_STAGE_DEFAULTS = {f.name: f.default for f in fields(Stage) if f.default is not MISSING}
+
+
+def _check_ignored(p, path, stage, used):
+    """Refuse a setting the stage's block kind would ignore, rather than drop it silently."""
+    for name, default in _STAGE_DEFAULTS.items():
+        value = getattr(stage, name)
+        if name not in used and value != default:
+            p.append((f"{path}.{name}", f"{stage.block} blocks do not use {name}; leave it empty "
+                      f"(default {default!r}), got {value!r}"))
 
 
 def _validate_layer(p, path, layer):

@@ -60,6 +60,33 @@ def test_stage_errors(changes, field, words):
     assert words in message
 
 
+@pytest.mark.parametrize("block, filters, changes, field", [
+    ("basic", 64, {"expansion": 2}, "expansion"),
+    ("inception", (8, 8, 8, 8, 8, 8), {"kernel_size": 5}, "kernel_size"),
+    ("inception", (8, 8, 8, 8, 8, 8), {"shortcut": "conv"}, "shortcut"),
+    ("vgg", 64, {"shortcut": "none"}, "shortcut"),
+])
+def test_a_setting_the_block_ignores_is_refused(block, filters, changes, field):
+    spec = get_spec("seed_resnet34")
+    plain = dict(block=block, filters=filters, kernel_size=3, shortcut="projection", expansion=4)
+    with pytest.raises(SpecError) as exc:
+        spec.with_stage(0, **{**plain, **changes})
+    assert (f"stages[0].{field}", ) == exc.value.problems[0][:1]
+    assert f"{block} blocks do not use {field}" in exc.value.problems[0][1]
+    # At its default the setting is accepted: presets and old files stay valid.
+    spec.with_stage(0, **plain)
+
+
+def test_every_block_kind_explains_itself_and_names_settings_it_reads():
+    from resnet_core.blocks import BLOCK_KINDS
+    for kind in BLOCK_KINDS.values():
+        assert 40 < len(kind.summary) < 200 and "seed" not in kind.summary
+        assert "filters" in kind.fields and set(kind.fields) <= {
+            "filters", "stride", "kernel_size", "shortcut", "expansion"}
+        assert ("expansion" in kind.fields) == kind.uses_expansion
+        assert ("shortcut" in kind.fields) == kind.residual
+
+
 def test_bottleneck_filters_must_divide_by_expansion():
     data = get_spec("resnet50").to_dict()
     data["stages"][0]["filters"] = 250
