@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from .ops import Interpreter
+from .spec import show_value as _show
 
 
 # ------------------------------------------------------------------------ shortcut
@@ -186,7 +187,7 @@ class BlockKind:
         if not isinstance(f, int) or isinstance(f, bool) or f <= 0:
             problems.append((f"{path}.filters", f"must be a positive integer, got {_show(f)}"))
         elif f > 65536:
-            problems.append((f"{path}.filters", f"must be at most 65536, got {f}"))
+            problems.append((f"{path}.filters", f"must be at most 65536, got {_show(f)}"))
         elif (self.uses_expansion and isinstance(stage.expansion, int)
               and stage.expansion > 0 and f % stage.expansion):
             problems.append((f"{path}.filters", f"must be a multiple of expansion "
@@ -218,10 +219,6 @@ class BlockKind:
                     kwargs["expansion"] = stage.expansion
                 x = self.function(ops, x, use_bias=use_bias, **kwargs)
         return x
-
-
-def _show(v: Any) -> str:
-    return repr(list(v)) if isinstance(v, tuple) else repr(v)
 
 
 _WITH_EXPANSION = ("filters", "stride", "kernel_size", "shortcut", "expansion")

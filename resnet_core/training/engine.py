@@ -177,8 +177,10 @@ def load_checkpoint(path):
     import keras
 
     from .. import layers as custom_layers  # noqa: F401 - registers our layers
+    from ..build import allow_deep_graphs
     from . import schedules  # noqa: F401 - registers OneCycle
 
+    allow_deep_graphs()
     return keras.saving.load_model(path, safe_mode=True)
 
 
