@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from .ops import Interpreter
-from .spec import MAX_CHANNELS
-from .spec import show_value as _show
+from .spec import MAX_CHANNELS, show_value as _show
 
 
 # ------------------------------------------------------------------------ shortcut
@@ -180,8 +179,8 @@ class BlockKind:
         f = stage.filters
         if self.inception:
             if (not isinstance(f, tuple) or len(f) != 6
-                    or not all(isinstance(v, int) and not isinstance(v, bool) and 0 < v <= MAX_CHANNELS
-                               for v in f)):
+                    or not all(isinstance(v, int) and not isinstance(v, bool)
+                               and 0 < v <= MAX_CHANNELS for v in f)):
                 problems.append((f"{path}.filters", "inception blocks take six positive "
                                  f"integers (c1, c2_reduce, c2, c3_reduce, c3, c4), got {_show(f)}"))
             return
