@@ -161,3 +161,84 @@ def test_points_written_when_runs_db_turns_to_garbage_are_kept_once(tmp_path):
     store.add_metrics(run_id, [{"kind": "batch", "epoch": 1, "step": 6, "seen": 6, "time": 6}])
     assert [m["step"] for m in store.metrics(run_id)] == [1, 2, 3, 4, 5, 6]
     assert "was damaged" in store.notice
+
+
+# ---------------------------------------------- a worker killed while writing a checkpoint
+@pytest.mark.slow
+def test_a_worker_killed_during_the_checkpoint_write_keeps_the_last_one_and_resumes(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from resnet_core import get_spec
+    from resnet_core.data import DataChoice
+    from resnet_core.training.engine import execute, load_checkpoint
+    from resnet_core.training.submit import plan_run, submit_run
+
+    store = RunStore(tmp_path / "home")
+    choice = DataChoice.from_dict({"source": "digits", "subset": 400, "fit": "adapt"})
+    run_id = submit_run(store, plan_run(get_spec("cifar_resnet20"), choice),
+                        {"epochs": 40, "batch_size": 32})
+    folder = store.run_dir(run_id)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "resnet_core.training.worker", "--home", str(store.home),
+         "--idle-exit", "5"], cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    caught = False
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and worker.poll() is None:
+            run = store.get(run_id)
+            # After one whole checkpoint, kill the worker the moment the next write starts.
+            if run.epochs_done >= 1 and list(folder.glob("partial-*.keras")):
+                os.kill(worker.pid, signal.SIGKILL)
+                caught = True
+                break
+            time.sleep(0.002)
+    finally:
+        if worker.poll() is None and not caught:
+            worker.kill()
+        worker.wait(30)
+    assert caught, "the worker was never seen writing a checkpoint"
+    assert list(folder.glob("partial-*.keras"))  # the cut-off write, beside the good one
+    assert load_checkpoint(folder / "checkpoint.keras").count_params() > 0
+    assert store.reap() == [run_id]
+    run = store.get(run_id)
+    assert run.status == "failed" and "last checkpoint are kept" in run.error
+    done = run.epochs_done
+    store.requeue(run_id, epochs=done + 1)
+    store.claim_next(os.getpid())
+    summary = execute(store, run_id)
+    assert summary["status"] == "completed", summary
+    assert store.get(run_id).epochs_done == done + 1
+    assert not list(folder.glob("partial-*.keras"))
+
+
+@pytest.mark.slow
+def test_resuming_from_a_damaged_checkpoint_says_what_it_does(tmp_path):
+    from resnet_core import get_spec
+    from resnet_core.data import DataChoice
+    from resnet_core.training.engine import execute
+    from resnet_core.training.submit import plan_run, submit_run
+
+    store = RunStore(tmp_path / "home")
+    choice = DataChoice.from_dict({"source": "digits", "subset": 200, "fit": "adapt"})
+    run_id = submit_run(store, plan_run(get_spec("cifar_resnet20"), choice),
+                        {"epochs": 1, "batch_size": 32})
+    store.claim_next(os.getpid())
+    assert execute(store, run_id)["status"] == "completed"
+    points = store.metrics(run_id)
+    checkpoint = store.run_dir(run_id) / "checkpoint.keras"
+    checkpoint.write_bytes(checkpoint.read_bytes()[:5000])  # cut off, as by a full disk
+    store.requeue(run_id, epochs=2)
+    store.claim_next(os.getpid())
+    execute(store, run_id)
+    run = store.get(run_id)
+    assert run.status == "failed"
+    assert "checkpoint is damaged" in run.error and "moved to checkpoint.damaged-" in run.error
+    assert "start a new run" in run.error
+    assert list(store.run_dir(run_id).glob("checkpoint.damaged-*.keras"))
+    assert store.metrics(run_id) == points  # the curves are kept

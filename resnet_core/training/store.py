@@ -448,10 +448,14 @@ class RunStore:
         for run in self.list():
             if run.status in ("running", "stopping") and not _pid_alive(run.worker_pid):
                 dead.append(run.id)
+                # Checkpoints are renamed into place: one that exists is whole.
+                kept = ("the metrics and the last checkpoint are kept, and the run can be "
+                        "resumed" if (self.run_dir(run.id) / "checkpoint.keras").exists()
+                        else "the metrics are kept; no checkpoint had been written yet "
+                             "(one is written at each epoch's end), so start it again")
                 self.update(run.id, status="failed", phase="",
                             error="the worker process stopped unexpectedly (killed or "
-                                  "crashed); the metrics and the last checkpoint are kept, "
-                                  "and the run can be resumed")
+                                  f"crashed); {kept}")
             elif run.phase == "saving" and not run.active and not _pid_alive(run.worker_pid):
                 self.update(run.id, phase="")
         return dead
