@@ -164,6 +164,19 @@ def test_points_written_when_runs_db_turns_to_garbage_are_kept_once(tmp_path):
 
 
 # ---------------------------------------------- a worker killed while writing a checkpoint
+def _digits_run(tmp_path, subset, epochs):
+    """A store with cifar_resnet20 queued on ``subset`` digits."""
+    from resnet_core import get_spec
+    from resnet_core.data import DataChoice
+    from resnet_core.training.submit import plan_run, submit_run
+
+    store = RunStore(tmp_path / "home")
+    choice = DataChoice.from_dict({"source": "digits", "subset": subset, "fit": "adapt"})
+    run_id = submit_run(store, plan_run(get_spec("cifar_resnet20"), choice),
+                        {"epochs": epochs, "batch_size": 32})
+    return store, run_id
+
+
 @pytest.mark.slow
 def test_a_worker_killed_during_the_checkpoint_write_keeps_the_last_one_and_resumes(tmp_path):
     import signal
@@ -172,15 +185,9 @@ def test_a_worker_killed_during_the_checkpoint_write_keeps_the_last_one_and_resu
     import time
     from pathlib import Path
 
-    from resnet_core import get_spec
-    from resnet_core.data import DataChoice
     from resnet_core.training.engine import execute, load_checkpoint
-    from resnet_core.training.submit import plan_run, submit_run
 
-    store = RunStore(tmp_path / "home")
-    choice = DataChoice.from_dict({"source": "digits", "subset": 400, "fit": "adapt"})
-    run_id = submit_run(store, plan_run(get_spec("cifar_resnet20"), choice),
-                        {"epochs": 40, "batch_size": 32})
+    store, run_id = _digits_run(tmp_path, 400, epochs=40)
     folder = store.run_dir(run_id)
     worker = subprocess.Popen(
         [sys.executable, "-m", "resnet_core.training.worker", "--home", str(store.home),
@@ -219,15 +226,9 @@ def test_a_worker_killed_during_the_checkpoint_write_keeps_the_last_one_and_resu
 
 @pytest.mark.slow
 def test_resuming_from_a_damaged_checkpoint_says_what_it_does(tmp_path):
-    from resnet_core import get_spec
-    from resnet_core.data import DataChoice
     from resnet_core.training.engine import execute
-    from resnet_core.training.submit import plan_run, submit_run
 
-    store = RunStore(tmp_path / "home")
-    choice = DataChoice.from_dict({"source": "digits", "subset": 200, "fit": "adapt"})
-    run_id = submit_run(store, plan_run(get_spec("cifar_resnet20"), choice),
-                        {"epochs": 1, "batch_size": 32})
+    store, run_id = _digits_run(tmp_path, 200, epochs=1)
     store.claim_next(os.getpid())
     assert execute(store, run_id)["status"] == "completed"
     points = store.metrics(run_id)
