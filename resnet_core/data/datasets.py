@@ -36,8 +36,16 @@ class Dataset:
         return tuple(self.x.shape[1:])  # type: ignore[return-value]
 
 
+MAX_CLASSES = 1000
+
+
 def check_arrays(x: np.ndarray, y: np.ndarray, name: str, num_classes: int | None = None):
-    """Validate images and labels; return them as uint8 NHWC and int64 labels."""
+    """Validate images and labels; return them as uint8 NHWC and int64 labels.
+
+    Labels are checked (range, class count) before anything is sized by them; images
+    that are not 0…255 or 0…1 (negative, complex, larger) are refused, never wrapped or
+    clipped in silence.
+    """
     if x.dtype == object or y.dtype == object:
         raise DataError(f"{name}: arrays of Python objects are not accepted; save plain "
                         "numeric arrays")
@@ -57,22 +65,49 @@ def check_arrays(x: np.ndarray, y: np.ndarray, name: str, num_classes: int | Non
         raise DataError(f"{name}: needs at least 2 images, got {len(x)}")
     if min(x.shape[1:3]) < 1 or max(x.shape[1:3]) > 1024:
         raise DataError(f"{name}: image sides must be 1 to 1024 pixels, got {x.shape[1:3]}")
-    if not np.issubdtype(y.dtype, np.integer):
-        if np.issubdtype(y.dtype, np.floating) and np.all(np.mod(y, 1) == 0):
-            y = y.astype(np.int64)
-        else:
-            raise DataError(f"{name}: labels must be integers 0…K-1, got dtype {y.dtype}")
-    if y.min() < 0 or (num_classes is not None and y.max() >= num_classes):
-        top = num_classes - 1 if num_classes else "K-1"
-        raise DataError(f"{name}: labels must be in 0…{top}; found {int(y.min())}…"
-                        f"{int(y.max())}")
-    if x.dtype != np.uint8:
-        x = x.astype(np.float64)
-        if not np.isfinite(x).all():
-            raise DataError(f"{name}: images contain NaN or infinite values")
-        hi = x.max()
-        x = (x / hi * 255 if 0 < hi <= 1.0 else np.clip(x, 0, 255)).astype(np.uint8)
-    return np.ascontiguousarray(x), y.astype(np.int64)
+    y = _labels(y, name, num_classes)
+    return _images_uint8(x, name), y
+
+
+def _labels(y: np.ndarray, name: str, num_classes: int | None) -> np.ndarray:
+    if y.dtype.kind not in "iub" and not (y.dtype.kind == "f" and np.isfinite(y).all()
+                                          and np.all(np.mod(y, 1) == 0)):
+        raise DataError(f"{name}: labels must be integers 0…K-1, got dtype {y.dtype}")
+    lo, hi = y.min().item(), y.max().item()  # compared before any cast: 1e300 stays 1e300
+    top = (num_classes or MAX_CLASSES) - 1
+    if lo < 0 or hi > top:
+        limit = f"0…{top}" if num_classes else f"0…K-1 with at most {MAX_CLASSES:,} classes"
+        raise DataError(f"{name}: labels must be in {limit}; found {lo:.6g}…{hi:.6g}")
+    if lo == hi:
+        raise DataError(f"{name}: every label is {int(lo)}; training needs at least two "
+                        "classes")
+    return y.astype(np.int64)
+
+
+def _images_uint8(x: np.ndarray, name: str) -> np.ndarray:
+    """Images as uint8 0…255, converted a slice at a time (no float64 copy of the set)."""
+    if x.dtype == np.uint8:
+        return np.ascontiguousarray(x)
+    kind = x.dtype.kind
+    if kind == "c":
+        raise DataError(f"{name}: the images are complex numbers; save real values (for "
+                        "example np.abs(x)) scaled to 0…255 or 0…1")
+    if kind not in "iufb":
+        raise DataError(f"{name}: images must be numbers, got dtype {x.dtype}")
+    if kind == "f" and not np.isfinite(x).all():
+        raise DataError(f"{name}: images contain NaN or infinite values")
+    lo, hi = x.min().item(), x.max().item()
+    if lo < 0:
+        raise DataError(f"{name}: images hold negative values (down to {lo:.3g}); save "
+                        "them as 0…255 or 0…1 (for data in -1…1: (x + 1) / 2)")
+    if hi > 255:
+        raise DataError(f"{name}: images hold values up to {hi:.6g}; save them as 0…255 "
+                        "or 0…1")
+    scale = 255.0 if 0 < hi <= 1 else 1.0
+    out = np.empty(x.shape, np.uint8)
+    for i in range(0, len(x), 1024):
+        out[i:i + 1024] = np.rint(x[i:i + 1024].astype(np.float32) * scale)
+    return out
 
 
 def digits() -> Dataset:
