@@ -49,7 +49,7 @@ def sidebar(container) -> None:
     t = a.totals
     edited = "spec" in st.query_params
     with container:
-        st.markdown(f"**Network:** `{a.spec.name}`" + (" *(edited)*" if edited else ""))
+        st.markdown(f"**Network:** {escape_md(a.spec.name)}" + (" *(edited)*" if edited else ""))
         st.markdown(f"Parameters: **{params(t.total_params)}**  \n"
                     f"MACs: **{macs(t.macs)}**  \nOutput: **{output_shape(a)}**  \n"
                     f"Depth: **{t.depth}**")
@@ -59,5 +59,5 @@ def sidebar(container) -> None:
 
 def show_url_message() -> None:
     msg = st.session_state.pop("url_message", None)
-    if msg:
-        st.warning(msg)
+    if msg:  # it quotes the link: shown as the characters it is
+        st.warning(escape_md(msg))
