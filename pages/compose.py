@@ -203,7 +203,7 @@ a = analyze(spec)
 with top:
     common.headline(a)
     if not a.ok:
-        st.error(f"This network cannot be built: {a.error}", icon="🚫")
+        st.error(common.escape_md(f"This network cannot be built: {a.error}"), icon="🚫")
 
 st.subheader("Stages at a glance")
 rows = [{"stage": s.stage, "blocks": s.blocks, "output": fmt_shape(s.output_shape),

@@ -64,7 +64,7 @@ if source == "upload":
             ds = load_npz(raw, up.name) if up.name.lower().endswith(".npz") \
                 else load_zip(raw, up.name)
         except DataError as exc:
-            st.error(str(exc))
+            st.error(common.escape_md(str(exc)))
             st.stop()
         path.parent.mkdir(parents=True, exist_ok=True)
         np.savez(path, x=ds.x, y=ds.y)  # checked, plain arrays: what the worker reads
@@ -75,7 +75,7 @@ choice = DataChoice(source=source, subset=int(subset), val_split=float(val_split
 try:
     plan = plan_cached(choice.to_dict(), spec.to_json())
 except DataError as exc:
-    st.error(str(exc))
+    st.error(common.escape_md(str(exc)))
     st.stop()
 
 prepared = plan.prepared
@@ -129,7 +129,7 @@ with bar:
                   f"training images ({SOURCE_NAMES[source][0]}, as {shape}) · "
                   f"{settings.epochs} epochs · {device}")
     if plan.note:
-        info.caption(plan.note)
+        info.caption(common.escape_md(plan.note))
     timing.metric("Per epoch", training_views.duration(estimate.seconds),
                   help=f"Estimated before starting ({estimate.basis}); the first epoch "
                        "also compiles the network. While a run trains, its time left "
@@ -137,7 +137,8 @@ with bar:
                        + ("" if device.startswith("CPU") else " On a GPU this estimate is "
                           "rough: its constants were fitted on a CPU."))
     if problem:
-        st.warning(f"This run cannot start: {problem}.", icon=":material/block:")
+        st.warning(common.escape_md(f"This run cannot start: {problem}."),
+                   icon=":material/block:")
     elif not (talk and busy):  # in a talk, one primary button: Stop while a run trains
         if action.button("Train", type="primary", width="stretch",
                          icon=":material/play_arrow:"):

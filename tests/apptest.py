@@ -1,6 +1,6 @@
 """Running the app in Streamlit's AppTest, shared by the app-level test files."""
 
-import re
+import html
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -25,5 +25,5 @@ def metric(at, label):
 
 
 def plain(markdown: str) -> str:
-    """Markdown as a person reads it: the backslash escapes of ``escape_md`` undone."""
-    return re.sub(r"\\(.)", r"\1", markdown)
+    """Markdown as a person reads it: the character references of ``escape_md`` undone."""
+    return html.unescape(markdown)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from resnet_core.analysis import Analysis, human
@@ -12,11 +14,16 @@ from . import state
 
 def escape_md(text: str) -> str:
     """Text shown through markdown (labels, errors, names from a link) as the characters
-    it is: every markdown, HTML and LaTeX sign escaped with a backslash."""
-    return "".join("\\" + ch if ch in MARKDOWN_SIGNS else ch for ch in str(text))
+    it is: every markdown, HTML, LaTeX and Streamlit sign becomes a numeric character
+    reference. GitHub-style autolinks are found in the text after parsing, so a bare
+    ``http://``, ``www.`` or ``@`` also gets an invisible word joiner that stops them."""
+    text = _AUTOLINK.sub(lambda m: m.group(0)[:-1] + WORD_JOINER + m.group(0)[-1], str(text))
+    return "".join(f"&#{ord(ch)};" if ch in MARKDOWN_SIGNS else ch for ch in text)
 
 
-MARKDOWN_SIGNS = set("\\`*_{}[]()#+-.!|<>~$:")
+MARKDOWN_SIGNS = set("\\`*_{}[]()#+-.!|<>~$:&")
+WORD_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"://|(?<=w)ww\.|@", re.IGNORECASE)
 
 
 def params(n: int) -> str:

@@ -14,6 +14,7 @@ from resnet_core.training.submit import RunPlan, plan_run, race_plans
 from resnet_core.training.worker import ensure_worker
 
 from . import training_views
+from .common import escape_md
 
 @st.cache_resource(max_entries=8, show_spinner="Preparing the data…")
 def plan_cached(choice: dict, spec_json: str) -> RunPlan:
@@ -43,7 +44,7 @@ def start(store: RunStore, submit: Callable[[], list[str]], watch_key: str) -> N
     try:
         ids = submit()
     except (DataError, SettingsError) as exc:
-        st.error(str(exc))
+        st.error(escape_md(str(exc)))
         return
     ensure_worker(store.home)
     st.session_state[watch_key] = ids
