@@ -184,8 +184,10 @@ class BlockKind:
                 problems.append((f"{path}.filters", "inception blocks take six positive "
                                  f"integers (c1, c2_reduce, c2, c3_reduce, c3, c4), got {_show(f)}"))
             return
-        if not isinstance(f, int) or isinstance(f, bool) or f <= 0:
+        if not isinstance(f, int) or isinstance(f, bool):
             problems.append((f"{path}.filters", f"must be a positive integer, got {_show(f)}"))
+        elif f <= 0:
+            problems.append((f"{path}.filters", f"must be at least 1, got {f}"))
         elif f > MAX_CHANNELS:
             problems.append((f"{path}.filters", f"must be at most {MAX_CHANNELS}, got {_show(f)}"))
         elif (self.uses_expansion and isinstance(stage.expansion, int)

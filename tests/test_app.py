@@ -8,7 +8,7 @@ import pytest
 
 from resnet_core import PRESETS, analyze, get_spec
 from resnet_core.share import encode_spec
-from tests.apptest import app, metric
+from tests.apptest import app, metric, plain
 from ui.router import PAGE_FILES, SECTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,7 +17,8 @@ PAGES = [f for f, *_ in SECTIONS["Explore"]]
 
 
 def sidebar_text(at):
-    return " ".join(m.value for m in at.sidebar.markdown)
+    """The sidebar as a person reads it: markdown escapes undone."""
+    return plain(" ".join(m.value for m in at.sidebar.markdown))
 
 
 @pytest.mark.parametrize("page", PAGE_FILES)
@@ -34,6 +35,13 @@ def test_home_lists_every_preset_and_the_device():
     text = " ".join(m.value for m in at.markdown)
     assert "Training device:" in text and "CPU" in text
     assert at.title[0].value == "ResNet Explorer"
+    # A card per preset: a human name, no bare ids or "seed", links to Compose and Train.
+    links = [(e.proto.label, e.proto.page) for e in at.get("page_link")]
+    for target in ("compose", "train"):
+        assert sum(t == target for _, t in links) == len(PRESETS)
+    assert "**ResNet-50, small images**" in text and "**Plain-56 for CIFAR-10**" in text
+    main = " ".join(m.value for m in [*at.main.markdown, *at.main.caption]).lower()
+    assert "seed" not in main and "source documents" not in main
 
 
 def test_preset_by_url_and_hostile_urls():
@@ -42,7 +50,7 @@ def test_preset_by_url_and_hostile_urls():
                   {"spec": "A" * 50_000}, {"spec": encode_spec(get_spec("vgg16"))[:40]}):
         at = app(**query)
         assert "23,600,006" in sidebar_text(at)  # the default network
-        assert at.warning and "seed_resnet50" in at.warning[0].value
+        assert at.warning and "seed_resnet50" in plain(at.warning[0].value)
         assert "<script>" not in at.warning[0].value
 
 
@@ -63,18 +71,21 @@ def test_edit_input_updates_totals_and_the_url():
 
 def test_invalid_value_is_marked_and_last_valid_figures_stay():
     at = app("pages/compose.py", preset="cifar_resnet20")
-    at.number_input(key="cls_1").set_value(0).run()
+    at.text_input(key="hid_1").input("0, -5").run()
     errors = [e.value for e in at.error]
-    assert any("head.classes: must be a positive integer, got 0" in e for e in errors)
+    # In the form's words, every problem at once, escaped (the text quotes the input).
+    assert "Hidden dense layers, number 2 must be at least 1, got &#45;5" in errors
+    errors = [plain(e) for e in errors]
+    assert "Hidden dense layers, number 1 must be at least 1, got 0" in errors
     assert metric(at, "Parameters") == "271,098"
-    assert "Fix the marked values" in at.warning[0].value
+    assert "Fix the 2 marked values" in at.warning[0].value
 
 
 def test_unbuildable_network_shows_the_failure_and_partial_stages():
     at = app("pages/compose.py", preset="seed_resnet50")
     at.number_input(key="h_1").set_value(16).run()
-    at.number_input(key="w_1").set_value(16).run()
-    errors = " ".join(e.value for e in at.error)
+    at.number_input(key="w_2").set_value(16).run()  # the first edit renamed: editors redrawn
+    errors = plain(" ".join(e.value for e in at.error))
     assert "cannot be built" in errors and "head_pool" in errors and "1×1" in errors
     glance = at.dataframe[-1].value
     assert list(glance["stage"]) == ["stem", "stage1", "stage2", "stage3", "stage4"]
@@ -84,7 +95,12 @@ def test_preset_switch_reset_and_stage_moves():
     at = app("pages/compose.py", preset="resnet18")
     at.selectbox(key="preset_1").set_value("resnet34").run()
     assert metric(at, "Parameters") == f"{analyze(get_spec('resnet34')).totals.total_params:,}"
+    assert not [b for b in at.button if b.label == "Reset to preset"]  # nothing to reset
     at.number_input(key="c_2").set_value(1).run()  # grey input
+    # The edited network is no longer called resnet34, and the box says "custom".
+    assert at.session_state["spec"].name == "resnet34_edited"
+    assert at.session_state["spec"].description == "Edited from the preset resnet34."
+    assert at.selectbox(key="preset_3").value.startswith("custom")
     assert at.button[0].label == "Reset to preset" and not at.button[0].disabled
     at.button[0].click().run()
     assert metric(at, "Parameters") == f"{analyze(get_spec('resnet34')).totals.total_params:,}"
@@ -139,7 +155,7 @@ def test_code_page_exports_and_loads_specs():
     at.text_area[0].input(json.dumps(bad)).run()
     next(b for b in at.button if b.label == "Load the pasted text").click().run()
     assert any("not a valid spec" in e.value for e in at.error)
-    assert any("stages[2].filters" in m.value for m in at.markdown)
+    assert "• stages[2].filters: must be at least 1, got -4" in [t.value for t in at.text]
     assert "cifar_resnet20" in sidebar_text(at)
 
     at.text_area[0].input(get_spec("googlenet").to_json()).run()
