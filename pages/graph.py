@@ -119,12 +119,14 @@ if svg is not None:
         set_view(view.toggled(clicked, a))
         st.rerun()
 
-dl = st.container(horizontal=True)  # buttons as wide as their labels
+# buttons as wide as their labels; a download reruns nothing (a rerun would drop the
+# PNG's deferred drawing while the browser fetches it)
+dl = st.container(horizontal=True)
 dl.download_button("Download DOT", dot.encode(), file_name=f"{file_stem}.dot",
-                   mime="text/vnd.graphviz")
+                   mime="text/vnd.graphviz", on_click="ignore")
 if svg is not None:
     dl.download_button("Download SVG", svg.encode(), file_name=f"{file_stem}.svg",
-                       mime="image/svg+xml")
+                       mime="image/svg+xml", on_click="ignore")
     dl.download_button("Download PNG", lambda: to_png(dot, svg), file_name=f"{file_stem}.png",
-                       mime="image/png", help="drawn on click; very long graphs are scaled "
+                       mime="image/png", on_click="ignore", help="drawn on click; very long graphs are scaled "
                        "down to at most 12,000 pixels")
