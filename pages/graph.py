@@ -9,7 +9,7 @@ import streamlit as st
 from resnet_core.analysis import human
 from resnet_core.graph import DotNotInstalled, render, to_graph, to_png
 from resnet_core.graph_model import DIRECTIONS, LEVELS, View, fold, read_view, view_query
-from ui import common, router, state
+from ui import common, presentation, router, state
 from ui.graph_explorer import graph_explorer
 
 router.ensure_router()
@@ -114,7 +114,8 @@ except ValueError as exc:
     st.error(f"{exc}. The DOT file below still opens in any Graphviz viewer.")
 
 if svg is not None:
-    clicked = graph_explorer(svg, tooltips(folded), key=EXPLORER, on_toggle=lambda: None)
+    clicked = graph_explorer(svg, tooltips(folded), key=EXPLORER, on_toggle=lambda: None,
+                             talk=presentation.talk_mode())
     if clicked:
         set_view(view.toggled(clicked, a))
         st.rerun()

@@ -43,8 +43,9 @@ def _label(*lines: str) -> str:
 
 def _node_label(n: Node) -> str:
     title = n.title
-    if n.kind == "layer" and n.parent and title.startswith(n.parent + "_"):
-        title = title[len(n.parent) + 1:]  # the box around it names the block
+    if n.parent and title[len(n.parent):len(n.parent) + 1] in ("_", " ") \
+            and title.startswith(n.parent):
+        title = title[len(n.parent) + 1:]  # the box around it names the stage or block
     params = sum(l.params for l in n.layers)
     return _label(title, n.subtitle if n.subtitle != title else "",
                   "×".join(map(str, n.output_shape)),
@@ -67,7 +68,7 @@ def to_graph(spec_or_analysis: ArchitectureSpec | Analysis, level: str = "stage"
         "rankdir": view.direction, "fontname": "Helvetica", "nodesep": "0.25",
         "ranksep": "0.3", "label": _label(a.spec.name), "labelloc": "t",
         "fontsize": "14"})
-    g.attr("node", shape="box", style="rounded,filled", fontname="Helvetica", fontsize="10",
+    g.attr("node", shape="box", style="rounded,filled", fontname="Helvetica", fontsize="12",
            color="#555555")
     g.attr("edge", penwidth="1.2", arrowsize="0.7")
 
@@ -83,7 +84,7 @@ def to_graph(spec_or_analysis: ArchitectureSpec | Analysis, level: str = "stage"
             if what == "box":
                 with graph.subgraph(name=f"cluster_{item}") as sub:
                     sub.attr(id=f"box:{item}", label=_label(g_model.boxes[item]),
-                             style="rounded,dashed", color="#888888", fontsize="11",
+                             style="rounded,dashed", color="#888888", fontsize="13",
                              labeljust="l")
                     fill(sub, item)
                 continue

@@ -130,8 +130,10 @@ def _base_open(a: Analysis, level: str) -> set[str]:
 
 
 def opened(a: Analysis, view: View) -> set[str]:
-    """The stages and blocks open in ``view`` (a block counts only inside an open stage)."""
+    """The stages and blocks open in ``view``: a block opened by hand opens its stage
+    (unless that is folded by hand); a block counts only inside an open stage."""
     keys = (_base_open(a, view.level) | set(view.expand)) - set(view.fold)
+    keys |= {k.split("_block")[0] for k in view.expand if "_block" in k} - set(view.fold)
     return {k for k in keys if "_block" not in k or k.split("_block")[0] in keys}
 
 

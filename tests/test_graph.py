@@ -77,6 +77,8 @@ def test_a_block_opens_its_stage_and_folding_works_below_the_level():
     a = analyze(get_spec("resnet18"))
     view = View("stage").toggled("stage2_block2", a)
     assert opened(a, view) == {"stage2", "stage2_block2"}
+    assert opened(a, View("stage", expand=frozenset({"stage2_block2"}))) == {
+        "stage2", "stage2_block2"}  # as a hand-made link says it
     folded = View("layer").toggled("stage2", a)
     assert folded.fold == {"stage2"} and "stage2" in fold(a, folded).nodes
     assert View("layer").toggled("stage9", a) == View("layer")  # no such stage: no change

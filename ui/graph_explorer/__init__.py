@@ -22,11 +22,11 @@ _component = st.components.v2.component(
 
 
 def graph_explorer(svg: str, nodes: dict[str, dict], key: str,
-                   on_toggle: Callable[[], None]) -> str | None:
+                   on_toggle: Callable[[], None], talk: bool = False) -> str | None:
     """Draw ``svg``; ``nodes`` maps each node's key to its tooltip (``title``, ``rows`` of
-    (label, value), ``action``, ``expands``). Returns the stage or block the user clicked
+    (label, value), ``action``, ``expands``); ``talk`` draws it larger. Returns the stage or block the user clicked
     to open or fold, once, on the rerun that click causes."""
-    data = {"svg": svg, "nodes": nodes, "key": key,
+    data = {"svg": svg, "nodes": nodes, "key": key, "talk": talk,
             "id": hashlib.sha1(svg.encode("utf-8", "replace")).hexdigest()[:16]}
     result = _component(key=key, data=data, on_toggle_change=on_toggle)
     return getattr(result, "toggle", None)

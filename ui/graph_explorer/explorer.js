@@ -4,8 +4,9 @@
 // Plain DOM, no library: nothing is fetched at run time.
 
 const memory = new Map(); // component key -> the view, kept across reruns and remounts
-const READABLE = 0.9; // px per pt below which a "fit width" drawing is a hairline
-const MAX_DEFAULT = 1.25; // fit width never blows a small graph up beyond this
+// Pixels per point: below READABLE a "fit width" drawing is a hairline; fit width never
+// blows a small graph up beyond MAX_DEFAULT. Larger in talk mode (read from the back row).
+const SCALES = { normal: [0.9, 1.25], talk: [1.3, 1.8] };
 
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
@@ -14,6 +15,8 @@ export default function (component) {
   const ui = root.gx;
   ui.data = data;
   ui.trigger = setTriggerValue;
+  [ui.readable, ui.maxDefault] = data.talk ? SCALES.talk : SCALES.normal;
+  root.classList.toggle("gx-talk", Boolean(data.talk));
   ui.mem = memory.get(data.key) || {};
   memory.set(data.key, ui.mem);
   if (ui.svgId !== data.id) show(ui);
@@ -92,9 +95,9 @@ function fitWhole(ui) {
 // drawing so long that this makes a hairline starts readable at its beginning instead.
 function fitWidth(ui) {
   const r = size(ui);
-  let k = Math.min(r.w / ui.W, MAX_DEFAULT);
-  const hairline = k < READABLE;
-  if (hairline) k = READABLE;
+  let k = Math.min(r.w / ui.W, ui.maxDefault);
+  const hairline = k < ui.readable;
+  if (hairline) k = ui.readable;
   ui.k = k;
   ui.vx = ui.W * k < r.w ? (ui.W - r.w / k) / 2 : 0;
   ui.vy = ui.H * k < r.h ? (ui.H - r.h / k) / 2 : 0;
@@ -128,7 +131,7 @@ function show(ui) {
 
   // Height: the drawing at page width, between 240 px and most of the window.
   const w = ui.view.clientWidth || 800;
-  const natural = ui.H * Math.max(Math.min(w / ui.W, MAX_DEFAULT), READABLE) + 8;
+  const natural = ui.H * Math.max(Math.min(w / ui.W, ui.maxDefault), ui.readable) + 8;
   const most = Math.max(360, Math.min(window.innerHeight * 0.72, 900));
   ui.view.style.height = `${Math.round(Math.min(Math.max(natural, 240), most))}px`;
 
