@@ -126,14 +126,17 @@ def test_inspect_filters_and_memory():
     assert any(m.label == "Activations" for m in at.metric)
 
 
-def test_graph_levels_render():
+def test_graph_levels_render_and_go_into_the_url():
     at = app("pages/graph.py", preset="resnet152")
-    for level, node in (("stage", "stage3 ["), ("block", "stage3_block36 ["),
-                        ("layer", "stage3_block36_conv3 [")):
+    for level, node in (("stage", "stage3"), ("block", "stage3_block36"),
+                        ("layer", "stage3_block36_conv3")):
         at.radio[0].set_value(level).run()
         assert not at.exception
-        charts = at.get("graphviz_chart")
-        assert charts and node in charts[0].proto.spec
+        data = json.loads(at.get("bidi_component")[0].proto.json)  # the graph explorer
+        assert f'id="node:{node}"' in data["svg"] and node in data["nodes"]
+        assert at.query_params["level"] == level and at.query_params["preset"] == "resnet152"
+    at.radio[1].set_value("LR").run()
+    assert at.query_params["direction"] == "LR" and at.query_params["level"] == "layer"
 
 
 def test_compare_a_resnet_with_its_plain_twin():
