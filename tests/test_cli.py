@@ -55,7 +55,7 @@ def test_errors_are_one_line_and_non_zero(tmp_path):
                    '[{"block": "basic", "blocks": 2, "filters": -4}], "head": {"classes": 3}}')
     cases = [
         (("summary", "no_such_net"), "neither a preset"),
-        (("summary", str(bad)), "stages[0].filters: must be a positive integer, got -4"),
+        (("summary", str(bad)), "stages[0].filters: must be at least 1, got -4"),
         (("summary", str(tmp_path / "missing.json")), "cannot read"),
         (("summary", "resnet18", "--input-shape", "a,b"), "--input-shape must be"),
         (("summary", "resnet18", "--classes", "0"), "head.classes"),

@@ -179,8 +179,10 @@ def load_checkpoint(path):
     import keras
 
     from .. import layers as custom_layers  # noqa: F401 - registers our layers
+    from ..build import allow_deep_graphs
     from . import schedules  # noqa: F401 - registers OneCycle
 
+    allow_deep_graphs()
     return keras.saving.load_model(path, safe_mode=True)
 
 
@@ -438,12 +440,18 @@ def _prepare(t: _Trainee, dataset, strategy, jit: bool, mixed: bool, cluster=Non
     checkpoint = t.dir / CHECKPOINT
     scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
     with scope:
+        for stale in t.dir.glob("partial-*.keras"):  # a write cut off by a kill
+            stale.unlink(missing_ok=True)
         if settings.resume and checkpoint.exists():
             try:
                 t.model = load_checkpoint(checkpoint)
             except Exception as exc:  # noqa: BLE001 - a damaged file: say what it is
-                raise SettingsError(f"the checkpoint of this run cannot be read ({exc}); "
-                                    "start a new run instead") from None
+                kept = checkpoint.with_name(f"checkpoint.damaged-{int(time.time())}.keras")
+                os.replace(checkpoint, kept)
+                raise SettingsError(
+                    f"this run's checkpoint is damaged ({str(exc)[:120]}), so it cannot be "
+                    f"resumed; it was moved to {kept.name}, and the run keeps its curves: "
+                    "start a new run to train this network again") from None
             t.start_epoch = t.run.epochs_done
         elif settings.resume and t.run.epochs_done:
             raise SettingsError("this run's checkpoint is missing, so it cannot be resumed; "
