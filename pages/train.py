@@ -106,10 +106,16 @@ mixed = s2[2].selectbox("Mixed precision", ["auto", "on", "off"],
 xla = s2[3].selectbox("XLA", ["auto", "on", "off"],
                       help="XLA compilation fuses the step's operations: faster on a GPU "
                            "after a longer first step. auto: on where there is a GPU.")
+bn_choice = form.selectbox(
+    "BatchNorm momentum", ["0.9 (short runs)", f"the network's own ({spec.layer_settings.bn_momentum:g})"],
+    help="How fast BatchNorm's moving statistics follow the batches. The sources' "
+         "0.99 or 0.999 needs thousands of steps to settle; a short run validates better "
+         "with 0.9. A training setting, recorded with the run: the network is unchanged.")
 settings = TrainSettings(optimizer=optimizer, learning_rate=float(lr), schedule=schedule,
                          batch_size=int(batch), epochs=int(epochs),
                          weight_decay=float(weight_decay), seed=int(seed),
-                         mixed_precision=mixed, xla=xla)
+                         mixed_precision=mixed, xla=xla,
+                         bn_momentum=0.9 if bn_choice.startswith("0.9 ") else None)
 
 estimate = estimate_epoch_seconds(plan.spec, len(prepared.x_train), settings.batch_size)
 form.caption(f"Training memory for a batch of {settings.batch_size}: about "

@@ -31,6 +31,10 @@ class TrainSettings:
     cpu_devices: int = 0  # >1: split the CPU into that many devices (tests of the
     #                       multi-device path)
     resume: bool = False
+    # BatchNorm's moving-average momentum for this run, whatever the network's own (its
+    # source's 0.99 or 0.999 settles too slowly for a run of a few hundred steps, and
+    # validation then reads stale statistics); None keeps the network's.
+    bn_momentum: float | None = 0.9
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -56,6 +60,12 @@ class TrainSettings:
             problems.append(f"weight decay must be 0 up to 1, got {self.weight_decay}")
         if not 1 <= self.log_every <= 10_000:
             problems.append("log_every must be 1 to 10000 batches")
+        if self.bn_momentum is not None and (
+                isinstance(self.bn_momentum, bool)
+                or not isinstance(self.bn_momentum, (int, float))
+                or not 0 <= self.bn_momentum < 1):
+            problems.append(f"BatchNorm momentum must be from 0 up to (not including) 1, "
+                            f"or none for the network's own; got {self.bn_momentum!r}")
         if not 0 <= self.seed < 2**32:
             problems.append(f"seed must be 0 to {2**32 - 1}, got {self.seed}")
         if problems:
