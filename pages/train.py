@@ -106,7 +106,7 @@ mixed = s2[2].selectbox("Mixed precision", ["auto", "on", "off"],
 xla = s2[3].selectbox("XLA", ["auto", "on", "off"],
                       help="XLA compilation fuses the step's operations: faster on a GPU "
                            "after a longer first step. auto: on where there is a GPU.")
-bn_choice = form.selectbox(
+bn_choice = form.columns(2)[0].selectbox(
     "BatchNorm momentum", ["0.9 (short runs)", f"the network's own ({spec.layer_settings.bn_momentum:g})"],
     help="How fast BatchNorm's moving statistics follow the batches. The sources' "
          "0.99 or 0.999 needs thousands of steps to settle; a short run validates better "

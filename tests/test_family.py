@@ -215,3 +215,25 @@ def test_a_logits_network_trains_through_a_softmax():
     assert model.layers[-1].name == "softmax_of_logits"
     out = model.predict(np.zeros((1, 28, 28, 1), "float32"), verbose=0)
     assert abs(float(out.sum()) - 1) < 1e-5
+
+
+# --------------------------------------------------------------------------- Compose
+def test_compose_shows_the_sources_batchnorm_and_keeps_the_familys_settings():
+    from .apptest import app, metric
+
+    at = app("pages/compose.py", preset="seed_preact_resnet")
+    assert any("momentum 0.999, epsilon 0.001, no scale" in e.label for e in at.expander)
+    assert at.number_input(key="bnm_1").value == 0.999
+    at.checkbox(key="bns_1").check().run()  # give BatchNorm its scale back: 714 more
+    scaled = get_spec("seed_preact_resnet").replace(
+        layer_settings=LayerSettings(bn_momentum=0.999))
+    assert metric(at, "Parameters") == f"{analyze(scaled).totals.total_params:,}"
+    at.number_input(key="bne_1").set_value(0.0).run()
+    assert any("bn_epsilon: must be a number from 1e-12" in e.value for e in at.error)
+
+    # A ResNeXt survives an edit elsewhere: its groups and widths are table columns.
+    at = app("pages/compose.py", preset="resnext50_32x4d")
+    at.number_input(key="cls_1").set_value(10).run()
+    edited = get_spec("resnext50_32x4d")
+    edited = edited.replace(head=dataclasses.replace(edited.head, classes=10))
+    assert metric(at, "Parameters") == f"{analyze(edited).totals.total_params:,}"

@@ -14,7 +14,8 @@ import pandas as pd
 from resnet_core import ArchitectureSpec, SpecError
 
 STEM_COLUMNS = ["kind", "filters", "size", "stride", "padding", "use_bias"]
-STAGE_COLUMNS = ["block", "blocks", "filters", "stride", "kernel_size", "shortcut", "expansion"]
+STAGE_COLUMNS = ["block", "blocks", "filters", "stride", "kernel_size", "shortcut", "expansion",
+                 "groups", "width", "se_ratio", "preact", "stride_block", "stride_conv"]
 
 
 def stem_frame(spec: ArchitectureSpec) -> pd.DataFrame:
@@ -75,7 +76,7 @@ def _rows(frame: pd.DataFrame) -> list[dict]:
 
 def spec_from_form(base: ArchitectureSpec, *, name: str, input_shape: list, classes: Any,
                    conv_bias: bool, stem: pd.DataFrame, stages: pd.DataFrame,
-                   head: dict) -> ArchitectureSpec:
+                   head: dict, layer_settings: dict | None = None) -> ArchitectureSpec:
     """Build a spec from the form's values; raises :class:`SpecError` with every problem."""
     stem_rows = []
     for row in _rows(stem):
@@ -97,6 +98,9 @@ def spec_from_form(base: ArchitectureSpec, *, name: str, input_shape: list, clas
     data["head"] = {**data["head"], **{k: cell(v) for k, v in head.items()},
                     "classes": cell(classes)}
     data["head"]["hidden"] = parse_int_list(head.get("hidden", ""))
+    if layer_settings is not None:
+        data["layer_settings"] = {**data["layer_settings"],
+                                  **{k: cell(v) for k, v in layer_settings.items()}}
     return ArchitectureSpec.from_dict(data)
 
 
@@ -116,6 +120,8 @@ def group_problems(error: SpecError) -> dict[str, list[str]]:
             section, text = "head", f"{path}: {msg}"
         elif path.startswith("input_shape"):
             section, text = "input", f"{path}: {msg}"
+        elif path.startswith("layer_settings."):
+            section, text = "layers", f"{path.partition('.')[2]}: {msg}"
         else:
             section, text = "general", f"{path}: {msg}"
         out.setdefault(section, []).append(text)
