@@ -237,3 +237,12 @@ def test_compose_shows_the_sources_batchnorm_and_keeps_the_familys_settings():
     edited = get_spec("resnext50_32x4d")
     edited = edited.replace(head=dataclasses.replace(edited.head, classes=10))
     assert metric(at, "Parameters") == f"{analyze(edited).totals.total_params:,}"
+
+
+def test_gradient_flow_of_a_logits_network_uses_the_same_loss():
+    from resnet_core.gradients import measure
+
+    spec = get_spec("cifar_resnet20")
+    logits = spec.replace(head=dataclasses.replace(spec.head, output="logits"))
+    a, b = measure(spec, batch_size=16), measure(logits, batch_size=16)
+    assert abs(a.snapshots[0].loss - b.snapshots[0].loss) < 1e-4
