@@ -243,3 +243,22 @@ def test_resuming_from_a_damaged_checkpoint_says_what_it_does(tmp_path):
     assert "start a new run" in run.error
     assert list(store.run_dir(run_id).glob("checkpoint.damaged-*.keras"))
     assert store.metrics(run_id) == points  # the curves are kept
+
+
+def test_the_live_view_says_when_a_worker_dies_or_falls_silent(tmp_path):
+    import time
+
+    from ui.training_views import status_line
+
+    store = RunStore(tmp_path)
+    run_id = store.create("r", {}, {}, {})
+    store.claim_next(os.getpid())
+    store.update(run_id, phase="training", heartbeat=time.time())
+    assert status_line(store, store.get(run_id)) == "training"
+    store.update(run_id, heartbeat=time.time() - 300)
+    assert "no word from the worker for 5 min" in status_line(store, store.get(run_id))
+    store.update(run_id, worker_pid=2**22 + 12345)  # no such process: the worker died
+    assert store.reap() == [run_id]
+    run = store.get(run_id)
+    assert status_line(store, run) == "failed" and "stopped unexpectedly" in run.error
+    assert "no checkpoint had been written yet" in run.error
