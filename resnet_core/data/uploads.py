@@ -173,7 +173,7 @@ def _check_members(zf: zipfile.ZipFile, name: str) -> list[zipfile.ZipInfo]:
 
 def _class_files(zf: zipfile.ZipFile, name: str) -> list[tuple[str, zipfile.ZipInfo]]:
     """``(class folder, member)`` for every image; the folder is the image's parent."""
-    files = []
+    files, raw_names = [], {}
     for info in _check_members(zf, name):
         if info.is_dir():
             continue
@@ -190,6 +190,10 @@ def _class_files(zf: zipfile.ZipFile, name: str) -> list[tuple[str, zipfile.ZipI
         if not folder:
             raise DataError(f"{name}: the folder of {info.filename!r} has no printable "
                             "name; name each class's folder after the class")
+        if raw_names.setdefault(folder, parts[-2]) != parts[-2]:
+            raise DataError(f"{name}: the class folders {raw_names[folder]!r} and "
+                            f"{parts[-2]!r} differ only in characters that cannot be shown "
+                            "(or beyond 60 characters); rename one")
         files.append((folder, info))
     return files
 
