@@ -110,7 +110,7 @@ if not run.active:
             try:
                 store.delete(run.id)
             except ValueError as exc:  # its checkpoint is being written
-                st.warning(str(exc))
+                st.warning(common.escape_md(str(exc)))
             else:
                 st.session_state.pop("selected_run", None)
                 st.rerun()

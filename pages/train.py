@@ -56,7 +56,7 @@ if source == "upload":
     try:  # checked, then kept as plain arrays with class names: what the worker reads
         path = stage_upload(up.getvalue(), up.name, store.home / "uploads")
     except DataError as exc:
-        st.error(str(exc))
+        st.error(common.escape_md(str(exc)))
         st.stop()
     extra = {"upload_path": str(path)}
 
@@ -65,7 +65,7 @@ choice = DataChoice(source=source, subset=int(subset), val_split=float(val_split
 try:
     plan = plan_cached(choice.to_dict(), spec.to_json())
 except DataError as exc:
-    st.error(str(exc))
+    st.error(common.escape_md(str(exc)))
     st.stop()
 
 prepared = plan.prepared
@@ -119,7 +119,7 @@ with bar:
                   f"training images ({SOURCE_NAMES[source][0]}, as {shape}) · "
                   f"{settings.epochs} epochs · {device}")
     if plan.note:
-        info.caption(plan.note)
+        info.caption(common.escape_md(plan.note))
     timing.metric("Per epoch", training_views.duration(estimate.seconds),
                   help=f"Estimated before starting ({estimate.basis}); the first epoch "
                        "also compiles the network. While a run trains, its time left "
@@ -127,7 +127,8 @@ with bar:
                        + ("" if device.startswith("CPU") else " On a GPU this estimate is "
                           "rough: its constants were fitted on a CPU."))
     if problem:
-        st.warning(f"This run cannot start: {problem}.", icon=":material/block:")
+        st.warning(common.escape_md(f"This run cannot start: {problem}."),
+                   icon=":material/block:")
     elif not (talk and busy):  # in a talk, one primary button: Stop while a run trains
         if action.button("Train", type="primary", width="stretch",
                          icon=":material/play_arrow:"):

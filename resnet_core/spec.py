@@ -10,12 +10,17 @@ from __future__ import annotations
 import json
 import unicodedata
 from dataclasses import MISSING, asdict, dataclass, fields, replace
+from types import SimpleNamespace
 from typing import Any
 
 FORMAT = "resnet-explorer/spec"
 FORMAT_VERSION = 1
 
 STEM_KINDS = ("conv", "batchnorm", "relu", "elu", "maxpool", "avgpool", "zeropad")
+# What each stem layer kind reads besides its kind (batchnorm, relu and elu: nothing).
+STEM_FIELDS = {"conv": ("filters", "size", "stride", "padding", "use_bias"),
+               "maxpool": ("size", "stride", "padding"), "avgpool": ("size", "stride", "padding"),
+               "zeropad": ("size",)}
 PADDINGS = ("same", "valid")
 SHORTCUTS = ("projection", "conv", "zeropad", "none")
 HEAD_POOLS = ("global_avg", "global_max", "avg", "max", "flatten")
@@ -36,6 +41,7 @@ MAX_STRIDE = 8
 MAX_LAYERS = 5000
 MAX_NAME_CHARS = 100
 MAX_DESCRIPTION_CHARS = 2000
+MAX_LISTED = 20  # unknown fields named one by one in a message; the rest are counted
 
 
 class SpecError(ValueError):
@@ -173,11 +179,15 @@ _show = show_value
 
 
 def _check_int(problems, path, value, lo=1, hi=None, what="a positive integer"):
-    if not _is_int(value) or value < lo or (hi is not None and value > hi):
-        bound = f" (at most {hi})" if hi is not None and _is_int(value) and value > hi else ""
-        problems.append((path, f"must be {what}{bound}, got {_show(value)}"))
-        return False
-    return True
+    if not _is_int(value):
+        problems.append((path, f"must be {what}, got {_show(value)}"))
+    elif value < lo:  # the bound itself, as a form would say it
+        problems.append((path, f"must be at least {lo}, got {_show(value)}"))
+    elif hi is not None and value > hi:
+        problems.append((path, f"must be at most {hi}, got {_show(value)}"))
+    else:
+        return True
+    return False
 
 
 def _check_choice(problems, path, value, choices):
@@ -260,11 +270,22 @@ def validate(spec: ArchitectureSpec) -> list[tuple[str, str]]:
             _check_choice(p, f"{path}.shortcut", stage.shortcut, SHORTCUTS)
             _check_int(p, f"{path}.expansion", stage.expansion, hi=64)
             BLOCK_KINDS[stage.block].check_filters(p, path, stage)
+            _check_ignored(p, path, stage, BLOCK_KINDS[stage.block].fields,
+                           f"{stage.block} blocks")
         if total > MAX_TOTAL_BLOCKS:
             p.append(("stages", f"at most {MAX_TOTAL_BLOCKS} blocks in all, got {total}"))
 
     _validate_head(p, spec.head)
     return p
+
+
+def _check_ignored(p, path, item, used, what):
+    """Refuse a setting that ``item``'s kind would ignore, rather than drop it silently."""
+    for f in fields(item):
+        value = getattr(item, f.name)
+        if f.default is not MISSING and f.name not in used and value != f.default:
+            p.append((f"{path}.{f.name}", f"is not used by {what}; leave it empty "
+                      f"(default {f.default!r}), got {_show(value)}"))
 
 
 def _validate_layer(p, path, layer):
@@ -284,6 +305,7 @@ def _validate_layer(p, path, layer):
     _check_choice(p, f"{path}.padding", layer.padding, PADDINGS)
     if not isinstance(layer.use_bias, bool):
         p.append((f"{path}.use_bias", f"must be true or false, got {_show(layer.use_bias)}"))
+    _check_ignored(p, path, layer, STEM_FIELDS.get(layer.kind, ()), f"{layer.kind} layers")
 
 
 def _validate_head(p, head):
@@ -316,24 +338,57 @@ def _validate_head(p, head):
 
 # ---------------------------------------------------------------------- from JSON
 def _build(cls, data: Any, path: str, convert: dict[str, Any] | None = None):
+    """``cls`` from a JSON object; a :class:`SpecError` lists every unknown, missing or
+    unreadable field of it (and of the objects inside it) at once."""
     if not isinstance(data, dict):
         raise SpecError([(path or "(spec)", f"must be an object, got {type(data).__name__}")])
+    where = f"{path}." if path else ""
     names = [f.name for f in fields(cls)]
     unknown = sorted(k if isinstance(k, str) and k.isidentifier() and len(k) <= 40
                      else _show(k) for k in data if k not in names)
-    if unknown:
-        where = f"{path}." if path else ""
-        raise SpecError([(f"{where}{unknown[0]}", f"unknown field; expected one of {', '.join(names)}")])
-    kwargs = dict(data)
+    problems = [(f"{where}{key}", f"unknown field; expected one of {', '.join(names)}")
+                for key in unknown[:MAX_LISTED]]
+    if len(unknown) > MAX_LISTED:
+        problems.append((path or "(spec)", f"and {len(unknown) - MAX_LISTED:,} more unknown fields"))
+    problems += [(f"{where}{f.name}", "is required") for f in fields(cls)
+                 if f.default is MISSING and f.default_factory is MISSING and f.name not in data]
+    kwargs = {k: v for k, v in data.items() if k in names}
     for key, fn in (convert or {}).items():
         if key in kwargs:
-            kwargs[key] = fn(kwargs[key], f"{path}.{key}" if path else key)
-    try:
+            try:
+                kwargs[key] = fn(kwargs[key], f"{where}{key}")
+            except SpecError as exc:
+                problems += exc.problems
+                kwargs[key] = getattr(exc, "partial", None)
+    if not problems:
         return cls(**kwargs)
-    except TypeError:
-        required = [f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING]
-        missing = [n for n in required if n not in data] or ["(fields)"]
-        raise SpecError([(f"{path}.{missing[0]}" if path else missing[0], "is required")]) from None
+    error = SpecError(problems)
+    if cls is not ArchitectureSpec and not any(m == "is required" for _, m in problems):
+        error.partial = cls(**kwargs)  # what could be read, for the whole spec's check
+    if cls is ArchitectureSpec:  # also the value problems of the parts that could be read
+        partial = SimpleNamespace(**{f.name: kwargs.get(f.name, f.default) for f in fields(cls)})
+        seen = [p for p, _ in problems]
+        problems += [(p, m) for p, m in validate(partial)
+                     if not any(p == s or p.startswith((s + ".", s + "[")) or s.startswith(p)
+                                for s in seen)]
+        error = SpecError(problems)
+    raise error
+
+
+def _items(build, value, path):
+    """Build each item of a list, collecting the problems of all of them."""
+    out, problems = [], []
+    for i, item in enumerate(value):
+        try:
+            out.append(build(item, f"{path}[{i}]"))
+        except SpecError as exc:
+            problems += exc.problems
+            out.append(getattr(exc, "partial", None))
+    if problems:
+        error = SpecError(problems)
+        error.partial = tuple(out)
+        raise error
+    return tuple(out)
 
 
 def _as_tuple(value, path):
@@ -346,7 +401,7 @@ def _stem(value, path):
         raise SpecError([(path, "must be a list of layers")])
     if len(value) > MAX_STEM_LAYERS:
         raise SpecError([(path, f"must be a list of at most {MAX_STEM_LAYERS} layers")])
-    return tuple(_build(Layer, item, f"stem[{i}]") for i, item in enumerate(value))
+    return _items(lambda item, at: _build(Layer, item, at), value, "stem")
 
 
 def _stages(value, path):
@@ -354,9 +409,8 @@ def _stages(value, path):
         raise SpecError([(path, "must be a list of stages")])
     if len(value) > MAX_STAGES:
         raise SpecError([(path, f"must be a list of 1 to {MAX_STAGES} stages")])
-    return tuple(
-        _build(Stage, item, f"stages[{i}]", {"filters": _as_tuple}) for i, item in enumerate(value)
-    )
+    return _items(lambda item, at: _build(Stage, item, at, {"filters": _as_tuple}), value,
+                  "stages")
 
 
 def _head(value, path):
@@ -377,9 +431,6 @@ def spec_from_dict(data: Any) -> ArchitectureSpec:
             [("format_version", f"this version reads format {FORMAT_VERSION} (the integer), "
                                 f"got {_show(version)}")]
         )
-    for key in ("name", "input_shape", "stem", "stages", "head"):
-        if key not in data:
-            raise SpecError([(key, "is required")])
     return _build(
         ArchitectureSpec,
         data,

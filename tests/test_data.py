@@ -1,7 +1,11 @@
 """Training data: embedded and generated sets, Keras's datasets offline, hostile uploads."""
 
 import io
+import os
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,6 +14,8 @@ from resnet_core import get_spec
 from resnet_core.data import DataChoice, DataError, digits, prepare, shapes
 from resnet_core.data import datasets as ds_module
 from resnet_core.data.uploads import load_npz, load_zip
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_digits_ship_offline():
@@ -38,7 +44,7 @@ def test_prepare_adapts_or_resizes():
         prepare(digits(), get_spec("seed_resnet50"), DataChoice(fit="adapt"))
 
 
-def test_keras_dataset_without_cache_or_network_says_so(monkeypatch):
+def test_keras_dataset_without_cache_or_network_says_so(tmp_path, monkeypatch):
     import keras
 
     def offline():
@@ -46,11 +52,24 @@ def test_keras_dataset_without_cache_or_network_says_so(monkeypatch):
 
     monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
     with pytest.raises(DataError, match="not in Keras's cache .* could not be downloaded"):
+        ds_module.convert_keras_dataset("mnist", tmp_path / "mnist.npz")
+    assert not list(tmp_path.iterdir())  # nothing half-written
+
+
+def test_the_childs_refusal_reaches_the_caller(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    said = "mnist is not in Keras's cache and could not be downloaded (URLError)."
+    monkeypatch.setattr(ds_module, "CONVERT_COMMAND", [
+        sys.executable, "-c", f"import sys; print({'error: ' + said!r}, file=sys.stderr); "
+        "sys.exit(2)"])
+    with pytest.raises(DataError) as err:
         ds_module.keras_dataset("mnist")
+    assert str(err.value) == said
 
 
 def test_keras_dataset_loading_code_on_a_small_cache_file(tmp_path, monkeypatch):
-    """Keras's own MNIST reader on an mnist.npz that the test makes."""
+    """Keras's own MNIST reader on an mnist.npz the test makes; the server side then reads
+    the converted arrays without importing Keras or TensorFlow."""
     from keras.src.datasets import mnist as keras_mnist
 
     rng = np.random.default_rng(0)
@@ -59,8 +78,25 @@ def test_keras_dataset_loading_code_on_a_small_cache_file(tmp_path, monkeypatch)
              y_train=rng.integers(0, 10, 30), x_test=np.zeros((5, 28, 28), np.uint8),
              y_test=np.zeros(5, np.int64))
     monkeypatch.setattr(keras_mnist, "get_file", lambda *a, **k: str(path))
-    d = ds_module.keras_dataset("mnist")
-    assert d.x.shape == (30, 28, 28, 1) and d.num_classes == 10
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    ds_module.convert_keras_dataset("mnist", ds_module.converted_path("mnist"))
+
+    script = ("import sys\nfrom resnet_core.data import keras_dataset\n"
+              "d = keras_dataset('mnist')\n"
+              "print(d.x.shape, d.num_classes, "
+              "sorted(m for m in ('keras', 'tensorflow') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         cwd=ROOT, env={**os.environ, "KERAS_HOME": str(tmp_path)}, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["(30,", "28,", "28,", "1)", "10", "[]"]
+
+
+def test_a_damaged_converted_copy_says_how_to_recover(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    ds_module.converted_path("mnist").parent.mkdir(parents=True)
+    ds_module.converted_path("mnist").write_bytes(b"half a file")
+    with pytest.raises(DataError, match="cannot be read .* delete it"):
+        ds_module.keras_dataset("mnist")
 
 
 def _npz(**arrays):

@@ -1,6 +1,7 @@
 """Property tests: for random valid specs, the tracer agrees with the Keras model, and
 the exported script builds that model."""
 
+import dataclasses
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -45,9 +46,13 @@ def stages(draw):
         filters = tuple(draw(st.lists(st.integers(1, 6), min_size=6, max_size=6)))
     else:
         filters = expansion * draw(st.integers(1, 6))
-    return Stage(block, draw(st.integers(1, 2)), filters, draw(st.integers(1, 2)),
-                 draw(st.sampled_from([1, 3])),
-                 draw(st.sampled_from(["projection", "conv", "zeropad", "none"])), expansion)
+    stage = Stage(block, draw(st.integers(1, 2)), filters, draw(st.integers(1, 2)),
+                  draw(st.sampled_from([1, 3])),
+                  draw(st.sampled_from(["projection", "conv", "zeropad", "none"])), expansion)
+    # Settings the kind ignores go back to their defaults: the spec refuses anything else.
+    unused = {f: Stage.__dataclass_fields__[f].default for f in ("kernel_size", "shortcut")
+              if f not in kind.fields}
+    return dataclasses.replace(stage, **unused)
 
 
 @st.composite

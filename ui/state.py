@@ -15,6 +15,9 @@ from resnet_core.share import query_for, read_query
 from . import presentation
 
 SPEC, PRESET, EDITOR_VERSION, WRITTEN = "spec", "preset", "editor_version", "url_written"
+# Query parameters of a page's own view (Graph's level, direction, opened and folded
+# boxes): not the network's; the page writes them and they stay as it wrote them.
+PAGE_KEYS = ("level", "direction", "expand", "fold")
 
 
 def init_from_url() -> None:
@@ -23,7 +26,8 @@ def init_from_url() -> None:
     That is on a session's first run, and after a link that carries ``?preset=`` or
     ``?spec=``. Navigation clears the query string: then the session's network stays.
     """
-    query = {k: v for k, v in st.query_params.items() if k != presentation.TALK}
+    query = {k: v for k, v in st.query_params.items()
+             if k != presentation.TALK and k not in PAGE_KEYS}
     if SPEC in st.session_state and (not query or query == st.session_state.get(WRITTEN)):
         return
     state = read_query(query)
@@ -41,6 +45,7 @@ def current_spec() -> ArchitectureSpec:
 
 
 def current_preset() -> str:
+    """The preset the current network comes from, edited or not; ``""`` for none."""
     init_from_url()
     return st.session_state[PRESET]
 
@@ -56,7 +61,13 @@ def current_analysis() -> Analysis:
 
 
 def set_spec(spec: ArchitectureSpec, preset: str | None = None, reset_editor: bool = False):
-    """Make ``spec`` the current network; ``reset_editor`` redraws the editors from it."""
+    """Make ``spec`` the current network; ``reset_editor`` redraws the editors from it.
+
+    ``preset``: the preset it comes from (``""``: none, a loaded file); ``None`` keeps
+    the current one. Raises :class:`SpecError`, storing nothing, for a network that a
+    link could not carry: the session never holds what the URL cannot.
+    """
+    query_for(spec, current_preset() if preset is None else preset)
     st.session_state[SPEC] = spec
     if preset is not None:
         st.session_state[PRESET] = preset
@@ -75,6 +86,7 @@ def sync_url() -> None:
     spec_part = query_for(current_spec(), current_preset())
     st.session_state[WRITTEN] = spec_part
     wanted = {**spec_part, presentation.TALK: "1"} if presentation.talk_mode() else spec_part
+    wanted = {**wanted, **{k: v for k, v in st.query_params.items() if k in PAGE_KEYS}}
     if dict(st.query_params) != wanted:
         st.query_params.from_dict(wanted)
 

@@ -47,7 +47,7 @@ def start(store: RunStore, submit: Callable[[], list[str]], watch_key: str) -> N
     try:
         ids = submit()
     except (DataError, SettingsError) as exc:
-        st.error(str(exc))
+        st.error(escape_md(str(exc)))
         return
     ensure_worker(store.home)
     st.session_state[watch_key] = ids

@@ -1,13 +1,15 @@
 """Datasets for training runs: embedded digits, generated shapes, Keras's datasets.
 
 Every loader returns a :class:`Dataset` of uint8 images (N, H, W, C) and int labels.
-Nothing here downloads on its own: Keras's datasets are read from Keras's cache, and
-without cache or network the message says so plainly.
+Keras's datasets come from Keras's cache or its download, through a child process (see
+:func:`keras_dataset`); without cache or network the message says so plainly.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -175,11 +177,35 @@ def keras_cache_dir() -> Path:
     return Path(base) / "datasets"
 
 
+def converted_path(name: str) -> Path:
+    """Where a Keras dataset's training split lies as plain arrays, beside Keras's cache."""
+    return keras_cache_dir() / f"resnet-explorer-{name}.npz"
+
+
 def keras_dataset(name: str) -> Dataset:
-    """One of Keras's datasets (train split), from Keras's cache or the network."""
-    if name not in KERAS_DATASETS:
-        raise DataError(f"unknown Keras dataset {name!r}; known: {', '.join(KERAS_DATASETS)}")
-    module, classes, labels = KERAS_DATASETS[name]
+    """One of Keras's datasets (train split).
+
+    Keras, and with it TensorFlow, is imported only in a child process that reads Keras's
+    cache (or downloads) once and writes plain arrays beside it: the Streamlit server reads
+    those and never imports TensorFlow.
+    """
+    _, classes, labels = _keras_entry(name)
+    path = converted_path(name)
+    if not path.exists():
+        _convert_in_child(name, path)
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            x, y = f["x"], f["y"]
+    except (OSError, ValueError, KeyError, EOFError) as exc:
+        raise DataError(f"{name}: the converted copy {path} cannot be read "
+                        f"({type(exc).__name__}); delete it and choose {name} again") from None
+    x, y = check_arrays(x, y, name, classes)
+    return Dataset(name, x, y, tuple(labels))
+
+
+def convert_keras_dataset(name: str, path: Path) -> None:
+    """Load a Keras dataset through Keras and save its training split at ``path``."""
+    module, classes, _ = _keras_entry(name)
     import keras
 
     loader = getattr(keras.datasets, module)
@@ -191,4 +217,32 @@ def keras_dataset(name: str) -> Dataset:
             f"downloaded ({type(exc).__name__}). Copy the dataset's file into that folder "
             "on a machine with network, or use the digits or shapes data.") from None
     x, y = check_arrays(np.asarray(x), np.asarray(y), name, classes)
-    return Dataset(name, x, y, tuple(labels))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    with open(partial, "wb") as f:  # a file object: np.savez would append ".npz" to a name
+        np.savez(f, x=x, y=y)
+    os.replace(partial, path)  # readers never see half a file
+
+
+# The child that runs convert_keras_dataset (a list, so a test can put a stand-in here).
+CONVERT_COMMAND = [sys.executable, "-m", "resnet_core.data.keras_convert"]
+
+
+def _convert_in_child(name: str, path: Path) -> None:
+    try:
+        done = subprocess.run([*CONVERT_COMMAND, name, str(path)], capture_output=True,
+                              text=True, timeout=1800, cwd=Path(__file__).resolve().parents[2],
+                              env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    except subprocess.TimeoutExpired:
+        raise DataError(f"{name}: loading it through Keras took over 30 minutes; copy the "
+                        f"dataset's file into {keras_cache_dir()} and try again") from None
+    if done.returncode != 0:
+        said = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+        raise DataError(said[-1].removeprefix("error: ") if said else
+                        f"{name}: loading it through Keras failed (exit {done.returncode})")
+
+
+def _keras_entry(name: str):
+    if name not in KERAS_DATASETS:
+        raise DataError(f"unknown Keras dataset {name!r}; known: {', '.join(KERAS_DATASETS)}")
+    return KERAS_DATASETS[name]

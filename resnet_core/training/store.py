@@ -401,6 +401,20 @@ class RunStore:
         return [self.get(i) for i in ids]
 
     @_recovers
+    def claim(self, run_id: str, pid: int) -> bool:
+        """Atomically take the queued run ``run_id`` for the process ``pid`` (the command
+        line trains its own run); False when a worker took it first."""
+        with closing(self._connect()) as db:
+            now = time.time()
+            taken = db.execute("UPDATE runs SET status = 'running', worker_pid = ?, "
+                               "heartbeat = ?, updated = ?, error = '', phase = 'loading "
+                               "data' WHERE id = ? AND status = 'queued'",
+                               (pid, now, now, run_id)).rowcount
+            if taken == 1:
+                self._save_record(db, [run_id])
+        return taken == 1
+
+    @_recovers
     def request_stop(self, run_id: str) -> None:
         with closing(self._connect()) as db:
             db.execute("UPDATE runs SET stop_requested = 1, updated = ?, status = CASE "
