@@ -6,7 +6,6 @@ import streamlit as st
 from resnet_core import PRESETS, SpecError, analyze
 from resnet_core.blocks import BLOCK_KINDS
 from resnet_core.spec import CLASSIFIERS, HEAD_POOLS, PADDINGS, SHORTCUTS, STEM_KINDS
-from resnet_core.trace import fmt_shape
 from ui import common, router, spec_form, state
 
 router.ensure_router()
@@ -206,9 +205,6 @@ with top:
         st.error(common.escape_md(f"This network cannot be built: {a.error}"), icon="🚫")
 
 st.subheader("Stages at a glance")
-rows = [{"stage": s.stage, "blocks": s.blocks, "output": fmt_shape(s.output_shape),
-         "parameters": common.params(s.params), "MACs": common.macs(s.macs),
-         "receptive field": s.receptive_field} for s in a.stages()]
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+common.stage_table(a)
 if not a.ok:
     st.caption(f"Traced up to layer `{a.layers[-1].name}`; the rest cannot be built.")
