@@ -6,7 +6,7 @@ import streamlit as st
 from resnet_core import PRESETS, SpecError, analyze
 from resnet_core.blocks import BLOCK_KINDS
 from resnet_core.spec import CLASSIFIERS, HEAD_POOLS, PADDINGS, SHORTCUTS, STEM_KINDS
-from ui import common, router, spec_form, state
+from ui import common, preset_cards, router, spec_form, state
 
 router.ensure_router()
 
@@ -33,9 +33,9 @@ reset_slot = c2.empty()  # drawn once the edit below is applied, so it knows
 if not preset:
     st.caption("A network loaded from a file or a link, not from a preset.")
 elif edited:
-    st.caption(f"Edited from {preset}: {PRESETS[preset].description}")
+    st.caption(f"Edited from {preset} ({preset_cards.describe(preset)})")
 else:
-    st.caption(PRESETS[preset].description)
+    st.caption(preset_cards.describe(preset))
 
 
 def base_frame(what, make):
@@ -84,14 +84,14 @@ stem_df = st.data_editor(
         "use_bias": st.column_config.CheckboxColumn("bias", default=False, help="conv only"),
     })
 stem_box = st.container()
-st.caption("A cell a layer's kind does not use is left empty (batchnorm, relu and elu use "
-           "none); a value typed into one is refused, not ignored.")
+st.caption("A cell a layer's kind does not use shows None (batchnorm, relu and elu use "
+           "none of them); a value typed into one is refused, not ignored.")
 
 # ---------------------------------------------------------------- stages
 st.subheader("Stages")
 st.caption("Filters are each block's output channels (six path widths for inception). "
            "The first block of a stage carries its stride; expansion is the bottleneck "
-           "ratio. A cell the block kind does not use is left empty. Add or delete rows in "
+           "ratio. A cell the block kind does not use shows None. Add or delete rows in "
            "the table; move a stage with the buttons below.")
 # The columns are the Stage fields; those without a tailored column get a plain one.
 stage_columns = {
