@@ -146,10 +146,16 @@ head = {
 head_box = st.container()
 
 # ---------------------------------------------------------------- apply the edit
+# A row switched to another kind drops what only the old kind used; the tables are then
+# redrawn so those cells show empty.
+stem_rows, stem_switched = spec_form.clear_unused(
+    pd.DataFrame(stem_df), base_frame("stem", spec_form.stem_frame), "kind")
+stage_rows, stages_switched = spec_form.clear_unused(
+    pd.DataFrame(stage_df), base_frame("stages", spec_form.stage_frame), "block")
 try:
     candidate = spec_form.spec_from_form(
         spec, name=name, input_shape=shape, classes=classes, conv_bias=conv_bias,
-        stem=pd.DataFrame(stem_df), stages=pd.DataFrame(stage_df), head=head)
+        stem=stem_rows, stages=stage_rows, head=head)
 except SpecError as exc:
     candidate = None
     problems = spec_form.group_problems(exc)
@@ -166,13 +172,13 @@ else:
         # The first edit of a preset renames it, so that its exports do not claim to be
         # the preset; the editors are redrawn to show the new name.
         described = spec_form.describe_edit(candidate, preset)
-        renamed = described.name != candidate.name
+        redraw = described.name != candidate.name or stem_switched or stages_switched
         try:
-            state.set_spec(described, reset_editor=renamed)
+            state.set_spec(described, reset_editor=redraw)
         except SpecError as exc:
             top.error(common.escape_md(f"This network cannot be kept: {exc}"))
         else:
-            if renamed:
+            if redraw:
                 st.rerun()
             spec = described
 

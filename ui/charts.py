@@ -52,7 +52,7 @@ def _ticks(values: list, labels: list[str], most: int = 8) -> dict:
     "5, 2, 1000, 5, 2": never those.)"""
     kept = []
     for v, label in zip(values, labels):
-        if not kept or v >= 1.5 * kept[-1][0]:
+        if not kept or v >= 2 * kept[-1][0]:  # a factor 2: about 30 px apart on a chart
             kept.append((v, label))
     if len(kept) > most:
         step = (len(kept) - 1) / (most - 1)
