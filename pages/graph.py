@@ -1,40 +1,133 @@
-"""Graph: the network at stage, block or layer level; download as DOT or SVG."""
+"""Graph: the network to explore — open a stage or block in place, pan, zoom, fit, hover
+for a node's figures; download it as DOT, SVG or PNG. The view is in the URL."""
+
+import dataclasses
+import re
 
 import streamlit as st
 
-from resnet_core.graph import DIRECTIONS, LEVELS, dot_available, to_graph
-from ui import common, router, state
+from resnet_core.analysis import human
+from resnet_core.graph import DotNotInstalled, render, to_graph, to_png
+from resnet_core.graph_model import DIRECTIONS, LEVELS, View, fold, read_view, view_query
+from ui import common, presentation, router, state
+from ui.graph_explorer import graph_explorer
 
 router.ensure_router()
+
+VIEW, WRITTEN, EXPLORER = "graph_view", "graph_view_written", "graph_explorer"
+DIRECTION_NAMES = {"TB": "Top-down", "LR": "Left-right"}
+
+
+def current_view() -> View:
+    """The view in the URL when a link brings one, else the session's."""
+    query = {k: st.query_params[k] for k in state.PAGE_KEYS if k in st.query_params}
+    if query and query != st.session_state.get(WRITTEN):
+        view, problems = read_view(query)
+        st.session_state[VIEW] = view
+        st.session_state[WRITTEN] = query
+        for p in problems:
+            st.warning(f"This link's graph view: {common.escape_md(p)}.")
+    return st.session_state.get(VIEW, View())
+
+
+def set_view(view: View) -> None:
+    st.session_state[VIEW] = view
+    query = view_query(view)
+    st.session_state[WRITTEN] = query
+    for k in state.PAGE_KEYS:
+        if k in st.query_params and k not in query:
+            del st.query_params[k]
+    st.query_params.update(query)
+
+
+def _level_changed() -> None:
+    set_view(current_view().with_level(st.session_state["graph_level"]))
+
+
+def _direction_changed() -> None:
+    set_view(dataclasses.replace(current_view(), direction=st.session_state["graph_direction"]))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def svg_of(dot: str) -> str:
+    return render(dot, "svg").decode("utf-8")
+
+
+def tooltips(g) -> dict[str, dict]:
+    """Per node: its figures as (label, value) rows, and what a click does."""
+    out = {}
+    for key, n in g.nodes.items():
+        d = n.details()
+        rows = [("Output", d["shape"]), ("Parameters", f"{d['params']:,}"),
+                ("MACs", human(d["macs"])), ("Receptive field", f"{d['rf']}×{d['rf']} px")]
+        if d["layers"] > 1:
+            rows.append(("Layers", str(d["layers"])))
+        if n.kind == "stage" and n.expands:
+            blocks = len({l.block for l in n.layers if l.block})
+            action = f"Click to open its {blocks} blocks" if blocks else "Click to open it"
+        else:
+            action = "Click to open its layers" if n.expands else ""
+        out[key] = {"title": f"{d['title']} — {d['what']}" if d["what"] else d["title"],
+                    "rows": rows, "action": action, "expands": n.expands}
+    return out
+
 
 a = state.current_analysis()
 st.title("Graph")
 common.headline(a)
+view = current_view()
+if {k: st.query_params.get(k) for k in state.PAGE_KEYS if k in st.query_params} \
+        != view_query(view):
+    set_view(view)  # a copied link always says how the graph was shown
 
-c = st.columns([2, 2, 3])
-level = c[0].radio("Level", LEVELS, index=1, horizontal=True,
-                   format_func=lambda s: s.capitalize())
-direction = c[1].radio("Direction", DIRECTIONS, horizontal=True,
-                       format_func={"TB": "Top-down", "LR": "Left-right"}.get)
-c[2].caption("Solid edges carry the main path with the shape that flows along them; dashed "
-             "red edges are skip connections.")
+st.session_state["graph_level"] = view.level
+st.session_state["graph_direction"] = view.direction
+c = st.columns([3, 3, 4])
+c[0].radio("Level", LEVELS, horizontal=True, key="graph_level", on_change=_level_changed,
+           format_func=lambda s: {"stage": "Stages", "block": "Blocks", "layer": "Layers"}[s])
+c[1].radio("Direction", DIRECTIONS, horizontal=True, key="graph_direction",
+           on_change=_direction_changed, format_func=DIRECTION_NAMES.get)
+if view.expand or view.fold:
+    if c[2].button("Undo opened and folded boxes", help="back to the whole graph at this level"):
+        set_view(view.with_level(view.level))
+        st.rerun()
+st.caption("Each box shows its output shape and parameters; hover for MACs and the "
+           "receptive field. **Thick dashed orange edges are skip connections**, drawn around "
+           "each residual block: a folded block shows its body, its shortcut (when it has "
+           "one) and the sum (+).")
 
-graph = to_graph(a, level, direction)
-name = a.spec.name
-dl = st.container(horizontal=True)  # buttons as wide as their labels
-dl.download_button("Download DOT", graph.source.encode(), file_name=f"{name}_{level}.dot",
-                   mime="text/vnd.graphviz")
-if dot_available():  # rendered on click only: a layer-level ResNet-152 takes a moment
-    dl.download_button("Download SVG", lambda: graph.pipe(format="svg"),
-                       file_name=f"{name}_{level}.svg", mime="image/svg+xml")
-else:
-    st.info("SVG download needs Graphviz's `dot` program, which is not installed here "
-            "(Debian: `apt-get install graphviz`). The DOT file opens in any Graphviz "
-            "viewer.")
+folded = fold(a, view)
+if folded.note:
+    st.info(folded.note)
+graph = to_graph(a, view=view, folded=folded)
+dot = graph.source
+file_stem = (re.sub(r"[^\w.-]+", "_", a.spec.name).strip("._") or "network")[:60]
+file_stem += f"_{view.level}"
 
-n_layers = len(a.layers)
-if level == "layer" and n_layers > 400:
-    st.caption(f"{n_layers} layers: scroll and zoom inside the drawing.")
-# Top-down drawings keep their natural size (stretched they would be huge); left-right
-# ones fit the page's width.
-st.graphviz_chart(graph, width="stretch" if direction == "LR" else "content")
+svg = None
+try:
+    svg = svg_of(dot)
+except DotNotInstalled as exc:
+    st.info(f"{exc}. The graph is drawn in the browser instead, without folding.")
+    st.graphviz_chart(graph, width="stretch")
+except ValueError as exc:
+    st.error(f"{exc}. The DOT file below still opens in any Graphviz viewer.")
+
+if svg is not None:
+    clicked = graph_explorer(svg, tooltips(folded), key=EXPLORER, on_toggle=lambda: None,
+                             talk=presentation.talk_mode())
+    if clicked:
+        set_view(view.toggled(clicked, a))
+        st.rerun()
+
+# buttons as wide as their labels; a download reruns nothing (a rerun would drop the
+# PNG's deferred drawing while the browser fetches it)
+dl = st.container(horizontal=True)
+dl.download_button("Download DOT", dot.encode(), file_name=f"{file_stem}.dot",
+                   mime="text/vnd.graphviz", on_click="ignore")
+if svg is not None:
+    dl.download_button("Download SVG", svg.encode(), file_name=f"{file_stem}.svg",
+                       mime="image/svg+xml", on_click="ignore")
+    dl.download_button("Download PNG", lambda: to_png(dot, svg), file_name=f"{file_stem}.png",
+                       mime="image/png", on_click="ignore", help="drawn on click; very long graphs are scaled "
+                       "down to at most 12,000 pixels")

@@ -13,6 +13,8 @@ from ui import common, presentation, router, training_views
 router.ensure_router()
 
 store = RunStore()
+if store.notice:  # runs.db was rebuilt from the run folders: say so once
+    st.toast(common.escape_md(store.notice), icon=":material/build:")
 store.reap()
 runs = store.list()
 st.title("Runs")

@@ -1,13 +1,10 @@
 """Train: the live run at the top, then data and settings, and one Train button."""
 
-import hashlib
-
-import numpy as np
 import streamlit as st
 
 from resnet_core.analysis import human
 from resnet_core.data import SOURCE_LABELS, SOURCE_NAMES, SOURCES, DataChoice, DataError
-from resnet_core.data.uploads import load_npz, load_zip
+from resnet_core.data.uploads import stage_upload
 from resnet_core.devices import describe_device, training_defaults
 from resnet_core.training import SettingsError, TrainSettings
 from resnet_core.training.estimate import estimate_epoch_seconds
@@ -68,18 +65,11 @@ if source == "upload":
     if up is None:
         st.info("Choose a file to train on your own data.")
         st.stop()
-    raw = up.getvalue()
-    digest = hashlib.sha256(raw).hexdigest()[:16]
-    path = store.home / "uploads" / f"{digest}.npz"
-    if not path.exists():
-        try:
-            ds = load_npz(raw, up.name) if up.name.lower().endswith(".npz") \
-                else load_zip(raw, up.name)
-        except DataError as exc:
-            st.error(common.escape_md(str(exc)))
-            st.stop()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(path, x=ds.x, y=ds.y)  # checked, plain arrays: what the worker reads
+    try:  # checked, then kept as plain arrays with class names: what the worker reads
+        path = stage_upload(up.getvalue(), up.name, store.home / "uploads")
+    except DataError as exc:
+        st.error(common.escape_md(str(exc)))
+        st.stop()
     extra = {"upload_path": str(path)}
 
 choice = DataChoice(source=source, subset=int(subset), val_split=float(val_split), fit=fit,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from .ops import Interpreter
+from .spec import MAX_CHANNELS, show_value as _show
 
 
 # ------------------------------------------------------------------------ shortcut
@@ -178,8 +179,8 @@ class BlockKind:
         f = stage.filters
         if self.inception:
             if (not isinstance(f, tuple) or len(f) != 6
-                    or not all(isinstance(v, int) and not isinstance(v, bool) and 0 < v <= 65536
-                               for v in f)):
+                    or not all(isinstance(v, int) and not isinstance(v, bool)
+                               and 0 < v <= MAX_CHANNELS for v in f)):
                 problems.append((f"{path}.filters", "inception blocks take six positive "
                                  f"integers (c1, c2_reduce, c2, c3_reduce, c3, c4), got {_show(f)}"))
             return
@@ -187,8 +188,8 @@ class BlockKind:
             problems.append((f"{path}.filters", f"must be a positive integer, got {_show(f)}"))
         elif f <= 0:
             problems.append((f"{path}.filters", f"must be at least 1, got {f}"))
-        elif f > 65536:
-            problems.append((f"{path}.filters", f"must be at most 65536, got {f}"))
+        elif f > MAX_CHANNELS:
+            problems.append((f"{path}.filters", f"must be at most {MAX_CHANNELS}, got {_show(f)}"))
         elif (self.uses_expansion and isinstance(stage.expansion, int)
               and stage.expansion > 0 and f % stage.expansion):
             problems.append((f"{path}.filters", f"must be a multiple of expansion "
@@ -220,10 +221,6 @@ class BlockKind:
                     kwargs["expansion"] = stage.expansion
                 x = self.function(ops, x, use_bias=use_bias, **kwargs)
         return x
-
-
-def _show(v: Any) -> str:
-    return repr(list(v)) if isinstance(v, tuple) else repr(v)
 
 
 _WITH_EXPANSION = ("filters", "stride", "kernel_size", "shortcut", "expansion")

@@ -9,10 +9,11 @@ import pytest
 from resnet_core import PRESETS, analyze, get_spec
 from resnet_core.share import encode_spec
 from tests.apptest import app, metric, plain
+from ui.router import PAGE_FILES, SECTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["pages/home.py", "pages/compose.py", "pages/inspect.py", "pages/graph.py",
-         "pages/compare.py", "pages/code.py"]
+# The explorer's pages (the router's "Explore" section): none of them may import Keras.
+PAGES = [f for f, *_ in SECTIONS["Explore"]]
 
 
 def sidebar_text(at):
@@ -20,7 +21,7 @@ def sidebar_text(at):
     return plain(" ".join(m.value for m in at.sidebar.markdown))
 
 
-@pytest.mark.parametrize("page", PAGES + ["pages/train.py", "pages/runs.py"])
+@pytest.mark.parametrize("page", PAGE_FILES)
 def test_every_page_opens_without_exception_and_shows_the_network(page):
     at = app(page, preset="cifar_resnet56")
     assert not at.exception
@@ -125,14 +126,17 @@ def test_inspect_filters_and_memory():
     assert any(m.label == "Activations" for m in at.metric)
 
 
-def test_graph_levels_render():
+def test_graph_levels_render_and_go_into_the_url():
     at = app("pages/graph.py", preset="resnet152")
-    for level, node in (("stage", "stage3 ["), ("block", "stage3_block36 ["),
-                        ("layer", "stage3_block36_conv3 [")):
+    for level, node in (("stage", "stage3"), ("block", "stage3_block36"),
+                        ("layer", "stage3_block36_conv3")):
         at.radio[0].set_value(level).run()
         assert not at.exception
-        charts = at.get("graphviz_chart")
-        assert charts and node in charts[0].proto.spec
+        data = json.loads(at.get("bidi_component")[0].proto.json)  # the graph explorer
+        assert f'id="node:{node}"' in data["svg"] and node in data["nodes"]
+        assert at.query_params["level"] == level and at.query_params["preset"] == "resnet152"
+    at.radio[1].set_value("LR").run()
+    assert at.query_params["direction"] == "LR" and at.query_params["level"] == "layer"
 
 
 def test_compare_a_resnet_with_its_plain_twin():
@@ -163,27 +167,42 @@ def test_code_page_exports_and_loads_specs():
     assert at.query_params["preset"] == "googlenet"
 
 
-def test_explorer_pages_never_import_tensorflow():
-    """The explorer opens fast: no page that does not train imports TensorFlow or Keras."""
+def test_the_server_never_imports_tensorflow(tmp_path, monkeypatch):
+    """No page, and on the Train page no data source, imports TensorFlow or Keras into the
+    Streamlit server: the explorer opens fast and training happens in the worker."""
     import subprocess
     import sys
 
+    import numpy as np
+
+    from resnet_core.data.datasets import KERAS_DATASETS, converted_path
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.setenv("RESNET_EXPLORER_HOME", str(tmp_path / "home"))
+    rng = np.random.default_rng(0)
+    for name, (_, classes, _) in KERAS_DATASETS.items():  # small stand-ins, in our format
+        path = converted_path(name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(path, x=rng.integers(0, 256, (60, 28, 28, 1), dtype=np.uint8),
+                 y=np.arange(60) % classes)
     script = (
         "import sys\n"
         "from streamlit.testing.v1 import AppTest\n"
-        f"at = AppTest.from_file({str(ROOT / 'app.py')!r}, default_timeout=60).run()\n"
-        f"for p in {PAGES!r}:\n"
+        "from resnet_core.data import SOURCES\n"
+        f"at = AppTest.from_file({str(ROOT / 'app.py')!r}, default_timeout=120).run()\n"
+        f"for p in {PAGE_FILES!r}:\n"
         "    at.switch_page(p).run()\n"
         "    assert not at.exception, p\n"
+        "at.switch_page('pages/train.py').run()\n"
+        "for source in SOURCES:\n"
+        "    next(s for s in at.selectbox if s.label == 'Dataset').set_value(source).run()\n"
+        "    assert not at.exception and not at.error, (source, at.error)\n"
         "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         timeout=300, cwd=ROOT)
+                         timeout=600, cwd=ROOT)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "[]"
-
-
-TRAINING_PAGES = ["pages/train.py", "pages/runs.py"]
 
 
 def _wait_for(predicate, timeout=120):
@@ -264,7 +283,7 @@ def test_train_page_shows_the_active_run_whatever_network_is_selected(tmp_path,
     assert any(b.label == "Stop" for b in at.button)
 
 
-def test_bad_upload_gets_a_message(tmp_path, monkeypatch):
+def test_upload_asks_for_a_file_before_anything_else(tmp_path, monkeypatch):
     monkeypatch.setenv("RESNET_EXPLORER_HOME", str(tmp_path))
     at = app("pages/train.py", preset="cifar_resnet20")
     at.selectbox[0].set_value("upload").run()

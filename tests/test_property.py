@@ -83,7 +83,7 @@ def test_random_specs_agree_with_keras(spec):
         assert_trace_matches_model(spec, build_model(spec))
     else:
         # What the tracer refuses, Keras refuses too (the tracer is never the stricter).
-        with pytest.raises(Exception):
+        with pytest.raises(ValueError):
             build_model(spec)
 
 

@@ -15,6 +15,9 @@ from resnet_core.share import query_for, read_query
 from . import presentation
 
 SPEC, PRESET, EDITOR_VERSION, WRITTEN = "spec", "preset", "editor_version", "url_written"
+# Query parameters of a page's own view (Graph's level, direction, opened and folded
+# boxes): not the network's; the page writes them and they stay as it wrote them.
+PAGE_KEYS = ("level", "direction", "expand", "fold")
 
 
 def init_from_url() -> None:
@@ -23,7 +26,8 @@ def init_from_url() -> None:
     That is on a session's first run, and after a link that carries ``?preset=`` or
     ``?spec=``. Navigation clears the query string: then the session's network stays.
     """
-    query = {k: v for k, v in st.query_params.items() if k != presentation.TALK}
+    query = {k: v for k, v in st.query_params.items()
+             if k != presentation.TALK and k not in PAGE_KEYS}
     if SPEC in st.session_state and (not query or query == st.session_state.get(WRITTEN)):
         return
     state = read_query(query)
@@ -82,6 +86,7 @@ def sync_url() -> None:
     spec_part = query_for(current_spec(), current_preset())
     st.session_state[WRITTEN] = spec_part
     wanted = {**spec_part, presentation.TALK: "1"} if presentation.talk_mode() else spec_part
+    wanted = {**wanted, **{k: v for k, v in st.query_params.items() if k in PAGE_KEYS}}
     if dict(st.query_params) != wanted:
         st.query_params.from_dict(wanted)
 

@@ -19,6 +19,7 @@ from resnet_core.training.worker import ensure_worker
 from . import training_views
 from .common import escape_md
 
+
 @st.cache_resource(max_entries=8, show_spinner="Preparing the data…")
 def plan_cached(choice: dict, spec_json: str) -> RunPlan:
     """:func:`plan_run`, once per (data choice, network): resized images can be large,
@@ -36,6 +37,8 @@ def open_store() -> RunStore:
     """The run store, with dead workers' runs marked failed and a worker started (warm:
     TensorFlow is loaded before a button is pressed)."""
     store = RunStore()
+    if store.notice:  # runs.db was rebuilt from the run folders: say so once
+        st.toast(escape_md(store.notice), icon=":material/build:")
     store.reap()
     ensure_worker(store.home)
     return store

@@ -59,35 +59,9 @@ def test_every_page_opens_without_exception(server, page, path):
     assert_clean(page)
 
 
-def test_graph_renders_resnet152_at_layer_level(server, page):
-    page.goto(f"{server.url}/graph?preset=resnet152")
-    wait_idle(page)
-    page.get_by_text("Layer", exact=True).click()
-    wait_idle(page)
-    chart = page.get_by_test_id("stGraphVizChart")
-    expect(chart.locator("svg")).to_be_visible(timeout=60_000)
-    expect(chart.locator("g.node")).to_have_count(len(analyze(get_spec("resnet152")).layers),
-                                                  timeout=60_000)
-    assert chart.locator("g.edge path[stroke-dasharray]").count() > 0  # skip edges
-    assert_clean(page)
-
-
 def test_hostile_url_gives_a_message_and_the_default(server, page):
     page.goto(f"{server.url}/compose?spec=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E")
     wait_idle(page)
     expect(page.get_by_text("could not be opened")).to_be_visible()
     expect(page.get_by_test_id("stMetricValue").first).to_have_text("23,600,006")
     assert_clean(page)
-
-
-def test_graph_downloads_svg_and_dot(server, browser):
-    context = browser.new_context(accept_downloads=True)
-    page = context.new_page()
-    page.goto(f"{server.url}/graph?preset=resnet18")
-    wait_idle(page)
-    for label, start in (("Download SVG", b"<?xml"), ("Download DOT", b"digraph resnet18")):
-        with page.expect_download(timeout=30_000) as download:
-            page.get_by_role("button", name=label).click()
-        with open(download.value.path(), "rb") as f:
-            assert f.read().lstrip().startswith(start), label
-    context.close()

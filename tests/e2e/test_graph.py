@@ -1,0 +1,127 @@
+"""The Graph page in a browser: pan, zoom, fit, opening and folding in place, the URL."""
+
+from playwright.sync_api import expect
+
+from resnet_core import analyze, get_spec
+
+from .browser import wait_idle
+
+VIEW = "[data-testid='graph-view']"
+
+
+def open_graph(page, server, query):
+    page.goto(f"{server.url}/graph?{query}")
+    wait_idle(page)
+    page.wait_for_selector(f"{VIEW} svg", timeout=60_000)
+    return page.locator(VIEW)
+
+
+def view_box(page):
+    return [float(v) for v in page.locator(f"{VIEW} svg").get_attribute("viewBox").split()]
+
+
+def scale(page):
+    return float(page.locator(VIEW).get_attribute("data-scale"))
+
+
+def node(page, key):
+    return page.locator(f"{VIEW} [id='node:{key}']")
+
+
+def inside(page, key) -> bool:
+    box, view = node(page, key).bounding_box(), page.locator(VIEW).bounding_box()
+    return (box["x"] >= view["x"] - 1 and box["y"] >= view["y"] - 1
+            and box["x"] + box["width"] <= view["x"] + view["width"] + 1
+            and box["y"] + box["height"] <= view["y"] + view["height"] + 1)
+
+
+def test_zoom_pan_and_fit_with_buttons_and_mouse(server, page):
+    view = open_graph(page, server, "preset=resnet50&level=block")
+    assert view.bounding_box()["width"] > 600  # as wide as the page
+    k0 = scale(page)
+    page.get_by_role("button", name="Zoom in").click()
+    assert abs(scale(page) / k0 - 1.5) < 0.01
+    page.get_by_role("button", name="Zoom out").click()
+    assert abs(scale(page) / k0 - 1) < 0.01
+    box = view.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.wheel(0, -300)  # the wheel zooms in at the pointer
+    expect(view).not_to_have_attribute("data-scale", f"{k0:.4f}")
+    assert scale(page) > k0
+    x0, y0, *_ = view_box(page)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 - 150, box["y"] + box["height"] / 2 - 100,
+                    steps=5)
+    page.mouse.up()
+    x1, y1, *_ = view_box(page)
+    assert x1 > x0 and y1 > y0  # dragged left and up: the drawing moved with the mouse
+    assert not inside(page, "input") or not inside(page, "head_softmax")
+    page.get_by_role("button", name="Fit", exact=True).click()
+    assert inside(page, "input") and inside(page, "head_softmax")  # the whole graph again
+    page.get_by_role("button", name="Fit width").click()
+    assert inside(page, "input")
+
+
+def test_open_a_stage_in_place_then_fold_it(server, page):
+    view = open_graph(page, server, "preset=resnet50&level=stage")
+    expect(node(page, "stage3")).to_be_visible()
+    node(page, "stage2").click()
+    expect(page.locator(f"{VIEW} [id='box:stage2']")).to_be_visible(timeout=30_000)
+    page.wait_for_url("**expand=stage2**")
+    # the same drawing: stage 2 is now its blocks, the other stages stay folded
+    expect(page.locator(VIEW)).to_have_count(1)
+    for key in ("stage2_block1", "stage2_block1_shortcut", "stage2_block4_sum", "stage3"):
+        expect(node(page, key)).to_have_count(1)
+    expect(node(page, "stage2")).to_have_count(0)
+    assert view.locator("g.edge path[stroke-dasharray]").count() == 4 + 1  # 4 skips, 1 via the shortcut
+    node(page, "stage2_block3").click()  # a block opens into its layers
+    expect(node(page, "stage2_block3_conv2")).to_have_count(1, timeout=30_000)
+    page.wait_for_url("**stage2_block3**")
+    page.locator(f"{VIEW} [id='box:stage2'] text").first.click()  # the box's title folds it
+    expect(node(page, "stage2")).to_have_count(1, timeout=30_000)
+    expect(node(page, "stage2_block3_conv2")).to_have_count(0)
+    assert "expand=" not in page.url
+
+
+def test_the_url_restores_level_direction_and_opened_boxes(server, page):
+    open_graph(page, server, "preset=resnet50&level=block&direction=LR&expand=stage3_block2")
+    expect(page.get_by_role("radio", name="Blocks")).to_be_checked()
+    expect(page.get_by_role("radio", name="Left-right")).to_be_checked()
+    expect(node(page, "stage3_block2_conv2")).to_have_count(1)  # opened by the link
+    expect(node(page, "stage3_block3")).to_have_count(1)  # its neighbour stays a block
+    page.get_by_text("Top-down", exact=True).click()
+    page.wait_for_url("**direction=TB**")
+    assert "expand=stage3_block2" in page.url and "level=block" in page.url
+
+
+def test_hovering_a_node_shows_its_figures(server, page):
+    open_graph(page, server, "preset=resnet18&level=stage")
+    node(page, "stage2").hover()
+    tip = page.locator("[data-testid='graph-tip']")
+    expect(tip).to_be_visible()
+    for text in ("28×28×128", "Parameters", "MACs", "Receptive field", "open its 2 blocks"):
+        expect(tip).to_contain_text(text)
+
+
+def test_resnet152_at_layer_level_is_drawn_whole_and_navigable(server, page):
+    open_graph(page, server, "preset=resnet152&level=layer")
+    n_layers = len(analyze(get_spec("resnet152")).layers)
+    expect(page.locator(f"{VIEW} g.node")).to_have_count(n_layers, timeout=60_000)
+    assert page.locator(f"{VIEW} g.edge path[stroke-dasharray]").count() == 50 + 2 * 4  # in a projection: conv → bn too
+    assert inside(page, "input")  # starts at the beginning, readable
+    assert scale(page) >= 0.89
+    page.get_by_role("button", name="Fit", exact=True).click()
+    assert inside(page, "head_softmax")
+
+
+def test_graph_downloads_dot_svg_and_png(server, browser):
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    open_graph(page, server, "preset=resnet18")
+    for label, start in (("Download SVG", b"<?xml"), ("Download DOT", b"digraph resnet18"),
+                         ("Download PNG", b"\x89PNG")):
+        with page.expect_download(timeout=30_000) as download:
+            page.get_by_role("button", name=label).click()
+        with open(download.value.path(), "rb") as f:
+            assert f.read().lstrip().startswith(start), label
+    context.close()
