@@ -4,11 +4,13 @@ import streamlit as st
 
 from resnet_core import PRESETS, ArchitectureSpec, SpecError
 from resnet_core.codegen import to_python
-from ui import router, state
+from ui import common, router, state
 
 router.ensure_router()
 
-MAX_SPEC_BYTES = 1_000_000
+# One limit for a spec however it comes (upload or paste), stated where it applies.
+MAX_SPEC_MB = 1
+MAX_SPEC_BYTES = MAX_SPEC_MB * 1024 * 1024
 spec = state.current_spec()
 st.title("Code & files")
 
@@ -17,7 +19,8 @@ with tab_py:
     try:
         source = to_python(spec)
     except ValueError as exc:
-        st.error(f"This network cannot be built, so there is no script: {exc}")
+        st.error(common.escape_md(f"This network cannot be built, so there is no script: "
+                                  f"{exc}"))
     else:
         st.caption("A standalone script: it needs only Keras 3 and builds exactly this model.")
         st.download_button("Download script", source.encode(), file_name=f"{spec.name}.py",
@@ -31,34 +34,43 @@ with tab_json:
 
 
 def load(raw: bytes | str, origin: str) -> None:
-    if isinstance(raw, bytes):
-        if len(raw) > MAX_SPEC_BYTES:
-            st.error(f"{origin} is {len(raw):,} bytes; a spec is at most "
-                     f"{MAX_SPEC_BYTES:,}. Is it the right file?")
-            return
-        try:
-            raw = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            st.error(f"{origin} is not a text file; choose the .json file of a spec.")
-            return
+    """Make the spec in ``raw`` the current network, or say every problem it has."""
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", "surrogatepass")
+    if len(raw) > MAX_SPEC_BYTES:
+        st.error(common.escape_md(f"{origin} is {len(raw):,} bytes; a spec is at most "
+                                  f"{MAX_SPEC_MB} MB. Is it the right file?"))
+        return
     try:
-        loaded = ArchitectureSpec.from_json(raw)
-    except SpecError as exc:
-        st.error(f"{origin} is not a valid spec:")
-        for path, msg in exc.problems:
-            st.markdown(f"- `{path}`: {msg}")
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        st.error(common.escape_md(f"{origin} is not UTF-8 text; choose the .json file of "
+                                  "a spec."))
         return
     # A file that is exactly a preset shares as ?preset=NAME; anything else as ?spec=.
-    same = loaded.name in PRESETS and PRESETS[loaded.name].spec() == loaded
-    state.set_spec(loaded, loaded.name if same else None, reset_editor=True)
-    st.success(f"Loaded {loaded.name}. It is now the current network on every page.")
+    try:
+        loaded = ArchitectureSpec.from_json(text)
+        same = loaded.name in PRESETS and PRESETS[loaded.name].spec() == loaded
+        state.set_spec(loaded, loaded.name if same else "", reset_editor=True)
+    except (SpecError, ValueError, RecursionError) as exc:
+        problems = exc.problems if isinstance(exc, SpecError) else [("(json)", str(exc))]
+        n = len(problems)
+        st.error(common.escape_md(f"{origin} is not a valid spec ({n} problem"
+                                  f"{'s' * (n > 1)}):"))
+        for path, msg in problems:  # plain text: a path may hold any character
+            st.text(f"• {path}: {msg}")
+        return
+    st.success(common.escape_md(f"Loaded {loaded.name}. It is now the current network on "
+                                "every page."))
 
 
 with tab_load:
-    uploaded = st.file_uploader("Upload a spec (.json)", type=["json"])
+    uploaded = st.file_uploader(f"Upload a spec (.json, at most {MAX_SPEC_MB} MB)",
+                                type=["json"], max_upload_size=MAX_SPEC_MB)
     if uploaded is not None and st.button("Load the uploaded file"):
-        load(uploaded.getvalue(), uploaded.name)
-    pasted = st.text_area("…or paste a spec", height=200, key="pasted_spec",
+        load(uploaded.getvalue(), f"The file {uploaded.name}")
+    pasted = st.text_area(f"…or paste a spec (at most {MAX_SPEC_MB} MB)", height=200,
+                          key="pasted_spec", max_chars=MAX_SPEC_BYTES,
                           placeholder='{"name": "...", "input_shape": [32, 32, 3], ...}')
     if st.button("Load the pasted text", disabled=not pasted.strip(), key="load_pasted"):
         load(pasted, "The pasted text")

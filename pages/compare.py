@@ -115,7 +115,7 @@ for col, tag, x in zip(heads, "AB", (a, b)):
         st.markdown(f"**{tag}: {common.escape_md(x.spec.name)}** — "
                     f"{fmt_shape(x.spec.input_shape)} → {common.output_shape(x)}")
         if not x.ok:
-            st.error(f"Cannot be built: {x.error}")
+            st.error(common.escape_md(f"Cannot be built: {x.error}"))
 
 ta, tb = a.totals, b.totals
 st.subheader("The difference that matters")

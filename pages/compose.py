@@ -11,6 +11,8 @@ from ui import common, router, spec_form, state
 
 router.ensure_router()
 
+CUSTOM = "custom (edited)"
+
 spec = state.current_spec()
 preset = state.current_preset()
 v = state.editor_version()
@@ -19,15 +21,22 @@ st.title("Compose")
 top = st.container()
 
 c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-names = list(PRESETS)
+# An edited or loaded network is "custom": the box never names a preset it no longer is.
+edited = not preset or spec != PRESETS[preset].spec()
+names = [CUSTOM, *PRESETS] if edited else list(PRESETS)
 # Names only: a description in the box would be cut off; it is the caption instead.
-choice = c1.selectbox("Preset", names, index=names.index(preset), key=f"preset_{v}")
-if choice != preset:
+choice = c1.selectbox("Preset", names, index=0 if edited else names.index(preset),
+                      key=f"preset_{v}")
+if choice != (CUSTOM if edited else preset):
     state.load_preset(choice)
     st.rerun()
 reset_slot = c2.empty()  # drawn once the edit below is applied, so it knows
-st.caption(PRESETS[preset].description)
-
+if not preset:
+    st.caption("A network loaded from a file or a link, not from a preset.")
+elif edited:
+    st.caption(f"Edited from {preset}: {PRESETS[preset].description}")
+else:
+    st.caption(PRESETS[preset].description)
 
 
 def base_frame(what, make):
@@ -44,12 +53,14 @@ def base_frame(what, make):
 st.subheader("Input")
 cols = st.columns([2, 1, 1, 1, 1])
 name = cols[0].text_input("Name", spec.name, key=f"name_{v}")
+# min_value: a negative size is refused where it is typed; the spec bounds the rest.
 shape = [
-    cols[1].number_input("Height", value=spec.input_shape[0], step=1, key=f"h_{v}"),
-    cols[2].number_input("Width", value=spec.input_shape[1], step=1, key=f"w_{v}"),
-    cols[3].number_input("Channels", value=spec.input_shape[2], step=1, key=f"c_{v}"),
+    cols[1].number_input("Height", 1, value=spec.input_shape[0], step=1, key=f"h_{v}"),
+    cols[2].number_input("Width", 1, value=spec.input_shape[1], step=1, key=f"w_{v}"),
+    cols[3].number_input("Channels", 1, value=spec.input_shape[2], step=1, key=f"c_{v}"),
 ]
-classes = cols[4].number_input("Classes", value=spec.head.classes, step=1, key=f"cls_{v}")
+classes = cols[4].number_input("Classes", 1, value=spec.head.classes, step=1,
+                               key=f"cls_{v}")
 conv_bias = st.checkbox("Conv bias", spec.conv_bias, key=f"bias_{v}",
                         help="Biases in the blocks' convolutions (stem layers set their own)")
 input_box = st.container()
@@ -62,37 +73,54 @@ stem_df = st.data_editor(
     column_config={
         "kind": st.column_config.SelectboxColumn("kind", options=STEM_KINDS, required=True,
                                                 default="conv"),
-        "filters": st.column_config.NumberColumn("filters", step=1, help="conv only",
-                                                 default=64),
-        "size": st.column_config.NumberColumn("size", step=1, default=3,
-                                              help="kernel, window, or padding amount"),
-        "stride": st.column_config.NumberColumn("stride", step=1, default=1),
+        "filters": st.column_config.NumberColumn("filters", step=1, min_value=1,
+                                                 help="conv only", default=64),
+        "size": st.column_config.NumberColumn("size", step=1, default=3, min_value=0,
+                                              help="kernel (conv), window (pools) or "
+                                                   "padding amount (zeropad)"),
+        "stride": st.column_config.NumberColumn("stride", step=1, default=1, min_value=1,
+                                                help="conv and pools"),
         "padding": st.column_config.SelectboxColumn("padding", options=PADDINGS,
-                                                    default="same"),
-        "use_bias": st.column_config.CheckboxColumn("bias", default=False),
+                                                    default="same", help="conv and pools"),
+        "use_bias": st.column_config.CheckboxColumn("bias", default=False, help="conv only"),
     })
 stem_box = st.container()
+st.caption("A cell a layer's kind does not use is left empty (batchnorm, relu and elu use "
+           "none); a value typed into one is refused, not ignored.")
 
 # ---------------------------------------------------------------- stages
 st.subheader("Stages")
 st.caption("Filters are each block's output channels (six path widths for inception). "
            "The first block of a stage carries its stride; expansion is the bottleneck "
-           "ratio. Add or delete rows in the table; move a stage with the buttons below.")
+           "ratio. A cell the block kind does not use is left empty. Add or delete rows in "
+           "the table; move a stage with the buttons below.")
+# The columns are the Stage fields; those without a tailored column get a plain one.
+stage_columns = {
+    "block": st.column_config.SelectboxColumn(
+        "block", options=list(BLOCK_KINDS), required=True, default="basic",
+        help="The kind of block; what each is, is listed under the table"),
+    "blocks": st.column_config.NumberColumn("blocks", step=1, default=2, min_value=1),
+    "filters": st.column_config.TextColumn("filters", default="128"),
+    "stride": st.column_config.NumberColumn("stride", step=1, default=2, min_value=1),
+    "kernel_size": st.column_config.NumberColumn("kernel", step=1, default=3, min_value=1),
+    "shortcut": st.column_config.SelectboxColumn("shortcut", options=SHORTCUTS,
+                                                 default="projection"),
+    "expansion": st.column_config.NumberColumn("expansion", step=1, min_value=1,
+                                               help="bottleneck kinds only"),
+}
 stage_df = st.data_editor(
     base_frame("stages", spec_form.stage_frame),
     key=f"stages_{v}", num_rows="dynamic", width="stretch",
-    column_config={
-        "block": st.column_config.SelectboxColumn("block", options=list(BLOCK_KINDS),
-                                                  required=True, default="basic"),
-        "blocks": st.column_config.NumberColumn("blocks", step=1, default=2),
-        "filters": st.column_config.TextColumn("filters", default="128"),
-        "stride": st.column_config.NumberColumn("stride", step=1, default=2),
-        "kernel_size": st.column_config.NumberColumn("kernel", step=1, default=3),
-        "shortcut": st.column_config.SelectboxColumn("shortcut", options=SHORTCUTS,
-                                                     default="projection"),
-        "expansion": st.column_config.NumberColumn("expansion", step=1, default=4),
-    })
+    column_config={c: stage_columns.get(c, st.column_config.Column(c))
+                   for c in spec_form.STAGE_COLUMNS})
 stage_box = st.container()
+with st.container(key="block_kinds"):
+    used = list(dict.fromkeys(b for b in stage_df["block"] if b in BLOCK_KINDS))
+    kinds_md = "  \n".join(f"**{k}** — {BLOCK_KINDS[k].summary}" for k in used)
+    st.caption(kinds_md)
+    with st.expander("Every block kind"):
+        st.markdown("\n".join(f"- **{k.name}**: {k.summary} Uses: "
+                               f"{', '.join(k.fields)}." for k in BLOCK_KINDS.values()))
 mc = st.columns([1, 2], vertical_alignment="bottom")
 move_row = mc[1].container(horizontal=True)  # buttons as wide as their labels
 n_rows = max(len(stage_df), 1)
@@ -104,13 +132,14 @@ h = spec.head
 hc = st.columns(3) + st.columns(3)  # two rows: six would cut off the selected values
 head = {
     "pool": hc[0].selectbox("Pooling", HEAD_POOLS, HEAD_POOLS.index(h.pool), key=f"pool_{v}"),
-    "pool_size": hc[1].number_input("Pool size", value=h.pool_size, step=1, key=f"ps_{v}",
-                                    help="for avg / max pooling before flatten"),
+    "pool_size": hc[1].number_input("Pool size", 1, value=h.pool_size, step=1,
+                                    key=f"ps_{v}", help="for avg / max pooling before "
+                                                        "flatten"),
     "pool_padding": hc[2].selectbox("Pool padding", PADDINGS, PADDINGS.index(h.pool_padding),
                                     key=f"pp_{v}"),
     "hidden": hc[3].text_input("Hidden dense layers", ", ".join(map(str, h.hidden)),
                                key=f"hid_{v}", help="e.g. 4096, 4096"),
-    "dropout": hc[4].number_input("Dropout", value=float(h.dropout), step=0.1,
+    "dropout": hc[4].number_input("Dropout", 0.0, 0.99, value=float(h.dropout), step=0.1,
                                   key=f"drop_{v}"),
     "classifier": hc[5].selectbox("Classifier", CLASSIFIERS,
                                   CLASSIFIERS.index(h.classifier), key=f"clf_{v}"),
@@ -128,17 +157,29 @@ except SpecError as exc:
     boxes = {"input": input_box, "stem": stem_box, "stages": stage_box, "head": head_box,
              "general": input_box}
     for section, texts in problems.items():
-        for text in texts:
-            boxes[section].error(text, icon="⚠️")
-    top.warning("Fix the marked values; the figures below are for the last valid network.")
+        for text in texts:  # the messages quote what was typed: shown as typed
+            boxes[section].error(common.escape_md(text), icon="⚠️")
+    n = sum(map(len, problems.values()))
+    top.warning(f"Fix the {n} marked value{'s' * (n > 1)}; the figures below are for the "
+                "last valid network.")
 else:
     if candidate != spec:
-        state.set_spec(candidate)
-        spec = candidate
+        # The first edit of a preset renames it, so that its exports do not claim to be
+        # the preset; the editors are redrawn to show the new name.
+        described = spec_form.describe_edit(candidate, preset)
+        renamed = described.name != candidate.name
+        try:
+            state.set_spec(described, reset_editor=renamed)
+        except SpecError as exc:
+            top.error(common.escape_md(f"This network cannot be kept: {exc}"))
+        else:
+            if renamed:
+                st.rerun()
+            spec = described
 
-if reset_slot.button("Reset to preset", disabled=spec == PRESETS[preset].spec(),
-                     width="stretch", help="Throw away the edits and start again from the "
-                                           "preset"):
+if preset and spec != PRESETS[preset].spec() and reset_slot.button(
+        "Reset to preset", width="stretch",
+        help="Throw away the edits and start again from the preset"):
     state.load_preset(preset)
     st.rerun()
 
@@ -162,7 +203,7 @@ a = analyze(spec)
 with top:
     common.headline(a)
     if not a.ok:
-        st.error(f"This network cannot be built: {a.error}", icon="🚫")
+        st.error(common.escape_md(f"This network cannot be built: {a.error}"), icon="🚫")
 
 st.subheader("Stages at a glance")
 rows = [{"stage": s.stage, "blocks": s.blocks, "output": fmt_shape(s.output_shape),

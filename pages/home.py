@@ -2,11 +2,14 @@
 
 import streamlit as st
 
+from resnet_core.analysis import human
 from resnet_core.devices import describe_device
-from resnet_core.presets import FAMILIES, PRESETS
-from ui import router
+from resnet_core.presets import RESIDUAL_TWINS
+from ui import preset_cards, router
 
 router.ensure_router()
+
+TWINS = {*RESIDUAL_TWINS, *RESIDUAL_TWINS.values()}
 
 st.title("ResNet Explorer")
 st.markdown(
@@ -35,13 +38,23 @@ for i, (page, label, icon, line) in enumerate(WHY):
         st.page_link(page, label=label, icon=icon)
         st.caption(line)
 
-st.subheader("Start from a preset")
-for family in FAMILIES:
-    members = [p for p in PRESETS.values() if p.family == family]
-    with st.container(border=True):
-        st.markdown(f"**{family}**")
-        cols = st.columns(3)
-        for i, preset in enumerate(members):
-            cols[i % 3].page_link("pages/compose.py", label=preset.name,
-                                  query_params={"preset": preset.name},
-                                  help=preset.description)
+st.subheader("Start from a network")
+st.caption("Open one in Compose to see and change it layer by layer, or train it straight "
+           "away.")
+for family, members in preset_cards.cards().items():
+    st.markdown(f"**{family}**")
+    # Three across (the card's two links still fit at 1024 px); residual/plain pairs two
+    # across, so each ResNet sits beside its plain twin.
+    n = 2 if all(c.name in TWINS for c in members) else 3
+    cols = st.columns(n)
+    for i, card in enumerate(members):
+        with cols[i % n].container(border=True, key=f"card_{card.name}"):
+            st.markdown(f"**{card.title}**")
+            st.caption(card.line)
+            st.caption(f"{human(card.params)} parameters · input {card.input} · "
+                       f"{card.classes} classes")
+            links = st.container(horizontal=True)
+            links.page_link("pages/compose.py", label="Compose", icon=":material/construction:",
+                            query_params={"preset": card.name}, help=f"Preset {card.name}")
+            links.page_link("pages/train.py", label="Train", icon=":material/model_training:",
+                            query_params={"preset": card.name})

@@ -13,8 +13,8 @@ a = state.current_analysis()
 st.title("Inspect")
 common.headline(a)
 if not a.ok:
-    st.error(f"This network cannot be built: {a.error}. The figures stop at the failing "
-             "layer.", icon="🚫")
+    st.error(common.escape_md(f"This network cannot be built: {a.error}. The figures stop "
+                              "at the failing layer."), icon="🚫")
 
 rows = a.rows()
 table = pd.DataFrame(rows)

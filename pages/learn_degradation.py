@@ -37,7 +37,7 @@ specs = [get_spec(name) for name in DEGRADATION_SET]
 try:
     plans = race_plans_cached(choice.to_dict(), *(s.to_json() for s in specs))
 except DataError as exc:
-    st.error(str(exc))
+    st.error(common.escape_md(str(exc)))
     st.stop()
 n = len(plans[0].prepared.x_train)
 steps_time = sum(estimate_epoch_seconds(p.spec, n, settings.batch_size).seconds

@@ -18,6 +18,7 @@ import streamlit as st
 
 from resnet_core.gradients import FLOW_DEPTHS, GradientReport, flow_spec
 from ui import presentation, router
+from ui.common import escape_md
 
 router.ensure_router()
 
@@ -152,13 +153,13 @@ try:
     with st.spinner(f"Training and measuring {name} and its plain twin…"):
         res_d, plain_d = measure(name, n_steps, seed, rate)
 except RuntimeError as exc:
-    st.error(str(exc))
+    st.error(escape_md(str(exc)))
     st.stop()
 res, plain = GradientReport.from_dict(res_d), GradientReport.from_dict(plain_d)
 if request != wanted:
     st.caption("Showing the last measurement; press the button to measure the new settings.")
 
-st.markdown(f"**{res.network}** and **{plain.network}**: depth {res.depth}, "
+st.markdown(f"**{escape_md(res.network)}** and **{escape_md(plain.network)}**: depth {res.depth}, "
             f"{'with' if res.batchnorm else 'without'} BatchNorm; {res.data}; "
             f"batch {res.batch_size}, seed {res.seed}, SGD learning rate {res.learning_rate}.")
 cols = st.columns(len(res.snapshots))

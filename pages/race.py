@@ -63,7 +63,7 @@ settings = TrainSettings(epochs=int(epochs), batch_size=int(batch), seed=int(see
 try:
     plans = race_plans_cached(choice.to_dict(), spec.to_json(), partner.to_json())
 except DataError as exc:
-    st.error(str(exc))
+    st.error(common.escape_md(str(exc)))
     st.stop()
 n = len(plans[0].prepared.x_train)
 if not quiet:
@@ -73,7 +73,7 @@ if not quiet:
                 f"training images ({SOURCE_NAMES[source][0]}, as {shape}) · "
                 f"{settings.epochs} epochs")
 for note in dict.fromkeys(p.note for p in plans if p.note):
-    st.caption(note)
+    st.caption(common.escape_md(note))
 
 if not (talk and busy):  # in a talk, one primary button: Stop while the race runs
     if st.button("Start the race", type="primary", icon=":material/sprint:",

@@ -13,6 +13,8 @@ from ui import common, router, training_views
 router.ensure_router()
 
 store = RunStore()
+if store.notice:  # runs.db was rebuilt from the run folders: say so once
+    st.toast(common.escape_md(store.notice), icon=":material/build:")
 store.reap()
 runs = store.list()
 st.title("Runs")
@@ -108,7 +110,7 @@ if not run.active:
             try:
                 store.delete(run.id)
             except ValueError as exc:  # its checkpoint is being written
-                st.warning(str(exc))
+                st.warning(common.escape_md(str(exc)))
             else:
                 st.session_state.pop("selected_run", None)
                 st.rerun()

@@ -1,13 +1,10 @@
 """Train: the live run at the top, then data and settings, and one Train button."""
 
-import hashlib
-
-import numpy as np
 import streamlit as st
 
 from resnet_core.analysis import human
 from resnet_core.data import SOURCE_LABELS, SOURCE_NAMES, SOURCES, DataChoice, DataError
-from resnet_core.data.uploads import load_npz, load_zip
+from resnet_core.data.uploads import stage_upload
 from resnet_core.devices import describe_device, training_defaults
 from resnet_core.training import SettingsError, TrainSettings
 from resnet_core.training.estimate import estimate_epoch_seconds
@@ -56,18 +53,11 @@ if source == "upload":
     if up is None:
         st.info("Choose a file to train on your own data.")
         st.stop()
-    raw = up.getvalue()
-    digest = hashlib.sha256(raw).hexdigest()[:16]
-    path = store.home / "uploads" / f"{digest}.npz"
-    if not path.exists():
-        try:
-            ds = load_npz(raw, up.name) if up.name.lower().endswith(".npz") \
-                else load_zip(raw, up.name)
-        except DataError as exc:
-            st.error(str(exc))
-            st.stop()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(path, x=ds.x, y=ds.y)  # checked, plain arrays: what the worker reads
+    try:  # checked, then kept as plain arrays with class names: what the worker reads
+        path = stage_upload(up.getvalue(), up.name, store.home / "uploads")
+    except DataError as exc:
+        st.error(common.escape_md(str(exc)))
+        st.stop()
     extra = {"upload_path": str(path)}
 
 choice = DataChoice(source=source, subset=int(subset), val_split=float(val_split), fit=fit,
@@ -75,7 +65,7 @@ choice = DataChoice(source=source, subset=int(subset), val_split=float(val_split
 try:
     plan = plan_cached(choice.to_dict(), spec.to_json())
 except DataError as exc:
-    st.error(str(exc))
+    st.error(common.escape_md(str(exc)))
     st.stop()
 
 prepared = plan.prepared
@@ -129,7 +119,7 @@ with bar:
                   f"training images ({SOURCE_NAMES[source][0]}, as {shape}) · "
                   f"{settings.epochs} epochs · {device}")
     if plan.note:
-        info.caption(plan.note)
+        info.caption(common.escape_md(plan.note))
     timing.metric("Per epoch", training_views.duration(estimate.seconds),
                   help=f"Estimated before starting ({estimate.basis}); the first epoch "
                        "also compiles the network. While a run trains, its time left "
@@ -137,7 +127,8 @@ with bar:
                        + ("" if device.startswith("CPU") else " On a GPU this estimate is "
                           "rough: its constants were fitted on a CPU."))
     if problem:
-        st.warning(f"This run cannot start: {problem}.", icon=":material/block:")
+        st.warning(common.escape_md(f"This run cannot start: {problem}."),
+                   icon=":material/block:")
     elif not (talk and busy):  # in a talk, one primary button: Stop while a run trains
         if action.button("Train", type="primary", width="stretch",
                          icon=":material/play_arrow:"):

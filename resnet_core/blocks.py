@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from .ops import Interpreter
+from .spec import MAX_CHANNELS, show_value as _show
 
 
 # ------------------------------------------------------------------------ shortcut
@@ -164,6 +165,11 @@ class BlockKind:
     title: str
     source: str
     function: Callable[..., Any]
+    summary: str = ""
+    """One plain line for a newcomer: what the block is and where it comes from."""
+    fields: tuple[str, ...] = ("filters", "stride", "kernel_size", "shortcut")
+    """The Stage settings this kind reads besides ``block`` and ``blocks`` (which all
+    kinds read); the spec refuses a non-default value in any other."""
     residual: bool = True
     uses_expansion: bool = False
     inception: bool = False
@@ -173,15 +179,17 @@ class BlockKind:
         f = stage.filters
         if self.inception:
             if (not isinstance(f, tuple) or len(f) != 6
-                    or not all(isinstance(v, int) and not isinstance(v, bool) and 0 < v <= 65536
-                               for v in f)):
+                    or not all(isinstance(v, int) and not isinstance(v, bool)
+                               and 0 < v <= MAX_CHANNELS for v in f)):
                 problems.append((f"{path}.filters", "inception blocks take six positive "
                                  f"integers (c1, c2_reduce, c2, c3_reduce, c3, c4), got {_show(f)}"))
             return
-        if not isinstance(f, int) or isinstance(f, bool) or f <= 0:
+        if not isinstance(f, int) or isinstance(f, bool):
             problems.append((f"{path}.filters", f"must be a positive integer, got {_show(f)}"))
-        elif f > 65536:
-            problems.append((f"{path}.filters", f"must be at most 65536, got {f}"))
+        elif f <= 0:
+            problems.append((f"{path}.filters", f"must be at least 1, got {f}"))
+        elif f > MAX_CHANNELS:
+            problems.append((f"{path}.filters", f"must be at most {MAX_CHANNELS}, got {_show(f)}"))
         elif (self.uses_expansion and isinstance(stage.expansion, int)
               and stage.expansion > 0 and f % stage.expansion):
             problems.append((f"{path}.filters", f"must be a multiple of expansion "
@@ -215,29 +223,46 @@ class BlockKind:
         return x
 
 
-def _show(v: Any) -> str:
-    return repr(list(v)) if isinstance(v, tuple) else repr(v)
-
+_WITH_EXPANSION = ("filters", "stride", "kernel_size", "shortcut", "expansion")
 
 BLOCK_KINDS: dict[str, BlockKind] = {
     k.name: k
     for k in (
         BlockKind("bottleneck", "Bottleneck 1×1 → k×k → 1×1 (BN, ReLU)",
-                  "seed 000; Keras ResNet50/101/152", bottleneck_block, uses_expansion=True),
+                  "seed 000; Keras ResNet50/101/152", bottleneck_block,
+                  summary="Squeezes the channels with a 1×1 conv, works at that narrow width, "
+                  "widens back, adds the input: the block of ResNet-50/101/152 (He et al. 2015).",
+                  fields=_WITH_EXPANSION, uses_expansion=True),
         BlockKind("basic", "Basic k×k → k×k (BN, ReLU)",
-                  "seed 001; He et al. ResNet-18/34 and CIFAR", basic_block),
+                  "seed 001; He et al. ResNet-18/34 and CIFAR", basic_block,
+                  summary="Two 3×3 convs with BatchNorm and ReLU, plus the input: the block of "
+                  "ResNet-18/34 and the CIFAR ResNets (He et al. 2015)."),
         BlockKind("relu_bn", "Post-activation conv → ReLU → BN",
-                  "seed 002 (CIFAR-10 ResNet and its plain twin)", relu_bn_block),
+                  "seed 002 (CIFAR-10 ResNet and its plain twin)", relu_bn_block,
+                  summary="Two convs, each followed by ReLU then BatchNorm, plus the input: the "
+                  "block of the 'Building a ResNet in Keras' CIFAR-10 tutorial."),
         BlockKind("bias_bottleneck", "Bottleneck with biases, no BatchNorm",
-                  "seed 003 (MNIST ResNet)", bias_bottleneck_block, uses_expansion=True),
+                  "seed 003 (MNIST ResNet)", bias_bottleneck_block,
+                  summary="A bottleneck without BatchNorm: biased convs with ReLU and a bias "
+                  "after the sum, from a low-level TensorFlow MNIST tutorial.",
+                  fields=_WITH_EXPANSION, uses_expansion=True),
         BlockKind("preact", "Pre-activation BN → ELU → conv",
-                  "seed 004", preact_block),
+                  "seed 004", preact_block,
+                  summary="Normalises and activates before each conv (BN → ELU → conv, twice), "
+                  "then adds the input untouched: the pre-activation ResNet (He et al. 2016)."),
         BlockKind("reduced_bottleneck", "Bottleneck to f // r and back to f",
                   "seed 004 residual_block(x, f, r)", reduced_bottleneck_block,
-                  uses_expansion=True),
+                  summary="1×1 down to filters ÷ expansion, a k×k conv, 1×1 back up, plus the "
+                  "input, with no activation after the sum (a TensorFlow tutorial's block).",
+                  fields=_WITH_EXPANSION, uses_expansion=True),
         BlockKind("inception", "Inception: four paths, concatenated",
-                  "seed 000 (GoogLeNet)", inception_block, residual=False, inception=True),
+                  "seed 000 (GoogLeNet)", inception_block,
+                  summary="Not residual: four paths side by side (1×1, 3×3, 5×5, pooling) whose "
+                  "outputs are stacked: GoogLeNet's block (Szegedy et al. 2014).",
+                  fields=("filters", "stride"), residual=False, inception=True),
         BlockKind("vgg", "Plain conv + ReLU (VGG)", "seed 004 (VGG-16)", vgg_conv,
-                  residual=False, vgg=True),
+                  summary="Not residual: one conv and ReLU, with a max-pool after the stage when "
+                  "its stride is above 1: the layers of VGG-16 (Simonyan & Zisserman 2014).",
+                  fields=("filters", "stride", "kernel_size"), residual=False, vgg=True),
     )
 }

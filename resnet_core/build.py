@@ -7,6 +7,7 @@ that do not train never import it.
 from __future__ import annotations
 
 import itertools
+import sys
 from typing import Any, Sequence
 
 import keras
@@ -16,7 +17,7 @@ from .codegen import model_name
 from .layer_calls import CUSTOM_LAYERS, layer_call
 from .network import forward
 from .ops import Interpreter, Op
-from .spec import ArchitectureSpec
+from .spec import MAX_LAYERS, ArchitectureSpec
 
 
 def _layer_class(name: str):
@@ -35,8 +36,22 @@ class KerasBuilder(Interpreter):
         return layer(list(inputs) if op.kind in ("add", "concat") else inputs[0])
 
 
+def allow_deep_graphs() -> None:
+    """Let Python recurse as deep as Keras needs for the largest network we accept.
+
+    Keras maps a functional graph (building, saving, loading) by recursing once per layer
+    on the longest path, so ResNet-1202 (4,209 layers) fails with RecursionError at
+    Python's default limit of 1,000. Pure-Python recursion uses no C stack (3.11+), so
+    a higher limit is safe; it is only ever raised, never lowered (threads share it).
+    """
+    needed = 3 * MAX_LAYERS + 2000
+    if sys.getrecursionlimit() < needed:
+        sys.setrecursionlimit(needed)
+
+
 def build_model(spec: ArchitectureSpec) -> keras.Model:
     """Build the Keras functional model that ``spec`` describes (softmax output)."""
+    allow_deep_graphs()
     inputs = keras.Input(shape=spec.input_shape, name="input")
     outputs = forward(KerasBuilder(), spec, inputs)
     return keras.Model(inputs, outputs, name=model_name(spec.name))

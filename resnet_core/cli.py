@@ -7,18 +7,39 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
+import shutil
+import signal
 import sys
 from dataclasses import replace
 from pathlib import Path
 
 from .analysis import analyze, human, summary_dict
+from .data.prepare import SOURCE_NAMES
 from .presets import PRESETS, get_spec
 from .spec import ArchitectureSpec, SpecError
 from .trace import fmt_shape
 
 
+DATA_DEFAULTS = {"dataset": "digits", "limit": 0, "fit": "adapt", "augment": False}
+
+
 class UsageError(Exception):
     """A mistake of the user's, reported as one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its complaints on one line (no usage block) and exit status 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {one_line(message)} (see {self.prog} --help)\n")
+
+
+def one_line(text: str) -> str:
+    """``text`` with control characters (a newline in an argument, say) and unpaired
+    surrogates escaped, so a message stays one line and can always be printed."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _int_at_least(low: int):
@@ -34,14 +55,36 @@ def _int_at_least(low: int):
     return parse
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
-    return value
+def _option_type(option):
+    """An argparse type for a training option: its kind, then its bounds."""
+    def parse(text: str):
+        try:
+            value = option.kind(text)
+        except ValueError:
+            kind = "an integer" if option.kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"expected {kind}, got {text!r}") from None
+        problem = option.problem(value)
+        if problem:
+            raise argparse.ArgumentTypeError(problem)
+        return value
+    return parse
+
+
+def _add_training_options(group, skip=()) -> None:
+    """One flag per option of ``training.settings.OPTIONS`` (its home: bounds, choices,
+    help and default); an option not given is absent from the parsed arguments."""
+    from .training.settings import OPTIONS
+
+    for o in OPTIONS:
+        if o.field in skip:
+            continue
+        kw = {"dest": o.field, "default": argparse.SUPPRESS,
+              "help": f"{o.help} (default: {o.default})"}
+        if o.choices:
+            kw["choices"] = o.choices
+        else:
+            kw.update(type=_option_type(o), metavar="N" if o.kind is int else "X")
+        group.add_argument(f"--{o.field.replace('_', '-')}", *o.aliases, **kw)
 
 
 def load_spec(source: str) -> ArchitectureSpec:
@@ -58,6 +101,9 @@ def load_spec(source: str) -> ArchitectureSpec:
             return ArchitectureSpec.from_json(text)
         except SpecError as exc:
             raise UsageError(f"{source}: invalid spec: {exc}") from None
+        except (ValueError, RecursionError) as exc:  # JSON beyond Python's limits
+            raise UsageError(f"{source}: not a spec this tool can read "
+                             f"({type(exc).__name__}: {str(exc)[:120]})") from None
     raise UsageError(f"{source!r} is neither a preset nor a spec file; presets: "
                      f"{', '.join(PRESETS)}")
 
@@ -126,24 +172,27 @@ def cmd_export(args) -> int:
     return 0
 
 
-def _data_and_settings(args) -> tuple:
+def _new_run_settings(args) -> dict:
+    """The training settings of the command line: each option given, else its default."""
+    from .training.settings import OPTIONS
+
+    return {o.field: getattr(args, o.field, o.default) for o in OPTIONS}
+
+
+def _data_choice(args):
     from .data import DataChoice
 
-    choice = DataChoice(source=args.dataset, subset=args.limit or 0, fit=args.fit,
-                        seed=args.seed)
-    settings = {"epochs": args.epochs, "batch_size": args.batch_size,
-                "optimizer": args.optimizer, "learning_rate": args.lr,
-                "schedule": args.schedule, "seed": args.seed,
-                "cpu_devices": args.cpu_devices}
-    return choice, settings
+    return DataChoice(source=args.dataset, subset=args.limit, fit=args.fit,
+                      augment=args.augment, seed=getattr(args, "seed", 0))
 
 
 def _print_summary(summary: dict, as_json: bool) -> None:
     if as_json:
         return
     for h in summary.get("history", []):
-        print(f"epoch {h['epoch'] + 1}: loss {h['loss']:.4f} acc {h['accuracy']:.4f} "
-              f"val_loss {h['val_loss']:.4f} val_acc {h['val_accuracy']:.4f} "
+        val = ("" if h["val_loss"] is None else
+               f" val_loss {h['val_loss']:.4f} val_acc {h['val_accuracy']:.4f}")
+        print(f"epoch {h['epoch'] + 1}: loss {h['loss']:.4f} acc {h['accuracy']:.4f}{val} "
               f"({h['images_per_second'] or 0:.0f} img/s)")
     print(f"run {summary['run_id']} ({summary.get('name')}): {summary['status']} on "
           f"{summary.get('device')}")
@@ -151,24 +200,153 @@ def _print_summary(summary: dict, as_json: bool) -> None:
         print(f"error: {summary.get('error')}", file=sys.stderr)
 
 
-def cmd_train(args) -> int:
+def _note(args, text: str) -> None:
+    """A line for the person at the terminal (stderr under --json: stdout is the JSON)."""
+    print(text, file=sys.stderr if args.json else sys.stdout, flush=True)
+
+
+def _plan(args, settings: dict):
+    """The checked plan of a new run (network, data and settings), or a UsageError."""
     from .data import DataError
-    from .training import RunStore, SettingsError
-    from .training.submit import plan_run, submit_run
+    from .training import SettingsError, TrainSettings
+    from .training.submit import check_plan, plan_run
 
     spec = load_spec(args.spec)
-    store = RunStore()
-    choice, settings = _data_and_settings(args)
     try:
-        plan = plan_run(spec, choice)
-        run_id = submit_run(store, plan, settings)
+        plan = plan_run(spec, _data_choice(args))
+        train = TrainSettings.from_dict(settings)
+        if train.steps:  # recorded as the epochs they span, so every page can show them
+            per_epoch = len(plan.prepared.x_train) // max(train.batch_size, 1) or 1
+            train = replace(train, epochs=min(-(-train.steps // per_epoch), 1000))
+        check_plan(plan, train)
     except (DataError, SettingsError) as exc:
         raise UsageError(str(exc)) from None
-    if plan.note and not args.json:
-        print(plan.note)
+    return plan, train
+
+
+TRAINS_HERE = ("trains in this process, now, not through the app's one-at-a-time queue: "
+               "the run is stored and shown in the app like any other, and Stop there "
+               "(or Ctrl-C here) stops it after the current step, keeping a checkpoint")
+
+
+def cmd_train(args) -> int:
+    from .training import RunStore
+    from .training.distributed import (ClusterError, check_batch, cluster_from_env, launch,
+                                       scratch_home)
+
+    try:
+        cluster = cluster_from_env()
+    except ClusterError as exc:
+        raise UsageError(str(exc)) from None
+    workers = getattr(args, "workers", None)
+    if cluster and workers not in (None, cluster.size):
+        raise UsageError(f"--workers {workers} but TF_CONFIG names {cluster.size} workers; "
+                         "drop --workers or make them agree")
+    if args.resume:
+        if cluster or (workers or 1) > 1:
+            raise UsageError("a run is resumed by one process; drop --workers (and "
+                             "TF_CONFIG): its checkpoint trains on like any other")
+        return _resume(args)
+    if args.spec is None:
+        raise UsageError("name the network to train (a preset or a spec .json file), or "
+                         "--resume RUN_ID")
+    if hasattr(args, "steps") and hasattr(args, "epochs"):
+        raise UsageError("give --epochs or --steps, not both")
+    settings = _new_run_settings(args)
+    settings["workers"] = cluster.size if cluster else (workers or 1)
+    plan, train = _plan(args, settings)
+    try:
+        check_batch(train.batch_size, train.workers)
+    except ClusterError as exc:
+        raise UsageError(str(exc)) from None
+    if cluster is None and train.workers > 1:  # N local processes, each one of a cluster
+        return launch(args.argv, train.workers, note=lambda text: _note(args, text))
+    from .training.submit import submit_run
+
+    chief = cluster is None or cluster.chief
+    store = RunStore() if chief else RunStore(scratch_home())
+    try:
+        run_id = submit_run(store, plan, train.to_dict())
+        if not store.claim(run_id, os.getpid()):  # the app's worker took it first
+            _note(args, f"run {run_id} was taken by the app's worker; follow it there")
+            return 0
+        if plan.note:
+            _note(args, plan.note)
+        if cluster is not None:
+            _note(args, f"{cluster.task_type} {cluster.task_index} of a cluster of "
+                        f"{cluster.size} (TF_CONFIG): "
+                        + (f"the chief, recording run {run_id}" if chief else
+                           "trains with the chief, which records the run"))
+        else:
+            _note(args, f"run {run_id}: {TRAINS_HERE}.")
+            _busy_note(args, store, run_id)
+        return _train_here(args, store, run_id)
+    finally:
+        if not chief:
+            shutil.rmtree(store.home, ignore_errors=True)
+
+
+def _resume(args) -> int:
+    from .training import RunStore, SettingsError, TrainSettings
+
+    for flag, given in (("a network", args.spec is not None),
+                        ("--dataset/--limit/--fit/--augment", _data_given(args))):
+        if given:
+            raise UsageError(f"--resume continues the stored run on its own network and "
+                             f"data; drop {flag}")
+    store = RunStore()
+    try:
+        run = store.get(args.resume)
+    except ValueError:  # not a run id at all
+        run = None
+    if run is None:
+        raise UsageError(f"no run {args.resume!r} in {store.home} (`python -m resnet_core "
+                         "runs` lists them)")
+    if run.active:
+        raise UsageError(f"run {run.id} is {run.status}; stop it (or let it end) before "
+                         "resuming it")
+    changes = {k: v for k, v in _new_run_settings(args).items() if hasattr(args, k)}
+    changes["workers"] = 1
+    try:
+        TrainSettings.from_dict({**run.settings, **changes}).check()
+    except SettingsError as exc:
+        raise UsageError(str(exc)) from None
+    store.requeue(run.id, **changes)
+    if not store.claim(run.id, os.getpid()):
+        _note(args, f"run {run.id} was taken by the app's worker; follow it there")
+        return 0
+    _note(args, f"resuming run {run.id} ({run.name}) from its checkpoint: {TRAINS_HERE}.")
+    _busy_note(args, store, run.id)
+    return _train_here(args, store, run.id)
+
+
+def _data_given(args) -> bool:
+    return any(getattr(args, k) != v for k, v in DATA_DEFAULTS.items())
+
+
+def _busy_note(args, store, run_id: str) -> None:
+    """Say so when the app's worker trains at the same time (both will be slower)."""
+    others = [r for r in store.list() if r.status == "running" and r.id != run_id]
+    if others:
+        _note(args, f"note: run {others[0].id} ({others[0].name}) is training at the same "
+                    "time, so both share this machine")
+
+
+def _train_here(args, store, run_id: str) -> int:
+    """Train ``run_id`` in this process; Ctrl-C asks it to stop (twice: abort)."""
     from .training.engine import execute
 
-    summary = execute(store, run_id)
+    def interrupted(*_):
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        store.request_stop(run_id)
+        print("stopping after the current step (Ctrl-C again to abort)", file=sys.stderr,
+              flush=True)
+
+    previous = signal.signal(signal.SIGINT, interrupted)
+    try:
+        summary = execute(store, run_id)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     if args.json:
         print(json.dumps(summary))
     _print_summary(summary, args.json)
@@ -187,10 +365,9 @@ def cmd_race(args) -> int:
         raise UsageError(f"{spec.name} has no skip connections to take away; name a "
                          "network to race it against with --against")
     store = RunStore()
-    choice, settings = _data_and_settings(args)
     try:
-        plans = race_plans([spec, partner], choice)
-        run_ids = submit_race(store, plans, settings)
+        plans = race_plans([spec, partner], _data_choice(args))
+        run_ids = submit_race(store, plans, _new_run_settings(args))
     except (DataError, SettingsError) as exc:
         raise UsageError(str(exc)) from None
     from .training.engine import execute_group
@@ -258,7 +435,7 @@ def cmd_gradients(args) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m resnet_core",
+    p = _Parser(prog="python -m resnet_core",
                                 description="Residual and inception networks as data.")
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("presets", help="list the preset names").set_defaults(fn=cmd_presets)
@@ -279,32 +456,33 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--output", "-o", help="write to this file instead of stdout")
     e.set_defaults(fn=cmd_export)
 
-    def with_training(name, help_text):
-        t = sub.add_parser(name, help=help_text)
-        t.add_argument("spec", help="a preset name or a spec .json file")
-        t.add_argument("--dataset", default="digits", help="digits, shapes, mnist, "
-                       "fashion_mnist, cifar10 or cifar100")
-        t.add_argument("--epochs", type=_int_at_least(1), default=3)
-        t.add_argument("--batch-size", type=_int_at_least(1), default=64)
-        t.add_argument("--limit", type=_int_at_least(0), default=0,
-                       help="use only this many images (0: all)")
-        t.add_argument("--fit", choices=("adapt", "resize"), default="adapt",
-                       help="adapt the model's input to the data, or resize the data "
-                            "(the other is taken, with a note, when only it works)")
-        t.add_argument("--optimizer", choices=("sgd", "adam", "adamw"), default="adam")
-        t.add_argument("--lr", type=_positive_float, default=1e-3)
-        t.add_argument("--schedule", choices=("constant", "cosine", "one_cycle"),
-                       default="constant")
-        t.add_argument("--seed", type=_int_at_least(0), default=0)
-        t.add_argument("--cpu-devices", type=_int_at_least(0), default=0,
-                       help="split the CPU into N devices (tests the multi-device path)")
+    def with_training(name, help_text, workers: bool):
+        t = sub.add_parser(name, help=help_text, description=help_text)
+        data = t.add_argument_group("data")
+        data.add_argument("--dataset", choices=[k for k in SOURCE_NAMES if k != "upload"],
+                          help=f"the images (default: {DATA_DEFAULTS['dataset']})")
+        data.add_argument("--limit", type=_int_at_least(0), metavar="N",
+                          help="use only this many images (default: 0, all)")
+        data.add_argument("--fit", choices=("adapt", "resize"),
+                          help="adapt the model's input to the data, or resize the data "
+                               "(the other is taken, with a note, when only it works; "
+                               "default: adapt)")
+        data.add_argument("--augment", action="store_true", help="random shifts (and "
+                          "flips of colour images) while training")
+        t.set_defaults(**DATA_DEFAULTS)
+        _add_training_options(t.add_argument_group("training (as on the Train page)"),
+                              skip=() if workers else ("workers",))
         t.add_argument("--json", action="store_true", help="print a JSON summary")
         return t
 
-    with_training("train", "train a network (same path as the app's runs)"
-                  ).set_defaults(fn=cmd_train)
+    tr = with_training("train", f"train a network; {TRAINS_HERE}", workers=True)
+    tr.add_argument("spec", nargs="?", help="a preset name or a spec .json file")
+    tr.add_argument("--resume", metavar="RUN_ID", help="train a stored run on from its "
+                    "checkpoint (with more --epochs or --steps, and any option given)")
+    tr.set_defaults(fn=cmd_train)
     race = with_training("race", "train a network and its plain twin together, step by "
-                                 "step on the same batches")
+                                 "step on the same batches", workers=False)
+    race.add_argument("spec", help="a preset name or a spec .json file")
     race.add_argument("--against", help="race against this preset or spec file instead "
                                         "of the plain twin")
     race.set_defaults(fn=cmd_race)
@@ -325,12 +503,60 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+# TensorFlow's native start-up lines (oneDNN notices, CUDA probes): absl's prefix
+# "I0000 00:00:1795797065.078976    8340 port.cc:153] ...", and absl's own preamble. They
+# come before TF_CPP_MIN_LOG_LEVEL is read, so only the stream itself can drop them.
+NATIVE_LOG_LINE = re.compile(rb"^(?:[IWE]\d{4} [\d:.]+ +\d+ [\w.-]+:\d+\] |WARNING: All log "
+                             rb"messages before absl::InitializeLog\(\) is called)")
+
+
+def quiet_native_logs() -> None:
+    """Route this process's stderr (file descriptor 2, which native code writes to)
+    through a thread that drops TensorFlow's native log lines and passes on the rest;
+    fatal ("F") lines and Python's own messages go through."""
+    import atexit
+    import threading
+
+    real = os.dup(2)
+    read, write = os.pipe()
+    os.dup2(write, 2)
+    os.close(write)
+
+    def pump():
+        with os.fdopen(read, "rb") as src, os.fdopen(os.dup(real), "wb", 0) as dst:
+            for line in src:
+                if not NATIVE_LOG_LINE.match(line):
+                    dst.write(line)
+
+    thread = threading.Thread(target=pump, name="stderr-filter", daemon=True)
+    thread.start()
+
+    def restore():
+        sys.stderr.flush()
+        os.dup2(real, 2)  # the pipe's last writer closes: the pump drains and ends
+        thread.join(timeout=5)
+
+    atexit.register(restore)
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser().parse_args(argv)
+    args.argv = argv  # ``train --workers N`` hands it to each worker process
     try:
         return args.fn(args)
     except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `... | head`
         return 0
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - a bug of ours: one line, details on request
+        if os.environ.get("RESNET_EXPLORER_DEBUG"):
+            raise
+        print(f"error: unexpected {type(exc).__name__}: {one_line(str(exc))} (set "
+              "RESNET_EXPLORER_DEBUG=1 "
+              "for the details, and please report it)", file=sys.stderr)
+        return 1

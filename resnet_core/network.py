@@ -9,6 +9,10 @@ from .blocks import BLOCK_KINDS
 from .ops import Interpreter
 from .spec import ArchitectureSpec, Head, Layer
 
+# The spec's pooling names, in the vocabulary's words (and the layer names they get).
+STEM_POOLS = {"maxpool": "max", "avgpool": "avg"}
+GLOBAL_POOLS = {"global_avg": ("avg", "gap"), "global_max": ("max", "gmp")}
+
 
 def forward(ops: Interpreter, spec: ArchitectureSpec, x):
     """Apply the whole network described by ``spec`` to the input ``x``."""
@@ -31,8 +35,8 @@ def stem_layer(ops: Interpreter, x, layer: Layer, i: int):
         return ops.batchnorm(x, name=f"bn{i}")
     if kind in ("relu", "elu"):
         return ops.activation(x, kind, name=f"{kind}{i}")
-    if kind in ("maxpool", "avgpool"):
-        return ops.pool(x, kind[:3], layer.size, layer.stride, layer.padding, name=f"pool{i}")
+    if kind in STEM_POOLS:
+        return ops.pool(x, STEM_POOLS[kind], layer.size, layer.stride, layer.padding, name=f"pool{i}")
     if kind == "zeropad":
         return ops.zeropad(x, layer.size, name=f"pad{i}")
     raise ValueError(f"unknown stem layer kind {kind!r}")
@@ -45,8 +49,9 @@ def head(ops: Interpreter, x, h: Head):
         x = ops.batchnorm(x, name="bn")
         x = ops.global_pool(x, "avg", name="gap")
         return ops.activation(x, "softmax", name="softmax")
-    if h.pool in ("global_avg", "global_max"):
-        x = ops.global_pool(x, h.pool[7:], name="gap" if h.pool == "global_avg" else "gmp")
+    if h.pool in GLOBAL_POOLS:
+        pool, name = GLOBAL_POOLS[h.pool]
+        x = ops.global_pool(x, pool, name=name)
     else:
         if h.pool in ("avg", "max"):
             x = ops.pool(x, h.pool, h.pool_size, h.pool_size, h.pool_padding, name="pool")

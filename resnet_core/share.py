@@ -27,11 +27,24 @@ def encode_spec(spec: ArchitectureSpec) -> str:
     return base64.urlsafe_b64encode(zlib.compress(raw, 9)).decode().rstrip("=")
 
 
+def shareable_token(spec: ArchitectureSpec) -> str:
+    """``spec``'s token, once :func:`decode_spec` is known to read it back as ``spec``: a
+    link the app writes is a link it can open. :class:`SpecError` says why not."""
+    try:
+        token = encode_spec(spec)
+    except (TypeError, ValueError) as exc:  # text JSON or UTF-8 cannot carry
+        raise SpecError([("spec", f"this network cannot be written to a link ({exc})")]) from None
+    if decode_spec(token) != spec:
+        raise SpecError([("spec", "this network does not read back the same from a link")])
+    return token
+
+
 def decode_spec(token: str) -> ArchitectureSpec:
     """The spec in ``token``; :class:`SpecError` when it is damaged or invalid."""
     if len(token) > MAX_TOKEN_CHARS:
-        raise SpecError([("spec", f"the link's spec is {len(token):,} characters long, more "
-                          f"than the {MAX_TOKEN_CHARS:,} allowed")])
+        raise SpecError([("spec", f"the network takes {len(token):,} characters in a link, "
+                          f"more than the {MAX_TOKEN_CHARS:,} allowed; shorten its "
+                          "description, or share its JSON file instead")])
     try:
         packed = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         inflater = zlib.decompressobj()
@@ -58,18 +71,23 @@ class UrlState:
 
 
 def read_query(params: Mapping[str, str]) -> UrlState:
-    """``?preset=NAME`` or ``?spec=TOKEN[&base=NAME]``; the default network on any problem."""
-    preset = params.get("preset") or params.get("base") or DEFAULT_PRESET
+    """``?preset=NAME`` or ``?spec=TOKEN[&base=NAME]``; the default network on any problem.
+
+    ``preset`` of the result is the preset the network was edited from, or ``""`` for a
+    network that comes from no preset (a loaded file). Messages hold the link's text as
+    is: escape them for where they are shown.
+    """
+    token = params.get("spec")
+    preset = params.get("preset") or params.get("base") or ("" if token else DEFAULT_PRESET)
     problem = None
-    if preset not in PRESETS:
+    if preset and preset not in PRESETS:
         shown = re.sub(r"[^\w.-]", "", preset)[:40]  # never echo markup back
         problem = f"There is no preset called {shown!r}; showing {DEFAULT_PRESET}."
-        preset = DEFAULT_PRESET
-    token = params.get("spec")
+        preset = "" if token else DEFAULT_PRESET
     if token:
         try:
             return UrlState(decode_spec(token), preset, problem)
-        except SpecError as exc:
+        except (ValueError, RecursionError) as exc:  # SpecError, or what JSON refuses
             return UrlState(get_spec(DEFAULT_PRESET), DEFAULT_PRESET,
                             f"The link's network could not be opened ({exc}); showing "
                             f"{DEFAULT_PRESET} instead.")
@@ -77,7 +95,10 @@ def read_query(params: Mapping[str, str]) -> UrlState:
 
 
 def query_for(spec: ArchitectureSpec, preset: str) -> dict[str, str]:
-    """The query parameters that reproduce ``spec``: just the preset when unedited."""
+    """The query parameters that reproduce ``spec``: just the preset when unedited, the
+    token (and the preset it was edited from, if any) otherwise. Raises
+    :class:`SpecError` for a network a link cannot carry."""
     if preset in PRESETS and get_spec(preset) == spec:
         return {"preset": preset}
-    return {"base": preset, "spec": encode_spec(spec)}
+    token = shareable_token(spec)
+    return {"base": preset, "spec": token} if preset in PRESETS else {"spec": token}

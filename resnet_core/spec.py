@@ -8,13 +8,19 @@ ranges, names); whether the shapes work out is the tracer's job.
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import MISSING, asdict, dataclass, fields, replace
+from types import SimpleNamespace
 from typing import Any
 
 FORMAT = "resnet-explorer/spec"
 FORMAT_VERSION = 1
 
 STEM_KINDS = ("conv", "batchnorm", "relu", "elu", "maxpool", "avgpool", "zeropad")
+# What each stem layer kind reads besides its kind (batchnorm, relu and elu: nothing).
+STEM_FIELDS = {"conv": ("filters", "size", "stride", "padding", "use_bias"),
+               "maxpool": ("size", "stride", "padding"), "avgpool": ("size", "stride", "padding"),
+               "zeropad": ("size",)}
 PADDINGS = ("same", "valid")
 SHORTCUTS = ("projection", "conv", "zeropad", "none")
 HEAD_POOLS = ("global_avg", "global_max", "avg", "max", "flatten")
@@ -30,6 +36,12 @@ MAX_STEM_LAYERS = 32
 MAX_HIDDEN = 8
 MAX_KERNEL = 31
 MAX_STRIDE = 8
+# Layers (the tracer counts them): ResNet-1202 (4,209) and ResNet-1001 fit; Keras walks
+# its graph recursively (see build.allow_deep_graphs), and the pages draw every layer.
+MAX_LAYERS = 5000
+MAX_NAME_CHARS = 100
+MAX_DESCRIPTION_CHARS = 2000
+MAX_LISTED = 20  # unknown fields named one by one in a message; the rest are counted
 
 
 class SpecError(ValueError):
@@ -119,6 +131,9 @@ class ArchitectureSpec:
             data = json.loads(text)
         except (json.JSONDecodeError, RecursionError) as exc:
             raise SpecError([("(json)", f"not valid JSON: {exc}")]) from None
+        except ValueError:  # Python refuses to read integers of over 4,300 digits
+            raise SpecError([("(json)", "holds an integer thousands of digits long; no field "
+                                        "of a spec takes one")]) from None
         return spec_from_dict(data)
 
     def replace(self, **changes: Any) -> ArchitectureSpec:
@@ -143,19 +158,75 @@ def _is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
+def show_value(value: Any, depth: int = 0) -> str:
+    """``value`` for a message, short: a hostile value (a 5,000-digit integer, whose
+    ``repr`` fails; a long string; a deep list) must neither fail nor flood the page."""
+    if _is_int(value) and value.bit_length() > 64:
+        return f"an integer of about {int(value.bit_length() * 0.30103) + 1:,} digits"
+    if isinstance(value, str):
+        return repr(value[:40]) + "…" if len(value) > 40 else repr(value)
+    if isinstance(value, (list, tuple)):
+        if len(value) > 8 or depth > 1:
+            return f"a list of {len(value):,} items"
+        return "[" + ", ".join(show_value(v, depth + 1) for v in value) + "]"
+    if isinstance(value, dict):
+        return f"an object of {len(value):,} fields"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:60] + "…"
+
+
+_show = show_value
+
+
 def _check_int(problems, path, value, lo=1, hi=None, what="a positive integer"):
-    if not _is_int(value) or value < lo or (hi is not None and value > hi):
-        bound = f" (at most {hi})" if hi is not None and _is_int(value) and value > hi else ""
-        problems.append((path, f"must be {what}{bound}, got {value!r}"))
-        return False
-    return True
+    if not _is_int(value):
+        problems.append((path, f"must be {what}, got {_show(value)}"))
+    elif value < lo:  # the bound itself, as a form would say it
+        problems.append((path, f"must be at least {lo}, got {_show(value)}"))
+    elif hi is not None and value > hi:
+        problems.append((path, f"must be at most {hi}, got {_show(value)}"))
+    else:
+        return True
+    return False
 
 
 def _check_choice(problems, path, value, choices):
-    if value not in choices:
-        problems.append((path, f"must be one of {', '.join(choices)}; got {value!r}"))
+    if not isinstance(value, str) or value not in choices:
+        problems.append((path, f"must be one of {', '.join(choices)}; got {_show(value)}"))
         return False
     return True
+
+
+# Line breaks a one-line field may not hold (Python, markdown and DOT all break on some).
+_LINE_BREAKS = {"\n", "\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"}
+
+
+def _check_text(problems, path, value, limit, one_line, required=False):
+    """Text a person typed: a string of valid Unicode (no lone surrogates), at most
+    ``limit`` characters, without control characters (``one_line``: no line breaks
+    either; else newlines and tabs are kept)."""
+    if not isinstance(value, str):
+        problems.append((path, f"must be a string, got {_show(value)}"))
+        return
+    if len(value) > limit:
+        problems.append((path, f"must be at most {limit:,} characters, got {len(value):,}"))
+        return
+    if required and not value.strip():
+        problems.append((path, f"must be a non-empty string, got {value!r}"))
+        return
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        problems.append((path, f"is not valid Unicode (a lone surrogate "
+                               f"{value[exc.start]!r} at character {exc.start + 1})"))
+        return
+    allowed = set() if one_line else {"\n", "\t"}
+    for i, ch in enumerate(value):
+        if ch not in allowed and (ch in _LINE_BREAKS or unicodedata.category(ch) == "Cc"):
+            kind = "a line break" if ch in _LINE_BREAKS else "a control character"
+            problems.append((path, f"holds {kind} ({ch!r}) at character {i + 1}; "
+                                   "remove it"))
+            return
 
 
 def validate(spec: ArchitectureSpec) -> list[tuple[str, str]]:
@@ -163,18 +234,14 @@ def validate(spec: ArchitectureSpec) -> list[tuple[str, str]]:
     from .blocks import BLOCK_KINDS  # local: blocks imports spec for types
 
     p: list[tuple[str, str]] = []
-    if not isinstance(spec.name, str) or not spec.name.strip():
-        p.append(("name", f"must be a non-empty string, got {spec.name!r}"))
-    elif len(spec.name) > 100:
-        p.append(("name", "must be at most 100 characters"))
-    if not isinstance(spec.description, str):
-        p.append(("description", "must be a string"))
+    _check_text(p, "name", spec.name, MAX_NAME_CHARS, one_line=True, required=True)
+    _check_text(p, "description", spec.description, MAX_DESCRIPTION_CHARS, one_line=False)
     if not isinstance(spec.conv_bias, bool):
-        p.append(("conv_bias", f"must be true or false, got {spec.conv_bias!r}"))
+        p.append(("conv_bias", f"must be true or false, got {_show(spec.conv_bias)}"))
 
     shape = spec.input_shape
     if not isinstance(shape, tuple) or len(shape) != 3:
-        p.append(("input_shape", f"must be [height, width, channels], got {shape!r}"))
+        p.append(("input_shape", f"must be [height, width, channels], got {_show(shape)}"))
     else:
         for i, v in enumerate(shape):
             _check_int(p, f"input_shape[{i}]", v, hi=MAX_SIDE if i < 2 else 64)
@@ -203,11 +270,22 @@ def validate(spec: ArchitectureSpec) -> list[tuple[str, str]]:
             _check_choice(p, f"{path}.shortcut", stage.shortcut, SHORTCUTS)
             _check_int(p, f"{path}.expansion", stage.expansion, hi=64)
             BLOCK_KINDS[stage.block].check_filters(p, path, stage)
+            _check_ignored(p, path, stage, BLOCK_KINDS[stage.block].fields,
+                           f"{stage.block} blocks")
         if total > MAX_TOTAL_BLOCKS:
             p.append(("stages", f"at most {MAX_TOTAL_BLOCKS} blocks in all, got {total}"))
 
     _validate_head(p, spec.head)
     return p
+
+
+def _check_ignored(p, path, item, used, what):
+    """Refuse a setting that ``item``'s kind would ignore, rather than drop it silently."""
+    for f in fields(item):
+        value = getattr(item, f.name)
+        if f.default is not MISSING and f.name not in used and value != f.default:
+            p.append((f"{path}.{f.name}", f"is not used by {what}; leave it empty "
+                      f"(default {f.default!r}), got {_show(value)}"))
 
 
 def _validate_layer(p, path, layer):
@@ -216,16 +294,18 @@ def _validate_layer(p, path, layer):
         return
     if not _check_choice(p, f"{path}.kind", layer.kind, STEM_KINDS):
         return
-    if layer.kind == "conv":
+    # Fields a kind does not use are checked too: they are stored and written back.
+    if layer.kind == "conv" or layer.filters is not None:
         _check_int(p, f"{path}.filters", layer.filters, hi=MAX_CHANNELS)
-    if layer.kind in ("conv", "maxpool", "avgpool"):
-        _check_int(p, f"{path}.size", layer.size, hi=MAX_KERNEL)
-        _check_int(p, f"{path}.stride", layer.stride, hi=MAX_STRIDE)
-        _check_choice(p, f"{path}.padding", layer.padding, PADDINGS)
     if layer.kind == "zeropad":
         _check_int(p, f"{path}.size", layer.size, lo=0, hi=64, what="an integer >= 0")
+    else:
+        _check_int(p, f"{path}.size", layer.size, hi=MAX_KERNEL)
+    _check_int(p, f"{path}.stride", layer.stride, hi=MAX_STRIDE)
+    _check_choice(p, f"{path}.padding", layer.padding, PADDINGS)
     if not isinstance(layer.use_bias, bool):
-        p.append((f"{path}.use_bias", f"must be true or false, got {layer.use_bias!r}"))
+        p.append((f"{path}.use_bias", f"must be true or false, got {_show(layer.use_bias)}"))
+    _check_ignored(p, path, layer, STEM_FIELDS.get(layer.kind, ()), f"{layer.kind} layers")
 
 
 def _validate_head(p, head):
@@ -246,9 +326,10 @@ def _validate_head(p, head):
         or not isinstance(head.dropout, (int, float))
         or not 0 <= head.dropout < 1
     ):
-        p.append(("head.dropout", f"must be a number from 0 up to (not including) 1, got {head.dropout!r}"))
+        p.append(("head.dropout", f"must be a number from 0 up to (not including) 1, got "
+                                  f"{_show(head.dropout)}"))
+    _check_int(p, "head.classifier_kernel", head.classifier_kernel, hi=MAX_KERNEL)
     if _check_choice(p, "head.classifier", head.classifier, CLASSIFIERS) and head.classifier == "conv":
-        _check_int(p, "head.classifier_kernel", head.classifier_kernel, hi=MAX_KERNEL)
         if head.pool != "global_avg":
             p.append(("head.pool", "a conv classifier averages over space: use global_avg"))
         if head.hidden:
@@ -257,23 +338,57 @@ def _validate_head(p, head):
 
 # ---------------------------------------------------------------------- from JSON
 def _build(cls, data: Any, path: str, convert: dict[str, Any] | None = None):
+    """``cls`` from a JSON object; a :class:`SpecError` lists every unknown, missing or
+    unreadable field of it (and of the objects inside it) at once."""
     if not isinstance(data, dict):
         raise SpecError([(path or "(spec)", f"must be an object, got {type(data).__name__}")])
+    where = f"{path}." if path else ""
     names = [f.name for f in fields(cls)]
-    unknown = sorted(set(data) - set(names))
-    if unknown:
-        where = f"{path}." if path else ""
-        raise SpecError([(f"{where}{unknown[0]}", f"unknown field; expected one of {', '.join(names)}")])
-    kwargs = dict(data)
+    unknown = sorted(k if isinstance(k, str) and k.isidentifier() and len(k) <= 40
+                     else _show(k) for k in data if k not in names)
+    problems = [(f"{where}{key}", f"unknown field; expected one of {', '.join(names)}")
+                for key in unknown[:MAX_LISTED]]
+    if len(unknown) > MAX_LISTED:
+        problems.append((path or "(spec)", f"and {len(unknown) - MAX_LISTED:,} more unknown fields"))
+    problems += [(f"{where}{f.name}", "is required") for f in fields(cls)
+                 if f.default is MISSING and f.default_factory is MISSING and f.name not in data]
+    kwargs = {k: v for k, v in data.items() if k in names}
     for key, fn in (convert or {}).items():
         if key in kwargs:
-            kwargs[key] = fn(kwargs[key], f"{path}.{key}" if path else key)
-    try:
+            try:
+                kwargs[key] = fn(kwargs[key], f"{where}{key}")
+            except SpecError as exc:
+                problems += exc.problems
+                kwargs[key] = getattr(exc, "partial", None)
+    if not problems:
         return cls(**kwargs)
-    except TypeError:
-        required = [f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING]
-        missing = [n for n in required if n not in data] or ["(fields)"]
-        raise SpecError([(f"{path}.{missing[0]}" if path else missing[0], "is required")]) from None
+    error = SpecError(problems)
+    if cls is not ArchitectureSpec and not any(m == "is required" for _, m in problems):
+        error.partial = cls(**kwargs)  # what could be read, for the whole spec's check
+    if cls is ArchitectureSpec:  # also the value problems of the parts that could be read
+        partial = SimpleNamespace(**{f.name: kwargs.get(f.name, f.default) for f in fields(cls)})
+        seen = [p for p, _ in problems]
+        problems += [(p, m) for p, m in validate(partial)
+                     if not any(p == s or p.startswith((s + ".", s + "[")) or s.startswith(p)
+                                for s in seen)]
+        error = SpecError(problems)
+    raise error
+
+
+def _items(build, value, path):
+    """Build each item of a list, collecting the problems of all of them."""
+    out, problems = [], []
+    for i, item in enumerate(value):
+        try:
+            out.append(build(item, f"{path}[{i}]"))
+        except SpecError as exc:
+            problems += exc.problems
+            out.append(getattr(exc, "partial", None))
+    if problems:
+        error = SpecError(problems)
+        error.partial = tuple(out)
+        raise error
+    return tuple(out)
 
 
 def _as_tuple(value, path):
@@ -286,7 +401,7 @@ def _stem(value, path):
         raise SpecError([(path, "must be a list of layers")])
     if len(value) > MAX_STEM_LAYERS:
         raise SpecError([(path, f"must be a list of at most {MAX_STEM_LAYERS} layers")])
-    return tuple(_build(Layer, item, f"stem[{i}]") for i, item in enumerate(value))
+    return _items(lambda item, at: _build(Layer, item, at), value, "stem")
 
 
 def _stages(value, path):
@@ -294,9 +409,8 @@ def _stages(value, path):
         raise SpecError([(path, "must be a list of stages")])
     if len(value) > MAX_STAGES:
         raise SpecError([(path, f"must be a list of 1 to {MAX_STAGES} stages")])
-    return tuple(
-        _build(Stage, item, f"stages[{i}]", {"filters": _as_tuple}) for i, item in enumerate(value)
-    )
+    return _items(lambda item, at: _build(Stage, item, at, {"filters": _as_tuple}), value,
+                  "stages")
 
 
 def _head(value, path):
@@ -310,15 +424,13 @@ def spec_from_dict(data: Any) -> ArchitectureSpec:
     data = dict(data)
     fmt = data.pop("format", FORMAT)
     if fmt != FORMAT:
-        raise SpecError([("format", f"must be {FORMAT!r}, got {fmt!r}")])
+        raise SpecError([("format", f"must be {FORMAT!r}, got {_show(fmt)}")])
     version = data.pop("format_version", FORMAT_VERSION)
-    if version != FORMAT_VERSION:
+    if not _is_int(version) or version != FORMAT_VERSION:  # true == 1.0 == 1 in Python
         raise SpecError(
-            [("format_version", f"this version reads format {FORMAT_VERSION}, got {version!r}")]
+            [("format_version", f"this version reads format {FORMAT_VERSION} (the integer), "
+                                f"got {_show(version)}")]
         )
-    for key in ("name", "input_shape", "stem", "stages", "head"):
-        if key not in data:
-            raise SpecError([(key, "is required")])
     return _build(
         ArchitectureSpec,
         data,

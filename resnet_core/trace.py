@@ -13,7 +13,7 @@ from typing import Sequence
 
 from .network import forward
 from .ops import Interpreter, Op
-from .spec import ArchitectureSpec
+from .spec import MAX_LAYERS, ArchitectureSpec
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,10 @@ class Tracer(Interpreter):
     def apply(self, op: Op, inputs: Sequence[Tensor]) -> Tensor:
         if op.name in self._names:  # Keras refuses duplicate names too
             raise TraceError(op, "duplicate layer name", [t.shape for t in inputs])
+        if len(self.layers) > MAX_LAYERS:  # stop early: a huge spec must not hang a page
+            raise TraceError(op, f"the network has more than {MAX_LAYERS:,} layers (the "
+                             "largest of the papers, ResNet-1202, has 4,209); use fewer "
+                             "blocks", [t.shape for t in inputs])
         shape, params, trainable, macs, rf, jump = self._rules(op, inputs)
         skip = op.role == "shortcut"
         skip_inputs = tuple(

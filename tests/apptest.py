@@ -1,5 +1,6 @@
 """Running the app in Streamlit's AppTest, shared by the app-level test files."""
 
+import html
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -21,3 +22,8 @@ def app(page=None, timeout: float = 120, **query):
 
 def metric(at, label):
     return next(m.value for m in at.metric if m.label == label)
+
+
+def plain(markdown: str) -> str:
+    """Markdown as a person reads it: the character references of ``escape_md`` undone."""
+    return html.unescape(markdown)

@@ -8,18 +8,20 @@ import pytest
 
 from resnet_core import PRESETS, analyze, get_spec
 from resnet_core.share import encode_spec
-from tests.apptest import app, metric
+from tests.apptest import app, metric, plain
+from ui.router import PAGE_FILES, SECTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["pages/home.py", "pages/compose.py", "pages/inspect.py", "pages/graph.py",
-         "pages/compare.py", "pages/code.py"]
+# The explorer's pages (the router's "Explore" section): none of them may import Keras.
+PAGES = [f for f, *_ in SECTIONS["Explore"]]
 
 
 def sidebar_text(at):
-    return " ".join(m.value for m in at.sidebar.markdown)
+    """The sidebar as a person reads it: markdown escapes undone."""
+    return plain(" ".join(m.value for m in at.sidebar.markdown))
 
 
-@pytest.mark.parametrize("page", PAGES + ["pages/train.py", "pages/runs.py"])
+@pytest.mark.parametrize("page", PAGE_FILES)
 def test_every_page_opens_without_exception_and_shows_the_network(page):
     at = app(page, preset="cifar_resnet56")
     assert not at.exception
@@ -33,6 +35,13 @@ def test_home_lists_every_preset_and_the_device():
     text = " ".join(m.value for m in at.markdown)
     assert "Training device:" in text and "CPU" in text
     assert at.title[0].value == "ResNet Explorer"
+    # A card per preset: a human name, no bare ids or "seed", links to Compose and Train.
+    links = [(e.proto.label, e.proto.page) for e in at.get("page_link")]
+    for target in ("compose", "train"):
+        assert sum(t == target for _, t in links) == len(PRESETS)
+    assert "**ResNet-50, small images**" in text and "**Plain-56 for CIFAR-10**" in text
+    main = " ".join(m.value for m in [*at.main.markdown, *at.main.caption]).lower()
+    assert "seed" not in main and "source documents" not in main
 
 
 def test_preset_by_url_and_hostile_urls():
@@ -41,7 +50,7 @@ def test_preset_by_url_and_hostile_urls():
                   {"spec": "A" * 50_000}, {"spec": encode_spec(get_spec("vgg16"))[:40]}):
         at = app(**query)
         assert "23,600,006" in sidebar_text(at)  # the default network
-        assert at.warning and "seed_resnet50" in at.warning[0].value
+        assert at.warning and "seed_resnet50" in plain(at.warning[0].value)
         assert "<script>" not in at.warning[0].value
 
 
@@ -62,18 +71,21 @@ def test_edit_input_updates_totals_and_the_url():
 
 def test_invalid_value_is_marked_and_last_valid_figures_stay():
     at = app("pages/compose.py", preset="cifar_resnet20")
-    at.number_input(key="cls_1").set_value(0).run()
+    at.text_input(key="hid_1").input("0, -5").run()
     errors = [e.value for e in at.error]
-    assert any("head.classes: must be a positive integer, got 0" in e for e in errors)
+    # In the form's words, every problem at once, escaped (the text quotes the input).
+    assert "Hidden dense layers, number 2 must be at least 1, got &#45;5" in errors
+    errors = [plain(e) for e in errors]
+    assert "Hidden dense layers, number 1 must be at least 1, got 0" in errors
     assert metric(at, "Parameters") == "271,098"
-    assert "Fix the marked values" in at.warning[0].value
+    assert "Fix the 2 marked values" in at.warning[0].value
 
 
 def test_unbuildable_network_shows_the_failure_and_partial_stages():
     at = app("pages/compose.py", preset="seed_resnet50")
     at.number_input(key="h_1").set_value(16).run()
-    at.number_input(key="w_1").set_value(16).run()
-    errors = " ".join(e.value for e in at.error)
+    at.number_input(key="w_2").set_value(16).run()  # the first edit renamed: editors redrawn
+    errors = plain(" ".join(e.value for e in at.error))
     assert "cannot be built" in errors and "head_pool" in errors and "1×1" in errors
     glance = at.dataframe[-1].value
     assert list(glance["stage"]) == ["stem", "stage1", "stage2", "stage3", "stage4"]
@@ -83,7 +95,12 @@ def test_preset_switch_reset_and_stage_moves():
     at = app("pages/compose.py", preset="resnet18")
     at.selectbox(key="preset_1").set_value("resnet34").run()
     assert metric(at, "Parameters") == f"{analyze(get_spec('resnet34')).totals.total_params:,}"
+    assert not [b for b in at.button if b.label == "Reset to preset"]  # nothing to reset
     at.number_input(key="c_2").set_value(1).run()  # grey input
+    # The edited network is no longer called resnet34, and the box says "custom".
+    assert at.session_state["spec"].name == "resnet34_edited"
+    assert at.session_state["spec"].description == "Edited from the preset resnet34."
+    assert at.selectbox(key="preset_3").value.startswith("custom")
     assert at.button[0].label == "Reset to preset" and not at.button[0].disabled
     at.button[0].click().run()
     assert metric(at, "Parameters") == f"{analyze(get_spec('resnet34')).totals.total_params:,}"
@@ -141,7 +158,7 @@ def test_code_page_exports_and_loads_specs():
     at.text_area[0].input(json.dumps(bad)).run()
     next(b for b in at.button if b.label == "Load the pasted text").click().run()
     assert any("not a valid spec" in e.value for e in at.error)
-    assert any("stages[2].filters" in m.value for m in at.markdown)
+    assert "• stages[2].filters: must be at least 1, got -4" in [t.value for t in at.text]
     assert "cifar_resnet20" in sidebar_text(at)
 
     at.text_area[0].input(get_spec("googlenet").to_json()).run()
@@ -150,27 +167,42 @@ def test_code_page_exports_and_loads_specs():
     assert at.query_params["preset"] == "googlenet"
 
 
-def test_explorer_pages_never_import_tensorflow():
-    """The explorer opens fast: no page that does not train imports TensorFlow or Keras."""
+def test_the_server_never_imports_tensorflow(tmp_path, monkeypatch):
+    """No page, and on the Train page no data source, imports TensorFlow or Keras into the
+    Streamlit server: the explorer opens fast and training happens in the worker."""
     import subprocess
     import sys
 
+    import numpy as np
+
+    from resnet_core.data.datasets import KERAS_DATASETS, converted_path
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.setenv("RESNET_EXPLORER_HOME", str(tmp_path / "home"))
+    rng = np.random.default_rng(0)
+    for name, (_, classes, _) in KERAS_DATASETS.items():  # small stand-ins, in our format
+        path = converted_path(name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(path, x=rng.integers(0, 256, (60, 28, 28, 1), dtype=np.uint8),
+                 y=np.arange(60) % classes)
     script = (
         "import sys\n"
         "from streamlit.testing.v1 import AppTest\n"
-        f"at = AppTest.from_file({str(ROOT / 'app.py')!r}, default_timeout=60).run()\n"
-        f"for p in {PAGES!r}:\n"
+        "from resnet_core.data import SOURCES\n"
+        f"at = AppTest.from_file({str(ROOT / 'app.py')!r}, default_timeout=120).run()\n"
+        f"for p in {PAGE_FILES!r}:\n"
         "    at.switch_page(p).run()\n"
         "    assert not at.exception, p\n"
+        "at.switch_page('pages/train.py').run()\n"
+        "for source in SOURCES:\n"
+        "    next(s for s in at.selectbox if s.label == 'Dataset').set_value(source).run()\n"
+        "    assert not at.exception and not at.error, (source, at.error)\n"
         "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         timeout=300, cwd=ROOT)
+                         timeout=600, cwd=ROOT)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "[]"
-
-
-TRAINING_PAGES = ["pages/train.py", "pages/runs.py"]
 
 
 def _wait_for(predicate, timeout=120):
@@ -251,7 +283,7 @@ def test_train_page_shows_the_active_run_whatever_network_is_selected(tmp_path,
     assert any(b.label == "Stop" for b in at.button)
 
 
-def test_bad_upload_gets_a_message(tmp_path, monkeypatch):
+def test_upload_asks_for_a_file_before_anything_else(tmp_path, monkeypatch):
     monkeypatch.setenv("RESNET_EXPLORER_HOME", str(tmp_path))
     at = app("pages/train.py", preset="cifar_resnet20")
     at.selectbox[0].set_value("upload").run()

@@ -41,3 +41,65 @@ def test_exported_script_runs_as_a_program(tmp_path):
 def test_unbuildable_spec_is_refused():
     with pytest.raises(ValueError, match="cannot export"):
         to_python(get_spec("seed_resnet50").replace(input_shape=(16, 16, 3)))
+
+
+# -------------------------------------------------------------- hostile names and text
+import ast  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from resnet_core import ArchitectureSpec, Head, Layer, SpecError, Stage  # noqa: E402
+from resnet_core.build import build_model  # noqa: E402
+
+TINY = ArchitectureSpec(name="tiny", input_shape=(8, 8, 1),
+                        stem=(Layer("conv", filters=4, size=3), Layer("relu")),
+                        stages=(Stage("basic", 1, 4),), head=Head(classes=3))
+# Pieces that broke out of string literals and comments, or made scripts that do not parse.
+NASTY = ['"""', "'''", '"', "\\", "\\N{BULLET}", "\\x00", "\x00", "\n", "\r", "\r\n", "\u2028",
+         "\x85", "\ufeff", "\ud800", "\udfff", "#", "{", "}", "\t", "\nimport os\n",
+         '"""; __import__("os").system("echo pwned"); """', "🙂", "é", "\x1b[31m"]
+hostile_text = st.lists(st.one_of(st.sampled_from(NASTY),
+                                  st.text(st.characters(blacklist_categories=()), max_size=6)),
+                        max_size=8).map("".join)
+
+
+def _top_level_kinds(source):
+    return [type(node).__name__ for node in ast.parse(source).body]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(hostile_text, hostile_text)
+def test_any_accepted_name_and_description_export_a_script_that_is_data_not_code(name, doc):
+    try:
+        spec = TINY.replace(name=name, description=doc)
+    except SpecError:
+        return  # refused with a message naming the field (test_spec checks the words)
+    source = to_python(spec)
+    tree = ast.parse(source)  # parses, whatever the text held
+    assert ast.get_docstring(tree, clean=False).startswith(f"{name}: {doc or name}\n")
+    # The text stayed inside its string: the module is a docstring, imports and one
+    # function, and the function's docstring is the name too.
+    assert _top_level_kinds(source) == ["Expr", "Import", "ImportFrom", "FunctionDef", "If"]
+    function = tree.body[3]
+    assert ast.get_docstring(function, clean=False) == f"Build {name} as a Keras functional model."
+    assert [type(n).__name__ for n in function.body[1:-1]] == ["Assign"] * (len(function.body) - 2)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(hostile_text)
+def test_a_hostile_name_builds_the_same_model(name):
+    try:
+        spec = TINY.replace(name=name, description=name[::-1])
+    except SpecError:
+        return
+    exported = _exec(to_python(spec))
+    assert exported.count_params() == build_model(spec).count_params()
+    assert exported.name == build_model(spec).name
+
+
+def test_docstring_literal_reads_back_exactly():
+    from resnet_core.codegen import docstring_literal
+
+    for text in NASTY + ["".join(NASTY), "ends with a quote\"", "ends with a backslash\\"]:
+        assert ast.literal_eval(docstring_literal(text)) == text

@@ -1,7 +1,11 @@
 """Training data: embedded and generated sets, Keras's datasets offline, hostile uploads."""
 
 import io
+import os
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,6 +14,8 @@ from resnet_core import get_spec
 from resnet_core.data import DataChoice, DataError, digits, prepare, shapes
 from resnet_core.data import datasets as ds_module
 from resnet_core.data.uploads import load_npz, load_zip
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_digits_ship_offline():
@@ -38,7 +44,7 @@ def test_prepare_adapts_or_resizes():
         prepare(digits(), get_spec("seed_resnet50"), DataChoice(fit="adapt"))
 
 
-def test_keras_dataset_without_cache_or_network_says_so(monkeypatch):
+def test_keras_dataset_without_cache_or_network_says_so(tmp_path, monkeypatch):
     import keras
 
     def offline():
@@ -46,11 +52,24 @@ def test_keras_dataset_without_cache_or_network_says_so(monkeypatch):
 
     monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
     with pytest.raises(DataError, match="not in Keras's cache .* could not be downloaded"):
+        ds_module.convert_keras_dataset("mnist", tmp_path / "mnist.npz")
+    assert not list(tmp_path.iterdir())  # nothing half-written
+
+
+def test_the_childs_refusal_reaches_the_caller(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    said = "mnist is not in Keras's cache and could not be downloaded (URLError)."
+    monkeypatch.setattr(ds_module, "CONVERT_COMMAND", [
+        sys.executable, "-c", f"import sys; print({'error: ' + said!r}, file=sys.stderr); "
+        "sys.exit(2)"])
+    with pytest.raises(DataError) as err:
         ds_module.keras_dataset("mnist")
+    assert str(err.value) == said
 
 
 def test_keras_dataset_loading_code_on_a_small_cache_file(tmp_path, monkeypatch):
-    """Keras's own MNIST reader on an mnist.npz that the test makes."""
+    """Keras's own MNIST reader on an mnist.npz the test makes; the server side then reads
+    the converted arrays without importing Keras or TensorFlow."""
     from keras.src.datasets import mnist as keras_mnist
 
     rng = np.random.default_rng(0)
@@ -59,8 +78,25 @@ def test_keras_dataset_loading_code_on_a_small_cache_file(tmp_path, monkeypatch)
              y_train=rng.integers(0, 10, 30), x_test=np.zeros((5, 28, 28), np.uint8),
              y_test=np.zeros(5, np.int64))
     monkeypatch.setattr(keras_mnist, "get_file", lambda *a, **k: str(path))
-    d = ds_module.keras_dataset("mnist")
-    assert d.x.shape == (30, 28, 28, 1) and d.num_classes == 10
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    ds_module.convert_keras_dataset("mnist", ds_module.converted_path("mnist"))
+
+    script = ("import sys\nfrom resnet_core.data import keras_dataset\n"
+              "d = keras_dataset('mnist')\n"
+              "print(d.x.shape, d.num_classes, "
+              "sorted(m for m in ('keras', 'tensorflow') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         cwd=ROOT, env={**os.environ, "KERAS_HOME": str(tmp_path)}, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["(30,", "28,", "28,", "1)", "10", "[]"]
+
+
+def test_a_damaged_converted_copy_says_how_to_recover(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    ds_module.converted_path("mnist").parent.mkdir(parents=True)
+    ds_module.converted_path("mnist").write_bytes(b"half a file")
+    with pytest.raises(DataError, match="cannot be read .* delete it"):
+        ds_module.keras_dataset("mnist")
 
 
 def _npz(**arrays):
@@ -122,3 +158,135 @@ def test_zip_of_class_folders_and_its_refusals():
             load_zip(_zip(files), "bad.zip")
     with pytest.raises(DataError, match="not a zip"):
         load_zip(b"garbage", "bad.zip")
+
+
+# ------------------------------------------------ uploads larger inside than outside
+def _npz_compressed(**arrays):
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    return buf.getvalue()
+
+
+def _peak_mib(fn):
+    """Peak memory that numpy and Python allocated while ``fn`` ran (tracemalloc sees
+    numpy's buffers), in MiB; ``fn``'s exception is returned, not raised."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        fn()
+        error = None
+    except DataError as exc:
+        error = exc
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return peak, error
+
+
+def test_labels_up_to_2_to_the_40_are_refused_before_a_class_list_is_built():
+    x = np.zeros((20, 8, 8), np.uint8)
+    data = _npz(x=x, y=np.array([0] * 19 + [2**40]))
+    assert len(data) < 5_000
+    peak, error = _peak_mib(lambda: load_npz(data, "huge.npz"))
+    assert "at most 1,000 classes" in str(error) and "1.09951e+12" in str(error)
+    assert peak < 20
+
+
+def test_float_labels_of_1e300_are_refused_not_wrapped():
+    x = np.zeros((20, 8, 8), np.uint8)
+    with pytest.raises(DataError, match="at most 1,000 classes"):
+        load_npz(_npz(x=x, y=np.array([0.0] * 19 + [1e300])), "f.npz")
+
+
+def test_an_npz_whose_images_are_too_many_values_is_refused_from_its_header(monkeypatch):
+    from resnet_core.data import uploads
+
+    # Highly compressible arrays are refused as bombs member by member; a plain one over
+    # the budget of decoded values is refused from its header (not read).
+    monkeypatch.setattr(uploads, "MAX_VALUES", 1_000_000)
+    data = _npz(x=np.zeros((1000, 64, 64), np.uint8), y=np.arange(1000) % 2)
+    peak, error = _peak_mib(lambda: load_npz(data, "big.npz"))
+    assert "4,096,000 values (1000 × 64 × 64), more than the 1,000,000 allowed" in str(error)
+    assert peak < 1  # the 4 MB array was never read
+    bomb = _npz_compressed(x=np.zeros((200_000, 32, 32, 3), np.uint8), y=np.arange(2))
+    with pytest.raises(DataError, match="decompression bomb"):
+        load_npz(bomb, "bomb.npz")
+
+
+def test_a_zip_of_highly_compressible_large_images_is_bounded_by_decoded_pixels():
+    from PIL import Image
+
+    png = io.BytesIO()
+    Image.new("RGB", (1000, 1000), "black").save(png, "PNG", optimize=True)
+    files = {f"{cls}/{i}.png": png.getvalue() for cls in ("a", "b") for i in range(40)}
+    data = _zip(files)
+    assert len(data) < 500_000  # 80 decoded megapixels inside
+    peak, error = _peak_mib(lambda: load_zip(data, "bomb.zip"))
+    assert "more than the 64,000,000 allowed" in str(error)
+    assert peak < 50
+
+
+def test_a_zip_whose_images_are_too_wide_for_training_is_refused_first():
+    files = {f"{cls}/0.png": _png("red", (2000, 10)) for cls in ("a", "b")}
+    with pytest.raises(DataError, match="at most 1024 on a side"):
+        load_zip(_zip(files), "wide.zip")
+
+
+def test_single_class_is_refused_for_npz_and_zip_alike():
+    x = np.zeros((20, 8, 8), np.uint8)
+    with pytest.raises(DataError, match="two classes"):
+        load_npz(_npz(x=x, y=np.full(20, 3)), "one.npz")
+    with pytest.raises(DataError, match="two class"):
+        load_zip(_zip({f"only/{i}.png": _png("red") for i in range(3)}), "one.zip")
+
+
+@pytest.mark.parametrize("x, words", [
+    (np.ones((20, 8, 8), np.complex64), "complex numbers"),
+    (np.linspace(-1, 1, 20 * 64).reshape(20, 8, 8), "negative values .* \\(x \\+ 1\\) / 2"),
+    (np.full((20, 8, 8), 300.0), "values up to 300"),
+    (np.full((20, 8, 8), 70_000, np.int32), "values up to 70000"),
+    (np.full((20, 8, 8), np.nan), "NaN"),
+])
+def test_images_that_are_not_0_to_255_or_0_to_1_are_refused_not_mangled(x, words):
+    with pytest.raises(DataError, match=words):
+        load_npz(_npz(x=x, y=np.arange(20) % 2), "odd.npz")
+
+
+def test_images_in_0_to_1_and_booleans_are_scaled_to_0_to_255():
+    y = np.arange(20) % 2
+    d = load_npz(_npz(x=np.full((20, 4, 4), 0.5, np.float32), y=y), "f.npz")
+    assert d.x.dtype == np.uint8 and int(d.x.max()) == 128
+    d = load_npz(_npz(x=np.ones((20, 4, 4), bool), y=y), "b.npz")
+    assert int(d.x.min()) == 255
+
+
+def test_a_zips_class_folder_names_survive_staging(tmp_path):
+    from resnet_core.data import DataChoice, load
+    from resnet_core.data.uploads import stage_upload
+
+    files = {f"pets/{cls}/{i}.png": _png(c) for cls, c in (("cat", "red"), ("dög 🐕", "blue"))
+             for i in range(3)}
+    path = stage_upload(_zip(files), "pets.zip", tmp_path / "uploads")
+    assert path.parent == tmp_path / "uploads" and path.suffix == ".npz"
+    d = load(DataChoice(source="upload", upload_path=str(path)))
+    assert d.class_names == ("cat", "dög 🐕") and list(d.y) == [0, 0, 0, 1, 1, 1]
+    assert stage_upload(_zip(files), "pets.zip", tmp_path / "uploads") == path  # checked once
+
+
+def test_staged_uploads_are_bounded_oldest_first(tmp_path, monkeypatch):
+    import os
+
+    from resnet_core.data import uploads
+
+    monkeypatch.setattr(uploads, "MAX_STAGED_FILES", 3)
+    folder = tmp_path / "uploads"
+    paths = []
+    for i in range(5):
+        x = np.full((20, 4, 4), i, np.uint8)
+        paths.append(uploads.stage_upload(_npz(x=x, y=np.arange(20) % 2), f"{i}.npz", folder))
+        os.utime(paths[-1], (1000 + i, 1000 + i))  # staged in this order
+    assert sorted(folder.glob("*.npz")) == sorted(paths[2:])
+    assert not list(folder.glob("partial-*"))
+    monkeypatch.setattr(uploads, "MAX_STAGED_BYTES", paths[4].stat().st_size + 1)
+    assert uploads.prune_staged(folder, keep=paths[3]) == [paths[4], paths[2]]
+    assert list(folder.glob("*.npz")) == [paths[3]]

@@ -109,7 +109,8 @@ def test_hostile_spec_name_is_escaped_on_compare():
 
     at = app("pages/compare.py", base="cifar_resnet20", spec=encode_spec(spec))
     heading = next(m.value for m in at.markdown if m.value.startswith("**A:"))
-    assert "\\[x\\]\\(javascript\\:alert\\(1\\)\\)" in heading and "\\*b\\*" in heading
+    assert "&#91;x&#93;&#40;javascript&#58;alert&#40;1&#41;&#41;" in heading
+    assert "&#42;b&#42;" in heading and "&#96;c&#96;" in heading
 
 
 def test_gradient_page_measures_in_a_child_process_without_tensorflow_here():

@@ -52,3 +52,16 @@ def test_talk_mode_hides_the_sidebar_and_stays_in_the_url():
     at.button(key="exit_talk").click().run()
     assert "talk" not in at.query_params
     assert "271,098" in " ".join(m.value for m in at.sidebar.markdown)
+
+
+def test_escape_md_keeps_every_character_and_leaves_no_markup():
+    import html
+
+    from ui.common import MARKDOWN_SIGNS, WORD_JOINER, escape_md
+
+    text = "**x** [a](http://h:9/x) ![i](www.h.io/i.png) <b>y</b> $z$ :red[w] a@b.c &amp; _"
+    out = escape_md(text)
+    assert not set(html.unescape(out)) - set(text) - {WORD_JOINER}
+    assert html.unescape(out).replace(WORD_JOINER, "") == text
+    assert not MARKDOWN_SIGNS & set(out.replace("&#", "").replace(";", ""))
+    assert "://" not in html.unescape(out) and "www." not in html.unescape(out)

@@ -35,15 +35,15 @@ def _data(**stage_changes):
 def test_negative_filters_message_names_the_field():
     with pytest.raises(SpecError) as exc:
         ArchitectureSpec.from_dict(_data(filters=-4))
-    assert str(exc.value) == "stages[2].filters: must be a positive integer, got -4"
-    assert exc.value.problems == [("stages[2].filters", "must be a positive integer, got -4")]
+    assert str(exc.value) == "stages[2].filters: must be at least 1, got -4"
+    assert exc.value.problems == [("stages[2].filters", "must be at least 1, got -4")]
 
 
 @pytest.mark.parametrize(
     "changes, field, words",
     [
         ({"block": "resnext"}, "stages[2].block", "must be one of"),
-        ({"blocks": 0}, "stages[2].blocks", "positive integer, got 0"),
+        ({"blocks": 0}, "stages[2].blocks", "at least 1, got 0"),
         ({"stride": "2"}, "stages[2].stride", "got '2'"),
         ({"kernel_size": 99}, "stages[2].kernel_size", "at most 31"),
         ({"shortcut": "magic"}, "stages[2].shortcut", "projection"),
@@ -58,6 +58,33 @@ def test_stage_errors(changes, field, words):
     path, message = exc.value.problems[0]
     assert path == field
     assert words in message
+
+
+@pytest.mark.parametrize("block, filters, changes, field", [
+    ("basic", 64, {"expansion": 2}, "expansion"),
+    ("inception", (8, 8, 8, 8, 8, 8), {"kernel_size": 5}, "kernel_size"),
+    ("inception", (8, 8, 8, 8, 8, 8), {"shortcut": "conv"}, "shortcut"),
+    ("vgg", 64, {"shortcut": "none"}, "shortcut"),
+])
+def test_a_setting_the_block_ignores_is_refused(block, filters, changes, field):
+    spec = get_spec("seed_resnet34")
+    plain = dict(block=block, filters=filters, kernel_size=3, shortcut="projection", expansion=4)
+    with pytest.raises(SpecError) as exc:
+        spec.with_stage(0, **{**plain, **changes})
+    assert (f"stages[0].{field}", ) == exc.value.problems[0][:1]
+    assert f"is not used by {block} blocks" in exc.value.problems[0][1]
+    # At its default the setting is accepted: presets and old files stay valid.
+    spec.with_stage(0, **plain)
+
+
+def test_every_block_kind_explains_itself_and_names_settings_it_reads():
+    from resnet_core.blocks import BLOCK_KINDS
+    for kind in BLOCK_KINDS.values():
+        assert 40 < len(kind.summary) < 200 and "seed" not in kind.summary
+        assert "filters" in kind.fields and set(kind.fields) <= {
+            "filters", "stride", "kernel_size", "shortcut", "expansion"}
+        assert ("expansion" in kind.fields) == kind.uses_expansion
+        assert ("shortcut" in kind.fields) == kind.residual
 
 
 def test_bottleneck_filters_must_divide_by_expansion():
@@ -109,3 +136,37 @@ def test_constructor_validates_too():
     spec = get_spec("resnet18")
     with pytest.raises(SpecError, match=r"stages\[0\].stride"):
         dataclasses.replace(spec, stages=(Stage("basic", 2, 64, stride=0),))
+
+
+def test_every_problem_of_a_spec_is_listed_at_once():
+    data = get_spec("cifar_resnet20").to_dict()
+    data["input_shape"] = [0, -3, 3]
+    data["head"]["classes"] = 0
+    data["stages"][0]["blocks"] = -1
+    data["stages"][1]["foo"] = 1
+    data["stem"][0]["bar"] = 2
+    data["stages"][2].pop("block")
+    with pytest.raises(SpecError) as exc:
+        ArchitectureSpec.from_dict(data)
+    assert dict(exc.value.problems) == {
+        "stem[0].bar": dict(exc.value.problems)["stem[0].bar"],
+        "stages[1].foo": dict(exc.value.problems)["stages[1].foo"],
+        "stages[2].block": "is required",
+        "input_shape[0]": "must be at least 1, got 0",
+        "input_shape[1]": "must be at least 1, got -3",
+        "stages[0].blocks": "must be at least 1, got -1",
+        "head.classes": "must be at least 1, got 0",
+    }
+    assert "unknown field" in dict(exc.value.problems)["stages[1].foo"]
+
+
+def test_a_stem_setting_the_layer_ignores_is_refused():
+    data = get_spec("cifar_resnet20").to_dict()
+    data["stem"].append({"kind": "relu", "use_bias": False})
+    data["stem"].append({"kind": "maxpool", "filters": 8})
+    with pytest.raises(SpecError) as exc:
+        ArchitectureSpec.from_dict(data)
+    problems = dict(exc.value.problems)
+    n = len(data["stem"])
+    assert "is not used by relu layers" in problems[f"stem[{n - 2}].use_bias"]
+    assert "is not used by maxpool layers" in problems[f"stem[{n - 1}].filters"]

@@ -1,7 +1,10 @@
 """The run store: groups, claims, and stores written before groups and phases existed."""
 
+import json
 import os
 import sqlite3
+
+import pytest
 
 from resnet_core.training import RunStore
 
@@ -58,3 +61,185 @@ def test_a_finished_run_left_saving_by_a_dead_worker_is_settled(tmp_path):
     store.update(run_id, status="stopped", phase="saving", worker_pid=2**22 + 12345)
     store.reap()
     assert store.get(run_id).phase == "" and store.get(run_id).status == "stopped"
+
+
+# ------------------------------------------------- a runs.db that is damaged or deleted
+def _run_with_points(store, name="r"):
+    run_id = store.create(name, {"name": name}, {"source": "digits"}, {"epochs": 2})
+    store.claim_next(os.getpid())
+    store.add_metrics(run_id, [{"kind": "batch", "epoch": 0, "step": s, "seen": s, "time": s,
+                                "loss": 1.0 / s} for s in range(1, 6)])
+    store.update(run_id, epochs_done=1, summary={"best": 0.5})
+    return run_id
+
+
+def _same(a, b):
+    assert (a.name, a.status, a.spec, a.data, a.settings, a.epochs_done, a.summary,
+            a.worker_pid) == (b.name, b.status, b.spec, b.data, b.settings, b.epochs_done,
+                              b.summary, b.worker_pid)
+
+
+def test_each_run_folder_holds_its_record_and_points(tmp_path):
+    store = RunStore(tmp_path)
+    run_id = _run_with_points(store)
+    folder = store.run_dir(run_id)
+    record = json.loads((folder / "run.json").read_text())
+    assert record["status"] == "running" and record["epochs_done"] == 1
+    assert json.loads(record["spec"]) == {"name": "r"}
+    lines = (folder / "metrics.jsonl").read_text().splitlines()
+    assert [json.loads(line)["step"] for line in lines] == [1, 2, 3, 4, 5]
+    store.drop_points_after(run_id, 3)
+    assert len((folder / "metrics.jsonl").read_text().splitlines()) == 3
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "zero bytes"])
+def test_a_damaged_runs_db_is_moved_aside_and_rebuilt_losing_nothing(tmp_path, damage, caplog):
+    store = RunStore(tmp_path)
+    a, b = _run_with_points(store, "a"), _run_with_points(store, "b")
+    before = {r.id: r for r in store.list()}
+    points = {i: store.metrics(i) for i in (a, b)}
+    for suffix in ("-wal", "-shm"):
+        (tmp_path / f"runs.db{suffix}").unlink(missing_ok=True)
+    raw = (tmp_path / "runs.db").read_bytes()
+    (tmp_path / "runs.db").write_bytes({"garbage": b"this is not sqlite" * 200,
+                                        "truncated": raw[:1500], "zero bytes": b""}[damage])
+    reopened = RunStore(tmp_path)
+    assert reopened.notice and reopened.notice.count("\n") == 0
+    assert "rebuilt it from the run folders: 2 runs, 10 points" in reopened.notice
+    assert {r.id for r in reopened.list()} == {a, b}
+    for run_id in (a, b):
+        _same(reopened.get(run_id), before[run_id])
+        assert reopened.metrics(run_id) == points[run_id]
+    kept = [p for p in tmp_path.glob("runs.db.damaged-*") if not p.name.endswith(("-wal", "-shm"))]
+    assert len(kept) == 1 or damage == "zero bytes"  # an empty file need not be kept
+    assert "rebuilt" in caplog.text
+
+
+def test_runs_db_deleted_while_a_worker_writes_loses_nothing(tmp_path):
+    page, worker = RunStore(tmp_path), RunStore(tmp_path)
+    run_id = _run_with_points(worker)
+    for suffix in ("", "-wal", "-shm"):
+        (tmp_path / f"runs.db{suffix}").unlink(missing_ok=True)
+    # The worker goes on: its next points and status land in a rebuilt index.
+    worker.add_metrics(run_id, [{"kind": "batch", "epoch": 1, "step": 6, "seen": 6, "time": 6,
+                                 "loss": 0.1}])
+    worker.update(run_id, epochs_done=2, phase="saving")
+    assert [m["step"] for m in page.metrics(run_id)] == [1, 2, 3, 4, 5, 6]
+    run = page.get(run_id)
+    assert run.status == "running" and run.epochs_done == 2 and run.phase == "saving"
+    assert "was missing" in (worker.notice or "")
+
+
+def test_a_deleted_run_stays_deleted_after_a_rebuild(tmp_path):
+    store = RunStore(tmp_path)
+    keep, gone = _run_with_points(store, "keep"), _run_with_points(store, "gone")
+    for run_id in (keep, gone):
+        store.update(run_id, status="completed")
+    store.delete(gone)
+    (tmp_path / "runs.db").write_bytes(b"garbage" * 100)
+    assert [r.id for r in RunStore(tmp_path).list()] == [keep]
+
+
+def test_runs_stored_before_records_existed_gain_them(tmp_path):
+    store = RunStore(tmp_path)
+    run_id = _run_with_points(store)
+    folder = store.run_dir(run_id)
+    (folder / "run.json").unlink()
+    (folder / "metrics.jsonl").unlink()
+    (tmp_path / ".records-v1").unlink()
+    RunStore(tmp_path)
+    assert json.loads((folder / "run.json").read_text())["id"] == run_id
+    assert len((folder / "metrics.jsonl").read_text().splitlines()) == 5
+
+
+def test_points_written_when_runs_db_turns_to_garbage_are_kept_once(tmp_path):
+    store = RunStore(tmp_path)
+    run_id = _run_with_points(store)
+    for suffix in ("-wal", "-shm"):
+        (tmp_path / f"runs.db{suffix}").unlink(missing_ok=True)
+    (tmp_path / "runs.db").write_bytes(b"garbage" * 1000)
+    store.add_metrics(run_id, [{"kind": "batch", "epoch": 1, "step": 6, "seen": 6, "time": 6}])
+    assert [m["step"] for m in store.metrics(run_id)] == [1, 2, 3, 4, 5, 6]
+    assert "was damaged" in store.notice
+
+
+# ---------------------------------------------- a worker killed while writing a checkpoint
+def _digits_run(tmp_path, subset, epochs):
+    """A store with cifar_resnet20 queued on ``subset`` digits."""
+    from resnet_core import get_spec
+    from resnet_core.data import DataChoice
+    from resnet_core.training.submit import plan_run, submit_run
+
+    store = RunStore(tmp_path / "home")
+    choice = DataChoice.from_dict({"source": "digits", "subset": subset, "fit": "adapt"})
+    run_id = submit_run(store, plan_run(get_spec("cifar_resnet20"), choice),
+                        {"epochs": epochs, "batch_size": 32})
+    return store, run_id
+
+
+@pytest.mark.slow
+def test_a_worker_killed_during_the_checkpoint_write_keeps_the_last_one_and_resumes(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from resnet_core.training.engine import execute, load_checkpoint
+
+    store, run_id = _digits_run(tmp_path, 400, epochs=40)
+    folder = store.run_dir(run_id)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "resnet_core.training.worker", "--home", str(store.home),
+         "--idle-exit", "5"], cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    caught = False
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and worker.poll() is None:
+            run = store.get(run_id)
+            # After one whole checkpoint, kill the worker the moment the next write starts.
+            if run.epochs_done >= 1 and list(folder.glob("partial-*.keras")):
+                os.kill(worker.pid, signal.SIGKILL)
+                caught = True
+                break
+            time.sleep(0.002)
+    finally:
+        if worker.poll() is None and not caught:
+            worker.kill()
+        worker.wait(30)
+    assert caught, "the worker was never seen writing a checkpoint"
+    assert list(folder.glob("partial-*.keras"))  # the cut-off write, beside the good one
+    assert load_checkpoint(folder / "checkpoint.keras").count_params() > 0
+    assert store.reap() == [run_id]
+    run = store.get(run_id)
+    assert run.status == "failed" and "last checkpoint are kept" in run.error
+    done = run.epochs_done
+    store.requeue(run_id, epochs=done + 1)
+    store.claim_next(os.getpid())
+    summary = execute(store, run_id)
+    assert summary["status"] == "completed", summary
+    assert store.get(run_id).epochs_done == done + 1
+    assert not list(folder.glob("partial-*.keras"))
+
+
+@pytest.mark.slow
+def test_resuming_from_a_damaged_checkpoint_says_what_it_does(tmp_path):
+    from resnet_core.training.engine import execute
+
+    store, run_id = _digits_run(tmp_path, 200, epochs=1)
+    store.claim_next(os.getpid())
+    assert execute(store, run_id)["status"] == "completed"
+    points = store.metrics(run_id)
+    checkpoint = store.run_dir(run_id) / "checkpoint.keras"
+    checkpoint.write_bytes(checkpoint.read_bytes()[:5000])  # cut off, as by a full disk
+    store.requeue(run_id, epochs=2)
+    store.claim_next(os.getpid())
+    execute(store, run_id)
+    run = store.get(run_id)
+    assert run.status == "failed"
+    assert "checkpoint is damaged" in run.error and "moved to checkpoint.damaged-" in run.error
+    assert "start a new run" in run.error
+    assert list(store.run_dir(run_id).glob("checkpoint.damaged-*.keras"))
+    assert store.metrics(run_id) == points  # the curves are kept

@@ -105,6 +105,26 @@ def test_stop_is_honoured_mid_epoch_and_keeps_what_was_learned(store, monkeypatc
     assert [h["epoch"] for h in summary["history"]] == [0, 1]
 
 
+def test_training_by_steps_with_a_checkpoint_every_n_steps(store, monkeypatch):
+    saved_at = []  # the step of the last live point when each checkpoint is written
+    save = engine.save_checkpoint
+
+    def spy(model, run_dir):
+        saved_at.append(store.metrics(run_id, "batch")[-1]["step"])
+        save(model, run_dir)
+
+    monkeypatch.setattr(engine, "save_checkpoint", spy)
+    run_id = queue(store, "cifar_resnet20", TINY, {"steps": 10, "checkpoint_every": 3,
+                                                   "batch_size": 32, "log_every": 1})
+    summary = execute(store, run_id)
+    assert summary["status"] == "completed", store.get(run_id).error
+    run = store.get(run_id)
+    assert run.total_steps == 10 and run.epochs_done == 2  # 7 steps an epoch: 7 + 3
+    assert store.metrics(run_id, "batch")[-1]["step"] == 10
+    # every 3 steps, each epoch's end (7, 10) and the run's end (10)
+    assert saved_at == [3, 6, 7, 9, 10, 10]
+
+
 def test_a_race_trains_both_networks_on_the_same_batches(store):
     plans = race_plans([get_spec("cifar_resnet20"), plain_twin(get_spec("cifar_resnet20"))],
                        DataChoice(subset=300))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from resnet_core.analysis import Analysis, human
@@ -12,11 +14,16 @@ from . import state
 
 def escape_md(text: str) -> str:
     """Text shown through markdown (labels, errors, names from a link) as the characters
-    it is: every markdown, HTML and LaTeX sign escaped with a backslash."""
-    return "".join("\\" + ch if ch in MARKDOWN_SIGNS else ch for ch in str(text))
+    it is: every markdown, HTML, LaTeX and Streamlit sign becomes a numeric character
+    reference. GitHub-style autolinks are found in the text after parsing, so a bare
+    ``http://``, ``www.`` or ``@`` also gets an invisible word joiner that stops them."""
+    text = _AUTOLINK.sub(lambda m: m.group(0)[:-1] + WORD_JOINER + m.group(0)[-1], str(text))
+    return "".join(f"&#{ord(ch)};" if ch in MARKDOWN_SIGNS else ch for ch in text)
 
 
-MARKDOWN_SIGNS = set("\\`*_{}[]()#+-.!|<>~$:")
+MARKDOWN_SIGNS = set("\\`*_{}[]()#+-.!|<>~$:&")
+WORD_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"://|(?<=w)ww\.|@", re.IGNORECASE)
 
 
 def params(n: int) -> str:
@@ -49,7 +56,7 @@ def sidebar(container) -> None:
     t = a.totals
     edited = "spec" in st.query_params
     with container:
-        st.markdown(f"**Network:** `{a.spec.name}`" + (" *(edited)*" if edited else ""))
+        st.markdown(f"**Network:** {escape_md(a.spec.name)}" + (" *(edited)*" if edited else ""))
         st.markdown(f"Parameters: **{params(t.total_params)}**  \n"
                     f"MACs: **{macs(t.macs)}**  \nOutput: **{output_shape(a)}**  \n"
                     f"Depth: **{t.depth}**")
@@ -59,5 +66,5 @@ def sidebar(container) -> None:
 
 def show_url_message() -> None:
     msg = st.session_state.pop("url_message", None)
-    if msg:
-        st.warning(msg)
+    if msg:  # it quotes the link: shown as the characters it is
+        st.warning(escape_md(msg))

@@ -7,25 +7,46 @@ into a spec dict and lets :class:`SpecError` say what is wrong, field by field.
 from __future__ import annotations
 
 import math
+from dataclasses import fields
 from typing import Any
 
 import pandas as pd
 
-from resnet_core import ArchitectureSpec, SpecError
+from resnet_core import PRESETS, ArchitectureSpec, Layer, SpecError, Stage
+from resnet_core.blocks import BLOCK_KINDS
+from resnet_core.spec import STEM_FIELDS
 
-STEM_COLUMNS = ["kind", "filters", "size", "stride", "padding", "use_bias"]
-STAGE_COLUMNS = ["block", "blocks", "filters", "stride", "kernel_size", "shortcut", "expansion"]
+# The columns are the spec's own fields, so a field added to Stage or Layer shows up here.
+STEM_COLUMNS = [f.name for f in fields(Layer)]
+STAGE_COLUMNS = [f.name for f in fields(Stage)]
+
+# The form's words for the spec's fields, so a message names what the person sees.
+LABELS = {
+    "name": "Name", "description": "Description", "conv_bias": "Conv bias",
+    "input_shape": "Input", "input_shape[0]": "Height", "input_shape[1]": "Width",
+    "input_shape[2]": "Channels", "head": "Head", "head.classes": "Classes",
+    "head.pool": "Pooling", "head.pool_size": "Pool size", "head.pool_padding": "Pool padding",
+    "head.hidden": "Hidden dense layers", "head.dropout": "Dropout",
+    "head.classifier": "Classifier", "head.classifier_kernel": "Classifier kernel",
+    "stages": "Stages", "stem": "Stem",
+}
+COLUMN_TITLES = {"kernel_size": "kernel", "use_bias": "bias"}
 
 
 def stem_frame(spec: ArchitectureSpec) -> pd.DataFrame:
-    rows = [{c: getattr(layer, c) for c in STEM_COLUMNS} for layer in spec.stem]
+    """One row per stem layer; a cell the layer's kind does not read is left empty."""
+    rows = [{c: getattr(layer, c) if c == "kind" or c in STEM_FIELDS.get(layer.kind, ())
+             else None for c in STEM_COLUMNS} for layer in spec.stem]
     return pd.DataFrame(rows, columns=STEM_COLUMNS)
 
 
 def stage_frame(spec: ArchitectureSpec) -> pd.DataFrame:
+    """One row per stage; a cell the block kind does not read is left empty."""
     rows = []
     for s in spec.stages:
-        row = {c: getattr(s, c) for c in STAGE_COLUMNS}
+        used = BLOCK_KINDS[s.block].fields
+        row = {c: getattr(s, c) if c in ("block", "blocks") or c in used else None
+               for c in STAGE_COLUMNS}
         row["filters"] = format_filters(s.filters)
         rows.append(row)
     return pd.DataFrame(rows, columns=STAGE_COLUMNS)
@@ -77,20 +98,13 @@ def spec_from_form(base: ArchitectureSpec, *, name: str, input_shape: list, clas
                    conv_bias: bool, stem: pd.DataFrame, stages: pd.DataFrame,
                    head: dict) -> ArchitectureSpec:
     """Build a spec from the form's values; raises :class:`SpecError` with every problem."""
-    stem_rows = []
-    for row in _rows(stem):
-        kind = row.get("kind")
-        layer = {"kind": kind}
-        for key in ("filters", "size", "stride", "padding", "use_bias"):
-            if row.get(key) is not None:
-                layer[key] = row[key]
-        if kind != "conv":
-            layer.pop("filters", None)
-        stem_rows.append(layer)
+    # An empty cell takes the spec's default; a value in a cell the kind ignores is kept,
+    # so the spec can refuse it by name rather than drop it silently.
+    stem_rows = [{k: v for k, v in row.items() if v is not None} for row in _rows(stem)]
     stage_rows = []
     for row in _rows(stages):
         row["filters"] = parse_filters(row.get("filters"))
-        stage_rows.append(row)
+        stage_rows.append({k: v for k, v in row.items() if v is not None})
     data = base.to_dict()
     data.update(name=name, input_shape=[cell(v) for v in input_shape], conv_bias=conv_bias,
                 stem=stem_rows, stages=stage_rows)
@@ -100,23 +114,46 @@ def spec_from_form(base: ArchitectureSpec, *, name: str, input_shape: list, clas
     return ArchitectureSpec.from_dict(data)
 
 
+def describe_edit(spec: ArchitectureSpec, preset: str) -> ArchitectureSpec:
+    """``spec`` edited from ``preset``, no longer called by the preset's name and
+    description (its exports would claim to be the preset): ``cifar_resnet20_edited``,
+    "Edited from the preset cifar_resnet20." A name or description the person chose stays."""
+    if preset not in PRESETS:
+        return spec
+    base = PRESETS[preset].spec()
+    if spec.replace(name=base.name, description=base.description) == base:
+        return spec
+    changes = {}
+    if spec.name == base.name:
+        changes["name"] = f"{base.name}_edited"
+    if spec.description == base.description:
+        changes["description"] = f"Edited from the preset {base.name}."
+    return spec.replace(**changes) if changes else spec
+
+
+def label(path: str) -> str:
+    """The form's words for a spec path: ``head.classes`` → ``Classes``,
+    ``stages[1].kernel_size`` → ``Stage 2, kernel``, ``head.hidden[0]`` → ``Hidden dense
+    layers, number 1``."""
+    for prefix, word in (("stages[", "Stage"), ("stem[", "Stem row")):
+        if path.startswith(prefix):
+            i, _, field = path[len(prefix):].partition("]")
+            field = field.lstrip(".")
+            return f"{word} {int(i) + 1}" + (f", {COLUMN_TITLES.get(field, field)}"
+                                             if field else "")
+    if path.startswith("head.hidden["):
+        return f"Hidden dense layers, number {int(path[12:].rstrip(']')) + 1}"
+    return LABELS.get(path, path)
+
+
+SECTIONS = (("stages", "stages"), ("stem", "stem"), ("head", "head"), ("input_shape", "input"))
+
+
 def group_problems(error: SpecError) -> dict[str, list[str]]:
-    """Problems by the form section they belong to, phrased for a person."""
+    """Problems by the form section they belong to, each a sentence in the form's words
+    ("Height must be at least 1, got 0")."""
     out: dict[str, list[str]] = {}
     for path, msg in error.problems:
-        if path.startswith("stages["):
-            i, _, field = path[7:].partition("]")
-            section = "stages"
-            text = f"Stage {int(i) + 1}, {field.lstrip('.') or 'row'}: {msg}"
-        elif path.startswith("stem["):
-            i, _, field = path[5:].partition("]")
-            section = "stem"
-            text = f"Stem row {int(i) + 1}, {field.lstrip('.') or 'row'}: {msg}"
-        elif path.startswith("head"):
-            section, text = "head", f"{path}: {msg}"
-        elif path.startswith("input_shape"):
-            section, text = "input", f"{path}: {msg}"
-        else:
-            section, text = "general", f"{path}: {msg}"
-        out.setdefault(section, []).append(text)
+        section = next((s for prefix, s in SECTIONS if path.startswith(prefix)), "general")
+        out.setdefault(section, []).append(f"{label(path)} {msg}")
     return out

@@ -45,6 +45,7 @@ def current_spec() -> ArchitectureSpec:
 
 
 def current_preset() -> str:
+    """The preset the current network comes from, edited or not; ``""`` for none."""
     init_from_url()
     return st.session_state[PRESET]
 
@@ -60,7 +61,13 @@ def current_analysis() -> Analysis:
 
 
 def set_spec(spec: ArchitectureSpec, preset: str | None = None, reset_editor: bool = False):
-    """Make ``spec`` the current network; ``reset_editor`` redraws the editors from it."""
+    """Make ``spec`` the current network; ``reset_editor`` redraws the editors from it.
+
+    ``preset``: the preset it comes from (``""``: none, a loaded file); ``None`` keeps
+    the current one. Raises :class:`SpecError`, storing nothing, for a network that a
+    link could not carry: the session never holds what the URL cannot.
+    """
+    query_for(spec, current_preset() if preset is None else preset)
     st.session_state[SPEC] = spec
     if preset is not None:
         st.session_state[PRESET] = preset

@@ -14,6 +14,8 @@ from resnet_core.training.submit import RunPlan, plan_run, race_plans
 from resnet_core.training.worker import ensure_worker
 
 from . import training_views
+from .common import escape_md
+
 
 @st.cache_resource(max_entries=8, show_spinner="Preparing the data…")
 def plan_cached(choice: dict, spec_json: str) -> RunPlan:
@@ -32,6 +34,8 @@ def open_store() -> RunStore:
     """The run store, with dead workers' runs marked failed and a worker started (warm:
     TensorFlow is loaded before a button is pressed)."""
     store = RunStore()
+    if store.notice:  # runs.db was rebuilt from the run folders: say so once
+        st.toast(escape_md(store.notice), icon=":material/build:")
     store.reap()
     ensure_worker(store.home)
     return store
@@ -43,7 +47,7 @@ def start(store: RunStore, submit: Callable[[], list[str]], watch_key: str) -> N
     try:
         ids = submit()
     except (DataError, SettingsError) as exc:
-        st.error(str(exc))
+        st.error(escape_md(str(exc)))
         return
     ensure_worker(store.home)
     st.session_state[watch_key] = ids

@@ -1,13 +1,15 @@
 """Datasets for training runs: embedded digits, generated shapes, Keras's datasets.
 
 Every loader returns a :class:`Dataset` of uint8 images (N, H, W, C) and int labels.
-Nothing here downloads on its own: Keras's datasets are read from Keras's cache, and
-without cache or network the message says so plainly.
+Keras's datasets come from Keras's cache or its download, through a child process (see
+:func:`keras_dataset`); without cache or network the message says so plainly.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,8 +36,16 @@ class Dataset:
         return tuple(self.x.shape[1:])  # type: ignore[return-value]
 
 
+MAX_CLASSES = 1000
+
+
 def check_arrays(x: np.ndarray, y: np.ndarray, name: str, num_classes: int | None = None):
-    """Validate images and labels; return them as uint8 NHWC and int64 labels."""
+    """Validate images and labels; return them as uint8 NHWC and int64 labels.
+
+    Labels are checked (range, class count) before anything is sized by them; images
+    that are not 0…255 or 0…1 (negative, complex, larger) are refused, never wrapped or
+    clipped in silence.
+    """
     if x.dtype == object or y.dtype == object:
         raise DataError(f"{name}: arrays of Python objects are not accepted; save plain "
                         "numeric arrays")
@@ -55,22 +65,49 @@ def check_arrays(x: np.ndarray, y: np.ndarray, name: str, num_classes: int | Non
         raise DataError(f"{name}: needs at least 2 images, got {len(x)}")
     if min(x.shape[1:3]) < 1 or max(x.shape[1:3]) > 1024:
         raise DataError(f"{name}: image sides must be 1 to 1024 pixels, got {x.shape[1:3]}")
-    if not np.issubdtype(y.dtype, np.integer):
-        if np.issubdtype(y.dtype, np.floating) and np.all(np.mod(y, 1) == 0):
-            y = y.astype(np.int64)
-        else:
-            raise DataError(f"{name}: labels must be integers 0…K-1, got dtype {y.dtype}")
-    if y.min() < 0 or (num_classes is not None and y.max() >= num_classes):
-        top = num_classes - 1 if num_classes else "K-1"
-        raise DataError(f"{name}: labels must be in 0…{top}; found {int(y.min())}…"
-                        f"{int(y.max())}")
-    if x.dtype != np.uint8:
-        x = x.astype(np.float64)
-        if not np.isfinite(x).all():
-            raise DataError(f"{name}: images contain NaN or infinite values")
-        hi = x.max()
-        x = (x / hi * 255 if 0 < hi <= 1.0 else np.clip(x, 0, 255)).astype(np.uint8)
-    return np.ascontiguousarray(x), y.astype(np.int64)
+    y = _labels(y, name, num_classes)
+    return _images_uint8(x, name), y
+
+
+def _labels(y: np.ndarray, name: str, num_classes: int | None) -> np.ndarray:
+    if y.dtype.kind not in "iub" and not (y.dtype.kind == "f" and np.isfinite(y).all()
+                                          and np.all(np.mod(y, 1) == 0)):
+        raise DataError(f"{name}: labels must be integers 0…K-1, got dtype {y.dtype}")
+    lo, hi = y.min().item(), y.max().item()  # compared before any cast: 1e300 stays 1e300
+    top = (num_classes or MAX_CLASSES) - 1
+    if lo < 0 or hi > top:
+        limit = f"0…{top}" if num_classes else f"0…K-1 with at most {MAX_CLASSES:,} classes"
+        raise DataError(f"{name}: labels must be in {limit}; found {lo:.6g}…{hi:.6g}")
+    if lo == hi:
+        raise DataError(f"{name}: every label is {int(lo)}; training needs at least two "
+                        "classes")
+    return y.astype(np.int64)
+
+
+def _images_uint8(x: np.ndarray, name: str) -> np.ndarray:
+    """Images as uint8 0…255, converted a slice at a time (no float64 copy of the set)."""
+    if x.dtype == np.uint8:
+        return np.ascontiguousarray(x)
+    kind = x.dtype.kind
+    if kind == "c":
+        raise DataError(f"{name}: the images are complex numbers; save real values (for "
+                        "example np.abs(x)) scaled to 0…255 or 0…1")
+    if kind not in "iufb":
+        raise DataError(f"{name}: images must be numbers, got dtype {x.dtype}")
+    if kind == "f" and not np.isfinite(x).all():
+        raise DataError(f"{name}: images contain NaN or infinite values")
+    lo, hi = x.min().item(), x.max().item()
+    if lo < 0:
+        raise DataError(f"{name}: images hold negative values (down to {lo:.3g}); save "
+                        "them as 0…255 or 0…1 (for data in -1…1: (x + 1) / 2)")
+    if hi > 255:
+        raise DataError(f"{name}: images hold values up to {hi:.6g}; save them as 0…255 "
+                        "or 0…1")
+    scale = 255.0 if 0 < hi <= 1 else 1.0
+    out = np.empty(x.shape, np.uint8)
+    for i in range(0, len(x), 1024):
+        out[i:i + 1024] = np.rint(x[i:i + 1024].astype(np.float32) * scale)
+    return out
 
 
 def digits() -> Dataset:
@@ -140,11 +177,35 @@ def keras_cache_dir() -> Path:
     return Path(base) / "datasets"
 
 
+def converted_path(name: str) -> Path:
+    """Where a Keras dataset's training split lies as plain arrays, beside Keras's cache."""
+    return keras_cache_dir() / f"resnet-explorer-{name}.npz"
+
+
 def keras_dataset(name: str) -> Dataset:
-    """One of Keras's datasets (train split), from Keras's cache or the network."""
-    if name not in KERAS_DATASETS:
-        raise DataError(f"unknown Keras dataset {name!r}; known: {', '.join(KERAS_DATASETS)}")
-    module, classes, labels = KERAS_DATASETS[name]
+    """One of Keras's datasets (train split).
+
+    Keras, and with it TensorFlow, is imported only in a child process that reads Keras's
+    cache (or downloads) once and writes plain arrays beside it: the Streamlit server reads
+    those and never imports TensorFlow.
+    """
+    _, classes, labels = _keras_entry(name)
+    path = converted_path(name)
+    if not path.exists():
+        _convert_in_child(name, path)
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            x, y = f["x"], f["y"]
+    except (OSError, ValueError, KeyError, EOFError) as exc:
+        raise DataError(f"{name}: the converted copy {path} cannot be read "
+                        f"({type(exc).__name__}); delete it and choose {name} again") from None
+    x, y = check_arrays(x, y, name, classes)
+    return Dataset(name, x, y, tuple(labels))
+
+
+def convert_keras_dataset(name: str, path: Path) -> None:
+    """Load a Keras dataset through Keras and save its training split at ``path``."""
+    module, classes, _ = _keras_entry(name)
     import keras
 
     loader = getattr(keras.datasets, module)
@@ -156,4 +217,32 @@ def keras_dataset(name: str) -> Dataset:
             f"downloaded ({type(exc).__name__}). Copy the dataset's file into that folder "
             "on a machine with network, or use the digits or shapes data.") from None
     x, y = check_arrays(np.asarray(x), np.asarray(y), name, classes)
-    return Dataset(name, x, y, tuple(labels))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    with open(partial, "wb") as f:  # a file object: np.savez would append ".npz" to a name
+        np.savez(f, x=x, y=y)
+    os.replace(partial, path)  # readers never see half a file
+
+
+# The child that runs convert_keras_dataset (a list, so a test can put a stand-in here).
+CONVERT_COMMAND = [sys.executable, "-m", "resnet_core.data.keras_convert"]
+
+
+def _convert_in_child(name: str, path: Path) -> None:
+    try:
+        done = subprocess.run([*CONVERT_COMMAND, name, str(path)], capture_output=True,
+                              text=True, timeout=1800, cwd=Path(__file__).resolve().parents[2],
+                              env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    except subprocess.TimeoutExpired:
+        raise DataError(f"{name}: loading it through Keras took over 30 minutes; copy the "
+                        f"dataset's file into {keras_cache_dir()} and try again") from None
+    if done.returncode != 0:
+        said = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+        raise DataError(said[-1].removeprefix("error: ") if said else
+                        f"{name}: loading it through Keras failed (exit {done.returncode})")
+
+
+def _keras_entry(name: str):
+    if name not in KERAS_DATASETS:
+        raise DataError(f"unknown Keras dataset {name!r}; known: {', '.join(KERAS_DATASETS)}")
+    return KERAS_DATASETS[name]

@@ -9,7 +9,9 @@ The loop is ours, not ``model.fit``: one ``train_on_batch`` per step, so a stop 
 is honoured at the next step boundary, the live curve shows the loss of each chunk of
 steps (not Keras's running epoch mean), and two networks can share one data order.
 Keras compiles each model (loss scaling for mixed precision, XLA), so this works on any
-Keras backend; only the multi-device strategy is TensorFlow's.
+Keras backend; only the multi-device strategy is TensorFlow's. A run trained by several
+workers (``TF_CONFIG``) goes through the same loop with the step of
+:class:`~resnet_core.training.distributed.StepRunner` in place of ``train_on_batch``.
 """
 
 from __future__ import annotations
@@ -167,7 +169,7 @@ def build_training_model(spec: ArchitectureSpec, augment: bool, mixed: bool):
 
 def compile_model(model, settings: TrainSettings, steps_per_epoch: int, jit: bool) -> None:
     """Loss, metric and optimizer (its schedule spans the whole run)."""
-    model.compile(optimizer=make_optimizer(settings, steps_per_epoch * settings.epochs),
+    model.compile(optimizer=make_optimizer(settings, settings.total_steps(steps_per_epoch)),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"],
                   jit_compile=jit)
 
@@ -177,8 +179,10 @@ def load_checkpoint(path):
     import keras
 
     from .. import layers as custom_layers  # noqa: F401 - registers our layers
+    from ..build import allow_deep_graphs
     from . import schedules  # noqa: F401 - registers OneCycle
 
+    allow_deep_graphs()
     return keras.saving.load_model(path, safe_mode=True)
 
 
@@ -189,6 +193,47 @@ def save_checkpoint(model, run_dir) -> None:
     partial = run_dir / f"partial-{os.getpid()}.keras"
     model.save(partial)
     os.replace(partial, final)
+
+
+def _strategy_for(settings: TrainSettings):
+    """``(strategy, device, cluster)``: the multi-worker strategy when this process is one
+    of the ``TF_CONFIG`` cluster the run was started on, else :func:`select_strategy`'s."""
+    if settings.workers > 1:
+        from .distributed import cluster_from_env, multi_worker_strategy
+
+        # A resume trains on in one process (the app's worker, or train --resume), even
+        # where a TF_CONFIG was left in the environment: no peers would join it.
+        cluster = None if settings.resume else cluster_from_env()
+        if cluster is not None:
+            if cluster.size != settings.workers:
+                raise SettingsError(f"this run is for {settings.workers} workers but "
+                                    f"TF_CONFIG names {cluster.size}")
+            return (*multi_worker_strategy(cluster), cluster)
+        # e.g. the Runs page resumed a distributed run: it goes on in one process
+        strategy, device = select_strategy(settings.cpu_devices)
+        return strategy, f"{device} (one process; the run began on {settings.workers} " \
+                         "workers)", None
+    return (*select_strategy(settings.cpu_devices), None)
+
+
+class _KerasSteps:
+    """One process: Keras's own compiled step, evaluation and prediction."""
+
+    synchronised = False  # a stop is acted on at once
+    chief = True  # writes the store, checkpoints and predictions
+
+    def __init__(self, model):
+        self.model = model
+
+    def train(self, x, y, stop: bool = False) -> dict:
+        return self.model.train_on_batch(x, y, return_dict=True)
+
+    def evaluate(self, x, y, batch_size: int) -> dict:
+        return self.model.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)
+
+    def predict(self, x, batch_size: int = 256) -> np.ndarray:
+        return np.asarray(self.model.predict(x, batch_size=batch_size, verbose=0),
+                          dtype=np.float32)
 
 
 def _num(v):
@@ -230,6 +275,10 @@ class _Trainee:
         self.spec = ArchitectureSpec.from_dict(self.run.spec)
         self.data: PreparedData | None = None
         self.model = None
+        self.steps = None  # _KerasSteps, or distributed.StepRunner on several workers
+        self.stop_asked = False  # a stop this worker wants; the step's all-reduce agrees
+        self.total_steps = 0
+        self.last_epoch = 0  # epochs run, the last perhaps cut short by ``steps``
         self.start_epoch = 0
         self.step = 0  # steps done, counted over the whole run
         self.epoch = 0
@@ -316,13 +365,17 @@ def execute_group(store: RunStore, run_ids: list[str]) -> list[dict]:
         if not trainees:
             return _results(store, run_ids, {}, 0.0)
         settings = trainees[0].settings
-        strategy, device = select_strategy(settings.cpu_devices)
+        strategy, device, cluster = _strategy_for(settings)
+        if cluster is not None and len(trainees) > 1:
+            raise SettingsError("runs trained together (a race) cannot be spread over "
+                                "workers; train one run at a time")
         on_gpu = "GPU" in device
         mixed = settings.mixed_precision == "on" or (settings.mixed_precision == "auto"
                                                       and on_gpu)
-        # auto: XLA on a GPU; always on JAX, whose only other mode runs op by op
-        jit = settings.xla == "on" or (settings.xla == "auto"
-                                       and (on_gpu or keras_backend() == "jax"))
+        # auto: XLA on a GPU; always on JAX, whose only other mode runs op by op. Not in
+        # the multi-worker step: its all-reduce cannot sit inside an XLA cluster.
+        jit = cluster is None and (settings.xla == "on" or (
+            settings.xla == "auto" and (on_gpu or keras_backend() == "jax")))
         import keras
 
         if mixed:
@@ -335,7 +388,7 @@ def execute_group(store: RunStore, run_ids: list[str]) -> list[dict]:
                 store.update(t.id, status="stopped", stop_requested=0, phase="")
                 continue
             try:
-                _prepare(t, dataset, strategy, jit, mixed)
+                _prepare(t, dataset, strategy, jit, mixed, cluster)
             except Exception as exc:  # noqa: BLE001 - this side fails, the others go on
                 t.fail(exc)
         _train(store, [t for t in trainees if not t.done], settings)
@@ -368,7 +421,7 @@ def _results(store: RunStore, run_ids: list[str], summaries: dict, seconds: floa
     return results
 
 
-def _prepare(t: _Trainee, dataset, strategy, jit: bool, mixed: bool) -> None:
+def _prepare(t: _Trainee, dataset, strategy, jit: bool, mixed: bool, cluster=None) -> None:
     """Fit the data to the network, check it can train, build (or load) and compile."""
     import contextlib
 
@@ -387,12 +440,18 @@ def _prepare(t: _Trainee, dataset, strategy, jit: bool, mixed: bool) -> None:
     checkpoint = t.dir / CHECKPOINT
     scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
     with scope:
+        for stale in t.dir.glob("partial-*.keras"):  # a write cut off by a kill
+            stale.unlink(missing_ok=True)
         if settings.resume and checkpoint.exists():
             try:
                 t.model = load_checkpoint(checkpoint)
             except Exception as exc:  # noqa: BLE001 - a damaged file: say what it is
-                raise SettingsError(f"the checkpoint of this run cannot be read ({exc}); "
-                                    "start a new run instead") from None
+                kept = checkpoint.with_name(f"checkpoint.damaged-{int(time.time())}.keras")
+                os.replace(checkpoint, kept)
+                raise SettingsError(
+                    f"this run's checkpoint is damaged ({str(exc)[:120]}), so it cannot be "
+                    f"resumed; it was moved to {kept.name}, and the run keeps its curves: "
+                    "start a new run to train this network again") from None
             t.start_epoch = t.run.epochs_done
         elif settings.resume and t.run.epochs_done:
             raise SettingsError("this run's checkpoint is missing, so it cannot be resumed; "
@@ -400,14 +459,23 @@ def _prepare(t: _Trainee, dataset, strategy, jit: bool, mixed: bool) -> None:
         else:
             t.model = build_training_model(t.data.spec, t.choice.augment, mixed)
             compile_model(t.model, settings, t.steps_per_epoch, jit)
-    if t.start_epoch >= settings.epochs:
-        raise SettingsError(f"the run already did {t.start_epoch} of {settings.epochs} "
-                            "epochs; resume it with more epochs")
+    t.total_steps = settings.total_steps(t.steps_per_epoch)
+    t.last_epoch = math.ceil(t.total_steps / t.steps_per_epoch)
+    if t.start_epoch >= t.last_epoch:
+        raise SettingsError(f"the run already did {t.start_epoch} of {t.last_epoch} "
+                            "epochs; resume it with more epochs (or steps)")
+    if cluster is None:
+        t.steps = _KerasSteps(t.model)
+    else:
+        from .distributed import StepRunner, check_batch
+
+        check_batch(settings.batch_size, strategy.num_replicas_in_sync)
+        t.steps = StepRunner(strategy, t.model, settings.batch_size, cluster.chief)
     t.step = t.start_epoch * t.steps_per_epoch
     t.store.drop_points_after(t.id, t.step)  # a resume trains (and draws) them again
     t.x_train = t.data.x_train.astype("float32") / 255.0
     t.x_val = t.data.x_val.astype("float32") / 255.0
-    t.store.update(t.id, total_steps=t.steps_per_epoch * settings.epochs)
+    t.store.update(t.id, total_steps=t.total_steps)
     t.tensorboard = _TensorBoardLog(t.dir / "logs")
     if t.step == 0:
         _probe_point(t)
@@ -435,12 +503,12 @@ def _train(store: RunStore, trainees: list[_Trainee], settings: TrainSettings) -
     bs = settings.batch_size
     n_train = len(trainees[0].x_train)
     poll = _StopPoll(store)
-    last_epoch = max(t.settings.epochs for t in trainees)
+    last_epoch = max(t.last_epoch for t in trainees)
     for epoch in range(min(t.start_epoch for t in trainees), last_epoch):
         # One order for every network of the group, fixed by the seed and the epoch.
         order = np.random.default_rng([settings.seed, epoch]).permutation(n_train)
         active = [t for t in trainees
-                  if not t.done and t.start_epoch <= epoch < t.settings.epochs]
+                  if not t.done and t.start_epoch <= epoch < t.last_epoch]
         for t in active:
             t.epoch, t.images_this_epoch = epoch, 0
             t.chunk, t.epoch_sums = _Chunk(), _Chunk()
@@ -448,7 +516,7 @@ def _train(store: RunStore, trainees: list[_Trainee], settings: TrainSettings) -
             idx = np.sort(order[b * bs:(b + 1) * bs])
             for t in active:
                 poll(active)  # also between partners: each may take a while (compiling)
-                if not t.done:
+                if not t.done and t.step < t.total_steps:
                     _step(t, idx, n_train)
             # One chunk for the whole group, so the curves grow together.
             running = [t for t in active if not t.done]
@@ -457,8 +525,8 @@ def _train(store: RunStore, trainees: list[_Trainee], settings: TrainSettings) -
                    for t in running):
                 for t in running:
                     _chunk_point(t, n_train)
-            if all(t.done for t in active):
-                break
+            if all(t.done or t.step >= t.total_steps for t in active):
+                break  # ``steps`` may end the last epoch early
         for t in active:
             if not t.done:
                 _end_epoch(t, epoch, n_train)
@@ -482,13 +550,16 @@ class _StopPoll:
         stopping = self.store.stops_requested([t.id for t in trainees if not t.done])
         for t in trainees:
             if t.id in stopping and not t.done:
-                _finish(t, "stopped")
+                if t.steps.synchronised:  # every worker must stop after the same step
+                    t.stop_asked = True
+                else:
+                    _finish(t, "stopped")
 
 
 def _step(t: _Trainee, idx: np.ndarray, n_train: int) -> None:
     try:
         t0 = time.perf_counter()
-        logs = t.model.train_on_batch(t.x_train[idx], t.data.y_train[idx], return_dict=True)
+        logs = t.steps.train(t.x_train[idx], t.data.y_train[idx], t.stop_asked)
         took = time.perf_counter() - t0
     except Exception as exc:  # noqa: BLE001 - this network fails; its partners go on
         t.fail(exc)
@@ -505,6 +576,18 @@ def _step(t: _Trainee, idx: np.ndarray, n_train: int) -> None:
     t.epoch_sums.add(logs, len(idx))
     if t.step == 1:  # the first trained point at once, while a partner still compiles
         _chunk_point(t, n_train)
+    if logs.get("stop"):  # agreed by every worker in this step
+        _finish(t, "stopped")
+    elif t.settings.checkpoint_every and t.step % t.settings.checkpoint_every == 0 \
+            and t.step < t.total_steps:  # the run's end writes its own
+        _chunk_point(t, n_train)
+        t.phase("saving")
+        try:
+            save_checkpoint(t.model, t.dir)
+        except Exception as exc:  # noqa: BLE001 - a full disk fails this network only
+            t.fail(exc)
+            return
+        t.phase("training")
 
 
 def _chunk_point(t: _Trainee, n_train: int) -> None:
@@ -523,8 +606,7 @@ def _end_epoch(t: _Trainee, epoch: int, n_train: int) -> None:
     _chunk_point(t, n_train)
     t.phase("validating")
     try:
-        val = t.model.evaluate(t.x_val, t.data.y_val, batch_size=max(t.settings.batch_size, 64),
-                               verbose=0, return_dict=True)
+        val = t.steps.evaluate(t.x_val, t.data.y_val, max(t.settings.batch_size, 64))
     except Exception as exc:  # noqa: BLE001
         t.fail(exc)
         return
@@ -567,9 +649,11 @@ def _finish(t: _Trainee, status: str) -> None:
         t.fail(exc)
         return
     t.store.update(t.id, phase="")
+    if not t.steps.chief:  # the others' store is thrown away
+        return
     try:  # for the Runs page's table; the run is kept without it
-        _save_predictions(t.model, t.x_val, t.data.x_val, t.data.y_val, t.data.class_names,
-                          t.dir / "predictions.npz")
+        _save_predictions(t.steps.predict(t.x_val), t.data.x_val, t.data.y_val,
+                          t.data.class_names, t.dir / "predictions.npz")
     except Exception as exc:  # noqa: BLE001
         (t.dir / "error.log").write_text(f"predictions: {type(exc).__name__}: {exc}\n")
 
@@ -607,8 +691,7 @@ class _TensorBoardLog:
         self.writer.flush()
 
 
-def _save_predictions(model, x_val, images, y_val, class_names, path):
-    probs = np.asarray(model.predict(x_val, batch_size=256, verbose=0), dtype=np.float32)
+def _save_predictions(probs, images, y_val, class_names, path):
     y_pred = probs.argmax(axis=1)
     wrong_first = np.argsort(y_pred == y_val, kind="stable")[:64]
     np.savez_compressed(path, y_true=y_val, y_pred=y_pred, confidence=probs.max(axis=1),

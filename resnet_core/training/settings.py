@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 from ..analysis import analyze
@@ -10,6 +11,7 @@ from ..spec import ArchitectureSpec
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
 SCHEDULES = ("constant", "cosine", "one_cycle")
+AUTO_ON_OFF = ("auto", "on", "off")
 
 
 class SettingsError(ValueError):
@@ -23,13 +25,16 @@ class TrainSettings:
     schedule: str = "constant"
     batch_size: int = 64
     epochs: int = 3
+    steps: int = 0  # >0: train this many steps (the last epoch may be cut short)
     weight_decay: float = 0.0
     seed: int = 0
     log_every: int = 5  # batches between live points
+    checkpoint_every: int = 0  # >0: also a checkpoint every this many steps
     mixed_precision: str = "auto"  # auto: on a GPU
     xla: str = "auto"  # auto: on a GPU
     cpu_devices: int = 0  # >1: split the CPU into that many devices (tests of the
     #                       multi-device path)
+    workers: int = 1  # >1: trained by that many processes (MultiWorkerMirroredStrategy)
     resume: bool = False
 
     def to_dict(self) -> dict:
@@ -40,26 +45,96 @@ class TrainSettings:
         return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
 
     def check(self) -> None:
-        problems = []
-        if self.optimizer not in OPTIMIZERS:
-            problems.append(f"optimizer must be one of {', '.join(OPTIMIZERS)}")
-        if self.schedule not in SCHEDULES:
-            problems.append(f"schedule must be one of {', '.join(SCHEDULES)}")
-        if not 0 < self.learning_rate <= 10:
-            problems.append(f"learning rate must be above 0 and at most 10, got "
-                            f"{self.learning_rate}")
-        if not 1 <= self.batch_size <= 8192:
-            problems.append(f"batch size must be 1 to 8192, got {self.batch_size}")
-        if not 1 <= self.epochs <= 1000:
-            problems.append(f"epochs must be 1 to 1000, got {self.epochs}")
-        if not 0 <= self.weight_decay < 1:
-            problems.append(f"weight decay must be 0 up to 1, got {self.weight_decay}")
-        if not 1 <= self.log_every <= 10_000:
-            problems.append("log_every must be 1 to 10000 batches")
-        if not 0 <= self.seed < 2**32:
-            problems.append(f"seed must be 0 to {2**32 - 1}, got {self.seed}")
+        problems = [p for o in OPTIONS if (p := o.problem(getattr(self, o.field)))]
         if problems:
             raise SettingsError("; ".join(problems))
+
+    def total_steps(self, steps_per_epoch: int) -> int:
+        """The steps of the whole run: ``steps``, else ``epochs`` whole epochs."""
+        return self.steps or steps_per_epoch * self.epochs
+
+
+@dataclass(frozen=True)
+class Option:
+    """One user-facing training option: the one home of its bounds, choices and help,
+    read by :meth:`TrainSettings.check` and the command line (flags, choices, --help)."""
+
+    field: str  # the TrainSettings field
+    label: str  # as messages name it
+    help: str
+    choices: tuple = ()
+    low: float = 0  # numbers only; both bounds inclusive unless flagged
+    high: float = 0
+    above_low: bool = False  # the low bound itself is refused
+    below_high: bool = False  # the high bound itself is refused
+    aliases: tuple = ()  # older or shorter command-line flags
+
+    @property
+    def default(self):
+        return TrainSettings.__dataclass_fields__[self.field].default
+
+    @property
+    def kind(self) -> type:
+        return type(self.default)
+
+    def bounds(self) -> str:
+        low, high = _fmt(self.low), _fmt(self.high)
+        if self.above_low:
+            return f"above {low} and at most {high}"
+        if self.below_high:
+            return f"at least {low} and below {high}"
+        return f"{low} to {high}"
+
+    def problem(self, value) -> str:
+        """What is wrong with ``value`` (empty when nothing is)."""
+        if self.choices:
+            return "" if value in self.choices else (
+                f"{self.label} must be one of {', '.join(self.choices)}, got {value!r}")
+        if (isinstance(value, bool) or not isinstance(value, (int, float))
+                or (self.kind is int and not isinstance(value, int))):
+            kind = "an integer" if self.kind is int else "a number"
+            return f"{self.label} must be {kind}, got {value!r}"
+        if not math.isfinite(value):
+            return f"{self.label} must be a finite number, got {value}"
+        too_low = value <= self.low if self.above_low else value < self.low
+        too_high = value >= self.high if self.below_high else value > self.high
+        if too_low or too_high:
+            return f"{self.label} must be {self.bounds()}, got {_fmt(value)}"
+        return ""
+
+
+def _fmt(value) -> str:
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
+
+
+OPTIONS = (
+    Option("optimizer", "optimizer", "sgd: SGD with Nesterov momentum 0.9; adam; adamw "
+           "(decoupled weight decay)", choices=OPTIMIZERS),
+    Option("learning_rate", "learning rate", "the (peak) learning rate", low=0, high=10,
+           above_low=True, aliases=("--lr",)),
+    Option("schedule", "schedule", "the learning rate over the run: constant; cosine decay "
+           "to 0; one_cycle (warm-up, then down)", choices=SCHEDULES),
+    Option("batch_size", "batch size", "images per step (over all devices and workers)",
+           low=1, high=8192),
+    Option("epochs", "epochs", "passes over the training images", low=1, high=1000),
+    Option("steps", "steps", "train this many steps instead of whole epochs (0: use "
+           "epochs)", low=0, high=10_000_000),
+    Option("weight_decay", "weight decay", "L2 weight decay (the optimizer's)", low=0,
+           high=1, below_high=True),
+    Option("seed", "seed", "weights, data order and augmentation", low=0, high=2**32 - 1),
+    Option("log_every", "log_every", "steps between live points (also one every half "
+           "second)", low=1, high=10_000),
+    Option("checkpoint_every", "checkpoint_every", "also write the checkpoint every N "
+           "steps (0: at each epoch's end only)", low=0, high=10_000_000),
+    Option("mixed_precision", "mixed precision", "float16 compute with float32 weights "
+           "(auto: on a GPU)", choices=AUTO_ON_OFF),
+    Option("xla", "XLA", "compile the step with XLA (auto: on a GPU)", choices=AUTO_ON_OFF),
+    Option("cpu_devices", "cpu_devices", "split the CPU into N devices and mirror over "
+           "them (tests the multi-device path; 0: no split)", low=0, high=64),
+    Option("workers", "workers", "train with N worker processes on this machine "
+           "(MultiWorkerMirroredStrategy on loopback); with TF_CONFIG set, the cluster "
+           "it names", low=1, high=64),
+)
 
 
 def check_feasible(spec: ArchitectureSpec, settings: TrainSettings, n_train: int,

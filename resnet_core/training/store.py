@@ -3,16 +3,26 @@
 Pages, the worker and the command line share it; each opens its own connection. A run
 whose worker died is found by :meth:`RunStore.reap` and marked failed, its metrics and
 checkpoint kept.
+
+``runs.db`` is an index: each run's folder holds its record (``run.json``: spec, data,
+settings, status) and its points (``metrics.jsonl``, appended before the database is
+written). A missing, emptied or damaged ``runs.db`` is moved aside and rebuilt from the
+folders, with a one-line notice (:attr:`RunStore.notice`, and the log), losing nothing.
 """
 
 from __future__ import annotations
 
+import fcntl
+import functools
 import json
+import logging
 import os
 import secrets
 import shutil
 import sqlite3
+import threading
 import time
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,6 +68,9 @@ ADDED_COLUMNS = {"group_id": "TEXT DEFAULT ''", "phase": "TEXT DEFAULT ''"}
 
 METRIC_FIELDS = ("kind", "epoch", "step", "seen", "time", "loss", "accuracy", "val_loss",
                  "val_accuracy", "images_per_second", "lr")
+RECORD = "run.json"
+POINTS = "metrics.jsonl"
+_log = logging.getLogger(__name__)
 
 
 def default_home() -> Path:
@@ -109,6 +122,28 @@ def _pid_alive(pid: int | None) -> bool:
         return True
 
 
+def _damaged(exc: sqlite3.DatabaseError) -> bool:
+    """A damaged or vanished database (not a busy one, not a refused row)."""
+    text = str(exc).lower()
+    return any(w in text for w in ("not a database", "malformed", "no such table",
+                                   "disk i/o error"))
+
+
+def _recovers(method):
+    """Run ``method``; when the database turns out damaged, rebuild it and run it again
+    (the methods so marked are safe to repeat)."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            if not _damaged(exc):
+                raise
+            self._recover(f"was damaged ({exc})")
+            return method(self, *args, **kwargs)
+    return wrapper
+
+
 class RunStore:
     """The SQLite store under ``home`` (runs.db) and the runs' folders (runs/<id>/)."""
 
@@ -116,20 +151,150 @@ class RunStore:
         self.home = Path(home) if home else default_home()
         self.home.mkdir(parents=True, exist_ok=True)
         self.path = self.home / "runs.db"
-        with self._connect() as db:
+        self.notice: str | None = None  # set when runs.db had to be rebuilt
+        try:
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            if not _damaged(exc):
+                raise
+            self._recover(f"was damaged ({exc})")
+            self._migrate()
+        self._backfill_folders()
+
+    def _migrate(self) -> None:
+        with closing(self._connect()) as db:
             db.executescript(SCHEMA)
             have = {r["name"] for r in db.execute("PRAGMA table_info(runs)")}
             for column, decl in ADDED_COLUMNS.items():
                 if column not in have:
                     db.execute(f"ALTER TABLE runs ADD COLUMN {column} {decl}")
 
-    def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+    def _open(self, path: Path | None = None) -> sqlite3.Connection:
+        db = sqlite3.connect(path or self.path, timeout=30, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA foreign_keys=ON")
         db.execute("PRAGMA busy_timeout=30000")
         db.row_factory = sqlite3.Row
         return db
+
+    def _connect(self) -> sqlite3.Connection:
+        """A connection to runs.db; a missing or emptied one is rebuilt first (deleted
+        while a worker trains, say: the worker goes on, its points kept)."""
+        if not self.path.exists():
+            self._recover("was missing")
+        db = self._open()
+        if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'"
+                      ).fetchone() is None:
+            db.close()
+            self._recover("was empty")
+            db = self._open()
+        return db
+
+    # -- rebuilding from the run folders ------------------------------------------
+    @contextmanager
+    def _lock(self):
+        """One process at a time writes records or rebuilds (pages, worker, CLI)."""
+        with open(self.home / "runs.lock", "a") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
+
+    def _sound(self) -> bool:
+        if not self.path.exists():
+            return False
+        try:
+            db = sqlite3.connect(self.path, timeout=30)
+            try:
+                ok = db.execute("PRAGMA quick_check(1)").fetchone()[0] == "ok"
+                return ok and db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                                         "AND name = 'runs'").fetchone() is not None
+            finally:
+                db.close()
+        except sqlite3.DatabaseError:
+            return False
+
+    def _recover(self, why: str) -> None:
+        """Move a damaged runs.db aside and rebuild it from the run folders."""
+        with self._lock():
+            if self._sound():  # another process rebuilt it meanwhile
+                return
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            moved = None
+            for suffix in ("", "-wal", "-shm"):  # a stale WAL must not meet the new file
+                old = self.home / f"runs.db{suffix}"
+                if old.exists() and old.stat().st_size == 0:
+                    old.unlink()  # nothing to keep
+                elif old.exists():
+                    target = self.home / f"runs.db.damaged-{stamp}{suffix}"
+                    os.replace(old, target)
+                    moved = moved or (target if suffix == "" else None)
+            runs, points = self._rebuild()
+        if moved is None and runs == 0:
+            return  # a new home: nothing was lost, nothing to say
+        aside = f"; the old file is kept as {moved.name}" if moved else ""
+        self.notice = (f"The run index (runs.db) {why.split(' (')[0]}; rebuilt it from the "
+                       f"run folders: {runs} run{'s' * (runs != 1)}, {points:,} points"
+                       f"{aside}.")
+        _log.warning("%s (%s)", self.notice, why)
+
+    def _rebuild(self) -> tuple[int, int]:
+        """Write a new runs.db from the folders' records (into a temporary file, renamed
+        into place: no process sees it half-built). Returns (runs, points)."""
+        partial = self.home / f"runs.db.rebuild-{os.getpid()}"
+        partial.unlink(missing_ok=True)
+        db = sqlite3.connect(partial, isolation_level=None)
+        runs = points = 0
+        try:
+            db.executescript(SCHEMA)
+            db.execute("BEGIN")
+            for folder in sorted((self.home / "runs").glob("*/")):
+                record = _read_json(folder / RECORD)
+                if not isinstance(record, dict) or record.get("id") != folder.name:
+                    continue  # a folder from before records, or a damaged record
+                cols = [c for c in record if c in _RUN_COLUMNS]
+                db.execute(f"INSERT OR REPLACE INTO runs ({', '.join(cols)}) VALUES "
+                           f"({', '.join('?' * len(cols))})",
+                           [_column_value(c, record[c]) for c in cols])
+                rows = _read_points(folder / POINTS)
+                db.executemany(
+                    f"INSERT INTO metrics (run_id, {', '.join(METRIC_FIELDS)}) VALUES "
+                    f"(?, {', '.join('?' * len(METRIC_FIELDS))})",
+                    [(folder.name, *(r.get(f) for f in METRIC_FIELDS)) for r in rows])
+                runs, points = runs + 1, points + len(rows)
+            db.execute("COMMIT")
+        finally:
+            db.close()
+        os.replace(partial, self.path)
+        return runs, points
+
+    def _save_record(self, db: sqlite3.Connection, run_ids) -> None:
+        """Write the runs' rows to their folders' run.json (never re-creating a deleted
+        run's folder)."""
+        for run_id in run_ids:
+            row = db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+            folder = self.run_dir(run_id)
+            if row is None or not folder.is_dir():
+                continue
+            _write_json(folder / RECORD, dict(row))
+
+    def _backfill_folders(self) -> None:
+        """Give runs stored before records existed their run.json and metrics.jsonl, so
+        every run can be rebuilt (once per home)."""
+        marker = self.home / ".records-v1"
+        if marker.exists():
+            return
+        with closing(self._connect()) as db, self._lock():  # connect first: it may take the lock
+            for row in db.execute("SELECT id FROM runs").fetchall():
+                folder = self.run_dir(row["id"])
+                if folder.is_dir() and not (folder / RECORD).exists():
+                    self._save_record(db, [row["id"]])
+                    rows = [dict(r) for r in db.execute(
+                        f"SELECT {', '.join(METRIC_FIELDS)} FROM metrics WHERE run_id = ? "
+                        "ORDER BY rowid", (row["id"],))]
+                    _append_points(folder / POINTS, rows)
+        marker.touch()
 
     def run_dir(self, run_id: str) -> Path:
         if not run_id.replace("-", "").isalnum():  # ids come back from pages and URLs
@@ -137,19 +302,22 @@ class RunStore:
         return self.home / "runs" / run_id
 
     # -- runs ---------------------------------------------------------------------
+    @_recovers
     def create(self, name: str, spec: dict, data: dict, settings: dict) -> str:
         """Queue a run (runs that train together: :meth:`create_group`)."""
         run_id = time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
         now = time.time()
         self.run_dir(run_id).mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
+        with closing(self._connect()) as db:
             db.execute(
                 "INSERT INTO runs (id, created, updated, name, status, spec, data, settings) "
                 "VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)",
                 (run_id, now, now, name, json.dumps(spec), json.dumps(data),
                  json.dumps(settings)))
+            self._save_record(db, [run_id])
         return run_id
 
+    @_recovers
     def create_group(self, runs: list[tuple[str, dict, dict, dict]]) -> list[str]:
         """Queue runs ``(name, spec, data, settings)`` that train together, in one
         transaction: a worker never claims part of a group."""
@@ -168,38 +336,45 @@ class RunStore:
                   json.dumps(settings), group_id)
                  for run_id, (name, spec, data, settings) in zip(ids, runs)])
             db.execute("COMMIT")
+            self._save_record(db, ids)
         finally:
             db.close()
         return ids
 
+    @_recovers
     def group(self, group_id: str) -> list[Run]:
         """The runs of a group, in the order they were created."""
         if not group_id:
             return []
-        with self._connect() as db:
+        with closing(self._connect()) as db:
             rows = db.execute("SELECT * FROM runs WHERE group_id = ? ORDER BY created, rowid",
                               (group_id,)).fetchall()
         return [_run(r) for r in rows]
 
+    @_recovers
     def get(self, run_id: str) -> Run | None:
-        with self._connect() as db:
+        with closing(self._connect()) as db:
             row = db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
         return _run(row) if row else None
 
+    @_recovers
     def list(self) -> list[Run]:
-        with self._connect() as db:
+        with closing(self._connect()) as db:
             rows = db.execute("SELECT * FROM runs ORDER BY created DESC").fetchall()
         return [_run(r) for r in rows]
 
+    @_recovers
     def update(self, run_id: str, **fields: Any) -> None:
         for key in ("summary", "settings", "data"):
             if key in fields and not isinstance(fields[key], str):
                 fields[key] = json.dumps(fields[key])
         fields["updated"] = time.time()
         cols = ", ".join(f"{k} = ?" for k in fields)
-        with self._connect() as db:
+        with closing(self._connect()) as db:
             db.execute(f"UPDATE runs SET {cols} WHERE id = ?", (*fields.values(), run_id))
+            self._save_record(db, [run_id])
 
+    @_recovers
     def claim_next(self, pid: int) -> list[Run]:
         """Atomically take the oldest queued run, with the queued runs of its group, for
         the worker ``pid``; an empty list when nothing waits."""
@@ -221,22 +396,40 @@ class RunStore:
                            "updated = ?, error = '', phase = 'loading data' WHERE id = ?",
                            [(pid, now, now, i) for i in ids])
             db.execute("COMMIT")
+            self._save_record(db, ids)
         finally:
             db.close()
         return [self.get(i) for i in ids]
 
+    @_recovers
+    def claim(self, run_id: str, pid: int) -> bool:
+        """Atomically take the queued run ``run_id`` for the process ``pid`` (the command
+        line trains its own run); False when a worker took it first."""
+        with closing(self._connect()) as db:
+            now = time.time()
+            taken = db.execute("UPDATE runs SET status = 'running', worker_pid = ?, "
+                               "heartbeat = ?, updated = ?, error = '', phase = 'loading "
+                               "data' WHERE id = ? AND status = 'queued'",
+                               (pid, now, now, run_id)).rowcount
+            if taken == 1:
+                self._save_record(db, [run_id])
+        return taken == 1
+
+    @_recovers
     def request_stop(self, run_id: str) -> None:
-        with self._connect() as db:
+        with closing(self._connect()) as db:
             db.execute("UPDATE runs SET stop_requested = 1, updated = ?, status = CASE "
                        "WHEN status = 'queued' THEN 'stopped' WHEN status = 'running' "
                        "THEN 'stopping' ELSE status END WHERE id = ?", (time.time(), run_id))
+            self._save_record(db, [run_id])
 
+    @_recovers
     def stops_requested(self, run_ids: list[str]) -> set[str]:
         """Which of ``run_ids`` were asked to stop (one query: read between steps)."""
         if not run_ids:
             return set()
         marks = ", ".join("?" * len(run_ids))
-        with self._connect() as db:
+        with closing(self._connect()) as db:
             rows = db.execute(f"SELECT id FROM runs WHERE stop_requested = 1 AND id IN "
                               f"({marks})", tuple(run_ids)).fetchall()
         return {r[0] for r in rows}
@@ -251,12 +444,13 @@ class RunStore:
         self.update(run_id, status="queued", stop_requested=0, error="", settings=settings,
                     phase="")
 
+    @_recovers
     def delete(self, run_id: str) -> None:
         run = self.get(run_id)
         if run and (run.active or run.phase == "saving"):
             raise ValueError("stop the run, and let its checkpoint be written, before "
                              "deleting it")
-        with self._connect() as db:
+        with closing(self._connect()) as db:
             db.execute("DELETE FROM metrics WHERE run_id = ?", (run_id,))
             db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
         shutil.rmtree(self.run_dir(run_id), ignore_errors=True)
@@ -268,23 +462,32 @@ class RunStore:
         for run in self.list():
             if run.status in ("running", "stopping") and not _pid_alive(run.worker_pid):
                 dead.append(run.id)
+                # Checkpoints are renamed into place: one that exists is whole.
+                kept = ("the metrics and the last checkpoint are kept, and the run can be "
+                        "resumed" if (self.run_dir(run.id) / "checkpoint.keras").exists()
+                        else "the metrics are kept; no checkpoint had been written yet "
+                             "(one is written at each epoch's end), so start it again")
                 self.update(run.id, status="failed", phase="",
                             error="the worker process stopped unexpectedly (killed or "
-                                  "crashed); the metrics and the last checkpoint are kept, "
-                                  "and the run can be resumed")
+                                  f"crashed); {kept}")
             elif run.phase == "saving" and not run.active and not _pid_alive(run.worker_pid):
                 self.update(run.id, phase="")
         return dead
 
+    @_recovers
     def drop_points_after(self, run_id: str, step: int) -> None:
         """Forget the points after ``step`` (a resume restarts from its checkpoint's
         epoch; the steps after it are trained, and drawn, again)."""
-        with self._connect() as db:
+        points = self.run_dir(run_id) / POINTS
+        if points.exists():
+            _write_points(points, [r for r in _read_points(points) if r.get("step", 0) <= step])
+        with closing(self._connect()) as db:
             db.execute("DELETE FROM metrics WHERE run_id = ? AND step > ?", (run_id, step))
 
+    @_recovers
     def queue_position(self, run_id: str) -> int:
         """0 when running; n when n runs are ahead of it in the queue."""
-        with self._connect() as db:
+        with closing(self._connect()) as db:
             row = db.execute("SELECT created, status FROM runs WHERE id = ?",
                              (run_id,)).fetchone()
             if row is None or row["status"] != "queued":
@@ -296,24 +499,94 @@ class RunStore:
 
     # -- metrics ------------------------------------------------------------------
     def add_metrics(self, run_id: str, rows: list[dict]) -> None:
+        """Append points to the run's folder (what a rebuild reads), then to the index.
+        A missing index is rebuilt before the points are written, a damaged one after
+        (from the folder, these points with it): written once either way."""
         if not rows:
             return
-        with self._connect() as db:
-            db.executemany(
-                f"INSERT INTO metrics (run_id, {', '.join(METRIC_FIELDS)}) VALUES "
-                f"(?, {', '.join('?' * len(METRIC_FIELDS))})",
-                [(run_id, *(r.get(f) for f in METRIC_FIELDS)) for r in rows])
-            db.execute("UPDATE runs SET heartbeat = ?, updated = ? WHERE id = ?",
-                       (time.time(), time.time(), run_id))
+        folder = self.run_dir(run_id)
+        appended = False
+        try:
+            with closing(self._connect()) as db:
+                if folder.is_dir():  # a deleted run's folder is not made again
+                    _append_points(folder / POINTS, rows)
+                    appended = True
+                db.executemany(
+                    f"INSERT INTO metrics (run_id, {', '.join(METRIC_FIELDS)}) VALUES "
+                    f"(?, {', '.join('?' * len(METRIC_FIELDS))})",
+                    [(run_id, *(r.get(f) for f in METRIC_FIELDS)) for r in rows])
+                db.execute("UPDATE runs SET heartbeat = ?, updated = ? WHERE id = ?",
+                           (time.time(), time.time(), run_id))
+        except sqlite3.DatabaseError as exc:
+            if not _damaged(exc) or not folder.is_dir():
+                raise
+            self._recover(f"was damaged ({exc})")
+            if not appended:  # damage found on connecting: the rebuilt index takes them
+                self.add_metrics(run_id, rows)
 
+    @_recovers
     def metrics(self, run_id: str, kind: str | None = None) -> list[dict]:
         query = f"SELECT {', '.join(METRIC_FIELDS)} FROM metrics WHERE run_id = ?"
         args: tuple = (run_id,)
         if kind:
             query += " AND kind = ?"
             args += (kind,)
-        with self._connect() as db:
+        with closing(self._connect()) as db:
             return [dict(r) for r in db.execute(query + " ORDER BY rowid", args)]
+
+
+_RUN_COLUMNS = ("id", "created", "updated", "name", "status", "spec", "data", "settings",
+                "device", "worker_pid", "heartbeat", "stop_requested", "epochs_done",
+                "total_steps", "error", "summary", "group_id", "phase")
+
+
+def _column_value(column: str, value: Any) -> Any:
+    if column in ("spec", "data", "settings", "summary") and not isinstance(value, str):
+        return json.dumps(value)
+    return value
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _write_json(path: Path, value: Any) -> None:
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+    partial.write_text(json.dumps(value), encoding="utf-8")
+    os.replace(partial, path)  # a kill leaves the old record, never half of one
+
+
+def _read_points(path: Path) -> list[dict]:
+    """The points of a metrics.jsonl; a line cut off by a kill is skipped."""
+    rows = []
+    try:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                try:
+                    row = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(row, dict):
+                    rows.append(row)
+    except OSError:
+        pass
+    return rows
+
+
+def _append_points(path: Path, rows: list[dict]) -> None:
+    text = "".join(json.dumps({f: r.get(f) for f in METRIC_FIELDS}) + "\n" for r in rows)
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(text)
+
+
+def _write_points(path: Path, rows: list[dict]) -> None:
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+    partial.unlink(missing_ok=True)
+    _append_points(partial, rows)
+    os.replace(partial, path)
 
 
 def _resumed(row: sqlite3.Row) -> bool:

@@ -16,6 +16,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+CONNECTED = "[data-testid='stApp'][data-test-connection-state='CONNECTED']"
+INITIAL_WAIT_MS = 210  # Streamlit debounces some widgets by about 200 ms
 
 
 def chromium_path() -> str:
@@ -70,7 +72,13 @@ class Server:
 
 
 def wait_idle(page, timeout: float = 60_000) -> None:
-    page.wait_for_selector(IDLE, timeout=timeout)
+    """Wait as Streamlit's own e2e suite does: past the widgets' debounce, then connected,
+    the script finished, and no loading skeleton left (every element drawn)."""
+    page.wait_for_timeout(INITIAL_WAIT_MS)
+    page.wait_for_selector(CONNECTED, state="attached", timeout=timeout)
+    page.wait_for_selector(IDLE, state="attached", timeout=timeout)
+    page.wait_for_function("() => !document.querySelector(\"[data-testid='stSkeleton']\")",
+                           timeout=timeout)
 
 
 def edit_stage_cell(page, row: int, column_offset: int, value: str) -> None:

@@ -11,7 +11,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from .browser import CHROMIUM_ARGS, IDLE, ROOT, Server, chromium_path
+from .browser import CHROMIUM_ARGS, ROOT, Server, chromium_path, wait_idle
 
 OUT = ROOT / "assets" / "screenshots"
 PRESET = "cifar_resnet56"  # a network whose plain twin makes Compare and Race meaningful
@@ -26,13 +26,8 @@ def page_paths() -> list[str]:
 
 
 def settle(page, timeout: float = 60_000) -> None:
-    """Like Streamlit's own e2e ``wait_for_app_run``: connected, script idle, no
-    skeletons left, charts drawn."""
-    page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']",
-                           timeout=timeout)
-    page.wait_for_selector(IDLE, timeout=timeout)
-    page.wait_for_function(
-        "() => !document.querySelector(\"[data-testid='stSkeleton']\")", timeout=timeout)
+    """The tests' ``wait_idle``, then every chart drawn and a moment for layout passes."""
+    wait_idle(page, timeout)
     page.wait_for_function("""() => [...document.querySelectorAll(
         "[data-testid='stPlotlyChart']")].every(c => c.querySelector('.main-svg'))""",
                            timeout=timeout)

@@ -110,3 +110,21 @@ def test_a_stored_run_replays_at_its_recorded_pace(server, page):
     assert 0 < during < 60
     page.wait_for_function(f"({POINTS})('replayed_net') == 60", timeout=60_000)
     expect(page.get_by_test_id("stException")).to_have_count(0)
+
+
+def test_a_bad_upload_gets_a_message(server, page, tmp_path):
+    """A file that is not what its name says is refused with a message naming it."""
+    bad = tmp_path / "digits.npz"
+    bad.write_bytes(b"this is not an npz archive")
+    page.goto(f"{server.url}/train?preset=cifar_resnet20")
+    wait_idle(page)
+    page.get_by_label("Dataset").click()
+    page.get_by_role("option", name="Upload").click()
+    wait_idle(page)
+    page.locator("input[type='file']").set_input_files(str(bad))
+    wait_idle(page)
+    alert = page.get_by_test_id("stAlertContentError")
+    expect(alert).to_contain_text("digits.npz", timeout=30_000)
+    expect(alert).to_contain_text("not a readable .npz file")
+    expect(page.get_by_role("button", name="Train")).to_have_count(0)
+    expect(page.get_by_test_id("stException")).to_have_count(0)

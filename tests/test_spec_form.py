@@ -1,0 +1,72 @@
+"""The Compose form's tables and messages: cells a kind ignores, the form's words."""
+
+import pandas as pd
+import pytest
+
+from resnet_core import PRESETS, SpecError, get_spec
+from ui import spec_form
+
+
+def _form(spec, stages=None, stem=None, **changes):
+    values = dict(name=spec.name, input_shape=list(spec.input_shape), classes=spec.head.classes,
+                  conv_bias=spec.conv_bias,
+                  stem=spec_form.stem_frame(spec) if stem is None else stem,
+                  stages=spec_form.stage_frame(spec) if stages is None else stages,
+                  head={"hidden": ", ".join(map(str, spec.head.hidden))})
+    return spec_form.spec_from_form(spec, **{**values, **changes})
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_the_tables_offer_only_what_a_kind_reads_and_read_back_the_same_network(name):
+    spec = get_spec(name)
+    stages = spec_form.stage_frame(spec)
+    for row, stage in zip(stages.to_dict("records"), spec.stages):
+        if stage.block in ("basic", "relu_bn", "preact", "inception", "vgg"):
+            assert pd.isna(row["expansion"])
+        if stage.block in ("inception", "vgg"):
+            assert pd.isna(row["shortcut"])
+        if stage.block == "inception":
+            assert pd.isna(row["kernel_size"])
+    for row in spec_form.stem_frame(spec).to_dict("records"):
+        if row["kind"] in ("relu", "elu", "batchnorm"):
+            assert all(pd.isna(row[c]) for c in spec_form.STEM_COLUMNS if c != "kind")
+    assert _form(spec) == spec
+
+
+def test_a_value_typed_into_a_cell_the_kind_ignores_is_refused_in_the_forms_words():
+    spec = get_spec("cifar_resnet20")
+    stages = spec_form.stage_frame(spec)
+    stages.loc[1, "expansion"] = 2
+    stem = pd.concat([spec_form.stem_frame(spec),
+                      pd.DataFrame([{"kind": "relu", "use_bias": False}])], ignore_index=True)
+    with pytest.raises(SpecError) as exc:
+        _form(spec, stages=stages, stem=stem, input_shape=[0, 32, 3], classes=0)
+    texts = spec_form.group_problems(exc.value)
+    assert texts["stages"] == ["Stage 2, expansion is not used by basic blocks; leave it "
+                               "empty (default 4), got 2"]
+    assert texts["stem"] == [f"Stem row {len(stem)}, bias is not used by relu layers; leave "
+                             "it empty (default True), got False"]
+    assert texts["input"] == ["Height must be at least 1, got 0"]
+    assert texts["head"] == ["Classes must be at least 1, got 0"]
+
+
+@pytest.mark.parametrize("path, words", [
+    ("input_shape[2]", "Channels"), ("head.classes", "Classes"), ("head.pool", "Pooling"),
+    ("stages[0].kernel_size", "Stage 1, kernel"), ("stem[3]", "Stem row 4"),
+    ("head.hidden[1]", "Hidden dense layers, number 2"), ("name", "Name"),
+])
+def test_paths_become_the_forms_labels(path, words):
+    assert spec_form.label(path) == words
+
+
+def test_an_edited_preset_is_renamed_once_and_a_chosen_name_stays():
+    base = get_spec("cifar_resnet20")
+    edited = base.replace(head=base.head.__class__(classes=7))
+    described = spec_form.describe_edit(edited, "cifar_resnet20")
+    assert described.name == "cifar_resnet20_edited"
+    assert described.description == "Edited from the preset cifar_resnet20."
+    assert spec_form.describe_edit(described, "cifar_resnet20") is described
+    mine = edited.replace(name="mine", description="my words")
+    assert spec_form.describe_edit(mine, "cifar_resnet20") is mine
+    assert spec_form.describe_edit(base, "cifar_resnet20") is base  # not edited
+    assert spec_form.describe_edit(edited, "") is edited  # from no preset

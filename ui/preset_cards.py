@@ -1,0 +1,82 @@
+"""Home's preset cards: each preset's human name and one line a newcomer understands.
+
+The preset registry says what a network is for the code; these are its words for a person
+seeing it for the first time (no ids, no "seed 003"). A preset without an entry here still
+gets a card, from its id and description.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from resnet_core import analyze, get_spec
+from resnet_core.presets import FAMILIES, PRESETS
+from resnet_core.trace import fmt_shape
+
+# The family headings, in a newcomer's words.
+FAMILY_TITLES = {
+    FAMILIES[0]: "From the tutorials this app was built from",
+    FAMILIES[1]: "ImageNet ResNets (He et al. 2015)",
+    FAMILIES[2]: "CIFAR-10: ResNets and their plain twins (He et al. 2015)",
+    FAMILIES[3]: "Before ResNet: Inception and VGG",
+}
+
+_TEXT: dict[str, tuple[str, str]] = {
+    "seed_resnet50": ("ResNet-50, small images",
+                      "Bottleneck ResNet-50 from a Chinese Keras tutorial, for 64×64 photos "
+                      "of 6 hand signs."),
+    "seed_resnet34": ("ResNet-34, basic blocks",
+                      "ResNet-34 with two-conv blocks, from a beginners' Keras tutorial, "
+                      "for 32×32 images."),
+    "seed_cifar_resnet": ("CIFAR-10 ResNet (Keras tutorial)",
+                          "The residual network of 'Building a ResNet in Keras', "
+                          "conv → ReLU → BN blocks."),
+    "seed_cifar_plain": ("Its plain twin",
+                         "The same tutorial network with the skip connections taken out."),
+    "seed_mnist_resnet": ("MNIST ResNet without BatchNorm",
+                          "A small bottleneck network for handwritten digits, from a "
+                          "low-level TensorFlow tutorial."),
+    "seed_preact_resnet": ("Pre-activation ResNet",
+                           "Five BN → ELU → conv blocks of 64 channels, from a TensorFlow "
+                           "tutorial on what a residual is."),
+    "googlenet": ("GoogLeNet (Inception)",
+                  "Szegedy et al. 2014: nine Inception blocks, here for 96×96 grey images."),
+    "vgg16": ("VGG-16",
+              "Simonyan & Zisserman 2014: 13 plain convs and 3 dense layers, as in Keras."),
+}
+for _d in (18, 34, 50, 101, 152):
+    _TEXT[f"resnet{_d}"] = (f"ResNet-{_d}", f"He et al. 2015's {_d}-layer ImageNet network"
+                            + (" with bottleneck blocks, as in Keras." if _d >= 50
+                               else " with two-conv blocks."))
+for _d in (20, 32, 44, 56, 110):
+    _TEXT[f"cifar_resnet{_d}"] = (f"ResNet-{_d} for CIFAR-10",
+                                  f"He et al. 2015's {_d}-layer residual network for "
+                                  "32×32 images.")
+    _TEXT[f"cifar_plain{_d}"] = (f"Plain-{_d} for CIFAR-10",
+                                 f"The same {_d} layers without skip connections: the "
+                                 "deeper it is, the worse it trains.")
+
+
+@dataclass(frozen=True)
+class Card:
+    name: str
+    title: str
+    line: str
+    params: int
+    input: str
+    classes: int
+
+
+@st.cache_data(show_spinner=False)
+def cards() -> dict[str, list[Card]]:
+    """Every preset's card, by family heading (traced once per server)."""
+    out: dict[str, list[Card]] = {}
+    for p in PRESETS.values():
+        spec = get_spec(p.name)
+        title, line = _TEXT.get(p.name, (p.name, p.description))
+        out.setdefault(FAMILY_TITLES.get(p.family, p.family), []).append(Card(
+            p.name, title, line, analyze(spec).totals.total_params,
+            fmt_shape(spec.input_shape), spec.head.classes))
+    return out
