@@ -152,6 +152,8 @@ def _layer_subtitle(l: TracedLayer) -> str:
         return c["fn"]
     if l.kind == "dense":
         return f"dense {c['units']}"
+    if l.kind == "pad_shortcut":  # He et al.'s option A
+        return f"subsample /{c['stride']}, zero-pad to {c['channels']} ch"
     return l.kind
 
 
