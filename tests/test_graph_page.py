@@ -32,3 +32,12 @@ def test_any_name_draws_and_a_bad_view_in_a_link_is_named():
     data = drawn(at)
     assert "&lt;b&gt;x&lt;/b&gt;" in data["svg"] and "stage2_block1" in data["nodes"]
     assert at.query_params["level"] == "stage" and at.query_params["expand"] == "stage2"
+
+
+def test_without_graphviz_the_page_says_so_and_still_draws(monkeypatch):
+    monkeypatch.setattr("resnet_core.graph.shutil.which", lambda _: None)
+    spec = get_spec("cifar_resnet20").replace(name="drawn without dot")  # not in the cache
+    at = app("pages/graph.py", spec=encode_spec(spec), base="cifar_resnet20")
+    assert any("not installed" in i.value for i in at.info)
+    assert at.get("graphviz_chart") and not at.get("bidi_component")
+    assert [b.label for b in at.get("download_button")] == ["Download DOT"]
