@@ -33,7 +33,8 @@ function build(parent) {
       <button type="button" data-act="width" title="As wide as the page, from the start">Fit width</button>
       <span class="gx-hint"></span>
     </div>
-    <div class="gx-view" tabindex="0" data-testid="graph-view">
+    <div class="gx-view" tabindex="0" data-testid="graph-view" role="application"
+      aria-label="Network graph: drag or arrow keys to move, wheel or + and − to zoom, 0 to fit">
       <div class="gx-tip" data-testid="graph-tip"></div>
       <div class="gx-tip gx-pinned" data-testid="graph-pinned"></div>
     </div>`;
