@@ -1,6 +1,9 @@
 """The command line: ``python -m resnet_core presets|summary|export|train|race|runs``.
 
 Errors print one clear line on stderr and exit with status 2; never a traceback.
+TensorFlow's native log lines are kept out of stderr (:func:`quiet_native_logs`).
+``train`` and ``race`` train in this process (recorded in the app's run store);
+``train --workers N`` starts N of them on loopback, one cluster (``TF_CONFIG``).
 """
 
 from __future__ import annotations

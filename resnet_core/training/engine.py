@@ -592,8 +592,7 @@ def _step(t: _Trainee, idx: np.ndarray, n_train: int) -> None:
         _chunk_point(t, n_train)
     if logs.get("stop"):  # agreed by every worker in this step
         _finish(t, "stopped")
-    elif t.settings.checkpoint_every and t.step % t.settings.checkpoint_every == 0 \
-            and t.step < t.total_steps:  # the run's end writes its own
+    elif _checkpoint_due(t):
         _chunk_point(t, n_train)
         t.phase("saving")
         try:
@@ -602,6 +601,14 @@ def _step(t: _Trainee, idx: np.ndarray, n_train: int) -> None:
             t.fail(exc)
             return
         t.phase("training")
+
+
+def _checkpoint_due(t: _Trainee) -> bool:
+    """Every ``checkpoint_every`` steps, but not where an epoch's end or the run's end
+    writes one anyway."""
+    every = t.settings.checkpoint_every
+    return (bool(every) and t.step % every == 0 and t.step % t.steps_per_epoch != 0
+            and t.step < t.total_steps)
 
 
 def _chunk_point(t: _Trainee, n_train: int) -> None:
