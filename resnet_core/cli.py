@@ -218,9 +218,6 @@ def _plan(args, settings: dict):
     try:
         plan = plan_run(spec, _data_choice(args))
         train = TrainSettings.from_dict(settings)
-        if train.steps:  # recorded as the epochs they span, so every page can show them
-            per_epoch = len(plan.prepared.x_train) // max(train.batch_size, 1) or 1
-            train = replace(train, epochs=min(-(-train.steps // per_epoch), 1000))
         check_plan(plan, train)
     except (DataError, SettingsError) as exc:
         raise UsageError(str(exc)) from None

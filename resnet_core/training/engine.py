@@ -475,6 +475,8 @@ def _prepare(t: _Trainee, dataset, strategy, jit: bool, mixed: bool, cluster=Non
             compile_model(t.model, settings, t.steps_per_epoch, jit)
     t.total_steps = settings.total_steps(t.steps_per_epoch)
     t.last_epoch = math.ceil(t.total_steps / t.steps_per_epoch)
+    if settings.steps and settings.epochs != t.last_epoch:  # pages show the epochs spanned
+        t.store.update(t.id, settings={**t.run.settings, "epochs": t.last_epoch})
     if t.start_epoch >= t.last_epoch:
         raise SettingsError(f"the run already did {t.start_epoch} of {t.last_epoch} "
                             "epochs; resume it with more epochs (or steps)")
