@@ -7,8 +7,7 @@ from resnet_core import PRESETS, SpecError, analyze
 from resnet_core.blocks import BLOCK_KINDS
 from resnet_core.spec import (CLASSIFIERS, HEAD_POOLS, KERNEL_INITS, PADDINGS, SHORTCUTS,
                               STEM_KINDS, STRIDE_BLOCKS, STRIDE_CONVS)
-from resnet_core.trace import fmt_shape
-from ui import common, router, spec_form, state
+from ui import common, preset_cards, router, spec_form, state
 
 router.ensure_router()
 
@@ -35,9 +34,9 @@ reset_slot = c2.empty()  # drawn once the edit below is applied, so it knows
 if not preset:
     st.caption("A network loaded from a file or a link, not from a preset.")
 elif edited:
-    st.caption(f"Edited from {preset}: {PRESETS[preset].description}")
+    st.caption(f"Edited from {preset} ({preset_cards.describe(preset)})")
 else:
-    st.caption(PRESETS[preset].description)
+    st.caption(preset_cards.describe(preset))
 
 
 def base_frame(what, make):
@@ -110,15 +109,15 @@ stem_df = st.data_editor(
         "use_bias": st.column_config.CheckboxColumn("bias", default=False, help="conv only"),
     })
 stem_box = st.container()
-st.caption("A cell a layer's kind does not use is left empty (batchnorm, relu and elu use "
-           "none); a value typed into one is refused, not ignored.")
+st.caption("A cell a layer's kind does not use shows None (batchnorm, relu and elu use "
+           "none of them); a value typed into one is refused, not ignored.")
 
 # ---------------------------------------------------------------- stages
 st.subheader("Stages")
 st.caption("Filters are each block's output channels (six path widths for inception). "
            "One block of a stage carries its stride (the first unless 'strided block' says "
-           "last); expansion is the bottleneck ratio. A cell the block kind does not use is "
-           "left empty. Add or delete rows in "
+           "last); expansion is the bottleneck ratio. A cell the block kind does not use "
+           "shows None. Add or delete rows in "
            "the table; move a stage with the buttons below.")
 # The columns are the Stage fields; those without a tailored column get a plain one.
 stage_columns = {
@@ -188,11 +187,16 @@ head = {
 head_box = st.container()
 
 # ---------------------------------------------------------------- apply the edit
+# A row switched to another kind drops what only the old kind used; the tables are then
+# redrawn so those cells show empty.
+stem_rows, stem_switched = spec_form.clear_unused(
+    pd.DataFrame(stem_df), base_frame("stem", spec_form.stem_frame), "kind")
+stage_rows, stages_switched = spec_form.clear_unused(
+    pd.DataFrame(stage_df), base_frame("stages", spec_form.stage_frame), "block")
 try:
     candidate = spec_form.spec_from_form(
         spec, name=name, input_shape=shape, classes=classes, conv_bias=conv_bias,
-        stem=pd.DataFrame(stem_df), stages=pd.DataFrame(stage_df), head=head,
-        layer_settings=layer_settings)
+        stem=stem_rows, stages=stage_rows, head=head, layer_settings=layer_settings)
 except SpecError as exc:
     candidate = None
     problems = spec_form.group_problems(exc)
@@ -209,13 +213,13 @@ else:
         # The first edit of a preset renames it, so that its exports do not claim to be
         # the preset; the editors are redrawn to show the new name.
         described = spec_form.describe_edit(candidate, preset)
-        renamed = described.name != candidate.name
+        redraw = described.name != candidate.name or stem_switched or stages_switched
         try:
-            state.set_spec(described, reset_editor=renamed)
+            state.set_spec(described, reset_editor=redraw)
         except SpecError as exc:
             top.error(common.escape_md(f"This network cannot be kept: {exc}"))
         else:
-            if renamed:
+            if redraw:
                 st.rerun()
             spec = described
 
@@ -248,9 +252,6 @@ with top:
         st.error(common.escape_md(f"This network cannot be built: {a.error}"), icon="🚫")
 
 st.subheader("Stages at a glance")
-rows = [{"stage": s.stage, "blocks": s.blocks, "output": fmt_shape(s.output_shape),
-         "parameters": common.params(s.params), "MACs": common.macs(s.macs),
-         "receptive field": s.receptive_field} for s in a.stages()]
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+common.stage_table(a)
 if not a.ok:
     st.caption(f"Traced up to layer `{a.layers[-1].name}`; the rest cannot be built.")

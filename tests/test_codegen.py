@@ -1,12 +1,16 @@
 """The exported script builds the same model as ours, with Keras alone."""
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from resnet_core import get_spec
+from resnet_core import ArchitectureSpec, Head, Layer, SpecError, Stage, get_spec
+from resnet_core.build import build_model
 from resnet_core.codegen import to_python
 
 from .conftest import built_preset
@@ -96,14 +100,6 @@ def test_exported_script_carries_the_sources_layer_settings():
 
 
 # -------------------------------------------------------------- hostile names and text
-import ast  # noqa: E402
-
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from resnet_core import ArchitectureSpec, Head, Layer, SpecError, Stage  # noqa: E402
-from resnet_core.build import build_model  # noqa: E402
-
 TINY = ArchitectureSpec(name="tiny", input_shape=(8, 8, 1),
                         stem=(Layer("conv", filters=4, size=3), Layer("relu")),
                         stages=(Stage("basic", 1, 4),), head=Head(classes=3))

@@ -83,6 +83,12 @@ for _d in (20, 32, 44, 56, 110):
                                  "deeper it is, the worse it trains.")
 
 
+def describe(name: str) -> str:
+    """One line for the preset ``name``: its human name and what it is."""
+    title, line = _TEXT.get(name, (name, PRESETS[name].description))
+    return f"{title}: {line}"
+
+
 @dataclass(frozen=True)
 class Card:
     name: str

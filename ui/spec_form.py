@@ -57,6 +57,26 @@ def stage_frame(spec: ArchitectureSpec) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=STAGE_COLUMNS)
 
 
+def clear_unused(edited: pd.DataFrame, base: pd.DataFrame, kind: str) -> tuple[pd.DataFrame, bool]:
+    """Rows whose ``kind`` column changed since the editor was drawn lose the values their
+    new kind does not use: those were typed for the old kind, not refused settings of the
+    new one. Returns the frame and whether any row changed kind (then the editor should be
+    redrawn, to show those cells empty)."""
+    out, changed = edited.copy(), False
+    for i in out.index:
+        new = out.at[i, kind]
+        if i not in base.index or new == base.at[i, kind]:
+            continue
+        changed = True
+        keep = {kind, "blocks", *BLOCK_KINDS[new].fields} if new in BLOCK_KINDS \
+            else {kind, *STEM_FIELDS.get(new, ())}
+        for column in out.columns:
+            if column not in keep:
+                out[column] = out[column].astype(object)
+                out.at[i, column] = None
+    return out, changed
+
+
 def format_filters(filters: int | tuple[int, ...]) -> str:
     return ", ".join(map(str, filters)) if isinstance(filters, tuple) else str(filters)
 
