@@ -42,7 +42,7 @@ def test_a_crafted_name_is_shown_literally_on_every_page_and_fetches_nothing(ser
     page.goto(f"{server.url}/?spec={bad.rstrip('=')}")
     settle(page)
     warning = page.get_by_test_id("stAlertContentWarning").inner_text()
-    assert CRAFTED in warning.replace("\u2060", "")
+    assert CRAFTED[:40] in warning.replace("\u2060", "")  # quoted (shortened) as typed
     assert page.evaluate(FOREIGN) == []
     page.wait_for_timeout(500)
     assert fetched == []
