@@ -70,8 +70,9 @@ with tab_load:
                                 type=["json"], max_upload_size=MAX_SPEC_MB)
     if uploaded is not None and st.button("Load the uploaded file"):
         load(uploaded.getvalue(), f"The file {uploaded.name}")
+    # No max_chars: the browser would cut a long paste silently, into invalid JSON.
     pasted = st.text_area(f"…or paste a spec (at most {MAX_SPEC_MB} MB)", height=200,
-                          key="pasted_spec", max_chars=MAX_SPEC_BYTES,
+                          key="pasted_spec",
                           placeholder='{"name": "...", "input_shape": [32, 32, 3], ...}')
     if st.button("Load the pasted text", disabled=not pasted.strip(), key="load_pasted"):
         load(pasted, "The pasted text")
