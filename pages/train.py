@@ -8,7 +8,8 @@ from resnet_core.data.uploads import stage_upload
 from resnet_core.devices import describe_device, training_defaults
 from resnet_core.training import SettingsError, TrainSettings
 from resnet_core.training.estimate import estimate_epoch_seconds
-from resnet_core.training.settings import OPTIMIZERS, SCHEDULES
+from resnet_core.training.settings import (BATCHNORM_MODES, OPTIMIZERS, SCHEDULES,
+                                           SHORT_RUN_MOMENTUM)
 from resnet_core.training.submit import check_plan, submit_run
 from ui import common, presentation, router, state, training_views
 from ui.training_form import RememberedForm, open_store, plan_cached, start, watched_panels
@@ -116,11 +117,20 @@ xla = s2[3].selectbox("XLA", ["auto", "on", "off"],
                       help="XLA compilation fuses the step's operations: faster on a GPU "
                            "after a longer first step. auto: on where there is a GPU.",
                       key=mem.field("xla", "auto", ("auto", "on", "off")))
+batchnorm = form.columns(2)[0].selectbox(
+    "BatchNorm momentum", BATCHNORM_MODES,
+    format_func={"short_run": f"{SHORT_RUN_MOMENTUM} (short runs)",
+                 "network": f"the network's own ({spec.layer_settings.bn_momentum:g})"}.get,
+    help="How fast BatchNorm's moving statistics follow the batches. The sources' "
+         "0.99 or 0.999 needs thousands of steps to settle; a short run validates better "
+         "with 0.9. A training setting, recorded with the run: the network is unchanged.",
+    key=mem.field("batchnorm", BATCHNORM_MODES[0], BATCHNORM_MODES))
 mem.save()
 settings = TrainSettings(optimizer=optimizer, learning_rate=float(lr), schedule=schedule,
                          batch_size=int(batch), epochs=int(epochs),
                          weight_decay=float(weight_decay), seed=int(seed),
-                         mixed_precision=mixed, xla=xla)
+                         mixed_precision=mixed, xla=xla,
+                         batchnorm=batchnorm)
 
 estimate = estimate_epoch_seconds(plan.spec, len(prepared.x_train), settings.batch_size)
 form.caption(f"Training memory for a batch of {settings.batch_size}: about "

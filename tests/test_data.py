@@ -151,6 +151,7 @@ def test_zip_of_class_folders_and_its_refusals():
         ({**good, "dog/fake.png": b"not a png"}, "not a readable image"),
         ({"only/one.png": _png("red")}, "at least two class folders"),
         ({"loose.png": _png("red"), "a/b.png": _png("red")}, "not inside a class folder"),
+        ({**good, "x/cat\u200b/1.png": _png("red")}, "differ only in characters"),
         (bomb, "decompression bomb"),
     ]
     for files, words in cases:

@@ -1,14 +1,17 @@
-"""Property tests: for random valid specs, the tracer agrees with the Keras model."""
+"""Property tests: for random valid specs, the tracer agrees with the Keras model, and
+the exported script builds that model."""
 
 import dataclasses
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from resnet_core import ArchitectureSpec, Head, Layer, Stage, analyze
+from resnet_core import ArchitectureSpec, Head, Layer, SpecError, Stage, analyze
 from resnet_core.blocks import BLOCK_KINDS
 from resnet_core.build import build_model
+from resnet_core.codegen import to_python
 
+from .test_codegen import _exec, hostile_text
 from .test_keras_agreement import assert_trace_matches_model
 
 
@@ -91,3 +94,21 @@ def test_random_specs_agree_with_keras(spec):
 @given(specs())
 def test_random_specs_round_trip_through_json(spec):
     assert ArchitectureSpec.from_json(spec.to_json()) == spec
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(specs(), hostile_text)
+def test_the_exported_script_builds_the_same_model_for_random_specs(spec, name):
+    try:
+        spec = spec.replace(name=name)
+    except SpecError:
+        pass  # a refused name: the random architecture is still exported
+    if not analyze(spec).ok:
+        with pytest.raises(ValueError, match="cannot export"):
+            to_python(spec)
+        return
+    exported, ours = _exec(to_python(spec)), build_model(spec)
+    assert exported.count_params() == ours.count_params()
+    assert [l.name for l in exported.layers] == [l.name for l in ours.layers]
+    assert [tuple(l.output.shape) for l in exported.layers] == [
+        tuple(l.output.shape) for l in ours.layers]

@@ -177,23 +177,28 @@ def _digits_run(tmp_path, subset, epochs):
     return store, run_id
 
 
+def _start_worker(store):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    return subprocess.Popen(
+        [sys.executable, "-m", "resnet_core.training.worker", "--home", str(store.home),
+         "--idle-exit", "5"], cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 @pytest.mark.slow
 def test_a_worker_killed_during_the_checkpoint_write_keeps_the_last_one_and_resumes(tmp_path):
     import signal
-    import subprocess
-    import sys
     import time
-    from pathlib import Path
 
     from resnet_core.training.engine import execute, load_checkpoint
 
     store, run_id = _digits_run(tmp_path, 400, epochs=40)
     folder = store.run_dir(run_id)
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "resnet_core.training.worker", "--home", str(store.home),
-         "--idle-exit", "5"], cwd=Path(__file__).resolve().parent.parent,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = _start_worker(store)
     caught = False
     try:
         deadline = time.monotonic() + 300
@@ -225,6 +230,33 @@ def test_a_worker_killed_during_the_checkpoint_write_keeps_the_last_one_and_resu
 
 
 @pytest.mark.slow
+def test_deleting_runs_db_while_the_worker_trains_loses_nothing(tmp_path):
+    import time
+
+    store, run_id = _digits_run(tmp_path, 300, epochs=3)
+    worker = _start_worker(store)
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and len(store.metrics(run_id, "batch")) < 3:
+            time.sleep(0.05)
+        before = len(store.metrics(run_id))
+        for suffix in ("", "-wal", "-shm"):
+            (store.home / f"runs.db{suffix}").unlink(missing_ok=True)
+        while time.monotonic() < deadline and store.get(run_id).active:
+            time.sleep(0.2)
+        worker.wait(60)  # idles out: it did not crash
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    run = store.get(run_id)
+    assert run.status == "completed" and run.epochs_done == 3, run.error
+    points = store.metrics(run_id)
+    assert len(points) > before and len(store.metrics(run_id, "epoch")) == 3
+    steps = [p["step"] for p in points if p["kind"] == "batch"]
+    assert steps == sorted(steps) and len(steps) == len(set(steps))  # none lost, none twice
+
+
+@pytest.mark.slow
 def test_resuming_from_a_damaged_checkpoint_says_what_it_does(tmp_path):
     from resnet_core.training.engine import execute
 
@@ -243,3 +275,22 @@ def test_resuming_from_a_damaged_checkpoint_says_what_it_does(tmp_path):
     assert "start a new run" in run.error
     assert list(store.run_dir(run_id).glob("checkpoint.damaged-*.keras"))
     assert store.metrics(run_id) == points  # the curves are kept
+
+
+def test_the_live_view_says_when_a_worker_dies_or_falls_silent(tmp_path):
+    import time
+
+    from ui.training_views import status_line
+
+    store = RunStore(tmp_path)
+    run_id = store.create("r", {}, {}, {})
+    store.claim_next(os.getpid())
+    store.update(run_id, phase="training", heartbeat=time.time())
+    assert status_line(store, store.get(run_id)) == "training"
+    store.update(run_id, heartbeat=time.time() - 300)
+    assert "no word from the worker for 5 min" in status_line(store, store.get(run_id))
+    store.update(run_id, worker_pid=2**22 + 12345)  # no such process: the worker died
+    assert store.reap() == [run_id]
+    run = store.get(run_id)
+    assert status_line(store, run) == "failed" and "stopped unexpectedly" in run.error
+    assert "no checkpoint had been written yet" in run.error

@@ -29,6 +29,11 @@ LABELS = {
     "head.hidden": "Hidden dense layers", "head.dropout": "Dropout",
     "head.classifier": "Classifier", "head.classifier_kernel": "Classifier kernel",
     "stages": "Stages", "stem": "Stem",
+    "layer_settings.bn_momentum": "BN momentum", "layer_settings.bn_epsilon": "BN epsilon",
+    "layer_settings.bn_scale": "BN scale", "layer_settings.l2": "L2 on kernels",
+    "layer_settings.kernel_init": "Kernel initialiser",
+    "layer_settings.init_stddev": "Its σ (truncated normal)",
+    "layer_settings.bias_init": "Initial biases",
 }
 COLUMN_TITLES = {"kernel_size": "kernel", "use_bias": "bias"}
 
@@ -116,7 +121,7 @@ def _rows(frame: pd.DataFrame) -> list[dict]:
 
 def spec_from_form(base: ArchitectureSpec, *, name: str, input_shape: list, classes: Any,
                    conv_bias: bool, stem: pd.DataFrame, stages: pd.DataFrame,
-                   head: dict) -> ArchitectureSpec:
+                   head: dict, layer_settings: dict | None = None) -> ArchitectureSpec:
     """Build a spec from the form's values; raises :class:`SpecError` with every problem."""
     # An empty cell takes the spec's default; a value in a cell the kind ignores is kept,
     # so the spec can refuse it by name rather than drop it silently.
@@ -131,6 +136,9 @@ def spec_from_form(base: ArchitectureSpec, *, name: str, input_shape: list, clas
     data["head"] = {**data["head"], **{k: cell(v) for k, v in head.items()},
                     "classes": cell(classes)}
     data["head"]["hidden"] = parse_int_list(head.get("hidden", ""))
+    if layer_settings is not None:
+        data["layer_settings"] = {**data["layer_settings"],
+                                  **{k: cell(v) for k, v in layer_settings.items()}}
     return ArchitectureSpec.from_dict(data)
 
 
@@ -166,7 +174,8 @@ def label(path: str) -> str:
     return LABELS.get(path, path)
 
 
-SECTIONS = (("stages", "stages"), ("stem", "stem"), ("head", "head"), ("input_shape", "input"))
+SECTIONS = (("stages", "stages"), ("stem", "stem"), ("head", "head"), ("input_shape", "input"),
+            ("layer_settings", "layers"))
 
 
 def group_problems(error: SpecError) -> dict[str, list[str]]:

@@ -22,6 +22,7 @@ from .common import escape_md
 
 TALK_PANEL_CHART = 370  # px: under a title and the figures, the chart fills a 720 px screen
 PALETTE = ["#1f6feb", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"]
+SILENT_SECONDS = 60  # training points come every half second: this is long
 PHASE_WORDS = {
     "loading data": "loading the data",
     "building": "building the network",
@@ -127,6 +128,12 @@ def status_line(store: RunStore, run: Run) -> str:
         words = PHASE_WORDS.get(run.phase)
         if words:
             return words
+        # A dead worker is reaped within seconds (its pid is gone); one that is alive
+        # but silent (stopped, swapping, a very slow step) is said, not hidden.
+        silent = time.time() - (run.heartbeat or time.time())
+        if silent > SILENT_SECONDS:
+            return (f"training · no word from the worker for {duration(silent)} (a very "
+                    "slow step, or a stuck worker: Stop ends it)")
         return "training"
     if run.status == "failed":
         return "failed"

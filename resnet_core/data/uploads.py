@@ -14,6 +14,7 @@ import io
 import math
 import os
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 import numpy as np
@@ -35,6 +36,10 @@ MAX_STAGED_BYTES = 1024 * 1024 * 1024
 MAX_STAGED_FILES = 20
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"}
 _LABEL_DTYPES = "iufb"  # integers, integral floats, booleans
+# What a damaged archive raises: bad structure or CRC, bad deflate data, a cut-off file,
+# unsupported zip features, encrypted members (RuntimeError), bad offsets (ValueError).
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
+               RuntimeError, ValueError)
 
 
 def load_npz(data: bytes, name: str = "upload.npz") -> Dataset:
@@ -66,8 +71,8 @@ def load_npz(data: bytes, name: str = "upload.npz") -> Dataset:
             raise DataError(f"{name}: holds pickled (object) arrays, which can run code "
                             "when loaded; save plain numeric arrays with np.savez") from None
         raise DataError(f"{name}: not a readable .npz file ({exc})") from None
-    except (zipfile.BadZipFile, OSError, EOFError, KeyError) as exc:
-        raise DataError(f"{name}: not a readable .npz file ({exc})") from None
+    except (*_ZIP_ERRORS, KeyError) as exc:
+        raise DataError(f"{name}: not a readable .npz file ({str(exc)[:100]})") from None
     x, y = check_arrays(x, y, name, num_classes)
     return Dataset(PurePosixPath(name).stem, x, y,
                    names or tuple(str(i) for i in range(num_classes)))
@@ -168,7 +173,7 @@ def _check_members(zf: zipfile.ZipFile, name: str) -> list[zipfile.ZipInfo]:
 
 def _class_files(zf: zipfile.ZipFile, name: str) -> list[tuple[str, zipfile.ZipInfo]]:
     """``(class folder, member)`` for every image; the folder is the image's parent."""
-    files = []
+    files, raw_names = [], {}
     for info in _check_members(zf, name):
         if info.is_dir():
             continue
@@ -185,6 +190,10 @@ def _class_files(zf: zipfile.ZipFile, name: str) -> list[tuple[str, zipfile.ZipI
         if not folder:
             raise DataError(f"{name}: the folder of {info.filename!r} has no printable "
                             "name; name each class's folder after the class")
+        if raw_names.setdefault(folder, parts[-2]) != parts[-2]:
+            raise DataError(f"{name}: the class folders {raw_names[folder]!r} and "
+                            f"{parts[-2]!r} differ only in characters that cannot be shown "
+                            "(or beyond 60 characters); rename one")
         files.append((folder, info))
     return files
 
@@ -199,8 +208,8 @@ def load_zip(data: bytes, name: str = "upload.zip", size: int | None = None) -> 
         raise DataError(f"{name}: {len(data):,} bytes is over the {MAX_UPLOAD_BYTES:,} limit")
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise DataError(f"{name}: not a zip file") from None
+    except _ZIP_ERRORS:
+        raise DataError(f"{name}: not a zip file, or a damaged one") from None
     with zf:
         files = _class_files(zf, name)
         classes = sorted({c for c, _ in files})
@@ -228,8 +237,7 @@ def load_zip(data: bytes, name: str = "upload.zip", size: int | None = None) -> 
                     if im.size != target:
                         im = im.resize(target)
                     images[i] = np.asarray(im, np.uint8)
-            except (UnidentifiedImageError, OSError, Image.DecompressionBombError,
-                    zipfile.BadZipFile, ValueError) as exc:
+            except (UnidentifiedImageError, Image.DecompressionBombError, *_ZIP_ERRORS) as exc:
                 if isinstance(exc, DataError):
                     raise
                 raise DataError(f"{name}: {info.filename!r} is not a readable image") from None

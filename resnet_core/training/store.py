@@ -125,8 +125,7 @@ def _pid_alive(pid: int | None) -> bool:
 def _damaged(exc: sqlite3.DatabaseError) -> bool:
     """A damaged or vanished database (not a busy one, not a refused row)."""
     text = str(exc).lower()
-    return any(w in text for w in ("not a database", "malformed", "no such table",
-                                   "disk i/o error"))
+    return any(w in text for w in ("not a database", "malformed", "no such table"))
 
 
 def _recovers(method):
@@ -212,8 +211,8 @@ class RunStore:
                                          "AND name = 'runs'").fetchone() is not None
             finally:
                 db.close()
-        except sqlite3.DatabaseError:
-            return False
+        except sqlite3.DatabaseError as exc:  # busy or locked is not damaged: leave it
+            return not _damaged(exc)
 
     def _recover(self, why: str) -> None:
         """Move a damaged runs.db aside and rebuild it from the run folders."""
