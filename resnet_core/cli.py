@@ -279,7 +279,7 @@ def cmd_train(args) -> int:
                                                            "the chief records the run"))
         if chief:
             _note(args, f"run {run_id}: {TRAINS_HERE}.")
-            _busy_note(args, store, run_id)
+            _busy_note(args, store)
         return _train_here(args, store, run_id)
     finally:
         if scratch is not None:
@@ -316,7 +316,7 @@ def _resume(args) -> int:
         _note(args, f"run {run.id} was taken by the app's worker; follow it there")
         return 0
     _note(args, f"resuming run {run.id} ({run.name}) from its checkpoint: {TRAINS_HERE}.")
-    _busy_note(args, store, run.id)
+    _busy_note(args, store)
     return _train_here(args, store, run.id)
 
 
@@ -324,10 +324,11 @@ def _data_given(args) -> bool:
     return any(getattr(args, k) != v for k, v in DATA_DEFAULTS.items())
 
 
-def _busy_note(args, store, run_id: str) -> None:
+def _busy_note(args, store) -> None:
     """Say so when the app's worker trains at the same time (both will be slower)."""
     store.reap()  # a run whose worker died is not training
-    others = [r for r in store.list() if r.status == "running" and r.id != run_id]
+    others = [r for r in store.list()
+              if r.status == "running" and r.worker_pid != os.getpid()]
     if others:
         _note(args, f"note: run {others[0].id} ({others[0].name}) is training at the same "
                     "time, so both share this machine")
@@ -371,6 +372,12 @@ def cmd_race(args) -> int:
         run_ids = submit_race(store, plans, _new_run_settings(args))
     except (DataError, SettingsError) as exc:
         raise UsageError(str(exc)) from None
+    if not store.claim(run_ids, os.getpid()):  # the app's worker took them first
+        _note(args, f"runs {', '.join(run_ids)} were taken by the app's worker; follow "
+                    "them there")
+        return 0
+    _note(args, f"runs {', '.join(run_ids)}: the race {TRAINS_HERE}.")
+    _busy_note(args, store)
     from .training.engine import execute_group
 
     summaries = execute_group(store, run_ids)
@@ -483,7 +490,8 @@ def parser() -> argparse.ArgumentParser:
                     "checkpoint (with more --epochs or --steps, and any option given)")
     tr.set_defaults(fn=cmd_train)
     race = with_training("race", "train a network and its plain twin together, step by "
-                                 "step on the same batches", workers=False)
+                                 f"step on the same batches; the race {TRAINS_HERE}",
+                         workers=False)
     race.add_argument("spec", help="a preset name or a spec .json file")
     race.add_argument("--against", help="race against this preset or spec file instead "
                                         "of the plain twin")

@@ -35,8 +35,7 @@ def test_tf_config_names_this_process_and_the_chief():
     with_chief = {"chief": ["c:1"], "worker": ["h1:1", "h2:2"]}
     chief = cluster_from_env(config(with_chief, "chief", 0))
     worker0 = cluster_from_env(config(with_chief, "worker", 0))
-    assert chief.size == 3 and chief.chief and chief.rank == 0
-    assert not worker0.chief and worker0.rank == 1
+    assert chief.size == 3 and chief.chief and not worker0.chief
 
 
 @pytest.mark.parametrize("text, words", [
@@ -131,3 +130,13 @@ def test_stop_reaches_every_worker_after_the_same_step(tmp_path):
         == "stopped"
     assert 0 < store.metrics(run_id, "batch")[-1]["step"] < run.total_steps
     assert (store.run_dir(run_id) / "checkpoint.keras").exists()
+
+
+def test_the_launcher_returns_the_chief_status_and_names_a_failed_worker(capsys):
+    from resnet_core.training.distributed import launch
+
+    assert launch(["presets"], 2, note=lambda text: None) == 0
+    assert capsys.readouterr().err == ""
+    assert launch(["no_such_command"], 2, note=lambda text: None) == 2
+    err = capsys.readouterr().err
+    assert "error: worker 1 exited with status 2" in err and "invalid choice" in err

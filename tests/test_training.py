@@ -194,6 +194,17 @@ def test_queue_hands_each_run_to_one_claimant(store):
     assert sorted(claimed) == sorted(ids)
 
 
+def test_the_command_line_claims_its_runs_whole_or_not_at_all(store):
+    race = store.create_group([("a", {}, {}, {}), ("b", {}, {}, {})])
+    assert store.claim(race, 111)  # the command line's race, before the app's worker
+    assert store.claim_next(222) == [] and not store.claim(race, 333)
+    assert {store.get(i).worker_pid for i in race} == {111}
+    taken = store.create_group([("c", {}, {}, {}), ("d", {}, {}, {})])
+    assert [r.id for r in store.claim_next(222)] == taken  # the worker was first
+    assert not store.claim(taken, 111) and not store.claim(taken[0], 111)
+    assert store.claim(store.create("e", {}, {}, {}), 111)
+
+
 def test_killed_worker_leaves_a_failed_run_with_metrics_and_checkpoint(store):
     run_id = queue(store, "cifar_resnet20", {**TINY, "subset": 400},
                      {"epochs": 30, "batch_size": 32})

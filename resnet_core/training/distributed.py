@@ -49,11 +49,6 @@ class Cluster:
     def chief(self) -> bool:
         return self.task_type == "chief" or (self.task_index == 0 and not self.has_chief)
 
-    @property
-    def rank(self) -> int:
-        """0 for the chief; the workers after it."""
-        return self.task_index + (1 if self.has_chief and self.task_type == "worker" else 0)
-
 
 def cluster_from_env(environ=None) -> Cluster | None:
     """The cluster of ``$TF_CONFIG``, or ``None`` when it is unset or names one task.
@@ -232,7 +227,13 @@ def launch(argv: list[str], workers: int, note=print) -> int:
                                       stdin=subprocess.DEVNULL))
     note(f"started {workers} worker processes on loopback (pids "
          f"{', '.join(str(p.pid) for p in procs)}); the first is the chief")
+    def end_workers(*_):
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+
     previous = signal.signal(signal.SIGINT, lambda *_: None)  # the workers handle it
+    previous_term = signal.signal(signal.SIGTERM, end_workers)  # none left behind
     try:
         failed_at = None
         while any(p.poll() is None for p in procs):
@@ -240,12 +241,11 @@ def launch(argv: list[str], workers: int, note=print) -> int:
                 failed_at = time.monotonic()
             if failed_at is not None and time.monotonic() - failed_at > \
                     FAILED_PEER_GRACE_SECONDS:
-                for p in procs:  # the rest wait for the dead one in a collective
-                    if p.poll() is None:
-                        p.terminate()
+                end_workers()  # the rest wait for the dead one in a collective
             time.sleep(0.2)
     finally:
         signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGTERM, previous_term)
         for f in files:
             f.close()
     failed = False

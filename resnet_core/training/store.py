@@ -401,18 +401,26 @@ class RunStore:
         return [self.get(i) for i in ids]
 
     @_recovers
-    def claim(self, run_id: str, pid: int) -> bool:
-        """Atomically take the queued run ``run_id`` for the process ``pid`` (the command
-        line trains its own run); False when a worker took it first."""
+    def claim(self, run_ids: str | list[str], pid: int) -> bool:
+        """Atomically take the queued run ``run_ids`` (or all of a list: a race) for the
+        process ``pid`` (the command line trains its own runs); False, taking none, when
+        a worker took any first."""
+        ids = [run_ids] if isinstance(run_ids, str) else list(run_ids)
+        marks = ", ".join("?" * len(ids))
         with closing(self._connect()) as db:
+            db.execute("BEGIN IMMEDIATE")
+            queued = db.execute(f"SELECT COUNT(*) FROM runs WHERE status = 'queued' AND id "
+                                f"IN ({marks})", ids).fetchone()[0]
+            if queued != len(ids):
+                db.execute("ROLLBACK")
+                return False
             now = time.time()
-            taken = db.execute("UPDATE runs SET status = 'running', worker_pid = ?, "
-                               "heartbeat = ?, updated = ?, error = '', phase = 'loading "
-                               "data' WHERE id = ? AND status = 'queued'",
-                               (pid, now, now, run_id)).rowcount
-            if taken == 1:
-                self._save_record(db, [run_id])
-        return taken == 1
+            db.executemany("UPDATE runs SET status = 'running', worker_pid = ?, heartbeat = ?, "
+                           "updated = ?, error = '', phase = 'loading data' WHERE id = ?",
+                           [(pid, now, now, i) for i in ids])
+            db.execute("COMMIT")
+            self._save_record(db, ids)
+        return True
 
     @_recovers
     def request_stop(self, run_id: str) -> None:
