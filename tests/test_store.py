@@ -105,11 +105,12 @@ def test_a_damaged_runs_db_is_moved_aside_and_rebuilt_losing_nothing(tmp_path, d
                                         "truncated": raw[:1500], "zero bytes": b""}[damage])
     reopened = RunStore(tmp_path)
     assert reopened.notice and reopened.notice.count("\n") == 0
-    assert "rebuilt it from the run folders: 2 runs, 10 points" in reopened.notice
+    assert "it was rebuilt from the run folders: 2 runs, 10 points" in reopened.notice
     assert {r.id for r in reopened.list()} == {a, b}
     for run_id in (a, b):
         _same(reopened.get(run_id), before[run_id])
         assert reopened.metrics(run_id) == points[run_id]
+    assert RunStore(tmp_path).recent_notice() == reopened.notice  # for pages opened later
     kept = [p for p in tmp_path.glob("runs.db.damaged-*") if not p.name.endswith(("-wal", "-shm"))]
     assert len(kept) == 1 or damage == "zero bytes"  # an empty file need not be kept
     assert "rebuilt" in caplog.text
