@@ -295,3 +295,17 @@ def test_the_live_view_says_when_a_worker_dies_or_falls_silent(tmp_path):
     run = store.get(run_id)
     assert status_line(store, run) == "failed" and "stopped unexpectedly" in run.error
     assert "no checkpoint had been written yet" in run.error
+
+
+def test_the_runs_page_says_the_index_was_rebuilt_and_shows_every_run(tmp_path, monkeypatch):
+    from .apptest import app, plain
+
+    monkeypatch.setenv("RESNET_EXPLORER_HOME", str(tmp_path))
+    store = RunStore(tmp_path)
+    run_id = _run_with_points(store)
+    store.update(run_id, status="completed", worker_pid=None)
+    (tmp_path / "runs.db").write_bytes(b"garbage" * 100)
+    at = app("pages/runs.py")
+    assert any("was damaged; it was rebuilt from the run folders: 1 run, 5 points"
+               in plain(i.value) for i in at.info), [i.value for i in at.info]
+    assert at.dataframe[0].value.iloc[0]["status"] == "completed"
