@@ -105,8 +105,8 @@ def test_text_fields_are_valid_bounded_unicode(field, value, words):
 
 
 def test_a_description_keeps_its_lines_and_tabs():
-    spec = spec_from_dict({**BASE, "description": "one\n\ttwo \"\"\" \\N{BULLET}"})
-    assert spec.description == "one\n\ttwo \"\"\" \\N{BULLET}"
+    spec = spec_from_dict({**BASE, "description": "one\r\n\ttwo \"\"\" \\N{BULLET}"})
+    assert spec.description == "one\r\n\ttwo \"\"\" \\N{BULLET}"
 
 
 def test_an_integer_of_thousands_of_digits_is_named_not_printed():
