@@ -237,7 +237,8 @@ class RunStore:
         self.notice = (f"The run index (runs.db) {why.split(' (')[0]}; it was rebuilt from "
                        f"the run folders: {runs} run{'s' * (runs != 1)}, {points:,} points"
                        f"{aside}.")
-        _log.warning("%s (%s)", self.notice, why)
+        detail = why.partition(" (")[2][:-1]  # what SQLite said, for the log only
+        _log.warning("%s%s", self.notice, f" (SQLite: {detail})" if detail else "")
         try:  # for pages opened later (the worker may be the one that rebuilt it)
             (self.home / REBUILT).write_text(self.notice, encoding="utf-8")
         except OSError:
