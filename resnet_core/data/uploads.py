@@ -19,15 +19,14 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from .datasets import MAX_CLASSES, Dataset, DataError, check_arrays
+from .datasets import MAX_CLASSES, MAX_VALUES, Dataset, DataError, check_arrays
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024
 MAX_FILES = 50_000
 MAX_RATIO = 200  # a member that expands more than this is treated as a bomb
-# Decoded size: values of an .npz's images (CIFAR-10's 50,000×32×32×3 fits) and pixels of
-# a zip's images once decoded and brought to one size (×3 bytes, RGB).
-MAX_VALUES = 160_000_000
+# Decoded size: values of an .npz's images (datasets.MAX_VALUES) and pixels of a zip's
+# images once decoded and brought to one size (×3 bytes, RGB).
 MAX_PIXELS = 64_000_000
 MAX_IMAGE_SIDE = 1024
 MAX_CLASS_NAME = 60
