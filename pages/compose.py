@@ -5,9 +5,9 @@ import streamlit as st
 
 from resnet_core import PRESETS, SpecError, analyze
 from resnet_core.blocks import BLOCK_KINDS
-from resnet_core.spec import CLASSIFIERS, HEAD_POOLS, PADDINGS, SHORTCUTS, STEM_KINDS
-from resnet_core.trace import fmt_shape
-from ui import common, router, spec_form, state
+from resnet_core.spec import (CLASSIFIERS, HEAD_POOLS, KERNEL_INITS, PADDINGS, SHORTCUTS,
+                              STEM_KINDS, STRIDE_BLOCKS, STRIDE_CONVS)
+from ui import common, preset_cards, router, spec_form, state
 
 router.ensure_router()
 
@@ -34,9 +34,9 @@ reset_slot = c2.empty()  # drawn once the edit below is applied, so it knows
 if not preset:
     st.caption("A network loaded from a file or a link, not from a preset.")
 elif edited:
-    st.caption(f"Edited from {preset}: {PRESETS[preset].description}")
+    st.caption(f"Edited from {preset} ({preset_cards.describe(preset)})")
 else:
-    st.caption(PRESETS[preset].description)
+    st.caption(preset_cards.describe(preset))
 
 
 def base_frame(what, make):
@@ -64,6 +64,30 @@ classes = cols[4].number_input("Classes", 1, value=spec.head.classes, step=1,
 conv_bias = st.checkbox("Conv bias", spec.conv_bias, key=f"bias_{v}",
                         help="Biases in the blocks' convolutions (stem layers set their own)")
 input_box = st.container()
+ls = spec.layer_settings
+with st.expander(f"BatchNorm and initialisers: momentum {ls.bn_momentum:g}, epsilon "
+                 f"{ls.bn_epsilon:g}, {'with' if ls.bn_scale else 'no'} scale"):
+    lc = st.columns(4) + st.columns(4)
+    layer_settings = {
+        "bn_momentum": lc[0].number_input(
+            "BN momentum", value=float(ls.bn_momentum), step=0.001, format="%g",
+            key=f"bnm_{v}", help="The source's moving-average momentum (Keras 0.99, "
+            "TF-Slim 0.999). A short run may use another: a setting of the Train page."),
+        "bn_epsilon": lc[1].number_input("BN epsilon", value=float(ls.bn_epsilon),
+                                         format="%g", step=1e-5, key=f"bne_{v}"),
+        "bn_scale": lc[2].checkbox("BN scale (γ)", ls.bn_scale, key=f"bns_{v}",
+                                   help="TF-Slim's batch_norm has none"),
+        "l2": lc[3].number_input("L2 on kernels", value=float(ls.l2), format="%g",
+                                 step=1e-4, key=f"l2_{v}"),
+        "kernel_init": lc[4].selectbox("Kernel initialiser", KERNEL_INITS,
+                                       KERNEL_INITS.index(ls.kernel_init), key=f"ki_{v}"),
+        "init_stddev": lc[5].number_input("Its σ (truncated normal)",
+                                          value=float(ls.init_stddev), format="%g",
+                                          step=0.01, key=f"isd_{v}"),
+        "bias_init": lc[6].number_input("Initial biases", value=float(ls.bias_init),
+                                        format="%g", step=0.1, key=f"bi_{v}"),
+    }
+    layers_box = st.container()
 
 # ---------------------------------------------------------------- stem
 st.subheader("Stem")
@@ -85,14 +109,15 @@ stem_df = st.data_editor(
         "use_bias": st.column_config.CheckboxColumn("bias", default=False, help="conv only"),
     })
 stem_box = st.container()
-st.caption("A cell a layer's kind does not use is left empty (batchnorm, relu and elu use "
-           "none); a value typed into one is refused, not ignored.")
+st.caption("A cell a layer's kind does not use shows None (batchnorm, relu and elu use "
+           "none of them); a value typed into one is refused, not ignored.")
 
 # ---------------------------------------------------------------- stages
 st.subheader("Stages")
 st.caption("Filters are each block's output channels (six path widths for inception). "
-           "The first block of a stage carries its stride; expansion is the bottleneck "
-           "ratio. A cell the block kind does not use is left empty. Add or delete rows in "
+           "One block of a stage carries its stride (the first unless 'strided block' says "
+           "last); expansion is the bottleneck ratio. A cell the block kind does not use "
+           "shows None. Add or delete rows in "
            "the table; move a stage with the buttons below.")
 # The columns are the Stage fields; those without a tailored column get a plain one.
 stage_columns = {
@@ -107,6 +132,21 @@ stage_columns = {
                                                  default="projection"),
     "expansion": st.column_config.NumberColumn("expansion", step=1, min_value=1,
                                                help="bottleneck kinds only"),
+    "groups": st.column_config.NumberColumn("groups", step=1, min_value=1,
+                                            help="bottleneck: groups of the k×k conv (ResNeXt)"),
+    "width": st.column_config.NumberColumn(
+        "width", step=1, min_value=0,
+        help="bottleneck: the k×k conv's channels; 0 = filters ÷ expansion"),
+    "se_ratio": st.column_config.NumberColumn(
+        "SE", step=1, min_value=0, help="bottleneck: squeeze-and-excitation ratio; 0 = none"),
+    "preact": st.column_config.CheckboxColumn(
+        "pre-act", help="bottleneck, basic: BN → ReLU before each conv"),
+    "stride_block": st.column_config.SelectboxColumn(
+        "strided block", options=STRIDE_BLOCKS,
+        help="the block that strides: first, or last (Keras's ResNetV2)"),
+    "stride_conv": st.column_config.SelectboxColumn(
+        "strided conv", options=STRIDE_CONVS,
+        help="bottleneck: the conv that strides (3x3: torchvision's)"),
 }
 stage_df = st.data_editor(
     base_frame("stages", spec_form.stage_frame),
@@ -147,15 +187,21 @@ head = {
 head_box = st.container()
 
 # ---------------------------------------------------------------- apply the edit
+# A row switched to another kind drops what only the old kind used; the tables are then
+# redrawn so those cells show empty.
+stem_rows, stem_switched = spec_form.clear_unused(
+    pd.DataFrame(stem_df), base_frame("stem", spec_form.stem_frame), "kind")
+stage_rows, stages_switched = spec_form.clear_unused(
+    pd.DataFrame(stage_df), base_frame("stages", spec_form.stage_frame), "block")
 try:
     candidate = spec_form.spec_from_form(
         spec, name=name, input_shape=shape, classes=classes, conv_bias=conv_bias,
-        stem=pd.DataFrame(stem_df), stages=pd.DataFrame(stage_df), head=head)
+        stem=stem_rows, stages=stage_rows, head=head, layer_settings=layer_settings)
 except SpecError as exc:
     candidate = None
     problems = spec_form.group_problems(exc)
     boxes = {"input": input_box, "stem": stem_box, "stages": stage_box, "head": head_box,
-             "general": input_box}
+             "general": input_box, "layers": layers_box}
     for section, texts in problems.items():
         for text in texts:  # the messages quote what was typed: shown as typed
             boxes[section].error(common.escape_md(text), icon="⚠️")
@@ -167,13 +213,13 @@ else:
         # The first edit of a preset renames it, so that its exports do not claim to be
         # the preset; the editors are redrawn to show the new name.
         described = spec_form.describe_edit(candidate, preset)
-        renamed = described.name != candidate.name
+        redraw = described.name != candidate.name or stem_switched or stages_switched
         try:
-            state.set_spec(described, reset_editor=renamed)
+            state.set_spec(described, reset_editor=redraw)
         except SpecError as exc:
             top.error(common.escape_md(f"This network cannot be kept: {exc}"))
         else:
-            if renamed:
+            if redraw:
                 st.rerun()
             spec = described
 
@@ -206,9 +252,6 @@ with top:
         st.error(common.escape_md(f"This network cannot be built: {a.error}"), icon="🚫")
 
 st.subheader("Stages at a glance")
-rows = [{"stage": s.stage, "blocks": s.blocks, "output": fmt_shape(s.output_shape),
-         "parameters": common.params(s.params), "MACs": common.macs(s.macs),
-         "receptive field": s.receptive_field} for s in a.stages()]
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+common.stage_table(a)
 if not a.ok:
     st.caption(f"Traced up to layer `{a.layers[-1].name}`; the rest cannot be built.")

@@ -64,11 +64,11 @@ def tooltips(g) -> dict[str, dict]:
             rows.append(("Layers", str(d["layers"])))
         if n.kind == "stage" and n.expands:
             blocks = len({l.block for l in n.layers if l.block})
-            action = f"Click to open its {blocks} blocks" if blocks else "Click to open it"
+            action = f"Click to open its {blocks} blocks" if blocks else "Click to open its layers"
         else:
             action = "Click to open its layers" if n.expands else ""
-        out[key] = {"title": f"{d['title']} — {d['what']}" if d["what"] else d["title"],
-                    "rows": rows, "action": action, "expands": n.expands}
+        title = d["title"] if d["what"] in ("", d["title"]) else f"{d['title']} — {d['what']}"
+        out[key] = {"title": title, "rows": rows, "action": action, "expands": n.expands}
     return out
 
 

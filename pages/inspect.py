@@ -32,11 +32,9 @@ if kinds:
 if skip_only:
     shown = shown[shown["skip_path"]]
 st.dataframe(shown, hide_index=True, width="stretch", height=380, column_config={
-    "params": st.column_config.NumberColumn("params", format="localized"),
-    "trainable": st.column_config.NumberColumn("trainable", format="localized"),
-    "non_trainable": st.column_config.NumberColumn("non-trainable", format="localized"),
-    "macs": st.column_config.NumberColumn("MACs", format="localized"),
-})
+    column: common.count_column(table[column], label)
+    for column, label in (("params", "params"), ("trainable", "trainable"),
+                          ("non_trainable", "non-trainable"), ("macs", "MACs"))})
 st.caption(f"{len(shown)} of {len(table)} layers. Click a column header to sort.")
 st.download_button("Download CSV", shown.to_csv(index=False).encode(),
                    file_name=f"{a.spec.name}_layers.csv", mime="text/csv")
@@ -46,11 +44,7 @@ presentation.chart(charts.stage_bars(a))
 # One under the other: side by side, at 1024 px, their ticks and legends crowd.
 presentation.chart(charts.output_size(a))
 presentation.chart(charts.receptive_field(a))
-st.dataframe(pd.DataFrame([{
-    "stage": s.stage, "blocks": s.blocks, "layers": s.layers, "depth": s.depth,
-    "output": fmt_shape(s.output_shape), "parameters": common.params(s.params),
-    "MACs": common.macs(s.macs), "receptive field (px)": s.receptive_field,
-} for s in a.stages()]), hide_index=True, width="stretch")
+common.stage_table(a, full=True)
 
 st.subheader("Memory for training")
 batch = st.number_input("Batch size", min_value=1, max_value=4096, value=32, step=1)

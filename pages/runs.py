@@ -8,7 +8,7 @@ import streamlit as st
 
 from resnet_core.training import RunStore
 from resnet_core.training.worker import ensure_worker
-from ui import common, router, training_views
+from ui import common, presentation, router, training_views
 
 router.ensure_router()
 
@@ -93,8 +93,7 @@ if pred_path.exists():
     pred = np.load(pred_path, allow_pickle=False)
     names = [str(n) for n in pred["class_names"]]
     left, right = st.columns([1, 1])
-    left.plotly_chart(training_views.confusion(pred["y_true"], pred["y_pred"], names),
-                      width="stretch")
+    presentation.chart(training_views.confusion(pred["y_true"], pred["y_pred"], names), left)
     with right:
         st.markdown("**Validation predictions, wrong ones first**")
         idx = pred["sample_index"]

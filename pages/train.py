@@ -8,10 +8,11 @@ from resnet_core.data.uploads import stage_upload
 from resnet_core.devices import describe_device, training_defaults
 from resnet_core.training import SettingsError, TrainSettings
 from resnet_core.training.estimate import estimate_epoch_seconds
-from resnet_core.training.settings import OPTIMIZERS, SCHEDULES
+from resnet_core.training.settings import (BATCHNORM_MODES, OPTIMIZERS, SCHEDULES,
+                                           SHORT_RUN_MOMENTUM)
 from resnet_core.training.submit import check_plan, submit_run
 from ui import common, presentation, router, state, training_views
-from ui.training_form import open_store, plan_cached, start, watched_panels
+from ui.training_form import RememberedForm, open_store, plan_cached, start, watched_panels
 
 router.ensure_router()
 
@@ -20,6 +21,8 @@ store = open_store()
 device = describe_device()
 defaults = training_defaults()
 talk = presentation.talk_mode()
+# Settings survive a reload and a page switch (the values last set, from the store's home).
+mem = RememberedForm(store.home)
 
 st.title("Train")
 busy = watched_panels(store, "watch_train")
@@ -32,21 +35,31 @@ bar = st.container(border=not talk)
 form = presentation.settings_container("Data and settings")
 form.subheader("Data")
 c = form.columns([2, 1, 1, 1])
-source = c[0].selectbox("Dataset", SOURCES, format_func=SOURCE_LABELS.get)
-subset = c[1].number_input("Images to use (0: all)", 0, 100_000, defaults.images, step=100)
-val_split = c[2].slider("Validation share", 0.05, 0.5, 0.2, 0.05)
-seed = c[3].number_input("Seed", 0, 2**31 - 1, 0)
+source = c[0].selectbox("Dataset", SOURCES, format_func=SOURCE_LABELS.get,
+                        key=mem.field("data_source", SOURCES[0], SOURCES))
+subset = c[1].number_input("Images to use (0: all)", 0, 100_000, step=100,
+                           key=mem.field("subset", defaults.images, lo=0, hi=100_000))
+val_split = c[2].slider("Validation share", 0.05, 0.5, step=0.05,
+                        key=mem.field("val_split", 0.2, lo=0.05, hi=0.5))
+seed = c[3].number_input("Seed", 0, 2**31 - 1, key=mem.field("seed", 0, lo=0, hi=2**31 - 1))
 fit = form.radio("When the data and the network's input differ",
                  ["adapt", "resize"], horizontal=True,
                  format_func={"adapt": "adapt the network's input to the data",
-                              "resize": "resize the data to the network's input"}.get)
-augment = form.checkbox("Light augmentation (shifts; flips for colour images)")
+                              "resize": "resize the data to the network's input"}.get,
+                 key=mem.field("fit", "adapt", ("adapt", "resize")))
+augment = form.checkbox("Light augmentation (shifts; flips for colour images)",
+                        key=mem.field("augment", False))
 extra = {}
 if source == "shapes":
     s = form.columns(3)
-    extra = {"shapes_classes": s[0].number_input("Classes", 2, 8, 4),
-             "shapes_size": s[1].number_input("Image side", 8, 128, 32),
-             "shapes_count": s[2].number_input("Images", 50, 20_000, 1000, step=50)}
+    extra = {"shapes_classes": s[0].number_input(
+                 "Classes", 2, 8, key=mem.field("shapes_classes", 4, lo=2, hi=8)),
+             "shapes_size": s[1].number_input(
+                 "Image side", 8, 128, key=mem.field("shapes_size", 32, lo=8, hi=128)),
+             "shapes_count": s[2].number_input(
+                 "Images", 50, 20_000, step=50,
+                 key=mem.field("shapes_count", 1000, lo=50, hi=20_000))}
+mem.save()  # now: an upload's page may stop below, before the settings
 if source == "upload":
     up = form.file_uploader("An .npz with arrays x (N, H, W[, C]) and y (N,), or a .zip "
                             "with one folder of images per class", type=["npz", "zip"])
@@ -79,27 +92,45 @@ if not talk:
 # ------------------------------------------------------------------------- settings
 form.subheader("Settings")
 s = form.columns(4)
-optimizer = s[0].selectbox("Optimizer", OPTIMIZERS, index=1,
+optimizer = s[0].selectbox("Optimizer", OPTIMIZERS,
                            format_func={"sgd": "SGD + momentum", "adam": "Adam",
-                                        "adamw": "AdamW"}.get)
-lr = s[1].number_input("Learning rate", 1e-6, 10.0, 1e-3, format="%.5f", step=1e-4)
+                                        "adamw": "AdamW"}.get,
+                           key=mem.field("optimizer", OPTIMIZERS[1], OPTIMIZERS))
+lr = s[1].number_input("Learning rate", 1e-6, 10.0, format="%.5f", step=1e-4,
+                       key=mem.field("learning_rate", 1e-3, lo=1e-6, hi=10.0))
 schedule = s[2].selectbox("Schedule", SCHEDULES,
                           format_func={"constant": "constant", "cosine": "cosine",
-                                       "one_cycle": "one-cycle"}.get)
-batch = s[3].number_input("Batch size", 1, 4096, defaults.batch_size)
+                                       "one_cycle": "one-cycle"}.get,
+                          key=mem.field("schedule", SCHEDULES[0], SCHEDULES))
+batch = s[3].number_input("Batch size", 1, 4096,
+                          key=mem.field("batch_size", defaults.batch_size, lo=1, hi=4096))
 s2 = form.columns(4)
-epochs = s2[0].number_input("Epochs", 1, 1000, defaults.epochs)
-weight_decay = s2[1].number_input("Weight decay", 0.0, 0.5, 0.0, format="%.5f", step=1e-4)
+epochs = s2[0].number_input("Epochs", 1, 1000,
+                            key=mem.field("epochs", defaults.epochs, lo=1, hi=1000))
+weight_decay = s2[1].number_input("Weight decay", 0.0, 0.5, format="%.5f", step=1e-4,
+                                  key=mem.field("weight_decay", 0.0, lo=0.0, hi=0.5))
 mixed = s2[2].selectbox("Mixed precision", ["auto", "on", "off"],
                         help="float16 compute with float32 weights: faster on a GPU, "
-                             "slower on a CPU. auto: on where there is a GPU.")
+                             "slower on a CPU. auto: on where there is a GPU.",
+                        key=mem.field("mixed_precision", "auto", ("auto", "on", "off")))
 xla = s2[3].selectbox("XLA", ["auto", "on", "off"],
                       help="XLA compilation fuses the step's operations: faster on a GPU "
-                           "after a longer first step. auto: on where there is a GPU.")
+                           "after a longer first step. auto: on where there is a GPU.",
+                      key=mem.field("xla", "auto", ("auto", "on", "off")))
+batchnorm = form.columns(2)[0].selectbox(
+    "BatchNorm momentum", BATCHNORM_MODES,
+    format_func={"short_run": f"{SHORT_RUN_MOMENTUM} (short runs)",
+                 "network": f"the network's own ({spec.layer_settings.bn_momentum:g})"}.get,
+    help="How fast BatchNorm's moving statistics follow the batches. The sources' "
+         "0.99 or 0.999 needs thousands of steps to settle; a short run validates better "
+         "with 0.9. A training setting, recorded with the run: the network is unchanged.",
+    key=mem.field("batchnorm", BATCHNORM_MODES[0], BATCHNORM_MODES))
+mem.save()
 settings = TrainSettings(optimizer=optimizer, learning_rate=float(lr), schedule=schedule,
                          batch_size=int(batch), epochs=int(epochs),
                          weight_decay=float(weight_decay), seed=int(seed),
-                         mixed_precision=mixed, xla=xla)
+                         mixed_precision=mixed, xla=xla,
+                         batchnorm=batchnorm)
 
 estimate = estimate_epoch_seconds(plan.spec, len(prepared.x_train), settings.batch_size)
 form.caption(f"Training memory for a batch of {settings.batch_size}: about "

@@ -16,12 +16,15 @@ from .spec import MAX_CHANNELS, show_value as _show
 
 # ------------------------------------------------------------------------ shortcut
 def shortcut(ops: Interpreter, x, out_channels: int, stride: int, kind: str,
-             use_bias: bool, with_bn: bool):
+             use_bias: bool, with_bn: bool, conv_input=None):
     """The skip path of a residual block, or ``None`` for a plain block.
 
     Identity when the shapes already match; otherwise ``kind`` says how to match them:
     ``projection`` (1×1 strided conv, then BN when the block normalises), ``conv`` (the 1×1
-    strided conv alone) or ``zeropad`` (option A: subsample and pad channels with zeros).
+    strided conv alone), ``zeropad`` (option A: subsample and pad channels with zeros) or
+    ``subsample`` (a projection where the channels change, else keep every stride-th
+    pixel, as Keras's ResNetV2). ``conv_input`` is what a conv reads (a pre-activation
+    block's normalised input); identity and subsampling read ``x``.
     """
     if kind == "none":
         return None
@@ -30,9 +33,12 @@ def shortcut(ops: Interpreter, x, out_channels: int, stride: int, kind: str,
     with ops.shortcut():
         if kind == "zeropad":
             return ops.pad_shortcut(x, out_channels, stride)
-        s = ops.conv(x, out_channels, 1, stride, padding="valid", use_bias=use_bias,
+        if kind == "subsample" and ops.channels(x) == out_channels:
+            return ops.pool(x, "max", 1, stride, name="shortcut_pool")
+        src = x if conv_input is None else conv_input
+        s = ops.conv(src, out_channels, 1, stride, padding="valid", use_bias=use_bias,
                      name="shortcut_conv")
-        if kind == "projection" and with_bn:
+        if kind in ("projection", "subsample") and with_bn:
             s = ops.batchnorm(s, name="shortcut_bn")
         return s
 
@@ -41,35 +47,102 @@ def _merge(ops: Interpreter, y, skip):
     return y if skip is None else ops.add(y, skip)
 
 
+def _bn_relu(ops: Interpreter, x, tag: str):
+    return ops.activation(ops.batchnorm(x, name=f"bn{tag}"), "relu", name=f"relu{tag}")
+
+
+def _preactivate(ops: Interpreter, x, filters: int, stride: int, kind: str, use_bias: bool):
+    """A pre-activation block's opening: BN → ReLU of the input, and the skip (a
+    projection reads the normalised input; no BN after it)."""
+    pre = ops.activation(ops.batchnorm(x, name="preact_bn"), "relu", name="preact_relu")
+    return pre, shortcut(ops, x, filters, stride, kind, use_bias, with_bn=False,
+                         conv_input=pre)
+
+
+def _conv_kxk(ops: Interpreter, x, filters: int, size: int, stride: int, use_bias: bool,
+              name: str, groups: int = 1):
+    """A k×k conv; strided, it pads k // 2 on every side first (as PyTorch and Keras's
+    ResNetV2 do) where 'same' would pad only the bottom and right."""
+    if stride == 1:
+        return ops.conv(x, filters, size, 1, use_bias=use_bias, name=name, groups=groups)
+    x = ops.zeropad(x, size // 2, name=f"{name}_pad")
+    return ops.conv(x, filters, size, stride, padding="valid", use_bias=use_bias, name=name,
+                    groups=groups)
+
+
+def squeeze_excite(ops: Interpreter, x, ratio: int):
+    """Squeeze-and-excitation (Hu et al. 2018, as timm's SEModule): the channels' means
+    through a ``channels / ratio`` bottleneck (rounded to a multiple of 8) and a sigmoid
+    gate that rescales each channel."""
+    channels = ops.channels(x)
+    hidden = max(8, int(channels / ratio + 4) // 8 * 8)
+    g = ops.global_pool(x, "avg", name="se_pool")
+    g = ops.activation(ops.dense(g, hidden, name="se_reduce"), "relu", name="se_relu")
+    g = ops.activation(ops.dense(g, channels, name="se_expand"), "sigmoid", name="se_gate")
+    return ops.scale(x, g, name="se_scale")
+
+
 # -------------------------------------------------------------------------- blocks
 def bottleneck_block(ops: Interpreter, x, filters: int, kernel_size: int = 3, stride: int = 1,
                      shortcut_kind: str = "projection", expansion: int = 4,
-                     use_bias: bool = True):
-    """1×1 (stride) → k×k → 1×1, each followed by BN, ReLU after the sum (seed 000, Keras)."""
-    width = filters // expansion
-    skip = shortcut(ops, x, filters, stride, shortcut_kind, use_bias, with_bn=True)
-    y = ops.conv(x, width, 1, stride, padding="valid", use_bias=use_bias, name="conv1")
-    y = ops.activation(ops.batchnorm(y, name="bn1"), "relu", name="relu1")
-    y = ops.conv(y, width, kernel_size, 1, use_bias=use_bias, name="conv2")
-    y = ops.activation(ops.batchnorm(y, name="bn2"), "relu", name="relu2")
+                     use_bias: bool = True, groups: int = 1,
+                     width: int | tuple[int, int] = 0, se_ratio: int = 0,
+                     preact: bool = False, stride_conv: str = "1x1"):
+    """1×1 → k×k → 1×1 to ``filters`` channels, and the skip (seed 000, Keras, timm).
+
+    Post-activation (``preact=False``, ResNet v1): BN after each conv, ReLU after the sum.
+    Pre-activation (ResNet v2, He et al. 2016): BN → ReLU before each conv, the sum
+    returned as is; the convs that BN follows carry no bias there (as Keras's ResNetV2).
+    ``width`` is the inner channels (0: ``filters // expansion``; a pair gives the 1×1
+    and the k×k their own, as seed 000's ``[F1, F2, F3]``); ``groups`` groups the k×k
+    conv (ResNeXt); ``se_ratio`` > 0 adds squeeze-and-excitation before the sum;
+    ``stride_conv`` is the conv that strides ("1x1": Keras's v1, "3x3": torchvision's).
+    """
+    w1, w2 = width if isinstance(width, tuple) else (width or filters // expansion,) * 2
+    s1, s2 = (stride, 1) if stride_conv == "1x1" else (1, stride)
+    inner_bias = use_bias and not preact
+    if preact:
+        pre, skip = _preactivate(ops, x, filters, stride, shortcut_kind, use_bias)
+        y = ops.conv(pre, w1, 1, s1, padding="valid", use_bias=False, name="conv1")
+    else:
+        skip = shortcut(ops, x, filters, stride, shortcut_kind, use_bias, with_bn=True)
+        y = ops.conv(x, w1, 1, s1, padding="valid", use_bias=use_bias, name="conv1")
+    y = _bn_relu(ops, y, "1")
+    y = _conv_kxk(ops, y, w2, kernel_size, s2, inner_bias, "conv2", groups)
+    y = _bn_relu(ops, y, "2")
     y = ops.conv(y, filters, 1, 1, padding="valid", use_bias=use_bias, name="conv3")
-    y = ops.batchnorm(y, name="bn3")
-    return ops.activation(_merge(ops, y, skip), "relu", name="out_relu")
+    if not preact:
+        y = ops.batchnorm(y, name="bn3")
+    if se_ratio:
+        y = squeeze_excite(ops, y, se_ratio)
+    y = _merge(ops, y, skip)
+    return y if preact else ops.activation(y, "relu", name="out_relu")
 
 
 def basic_block(ops: Interpreter, x, filters: int, kernel_size: int = 3, stride: int = 1,
-                shortcut_kind: str = "projection", use_bias: bool = True, **_: Any):
-    """k×k (stride) → BN → ReLU → k×k → BN, add, ReLU (seed 001; He et al.'s ResNet-18/34)."""
+                shortcut_kind: str = "projection", use_bias: bool = True,
+                preact: bool = False):
+    """k×k (stride) → k×k and the skip (seed 001; He et al.'s ResNet-18/34 and CIFAR).
+
+    Post-activation: BN after each conv, ReLU after the sum. Pre-activation (He et al.
+    2016, Wide ResNets): BN → ReLU before each conv, the sum returned as is.
+    """
+    if preact:
+        pre, skip = _preactivate(ops, x, filters, stride, shortcut_kind, use_bias)
+        y = _bn_relu(ops, _conv_kxk(ops, pre, filters, kernel_size, stride, use_bias, "conv1"),
+                     "1")
+        y = ops.conv(y, filters, kernel_size, 1, use_bias=use_bias, name="conv2")
+        return _merge(ops, y, skip)
     skip = shortcut(ops, x, filters, stride, shortcut_kind, use_bias, with_bn=True)
     y = ops.conv(x, filters, kernel_size, stride, use_bias=use_bias, name="conv1")
-    y = ops.activation(ops.batchnorm(y, name="bn1"), "relu", name="relu1")
+    y = _bn_relu(ops, y, "1")
     y = ops.conv(y, filters, kernel_size, 1, use_bias=use_bias, name="conv2")
     y = ops.batchnorm(y, name="bn2")
     return ops.activation(_merge(ops, y, skip), "relu", name="out_relu")
 
 
 def relu_bn_block(ops: Interpreter, x, filters: int, kernel_size: int = 3, stride: int = 1,
-                  shortcut_kind: str = "conv", use_bias: bool = True, **_: Any):
+                  shortcut_kind: str = "conv", use_bias: bool = True):
     """Post-activation block of seed 002: conv → ReLU → BN → conv, add, ReLU → BN."""
     skip = shortcut(ops, x, filters, stride, shortcut_kind, use_bias, with_bn=True)
     y = ops.conv(x, filters, kernel_size, stride, use_bias=use_bias, name="conv1")
@@ -80,8 +153,7 @@ def relu_bn_block(ops: Interpreter, x, filters: int, kernel_size: int = 3, strid
 
 
 def bias_bottleneck_block(ops: Interpreter, x, filters: int, kernel_size: int = 3,
-                          stride: int = 1, shortcut_kind: str = "conv", expansion: int = 4,
-                          **_: Any):
+                          stride: int = 1, shortcut_kind: str = "conv", expansion: int = 4):
     """Seed 003's block without BatchNorm: biased convs with ReLU, a bias after the sum.
 
     The projection conv has no bias of its own; the bias added after the sum plays its part.
@@ -101,7 +173,7 @@ def bias_bottleneck_block(ops: Interpreter, x, filters: int, kernel_size: int = 
 
 
 def preact_block(ops: Interpreter, x, filters: int, kernel_size: int = 3, stride: int = 1,
-                 shortcut_kind: str = "projection", use_bias: bool = True, **_: Any):
+                 shortcut_kind: str = "projection", use_bias: bool = True):
     """Pre-activation block of seed 004: BN → ELU → conv → BN → ELU → conv, plus the input."""
     skip = shortcut(ops, x, filters, stride, shortcut_kind, use_bias, with_bn=False)
     y = ops.activation(ops.batchnorm(x, name="bn1"), "elu", name="elu1")
@@ -116,7 +188,9 @@ def reduced_bottleneck_block(ops: Interpreter, x, filters: int, kernel_size: int
                              expansion: int = 4, use_bias: bool = True):
     """Seed 004's ``residual_block(x, f, r)``: 1×1 to f//r → k×k to f//r → 1×1 to f, add.
 
-    Each conv is followed by BN (and ReLU but the last); the sum is returned as is.
+    Each conv is followed by BN (and ReLU but the last); the sum is returned as is. (The
+    document never defines its ``conv2d`` helper: this reads it as the usual Keras one,
+    conv → BN → ReLU.)
     """
     width = max(1, filters // expansion)
     skip = shortcut(ops, x, filters, stride, shortcut_kind, use_bias, with_bn=True)
@@ -129,8 +203,7 @@ def reduced_bottleneck_block(ops: Interpreter, x, filters: int, kernel_size: int
     return _merge(ops, y, skip)
 
 
-def inception_block(ops: Interpreter, x, filters: tuple[int, ...], use_bias: bool = True,
-                    **_: Any):
+def inception_block(ops: Interpreter, x, filters: tuple[int, ...], use_bias: bool = True):
     """GoogLeNet's four paths, concatenated on channels (seed 000).
 
     ``filters = (c1, c2_reduce, c2, c3_reduce, c3, c4)``: 1×1; 1×1 → 3×3; 1×1 → 5×5;
@@ -149,14 +222,15 @@ def inception_block(ops: Interpreter, x, filters: tuple[int, ...], use_bias: boo
     return ops.concat([p1, p2, p3, p4])
 
 
-def vgg_conv(ops: Interpreter, x, filters: int, kernel_size: int = 3, use_bias: bool = True,
-             **_: Any):
+def vgg_conv(ops: Interpreter, x, filters: int, kernel_size: int = 3, use_bias: bool = True):
     """One VGG layer: a k×k 'same' conv and ReLU."""
     return ops.activation(ops.conv(x, filters, kernel_size, use_bias=use_bias, name="conv"),
                           "relu")
 
 
 # ---------------------------------------------------------------------- registry
+_RESIDUAL = ("filters", "stride", "kernel_size", "shortcut", "stride_block")
+_WITH_EXPANSION = (*_RESIDUAL, "expansion")
 @dataclass(frozen=True)
 class BlockKind:
     """What a stage editor and the network walk need to know about one kind of block."""
@@ -167,10 +241,11 @@ class BlockKind:
     function: Callable[..., Any]
     summary: str = ""
     """One plain line for a newcomer: what the block is and where it comes from."""
-    fields: tuple[str, ...] = ("filters", "stride", "kernel_size", "shortcut")
+    fields: tuple[str, ...] = _RESIDUAL
     """The Stage settings this kind reads besides ``block`` and ``blocks`` (which all
     kinds read); the spec refuses a non-default value in any other."""
     residual: bool = True
+    uses_conv_bias: bool = True  # False: the block fixes its own biases (seed 003)
     uses_expansion: bool = False
     inception: bool = False
     vgg: bool = False
@@ -196,8 +271,14 @@ class BlockKind:
                              f"{stage.expansion} for {self.name} blocks, got {f}"))
 
     def build_stage(self, ops: Interpreter, x, stage, index: int, use_bias: bool):
-        """Lay out one stage: ``stage.blocks`` blocks, the first carrying the stride."""
+        """Lay out one stage: ``stage.blocks`` blocks, one of them carrying the stride."""
         name = f"stage{index}"
+        # The kind's own settings, under its function's argument names (the stride is
+        # the layout's, below).
+        kwargs = {_ARGUMENT.get(f, f): getattr(stage, f) for f in self.fields
+                  if f not in ("stride", "stride_block")}
+        if self.uses_conv_bias:
+            kwargs["use_bias"] = use_bias
         if self.inception or self.vgg:
             # No strided block here: the stride is a max-pool, before (inception, as in
             # GoogLeNet) or after (VGG) the stage's blocks.
@@ -206,37 +287,40 @@ class BlockKind:
                     x = ops.pool(x, "max", 3, stage.stride, padding="same", name="pool")
             for b in range(stage.blocks):
                 with ops.scope(name, f"block{b + 1}"):
-                    x = self.function(ops, x, filters=stage.filters,
-                                      kernel_size=stage.kernel_size, use_bias=use_bias)
+                    x = self.function(ops, x, **kwargs)
             if self.vgg and stage.stride > 1:
                 with ops.scope(name):
                     x = ops.pool(x, "max", stage.stride, stage.stride, name="pool")
             return x
+        # The stride goes to the first block, or the last (Keras's ResNetV2).
+        strided = 0 if stage.stride_block == "first" else stage.blocks - 1
         for b in range(stage.blocks):
             with ops.scope(name, f"block{b + 1}"):
-                kwargs = dict(filters=stage.filters, kernel_size=stage.kernel_size,
-                              stride=stage.stride if b == 0 else 1,
-                              shortcut_kind=stage.shortcut)
-                if self.uses_expansion:
-                    kwargs["expansion"] = stage.expansion
-                x = self.function(ops, x, use_bias=use_bias, **kwargs)
+                x = self.function(ops, x, stride=stage.stride if b == strided else 1,
+                                  **kwargs)
         return x
 
 
-_WITH_EXPANSION = ("filters", "stride", "kernel_size", "shortcut", "expansion")
+# Stage fields whose block-function argument has another name.
+_ARGUMENT = {"shortcut": "shortcut_kind"}
+
 
 BLOCK_KINDS: dict[str, BlockKind] = {
     k.name: k
     for k in (
         BlockKind("bottleneck", "Bottleneck 1×1 → k×k → 1×1 (BN, ReLU)",
                   "seed 000; Keras ResNet50/101/152", bottleneck_block,
-                  summary="Squeezes the channels with a 1×1 conv, works at that narrow width, "
-                  "widens back, adds the input: the block of ResNet-50/101/152 (He et al. 2015).",
-                  fields=_WITH_EXPANSION, uses_expansion=True),
+                  summary="1×1 conv to a narrow width, k×k, 1×1 back, plus the input: "
+                  "ResNet-50's block; its settings make ResNeXt, Wide ResNet, SE-ResNet and "
+                  "ResNet v2 of it.",
+                  fields=(*_WITH_EXPANSION, "groups", "width", "se_ratio", "preact",
+                          "stride_conv"), uses_expansion=True),
         BlockKind("basic", "Basic k×k → k×k (BN, ReLU)",
                   "seed 001; He et al. ResNet-18/34 and CIFAR", basic_block,
                   summary="Two 3×3 convs with BatchNorm and ReLU, plus the input: the block of "
-                  "ResNet-18/34 and the CIFAR ResNets (He et al. 2015)."),
+                  "ResNet-18/34 and the CIFAR ResNets (He et al. 2015); pre-activated, of "
+                  "Wide ResNets.",
+                  fields=(*_RESIDUAL, "preact")),
         BlockKind("relu_bn", "Post-activation conv → ReLU → BN",
                   "seed 002 (CIFAR-10 ResNet and its plain twin)", relu_bn_block,
                   summary="Two convs, each followed by ReLU then BatchNorm, plus the input: the "
@@ -245,7 +329,7 @@ BLOCK_KINDS: dict[str, BlockKind] = {
                   "seed 003 (MNIST ResNet)", bias_bottleneck_block,
                   summary="A bottleneck without BatchNorm: biased convs with ReLU and a bias "
                   "after the sum, from a low-level TensorFlow MNIST tutorial.",
-                  fields=_WITH_EXPANSION, uses_expansion=True),
+                  fields=_WITH_EXPANSION, uses_expansion=True, uses_conv_bias=False),
         BlockKind("preact", "Pre-activation BN → ELU → conv",
                   "seed 004", preact_block,
                   summary="Normalises and activates before each conv (BN → ELU → conv, twice), "

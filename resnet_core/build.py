@@ -14,7 +14,7 @@ import keras
 
 from . import blocks, layers as custom_layers
 from .codegen import model_name
-from .layer_calls import CUSTOM_LAYERS, layer_call
+from .layer_calls import CUSTOM_LAYERS, LIST_INPUT_KINDS, layer_call
 from .network import forward
 from .ops import Interpreter, Op
 from .spec import MAX_LAYERS, ArchitectureSpec
@@ -33,7 +33,7 @@ class KerasBuilder(Interpreter):
     def apply(self, op: Op, inputs: Sequence[Any]):
         cls, kwargs = layer_call(op)
         layer = _layer_class(cls)(**kwargs)
-        return layer(list(inputs) if op.kind in ("add", "concat") else inputs[0])
+        return layer(list(inputs) if op.kind in LIST_INPUT_KINDS else inputs[0])
 
 
 def allow_deep_graphs() -> None:
@@ -70,33 +70,57 @@ def _run(block_fn, x, name: str | None, **kwargs):
 
 def bottleneck_block(x, filters: int, kernel_size: int = 3, stride: int = 1,
                      shortcut: str = "projection", expansion: int = 4, use_bias: bool = True,
-                     name: str | None = None):
-    """Bottleneck block on a Keras tensor; ``filters`` is the output channels."""
+                     groups: int = 1, width: int = 0, se_ratio: int = 0, preact: bool = False,
+                     stride_conv: str = "1x1", name: str | None = None):
+    """Bottleneck block on a Keras tensor; ``filters`` is the output channels.
+
+    ``groups``, ``width``, ``se_ratio`` and ``preact`` make it ResNeXt's, a Wide ResNet's,
+    SE-ResNet's or ResNet v2's block (see :func:`resnet_core.blocks.bottleneck_block`).
+    """
     return _run(blocks.bottleneck_block, x, name, filters=filters, kernel_size=kernel_size,
-                stride=stride, shortcut_kind=shortcut, expansion=expansion, use_bias=use_bias)
+                stride=stride, shortcut_kind=shortcut, expansion=expansion, use_bias=use_bias,
+                groups=groups, width=width, se_ratio=se_ratio, preact=preact,
+                stride_conv=stride_conv)
+
+
+def _document_filters(filters: Sequence[int]) -> tuple[int, int, int]:
+    """Seed 000's ``[F1, F2, F3]``: the 1×1's, the f×f's and the output channels."""
+    values = list(filters) if isinstance(filters, (list, tuple)) else [filters]
+    if len(values) != 3 or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0
+                                   for v in values):
+        raise ValueError(f"filters must be three positive integers [F1, F2, F3], got "
+                         f"{values!r}")
+    return values[0], values[1], values[2]
 
 
 def identity_block(x, f: int, filters: Sequence[int], stage: int, block: str):
-    """Seed 000's identity block: ``filters = [F1, F2, F3]`` with F1 == F2 and F3 = k·F1."""
-    f1, f2, f3 = filters
-    if f1 != f2 or f3 % f1:
-        raise ValueError(f"filters must be [F, F, k*F], got {list(filters)}")
-    return bottleneck_block(x, f3, f, 1, "projection", f3 // f1, name=f"res{stage}{block}")
+    """Seed 000's identity block: 1×1 to F1, f×f to F2, 1×1 to F3, plus the input (which
+    must have F3 channels)."""
+    f1, f2, f3 = _document_filters(filters)
+    if x.shape[-1] != f3:
+        raise ValueError(f"an identity block adds its input, so the input's {x.shape[-1]} "
+                         f"channels must equal F3 = {f3}; use convolutional_block")
+    return _run(blocks.bottleneck_block, x, f"res{stage}{block}", filters=f3, kernel_size=f,
+                width=(f1, f2))
 
 
 def convolutional_block(x, f: int, filters: Sequence[int], stage: int, block: str, s: int = 2):
-    """Seed 000's convolutional block: stride ``s`` on the first 1×1 and the projection."""
-    f1, f2, f3 = filters
-    if f1 != f2 or f3 % f1:
-        raise ValueError(f"filters must be [F, F, k*F], got {list(filters)}")
-    return bottleneck_block(x, f3, f, s, "projection", f3 // f1, name=f"res{stage}{block}")
+    """Seed 000's convolutional block: stride ``s`` on the first 1×1 and on the projection
+    (1×1 conv and BN) of its shortcut, which is there wherever the shape changes (every
+    use in the document); an input already of the output's shape is added as is."""
+    f1, f2, f3 = _document_filters(filters)
+    return _run(blocks.bottleneck_block, x, f"res{stage}{block}", filters=f3, kernel_size=f,
+                stride=s, width=(f1, f2))
 
 
 def basic_block(x, filters: int, kernel_size: int = 3, stride: int = 1,
-                shortcut: str = "projection", use_bias: bool = True, name: str | None = None):
-    """Basic block (3×3 → 3×3); with ``stride=2`` it is seed 001's downsampling block."""
+                shortcut: str = "conv", use_bias: bool = True, preact: bool = False,
+                name: str | None = None):
+    """Basic block (3×3 → 3×3). By default where the shape changes the shortcut is seed
+    001's 1×1 strided conv without BatchNorm, so ``stride=2`` gives its downsampling
+    block; ``shortcut="projection"`` adds the BN (He et al.'s option B)."""
     return _run(blocks.basic_block, x, name, filters=filters, kernel_size=kernel_size,
-                stride=stride, shortcut_kind=shortcut, use_bias=use_bias)
+                stride=stride, shortcut_kind=shortcut, use_bias=use_bias, preact=preact)
 
 
 def relu_bn_block(x, filters: int, downsample: bool = False, kernel_size: int = 3,

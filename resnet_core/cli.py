@@ -264,7 +264,8 @@ def cmd_train(args) -> int:
     from .training.submit import submit_run
 
     chief = cluster is None or cluster.chief
-    store = RunStore() if chief else RunStore(scratch_home())
+    scratch = None if chief else scratch_home()  # the others keep nothing
+    store = RunStore(scratch)
     try:
         run_id = submit_run(store, plan, train.to_dict())
         if not store.claim(run_id, os.getpid()):  # the app's worker took it first
@@ -274,16 +275,15 @@ def cmd_train(args) -> int:
             _note(args, plan.note)
         if cluster is not None:
             _note(args, f"{cluster.task_type} {cluster.task_index} of a cluster of "
-                        f"{cluster.size} (TF_CONFIG): "
-                        + (f"the chief, recording run {run_id}" if chief else
-                           "trains with the chief, which records the run"))
-        else:
+                        f"{cluster.size} (TF_CONFIG): " + ("the chief" if chief else
+                                                           "the chief records the run"))
+        if chief:
             _note(args, f"run {run_id}: {TRAINS_HERE}.")
             _busy_note(args, store, run_id)
         return _train_here(args, store, run_id)
     finally:
-        if not chief:
-            shutil.rmtree(store.home, ignore_errors=True)
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _resume(args) -> int:
@@ -326,6 +326,7 @@ def _data_given(args) -> bool:
 
 def _busy_note(args, store, run_id: str) -> None:
     """Say so when the app's worker trains at the same time (both will be slower)."""
+    store.reap()  # a run whose worker died is not training
     others = [r for r in store.list() if r.status == "running" and r.id != run_id]
     if others:
         _note(args, f"note: run {others[0].id} ({others[0].name}) is training at the same "
@@ -390,6 +391,7 @@ def cmd_runs(args) -> int:
         print(json.dumps([{"run_id": r.id, "name": r.name, "status": r.status,
                            "created": r.created, "epochs_done": r.epochs_done,
                            "epochs": r.settings.get("epochs"), "device": r.device,
+                           "workers": r.settings.get("workers", 1),
                            "dataset": r.data.get("source"),
                            "val_accuracy": r.summary.get("val_accuracy"),
                            "error": r.error} for r in runs]))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from .layer_calls import CUSTOM_LAYERS, layer_call
+from .layer_calls import CUSTOM_LAYERS, LIST_INPUT_KINDS, layer_call
 from .ops import Op
 from .spec import ArchitectureSpec
 from .trace import trace_spec
@@ -62,7 +62,7 @@ def to_python(spec: ArchitectureSpec) -> str:
             used_custom.add(cls)
         args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
         ins = [var(s, index_of.get(s, -1)) for s in layer.inputs]
-        arg = f"[{', '.join(ins)}]" if layer.kind in ("add", "concat") else ins[0]
+        arg = f"[{', '.join(ins)}]" if layer.kind in LIST_INPUT_KINDS else ins[0]
         out = var(layer.name, i) if i < len(layers) - 1 else "outputs"
         body.append(f"    {out} = {prefix}{cls}({args})({arg})")
 

@@ -176,18 +176,20 @@ def weighted_layers(spec: ArchitectureSpec) -> list[LayerInfo]:
 
 
 # ------------------------------------------------------------------------ measuring
-def kernel_gradient_norms(model, x, y) -> tuple[float, float, dict[str, float]]:
+def kernel_gradient_norms(model, x, y, from_logits: bool = False
+                          ) -> tuple[float, float, dict[str, float]]:
     """``(loss, accuracy, {layer name: ‖∂loss/∂kernel‖₂})`` for one batch, training mode.
 
-    The loss is Keras's sparse categorical cross-entropy of the model's softmax output,
-    averaged over the batch: what ``model.fit`` minimises.
+    The loss is Keras's sparse categorical cross-entropy of the model's softmax output
+    (or of its logits, for a network that ends on them), averaged over the batch: what
+    ``model.fit`` minimises.
     """
     import keras
     import tensorflow as tf
 
     kernels = [(layer.name, layer.kernel) for layer in model.layers
                if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense))]
-    loss_fn = keras.losses.SparseCategoricalCrossentropy()
+    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits)
     with tf.GradientTape() as tape:
         probs = model(x, training=True)
         loss = loss_fn(y, probs)
@@ -249,6 +251,7 @@ def measure(spec: ArchitectureSpec, steps: int = 0, batch_size: int = 64, seed: 
 
     keras.utils.set_random_seed(seed)
     model = build_model(net)
+    logits = net.head.output == "logits"
     x_all = prepared.x_train.astype("float32") / 255.0
     y_all = prepared.y_train
     if len(x_all) < batch_size:
@@ -256,7 +259,7 @@ def measure(spec: ArchitectureSpec, steps: int = 0, batch_size: int = 64, seed: 
     x_batch, y_batch = x_all[:batch_size], y_all[:batch_size]
 
     def snapshot(step: int) -> Snapshot:
-        loss, acc, grads = kernel_gradient_norms(model, x_batch, y_batch)
+        loss, acc, grads = kernel_gradient_norms(model, x_batch, y_batch, logits)
         weights = _kernel_norms(model)
         return Snapshot(step, loss, acc, tuple(grads[l.name] for l in layers),
                         tuple(weights[l.name] for l in layers))
@@ -266,7 +269,7 @@ def measure(spec: ArchitectureSpec, steps: int = 0, batch_size: int = 64, seed: 
                             batch_size, seed, learning_rate, layers, [snapshot(0)])
     if steps:
         model.compile(optimizer=keras.optimizers.SGD(learning_rate, momentum=0.9),
-                      loss="sparse_categorical_crossentropy")
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=logits))
         rng = np.random.default_rng(seed)
         order = rng.permutation(np.arange(batch_size, len(x_all)))
         for step in range(steps):

@@ -128,7 +128,11 @@ def render(dot: str, fmt: str = "svg", dpi: float | None = None) -> bytes:
             "Graphviz's 'dot' program is not installed, so no drawing can be made; install "
             "it (Debian: apt-get install graphviz) or download the DOT file instead")
     args = [exe, f"-T{fmt}"] + ([f"-Gdpi={dpi:.1f}"] if dpi else [])
-    done = subprocess.run(args, input=dot.encode(), capture_output=True, timeout=300)
+    try:
+        done = subprocess.run(args, input=dot.encode(), capture_output=True, timeout=300)
+    except subprocess.TimeoutExpired:
+        raise ValueError("Graphviz took more than 5 minutes to draw this graph; fold it to "
+                         "fewer boxes or download the DOT file") from None
     if done.returncode:
         raise ValueError("Graphviz could not draw this graph: "
                          + done.stderr.decode("utf-8", "replace").strip()[:300])

@@ -152,6 +152,8 @@ def _layer_subtitle(l: TracedLayer) -> str:
         return c["fn"]
     if l.kind == "dense":
         return f"dense {c['units']}"
+    if l.kind == "pad_shortcut":  # He et al.'s option A
+        return f"subsample /{c['stride']}, zero-pad to {c['channels']} ch"
     return l.kind
 
 
@@ -162,6 +164,27 @@ def _stage_subtitle(a: Analysis, stage: str, layers: list[TracedLayer]) -> str:
     return f"{len(layers)} layers"
 
 
+def _place(l: TracedLayer, open_keys: set[str], openable: set[str], summed: set[str]):
+    """Where layer ``l`` is drawn: (node key, kind, box it sits in, what a click opens).
+
+    A folded residual block is three nodes: its body, its shortcut and its sum (the add
+    and what follows it), so its skip edges run around the body, where they are.
+    """
+    stage, block = l.stage, f"{l.stage}_{l.block}" if l.block else ""
+    if l.kind == "input":
+        return l.name, "layer", "", ""
+    if stage not in open_keys:
+        return stage, "stage", "", stage if stage in openable else ""
+    if not block or block in open_keys:
+        return l.name, "layer", block or stage, ""
+    if l.role == "shortcut":
+        return f"{block}_shortcut", "shortcut", stage, block
+    if l.kind == "add" or block in summed:
+        summed.add(block)
+        return f"{block}_sum", "sum", stage, block
+    return block, "block", stage, block
+
+
 def _fold_once(a: Analysis, open_keys: set[str]) -> FoldedGraph:
     nodes: dict[str, Node] = {}
     owner: dict[str, str] = {}
@@ -170,26 +193,14 @@ def _fold_once(a: Analysis, open_keys: set[str]) -> FoldedGraph:
     box_parent: dict[str, str] = {}
     openable = set(stage_keys(a))
     for l in a.layers:
-        stage, block = l.stage, f"{l.stage}_{l.block}" if l.block else ""
-        if l.kind == "input" or stage not in open_keys:
-            key, kind, parent, expands = (l.name, "layer", "", "") if l.kind == "input" \
-                else (stage, "stage", "", stage if stage in openable else "")
-        elif not block or block in open_keys:
-            key, kind, parent, expands = l.name, "layer", block or stage, ""
-            if block:
-                boxes.setdefault(block, l.block)  # inside its stage's box
-                box_parent[block] = stage
-        else:
-            part = ("shortcut" if l.role == "shortcut"
-                    else "sum" if l.kind == "add" or block in summed else "block")
-            if l.kind == "add":
-                summed.add(block)
-            key = block if part == "block" else f"{block}_{'shortcut' if part == 'shortcut' else 'sum'}"
-            kind, parent, expands = part, stage, block
-        if stage in open_keys:
-            boxes.setdefault(stage, stage)
+        key, kind, parent, expands = _place(l, open_keys, openable, summed)
+        if l.kind != "input" and l.stage in open_keys:
+            boxes.setdefault(l.stage, l.stage)
+        if parent and parent != l.stage:  # a block open inside its stage's box
+            boxes.setdefault(parent, l.block)
+            box_parent[parent] = l.stage
         if key not in nodes:
-            nodes[key] = Node(key, kind, _title(l, kind, stage), "", [], parent, expands)
+            nodes[key] = Node(key, kind, _title(l, kind, l.stage), "", [], parent, expands)
         nodes[key].layers.append(l)
         owner[l.name] = key
     for n in nodes.values():

@@ -11,7 +11,26 @@ from typing import Any
 from .ops import Op
 
 # Layers of our own, defined in resnet_core/layers.py (and copied into exported scripts).
-CUSTOM_LAYERS = ("ChannelBias", "ZeroPadShortcut")
+CUSTOM_LAYERS = ("ChannelBias", "ChannelScale", "ZeroPadShortcut")
+# Operations whose layer takes the list of its inputs (the others take one tensor).
+LIST_INPUT_KINDS = ("add", "concat", "scale")
+
+
+def _kernel_args(c: dict[str, Any]) -> dict[str, Any]:
+    """Initialisers and L2 as Keras config dicts (plain literals, so the export can write
+    them), and only where they differ from Keras's defaults."""
+    out: dict[str, Any] = {}
+    init = c.get("kernel_init", "glorot_uniform")
+    if init == "truncated_normal":
+        out["kernel_initializer"] = {"class_name": "TruncatedNormal",
+                                     "config": {"stddev": c["init_stddev"]}}
+    elif init != "glorot_uniform":
+        out["kernel_initializer"] = init
+    if c.get("bias_init", 0.0) and c["use_bias"]:
+        out["bias_initializer"] = {"class_name": "Constant", "config": {"value": c["bias_init"]}}
+    if c.get("l2", 0.0):
+        out["kernel_regularizer"] = {"class_name": "L2", "config": {"l2": c["l2"]}}
+    return out
 
 
 def layer_call(op: Op) -> tuple[str, dict[str, Any]]:
@@ -19,11 +38,18 @@ def layer_call(op: Op) -> tuple[str, dict[str, Any]]:
     c = op.config
     kind = op.kind
     if kind == "conv":
-        call = ("Conv2D", dict(filters=c["filters"], kernel_size=c["size"], strides=c["stride"],
-                               padding=c["padding"], use_bias=c["use_bias"]))
+        args = dict(filters=c["filters"], kernel_size=c["size"], strides=c["stride"],
+                    padding=c["padding"], use_bias=c["use_bias"])
+        if c.get("groups", 1) > 1:
+            args["groups"] = c["groups"]
+        call = ("Conv2D", {**args, **_kernel_args(c)})
     elif kind == "batchnorm":
-        # momentum 0.9 (PyTorch's 0.1): short runs need moving statistics that settle fast
-        call = ("BatchNormalization", dict(momentum=0.9))
+        # The source's settings; a short training run may override the momentum (a
+        # training option, applied by the engine, not part of the architecture).
+        args = dict(momentum=c.get("momentum", 0.99), epsilon=c.get("epsilon", 1e-3))
+        if not c.get("scale", True):
+            args["scale"] = False
+        call = ("BatchNormalization", args)
     elif kind == "activation":
         call = ("Activation", dict(activation=c["fn"]))
     elif kind in ("maxpool", "avgpool"):
@@ -46,7 +72,9 @@ def layer_call(op: Op) -> tuple[str, dict[str, Any]]:
     elif kind == "flatten":
         call = ("Flatten", {})
     elif kind == "dense":
-        call = ("Dense", dict(units=c["units"], use_bias=c["use_bias"]))
+        call = ("Dense", {**dict(units=c["units"], use_bias=c["use_bias"]), **_kernel_args(c)})
+    elif kind == "scale":
+        call = ("ChannelScale", {})
     elif kind == "dropout":
         call = ("Dropout", dict(rate=c["rate"]))
     else:  # pragma: no cover - every kind of ops.py is listed above

@@ -1,4 +1,4 @@
-"""Keras layers of our own, for the two operations Keras has no layer for.
+"""Keras layers of our own, for the operations Keras has no layer for.
 
 Both are registered as serializable, so saved models load in Keras's safe mode. The
 code export copies this file's classes into the scripts it writes.
@@ -17,6 +17,18 @@ class ChannelBias(keras.layers.Layer):
 
     def call(self, x):
         return x + ops.cast(self.bias, x.dtype)
+
+
+@keras.saving.register_keras_serializable(package="resnet_core")
+class ChannelScale(keras.layers.Layer):
+    """`[x, gate]` → x times the per-channel gate (squeeze-and-excitation's rescaling)."""
+
+    def call(self, inputs):
+        x, gate = inputs
+        return x * ops.cast(gate, x.dtype)[:, None, None, :]
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[0]
 
 
 @keras.saving.register_keras_serializable(package="resnet_core")

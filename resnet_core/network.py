@@ -16,6 +16,7 @@ GLOBAL_POOLS = {"global_avg": ("avg", "gap"), "global_max": ("max", "gmp")}
 
 def forward(ops: Interpreter, spec: ArchitectureSpec, x):
     """Apply the whole network described by ``spec`` to the input ``x``."""
+    ops.use_settings(spec.layer_settings)
     with ops.scope("stem"):
         for i, layer in enumerate(spec.stem, start=1):
             x = stem_layer(ops, x, layer, i)
@@ -43,12 +44,14 @@ def stem_layer(ops: Interpreter, x, layer: Layer, i: int):
 
 
 def head(ops: Interpreter, x, h: Head):
+    if h.bn_relu:  # a pre-activation network's last blocks end on a sum, unnormalised
+        x = ops.activation(ops.batchnorm(x, name="post_bn"), "relu", name="post_relu")
     if h.classifier == "conv":
         # Seed 004: a conv to one map per class, BN, then the spatial mean.
         x = ops.conv(x, h.classes, h.classifier_kernel, use_bias=False, name="conv")
         x = ops.batchnorm(x, name="bn")
         x = ops.global_pool(x, "avg", name="gap")
-        return ops.activation(x, "softmax", name="softmax")
+        return _output(ops, x, h)
     if h.pool in GLOBAL_POOLS:
         pool, name = GLOBAL_POOLS[h.pool]
         x = ops.global_pool(x, pool, name=name)
@@ -60,5 +63,8 @@ def head(ops: Interpreter, x, h: Head):
         x = ops.activation(ops.dense(x, units, name=f"fc{i}"), "relu", name=f"fc{i}_relu")
         if h.dropout:
             x = ops.dropout(x, h.dropout, name=f"dropout{i}")
-    x = ops.dense(x, h.classes, name="predictions")
-    return ops.activation(x, "softmax", name="softmax")
+    return _output(ops, ops.dense(x, h.classes, name="predictions"), h)
+
+
+def _output(ops: Interpreter, x, h: Head):
+    return x if h.output == "logits" else ops.activation(x, "softmax", name="softmax")

@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
+from .spec import LayerSettings
+
 
 @dataclass(frozen=True)
 class Op:
@@ -27,13 +29,21 @@ class Op:
     role: str = "main"  # "main" or "shortcut" (the skip path of a residual block)
 
 
+def _kernel_config(settings: LayerSettings) -> dict[str, Any]:
+    """The conv and dense ops' initialiser and regulariser entries."""
+    return dict(kernel_init=settings.kernel_init, init_stddev=settings.init_stddev,
+                bias_init=settings.bias_init, l2=settings.l2)
+
+
 class Interpreter:
     """Base of the interpreters: scoping, naming and the vocabulary's methods."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: LayerSettings | None = None) -> None:
         self._stage = ""
         self._block = ""
         self._role = "main"
+        self._prefix = ""
+        self.use_settings(settings or LayerSettings())
 
     # -- to implement ----------------------------------------------------------
     def apply(self, op: Op, inputs: Sequence[Any]) -> Any:  # pragma: no cover - abstract
@@ -43,15 +53,21 @@ class Interpreter:
         """Shape of ``x`` without the batch axis."""
         raise NotImplementedError
 
+    def use_settings(self, settings: LayerSettings) -> None:
+        """Give every later BatchNorm, conv and dense layer these settings."""
+        self.settings = settings
+        self._kernel = _kernel_config(settings)  # made once: the tracer runs per keystroke
+
     # -- scoping -----------------------------------------------------------------
     @contextmanager
     def scope(self, stage: str, block: str = "") -> Iterator[None]:
-        saved = self._stage, self._block
+        saved = self._stage, self._block, self._prefix
         self._stage, self._block = stage, block
+        self._prefix = "_".join(p for p in (stage, block) if p)
         try:
             yield
         finally:
-            self._stage, self._block = saved
+            self._stage, self._block, self._prefix = saved
 
     @contextmanager
     def shortcut(self) -> Iterator[None]:
@@ -65,19 +81,21 @@ class Interpreter:
         return int(self.shape(x)[-1])
 
     def _op(self, kind: str, inputs: Sequence[Any], name: str, **config: Any) -> Any:
-        prefix = "_".join(p for p in (self._stage, self._block) if p)
-        full = f"{prefix}_{name}" if prefix else name
+        full = f"{self._prefix}_{name}" if self._prefix else name
         op = Op(kind, full, config, self._stage, self._block, self._role)
         return self.apply(op, inputs)
 
     # -- the vocabulary ------------------------------------------------------------
     def conv(self, x, filters: int, size: int, stride: int = 1, padding: str = "same",
-             use_bias: bool = True, name: str = "conv"):
+             use_bias: bool = True, name: str = "conv", groups: int = 1):
         return self._op("conv", [x], name, filters=filters, size=size, stride=stride,
-                        padding=padding, use_bias=use_bias)
+                        padding=padding, use_bias=use_bias, groups=groups,
+                        **self._kernel)
 
     def batchnorm(self, x, name: str = "bn"):
-        return self._op("batchnorm", [x], name)
+        s = self.settings
+        return self._op("batchnorm", [x], name, momentum=s.bn_momentum, epsilon=s.bn_epsilon,
+                        scale=s.bn_scale)
 
     def activation(self, x, fn: str, name: str | None = None):
         return self._op("activation", [x], name or fn, fn=fn)
@@ -111,7 +129,12 @@ class Interpreter:
         return self._op("flatten", [x], name)
 
     def dense(self, x, units: int, use_bias: bool = True, name: str = "dense"):
-        return self._op("dense", [x], name, units=units, use_bias=use_bias)
+        return self._op("dense", [x], name, units=units, use_bias=use_bias,
+                        **self._kernel)
+
+    def scale(self, x, gate, name: str = "scale"):
+        """``x`` times a per-channel gate (squeeze-and-excitation)."""
+        return self._op("scale", [x, gate], name)
 
     def dropout(self, x, rate: float, name: str = "dropout"):
         return self._op("dropout", [x], name, rate=rate)

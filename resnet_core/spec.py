@@ -22,7 +22,12 @@ STEM_FIELDS = {"conv": ("filters", "size", "stride", "padding", "use_bias"),
                "maxpool": ("size", "stride", "padding"), "avgpool": ("size", "stride", "padding"),
                "zeropad": ("size",)}
 PADDINGS = ("same", "valid")
-SHORTCUTS = ("projection", "conv", "zeropad", "none")
+SHORTCUTS = ("projection", "conv", "zeropad", "subsample", "none")
+STRIDE_BLOCKS = ("first", "last")
+STRIDE_CONVS = ("1x1", "3x3")
+HEAD_OUTPUTS = ("softmax", "logits")
+# Kernel initialisers by name; "truncated_normal" takes the spec's ``init_stddev``.
+KERNEL_INITS = ("glorot_uniform", "he_normal", "he_uniform", "truncated_normal")
 HEAD_POOLS = ("global_avg", "global_max", "avg", "max", "flatten")
 CLASSIFIERS = ("dense", "conv")
 
@@ -71,6 +76,14 @@ class Stage:
     ``filters`` is the block's output channels (an int), except for ``inception`` blocks
     where it is the six path widths ``(c1, c2_reduce, c2, c3_reduce, c3, c4)``.
     ``expansion`` is the ratio of output channels to the bottleneck width.
+
+    Variations of a block are parameters of it, as in timm (bottleneck unless said):
+    ``groups`` splits the k×k conv into groups (ResNeXt); ``width`` sets the k×k conv's
+    channels (0: ``filters // expansion``; Wide ResNet, ResNeXt); ``se_ratio`` adds
+    squeeze-and-excitation with ``filters / se_ratio`` hidden units (0: none);
+    ``preact`` puts BN and ReLU before each conv (ResNet v2; bottleneck and basic);
+    ``stride_block`` says which block strides ("last": Keras's ResNetV2);
+    ``stride_conv`` which conv of a bottleneck strides ("3x3": torchvision's v1.5).
     """
 
     block: str
@@ -80,6 +93,12 @@ class Stage:
     kernel_size: int = 3
     shortcut: str = "projection"
     expansion: int = 4
+    groups: int = 1
+    width: int = 0
+    se_ratio: int = 0
+    preact: bool = False
+    stride_block: str = "first"
+    stride_conv: str = "1x1"
 
 
 @dataclass(frozen=True)
@@ -94,6 +113,23 @@ class Head:
     dropout: float = 0.0
     classifier: str = "dense"
     classifier_kernel: int = 3
+    bn_relu: bool = False  # BN and ReLU before pooling: the end of a pre-activation net
+    output: str = "softmax"  # "logits": no softmax (seed 004's slim VGG-16)
+
+
+@dataclass(frozen=True)
+class LayerSettings:
+    """What every BatchNorm, conv and dense layer of a network shares, as its source has
+    it. The defaults are Keras's layers' own (BatchNorm momentum 0.99, epsilon 1e-3, with
+    scale; Glorot-uniform kernels, zero biases, no L2)."""
+
+    bn_momentum: float = 0.99
+    bn_epsilon: float = 1e-3
+    bn_scale: bool = True
+    kernel_init: str = "glorot_uniform"
+    init_stddev: float = 0.05  # of "truncated_normal"
+    bias_init: float = 0.0
+    l2: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -107,6 +143,7 @@ class ArchitectureSpec:
     head: Head
     conv_bias: bool = True
     description: str = ""
+    layer_settings: LayerSettings = LayerSettings()
 
     def __post_init__(self) -> None:
         problems = validate(self)
@@ -190,6 +227,19 @@ def _check_int(problems, path, value, lo=1, hi=None, what="a positive integer"):
     return False
 
 
+def _check_bool(problems, path, value):
+    if not isinstance(value, bool):
+        problems.append((path, f"must be true or false, got {_show(value)}"))
+
+
+def _check_number(problems, path, value, lo, hi, what, hi_open=False):
+    ok = (isinstance(value, (int, float)) and not isinstance(value, bool)
+          and lo <= value and (value < hi if hi_open else value <= hi))
+    if not ok:
+        problems.append((path, f"must be a number {what}, got {_show(value)}"))
+    return ok
+
+
 def _check_choice(problems, path, value, choices):
     if not isinstance(value, str) or value not in choices:
         problems.append((path, f"must be one of {', '.join(choices)}; got {_show(value)}"))
@@ -236,8 +286,8 @@ def validate(spec: ArchitectureSpec) -> list[tuple[str, str]]:
     p: list[tuple[str, str]] = []
     _check_text(p, "name", spec.name, MAX_NAME_CHARS, one_line=True, required=True)
     _check_text(p, "description", spec.description, MAX_DESCRIPTION_CHARS, one_line=False)
-    if not isinstance(spec.conv_bias, bool):
-        p.append(("conv_bias", f"must be true or false, got {_show(spec.conv_bias)}"))
+    _check_bool(p, "conv_bias", spec.conv_bias)
+    _validate_layer_settings(p, spec.layer_settings)
 
     shape = spec.input_shape
     if not isinstance(shape, tuple) or len(shape) != 3:
@@ -269,6 +319,14 @@ def validate(spec: ArchitectureSpec) -> list[tuple[str, str]]:
             _check_int(p, f"{path}.kernel_size", stage.kernel_size, hi=MAX_KERNEL)
             _check_choice(p, f"{path}.shortcut", stage.shortcut, SHORTCUTS)
             _check_int(p, f"{path}.expansion", stage.expansion, hi=64)
+            _check_int(p, f"{path}.groups", stage.groups, hi=MAX_CHANNELS)
+            _check_int(p, f"{path}.width", stage.width, lo=0, hi=MAX_CHANNELS,
+                       what="0 (from expansion) or a positive integer")
+            _check_int(p, f"{path}.se_ratio", stage.se_ratio, lo=0, hi=1024,
+                       what="0 (no squeeze-and-excitation) or a positive integer")
+            _check_bool(p, f"{path}.preact", stage.preact)
+            _check_choice(p, f"{path}.stride_block", stage.stride_block, STRIDE_BLOCKS)
+            _check_choice(p, f"{path}.stride_conv", stage.stride_conv, STRIDE_CONVS)
             BLOCK_KINDS[stage.block].check_filters(p, path, stage)
             _check_ignored(p, path, stage, BLOCK_KINDS[stage.block].fields,
                            f"{stage.block} blocks")
@@ -286,6 +344,21 @@ def _check_ignored(p, path, item, used, what):
         if f.default is not MISSING and f.name not in used and value != f.default:
             p.append((f"{path}.{f.name}", f"is not used by {what}; leave it empty "
                       f"(default {f.default!r}), got {_show(value)}"))
+
+
+def _validate_layer_settings(p, ls):
+    if not isinstance(ls, LayerSettings):
+        p.append(("layer_settings", "must be an object"))
+        return
+    path = "layer_settings."
+    _check_number(p, path + "bn_momentum", ls.bn_momentum, 0, 1,
+                  "from 0 up to (not including) 1", hi_open=True)
+    _check_number(p, path + "bn_epsilon", ls.bn_epsilon, 1e-12, 1, "from 1e-12 to 1")
+    _check_bool(p, path + "bn_scale", ls.bn_scale)
+    _check_choice(p, path + "kernel_init", ls.kernel_init, KERNEL_INITS)
+    _check_number(p, path + "init_stddev", ls.init_stddev, 1e-6, 10, "from 1e-6 to 10")
+    _check_number(p, path + "bias_init", ls.bias_init, -10, 10, "from -10 to 10")
+    _check_number(p, path + "l2", ls.l2, 0, 1, "from 0 to 1")
 
 
 def _validate_layer(p, path, layer):
@@ -334,6 +407,8 @@ def _validate_head(p, head):
             p.append(("head.pool", "a conv classifier averages over space: use global_avg"))
         if head.hidden:
             p.append(("head.hidden", "a conv classifier takes no hidden dense layers"))
+    _check_bool(p, "head.bn_relu", head.bn_relu)
+    _check_choice(p, "head.output", head.output, HEAD_OUTPUTS)
 
 
 # ---------------------------------------------------------------------- from JSON
@@ -435,7 +510,8 @@ def spec_from_dict(data: Any) -> ArchitectureSpec:
         ArchitectureSpec,
         data,
         "",
-        {"input_shape": _as_tuple, "stem": _stem, "stages": _stages, "head": _head},
+        {"input_shape": _as_tuple, "stem": _stem, "stages": _stages, "head": _head,
+         "layer_settings": lambda v, path: _build(LayerSettings, v, path)},
     )
 
 
@@ -444,6 +520,7 @@ __all__ = [
     "FORMAT_VERSION",
     "Head",
     "Layer",
+    "LayerSettings",
     "SpecError",
     "Stage",
     "spec_from_dict",

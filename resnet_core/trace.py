@@ -98,13 +98,15 @@ class Tracer(Interpreter):
                              "blocks", [t.shape for t in inputs])
         shape, params, trainable, macs, rf, jump = self._rules(op, inputs)
         skip = op.role == "shortcut"
-        skip_inputs = tuple(
-            skip or (op.kind == "add" and i == 1) for i in range(len(inputs))
-        )
+        if skip:
+            skip_inputs = (True,) * len(inputs)
+        else:  # the second input of an add is the skip connection
+            skip_inputs = (False, True) if op.kind == "add" else (False,) * len(inputs)
         self._names.add(op.name)
+        # op.config is shared, not copied: an Op is never changed once made.
         self.layers.append(TracedLayer(
             op.name, op.kind, op.stage, op.block, op.role, tuple(t.source for t in inputs),
-            skip_inputs, shape, params, trainable, macs, rf, dict(op.config)))
+            skip_inputs, shape, params, trainable, macs, rf, op.config))
         return Tensor(shape, op.name, rf, jump, skip)
 
     # -- Keras's rules, layer by layer -------------------------------------------------
@@ -131,13 +133,18 @@ class Tracer(Interpreter):
                      f"a smaller kernel or stride")
             rf, jump = x.rf + (size - 1) * x.jump, x.jump * stride
             if kind == "conv":
-                f = c["filters"]
-                weights = size * size * ch * f + (f if c["use_bias"] else 0)
-                return (oh, ow, f), weights, weights, oh * ow * size * size * ch * f, rf, jump
+                f, g = c["filters"], c.get("groups", 1)
+                if ch % g or f % g:
+                    fail(f"{g} groups must divide the input channels ({ch}) and the "
+                         f"filters ({f}); change the stage's groups or width")
+                weights = size * size * (ch // g) * f + (f if c["use_bias"] else 0)
+                macs = oh * ow * size * size * (ch // g) * f
+                return (oh, ow, f), weights, weights, macs, rf, jump
             return (oh, ow, ch), 0, 0, 0, rf, jump
         if kind == "batchnorm":
             ch = x.shape[-1]
-            return x.shape, 4 * ch, 2 * ch, 0, x.rf, x.jump
+            learned = (2 if c.get("scale", True) else 1) * ch  # beta, and gamma if scaled
+            return x.shape, learned + 2 * ch, learned, 0, x.rf, x.jump  # + moving stats
         if kind in ("activation", "dropout"):
             return x.shape, 0, 0, 0, x.rf, x.jump
         if kind == "bias":
@@ -159,6 +166,11 @@ class Tracer(Interpreter):
                      f"{fmt_shape(inputs[1].shape)}; give the stage a projection shortcut "
                      f"or matching filters and stride")
             return x.shape, 0, 0, 0, max(t.rf for t in inputs), x.jump
+        if kind == "scale":
+            if inputs[1].shape != x.shape[-1:]:
+                fail(f"the gate {fmt_shape(inputs[1].shape)} must have one value per "
+                     f"channel of {fmt_shape(x.shape)}")
+            return x.shape, 0, 0, 0, x.rf, x.jump  # elementwise, uncounted as add's
         if kind == "concat":
             if len({t.shape[:-1] for t in inputs}) != 1:
                 fail("the paths' spatial sizes differ: "

@@ -289,3 +289,23 @@ def test_upload_asks_for_a_file_before_anything_else(tmp_path, monkeypatch):
     at.selectbox[0].set_value("upload").run()
     assert any("Choose a file" in i.value for i in at.info)
     assert not at.exception
+
+
+def test_train_settings_survive_a_reload(tmp_path, monkeypatch):
+    """A new session (a reload, during a run too) shows the settings set last."""
+    monkeypatch.setenv("RESNET_EXPLORER_HOME", str(tmp_path))
+    at = app("pages/train.py", preset="cifar_resnet20")
+    next(n for n in at.number_input if n.label == "Epochs").set_value(15).run()
+    next(s for s in at.selectbox if s.label == "Optimizer").set_value("sgd").run()
+    at.number_input[0].set_value(300).run()  # images to use
+
+    again = app("pages/train.py", preset="cifar_resnet20")
+    assert next(n for n in again.number_input if n.label == "Epochs").value == 15
+    assert next(s for s in again.selectbox if s.label == "Optimizer").value == "sgd"
+    assert again.number_input[0].value == 300
+
+    # A remembered value the form no longer offers is dropped for the default.
+    (tmp_path / "train_form.json").write_text('{"epochs": 99999, "optimizer": "rmsprop"}')
+    fresh = app("pages/train.py", preset="cifar_resnet20")
+    assert next(n for n in fresh.number_input if n.label == "Epochs").value != 99999
+    assert next(s for s in fresh.selectbox if s.label == "Optimizer").value == "adam"

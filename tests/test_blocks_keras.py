@@ -50,6 +50,42 @@ def test_zero_pad_shortcut_keeps_the_input_in_its_channels():
     assert not y[..., :2].any() and not y[..., 4:].any()
 
 
-def test_seed_filters_must_follow_the_bottleneck_pattern():
-    with pytest.raises(ValueError, match=r"\[F, F, k\*F\]"):
-        build.identity_block(keras.Input((8, 8, 6)), 3, [2, 3, 6], stage=1, block="a")
+def test_seed000_blocks_take_the_documents_filter_lists():
+    x_in = keras.Input((8, 8, 6))
+    x = build.convolutional_block(x_in, 3, [64, 128, 256], stage=1, block="a", s=1)
+    x = build.identity_block(x, 3, [32, 16, 256], stage=1, block="b")
+    model = keras.Model(x_in, x)
+    widths = {l.name: l.filters for l in model.layers if isinstance(l, keras.layers.Conv2D)}
+    assert widths == {"res1a_conv1": 64, "res1a_conv2": 128, "res1a_conv3": 256,
+                      "res1a_shortcut_conv": 256,
+                      "res1b_conv1": 32, "res1b_conv2": 16, "res1b_conv3": 256}
+
+
+@pytest.mark.parametrize("filters", [[2, 3], [2, 0, 6], [2, 3.5, 6], "64"])
+def test_seed000_blocks_refuse_malformed_filter_lists(filters):
+    with pytest.raises(ValueError, match=r"three positive integers \[F1, F2, F3\]"):
+        build.convolutional_block(keras.Input((8, 8, 6)), 3, filters, stage=1, block="a")
+
+
+def test_identity_block_needs_an_input_of_its_output_channels():
+    with pytest.raises(ValueError, match="must equal F3 = 6; use convolutional_block"):
+        build.identity_block(keras.Input((8, 8, 4)), 3, [2, 3, 6], stage=1, block="a")
+
+
+def test_basic_block_with_stride_2_is_seed_001s_downsampling_block():
+    # Seed 001: 3×3/2 conv, BN, ReLU, 3×3 conv, BN; the shortcut a 1×1/2 conv, no BN.
+    x_in = keras.Input((16, 16, 64))
+    model = keras.Model(x_in, build.basic_block(x_in, 128, stride=2, name="down"))
+    conv = 3 * 3 * 64 * 128 + 128 + 3 * 3 * 128 * 128 + 128 + 64 * 128 + 128
+    assert model.count_params() == conv + 2 * 4 * 128
+    assert not any("shortcut_bn" in l.name for l in model.layers)
+
+
+def test_block_functions_refuse_settings_they_do_not_use():
+    with pytest.raises(TypeError, match="expansion"):
+        build.basic_block(keras.Input((8, 8, 4)), 8, expansion=2)
+    from resnet_core import blocks
+    from resnet_core.trace import Tracer
+    tracer = Tracer()
+    with pytest.raises(TypeError, match="groups"):
+        blocks.relu_bn_block(tracer, tracer.input((8, 8, 4)), 8, groups=2)

@@ -23,7 +23,13 @@ def assert_trace_matches_model(spec, model):
     assert a.totals.output_shape == tuple(model.output.shape[1:])
 
 
-@pytest.mark.parametrize("name", list(PRESETS))
+# Keras takes tens of seconds to build these (thousands of layers, or 88 M weights).
+SLOW_TO_BUILD = {"cifar_resnet1202", "preact_resnet1001", "resnext101_32x8d", "resnet152v2",
+                 "resnet101v2", "wrn28_10"}
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow)
+                                  if n in SLOW_TO_BUILD else n for n in PRESETS])
 def test_every_preset_matches_keras(name):
     assert_trace_matches_model(get_spec(name), built_preset(name))
 

@@ -70,3 +70,22 @@ def test_an_edited_preset_is_renamed_once_and_a_chosen_name_stays():
     assert spec_form.describe_edit(mine, "cifar_resnet20") is mine
     assert spec_form.describe_edit(base, "cifar_resnet20") is base  # not edited
     assert spec_form.describe_edit(edited, "") is edited  # from no preset
+
+
+def test_a_row_switched_to_another_kind_drops_what_only_the_old_kind_used():
+    spec = get_spec("seed_resnet50")  # bottleneck stages, a conv in the stem
+    base_stages, base_stem = spec_form.stage_frame(spec), spec_form.stem_frame(spec)
+    stages, stem = base_stages.copy(), base_stem.copy()
+    stages.loc[0, "block"] = "basic"
+    stages.loc[0, "expansion"] = 2  # typed for the bottleneck
+    stem.loc[1, "kind"] = "relu"  # was the 7×7 conv
+    stages, switched = spec_form.clear_unused(stages, base_stages, "block")
+    stem, stem_switched = spec_form.clear_unused(stem, base_stem, "kind")
+    assert switched and stem_switched
+    assert stages.loc[0, "expansion"] is None and stages.loc[0, "filters"] == "256"
+    assert all(stem.loc[1, c] is None for c in spec_form.STEM_COLUMNS if c != "kind")
+    built = _form(spec, stages=stages, stem=stem)
+    assert built.stages[0].block == "basic" and built.stem[1].kind == "relu"
+    # Unchanged rows keep every value, even one the kind ignores: the spec refuses it.
+    same, switched = spec_form.clear_unused(base_stages, base_stages, "block")
+    assert not switched and same.equals(base_stages)

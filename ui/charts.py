@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
@@ -46,13 +48,15 @@ def output_size(a: Analysis) -> go.Figure:
 
 def _ticks(values: list, labels: list[str], most: int = 8) -> dict:
     """Fixed ticks on a log axis at the (ascending) values, thinned so that no two labels
-    touch; Plotly's own ticks when there are too many."""
+    touch and at most ``most`` remain, first and last kept. (Plotly's own log ticks read
+    "5, 2, 1000, 5, 2": never those.)"""
     kept = []
     for v, label in zip(values, labels):
-        if not kept or v >= 1.5 * kept[-1][0]:
+        if not kept or v >= 2 * kept[-1][0]:  # a factor 2: about 30 px apart on a chart
             kept.append((v, label))
     if len(kept) > most:
-        return {"tickmode": "auto"}
+        step = (len(kept) - 1) / (most - 1)
+        kept = [kept[round(i * step)] for i in range(most)]
     return dict(tickmode="array", tickvals=[v for v, _ in kept],
                 ticktext=[label for _, label in kept])
 
@@ -71,7 +75,8 @@ def receptive_field(a: Analysis) -> go.Figure:
 def compare_stages(a: Analysis, b: Analysis, metric: str) -> go.Figure:
     """Grouped bars of ``metric`` ('params' or 'macs') per stage for two networks."""
     fig = go.Figure()
-    for label, x in (("A: " + a.spec.name, a), ("B: " + b.spec.name, b)):
+    # Plotly reads tags in legend text: the names are shown as text.
+    for label, x in (("A: " + html.escape(a.spec.name), a), ("B: " + html.escape(b.spec.name), b)):
         stages = x.stages()
         fig.add_bar(x=[s.stage for s in stages], y=[getattr(s, metric) for s in stages],
                     name=label)

@@ -35,6 +35,27 @@ def macs(n: int) -> str:
     return human(n)
 
 
+def count_column(values, label: str):
+    """A number column shown as ``23,600,006``, wide enough for its widest value.
+
+    The grid sizes a column from its first rows: a 2,099,200 further down was clipped
+    on the left (",099,200"). About 9 px a character at 14 px, plus the cell's padding.
+    """
+    widest = max([len(params(int(v))) for v in values if v == v] + [len(label)])
+    return st.column_config.NumberColumn(label, format="localized", width=9 * widest + 28)
+
+
+def stage_table(a: Analysis, *, full: bool = False) -> None:
+    """The per-stage roll-up as a table; ``full`` adds layers and depth."""
+    rows = [{"stage": s.stage, "blocks": s.blocks,
+             **({"layers": s.layers, "depth": s.depth} if full else {}),
+             "output": fmt_shape(s.output_shape), "parameters": s.params,
+             "MACs": macs(s.macs), "receptive field (px)": s.receptive_field}
+            for s in a.stages()]
+    st.dataframe(rows, hide_index=True, width="stretch", column_config={
+        "parameters": count_column([r["parameters"] for r in rows], "parameters")})
+
+
 def output_shape(a: Analysis) -> str:
     return fmt_shape(a.totals.output_shape) if a.ok else "cannot be built"
 

@@ -21,6 +21,8 @@ FAMILY_TITLES = {
     FAMILIES[1]: "ImageNet ResNets (He et al. 2015)",
     FAMILIES[2]: "CIFAR-10: ResNets and their plain twins (He et al. 2015)",
     FAMILIES[3]: "Before ResNet: Inception and VGG",
+    FAMILIES[4]: "After ResNet: v2, ResNeXt, SE-ResNet, Wide ResNet (ImageNet)",
+    FAMILIES[5]: "Very deep and very wide, on CIFAR-10",
 }
 
 _TEXT: dict[str, tuple[str, str]] = {
@@ -45,7 +47,29 @@ _TEXT: dict[str, tuple[str, str]] = {
                   "Szegedy et al. 2014: nine Inception blocks, here for 96×96 grey images."),
     "vgg16": ("VGG-16",
               "Simonyan & Zisserman 2014: 13 plain convs and 3 dense layers, as in Keras."),
+    "seed_vgg16_slim": ("VGG-16, TensorFlow tutorial",
+                        "The same 16 layers as a TF-Slim tutorial writes them: dropout, "
+                        "weight decay, raw scores out."),
+    "resnext50_32x4d": ("ResNeXt-50", "Xie et al. 2017: each 3×3 conv split into 32 "
+                        "narrow groups; as accurate as deeper nets for the same cost."),
+    "resnext101_32x8d": ("ResNeXt-101", "Xie et al. 2017's 101-layer network, 32 groups "
+                         "of 8 channels in every 3×3 conv."),
+    "seresnet50": ("SE-ResNet-50", "Hu et al. 2018: each block learns how much each of "
+                   "its channels matters (squeeze-and-excitation)."),
+    "wide_resnet50_2": ("Wide ResNet-50-2", "ResNet-50 with its blocks' inner convs twice "
+                        "as wide: fewer layers, more channels."),
+    "cifar_resnet1202": ("ResNet-1202 for CIFAR-10", "He et al. 2015's 1202-layer network: "
+                         "it trains, but no better than ResNet-110."),
+    "preact_resnet164": ("Pre-activation ResNet-164", "He et al. 2016: BatchNorm and ReLU "
+                         "before each conv, so the skip path stays a clean identity."),
+    "preact_resnet1001": ("Pre-activation ResNet-1001", "He et al. 2016's 1001 layers, "
+                          "trainable thanks to that clean identity path."),
+    "wrn28_10": ("Wide ResNet-28-10", "Zagoruyko & Komodakis 2016: 28 layers but ten times "
+                 "the channels; beats far deeper thin nets."),
 }
+for _d in (50, 101, 152):
+    _TEXT[f"resnet{_d}v2"] = (f"ResNet-{_d} v2", f"He et al. 2016's pre-activation "
+                              f"{_d}-layer network, as Keras's ResNet{_d}V2.")
 for _d in (18, 34, 50, 101, 152):
     _TEXT[f"resnet{_d}"] = (f"ResNet-{_d}", f"He et al. 2015's {_d}-layer ImageNet network"
                             + (" with bottleneck blocks, as in Keras." if _d >= 50
@@ -57,6 +81,12 @@ for _d in (20, 32, 44, 56, 110):
     _TEXT[f"cifar_plain{_d}"] = (f"Plain-{_d} for CIFAR-10",
                                  f"The same {_d} layers without skip connections: the "
                                  "deeper it is, the worse it trains.")
+
+
+def describe(name: str) -> str:
+    """One line for the preset ``name``: its human name and what it is."""
+    title, line = _TEXT.get(name, (name, PRESETS[name].description))
+    return f"{title}: {line}"
 
 
 @dataclass(frozen=True)

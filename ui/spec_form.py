@@ -29,6 +29,11 @@ LABELS = {
     "head.hidden": "Hidden dense layers", "head.dropout": "Dropout",
     "head.classifier": "Classifier", "head.classifier_kernel": "Classifier kernel",
     "stages": "Stages", "stem": "Stem",
+    "layer_settings.bn_momentum": "BN momentum", "layer_settings.bn_epsilon": "BN epsilon",
+    "layer_settings.bn_scale": "BN scale", "layer_settings.l2": "L2 on kernels",
+    "layer_settings.kernel_init": "Kernel initialiser",
+    "layer_settings.init_stddev": "Its σ (truncated normal)",
+    "layer_settings.bias_init": "Initial biases",
 }
 COLUMN_TITLES = {"kernel_size": "kernel", "use_bias": "bias"}
 
@@ -50,6 +55,26 @@ def stage_frame(spec: ArchitectureSpec) -> pd.DataFrame:
         row["filters"] = format_filters(s.filters)
         rows.append(row)
     return pd.DataFrame(rows, columns=STAGE_COLUMNS)
+
+
+def clear_unused(edited: pd.DataFrame, base: pd.DataFrame, kind: str) -> tuple[pd.DataFrame, bool]:
+    """Rows whose ``kind`` column changed since the editor was drawn lose the values their
+    new kind does not use: those were typed for the old kind, not refused settings of the
+    new one. Returns the frame and whether any row changed kind (then the editor should be
+    redrawn, to show those cells empty)."""
+    out, changed = edited.copy(), False
+    for i in out.index:
+        new = out.at[i, kind]
+        if i not in base.index or new == base.at[i, kind]:
+            continue
+        changed = True
+        keep = {kind, "blocks", *BLOCK_KINDS[new].fields} if new in BLOCK_KINDS \
+            else {kind, *STEM_FIELDS.get(new, ())}
+        for column in out.columns:
+            if column not in keep:
+                out[column] = out[column].astype(object)
+                out.at[i, column] = None
+    return out, changed
 
 
 def format_filters(filters: int | tuple[int, ...]) -> str:
@@ -96,7 +121,7 @@ def _rows(frame: pd.DataFrame) -> list[dict]:
 
 def spec_from_form(base: ArchitectureSpec, *, name: str, input_shape: list, classes: Any,
                    conv_bias: bool, stem: pd.DataFrame, stages: pd.DataFrame,
-                   head: dict) -> ArchitectureSpec:
+                   head: dict, layer_settings: dict | None = None) -> ArchitectureSpec:
     """Build a spec from the form's values; raises :class:`SpecError` with every problem."""
     # An empty cell takes the spec's default; a value in a cell the kind ignores is kept,
     # so the spec can refuse it by name rather than drop it silently.
@@ -111,6 +136,9 @@ def spec_from_form(base: ArchitectureSpec, *, name: str, input_shape: list, clas
     data["head"] = {**data["head"], **{k: cell(v) for k, v in head.items()},
                     "classes": cell(classes)}
     data["head"]["hidden"] = parse_int_list(head.get("hidden", ""))
+    if layer_settings is not None:
+        data["layer_settings"] = {**data["layer_settings"],
+                                  **{k: cell(v) for k, v in layer_settings.items()}}
     return ArchitectureSpec.from_dict(data)
 
 
@@ -146,7 +174,8 @@ def label(path: str) -> str:
     return LABELS.get(path, path)
 
 
-SECTIONS = (("stages", "stages"), ("stem", "stem"), ("head", "head"), ("input_shape", "input"))
+SECTIONS = (("stages", "stages"), ("stem", "stem"), ("head", "head"), ("input_shape", "input"),
+            ("layer_settings", "layers"))
 
 
 def group_problems(error: SpecError) -> dict[str, list[str]]:

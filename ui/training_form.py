@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Callable
+import json
+import os
+from pathlib import Path
+from typing import Any, Callable
 
 import streamlit as st
 
@@ -75,3 +78,49 @@ def watched_panels(store: RunStore, watch_key: str) -> bool:
             st.page_link("pages/runs.py", label="Results, confusion matrix, replay and "
                          "downloads: Runs", icon=":material/arrow_forward:")
     return False
+
+
+class RememberedForm:
+    """The Train page's settings, kept in ``train_form.json`` under the explorer's home, so
+    that a reload (during a run too) or a return to the page shows what was set last.
+
+    Each widget gets its value through session state (:meth:`field` before the widget,
+    no ``value=`` argument); a remembered value is used only when it still fits the
+    widget (an option it offers, a number within its bounds, of the same type).
+    """
+
+    FILE = "train_form.json"
+
+    def __init__(self, home: Path):
+        self.path = Path(home) / self.FILE
+        self.keys: list[str] = []
+        try:
+            saved = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            saved = {}
+        self.saved = saved if isinstance(saved, dict) else {}
+
+    def field(self, key: str, default: Any, options=None, lo=None, hi=None) -> str:
+        """The widget key ``key``, its session value set from memory or ``default``."""
+        self.keys.append(key)
+        if key not in st.session_state:
+            value = self.saved.get(key, default)
+            fits = (type(value) is type(default)
+                    and (options is None or value in options)
+                    and (lo is None or value >= lo) and (hi is None or value <= hi))
+            st.session_state[key] = value if fits else default
+        return key
+
+    def save(self) -> None:
+        """Remember the current values (only when they changed)."""
+        values = {k: st.session_state[k] for k in self.keys if k in st.session_state}
+        if values == {k: self.saved.get(k) for k in values}:
+            return
+        merged = {**self.saved, **values}
+        tmp = self.path.with_suffix(".tmp")
+        try:
+            tmp.write_text(json.dumps(merged), encoding="utf-8")
+            os.replace(tmp, self.path)  # never a half-written file
+        except OSError:
+            return  # a read-only home: the form still works, it just forgets
+        self.saved = merged

@@ -7,6 +7,7 @@ training figure of its own: it reads the run store.
 
 from __future__ import annotations
 
+import html
 import time
 
 import numpy as np
@@ -63,8 +64,9 @@ def curves(store: RunStore, runs: list[Run], x_axis: str = "seen", smoothing: fl
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1)
     for i, run in enumerate(runs):
         colour = PALETTE[i % len(PALETTE)]
-        label = run.name if len({r.name for r in runs}) == len(runs) \
-            else f"{run.name} ({run.id[-6:]})"
+        # Plotly reads tags in legend text (<a href>, <b>): a run's name is shown as text.
+        label = html.escape(run.name if len({r.name for r in runs}) == len(runs)
+                            else f"{run.name} ({run.id[-6:]})")
         batches = store.metrics(run.id, "batch")
         epochs = store.metrics(run.id, "epoch")
         if until is not None:
@@ -103,10 +105,13 @@ def confusion(y_true: np.ndarray, y_pred: np.ndarray, class_names: list[str]) ->
     np.add.at(m, (y_true, y_pred), 1)
     fig = go.Figure(go.Heatmap(z=m, x=class_names, y=class_names, colorscale="Blues",
                                text=m, texttemplate="%{text}", showscale=False))
+    # Every class labelled (Plotly's own ticks skip every other one) up to 40 classes.
+    ticks = dict(tickmode="array", tickvals=class_names,
+                 ticktext=[html.escape(c) for c in class_names]) if k <= 40 else {}
     fig.update_layout(title="Confusion matrix (validation)", height=420,
                       xaxis_title="predicted", yaxis_title="true",
-                      xaxis=dict(type="category", dtick=1),
-                      yaxis=dict(type="category", dtick=1, autorange="reversed"),
+                      xaxis=dict(type="category", **ticks),
+                      yaxis=dict(type="category", autorange="reversed", **ticks),
                       margin=dict(t=40, b=10, l=10, r=10))
     return fig
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..data import DataChoice, DataError, PreparedData, load, prepare
 from ..spec import ArchitectureSpec, SpecError
-from .settings import SettingsError, TrainSettings, check_feasible
+from .settings import SHORT_RUN_MOMENTUM, SettingsError, TrainSettings, check_feasible
 from .store import RunStore
 
 CHUNK_SECONDS = 0.5  # a live point at least this often (and every ``log_every`` steps)
@@ -147,14 +147,25 @@ def _augmenter(shape):
     return layers
 
 
-def build_training_model(spec: ArchitectureSpec, augment: bool, mixed: bool):
-    """The spec's model, with augmentation in front and a float32 output when mixed."""
+def build_training_model(spec: ArchitectureSpec, augment: bool, mixed: bool,
+                         bn_momentum: float | None = SHORT_RUN_MOMENTUM):
+    """The spec's model, with augmentation in front and a float32 output when mixed.
+
+    ``bn_momentum`` (a training setting; None: the network's own) replaces the BatchNorm
+    layers' momentum (the default is the short-run one the runs use); a network
+    that ends on logits gets a softmax here, as its source's loss applies one.
+    """
     import keras
 
     from ..build import build_model
 
     base = build_model(spec)
-    if not augment and not mixed:
+    if bn_momentum is not None:
+        for layer in base.layers:
+            if isinstance(layer, keras.layers.BatchNormalization):
+                layer.momentum = bn_momentum
+    logits = spec.head.output == "logits"
+    if not augment and not mixed and not logits:
         return base
     inputs = keras.Input(spec.input_shape, name="images")
     x = inputs
@@ -162,6 +173,8 @@ def build_training_model(spec: ArchitectureSpec, augment: bool, mixed: bool):
         for layer in _augmenter(spec.input_shape):
             x = layer(x)
     x = base(x)
+    if logits:
+        x = keras.layers.Activation("softmax", name="softmax_of_logits")(x)
     if mixed:
         x = keras.layers.Activation("linear", dtype="float32", name="float32_output")(x)
     return keras.Model(inputs, x, name=f"{base.name}_training")
@@ -457,7 +470,8 @@ def _prepare(t: _Trainee, dataset, strategy, jit: bool, mixed: bool, cluster=Non
             raise SettingsError("this run's checkpoint is missing, so it cannot be resumed; "
                                 "start a new run instead")
         else:
-            t.model = build_training_model(t.data.spec, t.choice.augment, mixed)
+            t.model = build_training_model(t.data.spec, t.choice.augment, mixed,
+                                           settings.bn_momentum())
             compile_model(t.model, settings, t.steps_per_epoch, jit)
     t.total_steps = settings.total_steps(t.steps_per_epoch)
     t.last_epoch = math.ceil(t.total_steps / t.steps_per_epoch)

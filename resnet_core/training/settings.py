@@ -12,6 +12,8 @@ from ..spec import ArchitectureSpec
 OPTIMIZERS = ("sgd", "adam", "adamw")
 SCHEDULES = ("constant", "cosine", "one_cycle")
 AUTO_ON_OFF = ("auto", "on", "off")
+BATCHNORM_MODES = ("short_run", "network")
+SHORT_RUN_MOMENTUM = 0.9
 
 
 class SettingsError(ValueError):
@@ -36,6 +38,10 @@ class TrainSettings:
     #                       multi-device path)
     workers: int = 1  # >1: trained by that many processes (MultiWorkerMirroredStrategy)
     resume: bool = False
+    # BatchNorm's moving averages in this run: "short_run" gives them momentum 0.9 whatever
+    # the network's own (its source's 0.99 or 0.999 settles too slowly for a run of a few
+    # hundred steps, and validation then reads stale statistics); "network" keeps them.
+    batchnorm: str = "short_run"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -48,6 +54,10 @@ class TrainSettings:
         problems = [p for o in OPTIONS if (p := o.problem(getattr(self, o.field)))]
         if problems:
             raise SettingsError("; ".join(problems))
+
+    def bn_momentum(self) -> float | None:
+        """The BatchNorm momentum this run imposes; None: the network's own."""
+        return SHORT_RUN_MOMENTUM if self.batchnorm == "short_run" else None
 
     def total_steps(self, steps_per_epoch: int) -> int:
         """The steps of the whole run: ``steps``, else ``epochs`` whole epochs."""
@@ -129,6 +139,9 @@ OPTIONS = (
     Option("mixed_precision", "mixed precision", "float16 compute with float32 weights "
            "(auto: on a GPU)", choices=AUTO_ON_OFF),
     Option("xla", "XLA", "compile the step with XLA (auto: on a GPU)", choices=AUTO_ON_OFF),
+    Option("batchnorm", "BatchNorm", f"BatchNorm's moving averages: short_run (momentum "
+           f"{SHORT_RUN_MOMENTUM}, settled within a few hundred steps) or network (the "
+           "network's own, its source's 0.99 or 0.999)", choices=BATCHNORM_MODES),
     Option("cpu_devices", "cpu_devices", "split the CPU into N devices and mirror over "
            "them (tests the multi-device path; 0: no split)", low=0, high=64),
     Option("workers", "workers", "train with N worker processes on this machine "

@@ -6,7 +6,7 @@
 const memory = new Map(); // component key -> the view, kept across reruns and remounts
 // Pixels per point: below READABLE a "fit width" drawing is a hairline; fit width never
 // blows a small graph up beyond MAX_DEFAULT. Larger in talk mode (read from the back row).
-const SCALES = { normal: [0.9, 1.25], talk: [1.3, 1.8] };
+const SCALES = { normal: [0.5, 1.25], talk: [0.9, 1.8] };
 
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
@@ -33,7 +33,8 @@ function build(parent) {
       <button type="button" data-act="width" title="As wide as the page, from the start">Fit width</button>
       <span class="gx-hint"></span>
     </div>
-    <div class="gx-view" tabindex="0" data-testid="graph-view">
+    <div class="gx-view" tabindex="0" data-testid="graph-view" role="application"
+      aria-label="Network graph: drag or arrow keys to move, wheel or + and − to zoom, 0 to fit">
       <div class="gx-tip" data-testid="graph-tip"></div>
       <div class="gx-tip gx-pinned" data-testid="graph-pinned"></div>
     </div>`;
@@ -133,7 +134,7 @@ function show(ui) {
   const w = ui.view.clientWidth || 800;
   const natural = ui.H * Math.max(Math.min(w / ui.W, ui.maxDefault), ui.readable) + 8;
   const most = Math.max(360, Math.min(window.innerHeight * 0.72, 900));
-  ui.view.style.height = `${Math.round(Math.min(Math.max(natural, 240), most))}px`;
+  ui.view.style.height = `${Math.round(Math.min(Math.max(natural, 180), most))}px`;
 
   const m = ui.mem;
   if (m.svgId === data.id && m.k) { // the same drawing, remounted: the same view
@@ -149,10 +150,15 @@ function show(ui) {
       ui.view.querySelector(`[id="node:${m.focus}"]`);
     if (el) {
       const box = el.getBoundingClientRect(), v = ui.view.getBoundingClientRect();
-      const gx = (box.left + Math.min(box.width, size(ui).w) / 2 - v.left) / ui.k;
-      const gy = (box.top + Math.min(box.height, 40) / 2 - v.top) / ui.k;
-      ui.vx = gx - m.at[0] / ui.k;
-      ui.vy = gy - m.at[1] / ui.k;
+      const r = size(ui), k = ui.k, pad = 10 / k;
+      const [x0, y0] = [(box.left - v.left) / k, (box.top - v.top) / k];
+      const [bw, bh] = [box.width / k, box.height / k];
+      // the clicked point stays under the pointer ...
+      ui.vx = x0 + Math.min(bw, r.w / k) / 2 - m.at[0] / k;
+      ui.vy = y0 + Math.min(bh, 40 / k) / 2 - m.at[1] / k;
+      // ... unless that hides part of the new box: then as much of it as fits, from its start
+      ui.vx = Math.min(Math.max(ui.vx, x0 + bw + pad - r.w / k), x0 - pad);
+      ui.vy = Math.min(Math.max(ui.vy, y0 + bh + pad - r.h / k), y0 - pad);
       apply(ui);
     }
     m.focus = null;

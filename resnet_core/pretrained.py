@@ -1,0 +1,122 @@
+"""Keras Applications' weights in our presets: the same network, the same numbers out.
+
+:func:`from_keras_applications` builds a preset and copies into it, layer by layer, the
+weights of the matching ``keras.applications`` model: ImageNet's (from Keras's cache,
+``~/.keras/models``, or downloaded) or those of a model you pass. Layers are matched by
+name (ours ``stage2_block1_conv1`` is Keras's ``conv3_block1_1_conv``), and every shape
+is checked, so a mismatch says which layer differs instead of copying by position.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+from .presets import get_spec
+
+# Preset → (keras.applications class, how our layer names read in Keras's).
+_BLOCK_LAYERS = {"conv1": "1_conv", "conv2": "2_conv", "conv3": "3_conv", "bn1": "1_bn",
+                 "bn2": "2_bn", "bn3": "3_bn", "shortcut_conv": "0_conv",
+                 "shortcut_bn": "0_bn", "preact_bn": "preact_bn"}
+
+
+def _resnet_name(ours: str) -> str | None:
+    m = re.fullmatch(r"stage(\d+)_block(\d+)_(\w+)", ours)
+    if m and m.group(3) in _BLOCK_LAYERS:
+        return f"conv{int(m.group(1)) + 1}_block{m.group(2)}_{_BLOCK_LAYERS[m.group(3)]}"
+    if re.fullmatch(r"stem_conv\d+", ours):
+        return "conv1_conv"
+    if re.fullmatch(r"stem_bn\d+", ours):
+        return "conv1_bn"
+    return {"head_post_bn": "post_bn", "head_predictions": "predictions"}.get(ours)
+
+
+def _vgg_name(ours: str) -> str | None:
+    m = re.fullmatch(r"stage(\d+)_block(\d+)_conv", ours)
+    if m:
+        return f"block{m.group(1)}_conv{m.group(2)}"
+    return {"head_fc1": "fc1", "head_fc2": "fc2", "head_predictions": "predictions"}.get(ours)
+
+
+KERAS_APPLICATIONS: dict[str, tuple[str, Callable[[str], str | None]]] = {
+    **{f"resnet{d}": (f"ResNet{d}", _resnet_name) for d in (50, 101, 152)},
+    **{f"resnet{d}v2": (f"ResNet{d}V2", _resnet_name) for d in (50, 101, 152)},
+    "vgg16": ("VGG16", _vgg_name),
+}
+
+
+class WeightsUnavailable(RuntimeError):
+    """ImageNet weights that are neither in Keras's cache nor downloadable."""
+
+
+def from_keras_applications(name: str, source: Any = None):
+    """The preset ``name``'s Keras model carrying a ``keras.applications`` model's weights.
+
+    Args:
+        name: a preset with a Keras Applications twin: ``resnet50``, ``resnet101``,
+            ``resnet152``, ``resnet50v2``, ``resnet101v2``, ``resnet152v2`` or ``vgg16``.
+        source: the Keras Applications model to copy from; ``None`` loads its ImageNet
+            weights (Keras's cache, else a download).
+
+    Returns:
+        A ``keras.Model`` built from the preset's spec, whose outputs equal the source's.
+
+    Raises:
+        KeyError: ``name`` has no Keras Applications twin.
+        WeightsUnavailable: no ``source`` and the ImageNet weights cannot be had.
+        ValueError: ``source`` is not that architecture (names the first layer that differs).
+    """
+    if name not in KERAS_APPLICATIONS:
+        raise KeyError(f"{name!r} has no Keras Applications twin; weights can be copied into "
+                       f"{', '.join(KERAS_APPLICATIONS)}")
+    from .build import build_model
+
+    class_name, translate = KERAS_APPLICATIONS[name]
+    if source is None:
+        source = imagenet_model(class_name)
+    model = build_model(get_spec(name))
+    copy_weights(source, model, translate)
+    return model
+
+
+def imagenet_model(class_name: str):
+    """``keras.applications.<class_name>`` with its ImageNet weights, or a clear refusal."""
+    import keras
+
+    try:
+        return getattr(keras.applications, class_name)(weights="imagenet")
+    except Exception as exc:  # noqa: BLE001 - Keras's get_file raises a bare Exception
+        raise WeightsUnavailable(
+            f"the ImageNet weights of {class_name} are not in Keras's cache "
+            f"(~/.keras/models) and could not be downloaded ({exc}). Run "
+            f"keras.applications.{class_name}(weights='imagenet') once on a machine with "
+            "internet access and copy ~/.keras/models here, or pass source=<a model "
+            "with the weights>.") from None
+
+
+def copy_weights(source, model, translate: Callable[[str], str | None]) -> int:
+    """Copy every weighted layer of ``model`` from its namesake in ``source``.
+
+    Returns the number of layers copied; raises ``ValueError`` naming the first layer
+    that has no counterpart or whose shapes differ.
+    """
+    theirs = {layer.name: layer for layer in source.layers}
+    copied = 0
+    for layer in model.layers:
+        if not layer.weights:
+            continue
+        other = theirs.get(translate(layer.name) or "")
+        if other is None:
+            raise ValueError(f"layer {layer.name} has no counterpart in {source.name}")
+        ours = [tuple(w.shape) for w in layer.weights]
+        got = [tuple(w.shape) for w in other.weights]
+        if ours != got:
+            raise ValueError(f"layer {layer.name} holds shapes {ours} but {other.name} of "
+                             f"{source.name} holds {got}")
+        layer.set_weights(other.get_weights())
+        copied += 1
+    weighted = sum(1 for layer in source.layers if layer.weights)
+    if copied != weighted:
+        raise ValueError(f"{source.name} has {weighted} layers with weights, this preset "
+                         f"{copied}: not the same architecture")
+    return copied

@@ -1,0 +1,23 @@
+"""Chart details a person sees: tick labels on log axes, every class of a confusion matrix."""
+
+import numpy as np
+
+from resnet_core import analyze, get_spec
+from ui import charts, training_views
+
+
+def test_log_axes_always_get_labelled_ticks_never_plotlys_own():
+    # Many map sizes: an input of 1000×3 shrinking through strides, beyond 8 distinct sizes.
+    a = analyze(get_spec("googlenet").replace(input_shape=(1000, 1000, 3)))
+    fig = charts.output_size(a)
+    for axis in (fig.layout.yaxis, fig.layout.yaxis2):
+        assert axis.tickmode == "array" and 2 <= len(axis.tickvals) <= 8
+        assert list(axis.tickvals) == sorted(axis.tickvals)
+
+
+def test_the_confusion_matrix_labels_every_class_as_text():
+    names = [str(i) for i in range(10)] + ["<b>x</b>"]
+    y = np.arange(11)
+    fig = training_views.confusion(y, y, names)
+    assert list(fig.layout.xaxis.tickvals) == names
+    assert list(fig.layout.yaxis.ticktext)[-1] == "&lt;b&gt;x&lt;/b&gt;"
