@@ -4,7 +4,7 @@ import streamlit as st
 
 from resnet_core import PRESETS, ArchitectureSpec, SpecError
 from resnet_core.codegen import to_python
-from ui import common, router, state
+from ui import common, router, spec_form, state
 
 router.ensure_router()
 
@@ -58,7 +58,8 @@ def load(raw: bytes | str, origin: str) -> None:
         st.error(common.escape_md(f"{origin} is not a valid spec ({n} problem"
                                   f"{'s' * (n > 1)}):"))
         for path, msg in problems:  # plain text: a path may hold any character
-            st.text(f"• {path}: {msg}")
+            words = spec_form.label(path)  # the Compose form's name for it, when it has one
+            st.text(f"• {path}" + (f" ({words})" if words != path else "") + f": {msg}")
         return
     st.success(common.escape_md(f"Loaded {loaded.name}. It is now the current network on "
                                 "every page."))
@@ -69,8 +70,9 @@ with tab_load:
                                 type=["json"], max_upload_size=MAX_SPEC_MB)
     if uploaded is not None and st.button("Load the uploaded file"):
         load(uploaded.getvalue(), f"The file {uploaded.name}")
+    # No max_chars: the browser would cut a long paste silently, into invalid JSON.
     pasted = st.text_area(f"…or paste a spec (at most {MAX_SPEC_MB} MB)", height=200,
-                          key="pasted_spec", max_chars=MAX_SPEC_BYTES,
+                          key="pasted_spec",
                           placeholder='{"name": "...", "input_shape": [32, 32, 3], ...}')
     if st.button("Load the pasted text", disabled=not pasted.strip(), key="load_pasted"):
         load(pasted, "The pasted text")

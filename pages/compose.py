@@ -67,7 +67,7 @@ input_box = st.container()
 ls = spec.layer_settings
 with st.expander(f"BatchNorm and initialisers: momentum {ls.bn_momentum:g}, epsilon "
                  f"{ls.bn_epsilon:g}, {'with' if ls.bn_scale else 'no'} scale"):
-    lc = st.columns(4) + st.columns(4)
+    lc = st.columns(4) + st.columns([2, 1, 1])  # the initialiser names are long
     layer_settings = {
         "bn_momentum": lc[0].number_input(
             "BN momentum", value=float(ls.bn_momentum), step=0.001, format="%g",

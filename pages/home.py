@@ -46,8 +46,9 @@ for family, members in preset_cards.cards().items():
     # Three across (the card's two links still fit at 1024 px); residual/plain pairs two
     # across, so each ResNet sits beside its plain twin.
     n = 2 if all(c.name in TWINS for c in members) else 3
-    cols = st.columns(n)
     for i, card in enumerate(members):
+        if i % n == 0:  # a row of columns per row of cards: neighbours line up
+            cols = st.columns(n)
         with cols[i % n].container(border=True, key=f"card_{card.name}"):
             st.markdown(f"**{card.title}**")
             st.caption(card.line)

@@ -116,7 +116,8 @@ tabs = st.tabs([BLOCK_KINDS[n].name for n in BLOCK_KINDS])
 for tab, name in zip(tabs, BLOCK_KINDS):
     kind, e = BLOCK_KINDS[name], entries[name]
     with tab:
-        st.markdown(f"**{kind.title}**. Source: {kind.source}.")
+        st.markdown(f"**{kind.title}**. {kind.summary}")
+        st.caption(f"In the app's sources: {kind.source}.")
         if "error" in e:
             st.warning(e["error"])
             continue

@@ -13,11 +13,11 @@ from ui import common, presentation, router, training_views
 router.ensure_router()
 
 store = RunStore()
-if store.notice:  # runs.db was rebuilt from the run folders: say so once
-    st.toast(common.escape_md(store.notice), icon=":material/build:")
 store.reap()
 runs = store.list()
 st.title("Runs")
+if notice := store.recent_notice():  # runs.db was rebuilt from the run folders
+    st.info(common.escape_md(notice), icon=":material/build:")
 st.caption(f"Stored in `{store.home}` (set RESNET_EXPLORER_HOME to move it). Each run keeps "
            "its network, data, settings, metrics, checkpoint and TensorBoard logs.")
 if not runs:

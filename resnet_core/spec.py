@@ -254,7 +254,7 @@ _LINE_BREAKS = {"\n", "\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028"
 def _check_text(problems, path, value, limit, one_line, required=False):
     """Text a person typed: a string of valid Unicode (no lone surrogates), at most
     ``limit`` characters, without control characters (``one_line``: no line breaks
-    either; else newlines and tabs are kept)."""
+    either; else line ends and tabs are kept)."""
     if not isinstance(value, str):
         problems.append((path, f"must be a string, got {_show(value)}"))
         return
@@ -270,7 +270,7 @@ def _check_text(problems, path, value, limit, one_line, required=False):
         problems.append((path, f"is not valid Unicode (a lone surrogate "
                                f"{value[exc.start]!r} at character {exc.start + 1})"))
         return
-    allowed = set() if one_line else {"\n", "\t"}
+    allowed = set() if one_line else {"\n", "\r", "\t"}  # \r: text from Windows
     for i, ch in enumerate(value):
         if ch not in allowed and (ch in _LINE_BREAKS or unicodedata.category(ch) == "Cc"):
             kind = "a line break" if ch in _LINE_BREAKS else "a control character"

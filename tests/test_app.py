@@ -158,7 +158,8 @@ def test_code_page_exports_and_loads_specs():
     at.text_area[0].input(json.dumps(bad)).run()
     next(b for b in at.button if b.label == "Load the pasted text").click().run()
     assert any("not a valid spec" in e.value for e in at.error)
-    assert "• stages[2].filters: must be at least 1, got -4" in [t.value for t in at.text]
+    assert "• stages[2].filters (Stage 3, filters): must be at least 1, got -4" \
+        in [t.value for t in at.text]
     assert "cifar_resnet20" in sidebar_text(at)
 
     at.text_area[0].input(get_spec("googlenet").to_json()).run()
@@ -260,6 +261,9 @@ def test_every_preset_can_be_trained_from_the_train_page_at_its_defaults(preset,
     """On the embedded digits, every preset gets a Train button on the first visit; where
     the chosen fit cannot work the other is taken and said in one line."""
     monkeypatch.setenv("RESNET_EXPLORER_HOME", str(tmp_path))
+    # The page, not the worker, is under test: one warm worker per preset's scratch home
+    # would be a TensorFlow process (~700 MB) each.
+    monkeypatch.setattr("ui.training_form.ensure_worker", lambda home=None: None)
     at = app("pages/train.py", preset=preset)
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert not at.warning, [w.value for w in at.warning]
@@ -309,3 +313,13 @@ def test_train_settings_survive_a_reload(tmp_path, monkeypatch):
     fresh = app("pages/train.py", preset="cifar_resnet20")
     assert next(n for n in fresh.number_input if n.label == "Epochs").value != 99999
     assert next(s for s in fresh.selectbox if s.label == "Optimizer").value == "adam"
+
+
+def test_a_spec_larger_than_the_stated_limit_is_refused_with_the_limit():
+    at = app("pages/code.py", preset="cifar_resnet20")
+    uploader_label = next(w.label for w in at.get("file_uploader"))
+    assert "at most 1 MB" in uploader_label and "at most 1 MB" in at.text_area[0].label
+    big = get_spec("cifar_resnet20").replace(description="x" * 100).to_json() + " " * 1_100_000
+    at.text_area[0].input(big).run()
+    next(b for b in at.button if b.label == "Load the pasted text").click().run()
+    assert any("a spec is at most 1 MB" in plain(e.value) for e in at.error)

@@ -291,3 +291,10 @@ def test_staged_uploads_are_bounded_oldest_first(tmp_path, monkeypatch):
     monkeypatch.setattr(uploads, "MAX_STAGED_BYTES", paths[4].stat().st_size + 1)
     assert uploads.prune_staged(folder, keep=paths[3]) == [paths[4], paths[2]]
     assert list(folder.glob("*.npz")) == [paths[3]]
+
+
+def test_resizing_to_a_huge_input_is_refused_before_allocating():
+    spec = get_spec("cifar_resnet20").replace(input_shape=(4096, 4096, 3))
+    peak, error = _peak_mib(lambda: prepare(digits(), spec, DataChoice(fit="resize")))
+    assert "resizing 1,797 images to 4096×4096×3 makes 90,445,971,456 values" in str(error)
+    assert peak < 50

@@ -54,7 +54,7 @@ def _accept_or_explain(make):
         spec = make()
     except SpecError as exc:
         text = str(exc)  # never fails (a 5,000-digit integer's repr does)
-        assert exc.problems and 0 < len(text) < 600, text
+        assert exc.problems and 0 < len(text) < 2000, text  # every problem, each short
         return None
     assert ArchitectureSpec.from_json(spec.to_json()) == spec  # what is accepted is whole
     return spec
@@ -105,8 +105,8 @@ def test_text_fields_are_valid_bounded_unicode(field, value, words):
 
 
 def test_a_description_keeps_its_lines_and_tabs():
-    spec = spec_from_dict({**BASE, "description": "one\n\ttwo \"\"\" \\N{BULLET}"})
-    assert spec.description == "one\n\ttwo \"\"\" \\N{BULLET}"
+    spec = spec_from_dict({**BASE, "description": "one\r\n\ttwo \"\"\" \\N{BULLET}"})
+    assert spec.description == "one\r\n\ttwo \"\"\" \\N{BULLET}"
 
 
 def test_an_integer_of_thousands_of_digits_is_named_not_printed():

@@ -105,11 +105,12 @@ def test_a_damaged_runs_db_is_moved_aside_and_rebuilt_losing_nothing(tmp_path, d
                                         "truncated": raw[:1500], "zero bytes": b""}[damage])
     reopened = RunStore(tmp_path)
     assert reopened.notice and reopened.notice.count("\n") == 0
-    assert "rebuilt it from the run folders: 2 runs, 10 points" in reopened.notice
+    assert "it was rebuilt from the run folders: 2 runs, 10 points" in reopened.notice
     assert {r.id for r in reopened.list()} == {a, b}
     for run_id in (a, b):
         _same(reopened.get(run_id), before[run_id])
         assert reopened.metrics(run_id) == points[run_id]
+    assert RunStore(tmp_path).recent_notice() == reopened.notice  # for pages opened later
     kept = [p for p in tmp_path.glob("runs.db.damaged-*") if not p.name.endswith(("-wal", "-shm"))]
     assert len(kept) == 1 or damage == "zero bytes"  # an empty file need not be kept
     assert "rebuilt" in caplog.text
@@ -294,3 +295,17 @@ def test_the_live_view_says_when_a_worker_dies_or_falls_silent(tmp_path):
     run = store.get(run_id)
     assert status_line(store, run) == "failed" and "stopped unexpectedly" in run.error
     assert "no checkpoint had been written yet" in run.error
+
+
+def test_the_runs_page_says_the_index_was_rebuilt_and_shows_every_run(tmp_path, monkeypatch):
+    from .apptest import app, plain
+
+    monkeypatch.setenv("RESNET_EXPLORER_HOME", str(tmp_path))
+    store = RunStore(tmp_path)
+    run_id = _run_with_points(store)
+    store.update(run_id, status="completed", worker_pid=None)
+    (tmp_path / "runs.db").write_bytes(b"garbage" * 100)
+    at = app("pages/runs.py")
+    assert any("was damaged; it was rebuilt from the run folders: 1 run, 5 points"
+               in plain(i.value) for i in at.info), [i.value for i in at.info]
+    assert at.dataframe[0].value.iloc[0]["status"] == "completed"

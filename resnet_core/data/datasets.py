@@ -37,6 +37,9 @@ class Dataset:
 
 
 MAX_CLASSES = 1000
+# Values of a training set in memory (uint8): CIFAR-10's 50,000×32×32×3 fits. Uploads are
+# held to it from their headers, resizing before it allocates.
+MAX_VALUES = 160_000_000
 
 
 def check_arrays(x: np.ndarray, y: np.ndarray, name: str, num_classes: int | None = None):

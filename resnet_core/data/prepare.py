@@ -97,6 +97,19 @@ def resize_images(x: np.ndarray, shape: tuple[int, int, int]) -> np.ndarray:
     return x
 
 
+# Resizing to a large input multiplies the data (digits to 224×224×3: ×784); bounded
+# before it is allocated: 500 MB of uint8 (the worker holds it as float32 too).
+MAX_RESIZED_VALUES = 500_000_000
+
+
+def _check_resized_size(count: int, shape: tuple[int, int, int]) -> None:
+    values = count * shape[0] * shape[1] * shape[2]
+    if values > MAX_RESIZED_VALUES:
+        raise DataError(f"resizing {count:,} images to {'×'.join(map(str, shape))} makes "
+                        f"{values:,} values, more than the {MAX_RESIZED_VALUES:,} allowed; "
+                        "use fewer images or adapt the network's input to the data")
+
+
 def prepare(ds: Dataset, spec: ArchitectureSpec, choice: DataChoice) -> PreparedData:
     """Subset, split, and fit data and model to each other; the spec's classes follow."""
     if not 0 < choice.val_split < 0.9:
@@ -117,6 +130,7 @@ def prepare(ds: Dataset, spec: ArchitectureSpec, choice: DataChoice) -> Prepared
         spec = spec.replace(input_shape=ds.image_shape, head=head)
     elif choice.fit == "resize":
         spec = spec.replace(head=head)
+        _check_resized_size(len(x), spec.input_shape)
         x = resize_images(x, spec.input_shape)
     else:
         raise DataError(f"fit must be 'adapt' or 'resize', got {choice.fit!r}")

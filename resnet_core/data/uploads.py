@@ -19,15 +19,14 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from .datasets import MAX_CLASSES, Dataset, DataError, check_arrays
+from .datasets import MAX_CLASSES, MAX_VALUES, Dataset, DataError, check_arrays
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024
 MAX_FILES = 50_000
 MAX_RATIO = 200  # a member that expands more than this is treated as a bomb
-# Decoded size: values of an .npz's images (CIFAR-10's 50,000×32×32×3 fits) and pixels of
-# a zip's images once decoded and brought to one size (×3 bytes, RGB).
-MAX_VALUES = 160_000_000
+# Decoded size: values of an .npz's images (datasets.MAX_VALUES) and pixels of a zip's
+# images once decoded and brought to one size (×3 bytes, RGB).
 MAX_PIXELS = 64_000_000
 MAX_IMAGE_SIDE = 1024
 MAX_CLASS_NAME = 60
@@ -54,7 +53,8 @@ def load_npz(data: bytes, name: str = "upload.npz") -> Dataset:
                        for i in zf.infolist() if i.filename.endswith(".npy")}
             if not {"x", "y"} <= set(headers):
                 raise DataError(f"{name}: needs arrays named 'x' (images) and 'y' (labels); "
-                                f"found {', '.join(sorted(headers)) or 'none'}")
+                                f"found {', '.join(map(_short, sorted(headers)[:5])) or 'none'}"
+                                f"{' and others' if len(headers) > 5 else ''}")
             _check_budget(headers, name)
         arrays = np.load(io.BytesIO(data), allow_pickle=False)
         y = arrays["y"]
@@ -70,7 +70,7 @@ def load_npz(data: bytes, name: str = "upload.npz") -> Dataset:
         if "pickle" in str(exc).lower():
             raise DataError(f"{name}: holds pickled (object) arrays, which can run code "
                             "when loaded; save plain numeric arrays with np.savez") from None
-        raise DataError(f"{name}: not a readable .npz file ({exc})") from None
+        raise DataError(f"{name}: not a readable .npz file ({str(exc)[:100]})") from None
     except (*_ZIP_ERRORS, KeyError) as exc:
         raise DataError(f"{name}: not a readable .npz file ({str(exc)[:100]})") from None
     x, y = check_arrays(x, y, name, num_classes)
@@ -86,11 +86,11 @@ def _npy_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str):
             read = {(1, 0): np.lib.format.read_array_header_1_0,
                     (2, 0): np.lib.format.read_array_header_2_0}.get(version)
             if read is None:
-                raise DataError(f"{name}: {info.filename!r} is a .npy of version {version}, "
+                raise DataError(f"{name}: {_short(info.filename)} is a .npy of version {version}, "
                                 "which is not read here; save it with np.savez")
             shape, _, dtype = read(f)
         except ValueError as exc:
-            raise DataError(f"{name}: {info.filename!r} is not a readable array "
+            raise DataError(f"{name}: {_short(info.filename)} is not a readable array "
                             f"({str(exc)[:100]})") from None
     if dtype.hasobject:
         raise DataError(f"{name}: holds pickled (object) arrays, which can run code when "
@@ -144,6 +144,12 @@ def _class_names(arrays, num_classes: int, name: str) -> tuple[str, ...]:
     return out
 
 
+def _short(text: str) -> str:
+    """A member's name for a message: quoted, at most 60 characters (names in a zip can
+    be 65,535 long)."""
+    return repr(text[:60]) + ("…" if len(text) > 60 else "")
+
+
 def _clean_name(text: str) -> str:
     """A class name for tables and captions: printable, valid Unicode, bounded."""
     text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates → "?"
@@ -159,11 +165,11 @@ def _check_members(zf: zipfile.ZipFile, name: str) -> list[zipfile.ZipInfo]:
     for info in infos:
         path = PurePosixPath(info.filename.replace("\\", "/"))
         if path.is_absolute() or ".." in path.parts or info.filename.startswith("/"):
-            raise DataError(f"{name}: the entry {info.filename!r} points outside the archive")
+            raise DataError(f"{name}: the entry {_short(info.filename)} points outside the archive")
         total += info.file_size
         if info.compress_size and info.file_size / info.compress_size > MAX_RATIO \
                 and info.file_size > 1_000_000:
-            raise DataError(f"{name}: {info.filename!r} expands {info.file_size:,} bytes from "
+            raise DataError(f"{name}: {_short(info.filename)} expands {info.file_size:,} bytes from "
                             f"{info.compress_size:,}: refused as a decompression bomb")
     if total > MAX_UNPACKED_BYTES:
         raise DataError(f"{name}: unpacks to {total:,} bytes, over the "
@@ -181,18 +187,18 @@ def _class_files(zf: zipfile.ZipFile, name: str) -> list[tuple[str, zipfile.ZipI
         if parts[0] in ("__MACOSX",) or parts[-1].startswith("."):
             continue
         if len(parts) < 2:
-            raise DataError(f"{name}: {info.filename!r} is not inside a class folder; "
+            raise DataError(f"{name}: {_short(info.filename)} is not inside a class folder; "
                             "put each class's images in a folder named after it")
         if PurePosixPath(info.filename).suffix.lower() not in IMAGE_SUFFIXES:
-            raise DataError(f"{name}: {info.filename!r} is not an image (png, jpg, bmp, "
+            raise DataError(f"{name}: {_short(info.filename)} is not an image (png, jpg, bmp, "
                             "gif, webp)")
         folder = _clean_name(parts[-2])
         if not folder:
-            raise DataError(f"{name}: the folder of {info.filename!r} has no printable "
+            raise DataError(f"{name}: the folder of {_short(info.filename)} has no printable "
                             "name; name each class's folder after the class")
         if raw_names.setdefault(folder, parts[-2]) != parts[-2]:
-            raise DataError(f"{name}: the class folders {raw_names[folder]!r} and "
-                            f"{parts[-2]!r} differ only in characters that cannot be shown "
+            raise DataError(f"{name}: the class folders {_short(raw_names[folder])} and "
+                            f"{_short(parts[-2])} differ only in characters that cannot be shown "
                             "(or beyond 60 characters); rename one")
         files.append((folder, info))
     return files
@@ -227,7 +233,7 @@ def load_zip(data: bytes, name: str = "upload.zip", size: int | None = None) -> 
                 with zf.open(info) as f, Image.open(io.BytesIO(f.read())) as im:
                     # The header alone gives the size: bounded before decoding.
                     if im.width * im.height > MAX_PIXELS or max(im.size) > 4 * MAX_IMAGE_SIDE:
-                        raise DataError(f"{name}: {info.filename!r} is {im.width}×{im.height} "
+                        raise DataError(f"{name}: {_short(info.filename)} is {im.width}×{im.height} "
                                         "pixels, too large an image")
                     if images is None:
                         target = target or im.size
@@ -240,7 +246,7 @@ def load_zip(data: bytes, name: str = "upload.zip", size: int | None = None) -> 
             except (UnidentifiedImageError, Image.DecompressionBombError, *_ZIP_ERRORS) as exc:
                 if isinstance(exc, DataError):
                     raise
-                raise DataError(f"{name}: {info.filename!r} is not a readable image") from None
+                raise DataError(f"{name}: {_short(info.filename)} is not a readable image") from None
             labels.append(index[cls])
     x, y = check_arrays(images, np.asarray(labels), name, len(classes))
     return Dataset(PurePosixPath(name).stem, x, y, tuple(classes))

@@ -70,6 +70,7 @@ METRIC_FIELDS = ("kind", "epoch", "step", "seen", "time", "loss", "accuracy", "v
                  "val_accuracy", "images_per_second", "lr")
 RECORD = "run.json"
 POINTS = "metrics.jsonl"
+REBUILT = "runs-rebuilt.txt"  # the last rebuild's notice
 _log = logging.getLogger(__name__)
 
 
@@ -232,11 +233,29 @@ class RunStore:
             runs, points = self._rebuild()
         if moved is None and runs == 0:
             return  # a new home: nothing was lost, nothing to say
-        aside = f"; the old file is kept as {moved.name}" if moved else ""
-        self.notice = (f"The run index (runs.db) {why.split(' (')[0]}; rebuilt it from the "
-                       f"run folders: {runs} run{'s' * (runs != 1)}, {points:,} points"
+        aside = f"; the damaged file is kept as {moved.name}" if moved else ""
+        self.notice = (f"The run index (runs.db) {why.split(' (')[0]}; it was rebuilt from "
+                       f"the run folders: {runs} run{'s' * (runs != 1)}, {points:,} points"
                        f"{aside}.")
-        _log.warning("%s (%s)", self.notice, why)
+        detail = why.partition(" (")[2][:-1]  # what SQLite said, for the log only
+        _log.warning("%s%s", self.notice, f" (SQLite: {detail})" if detail else "")
+        try:  # for pages opened later (the worker may be the one that rebuilt it)
+            (self.home / REBUILT).write_text(self.notice, encoding="utf-8")
+        except OSError:
+            pass
+
+    def recent_notice(self, within: float = 600.0) -> str | None:
+        """The notice of a rebuild by this or another process in the last ``within``
+        seconds, else None."""
+        if self.notice:
+            return self.notice
+        try:
+            path = self.home / REBUILT
+            if time.time() - path.stat().st_mtime < within:
+                return path.read_text(encoding="utf-8")[:500]
+        except OSError:
+            pass
+        return None
 
     def _rebuild(self) -> tuple[int, int]:
         """Write a new runs.db from the folders' records (into a temporary file, renamed
