@@ -4,6 +4,7 @@ loopback through the command line (the path a cluster runs)."""
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -140,6 +141,9 @@ def test_the_launcher_returns_the_chief_status_and_names_a_failed_worker(capsys)
     assert launch(["no_such_command"], 2, note=lambda text: None) == 2
     err = capsys.readouterr().err
     assert "error: worker 1 exited with status 2" in err and "invalid choice" in err
+    log = Path(err.split("(its log: ")[1].split(")")[0])
+    assert log.is_file()  # kept for the person to read; removed here
+    shutil.rmtree(log.parent)
 
 
 @pytest.mark.slow
