@@ -65,9 +65,14 @@ if ids:
     @st.fragment(run_every=1.0 if running else None)
     def results():
         now = [store.get(i) for i in ids]
+        stopped = [r for r in now if r.status == "stopped"]
+        if stopped and not any(r.active for r in now):
+            st.info(f"Stopped in epoch {training_views.epoch_text(store, stopped[0])}: the "
+                    "curves show what the networks learned until then. Run the experiment "
+                    "again for the whole comparison.", icon=":material/stop_circle:")
         for r in now:
             if not r.active and not r.error:
-                continue  # finished: the chart says it all
+                continue  # finished or stopped: the chart (and the note above) say it
             fraction, text = training_views.progress(store, r)
             st.progress(fraction, text=f"**{common.escape_md(r.name)}** · "
                                        f"{common.escape_md(text)}")

@@ -25,17 +25,25 @@ if not runs:
     st.page_link("pages/train.py", label="Train", icon=":material/model_training:")
     st.stop()
 
+
+
+def _figure(value, fmt: str) -> str:
+    """A summary figure as text: "—" for one a run has not got (running, stopped)."""
+    return "—" if value is None else format(value, fmt)
+
+
 by_id = {r.id: r for r in runs}
 table = pd.DataFrame([{
     "run": r.id, "network": r.name, "status": r.status, "data": r.data.get("source"),
     "epochs": f"{r.epochs_done}/{r.settings.get('epochs')}",
-    "val accuracy": r.summary.get("val_accuracy"),
-    "images/s": r.summary.get("images_per_second"), "device": r.device,
+    "val accuracy": _figure(r.summary.get("val_accuracy"), ".3f"),
+    "images/s": _figure(r.summary.get("images_per_second"), ",.0f"), "device": r.device,
     "started": time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created)),
 } for r in runs])
-st.dataframe(table, hide_index=True, width="stretch", column_config={
-    "val accuracy": st.column_config.NumberColumn(format="%.3f"),
-    "images/s": st.column_config.NumberColumn(format="%.0f")})
+# A heading above the table: its toolbar (shown on hover) sits over the heading's empty
+# right side, not over the caption's last line.
+st.subheader("All runs")
+st.dataframe(table, hide_index=True, width="stretch")
 
 st.subheader("Curves and replay")
 first = by_id.get(st.session_state.get("selected_run")) or runs[0]

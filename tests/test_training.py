@@ -249,3 +249,14 @@ def test_cli_train_json_on_two_logical_cpu_devices(tmp_path):
     runs = json.loads(listed.stdout)
     assert [r["run_id"] for r in runs] == [summary["run_id"]]
     assert runs[0]["status"] == "completed" and runs[0]["dataset"] == "digits"
+
+
+def test_an_idle_worker_exits_and_says_why_in_its_log(tmp_path):
+    log = tmp_path / "worker.log"
+    with open(log, "w") as out:
+        code = subprocess.run(
+            [sys.executable, "-m", "resnet_core.training.worker", "--home", str(tmp_path),
+             "--idle-exit", "0.5"], stdout=out, stderr=subprocess.STDOUT, timeout=120,
+            cwd=str(Path(__file__).resolve().parents[1])).returncode
+    assert code == 0
+    assert "exits: no run queued for" in log.read_text()

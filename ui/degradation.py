@@ -48,7 +48,9 @@ def figure(store: RunStore, results: list[Outcome], smoothing: float = 0.8) -> g
     """Left: training error (per chunk, smoothed) against images seen, one line per
     network. Right: the last epoch's training (solid) and validation (dotted) error
     against depth, plain and residual."""
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.62, 0.38], horizontal_spacing=0.1)
+    # Room between the charts: the right one's axis title sits in the gap, never over
+    # the left one's curves.
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.6, 0.4], horizontal_spacing=0.16)
     depths = sorted({o.depth for o in results})
     for o in results:
         kind = "residual" if o.residual else "plain"
@@ -73,10 +75,15 @@ def figure(store: RunStore, results: list[Outcome], smoothing: float = 0.8) -> g
                             marker=dict(size=11), row=1, col=2)
     fig.update_xaxes(title="images seen", rangemode="tozero", row=1, col=1)
     fig.update_xaxes(title="layers", tickvals=depths, row=1, col=2)
-    fig.update_yaxes(title="training error", rangemode="tozero", tickformat=".0%",
+    # An error lies in 0–100 %: fixed axes (Plotly's default for an empty axis is 0–4).
+    fig.update_yaxes(title="training error", range=[0, 1.02], tickformat=".0%",
                      row=1, col=1)
-    fig.update_yaxes(title="error after the last epoch", rangemode="tozero",
+    fig.update_yaxes(title="error after the last epoch", range=[0, 1.02],
                      tickformat=".0%", row=1, col=2)
+    if not any(o.train_error is not None or o.val_error is not None for o in results):
+        fig.add_annotation(text="appears after the first epoch", showarrow=False,
+                           xref="x2 domain", yref="y2 domain", x=0.5, y=0.5,
+                           font=dict(size=14, color="#808495"))
     fig.update_layout(height=420, margin=dict(t=40, b=10, l=10, r=10),
                       legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"))
     return fig

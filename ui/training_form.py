@@ -64,7 +64,11 @@ def watched_panels(store: RunStore, watch_key: str) -> bool:
     active = [r for r in reversed(store.list()) if r.active]
     groups: dict[str, list[str]] = {}
     for r in active:
-        groups.setdefault(r.group_id or r.id, []).append(r.id)
+        # A group in the order it was queued (a race: the residual network first), the
+        # same order, hence the same colours, as once it has ended: runs created in the
+        # same instant come from list() in no fixed order.
+        groups.setdefault(r.group_id or r.id,
+                          [g.id for g in store.group(r.group_id)] or [r.id])
     for key, ids in groups.items():
         with st.container(border=True):
             training_views.live_panel(store, ids, key=key)

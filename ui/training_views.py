@@ -23,6 +23,8 @@ from .common import escape_md
 TALK_PANEL_CHART = 370  # px: under a title and the figures, the chart fills a 720 px screen
 PALETTE = ["#1f6feb", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"]
 SILENT_SECONDS = 60  # training points come every half second: this is long
+ACCURACY_HELP = ("Accuracy on the validation images after the last epoch; until the first "
+                 "epoch ends, on the last training batches (labelled training).")
 PHASE_WORDS = {
     "loading data": "loading the data",
     "building": "building the network",
@@ -149,8 +151,9 @@ def progress(store: RunStore, run: Run) -> tuple[float, str]:
     step = batches[-1]["step"] if batches else 0
     ips = next((m["images_per_second"] for m in reversed(batches)
                 if m["images_per_second"]), None)
-    of = f"{run.total_steps:,}" if run.total_steps else "?"
-    text = f"{status_line(store, run)} · step {step:,} of {of}"
+    text = status_line(store, run)
+    if run.total_steps:  # unknown until the data is loaded: then no step count at all
+        text += f" · step {step:,} of {run.total_steps:,}"
     if run.active and ips and run.status != "stopping":
         remaining = (total - step) * run.settings.get("batch_size", 1) / ips
         text += f" · about {duration(remaining)} left"
@@ -165,17 +168,39 @@ def duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def epoch_text(run: Run) -> str:
-    """``3 / 5``: the epoch under way while training, the epochs done after."""
+PREPARING = {"loading data": "loading…", "building": "building…", "compiling": "compiling…"}
+
+
+def epoch_reached(store: RunStore, run: Run) -> int:
+    """The epochs done, or the one a run trained in last when it ended (was stopped)
+    within an epoch: never fewer than the page showed while it trained."""
+    trained = [b["epoch"] + 1 for b in store.metrics(run.id, "batch") if b["seen"]]
+    return max([run.epochs_done, *trained])
+
+
+def epoch_text(store: RunStore, run: Run) -> str:
+    """``3 / 5``: the epoch under way while training (a word while it prepares: loading,
+    compiling), the epoch reached after (a run stopped within epoch 2 shows ``2 / 5``)."""
     total = run.settings.get("epochs") or 0
-    now = min(run.epochs_done + 1, total) if run.status == "running" else run.epochs_done
-    return f"{now} / {total}"
+    if run.status == "queued":
+        return f"0 / {total}"
+    reached = epoch_reached(store, run)
+    if run.active and run.phase in PREPARING and not reached:
+        return PREPARING[run.phase]
+    now = max(run.epochs_done + 1, reached) if run.active else reached
+    return f"{min(now, total)} / {total}"
 
 
-def last_val_accuracy(store: RunStore, run: Run) -> float | None:
+def headline_accuracy(store: RunStore, run: Run) -> tuple[float | None, str]:
+    """``(accuracy, kind)``: the last validation accuracy; before the first epoch ends,
+    the last training accuracy (``kind`` says which: "validation" or "training")."""
     vals = [e["val_accuracy"] for e in store.metrics(run.id, "epoch")
             if e["val_accuracy"] is not None]
-    return vals[-1] if vals else None
+    if vals:
+        return vals[-1], "validation"
+    train = [b["accuracy"] for b in store.metrics(run.id, "batch")
+             if b["accuracy"] is not None and b["seen"]]
+    return (train[-1], "training") if train else (None, "validation")
 
 
 # ----------------------------------------------------------------------- panels
@@ -216,15 +241,16 @@ def live_panel(store: RunStore, run_ids: list[str], key: str) -> None:
                     if m["images_per_second"]), None)
         if len(current) == 1:
             cols[0].metric("Images / s", f"{ips:,.0f}" if ips else "—")
-            cols[1].metric("Epoch", epoch_text(lead))
-            acc = last_val_accuracy(store, lead)
-            cols[2].metric("Validation accuracy", f"{acc:.1%}" if acc is not None else "—")
+            cols[1].metric("Epoch", epoch_text(store, lead))
+            acc, kind = headline_accuracy(store, lead)
+            cols[2].metric(f"{kind.capitalize()} accuracy",
+                           f"{acc:.1%}" if acc is not None else "—", help=ACCURACY_HELP)
         else:
             for col, r in zip(cols[:2], current[:2]):
-                acc = last_val_accuracy(store, r)
-                col.metric(escape_md(r.name), f"{acc:.1%}" if acc is not None else "—",
-                           help="validation accuracy after the last epoch")
-            cols[2].metric("Epoch", epoch_text(lead))
+                acc, kind = headline_accuracy(store, r)
+                col.metric(f"{escape_md(r.name)} · {kind}",
+                           f"{acc:.1%}" if acc is not None else "—", help=ACCURACY_HELP)
+            cols[2].metric("Epoch", epoch_text(store, lead))
         still = [r for r in current if r.active]
         if still and cols[3].button("Stop", key=f"stop_{key}", type="primary",
                                     width="stretch", icon=":material/stop_circle:"):

@@ -17,7 +17,10 @@ from pathlib import Path
 
 from .store import RunStore, default_home
 
-IDLE_EXIT_SECONDS = float(os.environ.get("RESNET_EXPLORER_WORKER_IDLE", "300"))
+# Idle, the worker holds TensorFlow's memory and threads: it goes after three minutes
+# (a page that loads starts a fresh one, warm by the time Train is pressed).
+IDLE_EXIT_SECONDS = float(os.environ.get("RESNET_EXPLORER_WORKER_IDLE", "180"))
+POLL_SECONDS = (0.3, 1.0)  # the queue's polling: just after a run, and once idle a while
 LOCK_WAIT_SECONDS = 15.0
 
 
@@ -77,14 +80,23 @@ def serve(home: Path, idle_exit: float = IDLE_EXIT_SECONDS) -> int:
         while True:
             runs = store.claim_next(os.getpid())
             if not runs:
-                if time.monotonic() - idle_since > idle_exit:
+                idle = time.monotonic() - idle_since
+                if idle > idle_exit:
+                    _say(f"exits: no run queued for {idle:.0f} s (idle limit {idle_exit:g} s,"
+                         " RESNET_EXPLORER_WORKER_IDLE)")
                     return 0
-                time.sleep(0.3)
+                # Each poll is a write transaction on runs.db: fewer once idle a while.
+                time.sleep(POLL_SECONDS[idle > 10])
                 continue
-            names = ", ".join(f"{r.id} ({r.name})" for r in runs)
-            print(f"worker {os.getpid()}: {names}", flush=True)
+            _say("trains " + ", ".join(f"{r.id} ({r.name})" for r in runs))
             execute_group(store, [r.id for r in runs])
+            _say("done; waiting for the next run")
             idle_since = time.monotonic()
+
+
+def _say(text: str) -> None:
+    """A line in worker.log (the worker's stdout), with the time and the pid."""
+    print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} worker {os.getpid()}: {text}", flush=True)
 
 
 def main(argv=None) -> int:
@@ -96,4 +108,10 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    # Not sys.exit: after training, TensorFlow's thread pools can hold the interpreter's
+    # shutdown (joining threads, running finalizers) with the process still alive and
+    # busy. The store is committed and the log flushed: nothing is left to tidy.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -1,0 +1,116 @@
+"""The live panels of Train, Race, Degradation and Runs: what they say during and after a
+run (figures from a store filled by hand: no training here)."""
+
+import os
+import time
+
+import pytest
+
+from resnet_core import get_spec
+from resnet_core.training import RunStore
+from tests.apptest import app, plain
+
+SETTINGS = {"epochs": 5, "batch_size": 32}
+
+
+def _race(store, status="running", phase="training"):
+    spec = get_spec("cifar_resnet20")
+    ids = store.create_group([(s.name, s.to_dict(), {"source": "digits"}, SETTINGS)
+                              for s in (spec, get_spec("cifar_plain20"))])
+    for i in ids:
+        store.update(i, status=status, phase=phase, worker_pid=os.getpid(), total_steps=50,
+                     heartbeat=time.time())
+        store.add_metrics(i, [
+            {"kind": "batch", "epoch": 0, "step": 0, "seen": 0, "time": time.time(),
+             "loss": 2.3, "accuracy": 0.1},
+            {"kind": "batch", "epoch": 0, "step": 5, "seen": 160, "time": time.time(),
+             "loss": 2.0, "accuracy": 0.25}])
+    return ids
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    monkeypatch.setenv("RESNET_EXPLORER_HOME", str(tmp_path))
+    return RunStore(tmp_path)
+
+
+def test_epoch_text_never_goes_back_and_says_the_phase():
+    from ui.training_views import epoch_text
+
+    store = RunStore.__new__(RunStore)
+    points = []
+    store.metrics = lambda run_id, kind=None: points
+    run = type("R", (), {"id": "x", "settings": {"epochs": 5}, "epochs_done": 0,
+                         "status": "running", "phase": "compiling", "active": True})()
+    points.append({"epoch": 0, "seen": 0})  # the untrained network's point
+    assert epoch_text(store, run) == "compiling…"
+    run.phase = "training"
+    points.append({"epoch": 0, "seen": 64})
+    assert epoch_text(store, run) == "1 / 5"
+    run.status, run.active = "stopped", False  # stopped within the first epoch
+    assert epoch_text(store, run) == "1 / 5"
+    run.epochs_done, run.status = 5, "completed"
+    assert epoch_text(store, run) == "5 / 5"
+
+
+def test_progress_never_says_of_an_unknown_total(store):
+    from ui.training_views import progress
+
+    (i, _) = _race(store)
+    store.update(i, total_steps=0, phase="compiling")
+    _, text = progress(store, store.get(i))
+    assert "?" not in text and text.startswith("compiling")
+    store.update(i, total_steps=50, phase="training")
+    assert "step 5 of 50" in progress(store, store.get(i))[1]
+
+
+def test_a_race_keeps_its_order_and_says_training_accuracy_until_validation(store,
+                                                                           monkeypatch):
+    ids = _race(store)
+    # Runs created in the same instant: list() may give them in either order.
+    for order in (1, -1):
+        monkeypatch.setattr(RunStore, "list", lambda self, o=order, f=RunStore.list:
+                            f(self)[::o])
+        at = app("pages/race.py", talk="1")
+        assert plain(at.metric[0].label) == "cifar_resnet20 · training"
+    at = app("pages/race.py", talk="1")
+    assert not at.exception
+    labels = [plain(m.label) for m in at.metric]
+    # The residual network first (the page's title), while it runs ...
+    assert labels[:2] == ["cifar_resnet20 · training", "cifar_plain20 · training"]
+    assert [m.value for m in at.metric][:3] == ["25.0%", "25.0%", "1 / 5"]
+    for i in ids:
+        store.update(i, status="stopped", phase="")
+    at = app("pages/race.py", talk="1")
+    # ... and after Stop: the same order (same colours), the epoch reached kept.
+    assert [plain(m.label) for m in at.metric][:2] == labels[:2]
+    assert [m.value for m in at.metric][2] == "1 / 5"
+    for i in ids:
+        store.add_metrics(i, [{"kind": "epoch", "epoch": 0, "step": 10, "seen": 320,
+                               "time": time.time(), "val_accuracy": 0.5}])
+    at = app("pages/race.py", talk="1")
+    assert plain(at.metric[0].label) == "cifar_resnet20 · validation"
+
+
+def test_degradation_after_stop_says_stopped_and_keeps_errors_in_0_to_100(store):
+    from ui import degradation
+
+    names = ["cifar_plain20", "cifar_plain56", "cifar_resnet20", "cifar_resnet56"]
+    ids = store.create_group([(n, get_spec(n).to_dict(), {"source": "digits"}, SETTINGS)
+                              for n in names])
+    fig = degradation.figure(store, degradation.outcomes(store, store.group(
+        store.get(ids[0]).group_id)))
+    assert fig.layout.yaxis.range == (0, 1.02) and fig.layout.yaxis2.range == (0, 1.02)
+    assert "appears after the first epoch" in fig.layout.annotations[0].text
+    for i in ids:
+        store.update(i, status="stopped")
+    at = app("pages/learn_degradation.py")
+    assert not at.exception
+    assert any("Stopped in epoch 0 / 5" in plain(x.value) for x in at.info)
+
+
+def test_the_runs_table_shows_a_dash_for_figures_a_run_has_not_got(store):
+    _race(store, status="stopped", phase="")
+    at = app("pages/runs.py")
+    table = at.dataframe[0].value
+    assert set(table["val accuracy"]) == {"—"} and set(table["images/s"]) == {"—"}
