@@ -114,3 +114,18 @@ def test_the_runs_table_shows_a_dash_for_figures_a_run_has_not_got(store):
     at = app("pages/runs.py")
     table = at.dataframe[0].value
     assert set(table["val accuracy"]) == {"—"} and set(table["images/s"]) == {"—"}
+
+
+def test_the_curves_count_images_in_whole_numbers_with_room_for_the_first_point(store):
+    from ui.training_views import curves
+
+    (i, _) = _race(store)
+    fig = curves(store, [store.get(i)])
+    lo, hi = fig.layout.xaxis.range
+    assert lo < 0 < 160 < hi and fig.layout.xaxis.tickformat == ",d"
+    j = store.create("cifar_resnet20", get_spec("cifar_resnet20").to_dict(),
+                     {"source": "digits"}, SETTINGS)
+    store.add_metrics(j, [{"kind": "batch", "epoch": 0, "step": 0, "seen": 0,
+                           "time": time.time(), "loss": 2.3, "accuracy": 0.1}])
+    fig = curves(store, [store.get(j)])
+    assert fig.layout.xaxis.dtick == 1  # only x=0 so far: ticks 0 and 1, never 0.5

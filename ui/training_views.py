@@ -92,13 +92,24 @@ def curves(store: RunStore, runs: list[Run], x_axis: str = "seen", smoothing: fl
                             line=dict(color=colour, dash="dot", width=2),
                             marker=dict(size=9, symbol="diamond"), legendgroup=label,
                             showlegend=col == 1, row=1, col=col)
-    fig.update_xaxes(title="images seen" if x_axis == "seen" else x_axis, rangemode="tozero")
+    fig.update_xaxes(title="images seen" if x_axis == "seen" else x_axis,
+                     **_count_axis([x for t in fig.data for x in t.x or ()]))
     fig.update_yaxes(title="loss", rangemode="tozero", row=1, col=1)
     fig.update_yaxes(title="accuracy", range=[0, 1.02], row=1, col=2)
     fig.update_layout(height=400, margin=dict(t=40, b=10, l=10, r=10),
                       legend=dict(orientation="h", x=0, xanchor="left", y=1.02,
                                   yanchor="bottom"))
     return fig
+
+
+def _count_axis(xs: list) -> dict:
+    """An axis of counts (images, steps): whole-number ticks only, from 0 with a little
+    room either side so that the first point (at 0) and the last are not cut in half."""
+    span = max([1, *xs])
+    axis = dict(range=[-0.03 * span, 1.03 * span], tickformat=",d")
+    if span <= 5:  # Plotly would put ticks at 0.5
+        axis["dtick"] = 1
+    return axis
 
 
 def confusion(y_true: np.ndarray, y_pred: np.ndarray, class_names: list[str]) -> go.Figure:
