@@ -218,7 +218,7 @@ def _plan(args, settings: dict):
         if train.steps:  # recorded as the epochs they span, so every page can show them
             per_epoch = len(plan.prepared.x_train) // max(train.batch_size, 1) or 1
             train = replace(train, epochs=min(-(-train.steps // per_epoch), 1000))
-        check_plan(plan, train)
+        check_plan(plan, train, fetch=True)
     except (DataError, SettingsError) as exc:
         raise UsageError(str(exc)) from None
     return plan, train
