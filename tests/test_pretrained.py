@@ -140,10 +140,10 @@ def test_initial_weights_are_refused_where_they_do_not_apply():
 
 
 def test_a_run_without_the_weights_is_refused_before_it_is_queued(tmp_path, monkeypatch):
+    from resnet_core import pretrained
     from resnet_core.data import DataChoice
     from resnet_core.training import RunStore, SettingsError
     from resnet_core.training.submit import plan_run, submit_run
-    from resnet_core import pretrained
 
     def offline(*args, **kwargs):
         raise Exception("URL fetch failure: [Errno -3] Temporary failure in name resolution")

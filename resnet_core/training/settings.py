@@ -149,9 +149,9 @@ OPTIONS = (
     Option("initial_weights", "initial weights", "none: random; imagenet: Keras "
            "Applications' ImageNet weights with a new classifier for the data's classes, "
            "every layer trains (a learning rate near 1e-4 keeps what they learnt); "
-           "imagenet_frozen: only the new classifier trains (several times faster). For "
-           "resnet50/101/152, their v2 and vgg16 at 224x224x3 (fit: resize); Keras "
-           "downloads the weights the first time", choices=INITIAL_WEIGHTS),
+           "imagenet_frozen: only the new classifier trains (faster: no gradients through "
+           "the body). For resnet50/101/152, their v2 and vgg16 at 224x224x3 (fit: "
+           "resize); Keras downloads the weights the first time", choices=INITIAL_WEIGHTS),
     Option("cpu_devices", "cpu_devices", "split the CPU into N devices and mirror over "
            "them (tests the multi-device path; 0: no split)", low=0, high=64),
     Option("workers", "workers", "train with N worker processes on this machine "
