@@ -251,7 +251,9 @@ def test_cli_train_json_on_two_logical_cpu_devices(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_run_starts_from_keras_applications_weights_with_a_new_classifier(store, monkeypatch):
+@pytest.mark.parametrize("mode", ["imagenet", "imagenet_frozen"])
+def test_a_run_starts_from_keras_applications_weights_with_a_new_classifier(store, monkeypatch,
+                                                                           mode):
     import keras
 
     from resnet_core import pretrained
@@ -272,12 +274,16 @@ def test_a_run_starts_from_keras_applications_weights_with_a_new_classifier(stor
     data = {"source": "shapes", "subset": 10, "fit": "resize", "shapes_classes": 3,
             "shapes_count": 50, "shapes_size": 16}
     run_id = queue(store, "resnet50", data, {"steps": 2, "batch_size": 4,
-                                             "initial_weights": "imagenet"})
-    assert store.get(run_id).settings["initial_weights"] == "imagenet"  # recorded
+                                             "initial_weights": mode})
+    assert store.get(run_id).settings["initial_weights"] == mode  # recorded
     summary = execute(store, run_id)
     assert summary["status"] == "completed", store.get(run_id).error
     np.testing.assert_array_equal(at_start[0], expected)
     trained = load_checkpoint(store.run_dir(run_id) / "checkpoint.keras")
     assert trained.get_layer("head_predictions").get_weights()[0].shape == (2048, 3)
-    assert not np.array_equal(trained.get_layer("stage3_block2_conv2").get_weights()[0],
-                              expected)  # the whole network trained
+    body = trained.get_layer("stage3_block2_conv2").get_weights()[0]
+    # Every layer trained, or only the classifier (BatchNorm's statistics kept too).
+    assert np.array_equal(body, expected) == (mode == "imagenet_frozen")
+    moving_mean = source.get_layer("conv4_block2_2_bn").get_weights()[2]
+    kept = np.array_equal(trained.get_layer("stage3_block2_bn2").get_weights()[2], moving_mean)
+    assert kept == (mode == "imagenet_frozen")
