@@ -94,16 +94,20 @@ def imagenet_model(class_name: str):
             "with the weights>.") from None
 
 
-def copy_weights(source, model, translate: Callable[[str], str | None]) -> int:
+def copy_weights(source, model, translate: Callable[[str], str | None],
+                 keep: tuple[str, ...] = ()) -> int:
     """Copy every weighted layer of ``model`` from its namesake in ``source``.
 
+    Layers named in ``keep`` stay as built (a fine-tuning run's new classifier).
     Returns the number of layers copied; raises ``ValueError`` naming the first layer
     that has no counterpart or whose shapes differ.
     """
     theirs = {layer.name: layer for layer in source.layers}
-    copied = 0
+    copied = kept = 0
     for layer in model.layers:
-        if not layer.weights:
+        if layer.weights and layer.name in keep:
+            kept += 1
+        if not layer.weights or layer.name in keep:
             continue
         other = theirs.get(translate(layer.name) or "")
         if other is None:
@@ -116,7 +120,88 @@ def copy_weights(source, model, translate: Callable[[str], str | None]) -> int:
         layer.set_weights(other.get_weights())
         copied += 1
     weighted = sum(1 for layer in source.layers if layer.weights)
-    if copied != weighted:
+    if copied + kept != weighted:
         raise ValueError(f"{source.name} has {weighted} layers with weights, this preset "
                          f"{copied}: not the same architecture")
     return copied
+
+
+# ------------------------------------------------------------------ fine-tuning
+CLASSIFIER = "head_predictions"  # the layer a fine-tuning run replaces (the data's classes)
+INITIAL_WEIGHTS = ("none", "imagenet", "imagenet_frozen")
+
+
+def keras_twin(spec) -> str | None:
+    """The preset with a Keras Applications twin that ``spec`` is, or None.
+
+    The same network whatever its name, description, input size and number of classes
+    (those follow the data): a preset changed in Compose has no twin.
+    """
+    def body(s) -> dict:
+        d = s.to_dict()
+        for key in ("name", "description", "input_shape"):
+            d.pop(key)
+        d["head"].pop("classes")
+        return d
+
+    mine = body(spec)
+    return next((name for name in KERAS_APPLICATIONS if body(get_spec(name)) == mine), None)
+
+
+def initial_weights_problem(spec, initial_weights: str) -> str:
+    """Why ``spec`` cannot start from ``initial_weights`` (empty when it can)."""
+    if initial_weights == "none":
+        return ""
+    twin = keras_twin(spec)
+    if twin is None:
+        return (f"ImageNet weights exist for {', '.join(KERAS_APPLICATIONS)} as presets; "
+                f"{spec.name} is not one of them (or is a changed copy of one), so start "
+                "it from random weights (initial weights: none)")
+    size = tuple(get_spec(twin).input_shape)
+    if tuple(spec.input_shape) != size:
+        return (f"ImageNet weights were learnt on {'×'.join(map(str, size))} images but "
+                f"this run feeds {'×'.join(map(str, spec.input_shape))}; choose 'resize "
+                "the data to the network's input' (fit: resize)")
+    return ""
+
+
+def ensure_weights(spec, initial_weights: str) -> None:
+    """Fetch the ImageNet weights a run will start from (Keras's cache, else a download),
+    so that a run that cannot have them is refused before it is queued.
+
+    Raises :class:`WeightsUnavailable` with what to do.
+    """
+    if initial_weights != "none":
+        _fetch(KERAS_APPLICATIONS[keras_twin(spec)][0])
+
+
+_fetched: set[str] = set()
+
+
+def _fetch(class_name: str) -> None:
+    if class_name not in _fetched:  # once per process: then they are in Keras's cache
+        imagenet_model(class_name)
+        _fetched.add(class_name)
+
+
+def fine_tuning_model(spec, initial_weights: str, source: Any = None):
+    """``spec``'s model starting from its Keras twin's ImageNet weights (or ``source``'s).
+
+    Every layer is copied but the classifier, which is new, sized to ``spec``'s classes.
+    ``imagenet_frozen`` freezes all the rest: only the classifier trains, and BatchNorm
+    keeps ImageNet's statistics (a frozen Keras BatchNorm runs in inference mode).
+    """
+    problem = initial_weights_problem(spec, initial_weights)
+    if problem or initial_weights == "none":
+        raise ValueError(problem or "initial_weights 'none' needs no fine-tuning model")
+    from .build import build_model
+
+    class_name, translate = KERAS_APPLICATIONS[keras_twin(spec)]
+    if source is None:
+        source = imagenet_model(class_name)
+    model = build_model(spec)
+    copy_weights(source, model, translate, keep=(CLASSIFIER,))
+    if initial_weights == "imagenet_frozen":
+        for layer in model.layers:
+            layer.trainable = layer.name == CLASSIFIER
+    return model

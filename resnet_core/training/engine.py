@@ -148,18 +148,23 @@ def _augmenter(shape):
 
 
 def build_training_model(spec: ArchitectureSpec, augment: bool, mixed: bool,
-                         bn_momentum: float | None = SHORT_RUN_MOMENTUM):
+                         bn_momentum: float | None = SHORT_RUN_MOMENTUM,
+                         initial_weights: str = "none"):
     """The spec's model, with augmentation in front and a float32 output when mixed.
 
     ``bn_momentum`` (a training setting; None: the network's own) replaces the BatchNorm
     layers' momentum (the default is the short-run one the runs use); a network
     that ends on logits gets a softmax here, as its source's loss applies one.
+    ``initial_weights`` other than "none" starts from Keras Applications' ImageNet
+    weights with a new classifier (:func:`resnet_core.pretrained.fine_tuning_model`).
     """
     import keras
 
     from ..build import build_model
+    from ..pretrained import fine_tuning_model
 
-    base = build_model(spec)
+    base = (build_model(spec) if initial_weights == "none"
+            else fine_tuning_model(spec, initial_weights))
     if bn_momentum is not None:
         for layer in base.layers:
             if isinstance(layer, keras.layers.BatchNormalization):
@@ -471,7 +476,7 @@ def _prepare(t: _Trainee, dataset, strategy, jit: bool, mixed: bool, cluster=Non
                                 "start a new run instead")
         else:
             t.model = build_training_model(t.data.spec, t.choice.augment, mixed,
-                                           settings.bn_momentum())
+                                           settings.bn_momentum(), settings.initial_weights)
             compile_model(t.model, settings, t.steps_per_epoch, jit)
     t.total_steps = settings.total_steps(t.steps_per_epoch)
     t.last_epoch = math.ceil(t.total_steps / t.steps_per_epoch)
