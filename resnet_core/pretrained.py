@@ -9,7 +9,11 @@ is checked, so a mismatch says which layer differs instead of copying by positio
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any, Callable
 
 from .presets import get_spec
@@ -73,7 +77,11 @@ def from_keras_applications(name: str, source: Any = None):
 
     class_name, translate = KERAS_APPLICATIONS[name]
     if source is None:
-        source = imagenet_model(class_name)
+        try:
+            source = imagenet_model(class_name)
+        except WeightsUnavailable as exc:  # in Python, one more way out
+            raise WeightsUnavailable(f"{exc} Or pass source=<a {class_name} model with the "
+                                     "weights>.") from None
     model = build_model(get_spec(name))
     copy_weights(source, model, translate)
     return model
@@ -90,8 +98,7 @@ def imagenet_model(class_name: str):
             f"the ImageNet weights of {class_name} are not in Keras's cache "
             f"(~/.keras/models) and could not be downloaded ({exc}). Run "
             f"keras.applications.{class_name}(weights='imagenet') once on a machine with "
-            "internet access and copy ~/.keras/models here, or pass source=<a model "
-            "with the weights>.") from None
+            "internet access and copy ~/.keras/models here.") from None
 
 
 def copy_weights(source, model, translate: Callable[[str], str | None],
@@ -169,19 +176,43 @@ def ensure_weights(spec, initial_weights: str) -> None:
     """Fetch the ImageNet weights a run will start from (Keras's cache, else a download),
     so that a run that cannot have them is refused before it is queued.
 
-    Raises :class:`WeightsUnavailable` with what to do.
+    Keras is imported only in a child process, so the Streamlit server (which calls this
+    at the Train click) never imports TensorFlow. Raises :class:`WeightsUnavailable`.
     """
     if initial_weights != "none":
         _fetch(KERAS_APPLICATIONS[keras_twin(spec)][0])
 
 
+# The child that fills Keras's cache (a list, so a test can put a stand-in here). A
+# refusal is one "error: ..." line on its stderr.
+FETCH_COMMAND = [sys.executable, "-c", (
+    "import sys\n"
+    "from resnet_core.pretrained import WeightsUnavailable, imagenet_model\n"
+    "try:\n"
+    "    imagenet_model(sys.argv[1])\n"
+    "except WeightsUnavailable as exc:\n"
+    "    print('error: ' + str(exc), file=sys.stderr)\n"
+    "    sys.exit(2)\n")]
 _fetched: set[str] = set()
 
 
 def _fetch(class_name: str) -> None:
-    if class_name not in _fetched:  # once per process: then they are in Keras's cache
-        imagenet_model(class_name)
-        _fetched.add(class_name)
+    if class_name in _fetched:  # once per process: then they are in Keras's cache
+        return
+    try:
+        done = subprocess.run([*FETCH_COMMAND, class_name], capture_output=True, text=True,
+                              timeout=3600, cwd=Path(__file__).resolve().parents[1],
+                              env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    except subprocess.TimeoutExpired:
+        raise WeightsUnavailable(f"fetching the ImageNet weights of {class_name} took over "
+                                 "an hour; copy ~/.keras/models from a machine that has "
+                                 "them") from None
+    if done.returncode != 0:
+        said = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+        raise WeightsUnavailable(said[-1].removeprefix("error: ") if said else
+                                 f"fetching the ImageNet weights of {class_name} failed "
+                                 f"(exit {done.returncode})")
+    _fetched.add(class_name)
 
 
 def fine_tuning_model(spec, initial_weights: str, source: Any = None):

@@ -325,19 +325,12 @@ def test_a_spec_larger_than_the_stated_limit_is_refused_with_the_limit():
     assert any("a spec is at most 1 MB" in plain(e.value) for e in at.error)
 
 
-def test_train_page_offers_imagenet_weights_only_where_keras_has_them(tmp_path, monkeypatch):
+def test_train_page_offers_imagenet_weights_only_where_keras_has_them(tmp_path, monkeypatch,
+                                                                      weights_offline):
     """Offered for a preset with a Keras Applications twin, refused at the click (not
     after queueing) when the weights are neither cached nor downloadable."""
-    from keras.src.utils import file_utils
-
-    from resnet_core import pretrained
     from resnet_core.training import RunStore
 
-    def offline(*args, **kwargs):
-        raise Exception("URL fetch failure: [Errno -3] Temporary failure in name resolution")
-
-    monkeypatch.setattr(file_utils, "get_file", offline)
-    monkeypatch.setattr(pretrained, "_fetched", set())
     monkeypatch.setenv("RESNET_EXPLORER_HOME", str(tmp_path))
     at = app("pages/train.py", preset="cifar_resnet20")
     assert not [s for s in at.selectbox if s.label == "Start from"]

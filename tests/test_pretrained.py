@@ -139,18 +139,11 @@ def test_initial_weights_are_refused_where_they_do_not_apply():
         TrainSettings(initial_weights="cifar").check()
 
 
-def test_a_run_without_the_weights_is_refused_before_it_is_queued(tmp_path, monkeypatch):
-    from resnet_core import pretrained
+def test_a_run_without_the_weights_is_refused_before_it_is_queued(tmp_path, weights_offline):
     from resnet_core.data import DataChoice
     from resnet_core.training import RunStore, SettingsError
     from resnet_core.training.submit import plan_run, submit_run
 
-    def offline(*args, **kwargs):
-        raise Exception("URL fetch failure: [Errno -3] Temporary failure in name resolution")
-
-    from keras.src.utils import file_utils
-    monkeypatch.setattr(file_utils, "get_file", offline)
-    monkeypatch.setattr(pretrained, "_fetched", set())
     store = RunStore(tmp_path / "home")
     plan = plan_run(_spec("resnet50"), DataChoice(source="shapes", fit="resize", subset=10,
                                                    shapes_count=50, shapes_size=16))
