@@ -261,6 +261,9 @@ def test_every_preset_can_be_trained_from_the_train_page_at_its_defaults(preset,
     """On the embedded digits, every preset gets a Train button on the first visit; where
     the chosen fit cannot work the other is taken and said in one line."""
     monkeypatch.setenv("RESNET_EXPLORER_HOME", str(tmp_path))
+    # The page, not the worker, is under test: one warm worker per preset's scratch home
+    # would be a TensorFlow process (~700 MB) each.
+    monkeypatch.setattr("ui.training_form.ensure_worker", lambda home=None: None)
     at = app("pages/train.py", preset=preset)
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert not at.warning, [w.value for w in at.warning]
