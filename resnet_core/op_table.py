@@ -12,8 +12,9 @@ the next. Adding an operation: an entry here, and its method on
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, NamedTuple, NoReturn, Sequence
+from typing import Any, NamedTuple, NoReturn
 
 
 class Key:

@@ -14,8 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
-from . import op_table as T
-from .op_table import Key as K, OpKind
+from .op_table import (ACTIVATION, ADD, BATCHNORM, BIAS, CONCAT, CONV, DENSE, DROPOUT, FLATTEN,
+                       GLOBAL_POOLS, PAD_SHORTCUT, POOLS, SCALE, ZEROPAD, Key as K, OpKind)
 from .spec import LayerSettings
 
 
@@ -95,56 +95,56 @@ class Interpreter:
     # -- the vocabulary: what each op means is its entry in op_table.OPS ----------------
     def conv(self, x, filters: int, size: int, stride: int = 1, padding: str = "same",
              use_bias: bool = True, name: str = "conv", groups: int = 1):
-        return self._op(T.CONV, [x], name, {
+        return self._op(CONV, [x], name, {
             K.FILTERS: filters, K.SIZE: size, K.STRIDE: stride, K.PADDING: padding,
             K.USE_BIAS: use_bias, K.GROUPS: groups, **self._kernel})
 
     def batchnorm(self, x, name: str = "bn"):
         s = self.settings
-        return self._op(T.BATCHNORM, [x], name, {
+        return self._op(BATCHNORM, [x], name, {
             K.MOMENTUM: s.bn_momentum, K.EPSILON: s.bn_epsilon, K.SCALE: s.bn_scale})
 
     def activation(self, x, fn: str, name: str | None = None):
-        return self._op(T.ACTIVATION, [x], name or fn, {K.FN: fn})
+        return self._op(ACTIVATION, [x], name or fn, {K.FN: fn})
 
     def pool(self, x, mode: str, size: int, stride: int, padding: str = "valid",
              name: str = "pool"):
         """``mode``: "max" or "avg"."""
-        return self._op(T.POOLS[mode], [x], name,
+        return self._op(POOLS[mode], [x], name,
                         {K.SIZE: size, K.STRIDE: stride, K.PADDING: padding})
 
     def zeropad(self, x, amount: int, name: str = "pad"):
-        return self._op(T.ZEROPAD, [x], name, {K.AMOUNT: amount})
+        return self._op(ZEROPAD, [x], name, {K.AMOUNT: amount})
 
     def add(self, main, skip, name: str = "add"):
         """``main + skip``; the second input is the skip connection."""
-        return self._op(T.ADD, [main, skip], name, {})
+        return self._op(ADD, [main, skip], name, {})
 
     def concat(self, xs: Sequence[Any], name: str = "concat"):
-        return self._op(T.CONCAT, list(xs), name, {})
+        return self._op(CONCAT, list(xs), name, {})
 
     def bias(self, x, name: str = "bias"):
         """A learnable per-channel bias, as added after the sum in seed 003."""
-        return self._op(T.BIAS, [x], name, {})
+        return self._op(BIAS, [x], name, {})
 
     def pad_shortcut(self, x, channels: int, stride: int, name: str = "shortcut_pad"):
         """He et al.'s option A: subsample by ``stride``, zero-pad the extra channels."""
-        return self._op(T.PAD_SHORTCUT, [x], name, {K.CHANNELS: channels, K.STRIDE: stride})
+        return self._op(PAD_SHORTCUT, [x], name, {K.CHANNELS: channels, K.STRIDE: stride})
 
     def global_pool(self, x, mode: str, name: str = "gap"):
         """``mode``: "max" or "avg"."""
-        return self._op(T.GLOBAL_POOLS[mode], [x], name, {})
+        return self._op(GLOBAL_POOLS[mode], [x], name, {})
 
     def flatten(self, x, name: str = "flatten"):
-        return self._op(T.FLATTEN, [x], name, {})
+        return self._op(FLATTEN, [x], name, {})
 
     def dense(self, x, units: int, use_bias: bool = True, name: str = "dense"):
-        return self._op(T.DENSE, [x], name,
+        return self._op(DENSE, [x], name,
                         {K.UNITS: units, K.USE_BIAS: use_bias, **self._kernel})
 
     def scale(self, x, gate, name: str = "scale"):
         """``x`` times a per-channel gate (squeeze-and-excitation)."""
-        return self._op(T.SCALE, [x, gate], name, {})
+        return self._op(SCALE, [x, gate], name, {})
 
     def dropout(self, x, rate: float, name: str = "dropout"):
-        return self._op(T.DROPOUT, [x], name, {K.RATE: rate})
+        return self._op(DROPOUT, [x], name, {K.RATE: rate})

@@ -1,8 +1,9 @@
 """The tracer: an interpreter that computes shapes, parameters, MACs and receptive fields.
 
 It builds no Keras model (so it is fast enough for every keystroke) and reproduces
-Keras's shape and parameter rules, one per op in :mod:`resnet_core.op_table`. When a layer cannot be built it raises
-:class:`TraceError` naming the layer, and the layers traced so far stay available.
+Keras's shape and parameter rules (each op's, in :mod:`resnet_core.op_table`). When a
+layer cannot be built it raises :class:`TraceError` naming the layer, and the layers
+traced so far stay available.
 """
 
 from __future__ import annotations
