@@ -1,6 +1,9 @@
 """The command line: ``python -m resnet_core presets|summary|export|train|race|runs``.
 
 Errors print one clear line on stderr and exit with status 2; never a traceback.
+TensorFlow's native log lines are kept out of stderr (:func:`quiet_native_logs`).
+``train`` and ``race`` train in this process (recorded in the app's run store);
+``train --workers N`` starts N of them on loopback, one cluster (``TF_CONFIG``).
 """
 
 from __future__ import annotations
@@ -215,9 +218,6 @@ def _plan(args, settings: dict):
     try:
         plan = plan_run(spec, _data_choice(args))
         train = TrainSettings.from_dict(settings)
-        if train.steps:  # recorded as the epochs they span, so every page can show them
-            per_epoch = len(plan.prepared.x_train) // max(train.batch_size, 1) or 1
-            train = replace(train, epochs=min(-(-train.steps // per_epoch), 1000))
         check_plan(plan, train)
     except (DataError, SettingsError) as exc:
         raise UsageError(str(exc)) from None

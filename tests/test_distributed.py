@@ -4,6 +4,7 @@ loopback through the command line (the path a cluster runs)."""
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -140,3 +141,34 @@ def test_the_launcher_returns_the_chief_status_and_names_a_failed_worker(capsys)
     assert launch(["no_such_command"], 2, note=lambda text: None) == 2
     err = capsys.readouterr().err
     assert "error: worker 1 exited with status 2" in err and "invalid choice" in err
+    log = Path(err.split("(its log: ")[1].split(")")[0])
+    assert log.is_file()  # kept for the person to read; removed here
+    shutil.rmtree(log.parent)
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_every_local_worker_with_a_checkpoint(tmp_path):
+    import signal
+
+    env = {**os.environ, "RESNET_EXPLORER_HOME": str(tmp_path)}
+    env.pop("TF_CONFIG", None)
+    launcher = subprocess.Popen(  # its own process group, as a terminal's foreground job
+        [sys.executable, "-m", "resnet_core", "train", *SHORT[:-4], "--epochs", "40",
+         "--workers", "2"], env=env, cwd=ROOT, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, start_new_session=True)
+    store = RunStore(tmp_path)
+    try:
+        deadline = time.monotonic() + 400
+        while not (store.list() and store.metrics(store.list()[0].id, "batch")):
+            assert time.monotonic() < deadline and launcher.poll() is None
+            time.sleep(0.3)
+        os.killpg(launcher.pid, signal.SIGINT)  # Ctrl-C reaches the launcher and workers
+        out, err = launcher.communicate(timeout=300)
+    finally:
+        if launcher.poll() is None:
+            os.killpg(launcher.pid, signal.SIGKILL)
+    assert launcher.returncode == 0, err[-3000:]
+    assert "stopping after the current step" in err and "Traceback" not in err
+    run = store.list()[0]
+    assert run.status == "stopped" and "stopped on 2 workers" in out
+    assert (store.run_dir(run.id) / "checkpoint.keras").exists()

@@ -9,7 +9,7 @@ import pytest
 
 from resnet_core import analyze, get_spec
 from resnet_core.blocks import BLOCK_KINDS
-from tests.apptest import app, metric
+from tests.apptest import app, metric, plain
 
 ROOT = Path(__file__).resolve().parent.parent
 LEARN = ["pages/learn_gradients.py", "pages/learn_residual.py", "pages/learn_blocks.py",
@@ -135,7 +135,7 @@ def test_gradient_page_measures_in_a_child_process_without_tensorflow_here():
     assert out.returncode == 0, out.stderr[-3000:]
     got = json.loads(out.stdout.strip().splitlines()[-1])
     assert got["tf"] == [] and got["errors"] == [] and got["charts"] == 1
-    md = " ".join(got["md"])
+    md = plain(" ".join(got["md"]))
     assert "cifar_resnet20_plain" in md and "first-over-last conv gradient ratio" in md
     assert "He et al. (2015, §4.1)" in md and "At initialisation" in md
 

@@ -114,15 +114,16 @@ def test_training_by_steps_with_a_checkpoint_every_n_steps(store, monkeypatch):
         save(model, run_dir)
 
     monkeypatch.setattr(engine, "save_checkpoint", spy)
-    run_id = queue(store, "cifar_resnet20", TINY, {"steps": 10, "checkpoint_every": 3,
+    run_id = queue(store, "cifar_resnet20", TINY, {"steps": 10, "checkpoint_every": 1,
                                                    "batch_size": 32, "log_every": 1})
     summary = execute(store, run_id)
     assert summary["status"] == "completed", store.get(run_id).error
     run = store.get(run_id)
     assert run.total_steps == 10 and run.epochs_done == 2  # 7 steps an epoch: 7 + 3
+    assert run.settings["epochs"] == 2  # shown as the epochs the steps span
     assert store.metrics(run_id, "batch")[-1]["step"] == 10
-    # every 3 steps, each epoch's end (7, 10) and the run's end (10)
-    assert saved_at == [3, 6, 7, 9, 10, 10]
+    # every step, once at an epoch's end (7, 10), and the run's end (10)
+    assert saved_at == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10]
 
 
 def test_a_race_trains_both_networks_on_the_same_batches(store):

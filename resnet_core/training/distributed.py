@@ -28,12 +28,15 @@ from pathlib import Path
 
 import numpy as np
 
+from .settings import SettingsError
+
 TASK_TYPES = ("chief", "worker")  # what MultiWorkerMirroredStrategy trains with
 FAILED_PEER_GRACE_SECONDS = 10.0  # a worker whose peer died waits in a collective for ever
 
 
-class ClusterError(ValueError):
-    """A TF_CONFIG or worker count that cannot work, with what to change."""
+class ClusterError(SettingsError):
+    """A TF_CONFIG or worker count that cannot work, with what to change (a run that
+    meets one fails with this message alone)."""
 
 
 @dataclass(frozen=True)

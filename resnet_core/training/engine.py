@@ -475,6 +475,8 @@ def _prepare(t: _Trainee, dataset, strategy, jit: bool, mixed: bool, cluster=Non
             compile_model(t.model, settings, t.steps_per_epoch, jit)
     t.total_steps = settings.total_steps(t.steps_per_epoch)
     t.last_epoch = math.ceil(t.total_steps / t.steps_per_epoch)
+    if settings.steps and settings.epochs != t.last_epoch:  # pages show the epochs spanned
+        t.store.update(t.id, settings={**t.run.settings, "epochs": t.last_epoch})
     if t.start_epoch >= t.last_epoch:
         raise SettingsError(f"the run already did {t.start_epoch} of {t.last_epoch} "
                             "epochs; resume it with more epochs (or steps)")
@@ -592,8 +594,7 @@ def _step(t: _Trainee, idx: np.ndarray, n_train: int) -> None:
         _chunk_point(t, n_train)
     if logs.get("stop"):  # agreed by every worker in this step
         _finish(t, "stopped")
-    elif t.settings.checkpoint_every and t.step % t.settings.checkpoint_every == 0 \
-            and t.step < t.total_steps:  # the run's end writes its own
+    elif _checkpoint_due(t):
         _chunk_point(t, n_train)
         t.phase("saving")
         try:
@@ -602,6 +603,14 @@ def _step(t: _Trainee, idx: np.ndarray, n_train: int) -> None:
             t.fail(exc)
             return
         t.phase("training")
+
+
+def _checkpoint_due(t: _Trainee) -> bool:
+    """Every ``checkpoint_every`` steps, but not where an epoch's end or the run's end
+    writes one anyway."""
+    every = t.settings.checkpoint_every
+    return (bool(every) and t.step % every == 0 and t.step % t.steps_per_epoch != 0
+            and t.step < t.total_steps)
 
 
 def _chunk_point(t: _Trainee, n_train: int) -> None:
