@@ -16,7 +16,7 @@ from resnet_core import get_spec
 from resnet_core.data import DataChoice
 from resnet_core.presets import plain_twin
 from resnet_core.training import RunStore, SettingsError, TrainSettings, check_feasible
-from resnet_core.training import engine
+from resnet_core.training import engine, predictions
 from resnet_core.training.engine import execute, execute_group, load_checkpoint
 from resnet_core.training.submit import plan_run, race_plans, submit_race, submit_run
 
@@ -66,8 +66,8 @@ def test_one_epoch_on_a_few_hundred_digits(store):
     run_dir = store.run_dir(run_id)
     model = load_checkpoint(run_dir / "checkpoint.keras")  # safe mode
     assert model.count_params() > 0
-    pred = np.load(run_dir / "predictions.npz")
-    assert len(pred["y_true"]) == 60 and len(pred["sample_images"]) > 0
+    pred = predictions.load(run_dir)
+    assert len(pred.y_true) == 60 and len(pred.sample_images) > 0
     assert any((run_dir / "logs").rglob("*tfevents*"))  # TensorBoard
     assert store.get(run_id).summary["class_names"][:2] == ["0", "1"]
 

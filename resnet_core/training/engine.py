@@ -27,6 +27,7 @@ import numpy as np
 
 from ..data import DataChoice, DataError, PreparedData, load, prepare
 from ..spec import ArchitectureSpec, SpecError
+from . import predictions
 from .settings import SHORT_RUN_MOMENTUM, SettingsError, TrainSettings, check_feasible
 from .store import RunStore
 
@@ -680,8 +681,8 @@ def _finish(t: _Trainee, status: str) -> None:
     if not t.steps.chief:  # the others' store is thrown away
         return
     try:  # for the Runs page's table; the run is kept without it
-        _save_predictions(t.steps.predict(t.x_val), t.data.x_val, t.data.y_val,
-                          t.data.class_names, t.dir / "predictions.npz")
+        predictions.save(t.dir, t.steps.predict(t.x_val), t.data.x_val, t.data.y_val,
+                         t.data.class_names)
     except Exception as exc:  # noqa: BLE001
         (t.dir / "error.log").write_text(f"predictions: {type(exc).__name__}: {exc}\n")
 
@@ -717,14 +718,6 @@ class _TensorBoardLog:
             for key, value in val.items():
                 self.tf.summary.scalar(f"validation/{key}", value, step=epoch + 1)
         self.writer.flush()
-
-
-def _save_predictions(probs, images, y_val, class_names, path):
-    y_pred = probs.argmax(axis=1)
-    wrong_first = np.argsort(y_pred == y_val, kind="stable")[:64]
-    np.savez_compressed(path, y_true=y_val, y_pred=y_pred, confidence=probs.max(axis=1),
-                        sample_index=wrong_first, sample_images=images[wrong_first],
-                        class_names=np.asarray(class_names, dtype=str))
 
 
 def epoch_history(store: RunStore, run_id: str) -> list[dict]:
