@@ -49,13 +49,29 @@ chosen = st.session_state.get("initial_weights", mem.saved.get("initial_weights"
 pretrained = chosen != "none" and bool(keras_twin(spec))
 if pretrained:
     st.session_state["fit"] = "resize"
-fit = form.radio("When the data and the network's input differ",
-                 ["adapt", "resize"], horizontal=True, disabled=pretrained,
-                 help="ImageNet weights need the network's own input." if pretrained
-                 else None,
-                 format_func={"adapt": "adapt the network's input to the data",
-                              "resize": "resize the data to the network's input"}.get,
-                 key=mem.field("fit", "adapt", ("adapt", "resize")))
+FIT_LABELS = {"adapt": "adapt the network's input to the data",
+              "resize": "resize the data to the network's input"}
+fit_key = mem.field("fit", "adapt", ("adapt", "resize"))
+fit = st.session_state[fit_key]  # the person's choice; the radio is drawn once the plan
+fit_slot = form.empty()  # says which fit works for this data and network (fit_radio)
+
+
+def fit_radio(used: str | None = None, why: str = "") -> None:
+    """The fit radio in its place: the person's choice, or, when that fit cannot work
+    here, the fit used, fixed, with why (the choice itself is kept for other data)."""
+    if used in (None, fit):
+        fit_slot.radio("When the data and the network's input differ", list(FIT_LABELS),
+                       horizontal=True, disabled=pretrained, format_func=FIT_LABELS.get,
+                       help="ImageNet weights need the network's own input." if pretrained
+                       else None, key=fit_key)
+        return
+    fit_slot.radio("When the data and the network's input differ", list(FIT_LABELS),
+                   index=list(FIT_LABELS).index(used), horizontal=True, disabled=True,
+                   format_func=lambda f: FIT_LABELS[f] + (" (not possible here)"
+                                                          if f != used else ""),
+                   help=why, key="fit_used")
+
+
 augment = form.checkbox("Light augmentation (shifts; flips for colour images)",
                         key=mem.field("augment", False))
 extra = {}
@@ -73,11 +89,13 @@ if source == "upload":
     up = form.file_uploader("An .npz with arrays x (N, H, W[, C]) and y (N,), or a .zip "
                             "with one folder of images per class", type=["npz", "zip"])
     if up is None:
+        fit_radio()
         st.info("Choose a file to train on your own data.")
         st.stop()
     try:  # checked, then kept as plain arrays with class names: what the worker reads
         path = stage_upload(up.getvalue(), up.name, store.home / "uploads")
     except DataError as exc:
+        fit_radio()
         st.error(common.escape_md(str(exc)))
         st.stop()
     extra = {"upload_path": str(path)}
@@ -87,8 +105,10 @@ choice = DataChoice(source=source, subset=int(subset), val_split=float(val_split
 try:
     plan = plan_cached(choice.to_dict(), spec.to_json())
 except DataError as exc:
+    fit_radio()
     st.error(common.escape_md(str(exc)))
     st.stop()
+fit_radio(plan.choice.fit, plan.note)
 
 prepared = plan.prepared
 form.caption(f"{len(prepared.x_train):,} training and {len(prepared.x_val):,} validation "

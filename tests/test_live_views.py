@@ -129,3 +129,16 @@ def test_the_curves_count_images_in_whole_numbers_with_room_for_the_first_point(
                            "time": time.time(), "loss": 2.3, "accuracy": 0.1}])
     fig = curves(store, [store.get(j)])
     assert fig.layout.xaxis.dtick == 1  # only x=0 so far: ticks 0 and 1, never 0.5
+
+
+def test_the_fit_radio_shows_the_fit_used_and_keeps_the_choice_for_other_data(store,
+                                                                             monkeypatch):
+    monkeypatch.setattr("ui.training_form.ensure_worker", lambda home=None: None)
+    at = app("pages/train.py", preset="seed_resnet50")  # 8×8 digits: too small for it
+    assert not at.exception
+    (radio,) = [r for r in at.radio if r.label.startswith("When the data")]
+    assert radio.value == "resize" and radio.disabled
+    assert "too small for seed_resnet50" in radio.help
+    at = app("pages/train.py", preset="cifar_resnet20")  # adapting works: still chosen
+    (radio,) = [r for r in at.radio if r.label.startswith("When the data")]
+    assert radio.value == "adapt" and not radio.disabled

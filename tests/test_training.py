@@ -261,6 +261,7 @@ def test_an_idle_worker_exits_and_says_why_in_its_log(tmp_path):
     assert code == 0
     assert "exits: no run queued for" in log.read_text()
 
+
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", ["imagenet", "imagenet_frozen"])
 def test_a_run_starts_from_keras_applications_weights_with_a_new_classifier(store, monkeypatch,
