@@ -49,6 +49,10 @@ def test_epoch_text_never_goes_back_and_says_the_phase():
     assert epoch_text(store, run) == "1 / 5"
     run.status, run.active = "stopped", False  # stopped within the first epoch
     assert epoch_text(store, run) == "1 / 5"
+    run.status, run.active, run.epochs_done = "running", True, 1  # validated epoch 1
+    assert epoch_text(store, run) == "1 / 5"  # (Stop now would show 1 / 5 too)
+    points.append({"epoch": 1, "seen": 600})
+    assert epoch_text(store, run) == "2 / 5"
     run.epochs_done, run.status = 5, "completed"
     assert epoch_text(store, run) == "5 / 5"
 

@@ -190,15 +190,17 @@ def epoch_reached(store: RunStore, run: Run) -> int:
 
 
 def epoch_text(store: RunStore, run: Run) -> str:
-    """``3 / 5``: the epoch under way while training (a word while it prepares: loading,
-    compiling), the epoch reached after (a run stopped within epoch 2 shows ``2 / 5``)."""
+    """``3 / 5``: the epoch of the last trained step (a word while a run prepares:
+    loading, compiling); a run stopped within epoch 2 shows ``2 / 5`` as it did."""
     total = run.settings.get("epochs") or 0
     if run.status == "queued":
         return f"0 / {total}"
     reached = epoch_reached(store, run)
     if run.active and run.phase in PREPARING and not reached:
         return PREPARING[run.phase]
-    now = max(run.epochs_done + 1, reached) if run.active else reached
+    # The epoch of the last trained step (so Stop, between two epochs too, shows the
+    # same number): the next one counts once its first step is trained.
+    now = max(reached, 1) if run.active else reached
     return f"{min(now, total)} / {total}"
 
 
