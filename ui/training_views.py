@@ -234,9 +234,14 @@ def live_panel(store: RunStore, run_ids: list[str], key: str) -> None:
         current = [r for i in run_ids if (r := store.get(i)) is not None]
         talk = presentation.talk_mode()
         if talk:  # one line of status: the screen is for the figures and the chart
-            st.caption(" · ".join(
-                (f"**{escape_md(r.name)}**: " if len(current) > 1 else "")
-                + escape_md(status_line(store, r)) for r in current))
+            lines = [status_line(store, r) for r in current]
+            if len(current) > 1 and len(set(lines)) == 1:  # said once, not per network
+                st.caption(" and ".join(f"**{escape_md(r.name)}**" for r in current)
+                           + f": {escape_md(lines[0])}")
+            else:
+                st.caption(" · ".join(
+                    (f"**{escape_md(r.name)}**: " if len(current) > 1 else "")
+                    + escape_md(line) for r, line in zip(current, lines)))
         else:
             for r in current:
                 fraction, text = progress(store, r)
