@@ -126,6 +126,22 @@ def test_inspect_filters_and_memory():
     assert any(m.label == "Activations" for m in at.metric)
 
 
+def test_inspect_tables_fit_1024_px():
+    """Every shown column has a set width and their sum fits beside the sidebar at
+    1024 px (about 680 px): free-sized columns pushed params and MACs off screen."""
+    import json as _json
+    at = app("pages/inspect.py", preset="resnet152")
+    named = {"small": 75, "medium": 200, "large": 400}
+    for frame in (at.dataframe[0], at.dataframe[1]):
+        config = _json.loads(frame.proto.columns)
+        shown = list(frame.proto.column_order) or [c for c in config if c != "_index"]
+        widths = [config.get(c, {}).get("width") for c in shown]
+        assert None not in widths, dict(zip(shown, widths))
+        assert sum(named.get(w, w) for w in widths) <= 680, dict(zip(shown, widths))
+    at.checkbox[1].check().run()  # More columns
+    assert "trainable" in list(at.dataframe[0].proto.column_order)
+
+
 def test_graph_levels_render_and_go_into_the_url():
     at = app("pages/graph.py", preset="resnet152")
     for level, node in (("stage", "stage3"), ("block", "stage3_block36"),
