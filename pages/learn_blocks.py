@@ -9,7 +9,7 @@ import streamlit as st
 from resnet_core.analysis import Analysis, human
 from resnet_core.blocks import BLOCK_KINDS, BlockKind
 from resnet_core.codegen import to_python
-from resnet_core.graph import to_graph
+from resnet_core.graph import SKIP_EDGES, to_graph
 from resnet_core.spec import ArchitectureSpec, Head, SpecError, Stage
 from resnet_core.trace import Trace, fmt_shape, trace_spec
 from ui import presentation, router
@@ -89,7 +89,7 @@ def gallery_entry(name: str, shape: tuple, width: int, stride: int) -> dict:
 
 st.title("Block gallery")
 st.markdown("Every kind of block the library builds, one block each, measured by the tracer "
-            "for the input and width you choose. Skip connections are dashed and red.")
+            f"for the input and width you choose. Skip connections are {SKIP_EDGES}.")
 
 with presentation.settings_container("Input and width"):
     c = st.columns(5)
