@@ -44,6 +44,23 @@ def test_home_lists_every_preset_and_the_device():
     assert "seed" not in main and "source documents" not in main
 
 
+def test_home_puts_each_residual_net_beside_its_plain_twin():
+    from resnet_core.presets import RESIDUAL_TWINS
+    from ui.preset_cards import cards, rows
+
+    placed = {}
+    for members in cards().values():
+        laid = rows(members)
+        assert sorted(c.name for r in laid for c in r) == sorted(c.name for c in members)
+        for i, row in enumerate(laid):
+            assert 1 <= len(row) <= 3
+            placed.update({c.name: i for c in row})
+            if all(c.name in {*RESIDUAL_TWINS, *RESIDUAL_TWINS.values()} for c in row):
+                assert len(row) == 2  # a family of pairs: one pair a row
+    for residual, plain in RESIDUAL_TWINS.items():
+        assert placed[residual] == placed[plain], residual
+
+
 def test_preset_by_url_and_hostile_urls():
     assert metric(app("pages/compose.py", preset="resnet50"), "Parameters") == "25,636,712"
     for query in ({"preset": "<script>alert(1)</script>"}, {"spec": "!!!not-a-spec"},
