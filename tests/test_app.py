@@ -71,6 +71,17 @@ def test_preset_by_url_and_hostile_urls():
         assert "<script>" not in at.warning[0].value
 
 
+def test_compose_says_why_a_size_is_refused_and_hides_unused_pool_fields():
+    at = app("pages/compose.py", preset="cifar_resnet20")
+    at.number_input(key="h_1").set_value(0).run()
+    assert any("Height must be at least 1" in plain(e.value) for e in at.error)
+    labels = [n.label for n in at.number_input] + [s.label for s in at.selectbox]
+    assert "Pool size" not in labels and "Pool padding" not in labels  # global pooling
+    at.selectbox(key="pool_1").set_value("avg").run()
+    labels = [n.label for n in at.number_input] + [s.label for s in at.selectbox]
+    assert "Pool size" in labels and "Pool padding" in labels
+
+
 def test_edit_input_updates_totals_and_the_url():
     at = app("pages/compose.py", preset="cifar_resnet20")
     at.number_input(key="cls_1").set_value(100).run()
