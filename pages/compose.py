@@ -65,8 +65,9 @@ conv_bias = st.checkbox("Conv bias", spec.conv_bias, key=f"bias_{v}",
                         help="Biases in the blocks' convolutions (stem layers set their own)")
 input_box = st.container()
 ls = spec.layer_settings
-with st.expander(f"BatchNorm and initialisers: momentum {ls.bn_momentum:g}, epsilon "
-                 f"{ls.bn_epsilon:g}, {'with' if ls.bn_scale else 'no'} scale"):
+with st.expander(f"BatchNorm and initialisers: momentum {common.plain_number(ls.bn_momentum)}, "
+                 f"epsilon {common.plain_number(ls.bn_epsilon)}, "
+                 f"{'with' if ls.bn_scale else 'no'} scale"):
     lc = st.columns(4) + st.columns([2, 1, 1])  # the initialiser names are long
     layer_settings = {
         "bn_momentum": lc[0].number_input(

@@ -202,7 +202,7 @@ def test_code_page_exports_and_loads_specs():
     at.text_area[0].input(json.dumps(bad)).run()
     next(b for b in at.button if b.label == "Load the pasted text").click().run()
     assert any("not a valid spec" in e.value for e in at.error)
-    assert "• stages[2].filters (Stage 3, filters): must be at least 1, got -4" \
+    assert "• Stage 3, filters must be at least 1, got -4 (in the file: stages[2].filters)" \
         in [t.value for t in at.text]
     assert "cifar_resnet20" in sidebar_text(at)
 

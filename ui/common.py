@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import streamlit as st
 
@@ -29,6 +30,11 @@ _AUTOLINK = re.compile(r"://|(?<=w)ww\.|@", re.IGNORECASE)
 def params(n: int) -> str:
     """Parameters with thousands separators, exactly like ``23,600,006``."""
     return f"{n:,}"
+
+
+def plain_number(x: float) -> str:
+    """A setting as people write it, never in exponent form: 1.001e-05 → ``0.00001001``."""
+    return format(Decimal(repr(float(x))).normalize(), "f")
 
 
 def macs(n: int) -> str:
