@@ -66,11 +66,11 @@ def blocks_per_stage(a: Analysis) -> str:
     return "–".join(str(s.blocks) for s in a.spec.stages)
 
 
-def stage_changes(a: Analysis, b: Analysis, stage: str) -> str:
-    """What the specs say differs in one stage (kind, blocks, filters, stride, shortcut)."""
-    if not (stage.startswith("stage") and stage[5:].isdigit()):
+def stage_changes(a: Analysis, b: Analysis, i: int | None) -> str:
+    """What the specs say differs in stage ``i`` of ``spec.stages`` (kind, blocks,
+    filters, stride, shortcut); nothing for the stem and head (``i`` None)."""
+    if i is None:
         return ""
-    i = int(stage[5:]) - 1
     sa = a.spec.stages[i] if i < len(a.spec.stages) else None
     sb = b.spec.stages[i] if i < len(b.spec.stages) else None
     if sa is None or sb is None:
@@ -150,10 +150,11 @@ ka, kb = skips_by_stage(a), skips_by_stage(b)
 rows = []
 for stage in dict.fromkeys([*sa, *sb]):
     x, y = sa.get(stage), sb.get(stage)
-    blocks = stage.startswith("stage")
+    index = (x or y).stage_index
+    blocks = index is not None
     rows.append({
         "stage": stage,
-        "what differs": stage_changes(a, b, stage),
+        "what differs": stage_changes(a, b, index),
         "blocks A → B": f"{x.blocks if x else '—'} → {y.blocks if y else '—'}" if blocks
         else "—",
         "skips A → B": f"{sum(ka.get(stage, {}).values())} → "

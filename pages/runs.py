@@ -2,11 +2,10 @@
 
 import time
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
-from resnet_core.training import RunStore
+from resnet_core.training import RunStore, predictions
 from resnet_core.training.worker import ensure_worker
 from ui import common, presentation, router, training_views
 
@@ -88,19 +87,15 @@ if csv:
     actions[3].download_button("Metrics (CSV)", csv, file_name=f"{run.id}_metrics.csv",
                                mime="text/csv")
 
-pred_path = run_dir / "predictions.npz"
-if pred_path.exists():
-    pred = np.load(pred_path, allow_pickle=False)
-    names = [str(n) for n in pred["class_names"]]
+pred = predictions.load(run_dir)
+if pred is not None:
     left, right = st.columns([1, 1])
-    presentation.chart(training_views.confusion(pred["y_true"], pred["y_pred"], names), left)
+    presentation.chart(training_views.confusion(pred.y_true, pred.y_pred,
+                                                list(pred.class_names)), left)
     with right:
         st.markdown("**Validation predictions, wrong ones first**")
-        idx = pred["sample_index"]
-        captions = [f"{'✗' if pred['y_true'][i] != pred['y_pred'][i] else '✓'} "
-                    f"{names[pred['y_true'][i]]} → {names[pred['y_pred'][i]]}" for i in idx]
-        st.image([training_views.upscale(img) for img in pred["sample_images"][:24]],
-                 caption=captions[:24], width=64)
+        st.image([training_views.upscale(img) for img in pred.sample_images[:24]],
+                 caption=pred.sample_captions()[:24], width=64)
 
 if not run.active:
     with st.expander("Delete this run"):

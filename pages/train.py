@@ -6,6 +6,7 @@ from resnet_core.analysis import human
 from resnet_core.data import SOURCE_LABELS, SOURCE_NAMES, SOURCES, DataChoice, DataError
 from resnet_core.data.uploads import stage_upload
 from resnet_core.devices import describe_device, training_defaults
+from resnet_core.pretrained import INITIAL_WEIGHTS, keras_twin
 from resnet_core.training import SettingsError, TrainSettings
 from resnet_core.training.estimate import estimate_epoch_seconds
 from resnet_core.training.settings import (BATCHNORM_MODES, OPTIMIZERS, SCHEDULES,
@@ -42,8 +43,16 @@ subset = c[1].number_input("Images to use (0: all)", 0, 100_000, step=100,
 val_split = c[2].slider("Validation share", 0.05, 0.5, step=0.05,
                         key=mem.field("val_split", 0.2, lo=0.05, hi=0.5))
 seed = c[3].number_input("Seed", 0, 2**31 - 1, key=mem.field("seed", 0, lo=0, hi=2**31 - 1))
+# ImageNet weights (chosen below: read on the rerun it causes, or from memory) were
+# learnt at the network's own input: the data is resized to it.
+chosen = st.session_state.get("initial_weights", mem.saved.get("initial_weights", "none"))
+pretrained = chosen != "none" and bool(keras_twin(spec))
+if pretrained:
+    st.session_state["fit"] = "resize"
 fit = form.radio("When the data and the network's input differ",
-                 ["adapt", "resize"], horizontal=True,
+                 ["adapt", "resize"], horizontal=True, disabled=pretrained,
+                 help="ImageNet weights need the network's own input." if pretrained
+                 else None,
                  format_func={"adapt": "adapt the network's input to the data",
                               "resize": "resize the data to the network's input"}.get,
                  key=mem.field("fit", "adapt", ("adapt", "resize")))
@@ -125,12 +134,25 @@ batchnorm = form.columns(2)[0].selectbox(
          "0.99 or 0.999 needs thousands of steps to settle; a short run validates better "
          "with 0.9. A training setting, recorded with the run: the network is unchanged.",
     key=mem.field("batchnorm", BATCHNORM_MODES[0], BATCHNORM_MODES))
+initial_weights = "none"
+if twin := keras_twin(spec):  # only where Keras Applications has this network's weights
+    initial_weights = form.columns(2)[0].selectbox(
+        "Start from", INITIAL_WEIGHTS,
+        format_func={"none": "random weights", "imagenet": "ImageNet, all layers train",
+                     "imagenet_frozen": "ImageNet, classifier only"}.get,
+        help="Fine-tuning: the body keeps what it learnt on ImageNet. Training every "
+             "layer wants a small learning rate (about 1e-4); training only the "
+             "classifier is faster (no gradients through the body) and cannot spoil it.",
+        key=mem.field("initial_weights", INITIAL_WEIGHTS[0], INITIAL_WEIGHTS))
+    form.caption(f"ImageNet weights: {twin}'s from Keras Applications with a new classifier "
+                 "for these classes, on images resized to its input. Keras downloads them "
+                 "once (~/.keras/models) when you click Train; offline, the run is refused.")
 mem.save()
 settings = TrainSettings(optimizer=optimizer, learning_rate=float(lr), schedule=schedule,
                          batch_size=int(batch), epochs=int(epochs),
                          weight_decay=float(weight_decay), seed=int(seed),
                          mixed_precision=mixed, xla=xla,
-                         batchnorm=batchnorm)
+                         batchnorm=batchnorm, initial_weights=initial_weights)
 
 estimate = estimate_epoch_seconds(plan.spec, len(prepared.x_train), settings.batch_size)
 form.caption(f"Training memory for a batch of {settings.batch_size}: about "
@@ -148,7 +170,9 @@ with bar:
     shape = "×".join(map(str, plan.spec.input_shape))
     info.markdown(f"**{common.escape_md(spec.name)}** · {len(prepared.x_train):,} "
                   f"training images ({SOURCE_NAMES[source][0]}, as {shape}) · "
-                  f"{settings.epochs} epochs · {device}")
+                  f"{settings.epochs} epochs"
+                  + (" · from ImageNet weights" if initial_weights != "none" else "")
+                  + f" · {device}")
     if plan.note:
         info.caption(common.escape_md(plan.note))
     timing.metric("Per epoch", training_views.duration(estimate.seconds),

@@ -3,8 +3,8 @@
 The path is: a spec (:mod:`spec`, :mod:`presets`) → the tracer and analysis
 (:mod:`trace`, :mod:`analysis`), the graph (:mod:`graph`), the code export
 (:mod:`codegen`), the Keras model (:mod:`build`) and training runs (:mod:`training`,
-:mod:`data`). Nothing on the analysis path imports Keras; :mod:`build`, :mod:`layers`
-and the training engine do.
+:mod:`data`). Nothing on the analysis path imports Keras; :mod:`build`, :mod:`layers`,
+:mod:`pretrained`, :mod:`gradients` and the training engine do.
 """
 
 from .analysis import Analysis, analyze, summary_dict

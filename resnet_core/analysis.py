@@ -8,11 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import prod
 
+from . import op_table
 from .spec import ArchitectureSpec
 from .trace import Trace, TracedLayer, fmt_shape, trace_spec
 
 BYTES_PER_VALUE = 4  # float32
-WEIGHTED = ("conv", "dense")
+WEIGHTED = op_table.WEIGHTED  # kinds with a kernel: they count towards the depth
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class StageSummary:
     output_shape: tuple[int, ...]
     receptive_field: int
     depth: int
+    stage_index: int | None = None  # its place in spec.stages; None: stem, head
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ class Analysis:
             out.append(StageSummary(
                 stage, len(ls), len({l.block for l in ls if l.block}),
                 sum(l.params for l in ls), sum(l.macs for l in ls), last.output_shape,
-                last.rf, depth(ls)))
+                last.rf, depth(ls), last.stage_index))
         return out
 
     def memory(self, batch_size: int = 32) -> Memory:

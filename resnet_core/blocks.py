@@ -272,7 +272,7 @@ class BlockKind:
 
     def build_stage(self, ops: Interpreter, x, stage, index: int, use_bias: bool):
         """Lay out one stage: ``stage.blocks`` blocks, one of them carrying the stride."""
-        name = f"stage{index}"
+        name, at = f"stage{index}", index - 1  # at: its place in spec.stages
         # The kind's own settings, under its function's argument names (the stride is
         # the layout's, below).
         kwargs = {_ARGUMENT.get(f, f): getattr(stage, f) for f in self.fields
@@ -283,19 +283,19 @@ class BlockKind:
             # No strided block here: the stride is a max-pool, before (inception, as in
             # GoogLeNet) or after (VGG) the stage's blocks.
             if self.inception and stage.stride > 1:
-                with ops.scope(name):
+                with ops.scope(name, index=at):
                     x = ops.pool(x, "max", 3, stage.stride, padding="same", name="pool")
             for b in range(stage.blocks):
-                with ops.scope(name, f"block{b + 1}"):
+                with ops.scope(name, f"block{b + 1}", at):
                     x = self.function(ops, x, **kwargs)
             if self.vgg and stage.stride > 1:
-                with ops.scope(name):
+                with ops.scope(name, index=at):
                     x = ops.pool(x, "max", stage.stride, stage.stride, name="pool")
             return x
         # The stride goes to the first block, or the last (Keras's ResNetV2).
         strided = 0 if stage.stride_block == "first" else stage.blocks - 1
         for b in range(stage.blocks):
-            with ops.scope(name, f"block{b + 1}"):
+            with ops.scope(name, f"block{b + 1}", at):
                 x = self.function(ops, x, stride=stage.stride if b == strided else 1,
                                   **kwargs)
         return x

@@ -6,7 +6,6 @@ that do not train never import it.
 
 from __future__ import annotations
 
-import itertools
 import sys
 from typing import Any, Sequence
 
@@ -14,7 +13,7 @@ import keras
 
 from . import blocks, layers as custom_layers
 from .codegen import model_name
-from .layer_calls import CUSTOM_LAYERS, LIST_INPUT_KINDS, layer_call
+from .op_table import CUSTOM_LAYERS, OPS, layer_call
 from .network import forward
 from .ops import Interpreter, Op
 from .spec import MAX_LAYERS, ArchitectureSpec
@@ -31,9 +30,9 @@ class KerasBuilder(Interpreter):
         return tuple(x.shape[1:])
 
     def apply(self, op: Op, inputs: Sequence[Any]):
-        cls, kwargs = layer_call(op)
+        cls, kwargs = layer_call(op.kind, op.name, op.config)
         layer = _layer_class(cls)(**kwargs)
-        return layer(list(inputs) if op.kind in LIST_INPUT_KINDS else inputs[0])
+        return layer(list(inputs) if OPS[op.kind].list_input else inputs[0])
 
 
 def allow_deep_graphs() -> None:
@@ -58,11 +57,24 @@ def build_model(spec: ArchitectureSpec) -> keras.Model:
 
 
 # ------------------------------------------------------------ blocks on Keras tensors
-_counter = itertools.count(1)
+def _default_name(kind: str, x) -> str:
+    """``kind`` and the number of layers behind ``x``: ``basic1`` for a block on the
+    input, and so on. It depends on this call alone (no counter kept between calls), and
+    blocks chained one after another get distinct names; an eager tensor has no layers
+    behind it. Two unnamed blocks on the same tensor clash: name them."""
+    seen: set[int] = set()
+    stack = [x]
+    while stack:
+        history = getattr(stack.pop(), "_keras_history", None)
+        if history is None or id(history.operation) in seen:
+            continue
+        seen.add(id(history.operation))
+        stack.extend(history.operation._inbound_nodes[history.node_index].input_tensors)
+    return f"{kind}{len(seen)}" if seen else kind
 
 
 def _run(block_fn, x, name: str | None, **kwargs):
-    name = name or f"{block_fn.__name__.removesuffix('_block')}{next(_counter)}"
+    name = name or _default_name(block_fn.__name__.removesuffix("_block"), x)
     ops = KerasBuilder()
     with ops.scope(name):
         return block_fn(ops, x, **kwargs)
@@ -158,7 +170,7 @@ def inception_block(x, c1: int, c2: Sequence[int], c3: Sequence[int], c4: int,
 def vgg_stack(x, convs: int, filters: int, pool: bool = True, name: str | None = None):
     """``convs`` 3×3 conv + ReLU layers, then an optional 2×2 max-pool (a VGG stage)."""
     ops = KerasBuilder()
-    name = name or f"vgg{next(_counter)}"
+    name = name or _default_name("vgg", x)
     for i in range(convs):
         with ops.scope(name, f"conv{i + 1}"):
             x = blocks.vgg_conv(ops, x, filters=filters)

@@ -218,7 +218,7 @@ def _plan(args, settings: dict):
     try:
         plan = plan_run(spec, _data_choice(args))
         train = TrainSettings.from_dict(settings)
-        check_plan(plan, train)
+        check_plan(plan, train, fetch=True)
     except (DataError, SettingsError) as exc:
         raise UsageError(str(exc)) from None
     return plan, train

@@ -1,7 +1,7 @@
 """Spec → a standalone Python script that builds the same Keras model with Keras alone.
 
 The script is written from the trace, layer by layer, through the same table
-(:mod:`layer_calls`) the builder uses, so it cannot drift from the model we build.
+(:mod:`op_table`) the builder uses, so it cannot drift from the model we build.
 """
 
 from __future__ import annotations
@@ -9,8 +9,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from .layer_calls import CUSTOM_LAYERS, LIST_INPUT_KINDS, layer_call
-from .ops import Op
+from .op_table import CUSTOM_LAYERS, OPS, layer_call
 from .spec import ArchitectureSpec
 from .trace import trace_spec
 
@@ -56,13 +55,13 @@ def to_python(spec: ArchitectureSpec) -> str:
         if heading != group:
             group = heading
             body.append(f"\n    # {comment_text(heading)}")
-        cls, kwargs = layer_call(Op(layer.kind, layer.name, layer.config))
+        cls, kwargs = layer_call(layer.kind, layer.name, layer.config)
         prefix = "" if cls in CUSTOM_LAYERS else "layers."
         if cls in CUSTOM_LAYERS:
             used_custom.add(cls)
         args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
         ins = [var(s, index_of.get(s, -1)) for s in layer.inputs]
-        arg = f"[{', '.join(ins)}]" if layer.kind in LIST_INPUT_KINDS else ins[0]
+        arg = f"[{', '.join(ins)}]" if OPS[layer.kind].list_input else ins[0]
         out = var(layer.name, i) if i < len(layers) - 1 else "outputs"
         body.append(f"    {out} = {prefix}{cls}({args})({arg})")
 

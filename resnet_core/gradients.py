@@ -20,13 +20,14 @@ import math
 import re
 from dataclasses import asdict, dataclass, field
 
+from . import op_table
 from .presets import PRESETS, cifar_resnet, get_spec, plain_twin
 from .spec import ArchitectureSpec, Head, Layer, Stage
 from .trace import trace_spec
 
 NORM = ("L2 norm of the gradient of the batch's mean cross-entropy with respect to each "
         "conv/dense kernel (biases and BatchNorm parameters left out)")
-WEIGHTED = ("conv", "dense")
+WEIGHTED = op_table.WEIGHTED
 # Depths 2 + 18k are 6n + 2 (two convs per block) and 9n + 2 (three convs per block) at
 # once, so the networks with and without BatchNorm have the same depth.
 FLOW_DEPTHS = (20, 38, 56, 74, 92, 110)

@@ -16,6 +16,7 @@ import graphviz
 
 from .analysis import Analysis, analyze, human
 from .graph_model import DIRECTIONS, LEVELS, FoldedGraph, Node, View, fold
+from .op_table import OPS
 from .spec import ArchitectureSpec
 
 SKIP_COLOR = "#d55e00"  # Okabe-Ito vermillion: apart from black for colour-blind readers
@@ -41,6 +42,10 @@ def dot_text(text: str) -> str:
 
 def _label(*lines: str) -> str:
     return graphviz.nohtml("\n".join(str(dot_text(s)) for s in lines if s))
+
+
+def _joins(kind: str) -> bool:
+    return kind in OPS and OPS[kind].joins
 
 
 def _node_label(n: Node) -> str:
@@ -96,8 +101,8 @@ def to_graph(spec_or_analysis: ArchitectureSpec | Analysis, level: str = "stage"
                        fillcolor=_STAGE_COLORS[stages.index(stage) % len(_STAGE_COLORS)],
                        color=SKIP_COLOR if n.is_skip else "#555555",
                        penwidth="2" if n.is_skip else "1",
-                       shape="ellipse" if n.kind == "sum" or n.layers[-1].kind in (
-                           "add", "concat") else "box")
+                       shape="ellipse" if n.kind == "sum" or _joins(n.layers[-1].kind)
+                       else "box")
 
     fill(g, "")
     for e in g_model.edges:

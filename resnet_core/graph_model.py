@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from .analysis import Analysis
+from .op_table import OPS
 from .trace import TracedLayer, fmt_shape
 
 LEVELS = ("stage", "block", "layer")
@@ -143,23 +144,13 @@ def _block_title(stage: str, block: str) -> str:
 
 
 def _layer_subtitle(l: TracedLayer) -> str:
-    c = l.config
-    if l.kind == "conv":
-        return f"conv {c['size']}×{c['size']}/{c['stride']}, {c['filters']}"
-    if l.kind in ("maxpool", "avgpool"):
-        return f"{l.kind} {c['size']}×{c['size']}/{c['stride']}"
-    if l.kind == "activation":
-        return c["fn"]
-    if l.kind == "dense":
-        return f"dense {c['units']}"
-    if l.kind == "pad_shortcut":  # He et al.'s option A
-        return f"subsample /{c['stride']}, zero-pad to {c['channels']} ch"
-    return l.kind
+    entry = OPS.get(l.kind)
+    return entry.graph_label(l.config) if entry else l.kind  # the input is no op
 
 
-def _stage_subtitle(a: Analysis, stage: str, layers: list[TracedLayer]) -> str:
-    if stage.startswith("stage") and stage[5:].isdigit():
-        st = a.spec.stages[int(stage[5:]) - 1]
+def _stage_subtitle(a: Analysis, layers: list[TracedLayer]) -> str:
+    if layers[0].stage_index is not None:
+        st = a.spec.stages[layers[0].stage_index]
         return f"{st.blocks} × {st.block}, stride {st.stride}"
     return f"{len(layers)} layers"
 
@@ -226,9 +217,9 @@ def _title(l: TracedLayer, kind: str, stage: str) -> str:
 
 def _subtitle(a: Analysis, n: Node) -> str:
     if n.kind == "stage":
-        return _stage_subtitle(a, n.title, n.layers)
+        return _stage_subtitle(a, n.layers)
     if n.kind == "block":
-        st = a.spec.stages[int(n.layers[0].stage[5:]) - 1]
+        st = a.spec.stages[n.layers[0].stage_index]
         return f"{st.block}, {len(n.layers)} layers"
     if n.kind in ("shortcut", "sum"):
         return " → ".join(_layer_subtitle(l) for l in n.layers)

@@ -3,9 +3,9 @@
 A block is a plain function ``block(ops, x, ...) -> x`` that calls ``ops.conv``,
 ``ops.batchnorm``, ``ops.add`` and so on. Interpreters subclass :class:`Interpreter` and
 implement :meth:`Interpreter.apply`: :mod:`resnet_core.build` turns each call into a
-Keras layer, :mod:`resnet_core.trace` into shapes, parameters and MACs. Naming and
-scoping live here once, so both give every layer the same deterministic name, such as
-``stage3_block2_conv1``.
+Keras layer, :mod:`resnet_core.trace` into shapes, parameters and MACs, both by reading
+the op's entry in :mod:`resnet_core.op_table`. Naming and scoping live here once, so
+both give every layer the same deterministic name, such as ``stage3_block2_conv1``.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
+from .op_table import (ACTIVATION, ADD, BATCHNORM, BIAS, CONCAT, CONV, DENSE, DROPOUT, FLATTEN,
+                       GLOBAL_POOLS, PAD_SHORTCUT, POOLS, SCALE, ZEROPAD, Key as K, OpKind)
 from .spec import LayerSettings
 
 
@@ -21,18 +23,19 @@ from .spec import LayerSettings
 class Op:
     """One call of the vocabulary: what a layer is, where it sits and what it does."""
 
-    kind: str
+    kind: str  # a key of op_table.OPS
     name: str
     config: dict[str, Any] = field(default_factory=dict)
     stage: str = ""
     block: str = ""
     role: str = "main"  # "main" or "shortcut" (the skip path of a residual block)
+    stage_index: int | None = None  # its stage's place in spec.stages; None: stem, head
 
 
 def _kernel_config(settings: LayerSettings) -> dict[str, Any]:
     """The conv and dense ops' initialiser and regulariser entries."""
-    return dict(kernel_init=settings.kernel_init, init_stddev=settings.init_stddev,
-                bias_init=settings.bias_init, l2=settings.l2)
+    return {K.KERNEL_INIT: settings.kernel_init, K.INIT_STDDEV: settings.init_stddev,
+            K.BIAS_INIT: settings.bias_init, K.L2: settings.l2}
 
 
 class Interpreter:
@@ -40,6 +43,7 @@ class Interpreter:
 
     def __init__(self, settings: LayerSettings | None = None) -> None:
         self._stage = ""
+        self._stage_index: int | None = None
         self._block = ""
         self._role = "main"
         self._prefix = ""
@@ -60,14 +64,16 @@ class Interpreter:
 
     # -- scoping -----------------------------------------------------------------
     @contextmanager
-    def scope(self, stage: str, block: str = "") -> Iterator[None]:
-        saved = self._stage, self._block, self._prefix
-        self._stage, self._block = stage, block
+    def scope(self, stage: str, block: str = "", index: int | None = None) -> Iterator[None]:
+        """Name the ops made inside ``stage_block_...``; ``index``: the stage's place in
+        ``spec.stages`` (None for the stem, the head and blocks used on their own)."""
+        saved = self._stage, self._block, self._prefix, self._stage_index
+        self._stage, self._block, self._stage_index = stage, block, index
         self._prefix = "_".join(p for p in (stage, block) if p)
         try:
             yield
         finally:
-            self._stage, self._block, self._prefix = saved
+            self._stage, self._block, self._prefix, self._stage_index = saved
 
     @contextmanager
     def shortcut(self) -> Iterator[None]:
@@ -80,61 +86,65 @@ class Interpreter:
     def channels(self, x: Any) -> int:
         return int(self.shape(x)[-1])
 
-    def _op(self, kind: str, inputs: Sequence[Any], name: str, **config: Any) -> Any:
+    def _op(self, kind: OpKind, inputs: Sequence[Any], name: str, config: dict[str, Any]):
         full = f"{self._prefix}_{name}" if self._prefix else name
-        op = Op(kind, full, config, self._stage, self._block, self._role)
+        op = Op(kind.name, full, config, self._stage, self._block, self._role,
+                self._stage_index)
         return self.apply(op, inputs)
 
-    # -- the vocabulary ------------------------------------------------------------
+    # -- the vocabulary: what each op means is its entry in op_table.OPS ----------------
     def conv(self, x, filters: int, size: int, stride: int = 1, padding: str = "same",
              use_bias: bool = True, name: str = "conv", groups: int = 1):
-        return self._op("conv", [x], name, filters=filters, size=size, stride=stride,
-                        padding=padding, use_bias=use_bias, groups=groups,
-                        **self._kernel)
+        return self._op(CONV, [x], name, {
+            K.FILTERS: filters, K.SIZE: size, K.STRIDE: stride, K.PADDING: padding,
+            K.USE_BIAS: use_bias, K.GROUPS: groups, **self._kernel})
 
     def batchnorm(self, x, name: str = "bn"):
         s = self.settings
-        return self._op("batchnorm", [x], name, momentum=s.bn_momentum, epsilon=s.bn_epsilon,
-                        scale=s.bn_scale)
+        return self._op(BATCHNORM, [x], name, {
+            K.MOMENTUM: s.bn_momentum, K.EPSILON: s.bn_epsilon, K.SCALE: s.bn_scale})
 
     def activation(self, x, fn: str, name: str | None = None):
-        return self._op("activation", [x], name or fn, fn=fn)
+        return self._op(ACTIVATION, [x], name or fn, {K.FN: fn})
 
     def pool(self, x, mode: str, size: int, stride: int, padding: str = "valid",
              name: str = "pool"):
-        return self._op(f"{mode}pool", [x], name, size=size, stride=stride, padding=padding)
+        """``mode``: "max" or "avg"."""
+        return self._op(POOLS[mode], [x], name,
+                        {K.SIZE: size, K.STRIDE: stride, K.PADDING: padding})
 
     def zeropad(self, x, amount: int, name: str = "pad"):
-        return self._op("zeropad", [x], name, amount=amount)
+        return self._op(ZEROPAD, [x], name, {K.AMOUNT: amount})
 
     def add(self, main, skip, name: str = "add"):
         """``main + skip``; the second input is the skip connection."""
-        return self._op("add", [main, skip], name)
+        return self._op(ADD, [main, skip], name, {})
 
     def concat(self, xs: Sequence[Any], name: str = "concat"):
-        return self._op("concat", list(xs), name)
+        return self._op(CONCAT, list(xs), name, {})
 
     def bias(self, x, name: str = "bias"):
         """A learnable per-channel bias, as added after the sum in seed 003."""
-        return self._op("bias", [x], name)
+        return self._op(BIAS, [x], name, {})
 
     def pad_shortcut(self, x, channels: int, stride: int, name: str = "shortcut_pad"):
         """He et al.'s option A: subsample by ``stride``, zero-pad the extra channels."""
-        return self._op("pad_shortcut", [x], name, channels=channels, stride=stride)
+        return self._op(PAD_SHORTCUT, [x], name, {K.CHANNELS: channels, K.STRIDE: stride})
 
     def global_pool(self, x, mode: str, name: str = "gap"):
-        return self._op(f"global_{mode}pool", [x], name)
+        """``mode``: "max" or "avg"."""
+        return self._op(GLOBAL_POOLS[mode], [x], name, {})
 
     def flatten(self, x, name: str = "flatten"):
-        return self._op("flatten", [x], name)
+        return self._op(FLATTEN, [x], name, {})
 
     def dense(self, x, units: int, use_bias: bool = True, name: str = "dense"):
-        return self._op("dense", [x], name, units=units, use_bias=use_bias,
-                        **self._kernel)
+        return self._op(DENSE, [x], name,
+                        {K.UNITS: units, K.USE_BIAS: use_bias, **self._kernel})
 
     def scale(self, x, gate, name: str = "scale"):
         """``x`` times a per-channel gate (squeeze-and-excitation)."""
-        return self._op("scale", [x, gate], name)
+        return self._op(SCALE, [x, gate], name, {})
 
     def dropout(self, x, rate: float, name: str = "dropout"):
-        return self._op("dropout", [x], name, rate=rate)
+        return self._op(DROPOUT, [x], name, {K.RATE: rate})

@@ -28,3 +28,20 @@ def built_preset(name):
 @pytest.fixture
 def keras_preset():
     return built_preset
+
+
+@pytest.fixture
+def weights_offline(monkeypatch):
+    """Keras's ImageNet weights neither cached nor downloadable: the child process that
+    would fetch them (``pretrained.FETCH_COMMAND``) refuses, as it does offline."""
+    import sys
+
+    from resnet_core import pretrained
+
+    said = ("the ImageNet weights of ResNet50 are not in Keras's cache (~/.keras/models) "
+            "and could not be downloaded (URL fetch failure).")
+    monkeypatch.setattr(pretrained, "FETCH_COMMAND", [
+        sys.executable, "-c", f"import sys; print({'error: ' + said!r}, file=sys.stderr); "
+        "sys.exit(2)"])
+    monkeypatch.setattr(pretrained, "_fetched", set())
+    return said

@@ -367,3 +367,24 @@ def test_a_spec_larger_than_the_stated_limit_is_refused_with_the_limit():
     at.text_area[0].input(big).run()
     next(b for b in at.button if b.label == "Load the pasted text").click().run()
     assert any("a spec is at most 1 MB" in plain(e.value) for e in at.error)
+
+
+def test_train_page_offers_imagenet_weights_only_where_keras_has_them(tmp_path, monkeypatch,
+                                                                      weights_offline):
+    """Offered for a preset with a Keras Applications twin, refused at the click (not
+    after queueing) when the weights are neither cached nor downloadable."""
+    from resnet_core.training import RunStore
+
+    monkeypatch.setenv("RESNET_EXPLORER_HOME", str(tmp_path))
+    at = app("pages/train.py", preset="cifar_resnet20")
+    assert not [s for s in at.selectbox if s.label == "Start from"]
+    at = app("pages/train.py", preset="resnet50")
+    at.number_input[0].set_value(50).run()  # images to use
+    next(s for s in at.selectbox if s.label == "Start from").set_value("imagenet_frozen").run()
+    assert any("Keras downloads them once" in c.value for c in at.caption)
+    assert any("the network takes 224×224×3" in c.value for c in at.caption)  # resized
+    next(b for b in at.button if b.label == "Train").click().run()
+    assert not at.exception
+    assert any("ImageNet weights of ResNet50 are not in Keras" in plain(e.value)
+               for e in at.error), [e.value for e in at.error]
+    assert RunStore(tmp_path).list() == []

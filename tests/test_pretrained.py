@@ -85,3 +85,69 @@ def test_a_source_of_another_architecture_names_the_layer_that_differs():
     source = keras.applications.ResNet50(weights=None)
     with pytest.raises(ValueError, match="layer .* has no counterpart in resnet50|holds shapes"):
         from_keras_applications("resnet50v2", source=source)
+
+
+# ------------------------------------------------------------------ fine-tuning
+def test_the_keras_twin_ignores_what_follows_the_data_and_nothing_else():
+    from resnet_core.pretrained import keras_twin
+
+    spec = _spec("resnet50")
+    head = spec.head.__class__(**{**spec.head.__dict__, "classes": 7})
+    assert keras_twin(spec.replace(name="mine", input_shape=(32, 32, 3), head=head)) == "resnet50"
+    assert keras_twin(_spec("resnet101v2")) == "resnet101v2"
+    assert keras_twin(_spec("vgg16")) == "vgg16"
+    assert keras_twin(spec.with_stage(0, blocks=2)) is None  # changed in Compose
+    assert keras_twin(_spec("cifar_resnet20")) is None
+
+
+def test_fine_tuning_keeps_the_body_and_replaces_the_classifier():
+    from dataclasses import replace
+
+    from resnet_core.pretrained import CLASSIFIER, fine_tuning_model
+
+    source = _randomised("ResNet50")
+    spec = _spec("resnet50")
+    spec = spec.replace(head=replace(spec.head, classes=5))
+    for mode in ("imagenet", "imagenet_frozen"):
+        model = fine_tuning_model(spec, mode, source=source)
+        for ours, theirs in (("stage3_block2_conv2", "conv4_block2_2_conv"),
+                             ("stem_bn3", "conv1_bn")):
+            for a, b in zip(model.get_layer(ours).get_weights(),
+                            source.get_layer(theirs).get_weights()):
+                np.testing.assert_array_equal(a, b)
+        assert model.get_layer(CLASSIFIER).get_weights()[0].shape == (2048, 5)
+        trainable = {l.name for l in model.layers if l.trainable and l.weights}
+        assert trainable == ({CLASSIFIER} if mode == "imagenet_frozen"
+                             else {l.name for l in model.layers if l.weights})
+    assert model.count_params() - sum(int(np.prod(w.shape))
+                                      for w in model.trainable_weights) > 23_000_000
+
+
+def test_initial_weights_are_refused_where_they_do_not_apply():
+    from resnet_core.training import SettingsError, TrainSettings, check_feasible
+
+    with pytest.raises(SettingsError, match="ImageNet weights exist for resnet50, .*vgg16 "
+                       "as presets; cifar_resnet20 is not one of them"):
+        check_feasible(_spec("cifar_resnet20"), TrainSettings(initial_weights="imagenet",
+                                                              batch_size=8), 100)
+    small = _spec("resnet50").replace(input_shape=(32, 32, 3))
+    with pytest.raises(SettingsError, match="learnt on 224×224×3 images but this run feeds "
+                       "32×32×3; choose 'resize"):
+        check_feasible(small, TrainSettings(initial_weights="imagenet_frozen",
+                                            batch_size=8), 100)
+    with pytest.raises(SettingsError, match="initial weights must be one of none, imagenet"):
+        TrainSettings(initial_weights="cifar").check()
+
+
+def test_a_run_without_the_weights_is_refused_before_it_is_queued(tmp_path, weights_offline):
+    from resnet_core.data import DataChoice
+    from resnet_core.training import RunStore, SettingsError
+    from resnet_core.training.submit import plan_run, submit_run
+
+    store = RunStore(tmp_path / "home")
+    plan = plan_run(_spec("resnet50"), DataChoice(source="shapes", fit="resize", subset=10,
+                                                   shapes_count=50, shapes_size=16))
+    with pytest.raises(SettingsError, match=r"ImageNet weights of ResNet50 are not in Keras's "
+                       r"cache .*could not be downloaded"):
+        submit_run(store, plan, {"initial_weights": "imagenet", "batch_size": 4})
+    assert store.list() == []

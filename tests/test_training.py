@@ -16,7 +16,7 @@ from resnet_core import get_spec
 from resnet_core.data import DataChoice
 from resnet_core.presets import plain_twin
 from resnet_core.training import RunStore, SettingsError, TrainSettings, check_feasible
-from resnet_core.training import engine
+from resnet_core.training import engine, predictions
 from resnet_core.training.engine import execute, execute_group, load_checkpoint
 from resnet_core.training.submit import plan_run, race_plans, submit_race, submit_run
 
@@ -66,8 +66,8 @@ def test_one_epoch_on_a_few_hundred_digits(store):
     run_dir = store.run_dir(run_id)
     model = load_checkpoint(run_dir / "checkpoint.keras")  # safe mode
     assert model.count_params() > 0
-    pred = np.load(run_dir / "predictions.npz")
-    assert len(pred["y_true"]) == 60 and len(pred["sample_images"]) > 0
+    pred = predictions.load(run_dir)
+    assert len(pred.y_true) == 60 and len(pred.sample_images) > 0
     assert any((run_dir / "logs").rglob("*tfevents*"))  # TensorBoard
     assert store.get(run_id).summary["class_names"][:2] == ["0", "1"]
 
@@ -249,3 +249,42 @@ def test_cli_train_json_on_two_logical_cpu_devices(tmp_path):
     runs = json.loads(listed.stdout)
     assert [r["run_id"] for r in runs] == [summary["run_id"]]
     assert runs[0]["status"] == "completed" and runs[0]["dataset"] == "digits"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["imagenet", "imagenet_frozen"])
+def test_a_run_starts_from_keras_applications_weights_with_a_new_classifier(store, monkeypatch,
+                                                                           mode):
+    import keras
+
+    from resnet_core import pretrained
+
+    # A random ResNet50 stands in for ImageNet's (no download); the run must start from it.
+    source = keras.applications.ResNet50(weights=None)
+    monkeypatch.setattr(pretrained, "imagenet_model", lambda class_name: source)
+    expected = source.get_layer("conv4_block2_2_conv").get_weights()[0]
+    at_start = []
+    build = engine.build_training_model
+
+    def spy(*args, **kwargs):
+        model = build(*args, **kwargs)
+        at_start.append(model.get_layer("stage3_block2_conv2").get_weights()[0])
+        return model
+
+    monkeypatch.setattr(engine, "build_training_model", spy)
+    data = {"source": "shapes", "subset": 10, "fit": "resize", "shapes_classes": 3,
+            "shapes_count": 50, "shapes_size": 16}
+    run_id = queue(store, "resnet50", data, {"steps": 2, "batch_size": 4,
+                                             "initial_weights": mode})
+    assert store.get(run_id).settings["initial_weights"] == mode  # recorded
+    summary = execute(store, run_id)
+    assert summary["status"] == "completed", store.get(run_id).error
+    np.testing.assert_array_equal(at_start[0], expected)
+    trained = load_checkpoint(store.run_dir(run_id) / "checkpoint.keras")
+    assert trained.get_layer("head_predictions").get_weights()[0].shape == (2048, 3)
+    body = trained.get_layer("stage3_block2_conv2").get_weights()[0]
+    # Every layer trained, or only the classifier (BatchNorm's statistics kept too).
+    assert np.array_equal(body, expected) == (mode == "imagenet_frozen")
+    moving_mean = source.get_layer("conv4_block2_2_bn").get_weights()[2]
+    kept = np.array_equal(trained.get_layer("stage3_block2_bn2").get_weights()[2], moving_mean)
+    assert kept == (mode == "imagenet_frozen")

@@ -163,14 +163,13 @@ def label(path: str) -> str:
     """The form's words for a spec path: ``head.classes`` → ``Classes``,
     ``stages[1].kernel_size`` → ``Stage 2, kernel``, ``head.hidden[0]`` → ``Hidden dense
     layers, number 1``."""
-    for prefix, word in (("stages[", "Stage"), ("stem[", "Stem row")):
+    for prefix, word in (("stages[", "Stage"), ("stem[", "Stem row"),
+                         ("head.hidden[", "Hidden dense layers, number")):
         if path.startswith(prefix):
-            i, _, field = path[len(prefix):].partition("]")
+            i, _, field = path.removeprefix(prefix).partition("]")
             field = field.lstrip(".")
             return f"{word} {int(i) + 1}" + (f", {COLUMN_TITLES.get(field, field)}"
                                              if field else "")
-    if path.startswith("head.hidden["):
-        return f"Hidden dense layers, number {int(path[12:].rstrip(']')) + 1}"
     return LABELS.get(path, path)
 
 

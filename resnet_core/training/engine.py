@@ -27,6 +27,7 @@ import numpy as np
 
 from ..data import DataChoice, DataError, PreparedData, load, prepare
 from ..spec import ArchitectureSpec, SpecError
+from . import predictions
 from .settings import SHORT_RUN_MOMENTUM, SettingsError, TrainSettings, check_feasible
 from .store import RunStore
 
@@ -148,18 +149,23 @@ def _augmenter(shape):
 
 
 def build_training_model(spec: ArchitectureSpec, augment: bool, mixed: bool,
-                         bn_momentum: float | None = SHORT_RUN_MOMENTUM):
+                         bn_momentum: float | None = SHORT_RUN_MOMENTUM,
+                         initial_weights: str = "none"):
     """The spec's model, with augmentation in front and a float32 output when mixed.
 
     ``bn_momentum`` (a training setting; None: the network's own) replaces the BatchNorm
     layers' momentum (the default is the short-run one the runs use); a network
     that ends on logits gets a softmax here, as its source's loss applies one.
+    ``initial_weights`` other than "none" starts from Keras Applications' ImageNet
+    weights with a new classifier (:func:`resnet_core.pretrained.fine_tuning_model`).
     """
     import keras
 
     from ..build import build_model
+    from ..pretrained import fine_tuning_model
 
-    base = build_model(spec)
+    base = (build_model(spec) if initial_weights == "none"
+            else fine_tuning_model(spec, initial_weights))
     if bn_momentum is not None:
         for layer in base.layers:
             if isinstance(layer, keras.layers.BatchNormalization):
@@ -471,7 +477,7 @@ def _prepare(t: _Trainee, dataset, strategy, jit: bool, mixed: bool, cluster=Non
                                 "start a new run instead")
         else:
             t.model = build_training_model(t.data.spec, t.choice.augment, mixed,
-                                           settings.bn_momentum())
+                                           settings.bn_momentum(), settings.initial_weights)
             compile_model(t.model, settings, t.steps_per_epoch, jit)
     t.total_steps = settings.total_steps(t.steps_per_epoch)
     t.last_epoch = math.ceil(t.total_steps / t.steps_per_epoch)
@@ -675,8 +681,8 @@ def _finish(t: _Trainee, status: str) -> None:
     if not t.steps.chief:  # the others' store is thrown away
         return
     try:  # for the Runs page's table; the run is kept without it
-        _save_predictions(t.steps.predict(t.x_val), t.data.x_val, t.data.y_val,
-                          t.data.class_names, t.dir / "predictions.npz")
+        predictions.save(t.dir, t.steps.predict(t.x_val), t.data.x_val, t.data.y_val,
+                         t.data.class_names)
     except Exception as exc:  # noqa: BLE001
         (t.dir / "error.log").write_text(f"predictions: {type(exc).__name__}: {exc}\n")
 
@@ -712,14 +718,6 @@ class _TensorBoardLog:
             for key, value in val.items():
                 self.tf.summary.scalar(f"validation/{key}", value, step=epoch + 1)
         self.writer.flush()
-
-
-def _save_predictions(probs, images, y_val, class_names, path):
-    y_pred = probs.argmax(axis=1)
-    wrong_first = np.argsort(y_pred == y_val, kind="stable")[:64]
-    np.savez_compressed(path, y_true=y_val, y_pred=y_pred, confidence=probs.max(axis=1),
-                        sample_index=wrong_first, sample_images=images[wrong_first],
-                        class_names=np.asarray(class_names, dtype=str))
 
 
 def epoch_history(store: RunStore, run_id: str) -> list[dict]:

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 
 from ..analysis import analyze
 from ..devices import training_memory_bytes
+from ..pretrained import INITIAL_WEIGHTS, initial_weights_problem
 from ..spec import ArchitectureSpec
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
@@ -42,6 +43,9 @@ class TrainSettings:
     # the network's own (its source's 0.99 or 0.999 settles too slowly for a run of a few
     # hundred steps, and validation then reads stale statistics); "network" keeps them.
     batchnorm: str = "short_run"
+    # "imagenet": the network's Keras Applications ImageNet weights, a new classifier;
+    # "imagenet_frozen": the same, only the classifier trains (resnet_core.pretrained).
+    initial_weights: str = "none"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -142,6 +146,12 @@ OPTIONS = (
     Option("batchnorm", "BatchNorm", f"BatchNorm's moving averages: short_run (momentum "
            f"{SHORT_RUN_MOMENTUM}, settled within a few hundred steps) or network (the "
            "network's own, its source's 0.99 or 0.999)", choices=BATCHNORM_MODES),
+    Option("initial_weights", "initial weights", "none: random; imagenet: Keras "
+           "Applications' ImageNet weights with a new classifier for the data's classes, "
+           "every layer trains (a learning rate near 1e-4 keeps what they learnt); "
+           "imagenet_frozen: only the new classifier trains (faster: no gradients through "
+           "the body). For resnet50/101/152, their v2 and vgg16 at 224x224x3 (fit: "
+           "resize); Keras downloads the weights the first time", choices=INITIAL_WEIGHTS),
     Option("cpu_devices", "cpu_devices", "split the CPU into N devices and mirror over "
            "them (tests the multi-device path; 0: no split)", low=0, high=64),
     Option("workers", "workers", "train with N worker processes on this machine "
@@ -160,6 +170,8 @@ def check_feasible(spec: ArchitectureSpec, settings: TrainSettings, n_train: int
     a = analyze(spec)
     if not a.ok:
         raise SettingsError(f"this network cannot be built: {a.error}")
+    if problem := initial_weights_problem(spec, settings.initial_weights):
+        raise SettingsError(problem)
     need = a.memory(settings.batch_size).total
     # The GPU's free memory on a GPU, the host's otherwise.
     limit = memory_limit if memory_limit is not None else int(training_memory_bytes() * 0.8)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from ..analysis import analyze
 from ..data import DataChoice, DataError, Dataset, PreparedData, load, prepare
 from ..devices import training_memory_bytes
+from ..pretrained import WeightsUnavailable, ensure_weights
 from ..spec import ArchitectureSpec
 from .settings import SettingsError, TrainSettings, check_feasible
 from .store import RunStore
@@ -57,9 +58,18 @@ def plan_run(spec: ArchitectureSpec, choice: DataChoice,
     return RunPlan(prepared.spec, other, prepared, note)
 
 
-def check_plan(plan: RunPlan, settings: TrainSettings) -> None:
-    """Refuse settings that cannot work with the planned run (raises SettingsError)."""
+def check_plan(plan: RunPlan, settings: TrainSettings, fetch: bool = False) -> None:
+    """Refuse settings that cannot work with the planned run (raises SettingsError).
+
+    ``fetch`` also gets the ImageNet weights the run starts from (Keras's cache, else a
+    download: slow, so only when queueing), refusing a run that could not have them.
+    """
     check_feasible(plan.spec, settings, len(plan.prepared.x_train))
+    if fetch:
+        try:
+            ensure_weights(plan.spec, settings.initial_weights)
+        except WeightsUnavailable as exc:
+            raise SettingsError(str(exc)) from None
 
 
 def submit_run(store: RunStore, plan: RunPlan, settings: dict) -> str:
@@ -69,7 +79,7 @@ def submit_run(store: RunStore, plan: RunPlan, settings: dict) -> str:
     change. The worker (or the command line) trains it through ``engine.execute_group``.
     """
     train = TrainSettings.from_dict(settings)
-    check_plan(plan, train)
+    check_plan(plan, train, fetch=True)
     return store.create(plan.spec.name, plan.spec.to_dict(), plan.choice.to_dict(),
                         train.to_dict())
 
@@ -81,7 +91,7 @@ def submit_race(store: RunStore, plans: list[RunPlan], settings: dict) -> list[s
     """
     train = TrainSettings.from_dict(settings)
     for plan in plans:
-        check_plan(plan, train)
+        check_plan(plan, train, fetch=True)
     # They train in one process at once: together they must fit too.
     total = sum(analyze(p.spec).memory(train.batch_size).total for p in plans)
     free = int(training_memory_bytes() * 0.8)
