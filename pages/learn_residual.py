@@ -95,7 +95,8 @@ def function_classes_chart() -> go.Figure:
 st.title("What a residual is")
 st.markdown(
     "A **residual** is what is left to explain: the target minus the prediction so far. "
-    "The TF-Slim residuals tutorial explains ResNets with gradient boosting, where each new tree is fitted to "
+    "The TF-Slim residuals tutorial explains ResNets with gradient boosting, where each "
+    "new tree is fitted to "
     "exactly that.")
 
 st.subheader("Boosting: each tree fits what the others left")

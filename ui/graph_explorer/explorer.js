@@ -114,7 +114,8 @@ function fitWidth(ui) {
   ui.k = k;
   ui.vx = ui.W * k < r.w ? (ui.W - r.w / k) / 2 : 0;
   ui.vy = ui.H * k < r.h ? (ui.H - r.h / k) / 2 : 0;
-  ui.hint.textContent = hairline ? "Its start, at a readable size: drag to move; Fit shows the whole." : "";
+  ui.hint.textContent = hairline
+    ? "Its start, at a readable size: drag to move; Fit shows the whole." : "";
   apply(ui);
 }
 
