@@ -59,7 +59,9 @@ def load(raw: bytes | str, origin: str) -> None:
                                   f"{'s' * (n > 1)}):"))
         for path, msg in problems:  # plain text: a path may hold any character
             words = spec_form.label(path)  # the Compose form's name for it, when it has one
-            st.text(f"• {path}" + (f" ({words})" if words != path else "") + f": {msg}")
+            # in the form's words first, as Compose says it; the file's key to find it by
+            st.text(f"• {words} {msg} (in the file: {path})" if words != path
+                    else f"• {path}: {msg}")
         return
     st.success(common.escape_md(f"Loaded {loaded.name}. It is now the current network on "
                                 "every page."))

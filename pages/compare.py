@@ -6,6 +6,7 @@ import streamlit as st
 
 from resnet_core import PRESETS, analyze, get_spec
 from resnet_core.analysis import Analysis, human
+from resnet_core.graph import SKIP_EDGES
 from resnet_core.presets import RESIDUAL_TWINS, has_skips, plain_twin
 from resnet_core.trace import fmt_shape
 from ui import charts, common, presentation, router, state
@@ -167,7 +168,7 @@ for stage in dict.fromkeys([*sa, *sb]):
     })
 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 st.caption("Δ = B − A, in k (thousand), M (million), G (billion). MACs are per image. "
-           "The Graph page draws the skip connections dashed and red.")
+           f"The Graph page draws skip connections as {SKIP_EDGES}.")
 cc = st.columns(2)
 presentation.chart(charts.compare_stages(a, b, "params"), cc[0])
 presentation.chart(charts.compare_stages(a, b, "macs"), cc[1])

@@ -53,20 +53,21 @@ def base_frame(what, make):
 st.subheader("Input")
 cols = st.columns([2, 1, 1, 1, 1])
 name = cols[0].text_input("Name", spec.name, key=f"name_{v}")
-# min_value: a negative size is refused where it is typed; the spec bounds the rest.
+# No min_value: the widget would refuse 0 with a red border and no words, and keep the
+# old value; the spec refuses it with a sentence under the row ("Height must be at least 1").
 shape = [
-    cols[1].number_input("Height", 1, value=spec.input_shape[0], step=1, key=f"h_{v}"),
-    cols[2].number_input("Width", 1, value=spec.input_shape[1], step=1, key=f"w_{v}"),
-    cols[3].number_input("Channels", 1, value=spec.input_shape[2], step=1, key=f"c_{v}"),
+    cols[1].number_input("Height", value=spec.input_shape[0], step=1, key=f"h_{v}"),
+    cols[2].number_input("Width", value=spec.input_shape[1], step=1, key=f"w_{v}"),
+    cols[3].number_input("Channels", value=spec.input_shape[2], step=1, key=f"c_{v}"),
 ]
-classes = cols[4].number_input("Classes", 1, value=spec.head.classes, step=1,
-                               key=f"cls_{v}")
+classes = cols[4].number_input("Classes", value=spec.head.classes, step=1, key=f"cls_{v}")
 conv_bias = st.checkbox("Conv bias", spec.conv_bias, key=f"bias_{v}",
                         help="Biases in the blocks' convolutions (stem layers set their own)")
 input_box = st.container()
 ls = spec.layer_settings
-with st.expander(f"BatchNorm and initialisers: momentum {ls.bn_momentum:g}, epsilon "
-                 f"{ls.bn_epsilon:g}, {'with' if ls.bn_scale else 'no'} scale"):
+with st.expander(f"BatchNorm and initialisers: momentum {common.plain_number(ls.bn_momentum)}, "
+                 f"epsilon {common.plain_number(ls.bn_epsilon)}, "
+                 f"{'with' if ls.bn_scale else 'no'} scale"):
     lc = st.columns(4) + st.columns([2, 1, 1])  # the initialiser names are long
     layer_settings = {
         "bn_momentum": lc[0].number_input(
@@ -170,13 +171,17 @@ move_index = mc[0].number_input("Stage to move", 1, n_rows, 1, key=f"move_{v}")
 st.subheader("Head")
 h = spec.head
 hc = st.columns(3) + st.columns(3)  # two rows: six would cut off the selected values
+pool = hc[0].selectbox("Pooling", HEAD_POOLS, HEAD_POOLS.index(h.pool), key=f"pool_{v}")
+# A window and padding only for avg / max pooling before flatten: global pooling and
+# flatten ignore them, so they are not shown (the spec keeps their values).
+windowed = pool in ("avg", "max")
 head = {
-    "pool": hc[0].selectbox("Pooling", HEAD_POOLS, HEAD_POOLS.index(h.pool), key=f"pool_{v}"),
+    "pool": pool,
     "pool_size": hc[1].number_input("Pool size", 1, value=h.pool_size, step=1,
-                                    key=f"ps_{v}", help="for avg / max pooling before "
-                                                        "flatten"),
+                                    key=f"ps_{v}", help="the pooling window, before flatten")
+    if windowed else h.pool_size,
     "pool_padding": hc[2].selectbox("Pool padding", PADDINGS, PADDINGS.index(h.pool_padding),
-                                    key=f"pp_{v}"),
+                                    key=f"pp_{v}") if windowed else h.pool_padding,
     "hidden": hc[3].text_input("Hidden dense layers", ", ".join(map(str, h.hidden)),
                                key=f"hid_{v}", help="e.g. 4096, 4096"),
     "dropout": hc[4].number_input("Dropout", 0.0, 0.99, value=float(h.dropout), step=0.1,

@@ -7,8 +7,9 @@ import re
 import streamlit as st
 
 from resnet_core.analysis import human
-from resnet_core.graph import DotNotInstalled, render, to_graph, to_png
-from resnet_core.graph_model import DIRECTIONS, LEVELS, View, fold, read_view, view_query
+from resnet_core.graph import SKIP_EDGES, DotNotInstalled, render, to_graph, to_png
+from resnet_core.graph_model import (DIRECTIONS, LEVELS, View, block_keys, fold, opened,
+                                     read_view, stage_keys, view_query)
 from ui import common, presentation, router, state
 from ui.graph_explorer import graph_explorer
 
@@ -82,19 +83,27 @@ if {k: st.query_params.get(k) for k in state.PAGE_KEYS if k in st.query_params} 
 
 st.session_state["graph_level"] = view.level
 st.session_state["graph_direction"] = view.direction
-c = st.columns([3, 3, 4])
-c[0].radio("Level", LEVELS, horizontal=True, key="graph_level", on_change=_level_changed,
-           format_func=lambda s: {"stage": "Stages", "block": "Blocks", "layer": "Layers"}[s])
-c[1].radio("Direction", DIRECTIONS, horizontal=True, key="graph_direction",
-           on_change=_direction_changed, format_func=DIRECTION_NAMES.get)
-if view.expand or view.fold:
-    if c[2].button("Undo opened and folded boxes", help="back to the whole graph at this level"):
+# One row: the two choices as wide as their options (in columns they wrapped to two
+# lines at 1024 px and in talk mode) and the undo beside them.
+bar = st.container(horizontal=True, vertical_alignment="bottom", gap="medium")
+bar.radio("Level", LEVELS, horizontal=True, key="graph_level", on_change=_level_changed,
+          width="content",
+          format_func=lambda s: {"stage": "Stages", "block": "Blocks", "layer": "Layers"}[s])
+bar.radio("Direction", DIRECTIONS, horizontal=True, key="graph_direction", width="content",
+          on_change=_direction_changed, format_func=DIRECTION_NAMES.get)
+# Only when something differs from the plain level: a link that names boxes the
+# network lacks (or a view kept from another network) opens nothing to undo.
+known = set(stage_keys(a)) | set(block_keys(a))
+if opened(a, view) & known != opened(a, view.with_level(view.level)) & known:
+    if bar.button("Undo opened and folded boxes", help="back to the whole graph at this level"):
         set_view(view.with_level(view.level))
         st.rerun()
-st.caption("Each box shows its output shape and parameters; hover for MACs and the "
-           "receptive field. **Thick dashed orange edges are skip connections**, drawn around "
-           "each residual block: a folded block shows its body, its shortcut (when it has "
-           "one) and the sum (+).")
+st.caption(f"Click a stage or block to open it, an open box's title to fold it. "
+           f"{SKIP_EDGES.capitalize()} are skip connections.",
+           help="Each box shows its output shape and parameters; hover for MACs and the "
+           "receptive field. Skip connections are drawn around each residual block: a "
+           "folded block shows its body, its shortcut (when it has one) and the sum (+). "
+           "Drag to move, wheel or + and − to zoom, 0 to fit.")
 
 folded = fold(a, view)
 if folded.note:

@@ -43,19 +43,21 @@ st.caption("Open one in Compose to see and change it layer by layer, or train it
            "away.")
 for family, members in preset_cards.cards().items():
     st.markdown(f"**{family}**")
-    # Three across (the card's two links still fit at 1024 px); residual/plain pairs two
-    # across, so each ResNet sits beside its plain twin.
-    n = 2 if all(c.name in TWINS for c in members) else 3
-    for i, card in enumerate(members):
-        if i % n == 0:  # a row of columns per row of cards: neighbours line up
-            cols = st.columns(n)
-        with cols[i % n].container(border=True, key=f"card_{card.name}"):
-            st.markdown(f"**{card.title}**")
-            st.caption(card.line)
-            st.caption(f"{human(card.params)} parameters · input {card.input} · "
-                       f"{card.classes} classes")
-            links = st.container(horizontal=True)
-            links.page_link("pages/compose.py", label="Compose", icon=":material/construction:",
-                            query_params={"preset": card.name}, help=f"Preset {card.name}")
-            links.page_link("pages/train.py", label="Train", icon=":material/model_training:",
-                            query_params={"preset": card.name})
+    # Three across (the card's two links still fit at 1024 px); a ResNet and its plain
+    # twin side by side in one row. A row of columns per row of cards, each card as tall
+    # as the row's tallest: neighbours line up.
+    for row in preset_cards.rows(members):
+        n = 2 if len(row) == 2 and all(c.name in TWINS for c in row) else 3
+        cols = st.columns(n)
+        for col, card in zip(cols, row):
+            with col.container(border=True, key=f"card_{card.name}", height="stretch"):
+                st.markdown(f"**{card.title}**")
+                st.caption(card.line)
+                st.caption(f"{human(card.params)} parameters · input {card.input} · "
+                           f"{card.classes} classes")
+                links = st.container(horizontal=True)
+                links.page_link("pages/compose.py", label="Compose",
+                                icon=":material/construction:",
+                                query_params={"preset": card.name}, help=f"Preset {card.name}")
+                links.page_link("pages/train.py", label="Train", icon=":material/model_training:",
+                                query_params={"preset": card.name})

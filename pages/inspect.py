@@ -20,10 +20,12 @@ rows = a.rows()
 table = pd.DataFrame(rows)
 table["output_shape"] = [fmt_shape(r["output_shape"]) for r in rows]
 st.subheader("Layers")
-fc = presentation.settings_container("Filter the layers").columns(3)
+fc = presentation.settings_container("Filter the layers").columns(4)
 stages = fc[0].multiselect("Stages", list(dict.fromkeys(table["stage"])), placeholder="all")
 kinds = fc[1].multiselect("Kinds", sorted(set(table["kind"])), placeholder="all")
 skip_only = fc[2].checkbox("Skip-path layers only")
+more = fc[3].checkbox("More columns", help="stage, block, trainable and non-trainable "
+                      "parameters, skip path (the CSV always has them all)")
 shown = table
 if stages:
     shown = shown[shown["stage"].isin(stages)]
@@ -31,10 +33,21 @@ if kinds:
     shown = shown[shown["kind"].isin(kinds)]
 if skip_only:
     shown = shown[shown["skip_path"]]
-st.dataframe(shown, hide_index=True, width="stretch", height=380, column_config={
-    column: common.count_column(table[column], label)
-    for column, label in (("params", "params"), ("trainable", "trainable"),
-                          ("non_trainable", "non-trainable"), ("macs", "MACs"))})
+# Six columns by default: eleven did not fit 1024 px and clipped the counts ("9,").
+order = ["name", "kind", *(["stage", "block"] if more else []), "output_shape", "params",
+         *(["trainable", "non_trainable"] if more else []), "macs", "receptive_field",
+         *(["skip_path"] if more else [])]
+st.dataframe(shown, hide_index=True, width="stretch", height=380, column_order=order,
+             column_config={
+                 "name": st.column_config.TextColumn("name", width="medium"),
+                 "kind": st.column_config.TextColumn("kind", width="small"),
+                 "output_shape": st.column_config.TextColumn("output", width="small"),
+                 **{column: common.count_column(table[column], label)
+                    for column, label in (("params", "params"), ("trainable", "trainable"),
+                                          ("non_trainable", "non-trainable"))},
+                 "macs": common.small_column("MACs", common.MACS_HELP, "compact"),
+                 "receptive_field": common.small_column("RF (px)", common.RF_HELP),
+                 "skip_path": st.column_config.CheckboxColumn("skip path", width="small")})
 st.caption(f"{len(shown)} of {len(table)} layers. Click a column header to sort.")
 st.download_button("Download CSV", shown.to_csv(index=False).encode(),
                    file_name=f"{a.spec.name}_layers.csv", mime="text/csv")

@@ -9,7 +9,8 @@ import streamlit as st
 from resnet_core.analysis import Analysis, human
 from resnet_core.blocks import BLOCK_KINDS, BlockKind
 from resnet_core.codegen import to_python
-from resnet_core.graph import to_graph
+from resnet_core.graph import SKIP_EDGES, to_graph
+from resnet_core.sources import plain_sources
 from resnet_core.spec import ArchitectureSpec, Head, SpecError, Stage
 from resnet_core.trace import Trace, fmt_shape, trace_spec
 from ui import presentation, router
@@ -39,7 +40,7 @@ def block_spec(kind: BlockKind, shape, width: int, stride: int) -> ArchitectureS
         name=f"{kind.name}_block", input_shape=shape, stem=(),
         stages=(Stage(kind.name, 1, filters_for(kind, width), stride,
                       shortcut=default_shortcut(kind)),),
-        head=Head(classes=10), description=f"one {kind.title} block ({kind.source})")
+        head=Head(classes=10), description=f"one {kind.title} block ({plain_sources(kind.source)})")
 
 
 def library_call(kind: BlockKind, width: int, stride: int) -> str | None:
@@ -89,7 +90,7 @@ def gallery_entry(name: str, shape: tuple, width: int, stride: int) -> dict:
 
 st.title("Block gallery")
 st.markdown("Every kind of block the library builds, one block each, measured by the tracer "
-            "for the input and width you choose. Skip connections are dashed and red.")
+            f"for the input and width you choose. Skip connections are {SKIP_EDGES}.")
 
 with presentation.settings_container("Input and width"):
     c = st.columns(5)
@@ -107,7 +108,7 @@ st.dataframe(pd.DataFrame([{
     "kind": name, "parameters": f"{e['params']:,}" if "params" in e else "—",
     "MACs": human(e["macs"]) if "macs" in e else "—",
     "output": e.get("output", e.get("error", "")),
-    "skip connections": e.get("skips", "—"), "source": kind.source,
+    "skip connections": e.get("skips", "—"), "source": plain_sources(kind.source),
 } for name, kind, e in ((n, BLOCK_KINDS[n], entries[n]) for n in BLOCK_KINDS)]),
     hide_index=True, width="stretch")
 st.caption(f"Input {fmt_shape(shape)}; parameters and MACs of the block alone (one image).")
@@ -117,7 +118,7 @@ for tab, name in zip(tabs, BLOCK_KINDS):
     kind, e = BLOCK_KINDS[name], entries[name]
     with tab:
         st.markdown(f"**{kind.title}**. {kind.summary}")
-        st.caption(f"In the app's sources: {kind.source}.")
+        st.caption(f"From {plain_sources(kind.source)}.")
         if "error" in e:
             st.warning(e["error"])
             continue
@@ -138,7 +139,7 @@ for tab, name in zip(tabs, BLOCK_KINDS):
             st.code(e["script"], language="python", height=420, wrap_lines=True)
         doc = (kind.function.__doc__ or "").strip().splitlines()
         if doc:
-            st.caption(doc[0])
+            st.caption(plain_sources(doc[0]))
 
 st.page_link("pages/compose.py", label="Use these blocks in a network on the Compose page",
              icon=":material/construction:")

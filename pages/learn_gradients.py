@@ -130,8 +130,8 @@ with presentation.settings_container("Network and steps"):
     bn = c[1].radio("Normalisation", ["with BatchNorm", "without BatchNorm"],
                     horizontal=True,
                     help="with: He et al.'s CIFAR ResNet (§4.2, 2 convs per block); "
-                         "without: seed 003's biased bottleneck blocks (3 convs per "
-                         "block), no BatchNorm anywhere")
+                         "without: the TensorFlow MNIST tutorial's biased bottleneck "
+                         "blocks (3 convs per block), no BatchNorm anywhere")
     steps = c[2].select_slider("Training steps", [0, 5, 10, 20, 50, 100], value=20)
     lr = c[3].select_slider("Learning rate", [0.001, 0.01, 0.05, 0.1], value=0.01)
 # Outside the settings (folded away in talk mode): one click gives the result.

@@ -95,18 +95,19 @@ def function_classes_chart() -> go.Figure:
 st.title("What a residual is")
 st.markdown(
     "A **residual** is what is left to explain: the target minus the prediction so far. "
-    "Seed 004 explains ResNets with gradient boosting, where each new tree is fitted to "
+    "The TF-Slim residuals tutorial explains ResNets with gradient boosting, where each "
+    "new tree is fitted to "
     "exactly that.")
 
 st.subheader("Boosting: each tree fits what the others left")
 with presentation.settings_container("Data and trees"):
     c = st.columns(4)
-    shape = c[0].selectbox("Data", SHAPES, help="quadratic is seed 004's 3x² + noise")
+    shape = c[0].selectbox("Data", SHAPES, help="quadratic is the tutorial's 3x² + noise")
     depth = c[1].select_slider("Tree depth", [1, 2, 3, 4], value=2)
     rate = c[2].select_slider("Learning rate ν", [0.1, 0.3, 0.5, 1.0], value=1.0,
                               help="each tree's output is scaled by ν before it is added")
     start = c[3].radio("ŷ0, the start", ["zero", "mean"], horizontal=True,
-                       help="zero: seed 004's code; mean: scikit-learn's default")
+                       help="zero: the tutorial's code; mean: scikit-learn's default")
 b = boosting(shape, depth, rate, start)
 
 m = min(st.session_state.get(STAGE, 1), MAX_STAGES)
@@ -139,7 +140,10 @@ if m:
         f"ŷ{m} = ŷ{m - 1} + ν·tree{m}(x), with tree {m} a `DecisionTreeRegressor("
         f"max_depth={depth})` fitted to y − ŷ{m - 1}. scikit-learn's "
         f"`GradientBoostingRegressor(n_estimators={m}, max_depth={depth}, learning_rate="
-        f"{rate}{init})` predicts the same sum: largest difference here {gap:.1e}.")
+        f"{rate}{init})` predicts the same sum: "
+        + ("exactly the same values." if gap == 0 else
+           "the same values to 9 decimal places." if gap < 1e-9 else
+           f"values that differ by at most {gap:.9f}."))
 else:
     st.markdown(f"ŷ0 = {b.start:.3f} ({'zero' if start == 'zero' else 'the mean of y'}). "
                 "Press **Next stage** to fit the first tree to the residual y − ŷ0.")
@@ -155,7 +159,8 @@ st.markdown(
 st.subheader("Why more blocks should not hurt: nested function classes")
 presentation.chart(function_classes_chart(), key="function_classes")
 st.markdown(
-    "Seed 000 (after *Dive into Deep Learning*, §8.6.1): a network of some size can "
+    "After *Dive into Deep Learning*, §8.6.1, as the Keras ResNet-50 tutorial tells it: a "
+    "network of some size can "
     "represent a class of functions F; a bigger network a bigger class. If the classes are "
     "not nested, the bigger one can lie *farther* from the best function f*. If every "
     "bigger class contains the smaller ones, it can only get closer. A residual block "

@@ -20,6 +20,8 @@ from .op_table import OPS
 from .spec import ArchitectureSpec
 
 SKIP_COLOR = "#d55e00"  # Okabe-Ito vermillion: apart from black for colour-blind readers
+# How every page names the drawing of a skip connection (one wording, matching SKIP_COLOR).
+SKIP_EDGES = "thick dashed orange edges"
 _STAGE_COLORS = ("#e8f1fb", "#e9f7ef", "#fef5e7", "#f4ecf7", "#fdedec", "#eaf2f8", "#fcf3cf")
 MAX_PNG_SIDE = 12_000  # pixels; a layer-level ResNet-152 would be ~60,000 px tall
 __all__ = ["DIRECTIONS", "LEVELS", "View", "dot_text", "to_dot", "to_graph", "to_png",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from .sources import plain_sources
 from .spec import ArchitectureSpec, Head, Layer, LayerSettings, Stage
 
 
@@ -19,8 +20,14 @@ class Preset:
     description: str
     make: Callable[[], ArchitectureSpec]
 
+    def __post_init__(self):
+        object.__setattr__(self, "description", plain_sources(self.description))
+
     def spec(self) -> ArchitectureSpec:
-        return self.make()
+        """The network; its description names the tutorials, not our seed numbers (it
+        heads the exported script)."""
+        spec = self.make()
+        return spec.replace(description=plain_sources(spec.description))
 
 
 FAMILIES = (

@@ -44,6 +44,23 @@ def test_home_lists_every_preset_and_the_device():
     assert "seed" not in main and "source documents" not in main
 
 
+def test_home_puts_each_residual_net_beside_its_plain_twin():
+    from resnet_core.presets import RESIDUAL_TWINS
+    from ui.preset_cards import cards, rows
+
+    placed = {}
+    for members in cards().values():
+        laid = rows(members)
+        assert sorted(c.name for r in laid for c in r) == sorted(c.name for c in members)
+        for i, row in enumerate(laid):
+            assert 1 <= len(row) <= 3
+            placed.update({c.name: i for c in row})
+            if all(c.name in {*RESIDUAL_TWINS, *RESIDUAL_TWINS.values()} for c in row):
+                assert len(row) == 2  # a family of pairs: one pair a row
+    for residual, plain in RESIDUAL_TWINS.items():
+        assert placed[residual] == placed[plain], residual
+
+
 def test_preset_by_url_and_hostile_urls():
     assert metric(app("pages/compose.py", preset="resnet50"), "Parameters") == "25,636,712"
     for query in ({"preset": "<script>alert(1)</script>"}, {"spec": "!!!not-a-spec"},
@@ -52,6 +69,17 @@ def test_preset_by_url_and_hostile_urls():
         assert "23,600,006" in sidebar_text(at)  # the default network
         assert at.warning and "seed_resnet50" in plain(at.warning[0].value)
         assert "<script>" not in at.warning[0].value
+
+
+def test_compose_says_why_a_size_is_refused_and_hides_unused_pool_fields():
+    at = app("pages/compose.py", preset="cifar_resnet20")
+    at.number_input(key="h_1").set_value(0).run()
+    assert any("Height must be at least 1" in plain(e.value) for e in at.error)
+    labels = [n.label for n in at.number_input] + [s.label for s in at.selectbox]
+    assert "Pool size" not in labels and "Pool padding" not in labels  # global pooling
+    at.selectbox(key="pool_1").set_value("avg").run()
+    labels = [n.label for n in at.number_input] + [s.label for s in at.selectbox]
+    assert "Pool size" in labels and "Pool padding" in labels
 
 
 def test_edit_input_updates_totals_and_the_url():
@@ -126,6 +154,22 @@ def test_inspect_filters_and_memory():
     assert any(m.label == "Activations" for m in at.metric)
 
 
+def test_inspect_tables_fit_1024_px():
+    """Every shown column has a set width and their sum fits beside the sidebar at
+    1024 px (about 680 px): free-sized columns pushed params and MACs off screen."""
+    import json as _json
+    at = app("pages/inspect.py", preset="resnet152")
+    named = {"small": 75, "medium": 200, "large": 400}
+    for frame in (at.dataframe[0], at.dataframe[1]):
+        config = _json.loads(frame.proto.columns)
+        shown = list(frame.proto.column_order) or [c for c in config if c != "_index"]
+        widths = [config.get(c, {}).get("width") for c in shown]
+        assert None not in widths, dict(zip(shown, widths))
+        assert sum(named.get(w, w) for w in widths) <= 680, dict(zip(shown, widths))
+    at.checkbox[1].check().run()  # More columns
+    assert "trainable" in list(at.dataframe[0].proto.column_order)
+
+
 def test_graph_levels_render_and_go_into_the_url():
     at = app("pages/graph.py", preset="resnet152")
     for level, node in (("stage", "stage3"), ("block", "stage3_block36"),
@@ -158,7 +202,7 @@ def test_code_page_exports_and_loads_specs():
     at.text_area[0].input(json.dumps(bad)).run()
     next(b for b in at.button if b.label == "Load the pasted text").click().run()
     assert any("not a valid spec" in e.value for e in at.error)
-    assert "• stages[2].filters (Stage 3, filters): must be at least 1, got -4" \
+    assert "• Stage 3, filters must be at least 1, got -4 (in the file: stages[2].filters)" \
         in [t.value for t in at.text]
     assert "cifar_resnet20" in sidebar_text(at)
 

@@ -170,3 +170,18 @@ def test_a_stem_setting_the_layer_ignores_is_refused():
     n = len(data["stem"])
     assert "is not used by relu layers" in problems[f"stem[{n - 2}].use_bias"]
     assert "is not used by maxpool layers" in problems[f"stem[{n - 1}].filters"]
+
+
+def test_no_seed_numbers_reach_a_reader():
+    """Descriptions (they head the exported script) name the tutorials, not "seed 000"."""
+    import re
+
+    from resnet_core import PRESETS
+    from resnet_core.sources import plain_sources
+
+    for p in PRESETS.values():
+        for text in (p.description, p.spec().description):
+            assert not re.search(r"(?i)\bseed \d", text), (p.name, text)
+    assert plain_sources("seed 004 residual_block(x, f, r)") == \
+        "the TF-Slim residuals tutorial's residual_block(x, f, r)"
+    assert plain_sources("Seed 000's ResNet50").startswith("The Keras ResNet-50 tutorial's")

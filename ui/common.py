@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import streamlit as st
 
@@ -31,29 +32,53 @@ def params(n: int) -> str:
     return f"{n:,}"
 
 
+def plain_number(x: float) -> str:
+    """A setting as people write it, never in exponent form: 1.001e-05 → ``0.00001001``."""
+    return format(Decimal(repr(float(x))).normalize(), "f")
+
+
 def macs(n: int) -> str:
     return human(n)
 
 
-def count_column(values, label: str):
+def count_column(values, label: str, help: str | None = None):
     """A number column shown as ``23,600,006``, wide enough for its widest value.
 
     The grid sizes a column from its first rows: a 2,099,200 further down was clipped
-    on the left (",099,200"). About 9 px a character at 14 px, plus the cell's padding.
+    on the left (",099,200"). About 8 px a character at 14 px, plus the cell's padding.
     """
     widest = max([len(params(int(v))) for v in values if v == v] + [len(label)])
-    return st.column_config.NumberColumn(label, format="localized", width=9 * widest + 28)
+    return st.column_config.NumberColumn(label, format="localized", width=8 * widest + 24,
+                                         help=help)
+
+
+def small_column(label: str, help: str | None = None, fmt: str | None = None):
+    """A narrow number column (counts of a few digits, or ``compact`` figures like 9.6M)."""
+    return st.column_config.NumberColumn(label, width="small", help=help, format=fmt)
+
+
+RF_HELP = "receptive field: how many input pixels across one output value can see"
+MACS_HELP = "multiply-accumulate operations for one image (k = thousand, M = million)"
 
 
 def stage_table(a: Analysis, *, full: bool = False) -> None:
-    """The per-stage roll-up as a table; ``full`` adds layers and depth."""
+    """The per-stage roll-up as a table; ``full`` adds layers and depth.
+
+    Columns are sized to their content so that all of them fit 1024 px beside the
+    sidebar: wide free-sized columns pushed MACs and the receptive field off screen."""
     rows = [{"stage": s.stage, "blocks": s.blocks,
              **({"layers": s.layers, "depth": s.depth} if full else {}),
              "output": fmt_shape(s.output_shape), "parameters": s.params,
-             "MACs": macs(s.macs), "receptive field (px)": s.receptive_field}
+             "MACs": s.macs, "RF (px)": s.receptive_field}
             for s in a.stages()]
     st.dataframe(rows, hide_index=True, width="stretch", column_config={
-        "parameters": count_column([r["parameters"] for r in rows], "parameters")})
+        "stage": st.column_config.TextColumn("stage", width="small"),
+        "blocks": small_column("blocks"), "layers": small_column("layers"),
+        "depth": small_column("depth", "weighted layers on the main path"),
+        "output": st.column_config.TextColumn("output", width="small"),
+        "parameters": count_column([r["parameters"] for r in rows], "parameters"),
+        "MACs": small_column("MACs", MACS_HELP, "compact"),
+        "RF (px)": small_column("RF (px)", RF_HELP)})
 
 
 def output_shape(a: Analysis) -> str:

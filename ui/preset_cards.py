@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from resnet_core import analyze, get_spec
-from resnet_core.presets import FAMILIES, PRESETS
+from resnet_core.presets import FAMILIES, PRESETS, RESIDUAL_TWINS
 from resnet_core.trace import fmt_shape
 
 # The family headings, in a newcomer's words.
@@ -109,4 +109,33 @@ def cards() -> dict[str, list[Card]]:
         out.setdefault(FAMILY_TITLES.get(p.family, p.family), []).append(Card(
             p.name, title, line, analyze(spec).totals.total_params,
             fmt_shape(spec.input_shape), spec.head.classes))
+    return out
+
+
+def rows(members: list[Card], width: int = 3) -> list[list[Card]]:
+    """``members`` in rows of at most ``width`` cards, a residual net and its plain twin
+    always in one row, side by side: a pair that does not fit the row's last place waits
+    for the next row while the cards after it fill that place. A family of pairs only
+    goes two across, so each row is one pair."""
+    twin_of = {**RESIDUAL_TWINS, **{v: k for k, v in RESIDUAL_TWINS.items()}}
+    names = {c.name for c in members}
+    units, seen = [], set()
+    for c in members:
+        if c.name in seen:
+            continue
+        pair = [c] + [m for m in members if m.name == twin_of.get(c.name) and m.name in names]
+        seen.update(m.name for m in pair)
+        units.append(pair)
+    if units and all(len(u) == 2 for u in units):
+        width = 2
+    out: list[list[Card]] = []
+    while units:
+        row: list[Card] = []
+        for unit in list(units):
+            if len(row) + len(unit) <= width:
+                row += unit
+                units.remove(unit)
+        if not row:  # a unit wider than the row: alone on its own
+            row = units.pop(0)
+        out.append(row)
     return out

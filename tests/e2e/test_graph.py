@@ -58,6 +58,10 @@ def test_zoom_pan_and_fit_with_buttons_and_mouse(server, page):
     assert not inside(page, "input") or not inside(page, "head_softmax")
     page.get_by_role("button", name="Fit", exact=True).click()
     assert inside(page, "input") and inside(page, "head_softmax")  # the whole graph again
+    # ... on screen: the view is never taller than the window, and Fit brings it in sight
+    shown = view.bounding_box()
+    assert shown["y"] >= 0 and shown["y"] + shown["height"] <= page.viewport_size["height"] + 1
+    assert page.evaluate("() => !document.activeElement.matches('.gx-bar button')")
     page.get_by_role("button", name="Fit width").click()
     assert inside(page, "input")
 
@@ -109,10 +113,12 @@ def test_resnet152_at_layer_level_is_drawn_whole_and_navigable(server, page):
     n_layers = len(analyze(get_spec("resnet152")).layers)
     expect(page.locator(f"{VIEW} g.node")).to_have_count(n_layers, timeout=60_000)
     assert page.locator(f"{VIEW} g.edge path[stroke-dasharray]").count() == 50 + 2 * 4  # in a projection: conv → bn too
-    assert inside(page, "input")  # starts at the beginning, readable
-    assert scale(page) >= 0.49
+    assert inside(page, "input")  # starts at the beginning, readable: 12 pt text ≥ 12 px
+    assert scale(page) >= 1.0
     page.get_by_role("button", name="Fit", exact=True).click()
     assert inside(page, "head_softmax")
+    open_graph(page, server, "preset=resnet152&level=layer&direction=LR")
+    assert inside(page, "input") and scale(page) >= 1.0  # left-right too: not 6 px text
 
 
 def test_graph_downloads_dot_svg_and_png(server, browser):
@@ -125,4 +131,20 @@ def test_graph_downloads_dot_svg_and_png(server, browser):
             page.get_by_role("button", name=label).click()
         with open(download.value.path(), "rb") as f:
             assert f.read().lstrip().startswith(start), label
+    context.close()
+
+
+def test_controls_fit_one_row_in_talk_mode_at_1024(server, browser):
+    """Level and Direction on one line, and no undo on a link that opens nothing."""
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    page = context.new_page()
+    open_graph(page, server, "preset=resnet50&level=block&talk=1&expand=stage9")
+    ys = {page.get_by_text(label, exact=True).bounding_box()["y"]
+          for label in ("Stages", "Layers", "Top-down", "Left-right")}
+    assert max(ys) - min(ys) < 4, ys
+    expect(page.get_by_role("button", name="Undo opened and folded boxes")).to_have_count(0)
+    page.get_by_role("button", name="Fit", exact=True).click()
+    node(page, "stage2_block1").click()
+    expect(page.get_by_role("button", name="Undo opened and folded boxes")).to_be_visible(
+        timeout=30_000)
     context.close()

@@ -4,9 +4,11 @@
 // Plain DOM, no library: nothing is fetched at run time.
 
 const memory = new Map(); // component key -> the view, kept across reruns and remounts
-// Pixels per point: below READABLE a "fit width" drawing is a hairline; fit width never
-// blows a small graph up beyond MAX_DEFAULT. Larger in talk mode (read from the back row).
-const SCALES = { normal: [0.5, 1.25], talk: [0.9, 1.8] };
+// Pixels per point: below READABLE the boxes' 12 pt text is under 12 px (under 17 px in
+// talk mode, read from the back row), so the first view starts there; fit width never
+// blows a small graph up beyond MAX_DEFAULT.
+const SCALES = { normal: [1.0, 1.25], talk: [1.4, 1.8] };
+const FOCUS_PAD = 36; // px kept around a box just opened: its title and the edge coming in
 
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
@@ -46,7 +48,11 @@ function build(parent) {
   };
   root.gx = ui;
   root.querySelectorAll("button[data-act]").forEach((b) => {
-    b.addEventListener("click", () => act(ui, b.dataset.act));
+    b.addEventListener("click", () => {
+      act(ui, b.dataset.act);
+      b.blur(); // a clicked button does not stay outlined as if still active
+      if (b.dataset.act === "fit") reveal(ui);
+    });
   });
   listen(ui);
   return root;
@@ -58,6 +64,12 @@ function act(ui, what) {
   else if (what === "out") zoomAt(ui, 1 / 1.5, r.w / 2, r.h / 2);
   else if (what === "fit") fitWhole(ui);
   else if (what === "width") fitWidth(ui);
+}
+
+// The tool bar and the whole view inside the window (the view is never taller than it).
+function reveal(ui) {
+  const r = ui.root.getBoundingClientRect();
+  if (r.top < 0 || r.bottom > window.innerHeight) ui.root.scrollIntoView({ block: "nearest" });
 }
 
 function size(ui) {
@@ -88,7 +100,7 @@ function fitWhole(ui) {
   ui.k = Math.min(r.w / ui.W, r.h / ui.H) * 0.98;
   ui.vx = (ui.W - r.w / ui.k) / 2;
   ui.vy = (ui.H - r.h / ui.k) / 2;
-  ui.hint.textContent = "The whole graph. Drag to move, wheel or buttons to zoom.";
+  ui.hint.textContent = "The whole graph.";
   apply(ui);
 }
 
@@ -103,8 +115,7 @@ function fitWidth(ui) {
   ui.vx = ui.W * k < r.w ? (ui.W - r.w / k) / 2 : 0;
   ui.vy = ui.H * k < r.h ? (ui.H - r.h / k) / 2 : 0;
   ui.hint.textContent = hairline
-    ? "Too long to fit the width readably: this is its start. Drag to move; Fit shows the whole."
-    : "Drag to move, wheel or buttons to zoom. Click a stage or block to open it; click an open box's title to fold it.";
+    ? "Its start, at a readable size: drag to move; Fit shows the whole." : "";
   apply(ui);
 }
 
@@ -130,10 +141,12 @@ function show(ui) {
   ui.tip.style.display = ui.pinned.style.display = "none";
   ui.svgId = data.id;
 
-  // Height: the drawing at page width, between 240 px and most of the window.
+  // Height: the drawing at page width, at most the window less the tool bar (so the bar
+  // and the whole view show together, and Fit shows the whole graph on screen).
   const w = ui.view.clientWidth || 800;
   const natural = ui.H * Math.max(Math.min(w / ui.W, ui.maxDefault), ui.readable) + 8;
-  const most = Math.max(360, Math.min(window.innerHeight * 0.72, 900));
+  const bar = ui.root.querySelector(".gx-bar").offsetHeight + 6;
+  const most = Math.max(240, window.innerHeight - bar - 16);
   ui.view.style.height = `${Math.round(Math.min(Math.max(natural, 180), most))}px`;
 
   const m = ui.mem;
@@ -150,7 +163,7 @@ function show(ui) {
       ui.view.querySelector(`[id="node:${m.focus}"]`);
     if (el) {
       const box = el.getBoundingClientRect(), v = ui.view.getBoundingClientRect();
-      const r = size(ui), k = ui.k, pad = 10 / k;
+      const r = size(ui), k = ui.k, pad = FOCUS_PAD / k;
       const [x0, y0] = [(box.left - v.left) / k, (box.top - v.top) / k];
       const [bw, bh] = [box.width / k, box.height / k];
       // the clicked point stays under the pointer ...
@@ -162,6 +175,7 @@ function show(ui) {
       apply(ui);
     }
     m.focus = null;
+    reveal(ui); // the rerun may have moved the page: the bar stays in sight
   } else {
     fitWidth(ui);
   }
