@@ -25,7 +25,7 @@ def test_open_a_preset_by_url_as_the_first_request(server, page):
     wait_idle(page)
     expect(page.get_by_test_id("stMetricValue").first).to_have_text("25,636,712")
     sidebar = page.get_by_test_id("stSidebar")
-    expect(sidebar.get_by_text("resnet50", exact=True)).to_be_visible()
+    expect(sidebar).to_contain_text("Network: resnet50")
     expect(sidebar.get_by_text("Compose")).to_be_visible()  # the router's navigation
     assert_clean(page)
 

@@ -58,7 +58,7 @@ def test_boosting_demo_steps_with_one_click_each(server, page):
         page.get_by_role("button", name="Next stage ▶", exact=True).click()
         expect(stage).to_have_text(f"{n} of 30")
     expect(page.get_by_text("Tree 3 fits the residual y − ŷ2")).to_be_visible()
-    expect(page.get_by_text("largest difference here 0.0e+00")).to_be_visible()
+    expect(page.get_by_text("predicts the same sum: exactly the same values")).to_be_visible()
     page.get_by_role("button", name="Reset", exact=True).click()
     expect(stage).to_have_text("0 of 30")
     assert_clean(page)
