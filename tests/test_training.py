@@ -273,6 +273,9 @@ def test_a_run_starts_from_keras_applications_weights_with_a_new_classifier(stor
     # A random ResNet50 stands in for ImageNet's (no download); the run must start from it.
     source = keras.applications.ResNet50(weights=None)
     monkeypatch.setattr(pretrained, "imagenet_model", lambda class_name: source)
+    # The child that fills Keras's cache before queueing finds it filled.
+    monkeypatch.setattr(pretrained, "FETCH_COMMAND", [sys.executable, "-c", "pass"])
+    monkeypatch.setattr(pretrained, "_fetched", set())
     expected = source.get_layer("conv4_block2_2_conv").get_weights()[0]
     at_start = []
     build = engine.build_training_model
