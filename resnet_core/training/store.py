@@ -409,15 +409,19 @@ class RunStore:
                 ids = [r["id"] for r in db.execute(
                     "SELECT id, settings FROM runs WHERE status = 'queued' AND group_id = ? "
                     "ORDER BY created, rowid", (row["group_id"],)) if not _resumed(r)]
-            now = time.time()
-            db.executemany("UPDATE runs SET status = 'running', worker_pid = ?, heartbeat = ?, "
-                           "updated = ?, error = '', phase = 'loading data' WHERE id = ?",
-                           [(pid, now, now, i) for i in ids])
-            db.execute("COMMIT")
-            self._save_record(db, ids)
+            self._mark_claimed(db, ids, pid)
         finally:
             db.close()
         return [self.get(i) for i in ids]
+
+    def _mark_claimed(self, db: sqlite3.Connection, ids: list[str], pid: int) -> None:
+        """Inside ``claim_next``'s or ``claim``'s transaction: the runs are ``pid``'s."""
+        now = time.time()
+        db.executemany("UPDATE runs SET status = 'running', worker_pid = ?, heartbeat = ?, "
+                       "updated = ?, error = '', phase = 'loading data' WHERE id = ?",
+                       [(pid, now, now, i) for i in ids])
+        db.execute("COMMIT")
+        self._save_record(db, ids)
 
     @_recovers
     def claim(self, run_ids: str | list[str], pid: int) -> bool:
@@ -433,12 +437,7 @@ class RunStore:
             if queued != len(ids):
                 db.execute("ROLLBACK")
                 return False
-            now = time.time()
-            db.executemany("UPDATE runs SET status = 'running', worker_pid = ?, heartbeat = ?, "
-                           "updated = ?, error = '', phase = 'loading data' WHERE id = ?",
-                           [(pid, now, now, i) for i in ids])
-            db.execute("COMMIT")
-            self._save_record(db, ids)
+            self._mark_claimed(db, ids, pid)
         return True
 
     @_recovers
