@@ -2,7 +2,6 @@
 for a node's figures; download it as DOT, SVG or PNG. The view is in the URL."""
 
 import dataclasses
-import re
 
 import streamlit as st
 
@@ -110,8 +109,7 @@ if folded.note:
     st.info(folded.note)
 graph = to_graph(a, view=view, folded=folded)
 dot = graph.source
-file_stem = (re.sub(r"[^\w.-]+", "_", a.spec.name).strip("._") or "network")[:60]
-file_stem += f"_{view.level}"
+file_stem = f"{common.file_stem(a.spec.name)}_{view.level}"
 
 svg = None
 try:

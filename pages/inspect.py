@@ -50,7 +50,7 @@ st.dataframe(shown, hide_index=True, width="stretch", height=380, column_order=o
                  "skip_path": st.column_config.CheckboxColumn("skip path", width="small")})
 st.caption(f"{len(shown)} of {len(table)} layers. Click a column header to sort.")
 st.download_button("Download CSV", shown.to_csv(index=False).encode(),
-                   file_name=f"{a.spec.name}_layers.csv", mime="text/csv")
+                   file_name=f"{common.file_stem(a.spec.name)}_layers.csv", mime="text/csv")
 
 st.subheader("Stages")
 presentation.chart(charts.stage_bars(a))

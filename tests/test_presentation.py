@@ -65,3 +65,11 @@ def test_escape_md_keeps_every_character_and_leaves_no_markup():
     assert html.unescape(out).replace(WORD_JOINER, "") == text
     assert not MARKDOWN_SIGNS & set(out.replace("&#", "").replace(";", ""))
     assert "://" not in html.unescape(out) and "www." not in html.unescape(out)
+
+
+def test_download_file_names_hold_no_path_or_quote():
+    from ui.common import file_stem
+
+    assert file_stem("cifar_resnet20_edited") == "cifar_resnet20_edited"
+    assert file_stem('../x/"a b"') == "x_a_b"
+    assert file_stem("///") == "network" and len(file_stem("é" * 200)) == 60

@@ -114,3 +114,10 @@ def show_url_message() -> None:
     msg = st.session_state.pop("url_message", None)
     if msg:  # it quotes the link: shown as the characters it is
         st.warning(escape_md(msg))
+
+
+def file_stem(name: str) -> str:
+    """A network's name as the start of a download's file name: letters, digits, ``.``,
+    ``-`` and ``_`` only (a name may hold ``/`` or quotes), at most 60 characters."""
+    return (re.sub(r"[^\w.-]+", "_", name).strip("._") or "network")[:60]
+
