@@ -100,9 +100,12 @@ stem_df = st.data_editor(
                                                 default="conv"),
         "filters": st.column_config.NumberColumn("filters", step=1, min_value=1,
                                                  help="conv only", default=64),
-        "size": st.column_config.NumberColumn("size", step=1, default=3, min_value=0,
-                                              help="kernel (conv), window (pools) or "
-                                                   "padding amount (zeropad)"),
+        "kernel_size": st.column_config.NumberColumn("kernel", step=1, default=3, min_value=1,
+                                                     help="conv only: its k×k kernel"),
+        "pool_size": st.column_config.NumberColumn("pool", step=1, min_value=1,
+                                                   help="maxpool, avgpool: the window"),
+        "pad": st.column_config.NumberColumn("pad", step=1, min_value=0,
+                                             help="zeropad only: pixels added on each side"),
         "stride": st.column_config.NumberColumn("stride", step=1, default=1, min_value=1,
                                                 help="conv and pools"),
         "padding": st.column_config.SelectboxColumn("padding", options=PADDINGS,
@@ -122,10 +125,11 @@ st.caption("Filters are each block's output channels (six path widths for incept
            "the table; move a stage with the buttons below.")
 # The columns are the Stage fields; those without a tailored column get a plain one.
 stage_columns = {
-    "block": st.column_config.SelectboxColumn(
+    "kind": st.column_config.SelectboxColumn(
         "block", options=list(BLOCK_KINDS), required=True, default="basic",
         help="The kind of block; what each is, is listed under the table"),
-    "blocks": st.column_config.NumberColumn("blocks", step=1, default=2, min_value=1),
+    "num_blocks": st.column_config.NumberColumn("blocks", step=1, default=2, min_value=1,
+                                                help="How many blocks the stage has"),
     "filters": st.column_config.TextColumn("filters", default="128"),
     "stride": st.column_config.NumberColumn("stride", step=1, default=2, min_value=1),
     "kernel_size": st.column_config.NumberColumn("kernel", step=1, default=3, min_value=1),
@@ -156,7 +160,7 @@ stage_df = st.data_editor(
                    for c in spec_form.STAGE_COLUMNS})
 stage_box = st.container()
 with st.container(key="block_kinds"):
-    used = list(dict.fromkeys(b for b in stage_df["block"] if b in BLOCK_KINDS))
+    used = list(dict.fromkeys(b for b in stage_df["kind"] if b in BLOCK_KINDS))
     kinds_md = "  \n".join(f"**{k}** — {BLOCK_KINDS[k].summary}" for k in used)
     st.caption(kinds_md)
     with st.expander("Every block kind"):
@@ -197,7 +201,7 @@ head_box = st.container()
 stem_rows, stem_switched = spec_form.clear_unused(
     pd.DataFrame(stem_df), base_frame("stem", spec_form.stem_frame), "kind")
 stage_rows, stages_switched = spec_form.clear_unused(
-    pd.DataFrame(stage_df), base_frame("stages", spec_form.stage_frame), "block")
+    pd.DataFrame(stage_df), base_frame("stages", spec_form.stage_frame), "kind")
 try:
     candidate = spec_form.spec_from_form(
         spec, name=name, input_shape=shape, classes=classes, conv_bias=conv_bias,

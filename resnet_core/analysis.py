@@ -22,7 +22,7 @@ class StageSummary:
 
     stage: str
     layers: int
-    blocks: int
+    num_blocks: int
     params: int
     macs: int
     output_shape: tuple[int, ...]
@@ -145,7 +145,7 @@ def summary_dict(a: Analysis, batch_size: int = 32) -> dict:
         "depth": t.depth,
         "error": a.error,
         "stages": [
-            {"stage": s.stage, "blocks": s.blocks, "params": s.params, "macs": s.macs,
+            {"stage": s.stage, "num_blocks": s.num_blocks, "params": s.params, "macs": s.macs,
              "output_shape": list(s.output_shape), "receptive_field": s.receptive_field}
             for s in a.stages()
         ],

@@ -146,7 +146,7 @@ def cmd_summary(args) -> int:
           f"{fmt_shape(t.output_shape) if a.ok else '(cannot be built)'}")
     print(f"{'stage':<10}{'blocks':>7}{'params':>14}{'MACs':>12}  output      RF")
     for s in a.stages():
-        print(f"{s.stage:<10}{s.blocks:>7}{s.params:>14,}{human(s.macs):>12}  "
+        print(f"{s.stage:<10}{s.num_blocks:>7}{s.params:>14,}{human(s.macs):>12}  "
               f"{fmt_shape(s.output_shape):<11} {s.receptive_field}")
     print(f"total params {t.total_params:,} (trainable {t.trainable_params:,}, "
           f"non-trainable {t.non_trainable_params:,}); MACs {human(t.macs)}; "

@@ -151,7 +151,7 @@ def _layer_subtitle(l: TracedLayer) -> str:
 def _stage_subtitle(a: Analysis, layers: list[TracedLayer]) -> str:
     if layers[0].stage_index is not None:
         st = a.spec.stages[layers[0].stage_index]
-        return f"{st.blocks} × {st.block}, stride {st.stride}"
+        return f"{st.num_blocks} × {st.kind}, stride {st.stride}"
     return f"{len(layers)} layers"
 
 
@@ -220,7 +220,7 @@ def _subtitle(a: Analysis, n: Node) -> str:
         return _stage_subtitle(a, n.layers)
     if n.kind == "block":
         st = a.spec.stages[n.layers[0].stage_index]
-        return f"{st.block}, {len(n.layers)} layers"
+        return f"{st.kind}, {len(n.layers)} layers"
     if n.kind in ("shortcut", "sum"):
         return " → ".join(_layer_subtitle(l) for l in n.layers)
     return _layer_subtitle(n.layers[-1])

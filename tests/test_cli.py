@@ -52,7 +52,7 @@ def test_summary_of_a_spec_file_and_export_round_trip(tmp_path):
 def test_errors_are_one_line_and_non_zero(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"name": "x", "input_shape": [32, 32, 3], "stem": [], "stages": '
-                   '[{"block": "basic", "blocks": 2, "filters": -4}], "head": {"classes": 3}}')
+                   '[{"kind": "basic", "num_blocks": 2, "filters": -4}], "head": {"classes": 3}}')
     cases = [
         (("summary", "no_such_net"), "neither a preset"),
         (("summary", str(bad)), "stages[0].filters: must be at least 1, got -4"),
