@@ -81,7 +81,7 @@ def test_summary_dict_has_the_cli_fields():
     for key in ("name", "input_shape", "output_shape", "total_params", "trainable_params",
                 "non_trainable_params", "macs", "layers"):
         assert key in d
-    assert {"name", "kind", "stage", "block", "output_shape", "params", "macs"} <= set(
+    assert {"name", "kind", "stage", "block_name", "output_shape", "params", "macs"} <= set(
         d["layers"][1])
 
 
@@ -91,4 +91,4 @@ def test_layer_names_are_unique_and_hierarchical(name):
     names = [l.name for l in layers]
     assert len(names) == len(set(names))
     for l in layers[1:]:
-        assert l.name.startswith(l.stage + "_" + (l.block + "_" if l.block else ""))
+        assert l.name.startswith(l.stage + "_" + (l.block_name + "_" if l.block_name else ""))
