@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from .ops import Interpreter
-from .spec import MAX_CHANNELS, show_value as _show
+from .spec import MAX_CHANNELS, show_value
 
 
 # ------------------------------------------------------------------------ shortcut
@@ -257,14 +257,17 @@ class BlockKind:
                     or not all(isinstance(v, int) and not isinstance(v, bool)
                                and 0 < v <= MAX_CHANNELS for v in f)):
                 problems.append((f"{path}.filters", "inception blocks take six positive "
-                                 f"integers (c1, c2_reduce, c2, c3_reduce, c3, c4), got {_show(f)}"))
+                                 "integers (c1, c2_reduce, c2, c3_reduce, c3, c4), got "
+                                 f"{show_value(f)}"))
             return
         if not isinstance(f, int) or isinstance(f, bool):
-            problems.append((f"{path}.filters", f"must be a positive integer, got {_show(f)}"))
+            problems.append((f"{path}.filters",
+                             f"must be a positive integer, got {show_value(f)}"))
         elif f <= 0:
             problems.append((f"{path}.filters", f"must be at least 1, got {f}"))
         elif f > MAX_CHANNELS:
-            problems.append((f"{path}.filters", f"must be at most {MAX_CHANNELS}, got {_show(f)}"))
+            problems.append((f"{path}.filters",
+                             f"must be at most {MAX_CHANNELS}, got {show_value(f)}"))
         elif (self.uses_expansion and isinstance(stage.expansion, int)
               and stage.expansion > 0 and f % stage.expansion):
             problems.append((f"{path}.filters", f"must be a multiple of expansion "

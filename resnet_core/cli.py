@@ -1,4 +1,5 @@
-"""The command line: ``python -m resnet_core presets|summary|export|train|race|runs``.
+"""The command line: ``python -m resnet_core COMMAND``, the commands being
+``presets|summary|export|train|race|gradients|runs``.
 
 Errors print one clear line on stderr and exit with status 2; never a traceback.
 TensorFlow's native log lines are kept out of stderr (:func:`quiet_native_logs`).

@@ -228,16 +228,13 @@ def show_value(value: Any, depth: int = 0) -> str:
     return text if len(text) <= 60 else text[:60] + "…"
 
 
-_show = show_value
-
-
 def _check_int(problems, path, value, lo=1, hi=None, what="a positive integer"):
     if not _is_int(value):
-        problems.append((path, f"must be {what}, got {_show(value)}"))
+        problems.append((path, f"must be {what}, got {show_value(value)}"))
     elif value < lo:  # the bound itself, as a form would say it
-        problems.append((path, f"must be at least {lo}, got {_show(value)}"))
+        problems.append((path, f"must be at least {lo}, got {show_value(value)}"))
     elif hi is not None and value > hi:
-        problems.append((path, f"must be at most {hi}, got {_show(value)}"))
+        problems.append((path, f"must be at most {hi}, got {show_value(value)}"))
     else:
         return True
     return False
@@ -245,20 +242,20 @@ def _check_int(problems, path, value, lo=1, hi=None, what="a positive integer"):
 
 def _check_bool(problems, path, value):
     if not isinstance(value, bool):
-        problems.append((path, f"must be true or false, got {_show(value)}"))
+        problems.append((path, f"must be true or false, got {show_value(value)}"))
 
 
 def _check_number(problems, path, value, lo, hi, what, hi_open=False):
     ok = (isinstance(value, (int, float)) and not isinstance(value, bool)
           and lo <= value and (value < hi if hi_open else value <= hi))
     if not ok:
-        problems.append((path, f"must be a number {what}, got {_show(value)}"))
+        problems.append((path, f"must be a number {what}, got {show_value(value)}"))
     return ok
 
 
 def _check_choice(problems, path, value, choices):
     if not isinstance(value, str) or value not in choices:
-        problems.append((path, f"must be one of {', '.join(choices)}; got {_show(value)}"))
+        problems.append((path, f"must be one of {', '.join(choices)}; got {show_value(value)}"))
         return False
     return True
 
@@ -272,7 +269,7 @@ def _check_text(problems, path, value, limit, one_line, required=False):
     ``limit`` characters, without control characters (``one_line``: no line breaks
     either; else line ends and tabs are kept)."""
     if not isinstance(value, str):
-        problems.append((path, f"must be a string, got {_show(value)}"))
+        problems.append((path, f"must be a string, got {show_value(value)}"))
         return
     if len(value) > limit:
         problems.append((path, f"must be at most {limit:,} characters, got {len(value):,}"))
@@ -297,7 +294,7 @@ def _check_text(problems, path, value, limit, one_line, required=False):
 
 def validate(spec: ArchitectureSpec) -> list[tuple[str, str]]:
     """Return every shape-independent problem of ``spec`` as ``(path, message)``."""
-    from .blocks import BLOCK_KINDS  # local: blocks imports spec for types
+    from .blocks import BLOCK_KINDS  # local: blocks imports spec (its limits, show_value)
 
     p: list[tuple[str, str]] = []
     _check_text(p, "name", spec.name, MAX_NAME_CHARS, one_line=True, required=True)
@@ -307,7 +304,7 @@ def validate(spec: ArchitectureSpec) -> list[tuple[str, str]]:
 
     shape = spec.input_shape
     if not isinstance(shape, tuple) or len(shape) != 3:
-        p.append(("input_shape", f"must be [height, width, channels], got {_show(shape)}"))
+        p.append(("input_shape", f"must be [height, width, channels], got {show_value(shape)}"))
     else:
         for i, v in enumerate(shape):
             _check_int(p, f"input_shape[{i}]", v, hi=MAX_SIDE if i < 2 else 64)
@@ -359,7 +356,7 @@ def _check_ignored(p, path, item, used, what):
         value = getattr(item, f.name)
         if f.default is not MISSING and f.name not in used and value != f.default:
             p.append((f"{path}.{f.name}", f"is not used by {what}; leave it empty "
-                      f"(default {f.default!r}), got {_show(value)}"))
+                      f"(default {f.default!r}), got {show_value(value)}"))
 
 
 def _validate_layer_settings(p, ls):
@@ -391,7 +388,7 @@ def _validate_layer(p, path, layer):
     _check_int(p, f"{path}.stride", layer.stride, hi=MAX_STRIDE)
     _check_choice(p, f"{path}.padding", layer.padding, PADDINGS)
     if not isinstance(layer.use_bias, bool):
-        p.append((f"{path}.use_bias", f"must be true or false, got {_show(layer.use_bias)}"))
+        p.append((f"{path}.use_bias", f"must be true or false, got {show_value(layer.use_bias)}"))
     _check_ignored(p, path, layer, used, f"{layer.kind} layers")
 
 
@@ -414,7 +411,7 @@ def _validate_head(p, head):
         or not 0 <= head.dropout < 1
     ):
         p.append(("head.dropout", f"must be a number from 0 up to (not including) 1, got "
-                                  f"{_show(head.dropout)}"))
+                                  f"{show_value(head.dropout)}"))
     _check_int(p, "head.classifier_kernel", head.classifier_kernel, hi=MAX_KERNEL)
     if _check_choice(p, "head.classifier", head.classifier, CLASSIFIERS) and head.classifier == "conv":
         if head.pool != "global_avg":
@@ -434,7 +431,7 @@ def _build(cls, data: Any, path: str, convert: dict[str, Any] | None = None):
     where = f"{path}." if path else ""
     names = [f.name for f in fields(cls)]
     unknown = sorted(k if isinstance(k, str) and k.isidentifier() and len(k) <= 40
-                     else _show(k) for k in data if k not in names)
+                     else show_value(k) for k in data if k not in names)
     problems = [(f"{where}{key}", f"unknown field; expected one of {', '.join(names)}")
                 for key in unknown[:MAX_LISTED]]
     if len(unknown) > MAX_LISTED:
@@ -514,15 +511,15 @@ def spec_from_dict(data: Any) -> ArchitectureSpec:
     data = dict(data)
     fmt = data.pop("format", FORMAT)
     if fmt != FORMAT:
-        raise SpecError([("format", f"must be {FORMAT!r}, got {_show(fmt)}")])
+        raise SpecError([("format", f"must be {FORMAT!r}, got {show_value(fmt)}")])
     version = data.pop("format_version", FORMAT_VERSION)
     if _is_int(version) and version > FORMAT_VERSION:
-        raise SpecError([("format_version", f"{_show(version)}: the file was written by a "
+        raise SpecError([("format_version", f"{show_value(version)}: the file was written by a "
                           "newer version of ResNet Explorer; this one reads formats 1 to "
                           f"{FORMAT_VERSION}. Update ResNet Explorer to open it")])
     if not _is_int(version) or version < 1:  # true == 1.0 == 1 in Python
         raise SpecError([("format_version", f"must be 1 to {FORMAT_VERSION} (an integer), "
-                                            f"got {_show(version)}")])
+                                            f"got {show_value(version)}")])
     if version == 1:
         return _from_v1(data)
     return _read(data)
@@ -575,7 +572,7 @@ def _v1_layer(layer: Any, path: str, problems: list) -> Any:
         layer[_SIZE_FIELD[kind]] = size
     elif not (_is_int(size) and size == _V1_SIZE_DEFAULT):
         problems.append((f"{path}.size", f"is not used by {kind} layers; leave it empty "
-                                         f"(default {_V1_SIZE_DEFAULT}), got {_show(size)}"))
+                                         f"(default {_V1_SIZE_DEFAULT}), got {show_value(size)}"))
     return layer
 
 

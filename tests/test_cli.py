@@ -1,6 +1,7 @@
 """The command line, run as a user runs it."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -19,6 +20,19 @@ def test_presets_lists_every_name():
     assert out.returncode == 0
     names = [line.split()[0] for line in out.stdout.splitlines()]
     assert names == list(PRESETS)
+
+
+def test_the_module_docstring_and_the_readme_name_every_command():
+    import argparse
+    from pathlib import Path
+
+    from resnet_core import cli
+    sub = next(a for a in cli.parser()._actions if isinstance(a, argparse._SubParsersAction))
+    listed = next(t for t in cli.__doc__.split("``") if "|" in t).split("|")
+    assert sorted(listed) == sorted(sub.choices)
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    where = re.split(r"\n  \S", readme.split("  cli.py")[1])[0]  # "What is where"
+    assert all(name in where for name in sub.choices), where
 
 
 def test_summary_json():

@@ -244,3 +244,11 @@ def test_stem_sizes_mean_one_thing_each():
     assert "is not used by conv layers" in exc.value.problems[0][1]
     with pytest.raises(SpecError, match=r"stem\[0\].kernel_size: must be a positive integer"):
         spec.replace(stem=(StemLayer("conv", filters=8),))
+
+
+def test_the_readmes_example_spec_opens():
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    example = readme.split("## The spec file")[1].split("```json")[1].split("```")[0]
+    spec = ArchitectureSpec.from_json(example)
+    assert spec.stem[0].kernel_size == 3 and spec.stages[1].num_blocks == 2
+    assert json.loads(example)["format_version"] == FORMAT_VERSION
