@@ -95,22 +95,24 @@ st.subheader("Stem")
 stem_df = st.data_editor(
     base_frame("stem", spec_form.stem_frame),
     key=f"stem_{v}", num_rows="dynamic", width="stretch", hide_index=False,
+    # Narrow columns: eight of them fit beside the sidebar at 1024 px.
     column_config={
         "kind": st.column_config.SelectboxColumn("kind", options=STEM_KINDS, required=True,
-                                                default="conv"),
-        "filters": st.column_config.NumberColumn("filters", step=1, min_value=1,
+                                                default="conv", width=95),
+        "filters": st.column_config.NumberColumn("filters", step=1, min_value=1, width=65,
                                                  help="conv only", default=64),
         "kernel_size": st.column_config.NumberColumn("kernel", step=1, default=3, min_value=1,
-                                                     help="conv only: its k×k kernel"),
-        "pool_size": st.column_config.NumberColumn("pool", step=1, min_value=1,
+                                                     width=65, help="conv only: k×k"),
+        "pool_size": st.column_config.NumberColumn("pool", step=1, min_value=1, width=55,
                                                    help="maxpool, avgpool: the window"),
-        "pad": st.column_config.NumberColumn("pad", step=1, min_value=0,
+        "pad": st.column_config.NumberColumn("pad", step=1, min_value=0, width=50,
                                              help="zeropad only: pixels added on each side"),
         "stride": st.column_config.NumberColumn("stride", step=1, default=1, min_value=1,
-                                                help="conv and pools"),
-        "padding": st.column_config.SelectboxColumn("padding", options=PADDINGS,
+                                                width=60, help="conv and pools"),
+        "padding": st.column_config.SelectboxColumn("padding", options=PADDINGS, width=75,
                                                     default="same", help="conv and pools"),
-        "use_bias": st.column_config.CheckboxColumn("bias", default=False, help="conv only"),
+        "use_bias": st.column_config.CheckboxColumn("bias", default=False, width=50,
+                                                    help="conv only"),
     })
 stem_box = st.container()
 st.caption("A cell a layer's kind does not use shows None (batchnorm, relu and elu use "
