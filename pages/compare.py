@@ -158,8 +158,8 @@ for stage in dict.fromkeys([*sa, *sb]):
     rows.append({
         "stage": stage,
         "what differs": stage_changes(a, b, index),
-        "blocks A → B": f"{x.num_blocks if x else '—'} → {y.num_blocks if y else '—'}" if blocks
-        else "—",
+        "blocks A → B": (f"{x.num_blocks if x else '—'} → {y.num_blocks if y else '—'}"
+                         if blocks else "—"),
         "skips A → B": f"{sum(ka.get(stage, {}).values())} → "
                        f"{sum(kb.get(stage, {}).values())}",
         "Δ params": signed((y.params if y else 0) - (x.params if x else 0)),
