@@ -82,6 +82,15 @@ def test_compose_says_why_a_size_is_refused_and_hides_unused_pool_fields():
     assert "Pool size" in labels and "Pool padding" in labels
 
 
+def test_compose_editors_leave_cells_a_kind_does_not_read_empty():
+    # The frames hold None there; without a placeholder the grid writes "None" in them.
+    at = app("pages/compose.py", preset="resnet18")
+    editors = [e.proto for e in at.main if getattr(e, "type", "") == "dataframe"
+               and e.proto.editing_mode]
+    assert len(editors) == 2  # stem and stages
+    assert all(p.HasField("placeholder") and p.placeholder == "" for p in editors)
+
+
 def test_edit_input_updates_totals_and_the_url():
     at = app("pages/compose.py", preset="cifar_resnet20")
     at.number_input(key="cls_1").set_value(100).run()
