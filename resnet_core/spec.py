@@ -382,8 +382,13 @@ def _validate_layer(p, path, layer):
         return
     used = STEM_FIELDS.get(layer.kind, ())
     for name, (lo, hi, what) in STEM_SIZES.items():
-        if name in used:  # a size the kind does not read must be empty: _check_ignored
-            _check_int(p, f"{path}.{name}", getattr(layer, name), lo=lo, hi=hi, what=what)
+        if name not in used:  # it must be empty: _check_ignored says so
+            continue
+        value = getattr(layer, name)
+        if value is None:  # an empty cell in Compose, a null or no field in a file
+            p.append((f"{path}.{name}", f"is required by {layer.kind} layers ({what})"))
+        else:
+            _check_int(p, f"{path}.{name}", value, lo=lo, hi=hi, what=what)
     # Fields a kind does not use are checked too: they are stored and written back.
     _check_int(p, f"{path}.stride", layer.stride, hi=MAX_STRIDE)
     _check_choice(p, f"{path}.padding", layer.padding, PADDINGS)

@@ -242,8 +242,11 @@ def test_stem_sizes_mean_one_thing_each():
         spec.replace(stem=(dataclasses.replace(spec.stem[1], pool_size=3), *spec.stem[1:]))
     assert exc.value.problems[0][0] == "stem[0].pool_size"
     assert "is not used by conv layers" in exc.value.problems[0][1]
-    with pytest.raises(SpecError, match=r"stem\[0\].kernel_size: must be a positive integer"):
-        spec.replace(stem=(StemLayer("conv", filters=8),))
+    with pytest.raises(SpecError) as exc:  # an empty cell in Compose: required, by name
+        spec.replace(stem=(StemLayer("conv", filters=8), StemLayer("zeropad")))
+    assert exc.value.problems == [
+        ("stem[0].kernel_size", "is required by conv layers (a positive integer)"),
+        ("stem[1].pad", "is required by zeropad layers (an integer >= 0)")]
 
 
 def test_the_readmes_example_spec_opens():
