@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .analysis import analyze, human, summary_dict
-from .data.prepare import SOURCE_NAMES
+from .data.sources import SOURCES
 from .presets import PRESETS, get_spec
 from .spec import ArchitectureSpec, SpecError
 from .trace import fmt_shape
@@ -443,6 +443,14 @@ def cmd_gradients(args) -> int:
     return 0
 
 
+def _dataset_help() -> str:
+    """The images ``--dataset`` offers, from the registry (files are the app's uploads)."""
+    named = [f"{k} = {s.short}" + (f", {s.origin}" if s.origin else "")
+             for k, s in SOURCES.items() if not s.file]
+    return (f"the images (default: {DATA_DEFAULTS['dataset']}): {'; '.join(named)}. Keras's "
+            "are downloaded once into its cache, then read offline")
+
+
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m resnet_core",
                                 description="Residual and inception networks as data.")
@@ -468,8 +476,8 @@ def parser() -> argparse.ArgumentParser:
     def with_training(name, help_text, workers: bool):
         t = sub.add_parser(name, help=help_text, description=help_text)
         data = t.add_argument_group("data")
-        data.add_argument("--dataset", choices=[k for k in SOURCE_NAMES if k != "upload"],
-                          help=f"the images (default: {DATA_DEFAULTS['dataset']})")
+        data.add_argument("--dataset", choices=[k for k, s in SOURCES.items() if not s.file],
+                          metavar="NAME", help=_dataset_help())
         data.add_argument("--limit", type=_int_at_least(0), metavar="N",
                           help="use only this many images (default: 0, all)")
         data.add_argument("--fit", choices=("adapt", "resize"),
