@@ -8,9 +8,10 @@ of its own), and no page changes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from .datasets import SHAPE_NAMES, Dataset, DataError, KerasSet, digits, keras_dataset, shapes
 
