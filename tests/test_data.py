@@ -308,3 +308,15 @@ def test_the_keras_child_takes_its_facts_from_the_registry():
                           "unused.npz"], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert out.returncode == 2
     assert out.stderr == "error: digits is not one of Keras's datasets\n"
+
+
+def test_the_uploaders_limit_is_the_cores_limit():
+    """Streamlit's uploader and the upload checks state one limit: a file the uploader
+    takes is not refused afterwards for its size, nor the other way round."""
+    import tomllib
+
+    from resnet_core.data.uploads import MAX_UPLOAD_BYTES
+
+    config = tomllib.loads((Path(__file__).resolve().parents[1] / ".streamlit"
+                            / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] * 1024 * 1024 == MAX_UPLOAD_BYTES
