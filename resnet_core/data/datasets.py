@@ -212,10 +212,12 @@ def convert_keras_dataset(name: str, kind: KerasSet, path: Path) -> None:
     try:
         (x, y), _ = loader.load_data()
     except Exception as exc:  # noqa: BLE001 - network, cache and format failures alike
+        from .sources import offline_names  # local: the registry imports this module
+
         raise DataError(
             f"{name} is not in Keras's cache ({keras_cache_dir()}) and could not be "
             f"downloaded ({type(exc).__name__}). Copy the dataset's file into that folder "
-            "on a machine with network, or use the digits or shapes data.") from None
+            f"on a machine with network, or use {offline_names()}.") from None
     x, y = check_arrays(np.asarray(x), np.asarray(y), name, len(kind.class_names))
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f"{path.name}.{os.getpid()}.partial")

@@ -121,6 +121,17 @@ def option_default(field: str) -> int:
     return next(o.default for s in SOURCES.values() for o in s.options if o.field == field)
 
 
+def short_name(name: object) -> str:
+    """How a stored run's source reads in a table: its short name, else the name as is."""
+    source = SOURCES.get(name) if isinstance(name, str) else None
+    return source.short if source else str(name)
+
+
+def offline_names() -> str:
+    """The sources that need no download, for a message that offers them instead."""
+    return " or ".join(s.short for s in SOURCES.values() if s.quick)
+
+
 def get_source(name: str) -> DataSource:
     """The source called ``name``; an unknown name is refused with the known ones."""
     try:
