@@ -154,6 +154,11 @@ def test_race_of_a_network_without_skips_says_what_to_do():
     (("train", "cifar_resnet20", "--workers", "3", "--batch-size", "2"),
      "cannot be shared out over 3"),
     (("race", "cifar_resnet20", "--workers", "2"), "unrecognized arguments: --workers"),
+    (("train", "cifar_resnet20", "--shapes-classes", "3"),
+     "--shapes-classes is a setting of --dataset shapes, not of digits"),
+    (("race", "cifar_resnet20", "--dataset", "shapes", "--shapes-size", "300"),
+     "Generated shapes: image side must be a whole number from 8 to 128, got 300"),
+    (("train", "--resume", "nope", "--shapes-count", "60"), "drop --dataset, --limit"),
 ])
 def test_bad_training_arguments_are_one_line_and_exit_2(args, words):
     out = run(*args)
@@ -174,6 +179,23 @@ def test_train_help_lists_every_option_of_the_train_settings():
     for flag in ("--resume", "--lr", "--dataset", "--augment", "--workers"):
         assert flag in text
     assert "trains in this process" in text  # not the app's queue, and it says so
+
+
+def test_every_data_sources_settings_are_options_of_train_and_race():
+    """The registry's settings become flags (``--shapes-classes``) and reach the choice."""
+    from resnet_core.cli import _data_choice, parser
+    from resnet_core.data import SOURCES
+
+    for command in ("train", "race"):
+        text = run(command, "--help").stdout
+        for s in SOURCES.values():
+            for o in s.options:
+                assert f"--{o.field.replace('_', '-')} N" in text, (command, o.field)
+    args = parser().parse_args(["race", "cifar_resnet20", "--dataset", "shapes",
+                                "--shapes-classes", "3", "--shapes-count", "60"])
+    choice = _data_choice(args)
+    assert (choice.source, choice.shapes_classes, choice.shapes_count) == ("shapes", 3, 60)
+    assert choice.shapes_size == SOURCES["shapes"].options[1].default
 
 
 def test_a_bad_tf_config_is_one_line(tmp_path):

@@ -118,6 +118,7 @@ def test_the_runs_table_shows_a_dash_for_figures_a_run_has_not_got(store):
     at = app("pages/runs.py")
     table = at.dataframe[0].value
     assert set(table["val accuracy"]) == {"—"} and set(table["images/s"]) == {"—"}
+    assert set(table["data"]) == {"Digits 8×8"}  # the registry's name, not "digits"
 
 
 def test_the_curves_count_images_in_whole_numbers_with_room_for_the_first_point(store):
