@@ -255,3 +255,15 @@ def test_the_readmes_example_spec_opens():
     spec = ArchitectureSpec.from_json(example)
     assert spec.stem[0].kernel_size == 3 and spec.stages[1].num_blocks == 2
     assert json.loads(example)["format_version"] == FORMAT_VERSION
+
+
+def test_a_format_1_file_without_defaults_keeps_format_1s_defaults():
+    # Format 1's size defaulted to 1 for every kind; format 2's sizes have no default.
+    spec = ArchitectureSpec.from_dict({
+        "format_version": 1, "name": "terse", "input_shape": [8, 8, 1],
+        "stem": [{"kind": "conv", "filters": 4}, {"kind": "avgpool"}, {"kind": "zeropad"},
+                 {"kind": "relu"}],
+        "stages": [{"block": "basic", "blocks": 1, "filters": 4}], "head": {"classes": 2}})
+    assert [(l.kernel_size, l.pool_size, l.pad) for l in spec.stem] == [
+        (1, None, None), (None, 1, None), (None, None, 1), (None, None, None)]
+    assert spec.stages[0] == Stage("basic", 1, 4)
