@@ -558,8 +558,13 @@ def upgrade_v1(data: dict) -> tuple[dict, list[tuple[str, str]]]:
     stages, stem = data.get("stages"), data.get("stem")
     if isinstance(stages, list) and len(stages) <= MAX_STAGES:
         renames = {old: new for new, old in _V1_STAGE_NAMES.items()}
-        data["stages"] = [{renames.get(k, k): v for k, v in stage.items()}
-                          if isinstance(stage, dict) else stage for stage in stages]
+        for i, stage in enumerate(stages):  # format 2's name in a format-1 file: ambiguous
+            for new in set(stage) & set(_V1_STAGE_NAMES) if isinstance(stage, dict) else ():
+                problems.append((f"stages[{i}].{new}", f"is format 2's name; this file is "
+                                 f"format 1, where it is {_V1_STAGE_NAMES[new]!r}"))
+        data["stages"] = [{renames.get(k, k): v for k, v in stage.items()
+                           if k not in _V1_STAGE_NAMES} if isinstance(stage, dict) else stage
+                          for stage in stages]
     if isinstance(stem, list) and len(stem) <= MAX_STEM_LAYERS:
         data["stem"] = [_v1_layer(layer, f"stem[{i}]", problems) for i, layer in enumerate(stem)]
     return data, problems

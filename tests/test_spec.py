@@ -217,6 +217,9 @@ def test_a_file_in_the_current_format_opens():
     (lambda d: d["stem"][2].update(size=3), ("stem[2].size", "is not used by batchnorm layers")),
     (lambda d: d["stages"][0].update(depth=3),
      ("stages[0].depth", "unknown field; expected one of block, blocks, filters")),
+    # Format 2's name beside format 1's: which one counts is not guessed.
+    (lambda d: d["stages"][0].update(kind="bottleneck"),
+     ("stages[0].kind", "is format 2's name; this file is format 1, where it is 'block'")),
 ])
 def test_a_format_1_files_problems_name_its_own_fields(mutate, problem):
     data = json.loads((DATA / "spec_v1_resnet18.json").read_text())
