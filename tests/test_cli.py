@@ -216,6 +216,7 @@ def test_a_bad_tf_config_is_one_line(tmp_path):
         assert "Traceback" not in out.stderr
 
 
+@pytest.mark.slow
 def test_tensorflow_native_log_lines_are_kept_out_of_stderr():
     code = ("import sys; from resnet_core.cli import quiet_native_logs; quiet_native_logs(); "
             "import tensorflow as tf; tf.constant(1.0) + 1; "

@@ -34,6 +34,7 @@ def test_exported_script_builds_the_same_model(name):
         tuple(l.output.shape) for l in ours.layers]
 
 
+@pytest.mark.slow
 def test_exported_script_runs_as_a_program(tmp_path):
     path = tmp_path / "model.py"
     path.write_text(to_python(get_spec("cifar_resnet20")))

@@ -68,6 +68,7 @@ def test_progress_never_says_of_an_unknown_total(store):
     assert "step 5 of 50" in progress(store, store.get(i))[1]
 
 
+@pytest.mark.slow
 def test_a_race_keeps_its_order_and_says_training_accuracy_until_validation(store,
                                                                            monkeypatch):
     ids = _race(store)

@@ -11,7 +11,8 @@ import pytest
 from resnet_core.pretrained import (KERAS_APPLICATIONS, WeightsUnavailable,
                                     from_keras_applications)
 
-SLOW = {"resnet101", "resnet152", "resnet101v2", "resnet152v2"}
+# One network stands for all in the fast suite; `make test` compares every one.
+SLOW = {"resnet101", "resnet152", "resnet101v2", "resnet152v2", "resnet50v2", "vgg16"}
 
 
 def _randomised(class_name):
@@ -100,6 +101,7 @@ def test_the_keras_twin_ignores_what_follows_the_data_and_nothing_else():
     assert keras_twin(_spec("cifar_resnet20")) is None
 
 
+@pytest.mark.slow
 def test_fine_tuning_keeps_the_body_and_replaces_the_classifier():
     from dataclasses import replace
 
