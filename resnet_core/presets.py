@@ -60,9 +60,9 @@ def _imagenet_stem(use_bias: bool) -> tuple[StemLayer, ...]:
     )
 
 
-def _stages(block: str, depths, filters, strides=None, **kw) -> tuple[Stage, ...]:
+def _stages(kind: str, depths, filters, strides=None, **kw) -> tuple[Stage, ...]:
     strides = strides or [1] + [2] * (len(depths) - 1)
-    return tuple(Stage(block, d, f, s, **kw) for d, f, s in zip(depths, filters, strides))
+    return tuple(Stage(kind, d, f, s, **kw) for d, f, s in zip(depths, filters, strides))
 
 
 def imagenet_resnet(depth: int) -> ArchitectureSpec:

@@ -517,7 +517,11 @@ def spec_from_dict(data: Any) -> ArchitectureSpec:
     fmt = data.pop("format", FORMAT)
     if fmt != FORMAT:
         raise SpecError([("format", f"must be {FORMAT!r}, got {show_value(fmt)}")])
-    version = data.pop("format_version", FORMAT_VERSION)
+    # Format 1 let a file leave its version out: such a file is told by its names.
+    if "format_version" in data:
+        version = data.pop("format_version")
+    else:
+        version = 1 if _has_v1_names(data) else FORMAT_VERSION
     if _is_int(version) and version > FORMAT_VERSION:
         raise SpecError([("format_version", f"{show_value(version)}: the file was written by a "
                           "newer version of ResNet Explorer; this one reads formats 1 to "
@@ -570,10 +574,23 @@ def upgrade_v1(data: dict) -> tuple[dict, list[tuple[str, str]]]:
     return data, problems
 
 
+def _has_v1_names(data: dict) -> bool:
+    """Whether a spec without ``format_version`` uses format 1's stage or stem names."""
+    stages, stem = data.get("stages"), data.get("stem")
+    return (any(isinstance(s, dict) and not {"block", "blocks"}.isdisjoint(s)
+                for s in (stages[:MAX_STAGES] if isinstance(stages, list) else ()))
+            or any(isinstance(layer, dict) and "size" in layer
+                   for layer in (stem[:MAX_STEM_LAYERS] if isinstance(stem, list) else ())))
+
+
 def _v1_layer(layer: Any, path: str, problems: list) -> Any:
     if not isinstance(layer, dict):
         return layer
     layer = dict(layer)
+    for new in sorted(set(layer) & set(_V1_STEM_NAMES)):  # which size counts is not guessed
+        problems.append((f"{path}.{new}", "is format 2's name; this file is format 1, where "
+                                          "it is 'size'"))
+        del layer[new]
     size = layer.pop("size", _V1_SIZE_DEFAULT)
     kind = layer.get("kind")
     if not isinstance(kind, str) or kind not in STEM_KINDS:
@@ -622,5 +639,6 @@ __all__ = [
     "Stage",
     "StemLayer",
     "spec_from_dict",
+    "upgrade_v1",
     "validate",
 ]

@@ -220,6 +220,8 @@ def test_a_file_in_the_current_format_opens():
     # Format 2's name beside format 1's: which one counts is not guessed.
     (lambda d: d["stages"][0].update(kind="bottleneck"),
      ("stages[0].kind", "is format 2's name; this file is format 1, where it is 'block'")),
+    (lambda d: d["stem"][1].update(kernel_size=5),
+     ("stem[1].kernel_size", "is format 2's name; this file is format 1, where it is 'size'")),
 ])
 def test_a_format_1_files_problems_name_its_own_fields(mutate, problem):
     data = json.loads((DATA / "spec_v1_resnet18.json").read_text())
@@ -270,3 +272,13 @@ def test_a_format_1_file_without_defaults_keeps_format_1s_defaults():
     assert [(l.kernel_size, l.pool_size, l.pad) for l in spec.stem] == [
         (1, None, None), (None, 1, None), (None, None, 1), (None, None, None)]
     assert spec.stages[0] == Stage("basic", 1, 4)
+
+
+def test_a_format_1_file_without_its_version_is_told_by_its_names():
+    """Format 1 let a file leave ``format_version`` out; format 2's files always write it."""
+    data = json.loads((DATA / "spec_v1_resnet18.json").read_text())
+    del data["format_version"]
+    assert ArchitectureSpec.from_dict(data) == get_spec("resnet18")
+    current = get_spec("resnet18").to_dict()
+    del current["format_version"]
+    assert ArchitectureSpec.from_dict(current) == get_spec("resnet18")
