@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import fcntl
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -78,11 +79,16 @@ def serve(home: Path, idle_exit: float = IDLE_EXIT_SECONDS) -> int:
 
         idle_since = time.monotonic()
         while True:
-            if not _still_ours(home):
+            try:
+                runs = store.claim_next(os.getpid()) if _still_ours(home) else None
+            except (OSError, sqlite3.Error):  # the folder went between check and claim
+                if _still_ours(home):
+                    raise
+                runs = None
+            if runs is None:
                 _say(f"exits: {home / 'worker.pid'} no longer names this worker (the home "
                      "folder was deleted or moved)")
                 return 0
-            runs = store.claim_next(os.getpid())
             if not runs:
                 idle = time.monotonic() - idle_since
                 if idle > idle_exit:
