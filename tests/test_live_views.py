@@ -44,7 +44,9 @@ def test_epoch_text_never_goes_back_and_says_the_phase():
                          "status": "running", "phase": "compiling", "active": True})()
     points.append({"epoch": 0, "seen": 0})  # the untrained network's point
     assert epoch_text(store, run) == "compiling…"
-    run.phase = "training"
+    run.status, run.active = "failed", False  # ended before its first step
+    assert epoch_text(store, run) == "0 / 5"
+    run.status, run.active, run.phase = "running", True, "training"
     points.append({"epoch": 0, "seen": 64})
     assert epoch_text(store, run) == "1 / 5"
     run.status, run.active = "stopped", False  # stopped within the first epoch
@@ -63,7 +65,7 @@ def test_progress_never_says_of_an_unknown_total(store):
     (i, _) = _race(store)
     store.update(i, total_steps=0, phase="compiling")
     _, text = progress(store, store.get(i))
-    assert "?" not in text and text.startswith("compiling")
+    assert "?" not in text and "· step" not in text and text.startswith("compiling")
     store.update(i, total_steps=50, phase="training")
     assert "step 5 of 50" in progress(store, store.get(i))[1]
 
@@ -94,6 +96,11 @@ def test_a_race_keeps_its_order_and_says_training_accuracy_until_validation(stor
                                "time": time.time(), "val_accuracy": 0.5}])
     at = app("pages/race.py", talk="1")
     assert plain(at.metric[0].label) == "cifar_resnet20 · validation"
+    from ui.training_views import headline_accuracy
+
+    store.add_metrics(ids[0], [{"kind": "epoch", "epoch": 1, "step": 20, "seen": 640,
+                                "time": time.time(), "val_accuracy": 0.75}])
+    assert headline_accuracy(store, store.get(ids[0])) == (0.75, "validation")  # the last
 
 
 def test_degradation_after_stop_says_stopped_and_keeps_errors_in_0_to_100(store):

@@ -33,3 +33,9 @@ def test_a_link_whose_json_python_refuses_opens_the_default_with_a_message():
     token = base64.urlsafe_b64encode(zlib.compress(raw)).decode().rstrip("=")
     state = read_query({"spec": token})
     assert state.preset == share.DEFAULT_PRESET and "could not be opened" in state.message
+
+
+def test_an_unknown_preset_opens_the_default_and_is_named_without_markup():
+    state = read_query({"preset": "<img src=x>resnet"})
+    assert state.preset == share.DEFAULT_PRESET and state.spec == get_spec(share.DEFAULT_PRESET)
+    assert "no preset called 'imgsrcxresnet'" in state.message and "<" not in state.message
