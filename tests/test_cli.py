@@ -73,6 +73,8 @@ def test_unbuildable_summary_exits_non_zero_with_partial_table():
     out = run("summary", "seed_resnet50", "--input-shape", "16,16,3")
     assert out.returncode == 1
     assert "stage4" in out.stdout and "head_pool" in out.stderr
+    out = run("summary", "seed_resnet50", "--input-shape", "16,16,3", "--json")
+    assert out.returncode == 1 and json.loads(out.stdout)["name"] == "seed_resnet50"
 
 
 @pytest.mark.slow
