@@ -50,7 +50,7 @@ def edit_latencies(browser, edits: int) -> list[float]:
         base = get_spec("resnet50")
         for i in range(edits):
             blocks = 7 + i % 5  # a new value every time
-            expected = f"{analyze(base.with_stage(2, blocks=blocks)).totals.total_params:,}"
+            expected = f"{analyze(base.with_stage(2, num_blocks=blocks)).totals.total_params:,}"
             page.mouse.click(box["x"] + 80, box["y"] + 35 * 3 + 17)  # stage 3, column 1
             page.wait_for_timeout(150)
             page.keyboard.press("ArrowRight")

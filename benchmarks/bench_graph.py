@@ -77,7 +77,7 @@ def main(argv=None):
     r152 = get_spec("resnet152")
     cifar = get_spec("cifar_resnet20")
     r1202 = cifar.replace(name="cifar_resnet1202", stages=tuple(
-        dataclasses.replace(s, blocks=200) for s in cifar.stages))
+        dataclasses.replace(s, num_blocks=200) for s in cifar.stages))
     print("core: trace → fold → DOT → Graphviz SVG (median)")
     for name, spec, view in (("resnet152", r152, View("stage")),
                              ("resnet152", r152, View("block")),

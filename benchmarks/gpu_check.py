@@ -92,9 +92,9 @@ def write_data(path: Path, n: int) -> dict:
     cache = keras_cache_dir()
     if any(cache.glob("cifar-10-batches-py*/**/data_batch_1")):
         try:
-            from resnet_core.data import keras_dataset
+            from resnet_core.data import DataChoice, load
 
-            ds = keras_dataset("cifar10")
+            ds = load(DataChoice(source="cifar10"))
             order = np.random.default_rng(0).permutation(len(ds.x))[:n]
             np.savez(path, x=ds.x[order], y=ds.y[order])
             return {"source": f"CIFAR-10 from Keras's cache ({cache})", "images": int(n)}

@@ -63,7 +63,7 @@ def describe_skips(a: Analysis) -> str:
 
 
 def blocks_per_stage(a: Analysis) -> str:
-    return "–".join(str(s.blocks) for s in a.spec.stages)
+    return "–".join(str(s.num_blocks) for s in a.spec.stages)
 
 
 def stage_changes(a: Analysis, b: Analysis, i: int | None) -> str:
@@ -76,11 +76,14 @@ def stage_changes(a: Analysis, b: Analysis, i: int | None) -> str:
     if sa is None or sb is None:
         return "only in A" if sb is None else "only in B"
     out = []
-    for field in ("block", "blocks", "filters", "stride", "shortcut", "kernel_size"):
+    # (field, the word the table shows for it)
+    for field, word in (("kind", "block"), ("num_blocks", "blocks"), ("filters", "filters"),
+                        ("stride", "stride"), ("shortcut", "shortcut"),
+                        ("kernel_size", "kernel_size")):
         va, vb = getattr(sa, field), getattr(sb, field)
         if va != vb:
             show = (lambda v: "/".join(map(str, v)) if isinstance(v, tuple) else str(v))
-            out.append(f"{field} {show(va)} → {show(vb)}")
+            out.append(f"{word} {show(va)} → {show(vb)}")
     return "; ".join(out) or "same"
 
 
@@ -123,9 +126,9 @@ st.subheader("The difference that matters")
 # A static table (a few lines of text); the interactive tables follow.
 st.table(pd.DataFrame({
     "A": [describe_skips(a), blocks_per_stage(a),
-          ", ".join(dict.fromkeys(s.block for s in a.spec.stages)), str(ta.depth)],
+          ", ".join(dict.fromkeys(s.kind for s in a.spec.stages)), str(ta.depth)],
     "B": [describe_skips(b), blocks_per_stage(b),
-          ", ".join(dict.fromkeys(s.block for s in b.spec.stages)), str(tb.depth)],
+          ", ".join(dict.fromkeys(s.kind for s in b.spec.stages)), str(tb.depth)],
 }, index=["skip connections", "blocks per stage", "block kinds", "depth"]))
 
 st.subheader("Totals")
@@ -155,8 +158,8 @@ for stage in dict.fromkeys([*sa, *sb]):
     rows.append({
         "stage": stage,
         "what differs": stage_changes(a, b, index),
-        "blocks A → B": f"{x.blocks if x else '—'} → {y.blocks if y else '—'}" if blocks
-        else "—",
+        "blocks A → B": (f"{x.num_blocks if x else '—'} → {y.num_blocks if y else '—'}"
+                         if blocks else "—"),
         "skips A → B": f"{sum(ka.get(stage, {}).values())} → "
                        f"{sum(kb.get(stage, {}).values())}",
         "Δ params": signed((y.params if y else 0) - (x.params if x else 0)),

@@ -94,23 +94,29 @@ with st.expander(f"BatchNorm and initialisers: momentum {common.plain_number(ls.
 st.subheader("Stem")
 stem_df = st.data_editor(
     base_frame("stem", spec_form.stem_frame),
-    key=f"stem_{v}", num_rows="dynamic", width="stretch", hide_index=False,
+    key=f"stem_{v}", num_rows="dynamic", width="stretch", placeholder="",
+    # Widths in proportion to what each needs in talk mode's type, their sum within the
+    # page beside the sidebar at 1024 px: stretched, they fit there and in talk mode.
     column_config={
         "kind": st.column_config.SelectboxColumn("kind", options=STEM_KINDS, required=True,
-                                                default="conv"),
-        "filters": st.column_config.NumberColumn("filters", step=1, min_value=1,
+                                                default="conv", width=91),
+        "filters": st.column_config.NumberColumn("filters", step=1, min_value=1, width=80,
                                                  help="conv only", default=64),
-        "size": st.column_config.NumberColumn("size", step=1, default=3, min_value=0,
-                                              help="kernel (conv), window (pools) or "
-                                                   "padding amount (zeropad)"),
+        "kernel_size": st.column_config.NumberColumn("kernel", step=1, default=3, min_value=1,
+                                                     width=80, help="conv only: k×k"),
+        "pool_size": st.column_config.NumberColumn("pool", step=1, min_value=1, width=70,
+                                                   help="maxpool, avgpool: the window"),
+        "pad": st.column_config.NumberColumn("pad", step=1, min_value=0, width=63,
+                                             help="zeropad only: pixels added on each side"),
         "stride": st.column_config.NumberColumn("stride", step=1, default=1, min_value=1,
-                                                help="conv and pools"),
-        "padding": st.column_config.SelectboxColumn("padding", options=PADDINGS,
+                                                width=77, help="conv and pools"),
+        "padding": st.column_config.SelectboxColumn("padding", options=PADDINGS, width=91,
                                                     default="same", help="conv and pools"),
-        "use_bias": st.column_config.CheckboxColumn("bias", default=False, help="conv only"),
+        "use_bias": st.column_config.CheckboxColumn("bias", default=False, width=63,
+                                                    help="conv only"),
     })
 stem_box = st.container()
-st.caption("A cell a layer's kind does not use shows None (batchnorm, relu and elu use "
+st.caption("A cell a layer's kind does not use is empty (batchnorm, relu and elu use "
            "none of them); a value typed into one is refused, not ignored.")
 
 # ---------------------------------------------------------------- stages
@@ -118,14 +124,14 @@ st.subheader("Stages")
 st.caption("Filters are each block's output channels (six path widths for inception). "
            "One block of a stage carries its stride (the first unless 'strided block' says "
            "last); expansion is the bottleneck ratio. A cell the block kind does not use "
-           "shows None. Add or delete rows in "
-           "the table; move a stage with the buttons below.")
+           "is empty. Add or delete rows in the table; move a stage with the buttons below.")
 # The columns are the Stage fields; those without a tailored column get a plain one.
 stage_columns = {
-    "block": st.column_config.SelectboxColumn(
+    "kind": st.column_config.SelectboxColumn(
         "block", options=list(BLOCK_KINDS), required=True, default="basic",
         help="The kind of block; what each is, is listed under the table"),
-    "blocks": st.column_config.NumberColumn("blocks", step=1, default=2, min_value=1),
+    "num_blocks": st.column_config.NumberColumn("blocks", step=1, default=2, min_value=1,
+                                                help="How many blocks the stage has"),
     "filters": st.column_config.TextColumn("filters", default="128"),
     "stride": st.column_config.NumberColumn("stride", step=1, default=2, min_value=1),
     "kernel_size": st.column_config.NumberColumn("kernel", step=1, default=3, min_value=1),
@@ -151,12 +157,12 @@ stage_columns = {
 }
 stage_df = st.data_editor(
     base_frame("stages", spec_form.stage_frame),
-    key=f"stages_{v}", num_rows="dynamic", width="stretch",
+    key=f"stages_{v}", num_rows="dynamic", width="stretch", placeholder="",
     column_config={c: stage_columns.get(c, st.column_config.Column(c))
                    for c in spec_form.STAGE_COLUMNS})
 stage_box = st.container()
 with st.container(key="block_kinds"):
-    used = list(dict.fromkeys(b for b in stage_df["block"] if b in BLOCK_KINDS))
+    used = list(dict.fromkeys(b for b in stage_df["kind"] if b in BLOCK_KINDS))
     kinds_md = "  \n".join(f"**{k}** — {BLOCK_KINDS[k].summary}" for k in used)
     st.caption(kinds_md)
     with st.expander("Every block kind"):
@@ -197,7 +203,7 @@ head_box = st.container()
 stem_rows, stem_switched = spec_form.clear_unused(
     pd.DataFrame(stem_df), base_frame("stem", spec_form.stem_frame), "kind")
 stage_rows, stages_switched = spec_form.clear_unused(
-    pd.DataFrame(stage_df), base_frame("stages", spec_form.stage_frame), "block")
+    pd.DataFrame(stage_df), base_frame("stages", spec_form.stage_frame), "kind")
 try:
     candidate = spec_form.spec_from_form(
         spec, name=name, input_shape=shape, classes=classes, conv_bias=conv_bias,

@@ -63,7 +63,7 @@ def tooltips(g) -> dict[str, dict]:
         if d["layers"] > 1:
             rows.append(("Layers", str(d["layers"])))
         if n.kind == "stage" and n.expands:
-            blocks = len({l.block for l in n.layers if l.block})
+            blocks = len({l.block_name for l in n.layers if l.block_name})
             action = f"Click to open its {blocks} blocks" if blocks else "Click to open its layers"
         else:
             action = "Click to open its layers" if n.expands else ""

@@ -34,13 +34,14 @@ if kinds:
 if skip_only:
     shown = shown[shown["skip_path"]]
 # Six columns by default: eleven did not fit 1024 px and clipped the counts ("9,").
-order = ["name", "kind", *(["stage", "block"] if more else []), "output_shape", "params",
+order = ["name", "kind", *(["stage", "block_name"] if more else []), "output_shape", "params",
          *(["trainable", "non_trainable"] if more else []), "macs", "receptive_field",
          *(["skip_path"] if more else [])]
 st.dataframe(shown, hide_index=True, width="stretch", height=380, column_order=order,
              column_config={
                  "name": st.column_config.TextColumn("name", width="medium"),
                  "kind": st.column_config.TextColumn("kind", width="small"),
+                 "block_name": st.column_config.TextColumn("block", width="small"),
                  "output_shape": st.column_config.TextColumn("output", width="small"),
                  **{column: common.count_column(table[column], label)
                     for column, label in (("params", "params"), ("trainable", "trainable"),

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from resnet_core import get_spec
-from resnet_core.data import SOURCE_LABELS, SOURCE_NAMES, DataChoice, DataError
+from resnet_core.data import SOURCES, DataChoice, DataError
 from resnet_core.presets import RESIDUAL_TWINS, has_skips, plain_twin
 from resnet_core.training import TrainSettings
 from resnet_core.training.submit import submit_race
@@ -49,7 +49,8 @@ pick = c[0].selectbox("Networks", list(pairs), index=default,
 epochs = c[1].number_input("Epochs", 1, 200, 5)
 batch = c[2].number_input("Batch size", 1, 1024, 32)
 d = form.columns([2, 1, 1])
-source = d[0].selectbox("Data", ["digits", "shapes"], format_func=SOURCE_LABELS.get)
+source = SOURCES[d[0].selectbox("Data", [k for k, s in SOURCES.items() if s.quick],
+                                format_func=lambda k: SOURCES[k].label)]
 subset = d[1].number_input("Images (0: all)", 0, 100_000, 0, step=100)
 seed = d[2].number_input("Seed", 0, 2**31 - 1, 0)
 
@@ -57,7 +58,7 @@ if pairs[pick] is None:
     spec, partner = current, plain_twin(current)
 else:
     spec, partner = (get_spec(n) for n in pairs[pick])
-choice = DataChoice(source=source, subset=int(subset), seed=int(seed))
+choice = DataChoice(source=source.name, subset=int(subset), seed=int(seed))
 settings = TrainSettings(epochs=int(epochs), batch_size=int(batch), seed=int(seed),
                          log_every=5)
 try:
@@ -70,7 +71,7 @@ if not quiet:
     shape = "×".join(map(str, plans[0].spec.input_shape))
     st.markdown(f"**{common.escape_md(spec.name)}** (with skip connections) "
                 f"against **{common.escape_md(partner.name)}** (without) · {n:,} "
-                f"training images ({SOURCE_NAMES[source][0]}, as {shape}) · "
+                f"training images ({source.short}, as {shape}) · "
                 f"{settings.epochs} epochs")
 for note in dict.fromkeys(p.note for p in plans if p.note):
     st.caption(common.escape_md(note))

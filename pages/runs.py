@@ -5,6 +5,7 @@ import time
 import pandas as pd
 import streamlit as st
 
+from resnet_core.data.sources import short_name
 from resnet_core.training import RunStore, predictions
 from resnet_core.training.worker import ensure_worker
 from ui import common, presentation, router, training_views
@@ -33,7 +34,7 @@ def _figure(value, fmt: str) -> str:
 
 by_id = {r.id: r for r in runs}
 table = pd.DataFrame([{
-    "run": r.id, "network": r.name, "status": r.status, "data": r.data.get("source"),
+    "run": r.id, "network": r.name, "status": r.status, "data": short_name(r.data.get("source")),
     "epochs": f"{r.epochs_done}/{r.settings.get('epochs')}",
     "val accuracy": _figure(r.summary.get("val_accuracy"), ".3f"),
     "images/s": _figure(r.summary.get("images_per_second"), ",.0f"), "device": r.device,

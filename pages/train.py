@@ -3,7 +3,7 @@
 import streamlit as st
 
 from resnet_core.analysis import human
-from resnet_core.data import SOURCE_LABELS, SOURCE_NAMES, SOURCES, DataChoice, DataError
+from resnet_core.data import SOURCES, DataChoice, DataError
 from resnet_core.data.uploads import stage_upload
 from resnet_core.devices import describe_device, training_defaults
 from resnet_core.pretrained import INITIAL_WEIGHTS, keras_twin
@@ -13,7 +13,8 @@ from resnet_core.training.settings import (BATCHNORM_MODES, OPTIMIZERS, SCHEDULE
                                            SHORT_RUN_MOMENTUM)
 from resnet_core.training.submit import check_plan, submit_run
 from ui import common, presentation, router, state, training_views
-from ui.training_form import RememberedForm, open_store, plan_cached, start, watched_panels
+from ui.training_form import (RememberedForm, open_store, plan_cached, source_settings,
+                              start, watched_panels)
 
 router.ensure_router()
 
@@ -36,8 +37,9 @@ bar = st.container(border=not talk)
 form = presentation.settings_container("Data and settings")
 form.subheader("Data")
 c = form.columns([2, 1, 1, 1])
-source = c[0].selectbox("Dataset", SOURCES, format_func=SOURCE_LABELS.get,
-                        key=mem.field("data_source", SOURCES[0], SOURCES))
+names = list(SOURCES)
+source = SOURCES[c[0].selectbox("Dataset", names, format_func=lambda k: SOURCES[k].label,
+                                key=mem.field("data_source", names[0], names))]
 subset = c[1].number_input("Images to use (0: all)", 0, 100_000, step=100,
                            key=mem.field("subset", defaults.images, lo=0, hi=100_000))
 val_split = c[2].slider("Validation share", 0.05, 0.5, step=0.05,
@@ -74,20 +76,10 @@ def fit_radio(used: str | None = None, why: str = "") -> None:
 
 augment = form.checkbox("Light augmentation (shifts; flips for colour images)",
                         key=mem.field("augment", False))
-extra = {}
-if source == "shapes":
-    s = form.columns(3)
-    extra = {"shapes_classes": s[0].number_input(
-                 "Classes", 2, 8, key=mem.field("shapes_classes", 4, lo=2, hi=8)),
-             "shapes_size": s[1].number_input(
-                 "Image side", 8, 128, key=mem.field("shapes_size", 32, lo=8, hi=128)),
-             "shapes_count": s[2].number_input(
-                 "Images", 50, 20_000, step=50,
-                 key=mem.field("shapes_count", 1000, lo=50, hi=20_000))}
+extra = source_settings(form, mem, source)
 mem.save()  # now: an upload's page may stop below, before the settings
-if source == "upload":
-    up = form.file_uploader("An .npz with arrays x (N, H, W[, C]) and y (N,), or a .zip "
-                            "with one folder of images per class", type=["npz", "zip"])
+if source.file:
+    up = form.file_uploader(source.file.label, type=list(source.file.types))
     if up is None:
         fit_radio()
         st.info("Choose a file to train on your own data.")
@@ -98,10 +90,10 @@ if source == "upload":
         fit_radio()
         st.error(common.escape_md(str(exc)))
         st.stop()
-    extra = {"upload_path": str(path)}
+    extra[source.file.field] = str(path)
 
-choice = DataChoice(source=source, subset=int(subset), val_split=float(val_split), fit=fit,
-                    augment=augment, seed=int(seed), **extra)
+choice = DataChoice(source=source.name, subset=int(subset), val_split=float(val_split),
+                    fit=fit, augment=augment, seed=int(seed), **extra)
 try:
     plan = plan_cached(choice.to_dict(), spec.to_json())
 except DataError as exc:
@@ -189,7 +181,7 @@ with bar:
     info, timing, action = st.columns([3, 1, 1], vertical_alignment="center")
     shape = "×".join(map(str, plan.spec.input_shape))
     info.markdown(f"**{common.escape_md(spec.name)}** · {len(prepared.x_train):,} "
-                  f"training images ({SOURCE_NAMES[source][0]}, as {shape}) · "
+                  f"training images ({source.short}, as {shape}) · "
                   f"{settings.epochs} epochs"
                   + (" · from ImageNet weights" if initial_weights != "none" else "")
                   + f" · {device}")

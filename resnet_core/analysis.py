@@ -22,7 +22,7 @@ class StageSummary:
 
     stage: str
     layers: int
-    blocks: int
+    num_blocks: int
     params: int
     macs: int
     output_shape: tuple[int, ...]
@@ -93,7 +93,7 @@ class Analysis:
         for stage, ls in groups.items():
             last = ls[-1]
             out.append(StageSummary(
-                stage, len(ls), len({l.block for l in ls if l.block}),
+                stage, len(ls), len({l.block_name for l in ls if l.block_name}),
                 sum(l.params for l in ls), sum(l.macs for l in ls), last.output_shape,
                 last.rf, depth(ls), last.stage_index))
         return out
@@ -113,7 +113,7 @@ class Analysis:
 
 def layer_row(l: TracedLayer) -> dict:
     return {
-        "name": l.name, "kind": l.kind, "stage": l.stage, "block": l.block,
+        "name": l.name, "kind": l.kind, "stage": l.stage, "block_name": l.block_name,
         "output_shape": list(l.output_shape), "params": l.params,
         "trainable": l.trainable_params, "non_trainable": l.non_trainable_params,
         "macs": l.macs, "receptive_field": l.rf, "skip_path": l.role == "shortcut",
@@ -145,7 +145,7 @@ def summary_dict(a: Analysis, batch_size: int = 32) -> dict:
         "depth": t.depth,
         "error": a.error,
         "stages": [
-            {"stage": s.stage, "blocks": s.blocks, "params": s.params, "macs": s.macs,
+            {"stage": s.stage, "num_blocks": s.num_blocks, "params": s.params, "macs": s.macs,
              "output_shape": list(s.output_shape), "receptive_field": s.receptive_field}
             for s in a.stages()
         ],

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from .ops import Interpreter
-from .spec import MAX_CHANNELS, show_value as _show
+from .spec import MAX_CHANNELS, show_value
 
 
 # ------------------------------------------------------------------------ shortcut
@@ -242,7 +242,7 @@ class BlockKind:
     summary: str = ""
     """One plain line for a newcomer: what the block is and where it comes from."""
     fields: tuple[str, ...] = _RESIDUAL
-    """The Stage settings this kind reads besides ``block`` and ``blocks`` (which all
+    """The Stage settings this kind reads besides ``kind`` and ``num_blocks`` (which all
     kinds read); the spec refuses a non-default value in any other."""
     residual: bool = True
     uses_conv_bias: bool = True  # False: the block fixes its own biases (seed 003)
@@ -257,21 +257,24 @@ class BlockKind:
                     or not all(isinstance(v, int) and not isinstance(v, bool)
                                and 0 < v <= MAX_CHANNELS for v in f)):
                 problems.append((f"{path}.filters", "inception blocks take six positive "
-                                 f"integers (c1, c2_reduce, c2, c3_reduce, c3, c4), got {_show(f)}"))
+                                 "integers (c1, c2_reduce, c2, c3_reduce, c3, c4), got "
+                                 f"{show_value(f)}"))
             return
         if not isinstance(f, int) or isinstance(f, bool):
-            problems.append((f"{path}.filters", f"must be a positive integer, got {_show(f)}"))
+            problems.append((f"{path}.filters",
+                             f"must be a positive integer, got {show_value(f)}"))
         elif f <= 0:
             problems.append((f"{path}.filters", f"must be at least 1, got {f}"))
         elif f > MAX_CHANNELS:
-            problems.append((f"{path}.filters", f"must be at most {MAX_CHANNELS}, got {_show(f)}"))
+            problems.append((f"{path}.filters",
+                             f"must be at most {MAX_CHANNELS}, got {show_value(f)}"))
         elif (self.uses_expansion and isinstance(stage.expansion, int)
               and stage.expansion > 0 and f % stage.expansion):
             problems.append((f"{path}.filters", f"must be a multiple of expansion "
                              f"{stage.expansion} for {self.name} blocks, got {f}"))
 
     def build_stage(self, ops: Interpreter, x, stage, index: int, use_bias: bool):
-        """Lay out one stage: ``stage.blocks`` blocks, one of them carrying the stride."""
+        """Lay out one stage: ``stage.num_blocks`` blocks, one of them carrying the stride."""
         name, at = f"stage{index}", index - 1  # at: its place in spec.stages
         # The kind's own settings, under its function's argument names (the stride is
         # the layout's, below).
@@ -285,7 +288,7 @@ class BlockKind:
             if self.inception and stage.stride > 1:
                 with ops.scope(name, index=at):
                     x = ops.pool(x, "max", 3, stage.stride, padding="same", name="pool")
-            for b in range(stage.blocks):
+            for b in range(stage.num_blocks):
                 with ops.scope(name, f"block{b + 1}", at):
                     x = self.function(ops, x, **kwargs)
             if self.vgg and stage.stride > 1:
@@ -293,8 +296,8 @@ class BlockKind:
                     x = ops.pool(x, "max", stage.stride, stage.stride, name="pool")
             return x
         # The stride goes to the first block, or the last (Keras's ResNetV2).
-        strided = 0 if stage.stride_block == "first" else stage.blocks - 1
-        for b in range(stage.blocks):
+        strided = 0 if stage.stride_block == "first" else stage.num_blocks - 1
+        for b in range(stage.num_blocks):
             with ops.scope(name, f"block{b + 1}", at):
                 x = self.function(ops, x, stride=stage.stride if b == strided else 1,
                                   **kwargs)

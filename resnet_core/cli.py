@@ -1,4 +1,5 @@
-"""The command line: ``python -m resnet_core presets|summary|export|train|race|runs``.
+"""The command line: ``python -m resnet_core COMMAND``, the commands being
+``presets|summary|export|train|race|gradients|runs``.
 
 Errors print one clear line on stderr and exit with status 2; never a traceback.
 TensorFlow's native log lines are kept out of stderr (:func:`quiet_native_logs`).
@@ -19,7 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .analysis import analyze, human, summary_dict
-from .data.prepare import SOURCE_NAMES
+from .data.sources import SOURCES
 from .presets import PRESETS, get_spec
 from .spec import ArchitectureSpec, SpecError
 from .trace import fmt_shape
@@ -146,7 +147,7 @@ def cmd_summary(args) -> int:
           f"{fmt_shape(t.output_shape) if a.ok else '(cannot be built)'}")
     print(f"{'stage':<10}{'blocks':>7}{'params':>14}{'MACs':>12}  output      RF")
     for s in a.stages():
-        print(f"{s.stage:<10}{s.blocks:>7}{s.params:>14,}{human(s.macs):>12}  "
+        print(f"{s.stage:<10}{s.num_blocks:>7}{s.params:>14,}{human(s.macs):>12}  "
               f"{fmt_shape(s.output_shape):<11} {s.receptive_field}")
     print(f"total params {t.total_params:,} (trainable {t.trainable_params:,}, "
           f"non-trainable {t.non_trainable_params:,}); MACs {human(t.macs)}; "
@@ -185,8 +186,22 @@ def _new_run_settings(args) -> dict:
 def _data_choice(args):
     from .data import DataChoice
 
+    own = {o.field for o in SOURCES[args.dataset].options}
+    for field, value in _source_settings(args).items():
+        if field not in own:
+            flag = "--" + field.replace("_", "-")
+            owners = [k for k, s in SOURCES.items() if field in {o.field for o in s.options}]
+            raise UsageError(f"{flag} is a setting of --dataset {' or '.join(owners)}, not "
+                             f"of {args.dataset}; drop it or choose that dataset")
     return DataChoice(source=args.dataset, subset=args.limit, fit=args.fit,
-                      augment=args.augment, seed=getattr(args, "seed", 0))
+                      augment=args.augment, seed=getattr(args, "seed", 0),
+                      **_source_settings(args))
+
+
+def _source_settings(args) -> dict:
+    """The data sources' own settings given on the command line (by DataChoice field)."""
+    return {o.field: getattr(args, o.field) for s in SOURCES.values() for o in s.options
+            if getattr(args, o.field, None) is not None}
 
 
 def _print_summary(summary: dict, as_json: bool) -> None:
@@ -290,7 +305,8 @@ def _resume(args) -> int:
     from .training import RunStore, SettingsError, TrainSettings
 
     for flag, given in (("a network", args.spec is not None),
-                        ("--dataset/--limit/--fit/--augment", _data_given(args))):
+                        ("--dataset, --limit, --fit, --augment and the dataset's settings",
+                         _data_given(args))):
         if given:
             raise UsageError(f"--resume continues the stored run on its own network and "
                              f"data; drop {flag}")
@@ -321,7 +337,8 @@ def _resume(args) -> int:
 
 
 def _data_given(args) -> bool:
-    return any(getattr(args, k) != v for k, v in DATA_DEFAULTS.items())
+    return (any(getattr(args, k) != v for k, v in DATA_DEFAULTS.items())
+            or bool(_source_settings(args)))
 
 
 def _busy_note(args, store) -> None:
@@ -443,6 +460,28 @@ def cmd_gradients(args) -> int:
     return 0
 
 
+def _dataset_help() -> str:
+    """The images ``--dataset`` offers, from the registry (files are the app's uploads)."""
+    named = [f"{k} = {s.short}" + (f", {s.origin}" if s.origin else "")
+             for k, s in SOURCES.items() if not s.file]
+    return (f"the images (default: {DATA_DEFAULTS['dataset']}): {'; '.join(named)}. Keras's "
+            "are downloaded once into its cache, then read offline")
+
+
+def _add_source_settings(group) -> None:
+    """A flag for each data source's own setting (``--shapes-classes N``), from the
+    registry; a field two sources share is one flag."""
+    flags = {}
+    for s in SOURCES.values():
+        for o in s.options:
+            flags.setdefault(o.field, []).append((s, o))
+    for field, uses in flags.items():
+        s, o = uses[0]
+        group.add_argument("--" + field.replace("_", "-"), type=_int_at_least(o.lo),
+                           metavar="N", help=f"with --dataset {s.name}: "
+                           f"{o.label.lower()}, {o.lo:,} to {o.hi:,} (default: {o.default:,})")
+
+
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m resnet_core",
                                 description="Residual and inception networks as data.")
@@ -468,8 +507,8 @@ def parser() -> argparse.ArgumentParser:
     def with_training(name, help_text, workers: bool):
         t = sub.add_parser(name, help=help_text, description=help_text)
         data = t.add_argument_group("data")
-        data.add_argument("--dataset", choices=[k for k in SOURCE_NAMES if k != "upload"],
-                          help=f"the images (default: {DATA_DEFAULTS['dataset']})")
+        data.add_argument("--dataset", choices=[k for k, s in SOURCES.items() if not s.file],
+                          metavar="NAME", help=_dataset_help())
         data.add_argument("--limit", type=_int_at_least(0), metavar="N",
                           help="use only this many images (default: 0, all)")
         data.add_argument("--fit", choices=("adapt", "resize"),
@@ -478,6 +517,7 @@ def parser() -> argparse.ArgumentParser:
                                "default: adapt)")
         data.add_argument("--augment", action="store_true", help="random shifts (and "
                           "flips of colour images) while training")
+        _add_source_settings(data)
         t.set_defaults(**DATA_DEFAULTS)
         _add_training_options(t.add_argument_group("training (as on the Train page)"),
                               skip=() if workers else ("workers",))

@@ -51,7 +51,7 @@ def to_python(spec: ArchitectureSpec) -> str:
     body: list[str] = []
     group = None
     for i, layer in enumerate(layers):
-        heading = layer.stage + (f" {layer.block}" if layer.block else "")
+        heading = layer.stage + (f" {layer.block_name}" if layer.block_name else "")
         if heading != group:
             group = heading
             body.append(f"\n    # {comment_text(heading)}")

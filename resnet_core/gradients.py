@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 
 from . import op_table
 from .presets import PRESETS, cifar_resnet, get_spec, plain_twin
-from .spec import ArchitectureSpec, Head, Layer, Stage
+from .spec import ArchitectureSpec, Head, Stage, StemLayer
 from .trace import trace_spec
 
 NORM = ("L2 norm of the gradient of the batch's mean cross-entropy with respect to each "
@@ -52,7 +52,7 @@ def nobn_resnet(depth: int) -> ArchitectureSpec:
     n = (depth - 2) // 9
     return ArchitectureSpec(
         name=f"nobn_resnet{depth}", input_shape=(32, 32, 3),
-        stem=(Layer("conv", filters=16, size=3, use_bias=True), Layer("relu")),
+        stem=(StemLayer("conv", filters=16, kernel_size=3, use_bias=True), StemLayer("relu")),
         stages=tuple(Stage("bias_bottleneck", n, f, s, shortcut="conv", expansion=4)
                      for f, s in ((64, 1), (128, 2), (256, 2))),
         head=Head(classes=10), conv_bias=True,

@@ -119,7 +119,7 @@ def stage_keys(a: Analysis) -> list[str]:
 
 
 def block_keys(a: Analysis) -> list[str]:
-    return list(dict.fromkeys(f"{l.stage}_{l.block}" for l in a.layers if l.block))
+    return list(dict.fromkeys(f"{l.stage}_{l.block_name}" for l in a.layers if l.block_name))
 
 
 def _base_open(a: Analysis, level: str) -> set[str]:
@@ -151,7 +151,7 @@ def _layer_subtitle(l: TracedLayer) -> str:
 def _stage_subtitle(a: Analysis, layers: list[TracedLayer]) -> str:
     if layers[0].stage_index is not None:
         st = a.spec.stages[layers[0].stage_index]
-        return f"{st.blocks} × {st.block}, stride {st.stride}"
+        return f"{st.num_blocks} × {st.kind}, stride {st.stride}"
     return f"{len(layers)} layers"
 
 
@@ -161,7 +161,7 @@ def _place(l: TracedLayer, open_keys: set[str], openable: set[str], summed: set[
     A folded residual block is three nodes: its body, its shortcut and its sum (the add
     and what follows it), so its skip edges run around the body, where they are.
     """
-    stage, block = l.stage, f"{l.stage}_{l.block}" if l.block else ""
+    stage, block = l.stage, f"{l.stage}_{l.block_name}" if l.block_name else ""
     if l.kind == "input":
         return l.name, "layer", "", ""
     if stage not in open_keys:
@@ -188,7 +188,7 @@ def _fold_once(a: Analysis, open_keys: set[str]) -> FoldedGraph:
         if l.kind != "input" and l.stage in open_keys:
             boxes.setdefault(l.stage, l.stage)
         if parent and parent != l.stage:  # a block open inside its stage's box
-            boxes.setdefault(parent, l.block)
+            boxes.setdefault(parent, l.block_name)
             box_parent[parent] = l.stage
         if key not in nodes:
             nodes[key] = Node(key, kind, _title(l, kind, l.stage), "", [], parent, expands)
@@ -210,7 +210,7 @@ def _title(l: TracedLayer, kind: str, stage: str) -> str:
     if kind == "stage":
         return stage
     if kind in ("block", "shortcut", "sum"):
-        return {"block": _block_title(stage, l.block), "shortcut": "shortcut",
+        return {"block": _block_title(stage, l.block_name), "shortcut": "shortcut",
                 "sum": "+"}[kind]
     return l.name
 
@@ -220,7 +220,7 @@ def _subtitle(a: Analysis, n: Node) -> str:
         return _stage_subtitle(a, n.layers)
     if n.kind == "block":
         st = a.spec.stages[n.layers[0].stage_index]
-        return f"{st.block}, {len(n.layers)} layers"
+        return f"{st.kind}, {len(n.layers)} layers"
     if n.kind in ("shortcut", "sum"):
         return " → ".join(_layer_subtitle(l) for l in n.layers)
     return _layer_subtitle(n.layers[-1])

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .blocks import BLOCK_KINDS
 from .ops import Interpreter
-from .spec import ArchitectureSpec, Head, Layer
+from .spec import ArchitectureSpec, Head, StemLayer
 
 # The spec's pooling names, in the vocabulary's words (and the layer names they get).
 STEM_POOLS = {"maxpool": "max", "avgpool": "avg"}
@@ -21,25 +21,26 @@ def forward(ops: Interpreter, spec: ArchitectureSpec, x):
         for i, layer in enumerate(spec.stem, start=1):
             x = stem_layer(ops, x, layer, i)
     for index, stage in enumerate(spec.stages, start=1):
-        x = BLOCK_KINDS[stage.block].build_stage(ops, x, stage, index, spec.conv_bias)
+        x = BLOCK_KINDS[stage.kind].build_stage(ops, x, stage, index, spec.conv_bias)
     with ops.scope("head"):
         x = head(ops, x, spec.head)
     return x
 
 
-def stem_layer(ops: Interpreter, x, layer: Layer, i: int):
+def stem_layer(ops: Interpreter, x, layer: StemLayer, i: int):
     kind = layer.kind
     if kind == "conv":
-        return ops.conv(x, layer.filters, layer.size, layer.stride, layer.padding,
+        return ops.conv(x, layer.filters, layer.kernel_size, layer.stride, layer.padding,
                         layer.use_bias, name=f"conv{i}")
     if kind == "batchnorm":
         return ops.batchnorm(x, name=f"bn{i}")
     if kind in ("relu", "elu"):
         return ops.activation(x, kind, name=f"{kind}{i}")
     if kind in STEM_POOLS:
-        return ops.pool(x, STEM_POOLS[kind], layer.size, layer.stride, layer.padding, name=f"pool{i}")
+        return ops.pool(x, STEM_POOLS[kind], layer.pool_size, layer.stride, layer.padding,
+                        name=f"pool{i}")
     if kind == "zeropad":
-        return ops.zeropad(x, layer.size, name=f"pad{i}")
+        return ops.zeropad(x, layer.pad, name=f"pad{i}")
     raise ValueError(f"unknown stem layer kind {kind!r}")
 
 

@@ -27,7 +27,7 @@ class Op:
     name: str
     config: dict[str, Any] = field(default_factory=dict)
     stage: str = ""
-    block: str = ""
+    block_name: str = ""  # "block2" inside a stage's second block; "" outside blocks
     role: str = "main"  # "main" or "shortcut" (the skip path of a residual block)
     stage_index: int | None = None  # its stage's place in spec.stages; None: stem, head
 
@@ -44,7 +44,7 @@ class Interpreter:
     def __init__(self, settings: LayerSettings | None = None) -> None:
         self._stage = ""
         self._stage_index: int | None = None
-        self._block = ""
+        self._block_name = ""
         self._role = "main"
         self._prefix = ""
         self.use_settings(settings or LayerSettings())
@@ -64,16 +64,17 @@ class Interpreter:
 
     # -- scoping -----------------------------------------------------------------
     @contextmanager
-    def scope(self, stage: str, block: str = "", index: int | None = None) -> Iterator[None]:
+    def scope(self, stage: str, block_name: str = "",
+              index: int | None = None) -> Iterator[None]:
         """Name the ops made inside ``stage_block_...``; ``index``: the stage's place in
         ``spec.stages`` (None for the stem, the head and blocks used on their own)."""
-        saved = self._stage, self._block, self._prefix, self._stage_index
-        self._stage, self._block, self._stage_index = stage, block, index
-        self._prefix = "_".join(p for p in (stage, block) if p)
+        saved = self._stage, self._block_name, self._prefix, self._stage_index
+        self._stage, self._block_name, self._stage_index = stage, block_name, index
+        self._prefix = "_".join(p for p in (stage, block_name) if p)
         try:
             yield
         finally:
-            self._stage, self._block, self._prefix, self._stage_index = saved
+            self._stage, self._block_name, self._prefix, self._stage_index = saved
 
     @contextmanager
     def shortcut(self) -> Iterator[None]:
@@ -88,7 +89,7 @@ class Interpreter:
 
     def _op(self, kind: OpKind, inputs: Sequence[Any], name: str, config: dict[str, Any]):
         full = f"{self._prefix}_{name}" if self._prefix else name
-        op = Op(kind.name, full, config, self._stage, self._block, self._role,
+        op = Op(kind.name, full, config, self._stage, self._block_name, self._role,
                 self._stage_index)
         return self.apply(op, inputs)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .sources import plain_sources
-from .spec import ArchitectureSpec, Head, Layer, LayerSettings, Stage
+from .spec import ArchitectureSpec, Head, LayerSettings, Stage, StemLayer
 
 
 @dataclass(frozen=True)
@@ -48,14 +48,15 @@ SLIM_BN = dict(layer_settings=LayerSettings(bn_momentum=0.999, bn_scale=False))
 
 # The ImageNet stem, laid out as Keras Applications: pad 3, 7×7/2 conv, BN, ReLU, pad 1,
 # 3×3/2 max-pool.
-def _imagenet_stem(use_bias: bool) -> tuple[Layer, ...]:
+def _imagenet_stem(use_bias: bool) -> tuple[StemLayer, ...]:
     return (
-        Layer("zeropad", size=3),
-        Layer("conv", filters=64, size=7, stride=2, padding="valid", use_bias=use_bias),
-        Layer("batchnorm"),
-        Layer("relu"),
-        Layer("zeropad", size=1),
-        Layer("maxpool", size=3, stride=2, padding="valid"),
+        StemLayer("zeropad", pad=3),
+        StemLayer("conv", filters=64, kernel_size=7, stride=2, padding="valid",
+                  use_bias=use_bias),
+        StemLayer("batchnorm"),
+        StemLayer("relu"),
+        StemLayer("zeropad", pad=1),
+        StemLayer("maxpool", pool_size=3, stride=2, padding="valid"),
     )
 
 
@@ -88,8 +89,8 @@ def cifar_resnet(depth: int, plain: bool = False) -> ArchitectureSpec:
     kind = "plain" if plain else "resnet"
     return ArchitectureSpec(
         name=f"cifar_{kind}{depth}", input_shape=(32, 32, 3),
-        stem=(Layer("conv", filters=16, size=3, use_bias=False), Layer("batchnorm"),
-              Layer("relu")),
+        stem=(StemLayer("conv", filters=16, kernel_size=3, use_bias=False),
+              StemLayer("batchnorm"), StemLayer("relu")),
         stages=_stages("basic", [n, n, n], [16, 32, 64],
                        shortcut="none" if plain else "zeropad"),
         head=Head(classes=10), conv_bias=False, **KERAS_APPS_BN,
@@ -102,10 +103,10 @@ def cifar_resnet(depth: int, plain: bool = False) -> ArchitectureSpec:
 def seed_resnet50() -> ArchitectureSpec:
     return ArchitectureSpec(
         name="seed_resnet50", input_shape=(64, 64, 3),
-        stem=(Layer("zeropad", size=3),
-              Layer("conv", filters=64, size=7, stride=2, padding="valid"),
-              Layer("batchnorm"), Layer("relu"),
-              Layer("maxpool", size=3, stride=2, padding="valid")),
+        stem=(StemLayer("zeropad", pad=3),
+              StemLayer("conv", filters=64, kernel_size=7, stride=2, padding="valid"),
+              StemLayer("batchnorm"), StemLayer("relu"),
+              StemLayer("maxpool", pool_size=3, stride=2, padding="valid")),
         stages=_stages("bottleneck", [3, 4, 6, 3], [256, 512, 1024, 2048]),
         head=Head(classes=6, pool="avg", pool_size=2),
         description="Seed 000's ResNet50 for 64×64 hand-sign images (6 classes, as the "
@@ -116,8 +117,8 @@ def seed_resnet50() -> ArchitectureSpec:
 def seed_resnet34() -> ArchitectureSpec:
     return ArchitectureSpec(
         name="seed_resnet34", input_shape=(32, 32, 3),
-        stem=(Layer("conv", filters=64, size=7, stride=2), Layer("batchnorm"), Layer("relu"),
-              Layer("maxpool", size=3, stride=2)),
+        stem=(StemLayer("conv", filters=64, kernel_size=7, stride=2), StemLayer("batchnorm"),
+              StemLayer("relu"), StemLayer("maxpool", pool_size=3, stride=2)),
         stages=_stages("basic", [3, 4, 6, 3], [64, 128, 256, 512], shortcut="conv"),
         head=Head(classes=10, pool="avg", pool_size=2, pool_padding="same", hidden=(512,)),
         description="Seed 001's ResNet34 for 32×32×3 images and 10 classes (its defaults): "
@@ -128,8 +129,8 @@ def seed_resnet34() -> ArchitectureSpec:
 def seed_cifar(plain: bool) -> ArchitectureSpec:
     return ArchitectureSpec(
         name="seed_cifar_plain" if plain else "seed_cifar_resnet", input_shape=(32, 32, 3),
-        stem=(Layer("batchnorm"), Layer("conv", filters=64, size=3), Layer("relu"),
-              Layer("batchnorm")),
+        stem=(StemLayer("batchnorm"), StemLayer("conv", filters=64, kernel_size=3),
+              StemLayer("relu"), StemLayer("batchnorm")),
         stages=_stages("relu_bn", [2, 5, 5, 2], [64, 128, 256, 512],
                        shortcut="none" if plain else "conv"),
         head=Head(classes=10, pool="avg", pool_size=4),
@@ -142,8 +143,8 @@ def seed_cifar(plain: bool) -> ArchitectureSpec:
 def seed_mnist_resnet() -> ArchitectureSpec:
     return ArchitectureSpec(
         name="seed_mnist_resnet", input_shape=(28, 28, 1),
-        stem=(Layer("conv", filters=64, size=2, stride=2), Layer("relu"),
-              Layer("maxpool", size=3, stride=1, padding="same")),
+        stem=(StemLayer("conv", filters=64, kernel_size=2, stride=2), StemLayer("relu"),
+              StemLayer("maxpool", pool_size=3, stride=1, padding="same")),
         stages=(Stage("bias_bottleneck", 3, 256, 1, shortcut="conv"),),
         head=Head(classes=10, pool="max", pool_size=2, pool_padding="same", hidden=(1024,),
                   dropout=0.5),
@@ -157,8 +158,8 @@ def seed_mnist_resnet() -> ArchitectureSpec:
 def seed_preact_resnet() -> ArchitectureSpec:
     return ArchitectureSpec(
         name="seed_preact_resnet", input_shape=(32, 32, 3),
-        stem=(Layer("conv", filters=64, size=3, use_bias=False), Layer("batchnorm"),
-              Layer("relu")),
+        stem=(StemLayer("conv", filters=64, kernel_size=3, use_bias=False),
+              StemLayer("batchnorm"), StemLayer("relu")),
         stages=(Stage("preact", 5, 64, 1),),
         head=Head(classes=10, classifier="conv", classifier_kernel=3), **SLIM_BN,
         description="Seed 004's resnet(X, 3, 64, classes, 5): pre-activation blocks, a conv "
@@ -177,11 +178,11 @@ def googlenet() -> ArchitectureSpec:
     ]
     return ArchitectureSpec(
         name="googlenet", input_shape=(96, 96, 1),
-        stem=(Layer("conv", filters=64, size=7, stride=2), Layer("relu"),
-              Layer("maxpool", size=3, stride=2),
-              Layer("conv", filters=64, size=1), Layer("relu"),
-              Layer("conv", filters=192, size=3), Layer("relu"),
-              Layer("maxpool", size=3, stride=2)),
+        stem=(StemLayer("conv", filters=64, kernel_size=7, stride=2), StemLayer("relu"),
+              StemLayer("maxpool", pool_size=3, stride=2),
+              StemLayer("conv", filters=64, kernel_size=1), StemLayer("relu"),
+              StemLayer("conv", filters=192, kernel_size=3), StemLayer("relu"),
+              StemLayer("maxpool", pool_size=3, stride=2)),
         stages=tuple(Stage("inception", 1, tuple(c), s) for s, *c in inception),
         head=Head(classes=10),
         description="GoogLeNet (Inception v1) of seed 000, sized as in Dive into Deep "
@@ -218,9 +219,10 @@ _WIDE = [256, 512, 1024, 2048]
 
 def resnet_v2(depth: int) -> ArchitectureSpec:
     """Keras Applications' ResNet50V2/101V2/152V2 (He et al. 2016's pre-activation)."""
-    stem = (Layer("zeropad", size=3),
-            Layer("conv", filters=64, size=7, stride=2, padding="valid"),
-            Layer("zeropad", size=1), Layer("maxpool", size=3, stride=2, padding="valid"))
+    stem = (StemLayer("zeropad", pad=3),
+            StemLayer("conv", filters=64, kernel_size=7, stride=2, padding="valid"),
+            StemLayer("zeropad", pad=1),
+            StemLayer("maxpool", pool_size=3, stride=2, padding="valid"))
     return ArchitectureSpec(
         name=f"resnet{depth}v2", input_shape=(224, 224, 3), stem=stem,
         stages=_stages("bottleneck", _LAYOUTS[depth], _WIDE, [2, 2, 2, 1], preact=True,
@@ -248,7 +250,7 @@ def preact_cifar(depth: int) -> ArchitectureSpec:
     n = (depth - 2) // 9
     return ArchitectureSpec(
         name=f"preact_resnet{depth}", input_shape=(32, 32, 3),
-        stem=(Layer("conv", filters=16, size=3, use_bias=False),),
+        stem=(StemLayer("conv", filters=16, kernel_size=3, use_bias=False),),
         stages=_stages("bottleneck", [n] * 3, [64, 128, 256], preact=True,
                        stride_conv="3x3"),
         head=Head(classes=10, bn_relu=True), conv_bias=False, **KERAS_APPS_BN,
@@ -262,7 +264,7 @@ def wide_resnet_cifar(depth: int, k: int) -> ArchitectureSpec:
     n = (depth - 4) // 6
     return ArchitectureSpec(
         name=f"wrn{depth}_{k}", input_shape=(32, 32, 3),
-        stem=(Layer("conv", filters=16, size=3, use_bias=False),),
+        stem=(StemLayer("conv", filters=16, kernel_size=3, use_bias=False),),
         stages=_stages("basic", [n] * 3, [16 * k, 32 * k, 64 * k], preact=True),
         head=Head(classes=10, bn_relu=True), conv_bias=False, **KERAS_APPS_BN,
         description=f"Wide ResNet-{depth}-{k} for CIFAR-10 (Zagoruyko & Komodakis 2016): "
@@ -362,7 +364,7 @@ def plain_twin(spec: ArchitectureSpec) -> ArchitectureSpec:
 
     from .blocks import BLOCK_KINDS
 
-    stages = tuple(replace(s, shortcut="none") if BLOCK_KINDS[s.block].residual else s
+    stages = tuple(replace(s, shortcut="none") if BLOCK_KINDS[s.kind].residual else s
                    for s in spec.stages)
     if stages == spec.stages:
         return spec

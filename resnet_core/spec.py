@@ -14,13 +14,16 @@ from types import SimpleNamespace
 from typing import Any
 
 FORMAT = "resnet-explorer/spec"
-FORMAT_VERSION = 1
+# 2: a stage's ``block`` and ``blocks`` became ``kind`` and ``num_blocks``; a stem layer's
+# ``size`` became ``kernel_size``, ``pool_size`` or ``pad`` by its kind. Format 1 is read.
+FORMAT_VERSION = 2
 
 STEM_KINDS = ("conv", "batchnorm", "relu", "elu", "maxpool", "avgpool", "zeropad")
 # What each stem layer kind reads besides its kind (batchnorm, relu and elu: nothing).
-STEM_FIELDS = {"conv": ("filters", "size", "stride", "padding", "use_bias"),
-               "maxpool": ("size", "stride", "padding"), "avgpool": ("size", "stride", "padding"),
-               "zeropad": ("size",)}
+STEM_FIELDS = {"conv": ("filters", "kernel_size", "stride", "padding", "use_bias"),
+               "maxpool": ("pool_size", "stride", "padding"),
+               "avgpool": ("pool_size", "stride", "padding"),
+               "zeropad": ("pad",)}
 PADDINGS = ("same", "valid")
 SHORTCUTS = ("projection", "conv", "zeropad", "subsample", "none")
 STRIDE_BLOCKS = ("first", "last")
@@ -41,12 +44,20 @@ MAX_STEM_LAYERS = 32
 MAX_HIDDEN = 8
 MAX_KERNEL = 31
 MAX_STRIDE = 8
+MAX_PAD = 64  # a zeropad's pixels on each side
 # Layers (the tracer counts them): ResNet-1202 (4,209) and ResNet-1001 fit; Keras walks
 # its graph recursively (see build.allow_deep_graphs), and the pages draw every layer.
 MAX_LAYERS = 5000
 MAX_NAME_CHARS = 100
 MAX_DESCRIPTION_CHARS = 2000
 MAX_LISTED = 20  # unknown fields named one by one in a message; the rest are counted
+
+# The stem layer fields that only some kinds read (STEM_FIELDS), each required by those
+# and empty (None) in the others: (lowest, highest, how a message says it).
+STEM_SIZES = {"filters": (1, MAX_CHANNELS, "a positive integer"),
+              "kernel_size": (1, MAX_KERNEL, "a positive integer"),
+              "pool_size": (1, MAX_KERNEL, "a positive integer"),
+              "pad": (0, MAX_PAD, "an integer >= 0")}
 
 
 class SpecError(ValueError):
@@ -58,12 +69,16 @@ class SpecError(ValueError):
 
 
 @dataclass(frozen=True)
-class Layer:
-    """One stem layer. ``size`` is the kernel (conv), window (pools) or amount (zeropad)."""
+class StemLayer:
+    """One stem layer, in Keras's words: ``kernel_size`` (conv), ``pool_size`` (maxpool,
+    avgpool), ``pad`` (zeropad: pixels added on each side). :data:`STEM_FIELDS` says
+    which kind reads which field; the others stay at their defaults."""
 
     kind: str
     filters: int | None = None
-    size: int = 1
+    kernel_size: int | None = None
+    pool_size: int | None = None
+    pad: int | None = None
     stride: int = 1
     padding: str = "same"
     use_bias: bool = True
@@ -71,7 +86,8 @@ class Layer:
 
 @dataclass(frozen=True)
 class Stage:
-    """A stage: ``blocks`` blocks of one kind; the first carries the stride.
+    """A stage: ``num_blocks`` blocks of one ``kind`` (a key of ``BLOCK_KINDS``); one of
+    them carries the stride.
 
     ``filters`` is the block's output channels (an int), except for ``inception`` blocks
     where it is the six path widths ``(c1, c2_reduce, c2, c3_reduce, c3, c4)``.
@@ -86,8 +102,8 @@ class Stage:
     ``stride_conv`` which conv of a bottleneck strides ("3x3": torchvision's v1.5).
     """
 
-    block: str
-    blocks: int
+    kind: str
+    num_blocks: int
     filters: int | tuple[int, ...]
     stride: int = 1
     kernel_size: int = 3
@@ -138,7 +154,7 @@ class ArchitectureSpec:
 
     name: str
     input_shape: tuple[int, int, int]
-    stem: tuple[Layer, ...]
+    stem: tuple[StemLayer, ...]
     stages: tuple[Stage, ...]
     head: Head
     conv_bias: bool = True
@@ -212,16 +228,13 @@ def show_value(value: Any, depth: int = 0) -> str:
     return text if len(text) <= 60 else text[:60] + "…"
 
 
-_show = show_value
-
-
 def _check_int(problems, path, value, lo=1, hi=None, what="a positive integer"):
     if not _is_int(value):
-        problems.append((path, f"must be {what}, got {_show(value)}"))
+        problems.append((path, f"must be {what}, got {show_value(value)}"))
     elif value < lo:  # the bound itself, as a form would say it
-        problems.append((path, f"must be at least {lo}, got {_show(value)}"))
+        problems.append((path, f"must be at least {lo}, got {show_value(value)}"))
     elif hi is not None and value > hi:
-        problems.append((path, f"must be at most {hi}, got {_show(value)}"))
+        problems.append((path, f"must be at most {hi}, got {show_value(value)}"))
     else:
         return True
     return False
@@ -229,20 +242,20 @@ def _check_int(problems, path, value, lo=1, hi=None, what="a positive integer"):
 
 def _check_bool(problems, path, value):
     if not isinstance(value, bool):
-        problems.append((path, f"must be true or false, got {_show(value)}"))
+        problems.append((path, f"must be true or false, got {show_value(value)}"))
 
 
 def _check_number(problems, path, value, lo, hi, what, hi_open=False):
     ok = (isinstance(value, (int, float)) and not isinstance(value, bool)
           and lo <= value and (value < hi if hi_open else value <= hi))
     if not ok:
-        problems.append((path, f"must be a number {what}, got {_show(value)}"))
+        problems.append((path, f"must be a number {what}, got {show_value(value)}"))
     return ok
 
 
 def _check_choice(problems, path, value, choices):
     if not isinstance(value, str) or value not in choices:
-        problems.append((path, f"must be one of {', '.join(choices)}; got {_show(value)}"))
+        problems.append((path, f"must be one of {', '.join(choices)}; got {show_value(value)}"))
         return False
     return True
 
@@ -256,7 +269,7 @@ def _check_text(problems, path, value, limit, one_line, required=False):
     ``limit`` characters, without control characters (``one_line``: no line breaks
     either; else line ends and tabs are kept)."""
     if not isinstance(value, str):
-        problems.append((path, f"must be a string, got {_show(value)}"))
+        problems.append((path, f"must be a string, got {show_value(value)}"))
         return
     if len(value) > limit:
         problems.append((path, f"must be at most {limit:,} characters, got {len(value):,}"))
@@ -281,7 +294,7 @@ def _check_text(problems, path, value, limit, one_line, required=False):
 
 def validate(spec: ArchitectureSpec) -> list[tuple[str, str]]:
     """Return every shape-independent problem of ``spec`` as ``(path, message)``."""
-    from .blocks import BLOCK_KINDS  # local: blocks imports spec for types
+    from .blocks import BLOCK_KINDS  # local: blocks imports spec (its limits, show_value)
 
     p: list[tuple[str, str]] = []
     _check_text(p, "name", spec.name, MAX_NAME_CHARS, one_line=True, required=True)
@@ -291,7 +304,7 @@ def validate(spec: ArchitectureSpec) -> list[tuple[str, str]]:
 
     shape = spec.input_shape
     if not isinstance(shape, tuple) or len(shape) != 3:
-        p.append(("input_shape", f"must be [height, width, channels], got {_show(shape)}"))
+        p.append(("input_shape", f"must be [height, width, channels], got {show_value(shape)}"))
     else:
         for i, v in enumerate(shape):
             _check_int(p, f"input_shape[{i}]", v, hi=MAX_SIDE if i < 2 else 64)
@@ -311,10 +324,10 @@ def validate(spec: ArchitectureSpec) -> list[tuple[str, str]]:
             if not isinstance(stage, Stage):
                 p.append((path, "must be a stage object"))
                 continue
-            if not _check_choice(p, f"{path}.block", stage.block, tuple(BLOCK_KINDS)):
+            if not _check_choice(p, f"{path}.kind", stage.kind, tuple(BLOCK_KINDS)):
                 continue
-            if _check_int(p, f"{path}.blocks", stage.blocks, hi=MAX_BLOCKS_PER_STAGE):
-                total += stage.blocks
+            if _check_int(p, f"{path}.num_blocks", stage.num_blocks, hi=MAX_BLOCKS_PER_STAGE):
+                total += stage.num_blocks
             _check_int(p, f"{path}.stride", stage.stride, hi=MAX_STRIDE)
             _check_int(p, f"{path}.kernel_size", stage.kernel_size, hi=MAX_KERNEL)
             _check_choice(p, f"{path}.shortcut", stage.shortcut, SHORTCUTS)
@@ -327,9 +340,9 @@ def validate(spec: ArchitectureSpec) -> list[tuple[str, str]]:
             _check_bool(p, f"{path}.preact", stage.preact)
             _check_choice(p, f"{path}.stride_block", stage.stride_block, STRIDE_BLOCKS)
             _check_choice(p, f"{path}.stride_conv", stage.stride_conv, STRIDE_CONVS)
-            BLOCK_KINDS[stage.block].check_filters(p, path, stage)
-            _check_ignored(p, path, stage, BLOCK_KINDS[stage.block].fields,
-                           f"{stage.block} blocks")
+            BLOCK_KINDS[stage.kind].check_filters(p, path, stage)
+            _check_ignored(p, path, stage, BLOCK_KINDS[stage.kind].fields,
+                           f"{stage.kind} blocks")
         if total > MAX_TOTAL_BLOCKS:
             p.append(("stages", f"at most {MAX_TOTAL_BLOCKS} blocks in all, got {total}"))
 
@@ -343,7 +356,7 @@ def _check_ignored(p, path, item, used, what):
         value = getattr(item, f.name)
         if f.default is not MISSING and f.name not in used and value != f.default:
             p.append((f"{path}.{f.name}", f"is not used by {what}; leave it empty "
-                      f"(default {f.default!r}), got {_show(value)}"))
+                      f"(default {f.default!r}), got {show_value(value)}"))
 
 
 def _validate_layer_settings(p, ls):
@@ -362,23 +375,26 @@ def _validate_layer_settings(p, ls):
 
 
 def _validate_layer(p, path, layer):
-    if not isinstance(layer, Layer):
+    if not isinstance(layer, StemLayer):
         p.append((path, "must be a layer object"))
         return
     if not _check_choice(p, f"{path}.kind", layer.kind, STEM_KINDS):
         return
+    used = STEM_FIELDS.get(layer.kind, ())
+    for name, (lo, hi, what) in STEM_SIZES.items():
+        if name not in used:  # it must be empty: _check_ignored says so
+            continue
+        value = getattr(layer, name)
+        if value is None:  # an empty cell in Compose, a null or no field in a file
+            p.append((f"{path}.{name}", f"is required by {layer.kind} layers ({what})"))
+        else:
+            _check_int(p, f"{path}.{name}", value, lo=lo, hi=hi, what=what)
     # Fields a kind does not use are checked too: they are stored and written back.
-    if layer.kind == "conv" or layer.filters is not None:
-        _check_int(p, f"{path}.filters", layer.filters, hi=MAX_CHANNELS)
-    if layer.kind == "zeropad":
-        _check_int(p, f"{path}.size", layer.size, lo=0, hi=64, what="an integer >= 0")
-    else:
-        _check_int(p, f"{path}.size", layer.size, hi=MAX_KERNEL)
     _check_int(p, f"{path}.stride", layer.stride, hi=MAX_STRIDE)
     _check_choice(p, f"{path}.padding", layer.padding, PADDINGS)
     if not isinstance(layer.use_bias, bool):
-        p.append((f"{path}.use_bias", f"must be true or false, got {_show(layer.use_bias)}"))
-    _check_ignored(p, path, layer, STEM_FIELDS.get(layer.kind, ()), f"{layer.kind} layers")
+        p.append((f"{path}.use_bias", f"must be true or false, got {show_value(layer.use_bias)}"))
+    _check_ignored(p, path, layer, used, f"{layer.kind} layers")
 
 
 def _validate_head(p, head):
@@ -400,7 +416,7 @@ def _validate_head(p, head):
         or not 0 <= head.dropout < 1
     ):
         p.append(("head.dropout", f"must be a number from 0 up to (not including) 1, got "
-                                  f"{_show(head.dropout)}"))
+                                  f"{show_value(head.dropout)}"))
     _check_int(p, "head.classifier_kernel", head.classifier_kernel, hi=MAX_KERNEL)
     if _check_choice(p, "head.classifier", head.classifier, CLASSIFIERS) and head.classifier == "conv":
         if head.pool != "global_avg":
@@ -420,7 +436,7 @@ def _build(cls, data: Any, path: str, convert: dict[str, Any] | None = None):
     where = f"{path}." if path else ""
     names = [f.name for f in fields(cls)]
     unknown = sorted(k if isinstance(k, str) and k.isidentifier() and len(k) <= 40
-                     else _show(k) for k in data if k not in names)
+                     else show_value(k) for k in data if k not in names)
     problems = [(f"{where}{key}", f"unknown field; expected one of {', '.join(names)}")
                 for key in unknown[:MAX_LISTED]]
     if len(unknown) > MAX_LISTED:
@@ -476,7 +492,7 @@ def _stem(value, path):
         raise SpecError([(path, "must be a list of layers")])
     if len(value) > MAX_STEM_LAYERS:
         raise SpecError([(path, f"must be a list of at most {MAX_STEM_LAYERS} layers")])
-    return _items(lambda item, at: _build(Layer, item, at), value, "stem")
+    return _items(lambda item, at: _build(StemLayer, item, at), value, "stem")
 
 
 def _stages(value, path):
@@ -493,19 +509,28 @@ def _head(value, path):
 
 
 def spec_from_dict(data: Any) -> ArchitectureSpec:
-    """Build a validated spec from parsed JSON; raises :class:`SpecError`."""
+    """Build a validated spec from parsed JSON, in this format or format 1; raises
+    :class:`SpecError`."""
     if not isinstance(data, dict):
         raise SpecError([("(spec)", f"must be a JSON object, got {type(data).__name__}")])
     data = dict(data)
     fmt = data.pop("format", FORMAT)
     if fmt != FORMAT:
-        raise SpecError([("format", f"must be {FORMAT!r}, got {_show(fmt)}")])
+        raise SpecError([("format", f"must be {FORMAT!r}, got {show_value(fmt)}")])
     version = data.pop("format_version", FORMAT_VERSION)
-    if not _is_int(version) or version != FORMAT_VERSION:  # true == 1.0 == 1 in Python
-        raise SpecError(
-            [("format_version", f"this version reads format {FORMAT_VERSION} (the integer), "
-                                f"got {_show(version)}")]
-        )
+    if _is_int(version) and version > FORMAT_VERSION:
+        raise SpecError([("format_version", f"{show_value(version)}: the file was written by a "
+                          "newer version of ResNet Explorer; this one reads formats 1 to "
+                          f"{FORMAT_VERSION}. Update ResNet Explorer to open it")])
+    if not _is_int(version) or version < 1:  # true == 1.0 == 1 in Python
+        raise SpecError([("format_version", f"must be 1 to {FORMAT_VERSION} (an integer), "
+                                            f"got {show_value(version)}")])
+    if version == 1:
+        return _from_v1(data)
+    return _read(data)
+
+
+def _read(data: dict) -> ArchitectureSpec:
     return _build(
         ArchitectureSpec,
         data,
@@ -515,14 +540,87 @@ def spec_from_dict(data: Any) -> ArchitectureSpec:
     )
 
 
+# ---------------------------------------------------------------------- format 1
+# Format 2's names of fields that format 1 called otherwise, by where they sit.
+_V1_STAGE_NAMES = {"kind": "block", "num_blocks": "blocks"}
+_V1_STEM_NAMES = {"kernel_size": "size", "pool_size": "size", "pad": "size"}
+# The one field of format 2 that takes a format-1 stem layer's ``size``, by kind.
+_SIZE_FIELD = {kind: f for kind, used in STEM_FIELDS.items() for f in used
+               if f in _V1_STEM_NAMES}
+_V1_SIZE_DEFAULT = 1
+
+
+def upgrade_v1(data: dict) -> tuple[dict, list[tuple[str, str]]]:
+    """A format-1 spec dict (without its format keys) in format 2's words, and the
+    problems that only format 1 has words for (a ``size`` on a kind that reads none).
+    Whatever is not a list or object where one belongs is left for the reader to explain."""
+    data, problems = dict(data), []
+    stages, stem = data.get("stages"), data.get("stem")
+    if isinstance(stages, list) and len(stages) <= MAX_STAGES:
+        renames = {old: new for new, old in _V1_STAGE_NAMES.items()}
+        for i, stage in enumerate(stages):  # format 2's name in a format-1 file: ambiguous
+            for new in set(stage) & set(_V1_STAGE_NAMES) if isinstance(stage, dict) else ():
+                problems.append((f"stages[{i}].{new}", f"is format 2's name; this file is "
+                                 f"format 1, where it is {_V1_STAGE_NAMES[new]!r}"))
+        data["stages"] = [{renames.get(k, k): v for k, v in stage.items()
+                           if k not in _V1_STAGE_NAMES} if isinstance(stage, dict) else stage
+                          for stage in stages]
+    if isinstance(stem, list) and len(stem) <= MAX_STEM_LAYERS:
+        data["stem"] = [_v1_layer(layer, f"stem[{i}]", problems) for i, layer in enumerate(stem)]
+    return data, problems
+
+
+def _v1_layer(layer: Any, path: str, problems: list) -> Any:
+    if not isinstance(layer, dict):
+        return layer
+    layer = dict(layer)
+    size = layer.pop("size", _V1_SIZE_DEFAULT)
+    kind = layer.get("kind")
+    if not isinstance(kind, str) or kind not in STEM_KINDS:
+        return layer  # the reader says what is wrong with the kind
+    if kind in _SIZE_FIELD:
+        layer[_SIZE_FIELD[kind]] = size
+    elif not (_is_int(size) and size == _V1_SIZE_DEFAULT):
+        problems.append((f"{path}.size", f"is not used by {kind} layers; leave it empty "
+                                         f"(default {_V1_SIZE_DEFAULT}), got {show_value(size)}"))
+    return layer
+
+
+def _v1_words(path: str, message: str) -> tuple[str, str]:
+    """A problem of an upgraded format-1 spec, in that spec's words."""
+    at, _, field = path.rpartition(".")
+    if at.startswith("stages[") and at.endswith("]"):
+        names = _V1_STAGE_NAMES
+    elif at.startswith("stem[") and at.endswith("]"):
+        names = _V1_STEM_NAMES
+    else:
+        return path, message
+    head, sep, listed = message.partition("expected one of ")
+    if sep:  # an unknown field: the fields format 1 expects
+        message = head + sep + ", ".join(dict.fromkeys(names.get(n, n)
+                                                       for n in listed.split(", ")))
+    return f"{at}.{names.get(field, field)}", message
+
+
+def _from_v1(data: dict) -> ArchitectureSpec:
+    data, problems = upgrade_v1(data)
+    try:
+        spec = _read(data)
+    except SpecError as exc:
+        problems = [_v1_words(p, m) for p, m in exc.problems] + problems
+    if problems:
+        raise SpecError(problems)
+    return spec
+
+
 __all__ = [
     "ArchitectureSpec",
     "FORMAT_VERSION",
     "Head",
-    "Layer",
     "LayerSettings",
     "SpecError",
     "Stage",
+    "StemLayer",
     "spec_from_dict",
     "validate",
 ]

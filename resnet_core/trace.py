@@ -35,7 +35,7 @@ class TracedLayer:
     name: str
     kind: str
     stage: str
-    block: str
+    block_name: str  # "block2" inside a stage's second block; "" outside blocks
     role: str
     inputs: tuple[str, ...]
     skip_inputs: tuple[bool, ...]
@@ -59,7 +59,7 @@ class TraceError(ValueError):
         self.op = op
         self.input_shapes = [tuple(s) for s in input_shapes]
         self.reason = message
-        where = op.stage + (f" {op.block}" if op.block else "")
+        where = op.stage + (f" {op.block_name}" if op.block_name else "")
         shapes = ", ".join(fmt_shape(s) for s in self.input_shapes)
         super().__init__(f"{where}, layer {op.name}: {message} (input {shapes})")
 
@@ -99,7 +99,7 @@ class Tracer(Interpreter):
         self._names.add(op.name)
         # op.config is shared, not copied: an Op is never changed once made.
         self.layers.append(TracedLayer(
-            op.name, op.kind, op.stage, op.block, op.role, tuple(t.source for t in inputs),
+            op.name, op.kind, op.stage, op.block_name, op.role, tuple(t.source for t in inputs),
             skip_inputs, shape, params, trainable, macs, rf, op.config, op.stage_index))
         return Tensor(shape, op.name, rf, jump, skip)
 

@@ -3,7 +3,7 @@
 import pytest
 
 from resnet_core import ArchitectureSpec, analyze, get_spec, summary_dict
-from resnet_core.spec import Head, Layer, Stage
+from resnet_core.spec import Head, Stage, StemLayer
 from resnet_core.trace import TraceError, Tracer
 
 
@@ -13,7 +13,7 @@ def test_stage_rollup_adds_up_to_the_totals():
     assert [s.stage for s in stages] == ["stem", "stage1", "stage2", "stage3", "stage4", "head"]
     assert sum(s.params for s in stages) == a.totals.total_params
     assert sum(s.macs for s in stages) == a.totals.macs
-    assert [s.blocks for s in stages[1:5]] == [3, 4, 6, 3]
+    assert [s.num_blocks for s in stages[1:5]] == [3, 4, 6, 3]
     assert stages[4].output_shape == (7, 7, 2048)
 
 
@@ -55,8 +55,8 @@ def test_stride_that_shrinks_to_nothing_names_stage_block_and_shapes():
         head=Head(classes=2))
     a = analyze(spec)
     assert a.ok  # 'same' padding never shrinks to nothing
-    bad = spec.with_stage(1, block="bias_bottleneck", stride=1)
-    bad = bad.replace(stem=(Layer("conv", filters=4, size=5, padding="valid"),))
+    bad = spec.with_stage(1, kind="bias_bottleneck", stride=1)
+    bad = bad.replace(stem=(StemLayer("conv", filters=4, kernel_size=5, padding="valid"),))
     a = analyze(bad)
     assert not a.ok
     assert "stem, layer stem_conv1" in a.error and "4×4×3" in a.error
@@ -81,7 +81,7 @@ def test_summary_dict_has_the_cli_fields():
     for key in ("name", "input_shape", "output_shape", "total_params", "trainable_params",
                 "non_trainable_params", "macs", "layers"):
         assert key in d
-    assert {"name", "kind", "stage", "block", "output_shape", "params", "macs"} <= set(
+    assert {"name", "kind", "stage", "block_name", "output_shape", "params", "macs"} <= set(
         d["layers"][1])
 
 
@@ -91,4 +91,4 @@ def test_layer_names_are_unique_and_hierarchical(name):
     names = [l.name for l in layers]
     assert len(names) == len(set(names))
     for l in layers[1:]:
-        assert l.name.startswith(l.stage + "_" + (l.block + "_" if l.block else ""))
+        assert l.name.startswith(l.stage + "_" + (l.block_name + "_" if l.block_name else ""))

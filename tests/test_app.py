@@ -87,6 +87,15 @@ def test_compose_says_why_a_size_is_refused_and_hides_unused_pool_fields():
     assert "Pool size" in labels and "Pool padding" in labels
 
 
+def test_compose_editors_leave_cells_a_kind_does_not_read_empty():
+    # The frames hold None there; without a placeholder the grid writes "None" in them.
+    at = app("pages/compose.py", preset="resnet18")
+    editors = [e.proto for e in at.main if getattr(e, "type", "") == "dataframe"
+               and e.proto.editing_mode]
+    assert len(editors) == 2  # stem and stages
+    assert all(p.HasField("placeholder") and p.placeholder == "" for p in editors)
+
+
 def test_edit_input_updates_totals_and_the_url():
     at = app("pages/compose.py", preset="cifar_resnet20")
     at.number_input(key="cls_1").set_value(100).run()
@@ -218,23 +227,26 @@ def test_code_page_exports_and_loads_specs():
 
 
 def test_the_server_never_imports_tensorflow(tmp_path, monkeypatch):
-    """No page, and on the Train page no data source, imports TensorFlow or Keras into the
-    Streamlit server: the explorer opens fast and training happens in the worker."""
+    """No page, and on the Train and Race pages no data source of the registry, imports
+    TensorFlow or Keras into the Streamlit server: the explorer opens fast and training
+    happens in the worker."""
     import subprocess
     import sys
 
     import numpy as np
 
-    from resnet_core.data.datasets import KERAS_DATASETS, converted_path
+    from resnet_core.data import SOURCES
+    from resnet_core.data.datasets import converted_path
 
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     monkeypatch.setenv("RESNET_EXPLORER_HOME", str(tmp_path / "home"))
     rng = np.random.default_rng(0)
-    for name, (_, classes, _) in KERAS_DATASETS.items():  # small stand-ins, in our format
-        path = converted_path(name)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(path, x=rng.integers(0, 256, (60, 28, 28, 1), dtype=np.uint8),
-                 y=np.arange(60) % classes)
+    for name, source in SOURCES.items():  # Keras's: small stand-ins, in our format
+        if source.keras:
+            path = converted_path(name)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(path, x=rng.integers(0, 256, (60, 28, 28, 1), dtype=np.uint8),
+                     y=np.arange(60) % len(source.keras.class_names))
     script = (
         "import sys\n"
         "from streamlit.testing.v1 import AppTest\n"
@@ -246,6 +258,10 @@ def test_the_server_never_imports_tensorflow(tmp_path, monkeypatch):
         "at.switch_page('pages/train.py').run()\n"
         "for source in SOURCES:\n"
         "    next(s for s in at.selectbox if s.label == 'Dataset').set_value(source).run()\n"
+        "    assert not at.exception and not at.error, (source, at.error)\n"
+        "at.switch_page('pages/race.py').run()\n"
+        "for source in (k for k, s in SOURCES.items() if s.quick):\n"
+        "    next(s for s in at.selectbox if s.label == 'Data').set_value(source).run()\n"
         "    assert not at.exception and not at.error, (source, at.error)\n"
         "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))\n"
     )

@@ -1,6 +1,7 @@
 """The command line, run as a user runs it."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -19,6 +20,19 @@ def test_presets_lists_every_name():
     assert out.returncode == 0
     names = [line.split()[0] for line in out.stdout.splitlines()]
     assert names == list(PRESETS)
+
+
+def test_the_module_docstring_and_the_readme_name_every_command():
+    import argparse
+    from pathlib import Path
+
+    from resnet_core import cli
+    sub = next(a for a in cli.parser()._actions if isinstance(a, argparse._SubParsersAction))
+    listed = next(t for t in cli.__doc__.split("``") if "|" in t).split("|")
+    assert sorted(listed) == sorted(sub.choices)
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    where = re.split(r"\n  \S", readme.split("  cli.py")[1])[0]  # "What is where"
+    assert all(name in where for name in sub.choices), where
 
 
 def test_summary_json():
@@ -52,7 +66,7 @@ def test_summary_of_a_spec_file_and_export_round_trip(tmp_path):
 def test_errors_are_one_line_and_non_zero(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"name": "x", "input_shape": [32, 32, 3], "stem": [], "stages": '
-                   '[{"block": "basic", "blocks": 2, "filters": -4}], "head": {"classes": 3}}')
+                   '[{"kind": "basic", "num_blocks": 2, "filters": -4}], "head": {"classes": 3}}')
     cases = [
         (("summary", "no_such_net"), "neither a preset"),
         (("summary", str(bad)), "stages[0].filters: must be at least 1, got -4"),
@@ -142,6 +156,11 @@ def test_race_of_a_network_without_skips_says_what_to_do():
     (("train", "cifar_resnet20", "--workers", "3", "--batch-size", "2"),
      "cannot be shared out over 3"),
     (("race", "cifar_resnet20", "--workers", "2"), "unrecognized arguments: --workers"),
+    (("train", "cifar_resnet20", "--shapes-classes", "3"),
+     "--shapes-classes is a setting of --dataset shapes, not of digits"),
+    (("race", "cifar_resnet20", "--dataset", "shapes", "--shapes-size", "300"),
+     "Generated shapes: image side must be a whole number from 8 to 128, got 300"),
+    (("train", "--resume", "nope", "--shapes-count", "60"), "drop --dataset, --limit"),
 ])
 def test_bad_training_arguments_are_one_line_and_exit_2(args, words):
     out = run(*args)
@@ -164,6 +183,23 @@ def test_train_help_lists_every_option_of_the_train_settings():
     assert "trains in this process" in text  # not the app's queue, and it says so
 
 
+def test_every_data_sources_settings_are_options_of_train_and_race():
+    """The registry's settings become flags (``--shapes-classes``) and reach the choice."""
+    from resnet_core.cli import _data_choice, parser
+    from resnet_core.data import SOURCES
+
+    for command in ("train", "race"):
+        text = run(command, "--help").stdout
+        for s in SOURCES.values():
+            for o in s.options:
+                assert f"--{o.field.replace('_', '-')} N" in text, (command, o.field)
+    args = parser().parse_args(["race", "cifar_resnet20", "--dataset", "shapes",
+                                "--shapes-classes", "3", "--shapes-count", "60"])
+    choice = _data_choice(args)
+    assert (choice.source, choice.shapes_classes, choice.shapes_count) == ("shapes", 3, 60)
+    assert choice.shapes_size == SOURCES["shapes"].options[1].default
+
+
 def test_a_bad_tf_config_is_one_line(tmp_path):
     import os
 
@@ -182,6 +218,7 @@ def test_a_bad_tf_config_is_one_line(tmp_path):
         assert "Traceback" not in out.stderr
 
 
+@pytest.mark.slow
 def test_tensorflow_native_log_lines_are_kept_out_of_stderr():
     code = ("import sys; from resnet_core.cli import quiet_native_logs; quiet_native_logs(); "
             "import tensorflow as tf; tf.constant(1.0) + 1; "

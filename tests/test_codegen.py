@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from resnet_core import ArchitectureSpec, Head, Layer, SpecError, Stage, get_spec
+from resnet_core import ArchitectureSpec, Head, SpecError, Stage, StemLayer, get_spec
 from resnet_core.build import build_model
 from resnet_core.codegen import to_python
 
@@ -44,6 +44,7 @@ def assert_same_model(exported, ours):
                                atol=1e-6)
 
 
+@pytest.mark.slow
 def test_exported_script_runs_as_a_program(tmp_path):
     path = tmp_path / "model.py"
     path.write_text(to_python(get_spec("cifar_resnet20")))
@@ -111,7 +112,7 @@ def test_exported_script_carries_the_sources_layer_settings():
 
 # -------------------------------------------------------------- hostile names and text
 TINY = ArchitectureSpec(name="tiny", input_shape=(8, 8, 1),
-                        stem=(Layer("conv", filters=4, size=3), Layer("relu")),
+                        stem=(StemLayer("conv", filters=4, kernel_size=3), StemLayer("relu")),
                         stages=(Stage("basic", 1, 4),), head=Head(classes=3))
 # Pieces that broke out of string literals and comments, or made scripts that do not parse.
 NASTY = ['"""', "'''", '"', "\\", "\\N{BULLET}", "\\x00", "\x00", "\n", "\r", "\r\n", "\u2028",

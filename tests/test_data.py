@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from resnet_core import get_spec
-from resnet_core.data import DataChoice, DataError, digits, prepare, shapes
+from resnet_core.data import SOURCES, DataChoice, DataError, digits, load, prepare, shapes
 from resnet_core.data import datasets as ds_module
 from resnet_core.data.uploads import load_npz, load_zip
 
@@ -51,8 +51,9 @@ def test_keras_dataset_without_cache_or_network_says_so(tmp_path, monkeypatch):
         raise OSError("no network")
 
     monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
-    with pytest.raises(DataError, match="not in Keras's cache .* could not be downloaded"):
-        ds_module.convert_keras_dataset("mnist", tmp_path / "mnist.npz")
+    with pytest.raises(DataError, match="not in Keras's cache .* could not be downloaded"
+                                        ".* or use Digits 8×8 or Generated shapes"):
+        ds_module.convert_keras_dataset("mnist", SOURCES["mnist"].keras, tmp_path / "mnist.npz")
     assert not list(tmp_path.iterdir())  # nothing half-written
 
 
@@ -63,7 +64,7 @@ def test_the_childs_refusal_reaches_the_caller(tmp_path, monkeypatch):
         sys.executable, "-c", f"import sys; print({'error: ' + said!r}, file=sys.stderr); "
         "sys.exit(2)"])
     with pytest.raises(DataError) as err:
-        ds_module.keras_dataset("mnist")
+        load(DataChoice(source="mnist"))
     assert str(err.value) == said
 
 
@@ -79,10 +80,11 @@ def test_keras_dataset_loading_code_on_a_small_cache_file(tmp_path, monkeypatch)
              y_test=np.zeros(5, np.int64))
     monkeypatch.setattr(keras_mnist, "get_file", lambda *a, **k: str(path))
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    ds_module.convert_keras_dataset("mnist", ds_module.converted_path("mnist"))
+    ds_module.convert_keras_dataset("mnist", SOURCES["mnist"].keras,
+                                    ds_module.converted_path("mnist"))
 
-    script = ("import sys\nfrom resnet_core.data import keras_dataset\n"
-              "d = keras_dataset('mnist')\n"
+    script = ("import sys\nfrom resnet_core.data import DataChoice, load\n"
+              "d = load(DataChoice(source='mnist'))\n"
               "print(d.x.shape, d.num_classes, "
               "sorted(m for m in ('keras', 'tensorflow') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
@@ -96,7 +98,7 @@ def test_a_damaged_converted_copy_says_how_to_recover(tmp_path, monkeypatch):
     ds_module.converted_path("mnist").parent.mkdir(parents=True)
     ds_module.converted_path("mnist").write_bytes(b"half a file")
     with pytest.raises(DataError, match="cannot be read .* delete it"):
-        ds_module.keras_dataset("mnist")
+        load(DataChoice(source="mnist"))
 
 
 def _npz(**arrays):
@@ -298,3 +300,24 @@ def test_resizing_to_a_huge_input_is_refused_before_allocating():
     peak, error = _peak_mib(lambda: prepare(digits(), spec, DataChoice(fit="resize")))
     assert "resizing 1,797 images to 4096×4096×3 makes 90,445,971,456 values" in str(error)
     assert peak < 50
+
+
+def test_the_keras_child_takes_its_facts_from_the_registry():
+    """The child looks the name up in the registry: a source that is not Keras's is refused
+    in one line, before Keras is imported."""
+    out = subprocess.run([sys.executable, "-m", "resnet_core.data.keras_convert", "digits",
+                          "unused.npz"], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert out.returncode == 2
+    assert out.stderr == "error: digits is not one of Keras's datasets\n"
+
+
+def test_the_uploaders_limit_is_the_cores_limit():
+    """Streamlit's uploader and the upload checks state one limit: a file the uploader
+    takes is not refused afterwards for its size, nor the other way round."""
+    import tomllib
+
+    from resnet_core.data.uploads import MAX_UPLOAD_BYTES
+
+    config = tomllib.loads((Path(__file__).resolve().parents[1] / ".streamlit"
+                            / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] * 1024 * 1024 == MAX_UPLOAD_BYTES

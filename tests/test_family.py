@@ -72,7 +72,7 @@ def test_imagenet_members_macs_are_within_three_percent_of_their_papers(name, ma
 
 
 def test_variation_is_a_parameter_of_the_block_not_a_new_kind():
-    kinds = {s.block for name in (*PUBLISHED_TRAINABLE, *KERAS_V2_TOTALS, *PAPER_WEIGHTS)
+    kinds = {s.kind for name in (*PUBLISHED_TRAINABLE, *KERAS_V2_TOTALS, *PAPER_WEIGHTS)
              for s in get_spec(name).stages}
     assert kinds == {"bottleneck", "basic"}
 

@@ -5,6 +5,7 @@ import base64
 import copy
 import json
 import zlib
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -98,11 +99,25 @@ def test_any_text_as_a_json_file(text):
     _accept_or_explain(lambda: ArchitectureSpec.from_json(text))
 
 
-@pytest.mark.parametrize("version", [True, 1.0, "1", None, 2, 10**5000],
-                         ids=["true", "1.0", "str", "null", "2", "huge"])
-def test_format_version_must_be_the_integer_one(version):
-    with pytest.raises(SpecError, match="format_version"):
+@pytest.mark.parametrize("version, words", [
+    (True, "must be 1 to 2"), (2.0, "must be 1 to 2"), ("2", "must be 1 to 2"),
+    (None, "must be 1 to 2"), (0, "must be 1 to 2"), (3, "newer version"),
+    (10**5000, "newer version")], ids=["true", "2.0", "str", "null", "0", "3", "huge"])
+def test_format_version_must_be_one_this_version_reads(version, words):
+    with pytest.raises(SpecError, match="format_version") as exc:
         spec_from_dict({**BASE, "format_version": version})
+    assert words in str(exc.value)
+
+
+V1 = json.loads((Path(__file__).parent / "data" / "spec_v1_resnet18.json").read_text())
+V1_PATHS = [p for p in _leaf_paths(V1) if p]
+
+
+@FUZZ
+@given(st.sampled_from(V1_PATHS), hostile)
+def test_a_hostile_value_anywhere_in_a_format_1_file_is_accepted_whole_or_explained(path, value):
+    data = _set(V1, path, value)
+    _accept_or_explain(lambda: spec_from_dict(data))
 
 
 @pytest.mark.parametrize("field, value, words", [

@@ -124,6 +124,7 @@ def cli(*args):
                           capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_cli_json_gives_per_layer_names_and_norms():
     out = cli("cifar_resnet20", "--both", "--steps", "2", "--batch-size", "16", "--json")
     assert out.returncode == 0, out.stderr[-2000:]

@@ -14,7 +14,7 @@ def drawn(at) -> dict:
 
 def test_a_huge_network_opens_folded_with_a_note():
     cifar = get_spec("cifar_resnet20")
-    big = cifar.replace(stages=tuple(dataclasses.replace(s, blocks=200) for s in cifar.stages))
+    big = cifar.replace(stages=tuple(dataclasses.replace(s, num_blocks=200) for s in cifar.stages))
     at = app("pages/graph.py", spec=encode_spec(big), base="cifar_resnet20", level="layer")
     assert any("parts stay folded" in i.value for i in at.info)
     data = drawn(at)

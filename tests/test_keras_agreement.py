@@ -24,8 +24,11 @@ def assert_trace_matches_model(spec, model):
 
 
 # Keras takes tens of seconds to build these (thousands of layers, or 88 M weights).
+# The fast suite leaves out the slowest seconds: the VGGs and ResNet-101/152 (a few seconds
+# each); `make test` builds every preset.
 SLOW_TO_BUILD = {"cifar_resnet1202", "preact_resnet1001", "resnext101_32x8d", "resnet152v2",
-                 "resnet101v2", "wrn28_10"}
+                 "resnet101v2", "wrn28_10", "seed_vgg16_slim", "vgg16", "resnet152",
+                 "resnet101"}
 
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow)

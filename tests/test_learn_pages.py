@@ -27,6 +27,7 @@ def test_page_opens_plain_and_in_talk_mode(page, talk):
     assert not at.error
 
 
+@pytest.mark.slow
 def test_boosting_steps_through_stages_with_one_click_each():
     at = app("pages/learn_residual.py")
     assert metric(at, "Stage") == "1 of 30"
@@ -113,6 +114,7 @@ def test_hostile_spec_name_is_escaped_on_compare():
     assert "&#42;b&#42;" in heading and "&#96;c&#96;" in heading
 
 
+@pytest.mark.slow
 def test_gradient_page_measures_in_a_child_process_without_tensorflow_here():
     """Press the button: figures arrive from `python -m resnet_core gradients`; the
     server's own process never imports TensorFlow."""

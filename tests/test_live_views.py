@@ -70,6 +70,7 @@ def test_progress_never_says_of_an_unknown_total(store):
     assert "step 5 of 50" in progress(store, store.get(i))[1]
 
 
+@pytest.mark.slow
 def test_a_race_keeps_its_order_and_says_training_accuracy_until_validation(store,
                                                                            monkeypatch):
     ids = _race(store)
@@ -125,6 +126,7 @@ def test_the_runs_table_shows_a_dash_for_figures_a_run_has_not_got(store):
     at = app("pages/runs.py")
     table = at.dataframe[0].value
     assert set(table["val accuracy"]) == {"—"} and set(table["images/s"]) == {"—"}
+    assert set(table["data"]) == {"Digits 8×8"}  # the registry's name, not "digits"
 
 
 def test_the_curves_count_images_in_whole_numbers_with_room_for_the_first_point(store):

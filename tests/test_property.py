@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from resnet_core import ArchitectureSpec, Head, Layer, SpecError, Stage, analyze
+from resnet_core import ArchitectureSpec, Head, SpecError, Stage, StemLayer, analyze
 from resnet_core.blocks import BLOCK_KINDS
 from resnet_core.build import build_model
 from resnet_core.codegen import to_python
@@ -22,18 +22,19 @@ def stems(draw):
         kind = draw(st.sampled_from(["conv", "batchnorm", "relu", "elu", "maxpool", "avgpool",
                                      "zeropad"]))
         if kind == "conv":
-            layers.append(Layer("conv", filters=draw(st.integers(1, 12)),
-                                size=draw(st.integers(1, 5)), stride=draw(st.integers(1, 2)),
-                                padding=draw(st.sampled_from(["same", "valid"])),
-                                use_bias=draw(st.booleans())))
+            layers.append(StemLayer("conv", filters=draw(st.integers(1, 12)),
+                                    kernel_size=draw(st.integers(1, 5)),
+                                    stride=draw(st.integers(1, 2)),
+                                    padding=draw(st.sampled_from(["same", "valid"])),
+                                    use_bias=draw(st.booleans())))
         elif kind in ("maxpool", "avgpool"):
-            layers.append(Layer(kind, size=draw(st.integers(1, 3)),
-                                stride=draw(st.integers(1, 2)),
-                                padding=draw(st.sampled_from(["same", "valid"]))))
+            layers.append(StemLayer(kind, pool_size=draw(st.integers(1, 3)),
+                                    stride=draw(st.integers(1, 2)),
+                                    padding=draw(st.sampled_from(["same", "valid"]))))
         elif kind == "zeropad":
-            layers.append(Layer("zeropad", size=draw(st.integers(0, 2))))
+            layers.append(StemLayer("zeropad", pad=draw(st.integers(0, 2))))
         else:
-            layers.append(Layer(kind))
+            layers.append(StemLayer(kind))
     return tuple(layers)
 
 

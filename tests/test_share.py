@@ -39,3 +39,24 @@ def test_an_unknown_preset_opens_the_default_and_is_named_without_markup():
     state = read_query({"preset": "<img src=x>resnet"})
     assert state.preset == share.DEFAULT_PRESET and state.spec == get_spec(share.DEFAULT_PRESET)
     assert "no preset called 'imgsrcxresnet'" in state.message and "<" not in state.message
+
+
+# A link written by format 1 (ResNet-20 with two blocks in its second stage): shared
+# links outlive the format they were written in.
+V1_TOKEN = (
+    "eNrVVE2L2zAQ_StCpxacxHayWTY9pYXSUuhhr9siFHucDJElo5Gz6Yb97x3JzkcPhR56aCGYaDTzZua90Zxk43yr"
+    "g1xJD2QhTODYGefBz6iDSmbjvTqAJ3RWropMWt0CB1TYaK-GsDJnV7RdHxTtdMfXT_Myi7_vmaQALRtOco-2joHO"
+    "HiIymsCoDLlkH3zhoHl09lhDytPpuka75QiKGTPZE6gNag5ptCF4zS6QGx2qneVSb3Ftb8wZufhT5OD7W2APpv87"
+    "mIkIvQVKVGyMq_apcMJIczpTYuBXXq4J9uAtGHVlaud8qPqo3Qt4x_kZh-XTdlBqkcmtd31HKfoZ67CTq5zjQHkd"
+    "0KVD50FXYST0nE6dq2vQU5AXcxJuJYtjISNFv-uhvOmBR-DSQ_kf9XCrw3LxD_fAY7UDTrk6ycpoojhfRQR0zrDP"
+    "1riNNkoftnKwjXWX4-k6tQdtMFa-w7oGLvuJkWtux8XO8ilDJnxsEDy7sw_FKb8a1UBM4mRjVXo5534YpEsMkWtC"
+    "q4_MfVoDt8-Z0wFVHruQaJOPQFj32ogynxj9A7z48Pnj-nFS5II3zrPze-Ea8QkEBKHNVHzr81zfL6aleDMXw1OL"
+    "DnORtBWDspkolrN5OVsuxKhvJlzKKNbirCS9E-_jQvnKC0VAR2j4upjmeQGTO6FJfAHP33XXGayihJbeTpmLVKUi"
+    "CIEppSgJ89C6Fmzo20jiw0OiZoRkoQbM_C6ZqdIGhm1xmTK0GAYZvQuqt9gMSy7aFQWW6pDUiQhM5eif5DJl-vP6"
+    "-hOmNPMB")
+
+
+def test_a_link_written_in_format_1_still_opens():
+    state = read_query({"spec": V1_TOKEN, "base": "cifar_resnet20"})
+    assert state.message is None and state.preset == "cifar_resnet20"
+    assert state.spec == get_spec("cifar_resnet20").with_stage(1, num_blocks=2)

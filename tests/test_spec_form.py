@@ -21,11 +21,11 @@ def test_the_tables_offer_only_what_a_kind_reads_and_read_back_the_same_network(
     spec = get_spec(name)
     stages = spec_form.stage_frame(spec)
     for row, stage in zip(stages.to_dict("records"), spec.stages):
-        if stage.block in ("basic", "relu_bn", "preact", "inception", "vgg"):
+        if stage.kind in ("basic", "relu_bn", "preact", "inception", "vgg"):
             assert pd.isna(row["expansion"])
-        if stage.block in ("inception", "vgg"):
+        if stage.kind in ("inception", "vgg"):
             assert pd.isna(row["shortcut"])
-        if stage.block == "inception":
+        if stage.kind == "inception":
             assert pd.isna(row["kernel_size"])
     for row in spec_form.stem_frame(spec).to_dict("records"):
         if row["kind"] in ("relu", "elu", "batchnorm"):
@@ -53,6 +53,8 @@ def test_a_value_typed_into_a_cell_the_kind_ignores_is_refused_in_the_forms_word
 @pytest.mark.parametrize("path, words", [
     ("input_shape[2]", "Channels"), ("head.classes", "Classes"), ("head.pool", "Pooling"),
     ("stages[0].kernel_size", "Stage 1, kernel"), ("stem[3]", "Stem row 4"),
+    ("stages[1].kind", "Stage 2, block"), ("stages[0].num_blocks", "Stage 1, blocks"),
+    ("stem[0].kind", "Stem row 1, kind"),
     ("head.hidden[1]", "Hidden dense layers, number 2"), ("name", "Name"),
 ])
 def test_paths_become_the_forms_labels(path, words):
@@ -76,16 +78,16 @@ def test_a_row_switched_to_another_kind_drops_what_only_the_old_kind_used():
     spec = get_spec("seed_resnet50")  # bottleneck stages, a conv in the stem
     base_stages, base_stem = spec_form.stage_frame(spec), spec_form.stem_frame(spec)
     stages, stem = base_stages.copy(), base_stem.copy()
-    stages.loc[0, "block"] = "basic"
+    stages.loc[0, "kind"] = "basic"
     stages.loc[0, "expansion"] = 2  # typed for the bottleneck
     stem.loc[1, "kind"] = "relu"  # was the 7×7 conv
-    stages, switched = spec_form.clear_unused(stages, base_stages, "block")
+    stages, switched = spec_form.clear_unused(stages, base_stages, "kind")
     stem, stem_switched = spec_form.clear_unused(stem, base_stem, "kind")
     assert switched and stem_switched
     assert stages.loc[0, "expansion"] is None and stages.loc[0, "filters"] == "256"
     assert all(stem.loc[1, c] is None for c in spec_form.STEM_COLUMNS if c != "kind")
     built = _form(spec, stages=stages, stem=stem)
-    assert built.stages[0].block == "basic" and built.stem[1].kind == "relu"
+    assert built.stages[0].kind == "basic" and built.stem[1].kind == "relu"
     # Unchanged rows keep every value, even one the kind ignores: the spec refuses it.
-    same, switched = spec_form.clear_unused(base_stages, base_stages, "block")
+    same, switched = spec_form.clear_unused(base_stages, base_stages, "kind")
     assert not switched and same.equals(base_stages)

@@ -309,3 +309,16 @@ def test_the_runs_page_says_the_index_was_rebuilt_and_shows_every_run(tmp_path, 
     assert any("was damaged; it was rebuilt from the run folders: 1 run, 5 points"
                in plain(i.value) for i in at.info), [i.value for i in at.info]
     assert at.dataframe[0].value.iloc[0]["status"] == "completed"
+
+
+def test_a_run_stored_in_spec_format_1_still_opens_for_the_runs_page_and_resume(tmp_path):
+    from pathlib import Path
+
+    from resnet_core import get_spec
+    v1 = json.loads((Path(__file__).parent / "data" / "spec_v1_resnet18.json").read_text())
+    store = RunStore(tmp_path)
+    run_id = store.create("old", v1, {}, {})
+    assert store.get(run_id).network() == get_spec("resnet18")
+    (tmp_path / "runs.db").unlink()  # rebuilt from run.json: the same spec, as written
+    again = RunStore(tmp_path).get(run_id)
+    assert again.spec == v1 and again.network() == get_spec("resnet18")

@@ -66,7 +66,7 @@ def stage_table(a: Analysis, *, full: bool = False) -> None:
 
     Columns are sized to their content so that all of them fit 1024 px beside the
     sidebar: wide free-sized columns pushed MACs and the receptive field off screen."""
-    rows = [{"stage": s.stage, "blocks": s.blocks,
+    rows = [{"stage": s.stage, "blocks": s.num_blocks,
              **({"layers": s.layers, "depth": s.depth} if full else {}),
              "output": fmt_shape(s.output_shape), "parameters": s.params,
              "MACs": s.macs, "RF (px)": s.receptive_field}

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from resnet_core import ArchitectureSpec, analyze
+from resnet_core import analyze
 from resnet_core.presets import has_skips
 from resnet_core.training.store import Run, RunStore
 
@@ -34,7 +34,7 @@ class Outcome:
 def outcomes(store: RunStore, runs: list[Run]) -> list[Outcome]:
     out = []
     for run in runs:
-        spec = ArchitectureSpec.from_dict(run.spec)
+        spec = run.network()
         epochs = store.metrics(run.id, "epoch")
         last = epochs[-1] if epochs else None
         out.append(Outcome(

@@ -12,12 +12,12 @@ from typing import Any
 
 import pandas as pd
 
-from resnet_core import PRESETS, ArchitectureSpec, Layer, SpecError, Stage
+from resnet_core import PRESETS, ArchitectureSpec, SpecError, Stage, StemLayer
 from resnet_core.blocks import BLOCK_KINDS
 from resnet_core.spec import STEM_FIELDS
 
-# The columns are the spec's own fields, so a field added to Stage or Layer shows up here.
-STEM_COLUMNS = [f.name for f in fields(Layer)]
+# The columns are the spec's own fields, so a field added to Stage or StemLayer shows up here.
+STEM_COLUMNS = [f.name for f in fields(StemLayer)]
 STAGE_COLUMNS = [f.name for f in fields(Stage)]
 
 # The form's words for the spec's fields, so a message names what the person sees.
@@ -35,7 +35,9 @@ LABELS = {
     "layer_settings.init_stddev": "Its σ (truncated normal)",
     "layer_settings.bias_init": "Initial biases",
 }
-COLUMN_TITLES = {"kernel_size": "kernel", "use_bias": "bias"}
+# The tables' column headers, where they are not the field's name (messages use them too).
+STEM_TITLES = {"kernel_size": "kernel", "pool_size": "pool", "use_bias": "bias"}
+STAGE_TITLES = {"kind": "block", "num_blocks": "blocks", "kernel_size": "kernel"}
 
 
 def stem_frame(spec: ArchitectureSpec) -> pd.DataFrame:
@@ -49,8 +51,8 @@ def stage_frame(spec: ArchitectureSpec) -> pd.DataFrame:
     """One row per stage; a cell the block kind does not read is left empty."""
     rows = []
     for s in spec.stages:
-        used = BLOCK_KINDS[s.block].fields
-        row = {c: getattr(s, c) if c in ("block", "blocks") or c in used else None
+        used = BLOCK_KINDS[s.kind].fields
+        row = {c: getattr(s, c) if c in ("kind", "num_blocks") or c in used else None
                for c in STAGE_COLUMNS}
         row["filters"] = format_filters(s.filters)
         rows.append(row)
@@ -68,7 +70,7 @@ def clear_unused(edited: pd.DataFrame, base: pd.DataFrame, kind: str) -> tuple[p
         if i not in base.index or new == base.at[i, kind]:
             continue
         changed = True
-        keep = {kind, "blocks", *BLOCK_KINDS[new].fields} if new in BLOCK_KINDS \
+        keep = {kind, "num_blocks", *BLOCK_KINDS[new].fields} if new in BLOCK_KINDS \
             else {kind, *STEM_FIELDS.get(new, ())}
         for column in out.columns:
             if column not in keep:
@@ -163,13 +165,13 @@ def label(path: str) -> str:
     """The form's words for a spec path: ``head.classes`` → ``Classes``,
     ``stages[1].kernel_size`` → ``Stage 2, kernel``, ``head.hidden[0]`` → ``Hidden dense
     layers, number 1``."""
-    for prefix, word in (("stages[", "Stage"), ("stem[", "Stem row"),
-                         ("head.hidden[", "Hidden dense layers, number")):
+    for prefix, word, titles in (("stages[", "Stage", STAGE_TITLES),
+                                 ("stem[", "Stem row", STEM_TITLES),
+                                 ("head.hidden[", "Hidden dense layers, number", {})):
         if path.startswith(prefix):
             i, _, field = path.removeprefix(prefix).partition("]")
             field = field.lstrip(".")
-            return f"{word} {int(i) + 1}" + (f", {COLUMN_TITLES.get(field, field)}"
-                                             if field else "")
+            return f"{word} {int(i) + 1}" + (f", {titles.get(field, field)}" if field else "")
     return LABELS.get(path, path)
 
 

@@ -10,7 +10,7 @@ from typing import Any, Callable
 import streamlit as st
 
 from resnet_core import ArchitectureSpec
-from resnet_core.data import DataChoice, DataError
+from resnet_core.data import DataChoice, DataError, DataSource
 from resnet_core.training import SettingsError
 from resnet_core.training.store import RunStore
 from resnet_core.training.submit import RunPlan, plan_run, race_plans
@@ -128,3 +128,15 @@ class RememberedForm:
         except OSError:
             return  # a read-only home: the form still works, it just forgets
         self.saved = merged
+
+
+def source_settings(form, mem: RememberedForm, source: DataSource) -> dict[str, int]:
+    """A number input, in one row of ``form``, for each of ``source``'s own settings,
+    remembered under its :class:`DataChoice` field name; returns those fields' values."""
+    if not source.options:
+        return {}
+    cols = form.columns(max(3, len(source.options)))  # three or more: a shared width
+    return {o.field: int(col.number_input(
+                o.label, o.lo, o.hi, step=o.step, help=o.help,
+                key=mem.field(o.field, o.default, lo=o.lo, hi=o.hi)))
+            for o, col in zip(source.options, cols)}

@@ -1,8 +1,8 @@
 """Data for training runs: embedded and generated sets, Keras's datasets, uploads."""
 
-from .datasets import DataError, Dataset, digits, keras_dataset, shapes
-from .prepare import SOURCE_LABELS, SOURCE_NAMES, SOURCES, DataChoice, PreparedData, load, prepare
+from .datasets import DataError, Dataset, digits, shapes
+from .prepare import DataChoice, PreparedData, load, prepare
+from .sources import SOURCES, DataSource, get_source
 
-__all__ = ["DataChoice", "DataError", "Dataset", "PreparedData", "SOURCE_LABELS", "SOURCE_NAMES",
-           "SOURCES",
-           "digits", "keras_dataset", "load", "prepare", "shapes"]
+__all__ = ["DataChoice", "DataError", "DataSource", "Dataset", "PreparedData", "SOURCES",
+           "digits", "get_source", "load", "prepare", "shapes"]

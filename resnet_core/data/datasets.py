@@ -165,14 +165,13 @@ def shapes(num_classes: int = 4, size: int = 32, count: int = 1000, seed: int = 
     return Dataset(f"shapes{num_classes}", x, y.astype(np.int64), SHAPE_NAMES[:num_classes])
 
 
-KERAS_DATASETS = {
-    "mnist": ("mnist", 10, [str(i) for i in range(10)]),
-    "fashion_mnist": ("fashion_mnist", 10, ["T-shirt", "trouser", "pullover", "dress", "coat",
-                                             "sandal", "shirt", "sneaker", "bag", "boot"]),
-    "cifar10": ("cifar10", 10, ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog",
-                                "horse", "ship", "truck"]),
-    "cifar100": ("cifar100", 100, [f"class{i}" for i in range(100)]),
-}
+@dataclass(frozen=True)
+class KerasSet:
+    """One of ``keras.datasets``: the module that loads it and its class names in label
+    order (the registry, :mod:`resnet_core.data.sources`, says which sets there are)."""
+
+    module: str
+    class_names: tuple[str, ...]
 
 
 def keras_cache_dir() -> Path:
@@ -185,14 +184,13 @@ def converted_path(name: str) -> Path:
     return keras_cache_dir() / f"resnet-explorer-{name}.npz"
 
 
-def keras_dataset(name: str) -> Dataset:
-    """One of Keras's datasets (train split).
+def keras_dataset(name: str, kind: KerasSet) -> Dataset:
+    """One of Keras's datasets (train split), kept as ``name``.
 
     Keras, and with it TensorFlow, is imported only in a child process that reads Keras's
     cache (or downloads) once and writes plain arrays beside it: the Streamlit server reads
     those and never imports TensorFlow.
     """
-    _, classes, labels = _keras_entry(name)
     path = converted_path(name)
     if not path.exists():
         _convert_in_child(name, path)
@@ -202,24 +200,25 @@ def keras_dataset(name: str) -> Dataset:
     except (OSError, ValueError, KeyError, EOFError) as exc:
         raise DataError(f"{name}: the converted copy {path} cannot be read "
                         f"({type(exc).__name__}); delete it and choose {name} again") from None
-    x, y = check_arrays(x, y, name, classes)
-    return Dataset(name, x, y, tuple(labels))
+    x, y = check_arrays(x, y, name, len(kind.class_names))
+    return Dataset(name, x, y, kind.class_names)
 
 
-def convert_keras_dataset(name: str, path: Path) -> None:
+def convert_keras_dataset(name: str, kind: KerasSet, path: Path) -> None:
     """Load a Keras dataset through Keras and save its training split at ``path``."""
-    module, classes, _ = _keras_entry(name)
     import keras
 
-    loader = getattr(keras.datasets, module)
+    loader = getattr(keras.datasets, kind.module)
     try:
         (x, y), _ = loader.load_data()
     except Exception as exc:  # noqa: BLE001 - network, cache and format failures alike
+        from .sources import offline_names  # local: the registry imports this module
+
         raise DataError(
             f"{name} is not in Keras's cache ({keras_cache_dir()}) and could not be "
             f"downloaded ({type(exc).__name__}). Copy the dataset's file into that folder "
-            "on a machine with network, or use the digits or shapes data.") from None
-    x, y = check_arrays(np.asarray(x), np.asarray(y), name, classes)
+            f"on a machine with network, or use {offline_names()}.") from None
+    x, y = check_arrays(np.asarray(x), np.asarray(y), name, len(kind.class_names))
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
     with open(partial, "wb") as f:  # a file object: np.savez would append ".npz" to a name
@@ -244,8 +243,3 @@ def _convert_in_child(name: str, path: Path) -> None:
         raise DataError(said[-1].removeprefix("error: ") if said else
                         f"{name}: loading it through Keras failed (exit {done.returncode})")
 
-
-def _keras_entry(name: str):
-    if name not in KERAS_DATASETS:
-        raise DataError(f"unknown Keras dataset {name!r}; known: {', '.join(KERAS_DATASETS)}")
-    return KERAS_DATASETS[name]

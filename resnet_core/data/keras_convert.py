@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from .datasets import DataError, convert_keras_dataset
+from .sources import get_source
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,7 +19,10 @@ def main(argv: list[str] | None = None) -> int:
         print("error: usage: python -m resnet_core.data.keras_convert NAME OUT", file=sys.stderr)
         return 2
     try:
-        convert_keras_dataset(args[0], Path(args[1]))
+        kind = get_source(args[0]).keras
+        if kind is None:
+            raise DataError(f"{args[0]} is not one of Keras's datasets")
+        convert_keras_dataset(args[0], kind, Path(args[1]))
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

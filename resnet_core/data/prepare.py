@@ -7,22 +7,13 @@ repeated and a worker process can load exactly what the page previewed.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from pathlib import Path
 
 import numpy as np
 
 from ..analysis import analyze
 from ..spec import ArchitectureSpec
-from .datasets import KERAS_DATASETS, Dataset, DataError, digits, keras_dataset, shapes
-
-SOURCES = ("digits", "shapes", *KERAS_DATASETS, "upload")
-# Each source's short name (in a sentence) and where it comes from (in a chooser).
-SOURCE_NAMES = {"digits": ("Digits 8×8", "embedded"), "shapes": ("Generated shapes", ""),
-                "mnist": ("MNIST", "Keras"), "fashion_mnist": ("Fashion-MNIST", "Keras"),
-                "cifar10": ("CIFAR-10", "Keras"), "cifar100": ("CIFAR-100", "Keras"),
-                "upload": ("Upload", ".npz or .zip")}
-SOURCE_LABELS = {k: f"{name} ({origin})" if origin else name
-                 for k, (name, origin) in SOURCE_NAMES.items()}
+from .datasets import Dataset, DataError
+from .sources import get_source, option_default
 
 
 @dataclass(frozen=True)
@@ -33,9 +24,11 @@ class DataChoice:
     fit: str = "adapt"  # "adapt": the model takes the data's shape; "resize": the reverse
     augment: bool = False
     seed: int = 0
-    shapes_classes: int = 4
-    shapes_size: int = 32
-    shapes_count: int = 1000
+    # Settings of one source, described (label, default, limits) with it in sources.py.
+    # The names are stored with every run and remembered by the Train page: they stay.
+    shapes_classes: int = option_default("shapes_classes")
+    shapes_size: int = option_default("shapes_size")
+    shapes_count: int = option_default("shapes_count")
     upload_path: str = ""  # an .npz of checked arrays, written by the app
 
     def to_dict(self) -> dict:
@@ -43,6 +36,7 @@ class DataChoice:
 
     @classmethod
     def from_dict(cls, d: dict) -> DataChoice:
+        """From stored JSON; keys of another version (no longer fields) are ignored."""
         return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
 
 
@@ -57,23 +51,10 @@ class PreparedData:
 
 
 def load(choice: DataChoice) -> Dataset:
-    if choice.source not in SOURCES:
-        raise DataError(f"unknown data source {choice.source!r}; choose one of "
-                        f"{', '.join(SOURCES)}")
-    if choice.source == "digits":
-        return digits()
-    if choice.source == "shapes":
-        return shapes(choice.shapes_classes, choice.shapes_size, choice.shapes_count,
-                      choice.seed)
-    if choice.source == "upload":
-        from .uploads import load_npz
-
-        path = Path(choice.upload_path)
-        if not path.is_file():
-            raise DataError(f"the uploaded data ({path.name}) is no longer stored; upload "
-                            "it again")
-        return load_npz(path.read_bytes(), path.name)
-    return keras_dataset(choice.source)
+    """The images of ``choice``'s source, its settings checked against its limits."""
+    source = get_source(choice.source)
+    source.check(choice)
+    return source.loader(choice)
 
 
 def resize_images(x: np.ndarray, shape: tuple[int, int, int]) -> np.ndarray:

@@ -291,7 +291,7 @@ class _Trainee:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.settings = TrainSettings.from_dict(self.run.settings)
         self.choice = DataChoice.from_dict(self.run.data)
-        self.spec = ArchitectureSpec.from_dict(self.run.spec)
+        self.spec = self.run.network()
         self.data: PreparedData | None = None
         self.model = None
         self.steps = None  # _KerasSteps, or distributed.StepRunner on several workers

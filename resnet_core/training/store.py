@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..spec import ArchitectureSpec
+
 ACTIVE = ("queued", "running", "stopping")  # the others: completed, stopped, failed
 
 SCHEMA = """
@@ -105,6 +107,11 @@ class Run:
     @property
     def active(self) -> bool:
         return self.status in ACTIVE
+
+    def network(self) -> ArchitectureSpec:
+        """The run's network. Its spec is stored as written, in the format of its day:
+        read through the spec's reader, a run stored in an older format opens too."""
+        return ArchitectureSpec.from_dict(self.spec)
 
 
 def _pid_alive(pid: int | None) -> bool:

@@ -36,7 +36,7 @@ def test_a_crafted_name_is_shown_literally_on_every_page_and_fetches_nothing(ser
     # A link whose value is refused: the warning quotes it as it is (its first 40
     # characters: a message never floods the page with a hostile value).
     data = spec.to_dict()
-    data["stages"][0]["block"] = CRAFTED
+    data["stages"][0]["kind"] = CRAFTED
     import base64
     import zlib
     bad = base64.urlsafe_b64encode(zlib.compress(json.dumps(data).encode())).decode()

@@ -1,0 +1,117 @@
+"""The data-source registry: one entry per source, read by load(), the pages and the CLI."""
+
+import json
+
+import numpy as np
+import pytest
+
+from resnet_core.data import SOURCES, DataChoice, DataError, DataSource, Dataset, load
+from resnet_core.data.sources import SourceOption
+from tests.apptest import app
+
+FIELDS = DataChoice.__dataclass_fields__
+
+
+def test_every_source_is_described_whole():
+    """Each setting is a DataChoice field whose default is the registry's and lies within
+    its limits; a file's path has a field; Keras's sets name their classes."""
+    for name, s in SOURCES.items():
+        assert s.name == name and s.short and s.label.startswith(s.short)
+        for o in s.options:
+            assert o.field in FIELDS, (name, o.field)
+            assert FIELDS[o.field].default == o.default, (name, o.field)
+            assert o.lo <= o.default <= o.hi and o.step >= 1, (name, o.field)
+        assert s.file is None or s.file.field in FIELDS
+        assert s.keras is None or len(s.keras.class_names) >= 2
+    assert next(iter(SOURCES)) == DataChoice().source  # the choosers' first is the default
+
+
+def test_load_goes_through_the_registry_and_holds_its_limits():
+    d = load(DataChoice(source="shapes", shapes_classes=3, shapes_size=16, shapes_count=50))
+    assert d.x.shape == (50, 16, 16, 3) and d.class_names == ("circle", "square", "triangle")
+    with pytest.raises(DataError, match=r"Generated shapes: image side must be a whole "
+                                        r"number from 8 to 128, got 300"):
+        load(DataChoice(source="shapes", shapes_size=300))
+    with pytest.raises(DataError, match=r"classes must be .* got 2.5"):
+        load(DataChoice(source="shapes", shapes_classes=2.5))
+    for bad in ("nope", ["digits"]):
+        with pytest.raises(DataError, match=r"unknown data source .* choose one of digits, "):
+            load(DataChoice(source=bad))
+
+
+def test_a_stored_runs_data_still_loads():
+    """A run's data dict as stored before the registry (and one with a key from another
+    version) makes the same choice."""
+    old = {"source": "shapes", "subset": 0, "val_split": 0.2, "fit": "adapt",
+           "augment": False, "seed": 3, "shapes_classes": 5, "shapes_size": 24,
+           "shapes_count": 60, "upload_path": "", "a_later_field": 1}
+    choice = DataChoice.from_dict(json.loads(json.dumps(old)))
+    assert (choice.shapes_classes, choice.shapes_size, choice.shapes_count) == (5, 24, 60)
+    assert choice.to_dict() == {k: v for k, v in old.items() if k != "a_later_field"}
+    assert load(choice).num_classes == 5
+
+
+def _tiny(choice: DataChoice) -> Dataset:
+    x = np.zeros((choice.shapes_count, 6, 6, 1), np.uint8)
+    x[1::2] = 255
+    return Dataset("tiny", x, np.arange(choice.shapes_count) % 2, ("dark", "light"))
+
+
+# A setting is a DataChoice field; this stand-in borrows shapes_count, with its own limits.
+TINY = DataSource("tiny", "Tiny squares", "a test", _tiny, quick=True, options=(
+    SourceOption("shapes_count", "Tiny images", 60, 20, 200, step=10),))
+
+
+@pytest.fixture
+def tiny(monkeypatch, tmp_path):
+    monkeypatch.setitem(SOURCES, "tiny", TINY)
+    monkeypatch.setenv("RESNET_EXPLORER_HOME", str(tmp_path))
+    monkeypatch.setattr("ui.training_form.ensure_worker", lambda home=None: None)
+
+
+def test_a_registered_source_reaches_load_the_cli_and_the_pages(tiny):
+    """One entry in SOURCES, and no page or CLI edit: load() returns its data, the CLI
+    offers it, the Train page lists it and draws its setting, the Race page offers it."""
+    assert load(DataChoice(source="tiny", shapes_count=40)).x.shape == (40, 6, 6, 1)
+    with pytest.raises(DataError, match="Tiny squares: tiny images must be .* 20 to 200"):
+        load(DataChoice(source="tiny", shapes_count=1000))
+
+    from resnet_core.cli import parser
+
+    sub = next(a for a in parser()._actions if a.dest == "command")
+    dataset = next(a for a in sub.choices["train"]._actions if a.dest == "dataset")
+    assert "tiny" in dataset.choices and "tiny = Tiny squares, a test" in dataset.help
+
+    at = app("pages/train.py", preset="cifar_resnet20")
+    chooser = next(s for s in at.selectbox if s.label == "Dataset")
+    assert "Tiny squares (a test)" in chooser.options
+    assert not [n for n in at.number_input if n.label == "Tiny images"]
+    chooser.set_value("tiny").run()
+    setting = next(n for n in at.number_input if n.label == "Tiny images")
+    assert setting.value == 60
+    setting.set_value(100).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("80 training and 20 validation images, 2 classes" in c.value
+               for c in at.caption), [c.value for c in at.caption]
+    assert any("(Tiny squares, as 6×6×1)" in m.value for m in at.markdown)
+
+    race = app("pages/race.py")
+    assert "Tiny squares (a test)" in next(s for s in race.selectbox
+                                           if s.label == "Data").options
+
+
+def test_shapes_settings_are_drawn_from_the_registry_and_remembered(tmp_path, monkeypatch):
+    """Settings remembered under their DataChoice names before the registry come back; a
+    remembered value outside the registry's limits gives way to its default."""
+    monkeypatch.setenv("RESNET_EXPLORER_HOME", str(tmp_path))
+    monkeypatch.setattr("ui.training_form.ensure_worker", lambda home=None: None)
+    (tmp_path / "train_form.json").write_text(json.dumps(
+        {"data_source": "shapes", "shapes_classes": 6, "shapes_size": 999,
+         "shapes_count": 100, "subset": 0}))
+    at = app("pages/train.py", preset="cifar_resnet20")
+    values = {n.label: n.value for n in at.number_input}
+    assert (values["Classes"], values["Image side"], values["Images"]) == (6, 32, 100)
+    assert any("80 training and 20 validation images, 6 classes" in c.value
+               for c in at.caption), [c.value for c in at.caption]
+    next(n for n in at.number_input if n.label == "Classes").set_value(3).run()
+    assert json.loads((tmp_path / "train_form.json").read_text())["shapes_classes"] == 3
