@@ -149,6 +149,8 @@ def test_zip_of_class_folders_and_its_refusals():
     bomb = {"a/x.png": _png("red"), "b/y.png": b"\0" * 50_000_000}
     cases = [
         ({**good, "../../etc/evil.png": _png("red")}, "outside the archive"),
+        ({**good, "..\\..\\evil.png": _png("red")}, "outside the archive"),  # Windows'
+        ({**good, "/etc/cat/evil.png": _png("red")}, "outside the archive"),
         ({**good, "cat/notes.txt": b"hello"}, "is not an image"),
         ({**good, "dog/fake.png": b"not a png"}, "not a readable image"),
         ({"only/one.png": _png("red")}, "at least two class folders"),
