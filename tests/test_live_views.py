@@ -144,6 +144,15 @@ def test_the_curves_count_images_in_whole_numbers_with_room_for_the_first_point(
     assert fig.layout.xaxis.dtick == 1  # only x=0 so far: ticks 0 and 1, never 0.5
 
 
+def test_the_curves_name_runs_as_text_and_tell_same_named_runs_apart(store):
+    from ui.training_views import curves
+
+    ids = [store.create("<b>n</b>", {}, {"source": "digits"}, SETTINGS) for _ in range(2)]
+    names = {t.name for t in curves(store, [store.get(i) for i in ids]).data}
+    assert names == {f"&lt;b&gt;n&lt;/b&gt; ({i[-6:]}) · {kind}" for i in ids
+                     for kind in ("training", "validation")}
+
+
 def test_the_fit_radio_shows_the_fit_used_and_keeps_the_choice_for_other_data(store,
                                                                              monkeypatch):
     monkeypatch.setattr("ui.training_form.ensure_worker", lambda home=None: None)
