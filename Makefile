@@ -23,12 +23,18 @@ system-deps:
 app: $(STAMP)
 	$(VENV)/bin/streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT)
 
+# Everything. The tests without a browser run on two processes (pytest-xdist); the
+# browser tests, each with its own server and Chromium, one at a time. Both parts run
+# even when the first fails, so one run shows every failure.
 test: $(STAMP) system-deps
-	$(VENV)/bin/python -m pytest
+	$(VENV)/bin/python -m pytest -n 2 -m "not browser"; first=$$?; \
+	$(VENV)/bin/python -m pytest -m browser; second=$$?; \
+	exit $$(( first || second ))
 
-# Everything but the browser tests and the tests that train networks (a few minutes).
+# Before each commit: all but the browser and `slow` tests, on two processes (about two
+# minutes on a 2-core machine).
 test-fast: $(STAMP)
-	$(VENV)/bin/python -m pytest -m "not slow and not browser"
+	$(VENV)/bin/python -m pytest -n 2 -m "not slow and not browser"
 
 # assets/screenshots/: every page at 1280×720 and talk mode, through the tests' Chromium.
 screenshots: $(STAMP) system-deps

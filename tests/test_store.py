@@ -271,6 +271,34 @@ def test_deleting_runs_db_while_the_worker_trains_loses_nothing(tmp_path):
 
 
 @pytest.mark.slow
+def test_a_worker_whose_home_is_deleted_exits_and_leaves_no_store_behind(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    home = tmp_path / "home"
+    store = RunStore(home)
+    worker = subprocess.Popen(  # an idle limit of ten minutes: only the deletion ends it
+        [sys.executable, "-m", "resnet_core.training.worker", "--home", str(home),
+         "--idle-exit", "600"], cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not (home / "worker.pid").exists():
+            time.sleep(0.1)
+        assert (home / "worker.pid").read_text() == str(worker.pid)
+        shutil.rmtree(store.home)
+        assert worker.wait(120) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert not home.exists()  # no empty store rebuilt there, for nobody
+
+
+@pytest.mark.slow
 def test_resuming_from_a_damaged_checkpoint_says_what_it_does(tmp_path):
     from resnet_core.training.engine import execute
 

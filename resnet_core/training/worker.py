@@ -78,6 +78,10 @@ def serve(home: Path, idle_exit: float = IDLE_EXIT_SECONDS) -> int:
 
         idle_since = time.monotonic()
         while True:
+            if not _still_ours(home):
+                _say(f"exits: {home / 'worker.pid'} no longer names this worker (the home "
+                     "folder was deleted or moved)")
+                return 0
             runs = store.claim_next(os.getpid())
             if not runs:
                 idle = time.monotonic() - idle_since
@@ -92,6 +96,15 @@ def serve(home: Path, idle_exit: float = IDLE_EXIT_SECONDS) -> int:
             execute_group(store, [r.id for r in runs])
             _say("done; waiting for the next run")
             idle_since = time.monotonic()
+
+
+def _still_ours(home: Path) -> bool:
+    """Whether ``home``'s pid file still names this process. Without it (the folder was
+    deleted) each poll would rebuild an empty store there, for nobody."""
+    try:
+        return int((home / "worker.pid").read_text()) == os.getpid()
+    except (OSError, ValueError):
+        return False
 
 
 def _say(text: str) -> None:
