@@ -165,6 +165,15 @@ def test_zip_of_class_folders_and_its_refusals():
         load_zip(b"garbage", "bad.zip")
 
 
+def test_a_zip_of_more_class_folders_than_allowed_is_refused(monkeypatch):
+    from resnet_core.data import uploads
+
+    monkeypatch.setattr(uploads, "MAX_CLASSES", 3)
+    files = {f"{cls}/0.png": _png("red") for cls in "abcd"}
+    with pytest.raises(DataError, match="4 class folders, more than the 3 allowed"):
+        load_zip(_zip(files), "many.zip")
+    load_zip(_zip({f"{cls}/{i}.png": _png("red") for cls in "abc" for i in range(2)}), "ok.zip")
+
 # ------------------------------------------------ uploads larger inside than outside
 def _npz_compressed(**arrays):
     buf = io.BytesIO()
