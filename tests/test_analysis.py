@@ -74,6 +74,9 @@ def test_mismatched_add_is_explained():
     message = str(err.value)
     assert "cannot add the main path 4×4×32 and the skip 8×8×16" in message
     assert "stage1 block1" in message and "projection shortcut" in message
+    with tracer.scope("stage1", "block2"):  # the same channels, a stride apart
+        with pytest.raises(TraceError, match="main path 4×4×16 and the skip 8×8×16"):
+            tracer.add(tracer.conv(x, 16, 3, 2, name="conv1"), x)
 
 
 def test_summary_dict_has_the_cli_fields():

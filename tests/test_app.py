@@ -45,6 +45,8 @@ def test_home_lists_every_preset_and_the_device():
 
 
 def test_home_puts_each_residual_net_beside_its_plain_twin():
+    from types import SimpleNamespace
+
     from resnet_core.presets import RESIDUAL_TWINS
     from ui.preset_cards import cards, rows
 
@@ -59,6 +61,9 @@ def test_home_puts_each_residual_net_beside_its_plain_twin():
                 assert len(row) == 2  # a family of pairs: one pair a row
     for residual, plain in RESIDUAL_TWINS.items():
         assert placed[residual] == placed[plain], residual
+    # A pair and a single card share a row of three; only a family of pairs goes two across.
+    pair_and_one = [SimpleNamespace(name=n) for n in ("cifar_resnet20", "cifar_plain20", "x")]
+    assert [len(r) for r in rows(pair_and_one)] == [3]
 
 
 def test_preset_by_url_and_hostile_urls():

@@ -21,3 +21,16 @@ def test_the_confusion_matrix_labels_every_class_as_text():
     fig = training_views.confusion(y, y, names)
     assert list(fig.layout.xaxis.tickvals) == names
     assert list(fig.layout.yaxis.ticktext)[-1] == "&lt;b&gt;x&lt;/b&gt;"
+
+
+def test_log_ticks_stay_a_factor_two_apart_and_at_most_eight():
+    values = [1.5 ** i for i in range(24)]  # every other one survives the thinning: 12
+    ticks = charts._ticks(values, [str(v) for v in values])["tickvals"]
+    assert len(ticks) == 8 and ticks[0] == 1 and ticks[-1] == values[-2]
+    assert all(b >= 2 * a for a, b in zip(ticks, ticks[1:]))
+
+
+def test_the_compare_legends_show_a_name_as_text():
+    a = analyze(get_spec("cifar_resnet20").replace(name="<b>x</b>"))
+    fig = charts.compare_stages(a, a, "params")  # Plotly reads tags in legend text
+    assert [t.name for t in fig.data] == ["A: &lt;b&gt;x&lt;/b&gt;", "B: &lt;b&gt;x&lt;/b&gt;"]

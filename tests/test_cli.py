@@ -87,6 +87,8 @@ def test_unbuildable_summary_exits_non_zero_with_partial_table():
     out = run("summary", "seed_resnet50", "--input-shape", "16,16,3")
     assert out.returncode == 1
     assert "stage4" in out.stdout and "head_pool" in out.stderr
+    out = run("summary", "seed_resnet50", "--input-shape", "16,16,3", "--json")
+    assert out.returncode == 1 and json.loads(out.stdout)["name"] == "seed_resnet50"
 
 
 @pytest.mark.slow
@@ -145,6 +147,8 @@ def test_race_of_a_network_without_skips_says_what_to_do():
     (("race", "cifar_resnet20", "--lr", "abc"), "--lr: expected a number"),
     (("race", "cifar_resnet20", "--batch-size", "2.5"), "expected an integer"),
     (("train", "cifar_resnet20", "--learning-rate", "nan"), "must be a finite number"),
+    (("train", "cifar_resnet20", "--lr", "0"), "rate must be above 0 and at most 10, got 0"),
+    (("train", "cifar_resnet20", "--weight-decay", "1"), "at least 0 and below 1, got 1"),
     (("train", "cifar_resnet20", "--optimizer", "rmsprop"), "invalid choice: 'rmsprop'"),
     (("train", "cifar_resnet20", "--steps", "10", "--epochs", "2"), "--epochs or --steps"),
     (("train",), "name the network to train"),

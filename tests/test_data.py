@@ -149,6 +149,8 @@ def test_zip_of_class_folders_and_its_refusals():
     bomb = {"a/x.png": _png("red"), "b/y.png": b"\0" * 50_000_000}
     cases = [
         ({**good, "../../etc/evil.png": _png("red")}, "outside the archive"),
+        ({**good, "..\\..\\evil.png": _png("red")}, "outside the archive"),  # Windows'
+        ({**good, "/etc/cat/evil.png": _png("red")}, "outside the archive"),
         ({**good, "cat/notes.txt": b"hello"}, "is not an image"),
         ({**good, "dog/fake.png": b"not a png"}, "not a readable image"),
         ({"only/one.png": _png("red")}, "at least two class folders"),
@@ -162,6 +164,15 @@ def test_zip_of_class_folders_and_its_refusals():
     with pytest.raises(DataError, match="not a zip"):
         load_zip(b"garbage", "bad.zip")
 
+
+def test_a_zip_of_more_class_folders_than_allowed_is_refused(monkeypatch):
+    from resnet_core.data import uploads
+
+    monkeypatch.setattr(uploads, "MAX_CLASSES", 3)
+    files = {f"{cls}/0.png": _png("red") for cls in "abcd"}
+    with pytest.raises(DataError, match="4 class folders, more than the 3 allowed"):
+        load_zip(_zip(files), "many.zip")
+    load_zip(_zip({f"{cls}/{i}.png": _png("red") for cls in "abc" for i in range(2)}), "ok.zip")
 
 # ------------------------------------------------ uploads larger inside than outside
 def _npz_compressed(**arrays):

@@ -1,5 +1,7 @@
 """The epoch estimate: one starved measurement of the machine's speed does not stay."""
 
+import pytest
+
 from resnet_core import get_spec
 from resnet_core.training import estimate
 
@@ -23,3 +25,12 @@ def test_the_rate_is_kept_between_measurements(monkeypatch):
     for _ in range(5):
         assert estimate.matmul_flops() == 2e10
     assert len(calls) == 1
+
+
+def test_an_epoch_is_its_whole_batches(monkeypatch):
+    monkeypatch.setattr(estimate, "_peak", {})
+    monkeypatch.setattr(estimate, "_measure_matmul", lambda seconds: 1e10)
+    spec = get_spec("cifar_resnet20")
+    step = estimate.step_seconds(spec, 32)
+    assert estimate.estimate_epoch_seconds(spec, 100, 32).seconds == pytest.approx(3 * step)
+    assert estimate.estimate_epoch_seconds(spec, 10, 32).seconds == pytest.approx(step)

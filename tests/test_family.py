@@ -82,6 +82,11 @@ def test_squeeze_excitation_widths_follow_timm():
     assert layers["stage1_block1_se_reduce"].output_shape == (16,)  # 256 / 16
     assert layers["stage4_block3_se_reduce"].output_shape == (128,)  # 2048 / 16
     assert layers["stage4_block3_se_scale"].output_shape == (7, 7, 2048)
+    # Widths that are no multiple of 16: timm rounds c / 16 to the nearest multiple of 8.
+    odd = get_spec("seresnet50").with_stage(0, filters=200).with_stage(1, filters=400)
+    layers = {l.name: l for l in analyze(odd).layers}
+    assert layers["stage1_block1_se_reduce"].output_shape == (16,)  # 12.5 → 16
+    assert layers["stage2_block1_se_reduce"].output_shape == (24,)  # 25 → 24
 
 
 def test_grouped_conv_must_divide_the_width():

@@ -58,7 +58,20 @@ def _accept_or_explain(make):
         assert exc.problems and 0 < len(text) < 2000, text  # every problem, each short
         return None
     assert ArchitectureSpec.from_json(spec.to_json()) == spec  # what is accepted is whole
+    data = spec.to_dict()  # and a count stays a count: True == 1, yet no count is true
+    for path in PATHS:
+        try:
+            base, got = _get(BASE, path), _get(data, path)
+        except (KeyError, IndexError, TypeError):
+            continue  # the hostile value changed the shape here
+        assert not (type(base) is int and isinstance(got, bool)), path
     return spec
+
+
+def _get(data, path):
+    for key in path:
+        data = data[key]
+    return data
 
 
 @FUZZ

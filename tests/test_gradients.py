@@ -1,5 +1,6 @@
 """Per-layer gradient norms: a hand-computed tiny case, real networks, the command line."""
 
+import dataclasses
 import json
 import math
 import subprocess
@@ -101,6 +102,11 @@ def test_without_batchnorm_the_plain_twins_gradients_vanish(nobn20):
     med = [np.median([v for _, v in r.main_path(r.snapshots[0])]) for r in nobn20]
     assert med[1] < med[0] / 100  # every plain layer's gradient is tiny
     assert 0.1 < res.first_last_ratio(res.snapshots[0]) < 10
+    # First over last: norms that grow towards the output give a ratio below 1.
+    growing = dataclasses.replace(res.snapshots[0], grad_norms=type(
+        res.snapshots[0].grad_norms)(float(i + 1) for i in range(len(res.layers))))
+    main = [v for _, v in res.main_path(growing)]
+    assert res.first_last_ratio(growing) == main[0] / main[-1] < 0.1
 
 
 def test_flow_networks_and_names():

@@ -81,6 +81,7 @@ def test_a_block_opens_its_stage_and_folding_works_below_the_level():
         "stage2", "stage2_block2"}  # as a hand-made link says it
     folded = View("layer").toggled("stage2", a)
     assert folded.fold == {"stage2"} and "stage2" in fold(a, folded).nodes
+    assert folded.with_level("block") == View("block")  # a new level forgets the hand's
     assert View("layer").toggled("stage9", a) == View("layer")  # no such stage: no change
     assert View("stage").toggled("<script>", a) == View("stage")
 

@@ -172,3 +172,7 @@ def test_the_degradation_verdict_follows_the_numbers():
     none = verdict([o(False, 20, 0.02), o(False, 56, 0.02), o(True, 20, 0.01),
                     o(True, 56, 0.01)])
     assert "No degradation shows" in none
+    both = verdict([o(False, 20, 0.02), o(False, 56, 0.70), o(True, 20, 0.01),
+                    o(True, 56, 0.30)])  # the residual net got worse with depth too
+    assert "The deeper plain network trains worse" in both
+    assert "degradation problem" not in both

@@ -44,7 +44,9 @@ def test_epoch_text_never_goes_back_and_says_the_phase():
                          "status": "running", "phase": "compiling", "active": True})()
     points.append({"epoch": 0, "seen": 0})  # the untrained network's point
     assert epoch_text(store, run) == "compiling…"
-    run.phase = "training"
+    run.status, run.active = "failed", False  # ended before its first step
+    assert epoch_text(store, run) == "0 / 5"
+    run.status, run.active, run.phase = "running", True, "training"
     points.append({"epoch": 0, "seen": 64})
     assert epoch_text(store, run) == "1 / 5"
     run.status, run.active = "stopped", False  # stopped within the first epoch
@@ -63,7 +65,7 @@ def test_progress_never_says_of_an_unknown_total(store):
     (i, _) = _race(store)
     store.update(i, total_steps=0, phase="compiling")
     _, text = progress(store, store.get(i))
-    assert "?" not in text and text.startswith("compiling")
+    assert "?" not in text and "· step" not in text and text.startswith("compiling")
     store.update(i, total_steps=50, phase="training")
     assert "step 5 of 50" in progress(store, store.get(i))[1]
 
@@ -95,6 +97,11 @@ def test_a_race_keeps_its_order_and_says_training_accuracy_until_validation(stor
                                "time": time.time(), "val_accuracy": 0.5}])
     at = app("pages/race.py", talk="1")
     assert plain(at.metric[0].label) == "cifar_resnet20 · validation"
+    from ui.training_views import headline_accuracy
+
+    store.add_metrics(ids[0], [{"kind": "epoch", "epoch": 1, "step": 20, "seen": 640,
+                                "time": time.time(), "val_accuracy": 0.75}])
+    assert headline_accuracy(store, store.get(ids[0])) == (0.75, "validation")  # the last
 
 
 def test_degradation_after_stop_says_stopped_and_keeps_errors_in_0_to_100(store):
@@ -135,6 +142,15 @@ def test_the_curves_count_images_in_whole_numbers_with_room_for_the_first_point(
                            "time": time.time(), "loss": 2.3, "accuracy": 0.1}])
     fig = curves(store, [store.get(j)])
     assert fig.layout.xaxis.dtick == 1  # only x=0 so far: ticks 0 and 1, never 0.5
+
+
+def test_the_curves_name_runs_as_text_and_tell_same_named_runs_apart(store):
+    from ui.training_views import curves
+
+    ids = [store.create("<b>n</b>", {}, {"source": "digits"}, SETTINGS) for _ in range(2)]
+    names = {t.name for t in curves(store, [store.get(i) for i in ids]).data}
+    assert names == {f"&lt;b&gt;n&lt;/b&gt; ({i[-6:]}) · {kind}" for i in ids
+                     for kind in ("training", "validation")}
 
 
 def test_the_fit_radio_shows_the_fit_used_and_keeps_the_choice_for_other_data(store,

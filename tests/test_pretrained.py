@@ -98,6 +98,8 @@ def test_the_keras_twin_ignores_what_follows_the_data_and_nothing_else():
     assert keras_twin(_spec("resnet101v2")) == "resnet101v2"
     assert keras_twin(_spec("vgg16")) == "vgg16"
     assert keras_twin(spec.with_stage(0, num_blocks=2)) is None  # changed in Compose
+    max_pooled = spec.head.__class__(**{**spec.head.__dict__, "pool": "global_max"})
+    assert keras_twin(spec.replace(head=max_pooled)) is None  # the head's body counts too
     assert keras_twin(_spec("cifar_resnet20")) is None
 
 

@@ -35,6 +35,12 @@ def test_a_link_whose_json_python_refuses_opens_the_default_with_a_message():
     assert state.preset == share.DEFAULT_PRESET and "could not be opened" in state.message
 
 
+def test_an_unknown_preset_opens_the_default_and_is_named_without_markup():
+    state = read_query({"preset": "<img src=x>resnet"})
+    assert state.preset == share.DEFAULT_PRESET and state.spec == get_spec(share.DEFAULT_PRESET)
+    assert "no preset called 'imgsrcxresnet'" in state.message and "<" not in state.message
+
+
 # A link written by format 1 (ResNet-20 with two blocks in its second stage): shared
 # links outlive the format they were written in.
 V1_TOKEN = (

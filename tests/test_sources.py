@@ -29,6 +29,7 @@ def test_every_source_is_described_whole():
 def test_load_goes_through_the_registry_and_holds_its_limits():
     d = load(DataChoice(source="shapes", shapes_classes=3, shapes_size=16, shapes_count=50))
     assert d.x.shape == (50, 16, 16, 3) and d.class_names == ("circle", "square", "triangle")
+    assert load(DataChoice(source="shapes", shapes_size=128, shapes_count=50)).x.shape[1] == 128
     with pytest.raises(DataError, match=r"Generated shapes: image side must be a whole "
                                         r"number from 8 to 128, got 300"):
         load(DataChoice(source="shapes", shapes_size=300))

@@ -61,6 +61,14 @@ def test_stage_errors(changes, field, words):
     assert words in message
 
 
+def test_the_blocks_of_all_stages_together_are_bounded():
+    stage = _data(num_blocks=410)["stages"][2]
+    data = {**_data(), "stages": [stage] * 5}  # 2,050 blocks, each stage within its 512
+    with pytest.raises(SpecError, match="at most 2048 blocks in all, got 2050"):
+        ArchitectureSpec.from_dict(data)
+    ArchitectureSpec.from_dict({**data, "stages": [stage] * 4 + [{**stage, "num_blocks": 408}]})
+
+
 @pytest.mark.parametrize("block, filters, changes, field", [
     ("basic", 64, {"expansion": 2}, "expansion"),
     ("inception", (8, 8, 8, 8, 8, 8), {"kernel_size": 5}, "kernel_size"),

@@ -141,6 +141,19 @@ def test_a_deleted_run_stays_deleted_after_a_rebuild(tmp_path):
     assert [r.id for r in RunStore(tmp_path).list()] == [keep]
 
 
+def test_a_run_is_deleted_only_when_stopped_and_its_checkpoint_written(tmp_path):
+    store = RunStore(tmp_path)
+    run_id = store.create("r", {}, {}, {})
+    store.claim_next(os.getpid())
+    with pytest.raises(ValueError, match="stop the run"):
+        store.delete(run_id)
+    store.update(run_id, status="completed", phase="saving")  # its last checkpoint
+    with pytest.raises(ValueError, match="checkpoint be written"):
+        store.delete(run_id)
+    store.update(run_id, phase="")
+    store.delete(run_id)
+    assert store.get(run_id) is None and not store.run_dir(run_id).exists()
+
 def test_runs_stored_before_records_existed_gain_them(tmp_path):
     store = RunStore(tmp_path)
     run_id = _run_with_points(store)

@@ -57,11 +57,12 @@ def test_one_epoch_on_a_few_hundred_digits(store):
     assert len(batches) >= 3  # points every 2 batches, not only per epoch
     assert [b["step"] for b in batches] == sorted(b["step"] for b in batches)
     assert batches[0]["step"] == 0 and batches[-1]["step"] == 240 // 32  # whole batches
-    # Each point is its chunk's own mean, not a running mean: the points differ from the
-    # running average of the points before them.
-    losses = [b["loss"] for b in batches[1:]]
-    running = np.cumsum(losses) / np.arange(1, len(losses) + 1)
-    assert not np.allclose(losses[1:], running[1:])
+    # Each point is its chunk's own mean, not a running mean: weighted by their chunks'
+    # images the points make the epoch's mean (a running mean's last point is that mean).
+    images = np.diff([b["seen"] for b in batches])
+    losses = np.array([b["loss"] for b in batches[1:]])
+    assert np.dot(images, losses) / images.sum() == pytest.approx(h["loss"], rel=1e-4)
+    assert losses[-1] != pytest.approx(h["loss"], rel=1e-4)
     assert all(b["time"] >= a["time"] for a, b in zip(batches, batches[1:]))  # for replay
     run_dir = store.run_dir(run_id)
     model = load_checkpoint(run_dir / "checkpoint.keras")  # safe mode
@@ -204,6 +205,8 @@ def test_the_command_line_claims_its_runs_whole_or_not_at_all(store):
     assert [r.id for r in store.claim_next(222)] == taken  # the worker was first
     assert not store.claim(taken, 111) and not store.claim(taken[0], 111)
     assert store.claim(store.create("e", {}, {}, {}), 111)
+    free = store.create("f", {}, {}, {})  # queued, beside one the worker holds: none taken
+    assert not store.claim([free, taken[0]], 111) and store.get(free).status == "queued"
 
 
 def test_killed_worker_leaves_a_failed_run_with_metrics_and_checkpoint(store):

@@ -2,6 +2,8 @@
 rendered as markdown or HTML, never fetching what it names."""
 
 import json
+import os
+from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -17,6 +19,9 @@ FOREIGN = f"""() => [...document.querySelectorAll("a[href*='{ATTACKER}'], img[sr
 
 
 def test_a_crafted_name_is_shown_literally_on_every_page_and_fetches_nothing(server, browser):
+    # The Train page remembers its data source: an upload chosen by an earlier test would
+    # stop it at "Choose a file", before it names the network.
+    (Path(os.environ["RESNET_EXPLORER_HOME"]) / "train_form.json").unlink(missing_ok=True)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     fetched = []
     context.on("request", lambda r: fetched.append(r.url) if ATTACKER in r.url else None)
