@@ -26,11 +26,11 @@ with st.container(border=True, key="demo"):
 st.subheader("Why skip connections work: see it happen")
 WHY = [("pages/race.py", "Race", ":material/sprint:",
         "A ResNet and its plain twin train side by side, live."),
-       ("pages/learn_degradation.py", "Degradation", ":material/trending_down:",
+       ("pages/degradation.py", "Degradation", ":material/trending_down:",
         "He et al.'s experiment in one click: deeper plain nets train worse."),
-       ("pages/learn_gradients.py", "Gradient flow", ":material/waterfall_chart:",
+       ("pages/gradients.py", "Gradient flow", ":material/waterfall_chart:",
         "The gradient reaching each layer, with and without skips."),
-       ("pages/learn_residual.py", "What a residual is", ":material/functions:",
+       ("pages/residual.py", "What a residual is", ":material/functions:",
         "Boosting, stage by stage: each stage fits what is left.")]
 cols = st.columns(2)  # two by two: four across cut the labels at 1024 px
 for i, (page, label, icon, line) in enumerate(WHY):

@@ -21,6 +21,15 @@ def sidebar_text(at):
     return plain(" ".join(m.value for m in at.sidebar.markdown))
 
 
+def test_each_page_file_is_named_as_its_url_path():
+    """A first request for /residual finds pages/residual.py by name (Streamlit's legacy
+    pages/ mode, before app.py's navigation runs); another name opens "Page not found"."""
+    from pathlib import PurePosixPath
+
+    for file, _, _, url in (row for rows in SECTIONS.values() for row in rows):
+        assert PurePosixPath(file).stem == (url or "home"), file
+
+
 @pytest.mark.parametrize("page", PAGE_FILES)
 def test_every_page_opens_without_exception_and_shows_the_network(page):
     at = app(page, preset="cifar_resnet56")

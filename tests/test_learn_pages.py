@@ -12,8 +12,8 @@ from resnet_core.blocks import BLOCK_KINDS
 from tests.apptest import app, metric, plain
 
 ROOT = Path(__file__).resolve().parent.parent
-LEARN = ["pages/learn_gradients.py", "pages/learn_residual.py", "pages/learn_blocks.py",
-         "pages/learn_degradation.py"]
+LEARN = ["pages/gradients.py", "pages/residual.py", "pages/blocks.py",
+         "pages/degradation.py"]
 
 
 def text(at):
@@ -29,7 +29,7 @@ def test_page_opens_plain_and_in_talk_mode(page, talk):
 
 @pytest.mark.slow
 def test_boosting_steps_through_stages_with_one_click_each():
-    at = app("pages/learn_residual.py")
+    at = app("pages/residual.py")
     assert metric(at, "Stage") == "1 of 30"
     mse = [float(metric(at, "Mean squared residual"))]
     for expected in (2, 3):
@@ -51,7 +51,7 @@ def test_boosting_steps_through_stages_with_one_click_each():
 
 
 def test_block_gallery_lists_every_kind_with_figures_and_code():
-    at = app("pages/learn_blocks.py")
+    at = app("pages/blocks.py")
     table = at.dataframe[0].value
     assert list(table["kind"]) == list(BLOCK_KINDS)
     assert len(at.get("graphviz_chart")) == len(BLOCK_KINDS)
@@ -124,7 +124,7 @@ def test_gradient_page_measures_in_a_child_process_without_tensorflow_here():
         f"at = AppTest.from_file({str(ROOT / 'app.py')!r}, default_timeout=300).run()\n"
         f"for p in {LEARN!r}:\n"
         "    at.switch_page(p).run()\n"
-        "at.switch_page('pages/learn_gradients.py').run()\n"
+        "at.switch_page('pages/gradients.py').run()\n"
         "at.select_slider[0].set_value(0)\n"
         "at.button[0].click().run()\n"
         "assert not at.exception, [e.value for e in at.exception]\n"
@@ -148,7 +148,7 @@ def test_degradation_runs_the_four_networks_as_one_group_and_explains_the_result
     from resnet_core.training import RunStore
 
     monkeypatch.setenv("RESNET_EXPLORER_HOME", str(tmp_path))
-    at = app("pages/learn_degradation.py")
+    at = app("pages/degradation.py")
     next(b for b in at.button if b.label == "Run the experiment").click().run()
     assert not at.exception and not at.error
     store = RunStore(tmp_path)

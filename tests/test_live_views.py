@@ -116,7 +116,7 @@ def test_degradation_after_stop_says_stopped_and_keeps_errors_in_0_to_100(store)
     assert "appears after the first epoch" in fig.layout.annotations[0].text
     for i in ids:
         store.update(i, status="stopped")
-    at = app("pages/learn_degradation.py")
+    at = app("pages/degradation.py")
     assert not at.exception
     assert any("Stopped in epoch 0 / 5" in plain(x.value) for x in at.info)
 

@@ -20,7 +20,9 @@ _local = threading.local()  # per script-runner thread: sessions run in parallel
 
 
 # The navigation, in sections: (file, title, icon, URL path). Tests and the screenshot
-# script read this table, so a new page is one line here and one file in pages/.
+# script read this table, so a new page is one line here and one file in pages/. A file is
+# named as its URL path: the first request after a server start finds a page by its file
+# name (Streamlit's legacy pages/ mode); any other name opens "Page not found" there.
 SECTIONS: dict[str, list[tuple[str, str, str, str]]] = {
     "Explore": [
         ("pages/home.py", "Home", ":material/home:", ""),
@@ -36,13 +38,13 @@ SECTIONS: dict[str, list[tuple[str, str, str, str]]] = {
         ("pages/runs.py", "Runs", ":material/history:", "runs"),
     ],
     "Learn": [
-        ("pages/learn_degradation.py", "Degradation", ":material/trending_down:",
+        ("pages/degradation.py", "Degradation", ":material/trending_down:",
          "degradation"),
-        ("pages/learn_gradients.py", "Gradient flow", ":material/waterfall_chart:",
+        ("pages/gradients.py", "Gradient flow", ":material/waterfall_chart:",
          "gradients"),
-        ("pages/learn_residual.py", "What a residual is", ":material/functions:",
+        ("pages/residual.py", "What a residual is", ":material/functions:",
          "residual"),
-        ("pages/learn_blocks.py", "Block gallery", ":material/widgets:", "blocks"),
+        ("pages/blocks.py", "Block gallery", ":material/widgets:", "blocks"),
     ],
 }
 PAGE_FILES = [f for section in SECTIONS.values() for f, *_ in section]
