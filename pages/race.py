@@ -8,7 +8,8 @@ from resnet_core.presets import RESIDUAL_TWINS, has_skips, plain_twin
 from resnet_core.training import TrainSettings
 from resnet_core.training.submit import submit_race
 from ui import common, presentation, router, state, training_views
-from ui.training_form import open_store, race_plans_cached, start, watched_panels
+from ui.training_form import (open_store, race_plans_cached, source_settings, start,
+                              watched_panels)
 
 router.ensure_router()
 
@@ -53,12 +54,13 @@ source = SOURCES[d[0].selectbox("Data", [k for k, s in SOURCES.items() if s.quic
                                 format_func=lambda k: SOURCES[k].label)]
 subset = d[1].number_input("Images (0: all)", 0, 100_000, 0, step=100)
 seed = d[2].number_input("Seed", 0, 2**31 - 1, 0)
+own = source_settings(form, source, key="race_")
 
 if pairs[pick] is None:
     spec, partner = current, plain_twin(current)
 else:
     spec, partner = (get_spec(n) for n in pairs[pick])
-choice = DataChoice(source=source.name, subset=int(subset), seed=int(seed))
+choice = DataChoice(source=source.name, subset=int(subset), seed=int(seed), **own)
 settings = TrainSettings(epochs=int(epochs), batch_size=int(batch), seed=int(seed),
                          log_every=5)
 try:

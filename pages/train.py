@@ -76,7 +76,7 @@ def fit_radio(used: str | None = None, why: str = "") -> None:
 
 augment = form.checkbox("Light augmentation (shifts; flips for colour images)",
                         key=mem.field("augment", False))
-extra = source_settings(form, mem, source)
+extra = source_settings(form, source, mem)
 mem.save()  # now: an upload's page may stop below, before the settings
 if source.file:
     up = form.file_uploader(source.file.label, type=list(source.file.types))

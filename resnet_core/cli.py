@@ -20,13 +20,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from .analysis import analyze, human, summary_dict
-from .data.sources import SOURCES
+from .data.sources import DEFAULT_SOURCE, SOURCES
 from .presets import PRESETS, get_spec
 from .spec import ArchitectureSpec, SpecError
 from .trace import fmt_shape
 
 
-DATA_DEFAULTS = {"dataset": "digits", "limit": 0, "fit": "adapt", "augment": False}
+DATA_DEFAULTS = {"dataset": DEFAULT_SOURCE, "limit": 0, "fit": "adapt", "augment": False}
 
 
 class UsageError(Exception):
@@ -195,7 +195,7 @@ def _data_choice(args):
                              f"of {args.dataset}; drop it or choose that dataset")
     return DataChoice(source=args.dataset, subset=args.limit, fit=args.fit,
                       augment=args.augment, seed=getattr(args, "seed", 0),
-                      **_source_settings(args))
+                      **SOURCES[args.dataset].settings(_source_settings(args)))
 
 
 def _source_settings(args) -> dict:

@@ -97,8 +97,17 @@ def test_a_registered_source_reaches_load_the_cli_and_the_pages(tiny):
     assert any("(Tiny squares, as 6×6×1)" in m.value for m in at.markdown)
 
     race = app("pages/race.py")
-    assert "Tiny squares (a test)" in next(s for s in race.selectbox
-                                           if s.label == "Data").options
+    data = next(s for s in race.selectbox if s.label == "Data")
+    assert "Tiny squares (a test)" in data.options
+    data.set_value("tiny").run()  # its setting drawn, at its own default (not shapes')
+    assert next(n for n in race.number_input if n.label == "Tiny images").value == 60
+    assert not race.exception and not race.error, [e.value for e in race.error]
+    assert any("48 training images (Tiny squares" in m.value for m in race.markdown)
+
+    from resnet_core.cli import _data_choice
+
+    args = parser().parse_args(["train", "resnet18", "--dataset", "tiny"])
+    assert _data_choice(args).shapes_count == 60  # a shared field: this source's default
 
 
 def test_shapes_settings_are_drawn_from_the_registry_and_remembered(tmp_path, monkeypatch):

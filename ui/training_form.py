@@ -130,13 +130,16 @@ class RememberedForm:
         self.saved = merged
 
 
-def source_settings(form, mem: RememberedForm, source: DataSource) -> dict[str, int]:
-    """A number input, in one row of ``form``, for each of ``source``'s own settings,
-    remembered under its :class:`DataChoice` field name; returns those fields' values."""
+def source_settings(form, source: DataSource, mem: RememberedForm | None = None,
+                    key: str = "") -> dict[str, int]:
+    """A number input, in one row of ``form``, for each of ``source``'s own settings;
+    returns those fields' values. With ``mem``, each is remembered under its
+    :class:`DataChoice` field name; without, it starts at the source's default."""
     if not source.options:
         return {}
     cols = form.columns(max(3, len(source.options)))  # three or more: a shared width
     return {o.field: int(col.number_input(
                 o.label, o.lo, o.hi, step=o.step, help=o.help,
-                key=mem.field(o.field, o.default, lo=o.lo, hi=o.hi)))
+                **({"key": mem.field(o.field, o.default, lo=o.lo, hi=o.hi)} if mem else
+                   {"value": o.default, "key": f"{key}{source.name}_{o.field}"})))
             for o, col in zip(source.options, cols)}

@@ -13,12 +13,12 @@ import numpy as np
 from ..analysis import analyze
 from ..spec import ArchitectureSpec
 from .datasets import Dataset, DataError
-from .sources import get_source, option_default
+from .sources import DEFAULT_SOURCE, get_source, option_default
 
 
 @dataclass(frozen=True)
 class DataChoice:
-    source: str = "digits"
+    source: str = DEFAULT_SOURCE
     subset: int = 0  # 0: all
     val_split: float = 0.2
     fit: str = "adapt"  # "adapt": the model takes the data's shape; "resize": the reverse

@@ -66,6 +66,12 @@ class DataSource:
     def label(self) -> str:
         return f"{self.short} ({self.origin})" if self.origin else self.short
 
+    def settings(self, given: dict[str, int] | None = None) -> dict[str, int]:
+        """This source's own settings: those ``given``, the rest at this source's defaults
+        (a field two sources share has one default per source)."""
+        given = given or {}
+        return {o.field: given.get(o.field, o.default) for o in self.options}
+
     def check(self, choice: DataChoice) -> None:
         """Refuse settings outside this source's limits, naming the setting."""
         for o in self.options:
@@ -114,6 +120,9 @@ SOURCES: dict[str, DataSource] = {s.name: s for s in (
         "An .npz with arrays x (N, H, W[, C]) and y (N,), or a .zip with one folder of "
         "images per class", ("npz", "zip"))),
 )}
+
+
+DEFAULT_SOURCE = next(iter(SOURCES))
 
 
 def option_default(field: str) -> int:
