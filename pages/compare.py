@@ -9,7 +9,7 @@ from resnet_core.analysis import Analysis, human
 from resnet_core.graph import SKIP_EDGES
 from resnet_core.presets import RESIDUAL_TWINS, has_skips, plain_twin
 from resnet_core.trace import fmt_shape
-from ui import charts, common, presentation, router, state
+from ui import charts, common, presentation, router, spec_form, state
 
 router.ensure_router()
 
@@ -76,10 +76,8 @@ def stage_changes(a: Analysis, b: Analysis, i: int | None) -> str:
     if sa is None or sb is None:
         return "only in A" if sb is None else "only in B"
     out = []
-    # (field, the word the table shows for it)
-    for field, word in (("kind", "block"), ("num_blocks", "blocks"), ("filters", "filters"),
-                        ("stride", "stride"), ("shortcut", "shortcut"),
-                        ("kernel_size", "kernel_size")):
+    for field in ("kind", "num_blocks", "filters", "stride", "shortcut", "kernel_size"):
+        word = spec_form.STAGE_TITLES.get(field, field)  # as Compose's table heads it
         va, vb = getattr(sa, field), getattr(sb, field)
         if va != vb:
             show = (lambda v: "/".join(map(str, v)) if isinstance(v, tuple) else str(v))

@@ -29,8 +29,8 @@ def test_shapes_are_deterministic_and_sized():
     np.testing.assert_array_equal(a.x, b.x)
     assert a.x.shape == (50, 24, 24, 3) and set(a.y) <= set(range(5))
     assert not np.array_equal(a.x, shapes(5, 24, 50, seed=4).x)
-    with pytest.raises(DataError, match="class count"):
-        shapes(1)
+    with pytest.raises(DataError, match="2 to 8 classes"):
+        shapes(1, 24, 50)
 
 
 def test_prepare_adapts_or_resizes():
@@ -308,7 +308,8 @@ def test_staged_uploads_are_bounded_oldest_first(tmp_path, monkeypatch):
 
 def test_resizing_to_a_huge_input_is_refused_before_allocating():
     spec = get_spec("cifar_resnet20").replace(input_shape=(4096, 4096, 3))
-    peak, error = _peak_mib(lambda: prepare(digits(), spec, DataChoice(fit="resize")))
+    data = digits()  # loaded (and scikit-learn imported) outside the measured call
+    peak, error = _peak_mib(lambda: prepare(data, spec, DataChoice(fit="resize")))
     assert "resizing 1,797 images to 4096×4096×3 makes 90,445,971,456 values" in str(error)
     assert peak < 50
 

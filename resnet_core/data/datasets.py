@@ -125,13 +125,14 @@ def digits() -> Dataset:
 SHAPE_NAMES = ("circle", "square", "triangle", "cross", "ring", "diamond", "bar", "dot")
 
 
-def shapes(num_classes: int = 4, size: int = 32, count: int = 1000, seed: int = 0) -> Dataset:
-    """Coloured shapes on a dark background: class = shape, deterministic by ``seed``."""
-    if not 2 <= num_classes <= len(SHAPE_NAMES):
-        raise DataError(f"shapes: class count must be 2 to {len(SHAPE_NAMES)}, got "
-                        f"{num_classes}")
-    if not 8 <= size <= 256 or not 2 <= count <= 100_000:
-        raise DataError("shapes: size must be 8 to 256 pixels and count 2 to 100,000")
+def shapes(num_classes: int, size: int, count: int, seed: int = 0) -> Dataset:
+    """Coloured shapes on a dark background: class = shape, deterministic by ``seed``.
+
+    The settings' limits and defaults are the data-source registry's (``sources.py``);
+    this only refuses what it cannot draw."""
+    if not 2 <= num_classes <= len(SHAPE_NAMES) or size < 1 or count < 1:
+        raise DataError(f"shapes: 2 to {len(SHAPE_NAMES)} classes and a positive size and "
+                        f"count, got {num_classes}, {size} and {count}")
     rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
     x = np.zeros((count, size, size, 3), np.uint8)
