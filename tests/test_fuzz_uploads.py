@@ -4,7 +4,7 @@ import io
 import zipfile
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -75,6 +75,7 @@ GOOD_NPZ = _npz(x=np.zeros((4, 4, 4), np.uint8), y=np.array([0, 1, 0, 1]))
 @FUZZ
 @given(st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), min_size=1,
                 max_size=6), st.integers(0, 10_000))
+@example(flips=[(1223, 0)], cut=0)  # found by this test: a member whose name is empty
 def test_damaged_zips_and_npzs(flips, cut):
     for good, load in ((GOOD_ZIP, load_zip), (GOOD_NPZ, load_npz)):
         data = bytearray(good)

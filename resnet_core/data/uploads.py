@@ -181,6 +181,9 @@ def _class_files(zf: zipfile.ZipFile, name: str) -> list[tuple[str, zipfile.ZipI
     """``(class folder, member)`` for every image; the folder is the image's parent."""
     files, raw_names = [], {}
     for info in _check_members(zf, name):
+        if not info.filename:  # a damaged entry: ZipInfo.is_dir() would fail on it
+            raise DataError(f"{name}: an entry of the zip has no name; the zip is damaged, "
+                            "make it again")
         if info.is_dir():
             continue
         parts = PurePosixPath(info.filename.replace("\\", "/")).parts
