@@ -45,3 +45,14 @@ def weights_offline(monkeypatch):
         "sys.exit(2)"])
     monkeypatch.setattr(pretrained, "_fetched", set())
     return said
+
+
+@pytest.fixture(autouse=True)
+def _no_training_worker_in_fast_tests(request, monkeypatch):
+    """Pages start a training worker on load (ensure_worker). Outside the slow tests none
+    is wanted: it would import TensorFlow and train the runs a test queued, in the
+    background, for the rest of the suite. Slow tests keep the real one."""
+    if request.node.get_closest_marker("slow") is not None:
+        return
+    monkeypatch.setattr("resnet_core.training.worker.ensure_worker", lambda home=None: None)
+    monkeypatch.setattr("ui.training_form.ensure_worker", lambda home=None: None)
