@@ -34,7 +34,7 @@ test: $(STAMP) system-deps
 # Before each commit: all but the browser and `slow` tests, on two processes (about two
 # minutes on a 2-core machine).
 test-fast: $(STAMP)
-	$(VENV)/bin/python -m pytest -n 2 -m "not slow and not browser"
+	$(VENV)/bin/python -m pytest -n 2 --dist worksteal -m "not slow and not browser"
 
 # assets/screenshots/: every page at 1280×720 and talk mode, through the tests' Chromium.
 screenshots: $(STAMP) system-deps
