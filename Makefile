@@ -27,7 +27,7 @@ app: $(STAMP)
 # browser tests, each with its own server and Chromium, one at a time. Both parts run
 # even when the first fails, so one run shows every failure.
 test: $(STAMP) system-deps
-	$(VENV)/bin/python -m pytest -n 2 -m "not browser"; first=$$?; \
+	$(VENV)/bin/python -m pytest -n 2 --dist worksteal -m "not browser"; first=$$?; \
 	$(VENV)/bin/python -m pytest -m browser; second=$$?; \
 	exit $$(( first || second ))
 
