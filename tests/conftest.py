@@ -54,5 +54,10 @@ def _no_training_worker_in_fast_tests(request, monkeypatch):
     background, for the rest of the suite. Slow tests keep the real one."""
     if request.node.get_closest_marker("slow") is not None:
         return
-    monkeypatch.setattr("resnet_core.training.worker.ensure_worker", lambda home=None: None)
-    monkeypatch.setattr("ui.training_form.ensure_worker", lambda home=None: None)
+    # Both imported before either is patched: a module first imported while the worker's
+    # function is patched would keep the stand-in as its own, past this test's undo.
+    import resnet_core.training.worker as worker
+    import ui.training_form as training_form
+
+    monkeypatch.setattr(worker, "ensure_worker", lambda home=None: None)
+    monkeypatch.setattr(training_form, "ensure_worker", lambda home=None: None)
