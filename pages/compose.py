@@ -38,6 +38,9 @@ elif edited:
 else:
     st.caption(preset_cards.describe(preset))
 
+# What a row added to a table starts as (its other cells: the columns' defaults below).
+NEW_STEM_KIND, NEW_STAGE_KIND = "conv", "basic"
+
 
 def base_frame(what, make):
     """The table an editor starts from: fixed until a preset load or reset redraws it."""
@@ -99,7 +102,7 @@ stem_df = st.data_editor(
     # page beside the sidebar at 1024 px: stretched, they fit there and in talk mode.
     column_config={
         "kind": st.column_config.SelectboxColumn("kind", options=STEM_KINDS, required=True,
-                                                default="conv", width=91),
+                                                default=NEW_STEM_KIND, width=91),
         "filters": st.column_config.NumberColumn("filters", step=1, min_value=1, width=80,
                                                  help="conv only", default=64),
         "kernel_size": st.column_config.NumberColumn("kernel", step=1, default=3, min_value=1,
@@ -128,7 +131,7 @@ st.caption("Filters are each block's output channels (six path widths for incept
 # The columns are the Stage fields; those without a tailored column get a plain one.
 stage_columns = {
     "kind": st.column_config.SelectboxColumn(
-        "block", options=list(BLOCK_KINDS), required=True, default="basic",
+        "block", options=list(BLOCK_KINDS), required=True, default=NEW_STAGE_KIND,
         help="The kind of block; what each is, is listed under the table"),
     "num_blocks": st.column_config.NumberColumn("blocks", step=1, default=2, min_value=1,
                                                 help="How many blocks the stage has"),
@@ -201,9 +204,10 @@ head_box = st.container()
 # A row switched to another kind drops what only the old kind used; the tables are then
 # redrawn so those cells show empty.
 stem_rows, stem_switched = spec_form.clear_unused(
-    pd.DataFrame(stem_df), base_frame("stem", spec_form.stem_frame), "kind")
+    pd.DataFrame(stem_df), base_frame("stem", spec_form.stem_frame), "kind", NEW_STEM_KIND)
 stage_rows, stages_switched = spec_form.clear_unused(
-    pd.DataFrame(stage_df), base_frame("stages", spec_form.stage_frame), "kind")
+    pd.DataFrame(stage_df), base_frame("stages", spec_form.stage_frame), "kind",
+    NEW_STAGE_KIND)
 try:
     candidate = spec_form.spec_from_form(
         spec, name=name, input_shape=shape, classes=classes, conv_bias=conv_bias,

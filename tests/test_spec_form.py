@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 from resnet_core import PRESETS, SpecError, get_spec
+from resnet_core.spec import StemLayer
 from ui import spec_form
 
 
@@ -91,3 +92,24 @@ def test_a_row_switched_to_another_kind_drops_what_only_the_old_kind_used():
     # Unchanged rows keep every value, even one the kind ignores: the spec refuses it.
     same, switched = spec_form.clear_unused(base_stages, base_stages, "kind")
     assert not switched and same.equals(base_stages)
+
+
+def test_an_added_row_switched_from_the_editors_default_kind_drops_its_defaults():
+    """A row added to the stem starts as a conv with the conv columns' defaults; switched
+    to maxpool it keeps only what a maxpool reads, as a drawn row would."""
+    spec = get_spec("resnet18")
+    base = spec_form.stem_frame(spec)
+    added = {**{c: None for c in spec_form.STEM_COLUMNS}, "kind": "maxpool", "filters": 64,
+             "kernel_size": 3, "stride": 2, "padding": "same", "use_bias": False,
+             "pool_size": 2}
+    stem = pd.concat([base, pd.DataFrame([added])], ignore_index=True)
+    cleared, switched = spec_form.clear_unused(stem, base, "kind", "conv")
+    assert switched
+    row = cleared.iloc[-1]
+    assert row["filters"] is None and row["kernel_size"] is None and row["use_bias"] is None
+    assert (row["pool_size"], row["stride"], row["padding"]) == (2, 2, "same")
+    built = _form(spec, stem=cleared)
+    assert built.stem[-1] == StemLayer("maxpool", pool_size=2, stride=2, padding="same")
+    # Still a conv: nothing to drop.
+    conv = pd.concat([base, pd.DataFrame([{**added, "kind": "conv"}])], ignore_index=True)
+    assert not spec_form.clear_unused(conv, base, "kind", "conv")[1]

@@ -59,15 +59,18 @@ def stage_frame(spec: ArchitectureSpec) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=STAGE_COLUMNS)
 
 
-def clear_unused(edited: pd.DataFrame, base: pd.DataFrame, kind: str) -> tuple[pd.DataFrame, bool]:
+def clear_unused(edited: pd.DataFrame, base: pd.DataFrame, kind: str,
+                 new_row_kind: str | None = None) -> tuple[pd.DataFrame, bool]:
     """Rows whose ``kind`` column changed since the editor was drawn lose the values their
     new kind does not use: those were typed for the old kind, not refused settings of the
-    new one. Returns the frame and whether any row changed kind (then the editor should be
-    redrawn, to show those cells empty)."""
+    new one. A row added since then counts as drawn with ``new_row_kind`` (the editor's
+    default, whose defaults fill it). Returns the frame and whether any row changed kind
+    (then the editor should be redrawn, to show those cells empty)."""
     out, changed = edited.copy(), False
     for i in out.index:
         new = out.at[i, kind]
-        if i not in base.index or new == base.at[i, kind]:
+        old = base.at[i, kind] if i in base.index else new_row_kind
+        if old is None or new == old:
             continue
         changed = True
         keep = {kind, "num_blocks", *BLOCK_KINDS[new].fields} if new in BLOCK_KINDS \
