@@ -8,8 +8,8 @@ from resnet_core.presets import RESIDUAL_TWINS, has_skips, plain_twin
 from resnet_core.training import TrainSettings
 from resnet_core.training.submit import submit_race
 from ui import common, presentation, router, state, training_views
-from ui.training_form import (open_store, race_plans_cached, source_settings, start,
-                              watched_panels)
+from ui.training_form import (choose_source, open_store, race_plans_cached, source_settings,
+                              start, watched_panels)
 
 router.ensure_router()
 
@@ -50,8 +50,7 @@ pick = c[0].selectbox("Networks", list(pairs), index=default,
 epochs = c[1].number_input("Epochs", 1, 200, 5)
 batch = c[2].number_input("Batch size", 1, 1024, 32)
 d = form.columns([2, 1, 1])
-source = SOURCES[d[0].selectbox("Data", [k for k, s in SOURCES.items() if s.quick],
-                                format_func=lambda k: SOURCES[k].label)]
+source = choose_source(d[0], "Data", [k for k, s in SOURCES.items() if s.quick])
 subset = d[1].number_input("Images (0: all)", 0, 100_000, 0, step=100)
 seed = d[2].number_input("Seed", 0, 2**31 - 1, 0)
 own = source_settings(form, source, key="race_")

@@ -13,8 +13,8 @@ from resnet_core.training.settings import (BATCHNORM_MODES, OPTIMIZERS, SCHEDULE
                                            SHORT_RUN_MOMENTUM)
 from resnet_core.training.submit import check_plan, submit_run
 from ui import common, presentation, router, state, training_views
-from ui.training_form import (RememberedForm, open_store, plan_cached, source_settings,
-                              start, watched_panels)
+from ui.training_form import (RememberedForm, choose_source, open_store, plan_cached,
+                              source_settings, start, watched_panels)
 
 router.ensure_router()
 
@@ -38,8 +38,7 @@ form = presentation.settings_container("Data and settings")
 form.subheader("Data")
 c = form.columns([2, 1, 1, 1])
 names = list(SOURCES)
-source = SOURCES[c[0].selectbox("Dataset", names, format_func=lambda k: SOURCES[k].label,
-                                key=mem.field("data_source", names[0], names))]
+source = choose_source(c[0], "Dataset", names, key=mem.field("data_source", names[0], names))
 subset = c[1].number_input("Images to use (0: all)", 0, 100_000, step=100,
                            key=mem.field("subset", defaults.images, lo=0, hi=100_000))
 val_split = c[2].slider("Validation share", 0.05, 0.5, step=0.05,

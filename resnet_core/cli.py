@@ -186,8 +186,9 @@ def _new_run_settings(args) -> dict:
 def _data_choice(args):
     from .data import DataChoice
 
-    own = {o.field for o in SOURCES[args.dataset].options}
-    for field, value in _source_settings(args).items():
+    source, given = SOURCES[args.dataset], _source_settings(args)
+    own = {o.field for o in source.options}
+    for field in given:
         if field not in own:
             flag = "--" + field.replace("_", "-")
             owners = [k for k, s in SOURCES.items() if field in {o.field for o in s.options}]
@@ -195,7 +196,7 @@ def _data_choice(args):
                              f"of {args.dataset}; drop it or choose that dataset")
     return DataChoice(source=args.dataset, subset=args.limit, fit=args.fit,
                       augment=args.augment, seed=getattr(args, "seed", 0),
-                      **SOURCES[args.dataset].settings(_source_settings(args)))
+                      **source.settings(given))
 
 
 def _source_settings(args) -> dict:

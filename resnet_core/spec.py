@@ -577,9 +577,9 @@ def upgrade_v1(data: dict) -> tuple[dict, list[tuple[str, str]]]:
 def _has_v1_names(data: dict) -> bool:
     """Whether a spec without ``format_version`` uses format 1's stage or stem names."""
     stages, stem = data.get("stages"), data.get("stem")
-    return (any(isinstance(s, dict) and not {"block", "blocks"}.isdisjoint(s)
+    return (any(isinstance(s, dict) and not set(_V1_STAGE_NAMES.values()).isdisjoint(s)
                 for s in (stages[:MAX_STAGES] if isinstance(stages, list) else ()))
-            or any(isinstance(layer, dict) and "size" in layer
+            or any(isinstance(layer, dict) and not set(_V1_STEM_NAMES.values()).isdisjoint(layer)
                    for layer in (stem[:MAX_STEM_LAYERS] if isinstance(stem, list) else ())))
 
 

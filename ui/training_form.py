@@ -10,7 +10,7 @@ from typing import Any, Callable
 import streamlit as st
 
 from resnet_core import ArchitectureSpec
-from resnet_core.data import DataChoice, DataError, DataSource
+from resnet_core.data import SOURCES, DataChoice, DataError, DataSource
 from resnet_core.training import SettingsError
 from resnet_core.training.store import RunStore
 from resnet_core.training.submit import RunPlan, plan_run, race_plans
@@ -128,6 +128,12 @@ class RememberedForm:
         except OSError:
             return  # a read-only home: the form still works, it just forgets
         self.saved = merged
+
+
+def choose_source(container, label: str, names: list[str], **kwargs) -> DataSource:
+    """A chooser of the registry's sources ``names``, labelled as the registry says."""
+    return SOURCES[container.selectbox(label, names, format_func=lambda k: SOURCES[k].label,
+                                       **kwargs)]
 
 
 def source_settings(form, source: DataSource, mem: RememberedForm | None = None,
