@@ -5,11 +5,11 @@ import streamlit as st
 from resnet_core import get_spec
 from resnet_core.data import DataChoice, DataError
 from resnet_core.presets import DEGRADATION_SET
-from resnet_core.training import TrainSettings
-from resnet_core.training.estimate import estimate_epoch_seconds
-from resnet_core.training.submit import submit_race
+from resnet_core.training import SettingsError, TrainSettings
+from resnet_core.training.estimate import estimate_run
+from resnet_core.training.submit import check_plan, submit_race
 from ui import common, degradation, presentation, router, training_views
-from ui.training_form import open_store, race_plans_cached, start
+from ui.training_form import open_store, option_input, race_plans_cached, start
 
 router.ensure_router()
 
@@ -28,9 +28,10 @@ st.markdown(
 
 form = presentation.settings_container("Experiment settings")
 c = form.columns(3)
-epochs = c[0].number_input("Epochs", 1, 100, 8)
-batch = c[1].number_input("Batch size", 4, 512, 32)
-seed = c[2].number_input("Seed", 0, 2**31 - 1, 0)
+epochs = option_input(c[0], "epochs", "Epochs", default=8, key="degradation_epochs")
+batch = option_input(c[1], "batch_size", "Batch size", default=32,
+                     key="degradation_batch_size")
+seed = option_input(c[2], "seed", "Seed", key="degradation_seed")
 choice = DataChoice(source="digits", subset=0, seed=int(seed))
 settings = TrainSettings(epochs=int(epochs), batch_size=int(batch), seed=int(seed))
 specs = [get_spec(name) for name in DEGRADATION_SET]
@@ -40,12 +41,24 @@ except DataError as exc:
     st.error(common.escape_md(str(exc)))
     st.stop()
 n = len(plans[0].prepared.x_train)
-steps_time = sum(estimate_epoch_seconds(p.spec, n, settings.batch_size).seconds
-                 for p in plans) * settings.epochs
+# The four train in lockstep in one process: their compiles and steps add up.
+estimate = estimate_run([p.spec for p in plans], n, len(plans[0].prepared.x_val),
+                        settings.batch_size, settings.epochs)
 form.caption(f"{', '.join(DEGRADATION_SET)} on the {n:,} training images of the embedded "
-             f"digits ({'×'.join(map(str, plans[0].spec.input_shape))}); estimated "
-             f"{training_views.duration(steps_time)} of training, plus about a minute to "
-             "compile the four networks.")
+             f"digits ({'×'.join(map(str, plans[0].spec.input_shape))}), "
+             f"{settings.epochs} epochs, batch {settings.batch_size}, "
+             f"{settings.optimizer} {settings.learning_rate:g}; estimated: "
+             f"{estimate.summary(training_views.duration)} (the four networks together).")
+problem = ""
+try:
+    for plan in plans:
+        check_plan(plan, settings)
+except SettingsError as exc:
+    problem = str(exc)
+    st.warning(common.escape_md(f"The experiment cannot start: {problem}."),
+               icon=":material/block:")
+if not problem and (long := estimate.warning(training_views.duration)):
+    form.info(common.escape_md(long), icon=":material/schedule:")
 
 ids = [i for i in st.session_state.get(WATCH, []) if store.get(i)]
 if not ids:  # a new visitor sees the last experiment run here
@@ -55,7 +68,7 @@ if not ids:  # a new visitor sees the last experiment run here
     ids = [g.id for g in store.group(last.group_id)] if last else []
 runs = [store.get(i) for i in ids]
 running = any(r.active for r in runs)
-if not running and st.button("Run the experiment", type="primary",
+if not running and not problem and st.button("Run the experiment", type="primary",
                              icon=":material/play_arrow:",
                              width="stretch" if talk else "content"):
     start(store, lambda: submit_race(store, plans, settings.to_dict()), WATCH)

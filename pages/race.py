@@ -5,11 +5,13 @@ import streamlit as st
 from resnet_core import get_spec
 from resnet_core.data import SOURCES, DataChoice, DataError
 from resnet_core.presets import RESIDUAL_TWINS, has_skips, plain_twin
-from resnet_core.training import TrainSettings
+from resnet_core.training import SettingsError, TrainSettings
+from resnet_core.training.estimate import estimate_run
+from resnet_core.training.submit import check_plan
 from resnet_core.training.submit import submit_race
 from ui import common, presentation, router, state, training_views
-from ui.training_form import (choose_source, open_store, race_plans_cached, source_settings,
-                              start, watched_panels)
+from ui.training_form import (choose_source, open_store, option_input, race_plans_cached,
+                              source_settings, start, watched_panels)
 
 router.ensure_router()
 
@@ -47,12 +49,12 @@ pick = c[0].selectbox("Networks", list(pairs), index=default,
                       help="The CIFAR pairs of He et al. §4.2, the ReLU→BN pair of seed 002, "
                            "or whatever network you composed against its plain twin (the "
                            "same layers, every skip connection taken away).")
-epochs = c[1].number_input("Epochs", 1, 200, 5)
-batch = c[2].number_input("Batch size", 1, 1024, 32)
+epochs = option_input(c[1], "epochs", "Epochs", default=5, key="race_epochs")
+batch = option_input(c[2], "batch_size", "Batch size", default=32, key="race_batch_size")
 d = form.columns([2, 1, 1])
 source = choose_source(d[0], "Data", [k for k, s in SOURCES.items() if s.quick])
 subset = d[1].number_input("Images (0: all)", 0, 100_000, 0, step=100)
-seed = d[2].number_input("Seed", 0, 2**31 - 1, 0)
+seed = option_input(d[2], "seed", "Seed", key="race_seed")
 own = source_settings(form, source, key="race_")
 
 if pairs[pick] is None:
@@ -68,16 +70,31 @@ except DataError as exc:
     st.error(common.escape_md(str(exc)))
     st.stop()
 n = len(plans[0].prepared.x_train)
+estimate = estimate_run([p.spec for p in plans], n, len(plans[0].prepared.x_val),
+                        settings.batch_size, settings.epochs)
 if not quiet:
     shape = "×".join(map(str, plans[0].spec.input_shape))
     st.markdown(f"**{common.escape_md(spec.name)}** (with skip connections) "
                 f"against **{common.escape_md(partner.name)}** (without) · {n:,} "
                 f"training images ({source.short}, as {shape}) · "
-                f"{settings.epochs} epochs")
+                f"{settings.epochs} epochs · batch {settings.batch_size} · "
+                f"{settings.optimizer} {settings.learning_rate:g}")
+    st.caption(f"Estimated: {estimate.summary(training_views.duration)} (both networks, "
+               "in lockstep).")
 for note in dict.fromkeys(p.note for p in plans if p.note):
     st.caption(common.escape_md(note))
+problem = ""
+try:
+    for plan in plans:
+        check_plan(plan, settings)
+except SettingsError as exc:
+    problem = str(exc)
+    st.warning(common.escape_md(f"This race cannot start: {problem}."),
+               icon=":material/block:")
+if not problem and (long := estimate.warning(training_views.duration)):
+    st.info(common.escape_md(long), icon=":material/schedule:")
 
-if not (talk and busy):  # in a talk, one primary button: Stop while the race runs
+if not problem and not (talk and busy):  # in a talk, one primary button: Stop while it runs
     if st.button("Start the race", type="primary", icon=":material/sprint:",
                  width="stretch" if talk else "content"):
         start(store, lambda: submit_race(store, plans, settings.to_dict()), "watch_race")

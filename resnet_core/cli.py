@@ -232,8 +232,8 @@ def _plan(args, settings: dict):
 
     spec = load_spec(args.spec)
     try:
-        plan = plan_run(spec, _data_choice(args))
         train = TrainSettings.from_dict(settings)
+        plan = plan_run(spec, _data_choice(args), initial_weights=train.initial_weights)
         check_plan(plan, train, fetch=True)
     except (DataError, SettingsError) as exc:
         raise UsageError(str(exc)) from None

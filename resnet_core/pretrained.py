@@ -172,6 +172,15 @@ def initial_weights_problem(spec, initial_weights: str) -> str:
     return ""
 
 
+def required_fit(spec, initial_weights: str) -> str | None:
+    """The fit a run of ``spec`` from ``initial_weights`` must take, or None (any fit):
+    ImageNet weights were learnt at the network's own input, so the data is resized to
+    it ("resize"), whatever fit was chosen for random weights."""
+    if initial_weights != "none" and keras_twin(spec):
+        return "resize"
+    return None
+
+
 def ensure_weights(spec, initial_weights: str) -> None:
     """Fetch the ImageNet weights a run will start from (Keras's cache, else a download),
     so that a run that cannot have them is refused before it is queued.

@@ -12,6 +12,7 @@ import streamlit as st
 from resnet_core import ArchitectureSpec
 from resnet_core.data import SOURCES, DataChoice, DataError, DataSource
 from resnet_core.training import SettingsError
+from resnet_core.training.settings import OPTION, remembered_value
 from resnet_core.training.store import RunStore
 from resnet_core.training.submit import RunPlan, plan_run, race_plans
 from resnet_core.training.worker import ensure_worker
@@ -21,10 +22,11 @@ from .common import escape_md
 
 
 @st.cache_resource(max_entries=8, show_spinner="Preparing the data…")
-def plan_cached(choice: dict, spec_json: str) -> RunPlan:
-    """:func:`plan_run`, once per (data choice, network): resized images can be large,
-    so the plan is shared, not copied, between reruns."""
-    return plan_run(ArchitectureSpec.from_json(spec_json), DataChoice.from_dict(choice))
+def plan_cached(choice: dict, spec_json: str, initial_weights: str = "none") -> RunPlan:
+    """:func:`plan_run`, once per (data choice, network, initial weights): resized images
+    can be large, so the plan is shared, not copied, between reruns."""
+    return plan_run(ArchitectureSpec.from_json(spec_json), DataChoice.from_dict(choice),
+                    initial_weights=initial_weights)
 
 
 @st.cache_resource(max_entries=4, show_spinner="Preparing the data…")
@@ -89,15 +91,26 @@ class RememberedForm:
     that a reload (during a run too) or a return to the page shows what was set last.
 
     Each widget gets its value through session state (:meth:`field` before the widget,
-    no ``value=`` argument); a remembered value is used only when it still fits the
-    widget (an option it offers, a number within its bounds, of the same type).
+    no ``value=`` argument). A remembered value is checked when read: a training option
+    against its entry in ``settings.OPTIONS``, any other against the choices or bounds
+    given; one that does not fit any more is replaced by the default and said in
+    :attr:`notes` (never shown as if the person had chosen it).
+
+    The widgets are drawn with ``persist_state="session"``: when a widget is not drawn
+    in a run (a page stopped early, another source's settings), Streamlit keeps its value
+    and, when it is drawn again, sends that value to the browser. Without it the browser
+    re-created the widget at its own default (a number input's minimum, a selectbox's
+    first option) while the server kept the old value, and the next click sent the
+    browser's defaults back as the person's choice (issue 18, item 1).
     """
 
     FILE = "train_form.json"
+    PERSIST = {"persist_state": "session"}  # the keyword every remembered widget takes
 
     def __init__(self, home: Path):
         self.path = Path(home) / self.FILE
         self.keys: list[str] = []
+        self.notes: list[str] = []
         try:
             saved = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -108,12 +121,37 @@ class RememberedForm:
         """The widget key ``key``, its session value set from memory or ``default``."""
         self.keys.append(key)
         if key not in st.session_state:
-            value = self.saved.get(key, default)
-            fits = (type(value) is type(default)
-                    and (options is None or value in options)
-                    and (lo is None or value >= lo) and (hi is None or value <= hi))
-            st.session_state[key] = value if fits else default
+            value, problem = default, ""
+            if key in self.saved:
+                value, problem = self.checked(key, self.saved[key], default, options, lo, hi)
+            if problem:
+                self.notes.append(problem)
+            st.session_state[key] = value
         return key
+
+    @staticmethod
+    def checked(key: str, value: Any, default: Any, options=None, lo=None,
+                hi=None) -> tuple[Any, str]:
+        """``(value, problem)``: ``value`` when it still fits, else ``default`` and why."""
+        if key in OPTION:
+            value, problem = remembered_value(key, value, default)
+            if not problem and options is not None and value not in options:
+                problem = f"{OPTION[key].label} {value!r} is not offered here"
+            return (default, problem) if problem else (value, "")
+        if isinstance(default, float) and type(value) is int:
+            value = float(value)  # JSON writes 1.0 as 1
+        fits = (type(value) is type(default)
+                and (options is None or value in options)
+                and (lo is None or value >= lo) and (hi is None or value <= hi))
+        return (value, "") if fits else (default, f"{key.replace('_', ' ')} {value!r} "
+                                         "is not offered here")
+
+    def note(self) -> str:
+        """One line for the page when remembered values were set aside (else empty)."""
+        if not self.notes:
+            return ""
+        return ("Some remembered settings no longer fit and were reset to their defaults: "
+                + "; ".join(self.notes) + ".")
 
     def save(self) -> None:
         """Remember the current values (only when they changed)."""
@@ -128,6 +166,31 @@ class RememberedForm:
         except OSError:
             return  # a read-only home: the form still works, it just forgets
         self.saved = merged
+
+
+def option_input(container, field: str, label: str, mem: RememberedForm | None = None,
+                 default: Any = None, key: str = "", **kwargs) -> Any:
+    """The control of the training option ``field``: its choices or bounds are those of
+    ``settings.OPTIONS`` (the one table the command line and the checks read too), so a
+    page can offer nothing the run would refuse for being out of bounds (an excluded
+    bound, as a learning rate of 0, is refused with the option's message).
+
+    With ``mem`` the value is remembered under ``field``; without, it starts at
+    ``default`` (the option's own when None) under the widget key ``key``.
+    """
+    o = OPTION[field]
+    default = o.default if default is None else default
+    if mem is not None:
+        kwargs.update(key=mem.field(field, default, o.choices or None), **mem.PERSIST)
+    else:
+        kwargs.update(key=key or field)
+        if o.choices:
+            kwargs["index"] = o.choices.index(default)
+        else:
+            kwargs["value"] = o.kind(default)
+    if o.choices:
+        return container.selectbox(label, o.choices, **kwargs)
+    return container.number_input(label, o.kind(o.low), o.kind(o.high), **kwargs)
 
 
 def choose_source(container, label: str, names: list[str], **kwargs) -> DataSource:
@@ -146,6 +209,7 @@ def source_settings(form, source: DataSource, mem: RememberedForm | None = None,
     cols = form.columns(max(3, len(source.options)))  # three or more: a shared width
     return {o.field: int(col.number_input(
                 o.label, o.lo, o.hi, step=o.step, help=o.help,
-                **({"key": mem.field(o.field, o.default, lo=o.lo, hi=o.hi)} if mem else
+                **({"key": mem.field(o.field, o.default, lo=o.lo, hi=o.hi), **mem.PERSIST}
+                   if mem else
                    {"value": o.default, "key": f"{key}{source.name}_{o.field}"})))
             for o, col in zip(source.options, cols)}

@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
+from resnet_core.training.estimate import Progress, seconds_left
 from resnet_core.training.store import Run, RunStore
 
 from . import presentation
@@ -155,19 +156,31 @@ def status_line(store: RunStore, run: Run) -> str:
     return run.status
 
 
-def progress(store: RunStore, run: Run) -> tuple[float, str]:
-    """``(fraction, text)`` for a progress bar: step, ETA from the measured speed."""
+def _where(store: RunStore, run: Run) -> tuple[int, Progress]:
+    """``(step, progress)`` of ``run`` from its stored points."""
     batches = store.metrics(run.id, "batch")
-    total = max(run.total_steps, 1)
     step = batches[-1]["step"] if batches else 0
     ips = next((m["images_per_second"] for m in reversed(batches)
                 if m["images_per_second"]), None)
+    left = max(run.total_steps, 1) - step if run.active and run.status != "stopping" else 0
+    return step, Progress(left, run.settings.get("batch_size", 1), ips)
+
+
+def progress(store: RunStore, run: Run) -> tuple[float, str]:
+    """``(fraction, text)`` for a progress bar: step, and the time left from the measured
+    speed; for a run of a group (a race, the degradation experiment), the group's time
+    left: its members train in lockstep in one process, so their steps add up."""
+    step, mine = _where(store, run)
+    total = max(run.total_steps, 1)
     text = status_line(store, run)
     if run.total_steps:  # unknown until the data is loaded: then no step count at all
         text += f" · step {step:,} of {run.total_steps:,}"
-    if run.active and ips and run.status != "stopping":
-        remaining = (total - step) * run.settings.get("batch_size", 1) / ips
-        text += f" · about {duration(remaining)} left"
+    if run.active and mine.images_per_second and run.status != "stopping":
+        members = ([_where(store, r)[1] for r in store.group(run.group_id)]
+                   if run.group_id else [mine])
+        remaining = seconds_left(members)
+        if remaining is not None:
+            text += f" · about {duration(remaining)} left"
     return min(step / total, 1.0), text
 
 

@@ -8,6 +8,13 @@ thread, so the estimate follows the machine. The constants were fitted to measur
 cifar_resnet20/56 at 8×8 and 32×32 and resnet50 at 8×8 and 224×224 on an idle 2-core CPU
 (``benchmarks/bench_live_demo.py`` prints estimate and measurement side by side); a
 loaded machine is slower than estimated, and a GPU has other constants.
+
+A run also compiles before its first step: Keras builds the model and TensorFlow traces
+the training step and its gradients, a cost that grows with the number of layers (not
+the batch), plus the first step itself. :func:`estimate_run` gives that phase, the
+epochs (validation included) and their total, for one network or a group trained in
+lockstep (its members' steps add up); :func:`seconds_left` is the live figure of a
+group from its members' measured speeds.
 """
 
 from __future__ import annotations
@@ -25,6 +32,20 @@ from ..spec import ArchitectureSpec
 FLOPS_PER_LAYER = 1.07e7  # per layer and step: overhead that does not grow with the batch
 FLOPS_PER_MAC = 4.8  # per forward MAC and image, backward pass included
 FLOPS_PER_PARAM = 480.0  # per parameter and step: the optimizer's memory-bound update
+
+
+# Compilation, in seconds at the reference rate below (scaled by this machine's rate, as
+# Python and graph work follow one thread's speed): per layer of the network (tracing the
+# step and its gradients; cifar_resnet20's 72 layers took about 4 s, ResNet-50's 177 at
+# 224×224 about 23 s with its first step) and once per network (building, the probe).
+COMPILE_SECONDS_PER_LAYER = 0.07
+COMPILE_SECONDS_PER_NETWORK = 1.0
+FIRST_STEPS = 3.0  # the first step (allocating its buffers) runs as slowly as about three
+REFERENCE_FLOPS = 107e9  # the rate the compile constants were measured at
+FORWARD_SHARE = 1 / 3  # validation: the forward pass only, a third of a training step
+# A run expected to take longer than this says so before it starts (on a CPU: "many
+# minutes"; fewer epochs, images or a smaller input shorten it).
+LONG_RUN_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
@@ -86,3 +107,103 @@ def estimate_epoch_seconds(spec: ArchitectureSpec, n_train: int, batch_size: int
     return Estimate(step * steps, step, memory,
                     "from the network's layers, activations and MACs and this machine's "
                     "measured speed")
+
+
+@dataclass(frozen=True)
+class RunEstimate:
+    """A whole run (or a group trained in lockstep) before it starts, in seconds."""
+
+    compile_seconds: float  # building and compiling every network, its first step too
+    epoch_seconds: float  # one epoch's training steps, every network's
+    validation_seconds: float  # one epoch's validation, every network's
+    epochs: int  # epochs spanned (the last may be cut short by ``steps``)
+    steps: int  # training steps of each network over the whole run
+    step_seconds: float  # one step of every network (a group: their sum)
+    memory_bytes: int  # every network's training memory, together
+    basis: str
+
+    @property
+    def training_seconds(self) -> float:
+        return self.steps * self.step_seconds + self.epochs * self.validation_seconds
+
+    @property
+    def total_seconds(self) -> float:
+        return self.compile_seconds + self.training_seconds
+
+    @property
+    def long(self) -> bool:
+        return self.total_seconds > LONG_RUN_SECONDS
+
+    def summary(self, duration) -> str:
+        """``compiling about 5 s, then 3 s an epoch: about 20 s in all``; ``duration``
+        writes a number of seconds."""
+        return (f"compiling about {duration(self.compile_seconds)}, then about "
+                f"{duration(self.epoch_seconds + self.validation_seconds)} an epoch × "
+                f"{self.epochs}: about {duration(self.total_seconds)} in all")
+
+    def warning(self, duration, device: str = "CPU") -> str:
+        """A plain sentence when the run will take many minutes (empty when it will not)."""
+        if not self.long:
+            return ""
+        return (f"This run will take about {duration(self.total_seconds)} on this "
+                f"{device} ({self.summary(duration)}). Fewer epochs, fewer images or a "
+                "smaller input make it shorter.")
+
+
+def compile_seconds(spec: ArchitectureSpec, batch_size: int,
+                    flops: float | None = None) -> float:
+    """The estimated time from a run's start to its first trained step: build, probe,
+    trace and compile the step, and run it once."""
+    rate = flops or matmul_flops()
+    layers = len(analyze(spec).layers)
+    graph = (COMPILE_SECONDS_PER_NETWORK + COMPILE_SECONDS_PER_LAYER * layers) \
+        * REFERENCE_FLOPS / rate
+    return graph + FIRST_STEPS * step_seconds(spec, batch_size, rate)
+
+
+def estimate_run(specs: list[ArchitectureSpec], n_train: int, n_val: int, batch_size: int,
+                 epochs: int, steps: int = 0, flops: float | None = None) -> RunEstimate:
+    """The run of ``specs`` (one network, or a group that trains in lockstep in one
+    process: every batch, one step of each) on ``n_train`` training and ``n_val``
+    validation images: compile, epochs and total. ``steps`` > 0 stops after that many
+    steps, as :meth:`TrainSettings.total_steps` does."""
+    rate = flops or matmul_flops()
+    per_epoch = max(n_train // max(batch_size, 1), 1)  # whole batches, as trained
+    total_steps = steps or per_epoch * epochs
+    spanned = -(-total_steps // per_epoch)
+    step = sum(step_seconds(s, batch_size, rate) for s in specs)
+    # Validation runs the forward pass over n_val images in batches of at least 64.
+    val_batch = max(batch_size, 64)
+    validation = sum(FORWARD_SHARE * step_seconds(s, val_batch, rate) for s in specs) \
+        * -(-n_val // val_batch) if n_val else 0.0
+    return RunEstimate(
+        compile_seconds=sum(compile_seconds(s, batch_size, rate) for s in specs),
+        epoch_seconds=step * per_epoch, validation_seconds=validation, epochs=spanned,
+        steps=total_steps, step_seconds=step,
+        memory_bytes=sum(analyze(s).memory(batch_size).total for s in specs),
+        basis="from the networks' layers, activations and MACs and this machine's "
+              "measured speed" if len(specs) > 1 else
+              "from the network's layers, activations and MACs and this machine's "
+              "measured speed")
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where one member of a run (or group) stands, from the run store."""
+
+    steps_left: int
+    batch_size: int
+    images_per_second: float | None  # measured; None until its first timed steps
+
+
+def seconds_left(members: list[Progress]) -> float | None:
+    """The time left of runs trained in lockstep by one process: their steps alternate,
+    so their times add up (one member's own figure would say a quarter of the truth in
+    a group of four). A member not yet timed (still compiling) counts at the mean
+    time per image of those timed; None when none is."""
+    timed = [m for m in members if m.images_per_second]
+    if not timed:
+        return None
+    mean_ips = sum(m.images_per_second for m in timed) / len(timed)
+    return sum(max(m.steps_left, 0) * m.batch_size / (m.images_per_second or mean_ips)
+               for m in members)

@@ -160,6 +160,26 @@ OPTIONS = (
 )
 
 
+OPTION = {o.field: o for o in OPTIONS}
+
+
+def remembered_value(field: str, value, default=None):
+    """``(value, problem)``: a remembered (or otherwise stored) value of the option
+    ``field`` as a control shows it, or, when it does not fit the option any more (a
+    choice gone, a bound moved, a value of another type), ``default`` (the option's own
+    when None) and what was wrong, for a note: a value the person did not choose is never
+    shown silently."""
+    o = OPTION[field]
+    default = o.default if default is None else default
+    if o.kind is float and type(value) is int:  # JSON writes 1.0 as 1
+        value = float(value)
+    problem = o.problem(value)
+    if not problem and type(value) is not type(default):
+        problem = f"{o.label} must be {'an integer' if o.kind is int else 'a number'}, " \
+                  f"got {value!r}"
+    return (default, problem) if problem else (value, "")
+
+
 def check_feasible(spec: ArchitectureSpec, settings: TrainSettings, n_train: int,
                    memory_limit: int | None = None) -> None:
     """Refuse before starting what cannot work: batch over the data, a model too big."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from ..analysis import analyze
 from ..data import DataChoice, DataError, Dataset, PreparedData, load, prepare
 from ..devices import training_memory_bytes
-from ..pretrained import WeightsUnavailable, ensure_weights
+from ..pretrained import WeightsUnavailable, ensure_weights, required_fit
 from ..spec import ArchitectureSpec
 from .settings import SettingsError, TrainSettings, check_feasible
 from .store import RunStore
@@ -33,12 +33,20 @@ class RunPlan:
 
 
 def plan_run(spec: ArchitectureSpec, choice: DataChoice,
-             dataset: Dataset | None = None) -> RunPlan:
+             dataset: Dataset | None = None, initial_weights: str = "none") -> RunPlan:
     """Fit ``choice``'s data to ``spec``; when that fit cannot work, the other one.
 
-    Raises :class:`DataError` (with what to change) when neither works.
+    A run from ImageNet weights takes the fit they need (``pretrained.required_fit``:
+    the data resized to the network's input), said in the plan's note. Raises
+    :class:`DataError` (with what to change) when no fit works.
     """
     dataset = dataset if dataset is not None else load(choice)
+    forced = required_fit(spec, initial_weights)
+    if forced and choice.fit != forced:
+        plan = plan_run(spec, replace(choice, fit=forced), dataset)
+        side = "×".join(map(str, plan.spec.input_shape))
+        return replace(plan, note=plan.note or f"ImageNet weights were learnt at the "
+                       f"network's own input, so {FIT_WORDS[forced]} ({side}).")
     try:
         prepared = prepare(dataset, spec, choice)
         return RunPlan(prepared.spec, choice, prepared)
