@@ -173,7 +173,7 @@ with bar:
     data_words = (f"{len(plan.prepared.x_train):,} training images ({source.short}, as "
                   f"{'×'.join(map(str, shown.input_shape))})" if plan
                   else f"{source.short}: no data yet")
-    info.markdown(f"**{common.escape_md(spec.name)}** · {common.escape_md(data_words)} · "
+    info.markdown(f"**{common.escape_md(spec.name)}** · {data_words} · "
                   f"{settings.epochs} epochs · batch {settings.batch_size}"
                   + (" · from ImageNet weights" if initial_weights != "none" else "")
                   + f" · {device}")
