@@ -259,3 +259,21 @@ def test_imagenet_weights_resize_the_data_without_changing_the_remembered_fit(tr
     assert saved["fit"] == "adapt"  # the person's choice, kept for random weights
     assert act(at, lambda: widget(at, "Start from").set_value("none")) == []
     assert next(r for r in at.radio).value == "adapt"
+
+
+def test_plan_run_resizes_for_imagenet_weights_whatever_fit_was_asked():
+    """One home for the rule (the page, the CLI and the race all plan through it)."""
+    from resnet_core import get_spec
+    from resnet_core.data import DataChoice
+    from resnet_core.pretrained import required_fit
+    from resnet_core.training.submit import plan_run
+
+    spec = get_spec("resnet50")
+    assert required_fit(spec, "imagenet_frozen") == "resize"
+    assert required_fit(spec, "none") is None
+    assert required_fit(get_spec("cifar_resnet20"), "imagenet") is None  # no such weights
+    plan = plan_run(spec, DataChoice(subset=20, fit="adapt"), initial_weights="imagenet")
+    assert plan.choice.fit == "resize" and tuple(plan.spec.input_shape) == (224, 224, 3)
+    assert "ImageNet weights were learnt at the network's own input" in plan.note
+    random = plan_run(spec, DataChoice(subset=20, fit="adapt"))
+    assert random.choice.fit == "adapt"  # random weights: the fit asked for

@@ -6,6 +6,7 @@ import io
 import os
 import time
 import zipfile
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -47,7 +48,16 @@ def set_box(page, label, value):
 
 
 def test_an_upload_trains_with_the_settings_its_boxes_show(server, page, tmp_path):
-    store = RunStore(os.environ["RESNET_EXPLORER_HOME"])
+    home = Path(os.environ["RESNET_EXPLORER_HOME"])
+    remembered = home / "train_form.json"
+    remembered.unlink(missing_ok=True)
+    try:
+        _upload_and_train(server, page, tmp_path, RunStore(home))
+    finally:  # the next tests' Train page starts at the default source, not at Upload
+        remembered.unlink(missing_ok=True)
+
+
+def _upload_and_train(server, page, tmp_path, store):
     data = tmp_path / "classes.zip"
     class_zip(data)
     page.goto(f"{server.url}/train?preset=cifar_resnet20")
