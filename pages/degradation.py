@@ -48,7 +48,7 @@ form.caption(f"{', '.join(DEGRADATION_SET)} on the {n:,} training images of the 
              f"digits ({'×'.join(map(str, plans[0].spec.input_shape))}), "
              f"{settings.epochs} epochs, batch {settings.batch_size}, "
              f"{settings.optimizer} {settings.learning_rate:g}; estimated: "
-             f"{estimate.summary(training_views.duration)} (the four networks together).")
+             f"{estimate.summary()} (the four networks together).")
 problem = ""
 try:
     for plan in plans:
@@ -57,7 +57,7 @@ except SettingsError as exc:
     problem = str(exc)
     st.warning(common.escape_md(f"The experiment cannot start: {problem}."),
                icon=":material/block:")
-if not problem and (long := estimate.warning(training_views.duration)):
+if not problem and (long := estimate.warning()):
     form.info(common.escape_md(long), icon=":material/schedule:")
 
 ids = [i for i in st.session_state.get(WATCH, []) if store.get(i)]

@@ -79,7 +79,7 @@ if not quiet:
                 f"training images ({source.short}, as {shape}) · "
                 f"{settings.epochs} epochs · batch {settings.batch_size} · "
                 f"{settings.optimizer} {settings.learning_rate:g}")
-    st.caption(f"Estimated: {estimate.summary(training_views.duration)} (both networks, "
+    st.caption(f"Estimated: {estimate.summary()} (both networks, "
                "in lockstep).")
 for note in dict.fromkeys(p.note for p in plans if p.note):
     st.caption(common.escape_md(note))
@@ -91,7 +91,7 @@ except SettingsError as exc:
     problem = str(exc)
     st.warning(common.escape_md(f"This race cannot start: {problem}."),
                icon=":material/block:")
-if not problem and (long := estimate.warning(training_views.duration)):
+if not problem and (long := estimate.warning()):
     st.info(common.escape_md(long), icon=":material/schedule:")
 
 if not problem and not (talk and busy):  # in a talk, one primary button: Stop while it runs

@@ -188,7 +188,7 @@ with bar:
                               "steps and validation. While a run trains, its time left "
                               "comes from its measured speed." + rough)
         total.metric("In all", dur(estimate.total_seconds),
-                     help=f"{estimate.summary(dur).capitalize()}. The first step compiles "
+                     help=f"{estimate.summary().capitalize()}. The first step compiles "
                           "the network (traces the step and its gradients): seconds for a "
                           "small network, tens of seconds for a large one." + rough)
     if waiting:
@@ -199,8 +199,7 @@ with bar:
         st.warning(common.escape_md(f"This run cannot start: {problem}."),
                    icon=":material/block:")
     else:
-        if long := estimate.warning(training_views.duration,
-                                    "CPU" if device.startswith("CPU") else "device"):
+        if long := estimate.warning("CPU" if device.startswith("CPU") else "device"):
             st.info(common.escape_md(long), icon=":material/schedule:")
         if not (talk and busy):  # in a talk, one primary button: Stop while a run trains
             if action.button("Train", type="primary", width="stretch",

@@ -240,6 +240,17 @@ def _plan(args, settings: dict):
     return plan, train
 
 
+def _estimate_note(args, plans, train) -> None:
+    """The run's estimated time before it starts (compiling included), and a plain
+    warning when it will take many minutes on this machine."""
+    from .training.estimate import estimate_run
+
+    prepared = plans[0].prepared
+    e = estimate_run([p.spec for p in plans], len(prepared.x_train), len(prepared.x_val),
+                     train.batch_size, train.epochs, train.steps)
+    _note(args, e.warning() or f"estimated: {e.summary()}.")
+
+
 TRAINS_HERE = ("trains in this process, now, not through the app's one-at-a-time queue: "
                "the run is stored and shown in the app like any other, and Stop there "
                "(or Ctrl-C here) stops it after the current step, keeping a checkpoint")
@@ -295,6 +306,7 @@ def cmd_train(args) -> int:
                                                            "the chief records the run"))
         if chief:
             _note(args, f"run {run_id}: {TRAINS_HERE}.")
+            _estimate_note(args, [plan], train)
             _busy_note(args, store)
         return _train_here(args, store, run_id)
     finally:
@@ -395,6 +407,9 @@ def cmd_race(args) -> int:
                     "them there")
         return 0
     _note(args, f"runs {', '.join(run_ids)}: the race {TRAINS_HERE}.")
+    from .training import TrainSettings
+
+    _estimate_note(args, plans, TrainSettings.from_dict(_new_run_settings(args)))
     _busy_note(args, store)
     from .training.engine import execute_group
 

@@ -87,9 +87,9 @@ def test_a_run_of_many_minutes_says_so_before_it_starts():
     quick = estimate.estimate_run([get_spec("cifar_resnet20").replace(input_shape=(8, 8, 1))],
                                   480, 120, 32, 1, flops=RATE)
     long = estimate.estimate_run([spec], 480, 120, 8, 20, flops=RATE)
-    assert not quick.long and quick.warning(str) == ""
+    assert not quick.long and quick.warning() == ""
     assert long.long and long.total_seconds > estimate.LONG_RUN_SECONDS
-    text = long.warning(lambda s: f"{s / 60:.0f} min", "CPU")
+    text = long.warning("CPU")
     assert text.startswith("This run will take about") and "on this CPU" in text
     assert "compiling about" in text and "× 20" in text
 
@@ -122,3 +122,19 @@ def test_each_progress_bar_of_a_group_says_the_groups_time_left(tmp_path):
     # Each has 100 steps of 32 images left at 320 images/s: 10 s alone, 40 s together.
     texts = [training_views.progress(store, store.get(i))[1] for i in ids]
     assert all("about 40 s left" in t for t in texts), texts
+
+
+def test_the_command_line_says_the_estimate_and_warns_of_a_long_run(capsys, monkeypatch):
+    from argparse import Namespace
+
+    from resnet_core.cli import _estimate_note
+    from resnet_core.data import DataChoice
+    from resnet_core.training import TrainSettings
+    from resnet_core.training.submit import plan_run
+
+    monkeypatch.setattr(estimate, "_peak", {"rate": RATE, "at": 1e18})  # no timing
+    plan = plan_run(get_spec("cifar_resnet20"), DataChoice(subset=200))
+    _estimate_note(Namespace(json=False), [plan], TrainSettings(epochs=1, batch_size=32))
+    assert capsys.readouterr().out.startswith("estimated: compiling about ")
+    _estimate_note(Namespace(json=True), [plan], TrainSettings(epochs=1000, batch_size=1))
+    assert capsys.readouterr().err.startswith("This run will take about ")

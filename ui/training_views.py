@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from resnet_core.training.estimate import Progress, seconds_left
+from resnet_core.training.estimate import Progress, duration, seconds_left
 from resnet_core.training.store import Run, RunStore
 
 from . import presentation
@@ -182,14 +182,6 @@ def progress(store: RunStore, run: Run) -> tuple[float, str]:
         if remaining is not None:
             text += f" · about {duration(remaining)} left"
     return min(step / total, 1.0), text
-
-
-def duration(seconds: float) -> str:
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
 
 
 PREPARING = {"loading data": "loading…", "building": "building…", "compiling": "compiling…"}

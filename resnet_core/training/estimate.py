@@ -134,20 +134,28 @@ class RunEstimate:
     def long(self) -> bool:
         return self.total_seconds > LONG_RUN_SECONDS
 
-    def summary(self, duration) -> str:
-        """``compiling about 5 s, then 3 s an epoch: about 20 s in all``; ``duration``
-        writes a number of seconds."""
+    def summary(self) -> str:
+        """``compiling about 5 s, then about 3 s an epoch × 5: about 20 s in all``."""
         return (f"compiling about {duration(self.compile_seconds)}, then about "
                 f"{duration(self.epoch_seconds + self.validation_seconds)} an epoch × "
                 f"{self.epochs}: about {duration(self.total_seconds)} in all")
 
-    def warning(self, duration, device: str = "CPU") -> str:
+    def warning(self, device: str = "CPU") -> str:
         """A plain sentence when the run will take many minutes (empty when it will not)."""
         if not self.long:
             return ""
         return (f"This run will take about {duration(self.total_seconds)} on this "
-                f"{device} ({self.summary(duration)}). Fewer epochs, fewer images or a "
+                f"{device} ({self.summary()}). Fewer epochs, fewer images or a "
                 "smaller input make it shorter.")
+
+
+def duration(seconds: float) -> str:
+    """A time as a person reads it: ``40 s``, ``12 min``, ``1.5 h``."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def compile_seconds(spec: ArchitectureSpec, batch_size: int,
