@@ -105,6 +105,8 @@ def test_the_time_left_of_a_group_counts_every_member():
     assert estimate.seconds_left([untimed]) is None
     done = estimate.Progress(steps_left=0, batch_size=32, images_per_second=100.0)
     assert estimate.seconds_left([one, done]) == pytest.approx(10.0)
+    compiling = estimate.Progress(100, 32, None, compile_seconds=15.0)
+    assert estimate.seconds_left([one, compiling]) == pytest.approx(35.0)
 
 
 def test_each_progress_bar_of_a_group_says_the_groups_time_left(tmp_path):

@@ -15,7 +15,8 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from resnet_core.training.estimate import Progress, duration, seconds_left
+from resnet_core.training.estimate import (Progress, compile_seconds, duration,
+                                          seconds_left)
 from resnet_core.training.store import Run, RunStore
 
 from . import presentation
@@ -162,8 +163,16 @@ def _where(store: RunStore, run: Run) -> tuple[int, Progress]:
     step = batches[-1]["step"] if batches else 0
     ips = next((m["images_per_second"] for m in reversed(batches)
                 if m["images_per_second"]), None)
-    left = max(run.total_steps, 1) - step if run.active and run.status != "stopping" else 0
-    return step, Progress(left, run.settings.get("batch_size", 1), ips)
+    active = run.active and run.status != "stopping"
+    left = max(run.total_steps, 1) - step if active else 0
+    batch = run.settings.get("batch_size", 1)
+    compiling = 0.0
+    if active and not ips:  # not trained yet: its compile is still ahead (or under way)
+        try:
+            compiling = compile_seconds(run.network(), batch)
+        except (ValueError, TypeError, KeyError):  # a stored network this version cannot read
+            compiling = 0.0
+    return step, Progress(left, batch, ips, compiling)
 
 
 def progress(store: RunStore, run: Run) -> tuple[float, str]:

@@ -202,16 +202,17 @@ class Progress:
     steps_left: int
     batch_size: int
     images_per_second: float | None  # measured; None until its first timed steps
+    compile_seconds: float = 0.0  # estimated, while it has not trained a step yet
 
 
 def seconds_left(members: list[Progress]) -> float | None:
     """The time left of runs trained in lockstep by one process: their steps alternate,
     so their times add up (one member's own figure would say a quarter of the truth in
     a group of four). A member not yet timed (still compiling) counts at the mean
-    time per image of those timed; None when none is."""
+    time per image of those timed, plus its compile; None when none is timed."""
     timed = [m for m in members if m.images_per_second]
     if not timed:
         return None
     mean_ips = sum(m.images_per_second for m in timed) / len(timed)
     return sum(max(m.steps_left, 0) * m.batch_size / (m.images_per_second or mean_ips)
-               for m in members)
+               + (0.0 if m.images_per_second else m.compile_seconds) for m in members)
