@@ -277,3 +277,17 @@ def test_plan_run_resizes_for_imagenet_weights_whatever_fit_was_asked():
     assert "ImageNet weights were learnt at the network's own input" in plan.note
     random = plan_run(spec, DataChoice(subset=20, fit="adapt"))
     assert random.choice.fit == "adapt"  # random weights: the fit asked for
+
+
+def test_train_shows_compile_and_total_and_says_when_a_run_takes_minutes(train_home,
+                                                                        monkeypatch):
+    from resnet_core.training import estimate
+
+    monkeypatch.setattr(estimate, "_peak", {"rate": 1e11, "at": 1e18})  # no timing
+    at = app("pages/train.py", preset="cifar_resnet20")
+    assert {m.label for m in at.metric} >= {"Per epoch", "In all"}
+    assert not [i for i in at.info if "This run will take" in i.value]
+    assert act(at, lambda: widget(at, "Epochs").set_value(1000)) == []
+    long = [plain(i.value) for i in at.info if "This run will take about" in plain(i.value)]
+    assert long and "× 1000" in long[0]
+    assert [b for b in at.button if b.label == "Train"]  # said, not refused
