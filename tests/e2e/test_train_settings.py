@@ -75,10 +75,11 @@ def _upload_and_train(server, page, tmp_path, store):
     page.locator("input[type='file']").set_input_files(str(data))
     wait_idle(page)
     expect(page.get_by_text("3 classes; the network takes")).to_be_visible(timeout=30_000)
+    wait_idle(page)  # the action bar is filled last, after the data's caption
     assert boxes(page) == shown, "the boxes changed after the upload"
     assert selected(page, "Optimizer") == optimizer
-    expect(page.get_by_text("· 3 epochs · batch 8")).to_be_visible()
-    expect(page.get_by_text("for a batch of 8:")).to_be_visible()
+    expect(page.get_by_text("· 3 epochs · batch 8")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("for a batch of 8:")).to_be_visible(timeout=30_000)
 
     set_box(page, "Epochs", 2)  # one box changed: the bug sent the others' minimums
     shown = boxes(page)
