@@ -15,7 +15,7 @@ def test_a_slow_first_measurement_is_superseded_by_a_later_faster_one(monkeypatc
     starved = estimate.estimate_epoch_seconds(spec, 1000, 32).seconds
     assert estimate.matmul_flops() == 1e11  # measured again, the better rate kept
     assert estimate.matmul_flops() == 1e11  # a worse window does not replace it
-    assert estimate.estimate_epoch_seconds(spec, 1000, 32).seconds == starved / 100
+    assert estimate.estimate_epoch_seconds(spec, 1000, 32).seconds == pytest.approx(starved / 100)
 
 
 def test_the_rate_is_kept_between_measurements(monkeypatch):
