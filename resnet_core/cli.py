@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .analysis import analyze, human, summary_dict
 from .data.sources import DEFAULT_SOURCE, SOURCES
+from .faults import named
 from .presets import PRESETS, get_spec
 from .spec import MAX_SPEC_BYTES, ArchitectureSpec, SpecError
 from .trace import fmt_shape
@@ -676,6 +677,10 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - a bug of ours: one line, details on request
+        fault = named(exc)  # a full disk, a busy store: the user's to fix
+        if fault is not None:
+            print(f"error: {one_line(str(fault))}", file=sys.stderr)
+            return 2
         if os.environ.get("RESNET_EXPLORER_DEBUG"):
             raise
         print(f"error: unexpected {type(exc).__name__}: {one_line(str(exc))} (set "
