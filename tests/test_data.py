@@ -399,3 +399,19 @@ def test_exif_orientation_is_applied():
     turned = d.x[list(d.y).index(0)]
     assert turned.shape == (4, 2, 3)  # the first image sets the size: now 2 wide, 4 high
     assert turned[:2, :, 0].max() == 0 and turned[2:, :, 0].min() == 255  # black on top
+
+
+def test_an_upload_that_meets_a_full_disk_leaves_no_partial_file(tmp_path, monkeypatch):
+    import errno
+
+    from resnet_core.data import uploads
+
+    def full(f, **arrays):
+        f.write(b"\0" * 1000)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    upload = _npz(x=np.zeros((4, 8, 8), np.uint8), y=np.arange(4) % 2)
+    monkeypatch.setattr(uploads.np, "savez", full)
+    with pytest.raises(DataError, match="no space left on the disk holding"):
+        uploads.stage_upload(upload, "a.npz", tmp_path / "uploads")
+    assert not list((tmp_path / "uploads").iterdir())

@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
+from ..faults import disk_full
 from .datasets import MAX_CLASSES, MAX_VALUES, Dataset, DataError, check_arrays
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
@@ -302,8 +303,16 @@ def stage_upload(data: bytes, filename: str, folder: Path) -> Path:
         else load_zip(data, filename)
     folder.mkdir(parents=True, exist_ok=True)
     partial = folder / f"partial-{os.getpid()}-{path.name}"
-    with open(partial, "wb") as f:
-        np.savez(f, x=ds.x, y=ds.y, class_names=np.array(ds.class_names, dtype=str))
+    try:
+        with open(partial, "wb") as f:
+            np.savez(f, x=ds.x, y=ds.y, class_names=np.array(ds.class_names, dtype=str))
+    except OSError as exc:  # a full disk: no half-written file is left to fill it
+        partial.unlink(missing_ok=True)
+        if disk_full(exc, folder):
+            raise DataError(f"{filename}: cannot be kept for training: no space left on the "
+                            f"disk holding {folder}; free space there and upload it "
+                            "again") from None
+        raise
     os.replace(partial, path)  # the worker never reads a half-written file
     prune_staged(folder, keep=path)
     return path
