@@ -677,7 +677,9 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - a bug of ours: one line, details on request
-        fault = named(exc)  # a full disk, a busy store: the user's to fix
+        from .training.store import default_home
+
+        fault = named(exc, default_home())  # a full disk, a busy store: the user's to fix
         if fault is not None:
             print(f"error: {one_line(str(fault))}", file=sys.stderr)
             return 2

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..faults import LOW_SPACE, DiskFull, StoreBusy, free_bytes, named
+from ..faults import LOW_SPACE, StoreBusy, free_bytes, named
 from ..spec import ArchitectureSpec
 
 ACTIVE = ("queued", "running", "stopping")  # the others: completed, stopped, failed
