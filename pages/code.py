@@ -4,13 +4,11 @@ import streamlit as st
 
 from resnet_core import PRESETS, ArchitectureSpec, SpecError
 from resnet_core.codegen import to_python
+from resnet_core.spec import MAX_SPEC_BYTES, MAX_SPEC_MB
 from ui import common, router, spec_form, state
 
 router.ensure_router()
 
-# One limit for a spec however it comes (upload or paste), stated where it applies.
-MAX_SPEC_MB = 1
-MAX_SPEC_BYTES = MAX_SPEC_MB * 1024 * 1024
 spec = state.current_spec()
 st.title("Code & files")
 

@@ -15,14 +15,16 @@ import os
 import re
 import shutil
 import signal
+import stat
 import sys
 from dataclasses import replace
 from pathlib import Path
 
 from .analysis import analyze, human, summary_dict
 from .data.sources import DEFAULT_SOURCE, SOURCES
+from .faults import named
 from .presets import PRESETS, get_spec
-from .spec import ArchitectureSpec, SpecError
+from .spec import MAX_SPEC_BYTES, ArchitectureSpec, SpecError
 from .trace import fmt_shape
 
 
@@ -74,6 +76,13 @@ def _option_type(option):
     return parse
 
 
+def _option(field: str):
+    """The training option ``field`` (``training.settings.OPTIONS``: its bounds)."""
+    from .training.settings import OPTIONS
+
+    return next(o for o in OPTIONS if o.field == field)
+
+
 def _add_training_options(group, skip=()) -> None:
     """One flag per option of ``training.settings.OPTIONS`` (its home: bounds, choices,
     help and default); an option not given is absent from the parsed arguments."""
@@ -97,10 +106,7 @@ def load_spec(source: str) -> ArchitectureSpec:
         return get_spec(source)
     path = Path(source)
     if path.suffix.lower() == ".json" or path.exists():
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"cannot read {source}: {exc}") from None
+        text = read_spec_file(source)
         try:
             return ArchitectureSpec.from_json(text)
         except SpecError as exc:
@@ -110,6 +116,71 @@ def load_spec(source: str) -> ArchitectureSpec:
                              f"({type(exc).__name__}: {str(exc)[:120]})") from None
     raise UsageError(f"{source!r} is neither a preset nor a spec file; presets: "
                      f"{', '.join(PRESETS)}")
+
+
+def read_spec_file(source: str, limit: int = MAX_SPEC_BYTES) -> str:
+    """The text of the spec file ``source``. A folder, a device or a pipe is refused, and
+    so is a file over ``limit`` bytes, before anything is read; at most ``limit`` + 1
+    bytes are ever read (a file that grows meanwhile is refused too)."""
+    try:  # non-blocking: opening a named pipe with no writer must not hang
+        fd = os.open(source, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise UsageError(f"cannot read {source}: {_os_problem(exc)}") from None
+    too_big = (f"{source} is over {limit:,} bytes; a spec file is at most "
+               f"{limit / 2**20:g} MB. Is it the right file?")
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise UsageError(f"{source} is a folder; give the path of a spec .json file")
+        if not stat.S_ISREG(info.st_mode):
+            raise UsageError(f"{source} is not a regular file (a device, pipe or socket); "
+                             "give the path of a spec .json file")
+        if info.st_size > limit:
+            raise UsageError(too_big)
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 16, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise UsageError(f"cannot read {source}: {_os_problem(exc)}") from None
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise UsageError(too_big)
+    try:
+        return b"".join(chunks).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{source} is not UTF-8 text (byte {exc.start + 1}); a spec file "
+                         "is JSON") from None
+
+
+def write_output(target: str, text: str) -> None:
+    """Write ``text`` to the file ``target``; a folder, a missing folder or a refused
+    write is the user's to fix, said in one line. A file this write created and could
+    not finish (a full disk) is removed."""
+    path = Path(target)
+    if path.is_dir():
+        raise UsageError(f"cannot write {target}: it is a folder; give a file name, for "
+                         f"example {path / 'net.json'}")
+    if not path.parent.is_dir():
+        raise UsageError(f"cannot write {target}: the folder {path.parent} does not exist; "
+                         "create it first")
+    existed = path.exists()
+    try:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as exc:
+        if not existed and path.is_file():
+            path.unlink(missing_ok=True)
+        raise UsageError(f"cannot write {target}: {_os_problem(exc)}") from None
+
+
+def _os_problem(exc: OSError) -> str:
+    """What an OSError says, without its errno and path (the message names the path)."""
+    return (exc.strerror or str(exc)).lower() if isinstance(exc, OSError) else str(exc)
 
 
 def _override(spec: ArchitectureSpec, input_shape: str | None, classes: int | None):
@@ -170,7 +241,7 @@ def cmd_export(args) -> int:
         except ValueError as exc:
             raise UsageError(str(exc)) from None
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        write_output(args.output, text)
     else:
         sys.stdout.write(text)
     return 0
@@ -513,7 +584,8 @@ def parser() -> argparse.ArgumentParser:
 
     s = with_spec("summary", "per-stage figures and totals")
     s.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    s.add_argument("--batch-size", type=int, default=32, help="for the memory estimate")
+    s.add_argument("--batch-size", type=_option_type(_option("batch_size")), default=32,
+                   metavar="N", help="for the memory estimate (default: 32)")
     s.set_defaults(fn=cmd_summary)
     e = with_spec("export", "write the spec as JSON or as a standalone Keras script")
     e.add_argument("--format", choices=("json", "python"), default="json")
@@ -620,6 +692,12 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - a bug of ours: one line, details on request
+        from .training.store import default_home
+
+        fault = named(exc, default_home())  # a full disk, a busy store: the user's to fix
+        if fault is not None:
+            print(f"error: {one_line(str(fault))}", file=sys.stderr)
+            return 2
         if os.environ.get("RESNET_EXPLORER_DEBUG"):
             raise
         print(f"error: unexpected {type(exc).__name__}: {one_line(str(exc))} (set "

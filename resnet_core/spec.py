@@ -50,6 +50,8 @@ MAX_PAD = 64  # a zeropad's pixels on each side
 MAX_LAYERS = 5000
 MAX_NAME_CHARS = 100
 MAX_DESCRIPTION_CHARS = 2000
+MAX_SPEC_MB = 1  # a spec file or text, however it comes (Code page, command line)
+MAX_SPEC_BYTES = MAX_SPEC_MB * 1024 * 1024
 MAX_LISTED = 20  # unknown fields named one by one in a message; the rest are counted
 
 # The stem layer fields that only some kinds read (STEM_FIELDS), each required by those

@@ -34,3 +34,35 @@ def test_the_compare_legends_show_a_name_as_text():
     a = analyze(get_spec("cifar_resnet20").replace(name="<b>x</b>"))
     fig = charts.compare_stages(a, a, "params")  # Plotly reads tags in legend text
     assert [t.name for t in fig.data] == ["A: &lt;b&gt;x&lt;/b&gt;", "B: &lt;b&gt;x&lt;/b&gt;"]
+
+
+# What Plotly (the bundle Streamlit ships) decodes in label text: these named entities
+# and numeric ones, in one pass; any other "&name;" is shown as written.
+PLOTLY_ENTITIES = {"mu": "μ", "amp": "&", "lt": "<", "gt": ">", "nbsp": "\xa0",
+                   "times": "×", "plusmn": "±", "deg": "°"}
+
+
+def plotly_shows(label: str) -> str:
+    import re
+
+    def entity(m):
+        t = m.group(1)
+        if t.startswith("#"):
+            return chr(int(t[2:], 16) if t[1] == "x" else int(t[1:]))
+        return PLOTLY_ENTITIES.get(t, m.group(0))
+
+    assert "<" not in label and ">" not in label  # no tag left for Plotly to read
+    return re.sub(r"&(#\d+|#x[\da-fA-F]+|[a-z]+);", entity, label)
+
+
+NAMES = ['say "hi"', "it's", "<b>x</b>", "R&D", "&quot; &amp;lt;", "Réseau 20 🔥"]
+
+
+def test_chart_labels_show_every_name_as_written():
+    for name in NAMES:
+        a = analyze(get_spec("cifar_resnet20").replace(name=name))
+        fig = charts.compare_stages(a, a, "params")
+        assert [plotly_shows(t.name) for t in fig.data] == [f"A: {name}", f"B: {name}"]
+    y = np.arange(len(NAMES))
+    fig = training_views.confusion(y, y, NAMES)
+    assert [plotly_shows(t) for t in fig.layout.xaxis.ticktext] == NAMES

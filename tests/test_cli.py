@@ -337,3 +337,114 @@ def test_no_command_line_gives_a_traceback(spec_files, tmp_path_factory, monkeyp
             assert len(stderr.strip().splitlines()) == 1, (argv, stderr)
 
     check()
+
+
+# ------------------------------------------------ file arguments (issue 18, item 8)
+def _main(capsys, *argv):
+    from resnet_core import cli
+
+    code = cli.main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_devices_pipes_and_huge_files_are_refused_before_they_are_read(tmp_path):
+    """Under a 1 GB address-space limit, so a read of them all would fail, not swap."""
+    import os
+    import resource
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    sparse = tmp_path / "sparse.json"
+    with open(sparse, "wb") as f:
+        f.truncate(2 << 30)  # 2 GB, no block of it on disk
+    os.mkfifo(tmp_path / "pipe.json")
+    for source, words in ((os.devnull.replace("null", "zero"), "not a regular file"),
+                          (str(tmp_path / "pipe.json"), "not a regular file"),
+                          (str(sparse), "a spec file is at most 1 MB")):
+        out = subprocess.run([sys.executable, "-m", "resnet_core", "summary", source],
+                             capture_output=True, text=True, timeout=120, preexec_fn=limit,
+                             env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
+        assert out.returncode == 2 and words in out.stderr, (source, out.stderr)
+        assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_a_spec_file_is_read_no_further_than_its_limit(tmp_path, monkeypatch):
+    """A file that grows after its size was read (a log, say) stops at limit + 1 bytes."""
+    import os
+
+    from resnet_core import cli
+
+    grown = tmp_path / "grown.json"
+    grown.write_text("{}")
+    real_fstat, reads = os.fstat, []
+
+    def small_fstat(fd):  # the size seen when checked: small
+        info = real_fstat(fd)
+        return os.stat_result((*info[:6], 2, *info[7:]))
+
+    def endless(fd, n):
+        reads.append(n)
+        return b" " * n
+
+    monkeypatch.setattr(cli.os, "fstat", small_fstat)
+    monkeypatch.setattr(cli.os, "read", endless)
+    with pytest.raises(cli.UsageError, match="at most 1 MB"):
+        cli.read_spec_file(str(grown))
+    assert sum(reads) == cli.MAX_SPEC_BYTES + 1
+
+
+def test_folders_and_unreadable_text_are_one_line_errors(tmp_path, capsys):
+    (tmp_path / "latin1.json").write_bytes(b'{"name": "r\xe9seau"}')
+    for source, words in ((str(tmp_path), "is a folder"),
+                          (str(tmp_path / "latin1.json"), "is not UTF-8 text")):
+        code, _, err = _main(capsys, "summary", source)
+        assert code == 2 and words in err and "please report" not in err, err
+
+
+def test_export_to_a_folder_or_a_missing_folder_says_what_to_fix(tmp_path, capsys):
+    cases = [(tmp_path, "it is a folder; give a file name"),
+             (tmp_path / "nowhere" / "net.json", f"the folder {tmp_path / 'nowhere'} does "
+                                                  "not exist")]
+    for target, words in cases:
+        code, _, err = _main(capsys, "export", "cifar_resnet20", "-o", str(target))
+        assert code == 2 and words in err and "please report" not in err, err
+    code, _, err = _main(capsys, "export", "cifar_resnet20", "-o", str(tmp_path / "net.json"))
+    assert code == 0 and (tmp_path / "net.json").read_text().startswith("{")
+
+
+def test_an_export_cut_off_by_a_full_disk_leaves_no_file(tmp_path, capsys, monkeypatch):
+    import builtins
+    import errno
+
+    real_open = builtins.open
+
+    class Full:
+        def __init__(self, f):
+            self.f = f
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.f.close()
+
+        def write(self, text):
+            self.f.write(text[:10])
+            self.f.flush()
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    target = tmp_path / "net.json"
+    monkeypatch.setattr(builtins, "open", lambda p, *a, **k: Full(real_open(p, *a, **k))
+                        if str(p) == str(target) else real_open(p, *a, **k))
+    code, _, err = _main(capsys, "export", "cifar_resnet20", "-o", str(target))
+    assert code == 2 and "no space left on device" in err and not target.exists(), err
+
+
+@pytest.mark.parametrize("value", ["-5", "0", "8193"])
+def test_summary_refuses_batch_sizes_out_of_the_training_bounds(value, capsys):
+    with pytest.raises(SystemExit) as stop:
+        _main(capsys, "summary", "cifar_resnet20", "--json", "--batch-size", value)
+    assert stop.value.code == 2
+    assert "batch size must be 1 to 8,192" in capsys.readouterr().err

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -333,3 +334,84 @@ def test_the_uploaders_limit_is_the_cores_limit():
     config = tomllib.loads((Path(__file__).resolve().parents[1] / ".streamlit"
                             / "config.toml").read_text())
     assert config["server"]["maxUploadSize"] * 1024 * 1024 == MAX_UPLOAD_BYTES
+
+
+# ------------------------------------------ 16-bit and rotated images (issue 18, item 7)
+def _png_by_hand(pixels: np.ndarray, colour_type: int) -> bytes:
+    """A 16-bit PNG written byte by byte (Pillow cannot write 16-bit colour):
+    ``pixels`` (H, W, channels) of big-endian uint16; colour type 0 grey, 2 RGB."""
+    import struct
+
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    h, w = pixels.shape[:2]
+    rows = b"".join(b"\0" + pixels[r].astype(">u2").tobytes() for r in range(h))
+    return (b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, colour_type, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def test_16_bit_images_are_scaled_to_0_255_not_clipped():
+    levels = np.array([0, 257, 32896, 65535], np.uint16)  # 0, 1, 128, 255 at 8 bits
+    grey = np.tile(levels, (4, 1))[..., None]
+    colour = np.stack([grey[..., 0], grey[..., 0][:, ::-1], np.full((4, 4), 32896)], -1)
+    files = {"grey/0.png": _png_by_hand(grey, 0), "grey/1.png": _png_by_hand(grey, 0),
+             "colour/0.png": _png_by_hand(colour, 2), "colour/1.png": _png_by_hand(colour, 2)}
+    d = load_zip(_zip(files), "deep.zip")
+    g = d.x[list(d.y).index(d.class_names.index("grey"))]
+    assert g[0, :, 0].tolist() == [0, 1, 128, 255] and (g[..., 0] == g[..., 2]).all()
+    c = d.x[list(d.y).index(d.class_names.index("colour"))]
+    assert c[0, :, 0].tolist() == [0, 1, 128, 255] and c[0, :, 1].tolist() == [255, 128, 1, 0]
+
+
+def test_32_bit_images_beyond_0_255_are_refused_not_clipped():
+    from PIL import Image
+
+    def tiff(values):
+        out = io.BytesIO()
+        Image.fromarray(values).save(out, "TIFF")  # named .png: Pillow reads the content
+        return out.getvalue()
+
+    wide = np.array([[0, 70000], [5, 9]], np.int32)
+    with pytest.raises(DataError, match=r"values 0…70000 .*32-bit integer"):
+        load_zip(_zip({"a/0.png": tiff(wide), "b/0.png": _png("red")}), "wide.zip")
+    narrow = np.array([[0.0, 255.0], [5.0, 9.0]], np.float32)
+    d = load_zip(_zip({"a/0.png": tiff(narrow), "b/0.png": _png("red", (2, 2))}), "ok.zip")
+    assert d.x[0, 0, :, 0].tolist() == [0, 255]
+
+
+def test_exif_orientation_is_applied():
+    from PIL import Image
+
+    def photo(orientation):
+        # Stored 4 wide, 2 high, left half black; EXIF 6: "turn 90° clockwise to view".
+        im = Image.new("RGB", (4, 2), "white")
+        im.paste((0, 0, 0), (0, 0, 2, 2))
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        out = io.BytesIO()
+        im.save(out, "PNG", exif=exif)
+        return out.getvalue()
+
+    d = load_zip(_zip({"turned/0.png": photo(6), "upright/0.png": photo(1)}), "photos.zip")
+    turned = d.x[list(d.y).index(0)]
+    assert turned.shape == (4, 2, 3)  # the first image sets the size: now 2 wide, 4 high
+    assert turned[:2, :, 0].max() == 0 and turned[2:, :, 0].min() == 255  # black on top
+
+
+def test_an_upload_that_meets_a_full_disk_leaves_no_partial_file(tmp_path, monkeypatch):
+    import errno
+
+    from resnet_core.data import uploads
+
+    def full(f, **arrays):
+        f.write(b"\0" * 1000)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    upload = _npz(x=np.zeros((4, 8, 8), np.uint8), y=np.arange(4) % 2)
+    monkeypatch.setattr(uploads.np, "savez", full)
+    with pytest.raises(DataError, match="no space left on the disk holding"):
+        uploads.stage_upload(upload, "a.npz", tmp_path / "uploads")
+    assert not list((tmp_path / "uploads").iterdir())

@@ -10,6 +10,13 @@ from plotly.subplots import make_subplots
 from resnet_core.analysis import Analysis
 
 
+def plotly_text(text: str) -> str:
+    """``text`` for a Plotly label (legend, tick, title), shown as written: Plotly reads
+    a few tags there, so <, > and & are escaped; quotes are not, as Plotly decodes only
+    &amp; &lt; &gt; (and a few more) and numeric entities, never &quot;."""
+    return html.escape(text, quote=False)
+
+
 def stage_bars(a: Analysis) -> go.Figure:
     """Parameters and MACs per stage, side by side."""
     stages = a.stages()
@@ -75,8 +82,7 @@ def receptive_field(a: Analysis) -> go.Figure:
 def compare_stages(a: Analysis, b: Analysis, metric: str) -> go.Figure:
     """Grouped bars of ``metric`` ('params' or 'macs') per stage for two networks."""
     fig = go.Figure()
-    # Plotly reads tags in legend text: the names are shown as text.
-    for label, x in (("A: " + html.escape(a.spec.name), a), ("B: " + html.escape(b.spec.name), b)):
+    for label, x in (("A: " + plotly_text(a.spec.name), a), ("B: " + plotly_text(b.spec.name), b)):
         stages = x.stages()
         fig.add_bar(x=[s.stage for s in stages], y=[getattr(s, metric) for s in stages],
                     name=label)

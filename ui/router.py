@@ -14,6 +14,8 @@ import threading
 
 import streamlit as st
 
+from resnet_core.faults import DiskFull, StoreBusy
+
 from . import common, presentation, state
 
 _local = threading.local()  # per script-runner thread: sessions run in parallel
@@ -84,6 +86,8 @@ def run_app() -> None:
     _local.inside = True
     try:
         page.run()
+    except (StoreBusy, DiskFull) as exc:  # the machine's, not ours: say what to do
+        st.error(common.escape_md(f"{str(exc)[:1].upper()}{str(exc)[1:]}."))
     except Exception:  # a bug of ours: say so plainly, keep the traceback in the log
         logging.getLogger("resnet_explorer").exception("page %s failed", page.title)
         st.error("Something went wrong on this page. Your network is kept; try another "

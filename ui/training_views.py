@@ -7,7 +7,6 @@ training figure of its own: it reads the run store.
 
 from __future__ import annotations
 
-import html
 import time
 
 import numpy as np
@@ -20,6 +19,7 @@ from resnet_core.training.estimate import (Progress, compile_seconds, duration,
 from resnet_core.training.store import Run, RunStore
 
 from . import presentation
+from .charts import plotly_text
 from .common import escape_md
 
 TALK_PANEL_CHART = 370  # px: under a title and the figures, the chart fills a 720 px screen
@@ -69,7 +69,7 @@ def curves(store: RunStore, runs: list[Run], x_axis: str = "seen", smoothing: fl
     for i, run in enumerate(runs):
         colour = PALETTE[i % len(PALETTE)]
         # Plotly reads tags in legend text (<a href>, <b>): a run's name is shown as text.
-        label = html.escape(run.name if len({r.name for r in runs}) == len(runs)
+        label = plotly_text(run.name if len({r.name for r in runs}) == len(runs)
                             else f"{run.name} ({run.id[-6:]})")
         batches = store.metrics(run.id, "batch")
         epochs = store.metrics(run.id, "epoch")
@@ -122,7 +122,7 @@ def confusion(y_true: np.ndarray, y_pred: np.ndarray, class_names: list[str]) ->
                                text=m, texttemplate="%{text}", showscale=False))
     # Every class labelled (Plotly's own ticks skip every other one) up to 40 classes.
     ticks = dict(tickmode="array", tickvals=class_names,
-                 ticktext=[html.escape(c) for c in class_names]) if k <= 40 else {}
+                 ticktext=[plotly_text(c) for c in class_names]) if k <= 40 else {}
     fig.update_layout(title="Confusion matrix (validation)", height=420,
                       xaxis_title="predicted", yaxis_title="true",
                       xaxis=dict(type="category", **ticks),

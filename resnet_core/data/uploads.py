@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
+from ..faults import disk_full
 from .datasets import MAX_CLASSES, MAX_VALUES, Dataset, DataError, check_arrays
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
@@ -238,11 +239,11 @@ def load_zip(data: bytes, name: str = "upload.zip", size: int | None = None) -> 
                     if im.width * im.height > MAX_PIXELS or max(im.size) > 4 * MAX_IMAGE_SIDE:
                         raise DataError(f"{name}: {_short(info.filename)} is {im.width}×{im.height} "
                                         "pixels, too large an image")
+                    im = _upright_rgb(im, name, info.filename)
                     if images is None:
                         target = target or im.size
                         _check_decoded_size(target, len(files), name)
                         images = np.empty((len(files), target[1], target[0], 3), np.uint8)
-                    im = im.convert("RGB")
                     if im.size != target:
                         im = im.resize(target)
                     images[i] = np.asarray(im, np.uint8)
@@ -253,6 +254,28 @@ def load_zip(data: bytes, name: str = "upload.zip", size: int | None = None) -> 
             labels.append(index[cls])
     x, y = check_arrays(images, np.asarray(labels), name, len(classes))
     return Dataset(PurePosixPath(name).stem, x, y, tuple(classes))
+
+
+def _upright_rgb(im, name: str, member: str):
+    """The image as 8-bit RGB, turned as its EXIF orientation says (a portrait photo
+    taken sideways stands up). 16-bit grey is scaled to 0…255 (65535 → 255), as Pillow
+    already does for 16-bit colour; 32-bit integer or float images are taken only when
+    their values are 0…255, else refused: never clipped."""
+    from PIL import Image, ImageOps
+
+    im = ImageOps.exif_transpose(im)
+    if im.mode.startswith("I;16"):
+        grey = np.asarray(im, np.uint32)
+        return Image.fromarray(((grey * 255 + 32767) // 65535).astype(np.uint8)).convert("RGB")
+    if im.mode in ("I", "F"):
+        values = np.asarray(im)
+        lo, hi = (values.min().item(), values.max().item()) if values.size else (0, 0)
+        if not (0 <= lo and hi <= 255):  # NaN fails this too
+            raise DataError(f"{name}: {_short(member)} holds values {lo:g}…{hi:g} (a 32-bit "
+                            f"{'float' if im.mode == 'F' else 'integer'} image); save it as "
+                            "an 8- or 16-bit PNG or a JPEG")
+        return Image.fromarray(np.rint(values).astype(np.uint8)).convert("RGB")
+    return im.convert("RGB")
 
 
 def _check_decoded_size(target: tuple[int, int], count: int, name: str) -> None:
@@ -280,8 +303,16 @@ def stage_upload(data: bytes, filename: str, folder: Path) -> Path:
         else load_zip(data, filename)
     folder.mkdir(parents=True, exist_ok=True)
     partial = folder / f"partial-{os.getpid()}-{path.name}"
-    with open(partial, "wb") as f:
-        np.savez(f, x=ds.x, y=ds.y, class_names=np.array(ds.class_names, dtype=str))
+    try:
+        with open(partial, "wb") as f:
+            np.savez(f, x=ds.x, y=ds.y, class_names=np.array(ds.class_names, dtype=str))
+    except OSError as exc:  # a full disk: no half-written file is left to fill it
+        partial.unlink(missing_ok=True)
+        if disk_full(exc, folder):
+            raise DataError(f"{filename}: cannot be kept for training: no space left on the "
+                            f"disk holding {folder}; free space there and upload it "
+                            "again") from None
+        raise
     os.replace(partial, path)  # the worker never reads a half-written file
     prune_staged(folder, keep=path)
     return path

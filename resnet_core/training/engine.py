@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..data import DataChoice, DataError, PreparedData, load, prepare
+from ..faults import DiskFull, StoreBusy, disk_full
 from ..spec import ArchitectureSpec, SpecError
 from . import predictions
 from .settings import SHORT_RUN_MOMENTUM, SettingsError, TrainSettings, check_feasible
@@ -207,10 +208,25 @@ def load_checkpoint(path):
 
 def save_checkpoint(model, run_dir) -> None:
     """Write the model next to the checkpoint, then rename it over the old one: a kill
-    during the write leaves the last good checkpoint in place."""
+    during the write leaves the last good checkpoint in place. A write that fails
+    removes its partial file; on a full disk it raises :class:`DiskFull`, saying so."""
     final = run_dir / CHECKPOINT
     partial = run_dir / f"partial-{os.getpid()}.keras"
-    model.save(partial)
+    try:
+        model.save(partial)
+    except BaseException as exc:
+        full = disk_full(exc, run_dir)  # asked before the space is freed
+        try:
+            freed = partial.stat().st_size
+        except OSError:
+            freed = 0
+        partial.unlink(missing_ok=True)
+        if full:
+            kept = ("its last whole checkpoint is kept" if final.exists()
+                    else "it had no checkpoint yet")
+            raise DiskFull(run_dir, "writing the checkpoint", freed, f"the run was stopped "
+                           f"({kept}); free space there, then resume it") from exc
+        raise
     os.replace(partial, final)
 
 
@@ -320,7 +336,10 @@ class _Trainee:
         """Record the error and drop out of the group; the others go on."""
         self.done = True
         self.status = "failed"
-        if isinstance(exc, (DataError, SettingsError, SpecError)):
+        if not isinstance(exc, DiskFull) and disk_full(exc, self.dir):
+            exc = DiskFull(self.dir, "writing the run's files", then="the run was stopped; "
+                           "free space there, then resume it")
+        if isinstance(exc, (DataError, SettingsError, SpecError, DiskFull, StoreBusy)):
             error = str(exc)
         else:
             error = f"{type(exc).__name__}: {exc}"
@@ -330,7 +349,10 @@ class _Trainee:
                 error += f" (details in {self.dir / 'error.log'})"
             except OSError:  # the run's folder is gone (deleted) or the disk is full
                 pass
-        self.flush()
+        try:
+            self.flush()
+        except (DiskFull, StoreBusy):  # the points are lost; the failure is recorded
+            self.buffer = []
         self.store.update(self.id, status="failed", error=error, phase="")
 
     def flush(self) -> None:
@@ -366,6 +388,7 @@ def execute_group(store: RunStore, run_ids: list[str]) -> list[dict]:
     The runs share their data choice and settings (a race is created so); each fits the
     data to its own network.
     """
+    store = store.patient()  # a store another process holds a while delays the run
     for run_id in run_ids:
         if store.get(run_id) is None:
             raise ValueError(f"no run {run_id!r}")

@@ -12,6 +12,7 @@ folders, with a one-line notice (:attr:`RunStore.notice`, and the log), losing n
 
 from __future__ import annotations
 
+import copy
 import fcntl
 import functools
 import json
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..faults import LOW_SPACE, StoreBusy, free_bytes, named
 from ..spec import ArchitectureSpec
 
 ACTIVE = ("queued", "running", "stopping")  # the others: completed, stopped, failed
@@ -73,6 +75,10 @@ METRIC_FIELDS = ("kind", "epoch", "step", "seen", "time", "loss", "accuracy", "v
 RECORD = "run.json"
 POINTS = "metrics.jsonl"
 REBUILT = "runs-rebuilt.txt"  # the last rebuild's notice
+# How long a page or a command waits for a store another process holds before it says
+# so (StoreBusy); a training process waits longer rather than fail a run.
+BUSY_SECONDS = 3.0
+TRAINING_BUSY_SECONDS = 60.0
 _log = logging.getLogger(__name__)
 
 
@@ -138,35 +144,48 @@ def _damaged(exc: sqlite3.DatabaseError) -> bool:
 
 def _recovers(method):
     """Run ``method``; when the database turns out damaged, rebuild it and run it again
-    (the methods so marked are safe to repeat)."""
+    (the methods so marked are safe to repeat). A busy store or a full disk is raised
+    as :class:`StoreBusy` or :class:`DiskFull`, which say what to do."""
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
         try:
-            return method(self, *args, **kwargs)
-        except sqlite3.DatabaseError as exc:
-            if not _damaged(exc):
+            try:
+                return method(self, *args, **kwargs)
+            except sqlite3.DatabaseError as exc:
+                if not _damaged(exc):
+                    raise
+                self._recover(f"was damaged ({exc})")
+                return method(self, *args, **kwargs)
+        except (sqlite3.Error, OSError) as exc:
+            fault = named(exc, self.home)
+            if fault is None or fault is exc:
                 raise
-            self._recover(f"was damaged ({exc})")
-            return method(self, *args, **kwargs)
+            raise fault from exc
     return wrapper
 
 
 class RunStore:
     """The SQLite store under ``home`` (runs.db) and the runs' folders (runs/<id>/)."""
 
-    def __init__(self, home: str | Path | None = None):
+    def __init__(self, home: str | Path | None = None, busy_seconds: float = BUSY_SECONDS):
         self.home = Path(home) if home else default_home()
-        self.home.mkdir(parents=True, exist_ok=True)
+        self.busy_seconds = busy_seconds
         self.path = self.home / "runs.db"
         self.notice: str | None = None  # set when runs.db had to be rebuilt
-        try:
-            self._migrate()
-        except sqlite3.DatabaseError as exc:
-            if not _damaged(exc):
-                raise
-            self._recover(f"was damaged ({exc})")
-            self._migrate()
+        self._open_store()
+
+    @_recovers
+    def _open_store(self) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        self._migrate()  # a damaged file: rebuilt by _recovers, and this runs again
         self._backfill_folders()
+
+    def patient(self, seconds: float = TRAINING_BUSY_SECONDS) -> RunStore:
+        """This store, waiting up to ``seconds`` for a store another process holds (a
+        training run waits rather than fail)."""
+        other = copy.copy(self)
+        other.busy_seconds = max(seconds, self.busy_seconds)
+        return other
 
     def _migrate(self) -> None:
         with closing(self._connect()) as db:
@@ -177,10 +196,11 @@ class RunStore:
                     db.execute(f"ALTER TABLE runs ADD COLUMN {column} {decl}")
 
     def _open(self, path: Path | None = None) -> sqlite3.Connection:
-        db = sqlite3.connect(path or self.path, timeout=30, isolation_level=None)
+        db = sqlite3.connect(path or self.path, timeout=self.busy_seconds,
+                             isolation_level=None)
+        db.execute(f"PRAGMA busy_timeout={int(self.busy_seconds * 1000)}")
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA foreign_keys=ON")
-        db.execute("PRAGMA busy_timeout=30000")
         db.row_factory = sqlite3.Row
         return db
 
@@ -202,7 +222,15 @@ class RunStore:
     def _lock(self):
         """One process at a time writes records or rebuilds (pages, worker, CLI)."""
         with open(self.home / "runs.lock", "a") as f:
-            fcntl.flock(f, fcntl.LOCK_EX)
+            deadline = time.monotonic() + self.busy_seconds
+            while True:
+                try:
+                    fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise StoreBusy(self.home) from None
+                    time.sleep(0.05)
             try:
                 yield
             finally:
@@ -212,7 +240,7 @@ class RunStore:
         if not self.path.exists():
             return False
         try:
-            db = sqlite3.connect(self.path, timeout=30)
+            db = sqlite3.connect(self.path, timeout=self.busy_seconds)
             try:
                 ok = db.execute("PRAGMA quick_check(1)").fetchone()[0] == "ok"
                 return ok and db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
@@ -499,9 +527,13 @@ class RunStore:
                         "resumed" if (self.run_dir(run.id) / "checkpoint.keras").exists()
                         else "the metrics are kept; no checkpoint had been written yet "
                              "(one is written at each epoch's end), so start it again")
+                free = free_bytes(self.home)
+                why = (f", perhaps because the disk holding {self.home} is full "
+                       f"({free / 1e6:.1f} MB free)" if free is not None
+                       and free < LOW_SPACE else "")
                 self.update(run.id, status="failed", phase="",
                             error="the worker process stopped unexpectedly (killed or "
-                                  f"crashed); {kept}")
+                                  f"crashed){why}; {kept}")
             elif run.phase == "saving" and not run.active and not _pid_alive(run.worker_pid):
                 self.update(run.id, phase="")
         return dead
@@ -551,10 +583,18 @@ class RunStore:
                            (time.time(), time.time(), run_id))
         except sqlite3.DatabaseError as exc:
             if not _damaged(exc) or not folder.is_dir():
-                raise
+                fault = named(exc, self.home)
+                if fault is None:
+                    raise
+                raise fault from exc
             self._recover(f"was damaged ({exc})")
             if not appended:  # damage found on connecting: the rebuilt index takes them
                 self.add_metrics(run_id, rows)
+        except OSError as exc:  # metrics.jsonl on a full disk
+            fault = named(exc, self.home)
+            if fault is None or fault is exc:
+                raise
+            raise fault from exc
 
     @_recovers
     def metrics(self, run_id: str, kind: str | None = None) -> list[dict]:
@@ -587,7 +627,11 @@ def _read_json(path: Path) -> Any:
 
 def _write_json(path: Path, value: Any) -> None:
     partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
-    partial.write_text(json.dumps(value), encoding="utf-8")
+    try:
+        partial.write_text(json.dumps(value), encoding="utf-8")
+    except BaseException:  # a full disk: no half-written file left behind
+        partial.unlink(missing_ok=True)
+        raise
     os.replace(partial, path)  # a kill leaves the old record, never half of one
 
 
@@ -617,7 +661,11 @@ def _append_points(path: Path, rows: list[dict]) -> None:
 def _write_points(path: Path, rows: list[dict]) -> None:
     partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
     partial.unlink(missing_ok=True)
-    _append_points(partial, rows)
+    try:
+        _append_points(partial, rows)
+    except BaseException:  # a full disk: no half-written file left behind
+        partial.unlink(missing_ok=True)
+        raise
     os.replace(partial, path)
 
 

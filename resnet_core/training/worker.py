@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from ..faults import StoreBusy
 from .store import RunStore, default_home
 
 # Idle, the worker holds TensorFlow's memory and threads: it goes after three minutes
@@ -71,7 +72,7 @@ def serve(home: Path, idle_exit: float = IDLE_EXIT_SECONDS) -> int:
         if not _acquire(lock, LOCK_WAIT_SECONDS):
             return 0  # another worker serves the queue
         (home / "worker.pid").write_text(str(os.getpid()))
-        store = RunStore(home)
+        store = RunStore(home).patient()  # a store held a while delays, never fails
         store.reap()  # we hold the lock: any run marked running lost its worker
         from .engine import execute_group, warm_up
 
@@ -81,6 +82,8 @@ def serve(home: Path, idle_exit: float = IDLE_EXIT_SECONDS) -> int:
         while True:
             try:
                 runs = store.claim_next(os.getpid()) if _still_ours(home) else None
+            except StoreBusy:  # held by another process all this while: poll again
+                runs = []
             except (OSError, sqlite3.Error):  # the folder went between check and claim
                 if _still_ours(home):
                     raise
