@@ -135,7 +135,7 @@ def test_invalid_value_is_marked_and_last_valid_figures_stay():
 def test_unbuildable_network_shows_the_failure_and_partial_stages():
     at = app("pages/compose.py", preset="seed_resnet50")
     at.number_input(key="h_1").set_value(16).run()
-    at.number_input(key="w_2").set_value(16).run()  # the first edit renamed: editors redrawn
+    at.number_input(key="w_1").set_value(16).run()  # the first edit renamed; the keys stay
     errors = plain(" ".join(e.value for e in at.error))
     assert "cannot be built" in errors and "head_pool" in errors and "1×1" in errors
     glance = at.dataframe[-1].value
@@ -144,21 +144,22 @@ def test_unbuildable_network_shows_the_failure_and_partial_stages():
 
 def test_preset_switch_reset_and_stage_moves():
     at = app("pages/compose.py", preset="resnet18")
-    at.selectbox(key="preset_1").set_value("resnet34").run()
+    at.selectbox(key="preset_1_preset").set_value("resnet34").run()
     assert metric(at, "Parameters") == f"{analyze(get_spec('resnet34')).totals.total_params:,}"
     assert not [b for b in at.button if b.label == "Reset to preset"]  # nothing to reset
     at.number_input(key="c_2").set_value(1).run()  # grey input
     # The edited network is no longer called resnet34, and the box says "custom".
     assert at.session_state["spec"].name == "resnet34_edited"
     assert at.session_state["spec"].description == "Edited from the preset resnet34."
-    assert at.selectbox(key="preset_3").value.startswith("custom")
+    assert at.selectbox(key="preset_2_custom").value.startswith("custom")
+    assert at.text_input(key="name_2").value == "resnet34_edited"  # the box says so too
     assert at.button[0].label == "Reset to preset" and not at.button[0].disabled
     at.button[0].click().run()
     assert metric(at, "Parameters") == f"{analyze(get_spec('resnet34')).totals.total_params:,}"
     assert at.query_params["preset"] == "resnet34"
 
     at = app("pages/compose.py", preset="cifar_resnet20")
-    at.number_input(key="move_1").set_value(2).run()
+    at.selectbox(key="move_1").set_value(2).run()
     next(b for b in at.button if b.label == "Move up").click().run()
     assert not at.exception
     moved = json.loads(json.dumps(at.session_state["spec"].to_dict()))
