@@ -45,7 +45,7 @@ def test_home_lists_every_preset_and_the_device():
     assert "Training device:" in text and "CPU" in text
     assert at.title[0].value == "ResNet Explorer"
     # A card per preset: a human name, no bare ids or "seed", links to Compose and Train.
-    links = [(e.proto.label, e.proto.page) for e in at.get("page_link")]
+    links = [(e.proto.label, e.proto.page) for e in at.main.get("page_link")]
     for target in ("compose", "train"):
         assert sum(t == target for _, t in links) == len(PRESETS)
     assert "**ResNet-50, small images**" in text and "**Plain-56 for CIFAR-10**" in text
@@ -419,3 +419,60 @@ def test_train_page_offers_imagenet_weights_only_where_keras_has_them(tmp_path, 
     assert any("ImageNet weights of ResNet50 are not in Keras" in plain(e.value)
                for e in at.error), [e.value for e in at.error]
     assert RunStore(tmp_path).list() == []
+
+
+# --------------------------------------------------------------------------- navigation
+def _query(link) -> dict:
+    from urllib.parse import parse_qsl
+
+    return dict(parse_qsl(link.proto.query_string))
+
+
+def test_every_menu_link_carries_the_address_the_app_will_write():
+    """A page change is one history entry only when the link already says what the app
+    writes there (Streamlit's own menu opened pages with no query; the app wrote it back:
+    two entries, and Back seemed to do nothing)."""
+    at = app("pages/compose.py", preset="cifar_resnet20")
+    at.number_input(key="cls_1").set_value(7).run()
+    network = {k: at.query_params[k] for k in ("base", "spec")}
+    links = {link.proto.page: _query(link) for link in at.sidebar.get("page_link")}
+    assert set(links) == {u for rows in SECTIONS.values() for *_, u in rows}
+    for page, query in links.items():
+        view = {"level": "stage", "direction": "TB"} if page == "graph" else {}
+        assert query == {**network, **view}, page
+    # In a talk the links keep talk mode (the menus are in the page's top bar).
+    talk = app("pages/inspect.py", preset="resnet18", talk="1")
+    menu = [_query(link) for link in talk.main.get("page_link")]
+    assert len(menu) == len(links) and all(q["talk"] == "1" for q in menu)
+    # Home's preset cards open their preset, in talk mode too.
+    cards = [_query(link) for link in app(talk="1").main.get("page_link")
+             if link.proto.page == "compose" and link.proto.label == "Compose"]
+    assert {"preset": "resnet50", "talk": "1"} in cards
+
+
+def test_a_rerun_carrying_the_address_from_before_an_edit_keeps_the_edit():
+    """A widget's rerun may carry the address from before the app's last write (an edit
+    made while the page redrew): it is not a link, and the edit stays."""
+    at = app("pages/compose.py", preset="cifar_resnet20")
+    at.number_input(key="cls_1").set_value(7).run()
+    at.query_params.clear()
+    at.query_params["preset"] = "cifar_resnet20"  # the address before the first edit
+    at.number_input(key="h_1").set_value(40).run()
+    spec = at.session_state["spec"]
+    assert (spec.head.classes, spec.input_shape[0]) == (7, 40)
+
+
+def test_resume_opens_the_resumed_runs_network_on_train(tmp_path, monkeypatch):
+    from resnet_core.training import RunStore
+
+    monkeypatch.setenv("RESNET_EXPLORER_HOME", str(tmp_path))
+    store = RunStore(tmp_path)
+    run_id = store.create("cifar_resnet20", get_spec("cifar_resnet20").to_dict(), {},
+                          {"epochs": 1})
+    store.update(run_id, status="stopped")
+    (store.run_dir(run_id) / "checkpoint.keras").write_bytes(b"")
+    at = app("pages/runs.py", preset="seed_resnet50")
+    next(b for b in at.button if b.label == "Resume from checkpoint").click().run()
+    assert at.session_state["spec"] == get_spec("cifar_resnet20")
+    assert at.query_params["preset"] == "cifar_resnet20"
+    assert "cifar_resnet20" in sidebar_text(at)

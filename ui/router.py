@@ -77,7 +77,7 @@ def menu(container, talk: bool, drawn: str) -> None:
     on the next, and the two draws of one run do not share keys."""
     with container:
         if talk:
-            with st.container(horizontal=True, key="talk_menu", gap="small"):
+            with st.container(horizontal=True, key=f"talk_menu_{drawn}", gap="small"):
                 for section, items in SECTIONS.items():
                     with st.popover(section, type="tertiary", key=f"menu_{section}_{drawn}"):
                         for f, t, i, _ in items:

@@ -15,7 +15,9 @@ def type_into_cell(page, row: int, column: int, value: str) -> None:
     """Select the stage table's cell (row, column) with the keyboard, from the first
     row's first cell, type ``value`` and commit it, without waiting for the app."""
     grid = page.locator("[data-testid='stDataFrame']").nth(STAGES)
-    box = grid.get_by_test_id("data-grid-canvas").bounding_box()
+    canvas = grid.get_by_test_id("data-grid-canvas")
+    canvas.wait_for(state="visible")
+    box = canvas.bounding_box()
     page.mouse.click(box["x"] + 80, box["y"] + 35 + 17)
     for _ in range(row):
         page.keyboard.press("ArrowDown")
