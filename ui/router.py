@@ -79,7 +79,7 @@ def menu(container, talk: bool, drawn: str) -> None:
         if talk:
             with st.container(horizontal=True, key=f"talk_menu_{drawn}", gap="small"):
                 for section, items in SECTIONS.items():
-                    with st.popover(section, type="tertiary", key=f"menu_{section}_{drawn}"):
+                    with st.popover(section, key=f"menu_{section}_{drawn}"):
                         for f, t, i, _ in items:
                             page_link(f, t, icon=i)
             return
