@@ -141,5 +141,5 @@ for tab, name in zip(tabs, BLOCK_KINDS):
         if doc:
             st.caption(plain_sources(doc[0]))
 
-st.page_link("pages/compose.py", label="Use these blocks in a network on the Compose page",
+router.page_link("pages/compose.py", "Use these blocks in a network on the Compose page",
              icon=":material/construction:")

@@ -12,6 +12,10 @@ from ui import common, preset_cards, router, spec_form, state
 router.ensure_router()
 
 CUSTOM = "custom (edited)"
+# Set when the first edit of a preset renamed the network: the Name box shows the new
+# name on the next run. The editors keep their keys (their identity): a redraw would drop
+# an edit made while it happened.
+RENAMED = "compose_renamed"
 
 spec = state.current_spec()
 preset = state.current_preset()
@@ -26,7 +30,7 @@ edited = not preset or spec != PRESETS[preset].spec()
 names = [CUSTOM, *PRESETS] if edited else list(PRESETS)
 # Names only: a description in the box would be cut off; it is the caption instead.
 choice = c1.selectbox("Preset", names, index=0 if edited else names.index(preset),
-                      key=f"preset_{v}")
+                      key=f"preset_{v}_{'custom' if edited else 'preset'}")
 if choice != (CUSTOM if edited else preset):
     state.load_preset(choice)
     st.rerun()
@@ -55,7 +59,10 @@ def base_frame(what, make):
 # ---------------------------------------------------------------- input and options
 st.subheader("Input")
 cols = st.columns([2, 1, 1, 1, 1])
-name = cols[0].text_input("Name", spec.name, key=f"name_{v}")
+name_key = f"name_{v}"
+if name_key not in st.session_state or st.session_state.pop(RENAMED, None) == v:
+    st.session_state[name_key] = spec.name
+name = cols[0].text_input("Name", key=name_key)
 # No min_value: the widget would refuse 0 with a red border and no words, and keep the
 # old value; the spec refuses it with a sentence under the row ("Height must be at least 1").
 shape = [
@@ -94,6 +101,8 @@ with st.expander(f"BatchNorm and initialisers: momentum {common.plain_number(ls.
     layers_box = st.container()
 
 # ---------------------------------------------------------------- stem
+# Number cells are text cells (spec_form reads them): a grid number cell would read "3x3"
+# as 33 and undo a value under its minimum without a word; here each refusal is a sentence.
 st.subheader("Stem")
 stem_df = st.data_editor(
     base_frame("stem", spec_form.stem_frame),
@@ -103,16 +112,16 @@ stem_df = st.data_editor(
     column_config={
         "kind": st.column_config.SelectboxColumn("kind", options=STEM_KINDS, required=True,
                                                 default=NEW_STEM_KIND, width=91),
-        "filters": st.column_config.NumberColumn("filters", step=1, min_value=1, width=80,
-                                                 help="conv only", default=64),
-        "kernel_size": st.column_config.NumberColumn("kernel", step=1, default=3, min_value=1,
-                                                     width=80, help="conv only: k×k"),
-        "pool_size": st.column_config.NumberColumn("pool", step=1, min_value=1, width=70,
-                                                   help="maxpool, avgpool: the window"),
-        "pad": st.column_config.NumberColumn("pad", step=1, min_value=0, width=63,
-                                             help="zeropad only: pixels added on each side"),
-        "stride": st.column_config.NumberColumn("stride", step=1, default=1, min_value=1,
-                                                width=77, help="conv and pools"),
+        "filters": st.column_config.TextColumn("filters", width=80, help="conv only",
+                                               default="64"),
+        "kernel_size": st.column_config.TextColumn("kernel", default="3", width=80,
+                                                   help="conv only: k×k"),
+        "pool_size": st.column_config.TextColumn("pool", width=70,
+                                                 help="maxpool, avgpool: the window"),
+        "pad": st.column_config.TextColumn("pad", width=63,
+                                           help="zeropad only: pixels added on each side"),
+        "stride": st.column_config.TextColumn("stride", default="1", width=77,
+                                              help="conv and pools"),
         "padding": st.column_config.SelectboxColumn("padding", options=PADDINGS, width=91,
                                                     default="same", help="conv and pools"),
         "use_bias": st.column_config.CheckboxColumn("bias", default=False, width=63,
@@ -133,22 +142,20 @@ stage_columns = {
     "kind": st.column_config.SelectboxColumn(
         "block", options=list(BLOCK_KINDS), required=True, default=NEW_STAGE_KIND,
         help="The kind of block; what each is, is listed under the table"),
-    "num_blocks": st.column_config.NumberColumn("blocks", step=1, default=2, min_value=1,
-                                                help="How many blocks the stage has"),
+    "num_blocks": st.column_config.TextColumn("blocks", default="2",
+                                              help="How many blocks the stage has"),
     "filters": st.column_config.TextColumn("filters", default="128"),
-    "stride": st.column_config.NumberColumn("stride", step=1, default=2, min_value=1),
-    "kernel_size": st.column_config.NumberColumn("kernel", step=1, default=3, min_value=1),
+    "stride": st.column_config.TextColumn("stride", default="2"),
+    "kernel_size": st.column_config.TextColumn("kernel", default="3"),
     "shortcut": st.column_config.SelectboxColumn("shortcut", options=SHORTCUTS,
                                                  default="projection"),
-    "expansion": st.column_config.NumberColumn("expansion", step=1, min_value=1,
-                                               help="bottleneck kinds only"),
-    "groups": st.column_config.NumberColumn("groups", step=1, min_value=1,
-                                            help="bottleneck: groups of the k×k conv (ResNeXt)"),
-    "width": st.column_config.NumberColumn(
-        "width", step=1, min_value=0,
-        help="bottleneck: the k×k conv's channels; 0 = filters ÷ expansion"),
-    "se_ratio": st.column_config.NumberColumn(
-        "SE", step=1, min_value=0, help="bottleneck: squeeze-and-excitation ratio; 0 = none"),
+    "expansion": st.column_config.TextColumn("expansion", help="bottleneck kinds only"),
+    "groups": st.column_config.TextColumn("groups",
+                                          help="bottleneck: groups of the k×k conv (ResNeXt)"),
+    "width": st.column_config.TextColumn(
+        "width", help="bottleneck: the k×k conv's channels; 0 = filters ÷ expansion"),
+    "se_ratio": st.column_config.TextColumn(
+        "SE", help="bottleneck: squeeze-and-excitation ratio; 0 = none"),
     "preact": st.column_config.CheckboxColumn(
         "pre-act", help="bottleneck, basic: BN → ReLU before each conv"),
     "stride_block": st.column_config.SelectboxColumn(
@@ -161,7 +168,9 @@ stage_columns = {
 stage_df = st.data_editor(
     base_frame("stages", spec_form.stage_frame),
     key=f"stages_{v}", num_rows="dynamic", width="stretch", placeholder="",
-    column_config={c: stage_columns.get(c, st.column_config.Column(c))
+    column_config={c: stage_columns.get(c, st.column_config.TextColumn(c)
+                                        if c in spec_form.STAGE_NUMBERS
+                                        else st.column_config.Column(c))
                    for c in spec_form.STAGE_COLUMNS})
 stage_box = st.container()
 with st.container(key="block_kinds"):
@@ -173,8 +182,9 @@ with st.container(key="block_kinds"):
                                f"{', '.join(k.fields)}." for k in BLOCK_KINDS.values()))
 mc = st.columns([1, 2], vertical_alignment="bottom")
 move_row = mc[1].container(horizontal=True)  # buttons as wide as their labels
-n_rows = max(len(stage_df), 1)
-move_index = mc[0].number_input("Stage to move", 1, n_rows, 1, key=f"move_{v}")
+# A choice, not a number box: a box would refuse a stage that is not there without a word.
+move_index = mc[0].selectbox("Stage to move", range(1, max(len(stage_df), 1) + 1),
+                             key=f"move_{v}")
 
 # ---------------------------------------------------------------- head
 st.subheader("Head")
@@ -186,14 +196,15 @@ pool = hc[0].selectbox("Pooling", HEAD_POOLS, HEAD_POOLS.index(h.pool), key=f"po
 windowed = pool in ("avg", "max")
 head = {
     "pool": pool,
-    "pool_size": hc[1].number_input("Pool size", 1, value=h.pool_size, step=1,
+    # No bounds on these boxes (as on Height): the spec refuses a value with a sentence.
+    "pool_size": hc[1].number_input("Pool size", value=h.pool_size, step=1,
                                     key=f"ps_{v}", help="the pooling window, before flatten")
     if windowed else h.pool_size,
     "pool_padding": hc[2].selectbox("Pool padding", PADDINGS, PADDINGS.index(h.pool_padding),
                                     key=f"pp_{v}") if windowed else h.pool_padding,
     "hidden": hc[3].text_input("Hidden dense layers", ", ".join(map(str, h.hidden)),
                                key=f"hid_{v}", help="e.g. 4096, 4096"),
-    "dropout": hc[4].number_input("Dropout", 0.0, 0.99, value=float(h.dropout), step=0.1,
+    "dropout": hc[4].number_input("Dropout", value=float(h.dropout), step=0.1,
                                   key=f"drop_{v}"),
     "classifier": hc[5].selectbox("Classifier", CLASSIFIERS,
                                   CLASSIFIERS.index(h.classifier), key=f"clf_{v}"),
@@ -226,14 +237,18 @@ except SpecError as exc:
 else:
     if candidate != spec:
         # The first edit of a preset renames it, so that its exports do not claim to be
-        # the preset; the editors are redrawn to show the new name.
+        # the preset; the Name box shows it from the next run, the editors stay as they
+        # are. A row switched to another kind redraws the tables (its unused cells empty).
         described = spec_form.describe_edit(candidate, preset)
-        redraw = described.name != candidate.name or stem_switched or stages_switched
+        redraw = stem_switched or stages_switched
         try:
             state.set_spec(described, reset_editor=redraw)
         except SpecError as exc:
             top.error(common.escape_md(f"This network cannot be kept: {exc}"))
         else:
+            if described.name != candidate.name and not redraw:
+                st.session_state[RENAMED] = v
+                st.rerun()
             if redraw:
                 st.rerun()
             spec = described

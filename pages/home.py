@@ -19,9 +19,9 @@ st.markdown(
 st.markdown(f"**Training device:** {describe_device()}")
 # For a speaker: the race of a plain net against its residual twin, in large type.
 with st.container(border=True, key="demo"):
-    st.page_link("pages/race.py", label="Demo: the race, in talk mode",
-                 icon=":material/slideshow:", query_params={"talk": "1"},
-                 help="Large type and no sidebar, for a projector. Add ?talk=1 to any page.")
+    router.page_link("pages/race.py", "Demo: the race, in talk mode",
+                     icon=":material/slideshow:", talk=True,
+                     help="Large type and no sidebar, for a projector. Add ?talk=1 to any page.")
 
 st.subheader("Why skip connections work: see it happen")
 WHY = [("pages/race.py", "Race", ":material/sprint:",
@@ -35,7 +35,7 @@ WHY = [("pages/race.py", "Race", ":material/sprint:",
 cols = st.columns(2)  # two by two: four across cut the labels at 1024 px
 for i, (page, label, icon, line) in enumerate(WHY):
     with cols[i % 2].container(border=True):
-        st.page_link(page, label=label, icon=icon)
+        router.page_link(page, label, icon=icon)
         st.caption(line)
 
 st.subheader("Start from a network")
@@ -56,8 +56,8 @@ for family, members in preset_cards.cards().items():
                 st.caption(f"{human(card.params)} parameters · input {card.input} · "
                            f"{card.classes} classes")
                 links = st.container(horizontal=True)
-                links.page_link("pages/compose.py", label="Compose",
-                                icon=":material/construction:",
-                                query_params={"preset": card.name}, help=f"Preset {card.name}")
-                links.page_link("pages/train.py", label="Train", icon=":material/model_training:",
-                                query_params={"preset": card.name})
+                router.page_link("pages/compose.py", "Compose", where=links,
+                                 icon=":material/construction:", preset=card.name,
+                                 help=f"Preset {card.name}")
+                router.page_link("pages/train.py", "Train", where=links,
+                                 icon=":material/model_training:", preset=card.name)

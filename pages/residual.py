@@ -168,7 +168,7 @@ st.markdown(
     "f(x) = x, so adding it cannot remove any function the smaller network had (He et al. "
     "2015, §3.1: a solver can drive those weights toward zero when the identity is best; "
     "a plain stack of nonlinear layers has to learn the identity, which they found hard).")
-st.page_link("pages/blocks.py", label="See every residual block of the app in the "
+router.page_link("pages/blocks.py", "See every residual block of the app in the "
              "Block gallery", icon=":material/widgets:")
-st.page_link("pages/gradients.py", label="Measure how the skip connections carry the "
+router.page_link("pages/gradients.py", "Measure how the skip connections carry the "
              "gradient", icon=":material/waterfall_chart:")

@@ -8,7 +8,7 @@ import streamlit as st
 from resnet_core.data.sources import short_name
 from resnet_core.training import RunStore, predictions
 from resnet_core.training.worker import ensure_worker
-from ui import common, presentation, router, training_views
+from ui import common, presentation, router, state, training_views
 
 router.ensure_router()
 
@@ -22,7 +22,7 @@ st.caption(f"Stored in `{store.home}` (set RESNET_EXPLORER_HOME to move it). Eac
            "its network, data, settings, metrics, checkpoint and TensorBoard logs.")
 if not runs:
     st.info("No runs yet: start one on the Train page.")
-    st.page_link("pages/train.py", label="Train", icon=":material/model_training:")
+    router.page_link("pages/train.py", "Train", icon=":material/model_training:")
     st.stop()
 
 
@@ -85,7 +85,9 @@ elif checkpoint.exists():
         store.requeue(run.id, epochs=int(more))
         ensure_worker(store.home)
         st.session_state["watch_train"] = [run.id]
-        st.switch_page("pages/train.py")
+        # The Train page shows the resumed run's network, not the one open before.
+        state.open_network(run.network())
+        st.switch_page("pages/train.py", query_params=state.link_query("train"))
 if checkpoint.exists():
     # read on click, not on every rerun: a model can be hundreds of megabytes
     actions[2].download_button("Model (.keras)", checkpoint.read_bytes,

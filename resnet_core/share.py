@@ -18,7 +18,15 @@ from typing import Mapping
 from .presets import DEFAULT_PRESET, PRESETS, get_spec
 from .spec import ArchitectureSpec, SpecError
 
-MAX_TOKEN_CHARS = 16_000
+# A link's bound. The web server under Streamlit 1.67 (uvicorn with h11) refuses a request
+# whose head, the address and the browser's headers, passes 16 KiB whenever it arrives in
+# more than one piece, with its own bare "400 Bad Request / Invalid HTTP request received"
+# before the app can answer (one piece: it passes; hence "sometimes"). A link the app
+# writes stays well inside, with room for the headers (a test sends one in pieces); a
+# longer value that reaches the app is refused with the app's message (read_query).
+MAX_TOKEN_CHARS = 12_000
+MAX_QUERY_VALUE_CHARS = MAX_TOKEN_CHARS
+SERVER_HEAD_LIMIT = 16 * 1024  # for the messages and README: not ours to change
 MAX_JSON_BYTES = 256_000
 
 
@@ -77,6 +85,16 @@ def read_query(params: Mapping[str, str]) -> UrlState:
     network that comes from no preset (a loaded file). Messages hold the link's text as
     is: escape them for where they are shown.
     """
+    longest = max(params, key=lambda k: len(params[k] or ""), default=None)
+    if longest is not None and len(params[longest] or "") > MAX_QUERY_VALUE_CHARS:
+        shown = re.sub(r"[^\w.-]", "", str(longest))[:20]
+        return UrlState(get_spec(DEFAULT_PRESET), DEFAULT_PRESET,
+                        f"This link is too long: its {shown!r} holds "
+                        f"{len(params[longest]):,} characters, more than the "
+                        f"{MAX_QUERY_VALUE_CHARS:,} a link of the explorer carries (it may "
+                        "have been damaged; a much longer one the web server refuses "
+                        f"before the explorer sees it); showing {DEFAULT_PRESET}. Share a "
+                        "large network as its JSON file (Code & files).")
     token = params.get("spec")
     preset = params.get("preset") or params.get("base") or ("" if token else DEFAULT_PRESET)
     problem = None

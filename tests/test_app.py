@@ -45,7 +45,7 @@ def test_home_lists_every_preset_and_the_device():
     assert "Training device:" in text and "CPU" in text
     assert at.title[0].value == "ResNet Explorer"
     # A card per preset: a human name, no bare ids or "seed", links to Compose and Train.
-    links = [(e.proto.label, e.proto.page) for e in at.get("page_link")]
+    links = [(e.proto.label, e.proto.page) for e in at.main.get("page_link")]
     for target in ("compose", "train"):
         assert sum(t == target for _, t in links) == len(PRESETS)
     assert "**ResNet-50, small images**" in text and "**Plain-56 for CIFAR-10**" in text
@@ -135,7 +135,7 @@ def test_invalid_value_is_marked_and_last_valid_figures_stay():
 def test_unbuildable_network_shows_the_failure_and_partial_stages():
     at = app("pages/compose.py", preset="seed_resnet50")
     at.number_input(key="h_1").set_value(16).run()
-    at.number_input(key="w_2").set_value(16).run()  # the first edit renamed: editors redrawn
+    at.number_input(key="w_1").set_value(16).run()  # the first edit renamed; the keys stay
     errors = plain(" ".join(e.value for e in at.error))
     assert "cannot be built" in errors and "head_pool" in errors and "1×1" in errors
     glance = at.dataframe[-1].value
@@ -144,21 +144,22 @@ def test_unbuildable_network_shows_the_failure_and_partial_stages():
 
 def test_preset_switch_reset_and_stage_moves():
     at = app("pages/compose.py", preset="resnet18")
-    at.selectbox(key="preset_1").set_value("resnet34").run()
+    at.selectbox(key="preset_1_preset").set_value("resnet34").run()
     assert metric(at, "Parameters") == f"{analyze(get_spec('resnet34')).totals.total_params:,}"
     assert not [b for b in at.button if b.label == "Reset to preset"]  # nothing to reset
     at.number_input(key="c_2").set_value(1).run()  # grey input
     # The edited network is no longer called resnet34, and the box says "custom".
     assert at.session_state["spec"].name == "resnet34_edited"
     assert at.session_state["spec"].description == "Edited from the preset resnet34."
-    assert at.selectbox(key="preset_3").value.startswith("custom")
+    assert at.selectbox(key="preset_2_custom").value.startswith("custom")
+    assert at.text_input(key="name_2").value == "resnet34_edited"  # the box says so too
     assert at.button[0].label == "Reset to preset" and not at.button[0].disabled
     at.button[0].click().run()
     assert metric(at, "Parameters") == f"{analyze(get_spec('resnet34')).totals.total_params:,}"
     assert at.query_params["preset"] == "resnet34"
 
     at = app("pages/compose.py", preset="cifar_resnet20")
-    at.number_input(key="move_1").set_value(2).run()
+    at.selectbox(key="move_1").set_value(2).run()
     next(b for b in at.button if b.label == "Move up").click().run()
     assert not at.exception
     moved = json.loads(json.dumps(at.session_state["spec"].to_dict()))
@@ -418,3 +419,60 @@ def test_train_page_offers_imagenet_weights_only_where_keras_has_them(tmp_path, 
     assert any("ImageNet weights of ResNet50 are not in Keras" in plain(e.value)
                for e in at.error), [e.value for e in at.error]
     assert RunStore(tmp_path).list() == []
+
+
+# --------------------------------------------------------------------------- navigation
+def _query(link) -> dict:
+    from urllib.parse import parse_qsl
+
+    return dict(parse_qsl(link.proto.query_string))
+
+
+def test_every_menu_link_carries_the_address_the_app_will_write():
+    """A page change is one history entry only when the link already says what the app
+    writes there (Streamlit's own menu opened pages with no query; the app wrote it back:
+    two entries, and Back seemed to do nothing)."""
+    at = app("pages/compose.py", preset="cifar_resnet20")
+    at.number_input(key="cls_1").set_value(7).run()
+    network = {k: at.query_params[k] for k in ("base", "spec")}
+    links = {link.proto.page: _query(link) for link in at.sidebar.get("page_link")}
+    assert set(links) == {u for rows in SECTIONS.values() for *_, u in rows}
+    for page, query in links.items():
+        view = {"level": "stage", "direction": "TB"} if page == "graph" else {}
+        assert query == {**network, **view}, page
+    # In a talk the links keep talk mode (the menus are in the page's top bar).
+    talk = app("pages/inspect.py", preset="resnet18", talk="1")
+    menu = [_query(link) for link in talk.main.get("page_link")]
+    assert len(menu) == len(links) and all(q["talk"] == "1" for q in menu)
+    # Home's preset cards open their preset, in talk mode too.
+    cards = [_query(link) for link in app(talk="1").main.get("page_link")
+             if link.proto.page == "compose" and link.proto.label == "Compose"]
+    assert {"preset": "resnet50", "talk": "1"} in cards
+
+
+def test_a_rerun_carrying_the_address_from_before_an_edit_keeps_the_edit():
+    """A widget's rerun may carry the address from before the app's last write (an edit
+    made while the page redrew): it is not a link, and the edit stays."""
+    at = app("pages/compose.py", preset="cifar_resnet20")
+    at.number_input(key="cls_1").set_value(7).run()
+    at.query_params.clear()
+    at.query_params["preset"] = "cifar_resnet20"  # the address before the first edit
+    at.number_input(key="h_1").set_value(40).run()
+    spec = at.session_state["spec"]
+    assert (spec.head.classes, spec.input_shape[0]) == (7, 40)
+
+
+def test_resume_opens_the_resumed_runs_network_on_train(tmp_path, monkeypatch):
+    from resnet_core.training import RunStore
+
+    monkeypatch.setenv("RESNET_EXPLORER_HOME", str(tmp_path))
+    store = RunStore(tmp_path)
+    run_id = store.create("cifar_resnet20", get_spec("cifar_resnet20").to_dict(), {},
+                          {"epochs": 1})
+    store.update(run_id, status="stopped")
+    (store.run_dir(run_id) / "checkpoint.keras").write_bytes(b"")
+    at = app("pages/runs.py", preset="seed_resnet50")
+    next(b for b in at.button if b.label == "Resume from checkpoint").click().run()
+    assert at.session_state["spec"] == get_spec("cifar_resnet20")
+    assert at.query_params["preset"] == "cifar_resnet20"
+    assert "cifar_resnet20" in sidebar_text(at)

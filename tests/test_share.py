@@ -60,3 +60,19 @@ def test_a_link_written_in_format_1_still_opens():
     state = read_query({"spec": V1_TOKEN, "base": "cifar_resnet20"})
     assert state.message is None and state.preset == "cifar_resnet20"
     assert state.spec == get_spec("cifar_resnet20").with_stage(1, num_blocks=2)
+
+
+@pytest.mark.parametrize("key", ["preset", "spec", "base"])
+def test_an_oversized_query_value_gets_the_apps_message_with_the_bound(key):
+    state = read_query({key: "a" * 100_000})
+    assert state.preset == share.DEFAULT_PRESET and state.spec == get_spec(share.DEFAULT_PRESET)
+    assert "too long" in state.message and "100,000 characters" in state.message
+    assert f"{share.MAX_QUERY_VALUE_CHARS:,}" in state.message
+
+
+def test_the_largest_link_the_app_writes_fits_the_web_servers_request_head():
+    """Address plus a browser's headers (about 1.5 KB with Streamlit's cookie) must stay
+    under the server's 16 KiB: a longer head is refused with a bare 400 (tests/e2e sends
+    one in pieces)."""
+    longest_address = len("/compose?base=") + 40 + len("&spec=") + share.MAX_TOKEN_CHARS
+    assert longest_address + 2_000 < share.SERVER_HEAD_LIMIT

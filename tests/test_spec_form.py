@@ -37,7 +37,7 @@ def test_the_tables_offer_only_what_a_kind_reads_and_read_back_the_same_network(
 def test_a_value_typed_into_a_cell_the_kind_ignores_is_refused_in_the_forms_words():
     spec = get_spec("cifar_resnet20")
     stages = spec_form.stage_frame(spec)
-    stages.loc[1, "expansion"] = 2
+    stages.loc[1, "expansion"] = "2"
     stem = pd.concat([spec_form.stem_frame(spec),
                       pd.DataFrame([{"kind": "relu", "use_bias": False}])], ignore_index=True)
     with pytest.raises(SpecError) as exc:
@@ -80,7 +80,7 @@ def test_a_row_switched_to_another_kind_drops_what_only_the_old_kind_used():
     base_stages, base_stem = spec_form.stage_frame(spec), spec_form.stem_frame(spec)
     stages, stem = base_stages.copy(), base_stem.copy()
     stages.loc[0, "kind"] = "basic"
-    stages.loc[0, "expansion"] = 2  # typed for the bottleneck
+    stages.loc[0, "expansion"] = "2"  # typed for the bottleneck
     stem.loc[1, "kind"] = "relu"  # was the 7×7 conv
     stages, switched = spec_form.clear_unused(stages, base_stages, "kind")
     stem, stem_switched = spec_form.clear_unused(stem, base_stem, "kind")
@@ -113,3 +113,46 @@ def test_an_added_row_switched_from_the_editors_default_kind_drops_its_defaults(
     # Still a conv: nothing to drop.
     conv = pd.concat([base, pd.DataFrame([{**added, "kind": "conv"}])], ignore_index=True)
     assert not spec_form.clear_unused(conv, base, "kind", "conv")[1]
+
+
+def _problems(spec, **cells):
+    """The form's messages for ``cells`` typed into the first stage / stem row."""
+    stages, stem = spec_form.stage_frame(spec), spec_form.stem_frame(spec)
+    head = {"hidden": cells.pop("hidden", "")}
+    for key, text in cells.items():
+        table, column = key.split("__")
+        (stages if table == "stage" else stem).loc[0, column] = text
+    with pytest.raises(SpecError) as exc:
+        _form(spec, stages=stages, stem=stem, head=head)
+    return [t for texts in spec_form.group_problems(exc.value).values() for t in texts]
+
+
+@pytest.mark.parametrize("cells, expected", [
+    # Text in a number cell is refused as text, quoted, never read as another number.
+    ({"stage__kernel_size": "3x3"}, ["Stage 1, kernel: '3x3' is not a whole number"]),
+    ({"stage__num_blocks": "two"}, ["Stage 1, blocks: 'two' is not a whole number"]),
+    ({"stage__stride": "1.5"}, ["Stage 1, stride: '1.5' is not a whole number"]),
+    ({"stage__filters": "16, x"}, ["Stage 1, filters: 'x' is not a whole number"]),
+    ({"stem__kernel_size": "3x3"}, ["Stem row 1, kernel: '3x3' is not a whole number"]),
+    ({"hidden": "lots"}, ["Hidden dense layers: 'lots' is not a whole number; write the "
+                          "sizes separated by commas, e.g. 4096, 4096"]),
+    # A value under a cell's minimum is refused by the spec, in the form's words.
+    ({"stage__stride": "0"}, ["Stage 1, stride must be at least 1, got 0"]),
+    ({"stage__num_blocks": "0"}, ["Stage 1, blocks must be at least 1, got 0"]),
+    ({"stem__stride": "0"}, ["Stem row 1, stride must be at least 1, got 0"]),
+    ({"stage__kernel_size": "99999999999999999999999999999999"},
+     ["Stage 1, kernel: '99999999999999999999999999999999' is not a whole number"]),
+])
+def test_every_refused_cell_gets_its_own_sentence(cells, expected):
+    assert _problems(get_spec("cifar_resnet20"), **cells) == expected
+
+
+def test_number_cells_read_whole_numbers_as_typed():
+    spec = get_spec("cifar_resnet20")
+    stages = spec_form.stage_frame(spec)
+    assert stages.loc[0, "num_blocks"] == "3"  # text cells: shown as the number
+    stages.loc[0, "num_blocks"], stages.loc[0, "stride"] = " 4 ", "+2"
+    built = _form(spec, stages=stages, head={"hidden": "64; 32"})
+    assert (built.stages[0].num_blocks, built.stages[0].stride) == (4, 2)
+    assert built.head.hidden == (64, 32)
+    assert spec_form.read_whole("") is None and spec_form.read_whole(None) is None

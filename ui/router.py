@@ -50,6 +50,8 @@ SECTIONS: dict[str, list[tuple[str, str, str, str]]] = {
     ],
 }
 PAGE_FILES = [f for section in SECTIONS.values() for f, *_ in section]
+URL_PATHS = {f: u for section in SECTIONS.values() for f, _, _, u in section}
+LAST_PAGE = "last_page"  # the URL path of the page the session's last run showed
 
 
 def pages() -> dict[str, list]:
@@ -59,15 +61,49 @@ def pages() -> dict[str, list]:
             for section, items in SECTIONS.items()}
 
 
+def page_link(page_file: str, label: str, *, where=None, preset: str | None = None,
+              talk: bool | None = None, **kwargs) -> None:
+    """``st.page_link`` to a page of ours with the address the app writes there (the
+    current network or ``preset``, talk mode, the page's view): opening it is exactly
+    one history entry, and the app has nothing to rewrite. Every link between our pages
+    is one of these."""
+    query = state.link_query(URL_PATHS[page_file], preset=preset, talk=talk)
+    (where or st).page_link(page_file, label=label, query_params=query, **kwargs)
+
+
+def menu(container, talk: bool, drawn: str) -> None:
+    """The sections and their pages: a list in the sidebar; in a talk, a menu per
+    section in the top bar. (Streamlit's own menu opens a page without the query, which
+    the app then wrote back: two history entries per page change.) ``drawn`` names the
+    page and the draw ("before" or "after" it), so a menu opened on one page is closed
+    on the next, and the two draws of one run do not share keys."""
+    with container:
+        if talk:
+            with st.container(horizontal=True, key=f"talk_menu_{drawn}", gap="small"):
+                for section, items in SECTIONS.items():
+                    with st.popover(section, key=f"menu_{section}_{drawn}"):
+                        for f, t, i, _ in items:
+                            page_link(f, t, icon=i)
+            return
+        for section, items in SECTIONS.items():
+            st.caption(section)
+            for f, t, i, _ in items:
+                page_link(f, t, icon=i)
+
+
 def run_app() -> None:
     """Everything around a page: navigation, the URL's network, the page, the sidebar."""
     st.set_page_config(page_title="ResNet Explorer", page_icon=presentation.ICON,
                        layout="wide")
     presentation.read_talk_from_url()
     talk = presentation.talk_mode()
-    # In a talk the sidebar goes; the sections become the top bar's menus.
-    page = st.navigation(pages(), position="top" if talk else "sidebar", expanded=True)
-    state.init_from_url()
+    # Our own menus (see menu); Streamlit's is hidden, its routing kept.
+    page = st.navigation(pages(), position="hidden")
+    # The URL's network is read when a page is opened (a link, Back, Forward), not on a
+    # widget's rerun of the same page, whose address may predate the app's last write.
+    arrived = st.session_state.get(LAST_PAGE) != page.url_path
+    st.session_state[LAST_PAGE] = page.url_path
+    state.init_from_url(follow_link=arrived or state.history_navigation())
     st.html(presentation.stylesheet("app.css"))
     if talk:
         st.html(presentation.stylesheet("talk.css"))
@@ -77,12 +113,13 @@ def run_app() -> None:
             state.sync_url()
             st.rerun()
     common.show_url_message()
-    # The sidebar is drawn before the page (a page may end early with st.stop()) and
-    # again after it, when the page has changed the network.
+    # The menu and the sidebar are drawn before the page (a page may end early with
+    # st.stop()) and again after it, when the page has changed the network (the links
+    # carry it).
+    nav = st.empty() if talk else None
     sidebar = None if talk else st.sidebar.empty()
     state.sync_url()
-    if sidebar is not None:
-        common.sidebar(sidebar.container())
+    _frame(nav, sidebar, talk, f"{page.url_path}_before")
     _local.inside = True
     try:
         page.run()
@@ -95,8 +132,18 @@ def run_app() -> None:
     finally:
         _local.inside = False
     state.sync_url()
-    if sidebar is not None:
-        common.sidebar(sidebar.container())
+    state.remember_view(page.url_path)
+    _frame(nav, sidebar, talk, f"{page.url_path}_after")
+
+
+def _frame(nav, sidebar, talk: bool, drawn: str) -> None:
+    if talk:
+        menu(nav.container(), talk=True, drawn=drawn)
+    else:
+        box = sidebar.container()
+        menu(box, talk=False, drawn=drawn)
+        box.divider()
+        common.sidebar(box)
 
 
 def ensure_router() -> None:

@@ -1,12 +1,15 @@
 """Spec ⇄ editor tables: the stem and stage tables of the Compose page, and their parsing.
 
-Editor cells come back as floats, NaNs and strings; :func:`spec_from_form` turns them
-into a spec dict and lets :class:`SpecError` say what is wrong, field by field.
+Number cells are text cells: a grid's number cell would turn "3x3" into 33 and undo 0
+(under its minimum) without a word. :func:`spec_from_form` reads each cell as typed,
+refuses text that is not a whole number by quoting it ("'3x3' is not a whole number"),
+and lets :class:`SpecError` say what else is wrong, field by field, in the form's words.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import fields
 from typing import Any
 
@@ -14,11 +17,16 @@ import pandas as pd
 
 from resnet_core import PRESETS, ArchitectureSpec, SpecError, Stage, StemLayer
 from resnet_core.blocks import BLOCK_KINDS
-from resnet_core.spec import STEM_FIELDS
+from resnet_core.spec import STEM_FIELDS, show_value
 
 # The columns are the spec's own fields, so a field added to Stage or StemLayer shows up here.
 STEM_COLUMNS = [f.name for f in fields(StemLayer)]
 STAGE_COLUMNS = [f.name for f in fields(Stage)]
+# The fields that hold one whole number: text cells in the tables, read by read_whole.
+WHOLE_NUMBER_TYPES = ("int", "int | None")
+STEM_NUMBERS = [f.name for f in fields(StemLayer) if f.type in WHOLE_NUMBER_TYPES]
+STAGE_NUMBERS = [f.name for f in fields(Stage) if f.type in WHOLE_NUMBER_TYPES]
+MAX_DIGITS = 30  # more is no size a spec takes; int() of thousands of digits is slow
 
 # The form's words for the spec's fields, so a message names what the person sees.
 LABELS = {
@@ -40,23 +48,32 @@ STEM_TITLES = {"kernel_size": "kernel", "pool_size": "pool", "use_bias": "bias"}
 STAGE_TITLES = {"kind": "block", "num_blocks": "blocks", "kernel_size": "kernel"}
 
 
+def as_text(value: Any) -> str | None:
+    """A whole number as its cell shows it: ``3`` → ``"3"``; nothing stays nothing."""
+    return None if value is None else str(value)
+
+
 def stem_frame(spec: ArchitectureSpec) -> pd.DataFrame:
     """One row per stem layer; a cell the layer's kind does not read is left empty."""
-    rows = [{c: getattr(layer, c) if c == "kind" or c in STEM_FIELDS.get(layer.kind, ())
-             else None for c in STEM_COLUMNS} for layer in spec.stem]
-    return pd.DataFrame(rows, columns=STEM_COLUMNS)
+    rows = []
+    for layer in spec.stem:
+        used = ("kind", *STEM_FIELDS.get(layer.kind, ()))
+        row = {c: getattr(layer, c) if c in used else None for c in STEM_COLUMNS}
+        row.update({c: as_text(row[c]) for c in STEM_NUMBERS})
+        rows.append(row)
+    return pd.DataFrame(rows, columns=STEM_COLUMNS, dtype=object)
 
 
 def stage_frame(spec: ArchitectureSpec) -> pd.DataFrame:
     """One row per stage; a cell the block kind does not read is left empty."""
     rows = []
     for s in spec.stages:
-        used = BLOCK_KINDS[s.kind].fields
-        row = {c: getattr(s, c) if c in ("kind", "num_blocks") or c in used else None
-               for c in STAGE_COLUMNS}
+        used = ("kind", "num_blocks", *BLOCK_KINDS[s.kind].fields)
+        row = {c: getattr(s, c) if c in used else None for c in STAGE_COLUMNS}
+        row.update({c: as_text(row[c]) for c in STAGE_NUMBERS})
         row["filters"] = format_filters(s.filters)
         rows.append(row)
-    return pd.DataFrame(rows, columns=STAGE_COLUMNS)
+    return pd.DataFrame(rows, columns=STAGE_COLUMNS, dtype=object)
 
 
 def clear_unused(edited: pd.DataFrame, base: pd.DataFrame, kind: str,
@@ -86,24 +103,38 @@ def format_filters(filters: int | tuple[int, ...]) -> str:
     return ", ".join(map(str, filters)) if isinstance(filters, tuple) else str(filters)
 
 
-def parse_int_list(text: Any) -> Any:
-    """``"4096, 4096"`` → ``[4096, 4096]``; anything unreadable is returned as is."""
-    if text is None or (isinstance(text, float) and math.isnan(text)):
-        return []
-    parts = [p.strip() for p in str(text).replace(";", ",").split(",") if p.strip()]
-    try:
-        return [int(p) for p in parts]
-    except ValueError:
-        return str(text)
+class NotWhole(ValueError):
+    """Text in a number cell that is not a whole number; the message quotes it."""
 
 
-def parse_filters(text: Any) -> Any:
-    values = parse_int_list(text)
-    if isinstance(values, list) and len(values) == 1:
-        return values[0]
-    if isinstance(values, list) and not values:
+def read_whole(text: Any) -> int | None:
+    """A number cell as typed: empty → ``None`` (the default); ``" 3 "`` → ``3``;
+    anything else raises :class:`NotWhole` ("'3x3' is not a whole number"): never read
+    as another number, never dropped."""
+    value = cell(text)
+    if value is None or _is_int(value):
+        return value
+    stripped = str(value).strip()
+    if not stripped:
         return None
-    return values
+    if re.fullmatch(r"[+-]?\d+", stripped, flags=re.ASCII) and len(stripped) <= MAX_DIGITS:
+        return int(stripped)
+    raise NotWhole(f"{show_value(value)} is not a whole number")
+
+
+def read_whole_list(text: Any) -> list[int]:
+    """``"4096, 4096"`` → ``[4096, 4096]`` (commas or semicolons); :class:`NotWhole` for
+    an item that is not a whole number."""
+    if cell(text) is None:
+        return []
+    if _is_int(cell(text)):
+        return [cell(text)]
+    parts = [p.strip() for p in str(text).replace(";", ",").split(",")]
+    return [read_whole(p) for p in parts if p]
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def cell(value: Any) -> Any:
@@ -124,27 +155,63 @@ def _rows(frame: pd.DataFrame) -> list[dict]:
     return [{k: cell(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
+def _read_cells(row: dict, numbers: list[str], path: str, problems: list) -> dict:
+    """``row`` with its number cells read; a cell that is not a whole number becomes a
+    problem (and is left out, so that only its own message is shown for it)."""
+    out = {}
+    for key, value in row.items():
+        if key in numbers or key == "filters":
+            try:
+                value = read_whole(value) if key in numbers else _filters(value)
+            except NotWhole as exc:
+                problems.append((f"{path}.{key}", str(exc)))
+                continue
+        if value is not None:  # an empty cell takes the spec's default
+            out[key] = value
+    return out
+
+
+def _filters(text: Any) -> int | list[int] | None:
+    values = read_whole_list(text)
+    return values[0] if len(values) == 1 else values or None
+
+
 def spec_from_form(base: ArchitectureSpec, *, name: str, input_shape: list, classes: Any,
                    conv_bias: bool, stem: pd.DataFrame, stages: pd.DataFrame,
                    head: dict, layer_settings: dict | None = None) -> ArchitectureSpec:
-    """Build a spec from the form's values; raises :class:`SpecError` with every problem."""
-    # An empty cell takes the spec's default; a value in a cell the kind ignores is kept,
-    # so the spec can refuse it by name rather than drop it silently.
-    stem_rows = [{k: v for k, v in row.items() if v is not None} for row in _rows(stem)]
-    stage_rows = []
-    for row in _rows(stages):
-        row["filters"] = parse_filters(row.get("filters"))
-        stage_rows.append({k: v for k, v in row.items() if v is not None})
+    """Build a spec from the form's values; raises :class:`SpecError` with every problem:
+    text that is not a number first, then what the spec's check says of the rest."""
+    # A value in a cell the kind ignores is kept, so the spec can refuse it by name
+    # rather than drop it silently.
+    problems: list[tuple[str, str]] = []
+    stem_rows = [_read_cells(row, STEM_NUMBERS, f"stem[{i}]", problems)
+                 for i, row in enumerate(_rows(stem))]
+    stage_rows = [_read_cells(row, STAGE_NUMBERS, f"stages[{i}]", problems)
+                  for i, row in enumerate(_rows(stages))]
     data = base.to_dict()
     data.update(name=name, input_shape=[cell(v) for v in input_shape], conv_bias=conv_bias,
                 stem=stem_rows, stages=stage_rows)
     data["head"] = {**data["head"], **{k: cell(v) for k, v in head.items()},
                     "classes": cell(classes)}
-    data["head"]["hidden"] = parse_int_list(head.get("hidden", ""))
+    try:
+        data["head"]["hidden"] = read_whole_list(head.get("hidden", ""))
+    except NotWhole as exc:
+        problems.append(("head.hidden", f"{exc}; write the sizes separated by commas, "
+                                        "e.g. 4096, 4096"))
+        data["head"]["hidden"] = []
     if layer_settings is not None:
         data["layer_settings"] = {**data["layer_settings"],
                                   **{k: cell(v) for k, v in layer_settings.items()}}
-    return ArchitectureSpec.from_dict(data)
+    try:
+        spec = ArchitectureSpec.from_dict(data)
+    except SpecError as exc:
+        # A cell left out for its text may also be "required": its own message says more.
+        typed = {path for path, _ in problems}
+        raise SpecError(problems + [(p, m) for p, m in exc.problems if p not in typed]) \
+            from None
+    if problems:
+        raise SpecError(problems)
+    return spec
 
 
 def describe_edit(spec: ArchitectureSpec, preset: str) -> ArchitectureSpec:
@@ -188,5 +255,7 @@ def group_problems(error: SpecError) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for path, msg in error.problems:
         section = next((s for prefix, s in SECTIONS if path.startswith(prefix)), "general")
-        out.setdefault(section, []).append(f"{label(path)} {msg}")
+        # "Stage 1, stride must be at least 1"; "Stage 1, kernel: '3x3' is not a whole number"
+        joint = " " if msg[:1].islower() else ": "
+        out.setdefault(section, []).append(f"{label(path)}{joint}{msg}")
     return out

@@ -18,7 +18,7 @@ from resnet_core.training.store import RunStore
 from resnet_core.training.submit import RunPlan, plan_run, race_plans
 from resnet_core.training.worker import ensure_worker
 
-from . import training_views
+from . import router, training_views
 from .common import escape_md
 
 
@@ -82,8 +82,8 @@ def watched_panels(store: RunStore, watch_key: str) -> bool:
         with st.container(border=True):
             training_views.live_panel(store, watched, key=f"done_{watched[0]}")
             st.session_state["selected_run"] = watched[0]
-            st.page_link("pages/runs.py", label="Results, confusion matrix, replay and "
-                         "downloads: Runs", icon=":material/arrow_forward:")
+            router.page_link("pages/runs.py", "Results, confusion matrix, replay and "
+                             "downloads: Runs", icon=":material/arrow_forward:")
     return False
 
 

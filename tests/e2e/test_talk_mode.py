@@ -39,8 +39,8 @@ def test_talk_mode_from_the_demo_link_stays_while_navigating_and_can_be_left(ser
     assert body_font_px(page) >= 22
 
     # The top bar's menus replace the sidebar; the network and talk mode both travel.
-    page.get_by_test_id("stTopNavSection").filter(has_text="Explore").click()
-    page.get_by_role("menuitem", name="Inspect").click()
+    page.locator("[class*=st-key-talk_menu_]").get_by_role("button", name="Explore").click()
+    page.get_by_test_id("stPopoverBody").get_by_role("link", name="Inspect", exact=True).click()
     page.wait_for_url("**/inspect?*")
     settle(page)
     assert "talk=1" in page.url and "preset=cifar_resnet20" in page.url
