@@ -80,8 +80,8 @@ def test_preset_by_url_and_hostile_urls():
     for query in ({"preset": "<script>alert(1)</script>"}, {"spec": "!!!not-a-spec"},
                   {"spec": "A" * 50_000}, {"spec": encode_spec(get_spec("vgg16"))[:40]}):
         at = app(**query)
-        assert "23,600,006" in sidebar_text(at)  # the default network
-        assert at.warning and "seed_resnet50" in plain(at.warning[0].value)
+        assert "271,098" in sidebar_text(at)  # the default network
+        assert at.warning and "cifar_resnet20" in plain(at.warning[0].value)
         assert "<script>" not in at.warning[0].value
 
 
