@@ -34,3 +34,21 @@ def test_the_compare_legends_show_a_name_as_text():
     a = analyze(get_spec("cifar_resnet20").replace(name="<b>x</b>"))
     fig = charts.compare_stages(a, a, "params")  # Plotly reads tags in legend text
     assert [t.name for t in fig.data] == ["A: &lt;b&gt;x&lt;/b&gt;", "B: &lt;b&gt;x&lt;/b&gt;"]
+
+
+def test_log_axis_ticks_say_the_number_they_stand_for():
+    from ui.charts import log_ticks
+
+    def value(text):  # "5×10⁻⁶", "10⁻⁷", "0.5", "20,000" back to a number
+        digits = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
+        if "10" in text and text.translate(digits) != text:
+            mant, _, power = text.rpartition("10")
+            return float(mant.rstrip("×") or 1) * 10.0 ** int(power.translate(digits))
+        return float(text.replace(",", ""))
+
+    for lo, hi in ((-0.5, 1.2), (-7.3, -1.0), (-30.0, 2.0), (2.0, 4.5)):
+        ticks = log_ticks(lo, hi)
+        assert ticks["tickvals"] and len(ticks["tickvals"]) <= 10
+        for v, text in zip(ticks["tickvals"], ticks["ticktext"]):
+            assert abs(value(text) - v) <= 1e-9 * v, (v, text)
+    assert log_ticks(-0.5, 1.2)["ticktext"] == ["0.5", "1", "2", "5", "10"]  # not "5, 1, 2, 5"

@@ -31,11 +31,11 @@ def test_page_opens_plain_and_in_talk_mode(page, talk):
 def test_boosting_steps_through_stages_with_one_click_each():
     at = app("pages/residual.py")
     assert metric(at, "Stage") == "1 of 30"
-    mse = [float(metric(at, "Mean squared residual"))]
+    mse = [float(metric(at, "Squared residual"))]
     for expected in (2, 3):
         next(b for b in at.button if b.label == "Next stage ▶").click().run()
         assert metric(at, "Stage") == f"{expected} of 30"
-        mse.append(float(metric(at, "Mean squared residual")))
+        mse.append(float(metric(at, "Squared residual")))
     assert mse[0] > mse[1] > mse[2]
     assert "predicts the same sum: exactly the same values." in text(at)  # scikit-learn's
     assert "GradientBoostingRegressor(n_estimators=3, max_depth=2" in text(at)
