@@ -47,7 +47,7 @@ def test_race_result_names_the_winner_its_margin_and_its_pace():
     assert a < b and reached(PLAIN, 0.95) is None and reached(RES, 0.95)
     assert f"reached {pct(0.9)} training accuracy {b / a:.1f}× sooner ({a:,} images " \
            f"against {b:,})" in v.text
-    assert "not what He et al." not in v.text
+    assert "the opposite of what He et al." not in v.text
     assert v.detail == (f"Validation accuracy after the last epoch: cifar_resnet20 "
                         f"{pct(0.85)}, cifar_plain20 {pct(0.5)}.")
     assert pct(0.85) == "85\u00a0%" and pct(0.0071) == "0.7\u00a0%"  # never broken apart
@@ -58,7 +58,7 @@ def test_race_says_so_when_the_plain_twin_does_better():
     v = race(run("cifar_resnet20", falling(0.9, 0.2), True),
              run("cifar_plain20", falling(0.9, 0.02), False))
     assert v.text.startswith("The plain twin did better here: cifar_plain20 ended at")
-    assert "not what He et al. report" in v.text
+    assert "the opposite of what He et al. report" in v.text
 
 
 def test_a_tie_is_said_level_and_not_claimed_as_a_win():
@@ -139,7 +139,7 @@ def test_degradation_when_the_numbers_disagree_with_the_paper():
     both = degradation(four(0.02, 0.6, 0.02, 0.3))
     assert "both trained worse with depth, the residual networks less" in both.text
     worse = degradation(four(0.02, 0.3, 0.02, 0.6))
-    assert "the residual networks no less: not what He et al. report" in worse.text
+    assert "the residual networks no less: the opposite of what He et al. report" in worse.text
 
 
 def test_degradation_live_failed_and_other_sets():

@@ -22,7 +22,7 @@ from resnet_core.verdict import smooth  # noqa: F401 - the charts' smoothing, on
 from . import presentation
 from .common import escape_md
 
-TALK_PANEL_CHART = 360  # px: under the title, status and sentence, it fits a 768 px screen
+TALK_PANEL_CHART = 330  # px: under the title, status and sentence, it fits a 768 px screen
 PALETTE = ["#1f6feb", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"]
 SILENT_SECONDS = 60  # training points come every half second: this is long
 ACCURACY_HELP = ("Accuracy on the validation images after the last epoch; until the first "
