@@ -46,9 +46,10 @@ def test_home_lists_every_preset_and_the_device():
     assert at.title[0].value == "ResNet Explorer"
     # A card per preset: a human name, no bare ids or "seed", links to Compose and Train.
     links = [(e.proto.label, e.proto.page) for e in at.get("page_link")]
-    for target in ("compose", "train"):
-        assert sum(t == target for _, t in links) == len(PRESETS)
+    for target in ("compose", "train"):  # and one more: the "Start here" step
+        assert sum(t == target for _, t in links) == len(PRESETS) + 1
     assert "**ResNet-50, small images**" in text and "**Plain-56 for CIFAR-10**" in text
+    assert "**1 · Look at a network**" in text and "**3 · Train it**" in text
     main = " ".join(m.value for m in [*at.main.markdown, *at.main.caption]).lower()
     assert "seed" not in main and "source documents" not in main
 
