@@ -108,9 +108,11 @@ st.dataframe(pd.DataFrame([{
     "kind": name, "parameters": f"{e['params']:,}" if "params" in e else "—",
     "MACs": human(e["macs"]) if "macs" in e else "—",
     "output": e.get("output", e.get("error", "")),
-    "skip connections": e.get("skips", "—"), "source": plain_sources(kind.source),
+    "skip connections": e.get("skips", "—"),
 } for name, kind, e in ((n, BLOCK_KINDS[n], entries[n]) for n in BLOCK_KINDS)]),
     hide_index=True, width="stretch")
+# Where each block comes from is said in its tab: a sentence does not fit a table cell
+# (it was cut off at 1024 px).
 st.caption(f"Input {fmt_shape(shape)}; parameters and MACs of the block alone (one image).")
 
 tabs = st.tabs([BLOCK_KINDS[n].name for n in BLOCK_KINDS])
@@ -133,7 +135,8 @@ for tab, name in zip(tabs, BLOCK_KINDS):
             call = library_call(kind, int(width), int(stride))
             if call:
                 st.markdown("With this library, on a Keras tensor `x`:")
-                st.code(f"from resnet_core import build\n\nx = {call}", language="python")
+                st.code(f"from resnet_core import build\n\nx = {call}", language="python",
+                        wrap_lines=True)
             st.markdown("In Keras alone (a standalone script; a small head makes it a "
                         "model):")
             st.code(e["script"], language="python", height=420, wrap_lines=True)

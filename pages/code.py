@@ -23,12 +23,12 @@ with tab_py:
         st.caption("A standalone script: it needs only Keras 3 and builds exactly this model.")
         st.download_button("Download script", source.encode(),
                            file_name=f"{common.file_stem(spec.name)}.py", mime="text/x-python")
-        st.code(source, language="python", height=500)
+        st.code(source, language="python", height=500, wrap_lines=True)
 with tab_json:
     text = spec.to_json()
     st.download_button("Download JSON", text.encode(),
                        file_name=f"{common.file_stem(spec.name)}.json", mime="application/json")
-    st.code(text, language="json", height=500)
+    st.code(text, language="json", height=500, wrap_lines=True)
 
 
 def load(raw: bytes | str, origin: str) -> None:

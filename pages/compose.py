@@ -7,7 +7,7 @@ from resnet_core import PRESETS, SpecError, analyze
 from resnet_core.blocks import BLOCK_KINDS
 from resnet_core.spec import (CLASSIFIERS, HEAD_POOLS, KERNEL_INITS, PADDINGS, SHORTCUTS,
                               STEM_KINDS, STRIDE_BLOCKS, STRIDE_CONVS)
-from ui import common, preset_cards, router, spec_form, state
+from ui import common, preset_cards, router, spec_form, state, terms
 
 router.ensure_router()
 
@@ -37,10 +37,11 @@ if choice != (CUSTOM if edited else preset):
 reset_slot = c2.empty()  # drawn once the edit below is applied, so it knows
 if not preset:
     st.caption("A network loaded from a file or a link, not from a preset.")
-elif edited:
-    st.caption(f"Edited from {preset} ({preset_cards.describe(preset)})")
+elif edited:  # the glossary's terms explained on hover (the rest escaped)
+    st.caption(terms.with_hovers(f"Edited from {preset} ({preset_cards.describe(preset)})"),
+               unsafe_allow_html=True)
 else:
-    st.caption(preset_cards.describe(preset))
+    st.caption(terms.with_hovers(preset_cards.describe(preset)), unsafe_allow_html=True)
 
 # What a row added to a table starts as (its other cells: the columns' defaults below).
 NEW_STEM_KIND, NEW_STAGE_KIND = "conv", "basic"
@@ -110,8 +111,11 @@ stem_df = st.data_editor(
     # Widths in proportion to what each needs in talk mode's type, their sum within the
     # page beside the sidebar at 1024 px: stretched, they fit there and in talk mode.
     column_config={
-        "kind": st.column_config.SelectboxColumn("kind", options=STEM_KINDS, required=True,
-                                                default=NEW_STEM_KIND, width=91),
+        "kind": st.column_config.SelectboxColumn(
+            "kind", options=STEM_KINDS, required=True, default=NEW_STEM_KIND, width=100,
+            help=terms.help_for("conv", "BatchNorm", "ReLU", "ELU",
+                                lead="maxpool / avgpool: the largest / mean value of each "
+                                     "window; zeropad: a border of zeros.")),
         "filters": st.column_config.TextColumn("filters", width=80, help="conv only",
                                                default="64"),
         "kernel_size": st.column_config.TextColumn("kernel", default="3", width=80,
@@ -140,24 +144,34 @@ st.caption("Filters are each block's output channels (six path widths for incept
 # The columns are the Stage fields; those without a tailored column get a plain one.
 stage_columns = {
     "kind": st.column_config.SelectboxColumn(
+        # As wide as the longest kind's name ("reduced_bottleneck"): never cut off.
         "block", options=list(BLOCK_KINDS), required=True, default=NEW_STAGE_KIND,
-        help="The kind of block; what each is, is listed under the table"),
+        width=max(map(len, BLOCK_KINDS)) * 8 + 50,
+        help=terms.help_for("basic block", "bottleneck", "pre-activation",
+                            lead="The kind of block; each is listed under the table.")),
     "num_blocks": st.column_config.TextColumn("blocks", default="2",
                                               help="How many blocks the stage has"),
     "filters": st.column_config.TextColumn("filters", default="128"),
     "stride": st.column_config.TextColumn("stride", default="2"),
     "kernel_size": st.column_config.TextColumn("kernel", default="3"),
-    "shortcut": st.column_config.SelectboxColumn("shortcut", options=SHORTCUTS,
-                                                 default="projection"),
-    "expansion": st.column_config.TextColumn("expansion", help="bottleneck kinds only"),
-    "groups": st.column_config.TextColumn("groups",
-                                          help="bottleneck: groups of the k×k conv (ResNeXt)"),
+    "shortcut": st.column_config.SelectboxColumn(
+        "shortcut", options=SHORTCUTS, default="projection",
+        help=terms.help_for("identity", "projection", "zero-pad", "subsample",
+                            lead="The skip path where a block changes the shape (elsewhere "
+                                 "it is the identity). conv: the 1×1 conv without its "
+                                 "BatchNorm; none: no skip (a plain block).")),
+    "expansion": st.column_config.TextColumn(
+        "expansion", help=terms.help_for("expansion", lead="bottleneck kinds only")),
+    "groups": st.column_config.TextColumn(
+        "groups",
+        help=terms.help_for("groups", lead="bottleneck: groups of the k×k conv (ResNeXt)")),
     "width": st.column_config.TextColumn(
         "width", help="bottleneck: the k×k conv's channels; 0 = filters ÷ expansion"),
     "se_ratio": st.column_config.TextColumn(
-        "SE", help="bottleneck: squeeze-and-excitation ratio; 0 = none"),
+        "SE", help=terms.help_for("squeeze-and-excitation",
+                                  lead="bottleneck: the squeeze-and-excitation ratio; 0 = none")),
     "preact": st.column_config.CheckboxColumn(
-        "pre-act", help="bottleneck, basic: BN → ReLU before each conv"),
+        "pre-act", help=terms.help_for("pre-activation", lead="bottleneck, basic")),
     "stride_block": st.column_config.SelectboxColumn(
         "strided block", options=STRIDE_BLOCKS,
         help="the block that strides: first, or last (Keras's ResNetV2)"),
@@ -175,8 +189,10 @@ stage_df = st.data_editor(
 stage_box = st.container()
 with st.container(key="block_kinds"):
     used = list(dict.fromkeys(b for b in stage_df["kind"] if b in BLOCK_KINDS))
-    kinds_md = "  \n".join(f"**{k}** — {BLOCK_KINDS[k].summary}" for k in used)
-    st.caption(kinds_md)
+    # Each term of the summaries explained on hover, from the one glossary.
+    kinds_md = "<br>".join(f"<b>{k}</b> — {terms.with_hovers(BLOCK_KINDS[k].summary)}"
+                           for k in used)
+    st.caption(kinds_md, unsafe_allow_html=True)
     with st.expander("Every block kind"):
         st.markdown("\n".join(f"- **{k.name}**: {k.summary} Uses: "
                                f"{', '.join(k.fields)}." for k in BLOCK_KINDS.values()))

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from resnet_core import get_spec
+from resnet_core import get_spec, verdict
 from resnet_core.data import DataChoice, DataError
 from resnet_core.presets import DEGRADATION_SET
 from resnet_core.training import SettingsError, TrainSettings
@@ -16,15 +16,27 @@ router.ensure_router()
 store = open_store()
 talk = presentation.talk_mode()
 WATCH = "watch_degradation"
+TALK_CHART = 360  # px: title, chart, sentence and progress fit a 1024×768 screen
 
 st.title("Degradation: deeper plain networks train worse")
-st.markdown(
-    "He et al. (2015, §1 and Fig. 1) found that adding layers to a plain network made its "
-    "**training** error higher, not only its test error: so it is not overfitting, it is "
-    "harder to optimise. A deeper network could always copy the shallower one and make "
-    "its extra layers identities — a residual block makes that identity the easy default "
-    "(§3.1), and their residual networks got better with depth (Fig. 6, §4.2). Here the "
-    "four networks of that experiment train together on the same batches.")
+ids = [i for i in st.session_state.get(WATCH, []) if store.get(i)]
+if not ids:  # a new visitor sees the last experiment run here
+    last = next((r for r in store.list() if r.group_id and r.name in DEGRADATION_SET
+                 and {g.name for g in store.group(r.group_id)} == set(DEGRADATION_SET)),
+                None)
+    ids = [g.id for g in store.group(last.group_id)] if last else []
+# In a talk, an experiment on screen gets the screen: its chart, the sentence, one line of
+# progress; the words and settings come after.
+results_box = st.container()
+if not (talk and ids):
+    st.markdown(
+        "He et al. (2015, §1 and Fig. 1) found that adding layers to a plain network made "
+        "its **training** error higher, not only its test error: so it is not overfitting, "
+        "it is harder to optimise. A deeper network could always copy the shallower one "
+        "and make its extra layers identities — a residual block makes that identity the "
+        "easy default (§3.1), and their residual networks got better with depth (Fig. 6, "
+        "§4.2). Here the four networks of that experiment train together on the same "
+        "batches.")
 
 form = presentation.settings_container("Experiment settings")
 c = form.columns(3)
@@ -60,12 +72,6 @@ except SettingsError as exc:
 if not problem and (long := estimate.warning()):
     form.info(common.escape_md(long), icon=":material/schedule:")
 
-ids = [i for i in st.session_state.get(WATCH, []) if store.get(i)]
-if not ids:  # a new visitor sees the last experiment run here
-    last = next((r for r in store.list() if r.group_id and r.name in DEGRADATION_SET
-                 and {g.name for g in store.group(r.group_id)} == set(DEGRADATION_SET)),
-                None)
-    ids = [g.id for g in store.group(last.group_id)] if last else []
 runs = [store.get(i) for i in ids]
 running = any(r.active for r in runs)
 if not running and not problem and st.button("Run the experiment", type="primary",
@@ -78,28 +84,24 @@ if ids:
     @st.fragment(run_every=1.0 if running else None)
     def results():
         now = [store.get(i) for i in ids]
-        stopped = [r for r in now if r.status == "stopped"]
-        if stopped and not any(r.active for r in now):
-            st.info(f"Stopped in epoch {training_views.epoch_text(store, stopped[0])}: the "
-                    "curves show what the networks learned until then. Run the experiment "
-                    "again for the whole comparison.", icon=":material/stop_circle:")
+        outcome = degradation.outcomes(store, now)
+        # The chart first, then what it shows, then one line of progress for the group.
+        presentation.chart(degradation.figure(store, outcome), key="degradation_chart",
+                           height=TALK_CHART if talk else None)
+        said = verdict.degradation([o.series for o in outcome])
+        presentation.headline(said.text, said.detail, key="degradation")
+        if any(r.active for r in now):
+            fraction, text = training_views.group_progress(store, now)
+            row = st.columns([5, 1], vertical_alignment="bottom")
+            row[0].progress(fraction, text=common.escape_md(text))
+            if row[1].button("Stop", key="stop_degradation", width="stretch"):
+                for r in now:
+                    store.request_stop(r.id)
         for r in now:
-            if not r.active and not r.error:
-                continue  # finished or stopped: the chart (and the note above) say it
-            fraction, text = training_views.progress(store, r)
-            st.progress(fraction, text=f"**{common.escape_md(r.name)}** · "
-                                       f"{common.escape_md(text)}")
             if r.error:
                 st.error(common.escape_md(f"{r.name}: {r.error}"))
-        if any(r.active for r in now) and st.button("Stop", key="stop_degradation"):
-            for r in now:
-                store.request_stop(r.id)
-        outcome = degradation.outcomes(store, now)
-        presentation.chart(degradation.figure(store, outcome), key="degradation_chart")
-        text = degradation.verdict(outcome)
-        if text:
-            st.markdown(common.escape_md(text))
         if running and not any(r.active for r in now):
             st.rerun()
 
-    results()
+    with results_box:
+        results()

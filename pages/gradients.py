@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from resnet_core.gradients import FLOW_DEPTHS, GradientReport, flow_spec
-from ui import presentation, router
+from ui import charts, presentation, router
 from ui.common import escape_md
 
 router.ensure_router()
@@ -70,9 +70,9 @@ def norms_chart(res: GradientReport, plain: GradientReport, index: int) -> go.Fi
                       margin=dict(l=10, r=10, b=10))
     fig.update_xaxes(title="layer (main path, input → output)")
     lo, hi = norms_range(res, plain)
-    # Decades only once the range is wide: minor ticks 2…9 crowd a long log axis.
-    fig.update_yaxes(title="‖∂loss/∂kernel‖₂", type="log", exponentformat="power",
-                     range=[lo, hi], dtick=1 if hi - lo > 3 else "D2")
+    # Ticks labelled in full (0.5, not Plotly's bare "5" between decades).
+    fig.update_yaxes(title="‖∂loss/∂kernel‖₂", type="log", range=[lo, hi],
+                     **charts.log_ticks(lo, hi))
     return fig
 
 

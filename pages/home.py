@@ -2,10 +2,11 @@
 
 import streamlit as st
 
+from resnet_core import DEFAULT_PRESET
 from resnet_core.analysis import human
 from resnet_core.devices import describe_device
 from resnet_core.presets import RESIDUAL_TWINS
-from ui import preset_cards, router
+from ui import preset_cards, router, terms
 
 router.ensure_router()
 
@@ -16,6 +17,35 @@ st.markdown(
     "Compose residual and inception networks stage by stage and see every layer's output "
     "shape, parameters and cost the moment you change something. Draw the graph, compare "
     "two designs side by side, and export a Keras script that builds exactly that model.")
+
+# A newcomer's start: three steps on one small classic network.
+st.subheader("Start here")
+FIRST = preset_cards.card(DEFAULT_PRESET)
+STEPS = [
+    ("1 · Look at a network",
+     f"{FIRST.title}: {FIRST.params:,} parameters. See each layer's output and the "
+     "graph, skip connections drawn as dashed orange edges.",
+     [("pages/inspect.py", "Inspect", ":material/table_view:"),
+      ("pages/graph.py", "Graph", ":material/account_tree:")]),
+    ("2 · Change it",
+     "Add a stage, switch the block kind, take the skip connections away: the figures "
+     "follow as you type.",
+     [("pages/compose.py", "Compose", ":material/construction:")]),
+    ("3 · Train it",
+     "On handwritten digits, in seconds on this machine, or in a race against its plain "
+     "twin.",
+     [("pages/train.py", "Train", ":material/model_training:"),
+      ("pages/race.py", "Race", ":material/sprint:")]),
+]
+for col, (step, line, links) in zip(st.columns(3), STEPS):
+    with col.container(border=True, height="stretch", key=f"step_{step[0]}"):
+        st.markdown(f"**{step}**")
+        st.caption(line)
+        row = st.container(horizontal=True)
+        for page, label, icon in links:
+            row.page_link(page, label=label, icon=icon,
+                          query_params={"preset": DEFAULT_PRESET})
+
 st.markdown(f"**Training device:** {describe_device()}")
 # For a speaker: the race of a plain net against its residual twin, in large type.
 with st.container(border=True, key="demo"):
@@ -52,7 +82,8 @@ for family, members in preset_cards.cards().items():
         for col, card in zip(cols, row):
             with col.container(border=True, key=f"card_{card.name}", height="stretch"):
                 st.markdown(f"**{card.title}**")
-                st.caption(card.line)
+                # Every term with its one line from the glossary, on hover.
+                st.caption(terms.with_hovers(card.line), unsafe_allow_html=True)
                 st.caption(f"{human(card.params)} parameters · input {card.input} · "
                            f"{card.classes} classes")
                 links = st.container(horizontal=True)

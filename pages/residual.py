@@ -111,7 +111,7 @@ with presentation.settings_container("Data and trees"):
 b = boosting(shape, depth, rate, start)
 
 m = min(st.session_state.get(STAGE, 1), MAX_STAGES)
-bc = st.columns([1, 1, 1, 3])
+bc = st.columns([1, 1, 1, 4])
 if bc[0].button("◀ Previous", disabled=m == 0, width="stretch"):
     m = max(0, m - 1)
 if bc[1].button("Next stage ▶", type="primary", disabled=m == MAX_STAGES, width="stretch"):
@@ -122,10 +122,11 @@ st.session_state[STAGE] = m
 
 before = b.start_mse if m <= 1 else b.stages[m - 2].mse
 after = b.start_mse if m == 0 else b.stages[m - 1].mse
-mc = bc[3].columns(3)
+mc = bc[3].columns([2, 3, 3])  # labels on one line at 20 px on a 1024 px projector
 mc[0].metric("Stage", f"{m} of {MAX_STAGES}")
-mc[1].metric("Mean squared residual", f"{after:.4f}",
-             delta=None if m == 0 else f"{after - before:+.4f}", delta_color="inverse")
+mc[1].metric("Squared residual", f"{after:.4f}",
+             delta=None if m == 0 else f"{after - before:+.4f}", delta_color="inverse",
+             help="the mean squared residual: what the trees so far leave unexplained")
 mc[2].metric("Residual left", f"{after / b.start_mse:.1%}",
              help="mean squared residual now, as a share of the one before any tree")
 

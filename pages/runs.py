@@ -43,7 +43,10 @@ table = pd.DataFrame([{
 # A heading above the table: its toolbar (shown on hover) sits over the heading's empty
 # right side, not over the caption's last line.
 st.subheader("All runs")
-st.dataframe(table, hide_index=True, width="stretch")
+# In a talk the grid is drawn larger: the columns a room reads, all of them in view.
+st.dataframe(table, hide_index=True, width="stretch",
+             column_order=["network", "status", "data", "epochs", "val accuracy"]
+             if presentation.talk_mode() else None)
 
 st.subheader("Curves and replay")
 first = by_id.get(st.session_state.get("selected_run")) or runs[0]

@@ -46,9 +46,10 @@ def test_home_lists_every_preset_and_the_device():
     assert at.title[0].value == "ResNet Explorer"
     # A card per preset: a human name, no bare ids or "seed", links to Compose and Train.
     links = [(e.proto.label, e.proto.page) for e in at.main.get("page_link")]
-    for target in ("compose", "train"):
-        assert sum(t == target for _, t in links) == len(PRESETS)
+    for target in ("compose", "train"):  # and one more: the "Start here" step
+        assert sum(t == target for _, t in links) == len(PRESETS) + 1
     assert "**ResNet-50, small images**" in text and "**Plain-56 for CIFAR-10**" in text
+    assert "**1 · Look at a network**" in text and "**3 · Train it**" in text
     main = " ".join(m.value for m in [*at.main.markdown, *at.main.caption]).lower()
     assert "seed" not in main and "source documents" not in main
 
@@ -80,8 +81,8 @@ def test_preset_by_url_and_hostile_urls():
     for query in ({"preset": "<script>alert(1)</script>"}, {"spec": "!!!not-a-spec"},
                   {"spec": "A" * 50_000}, {"spec": encode_spec(get_spec("vgg16"))[:40]}):
         at = app(**query)
-        assert "23,600,006" in sidebar_text(at)  # the default network
-        assert at.warning and "seed_resnet50" in plain(at.warning[0].value)
+        assert "271,098" in sidebar_text(at)  # the default network
+        assert at.warning and "cifar_resnet20" in plain(at.warning[0].value)
         assert "<script>" not in at.warning[0].value
 
 

@@ -66,3 +66,19 @@ def test_chart_labels_show_every_name_as_written():
     y = np.arange(len(NAMES))
     fig = training_views.confusion(y, y, NAMES)
     assert [plotly_shows(t) for t in fig.layout.xaxis.ticktext] == NAMES
+def test_log_axis_ticks_say_the_number_they_stand_for():
+    from ui.charts import log_ticks
+
+    def value(text):  # "5×10⁻⁶", "10⁻⁷", "0.5", "20,000" back to a number
+        digits = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
+        if "10" in text and text.translate(digits) != text:
+            mant, _, power = text.rpartition("10")
+            return float(mant.rstrip("×") or 1) * 10.0 ** int(power.translate(digits))
+        return float(text.replace(",", ""))
+
+    for lo, hi in ((-0.5, 1.2), (-7.3, -1.0), (-30.0, 2.0), (2.0, 4.5)):
+        ticks = log_ticks(lo, hi)
+        assert ticks["tickvals"] and len(ticks["tickvals"]) <= 10
+        for v, text in zip(ticks["tickvals"], ticks["ticktext"]):
+            assert abs(value(text) - v) <= 1e-9 * v, (v, text)
+    assert log_ticks(-0.5, 1.2)["ticktext"] == ["0.5", "1", "2", "5", "10"]  # not "5, 1, 2, 5"

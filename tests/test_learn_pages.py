@@ -31,11 +31,11 @@ def test_page_opens_plain_and_in_talk_mode(page, talk):
 def test_boosting_steps_through_stages_with_one_click_each():
     at = app("pages/residual.py")
     assert metric(at, "Stage") == "1 of 30"
-    mse = [float(metric(at, "Mean squared residual"))]
+    mse = [float(metric(at, "Squared residual"))]
     for expected in (2, 3):
         next(b for b in at.button if b.label == "Next stage ▶").click().run()
         assert metric(at, "Stage") == f"{expected} of 30"
-        mse.append(float(metric(at, "Mean squared residual")))
+        mse.append(float(metric(at, "Squared residual")))
     assert mse[0] > mse[1] > mse[2]
     assert "predicts the same sum: exactly the same values." in text(at)  # scikit-learn's
     assert "GradientBoostingRegressor(n_estimators=3, max_depth=2" in text(at)
@@ -157,22 +157,3 @@ def test_degradation_runs_the_four_networks_as_one_group_and_explains_the_result
     assert len({r.group_id for r in runs}) == 1 and runs[0].group_id
     for r in runs:
         store.request_stop(r.id)  # the test asks for the group, not the training
-
-
-def test_the_degradation_verdict_follows_the_numbers():
-    from ui.degradation import Outcome, verdict
-
-    def o(residual, depth, err):
-        return Outcome(None, depth, residual, err, err)
-
-    seen = verdict([o(False, 20, 0.02), o(False, 56, 0.70), o(True, 20, 0.01),
-                    o(True, 56, 0.005)])
-    assert "72" not in seen and "70.0% training error against 2.0%" in seen
-    assert "degradation problem" in seen
-    none = verdict([o(False, 20, 0.02), o(False, 56, 0.02), o(True, 20, 0.01),
-                    o(True, 56, 0.01)])
-    assert "No degradation shows" in none
-    both = verdict([o(False, 20, 0.02), o(False, 56, 0.70), o(True, 20, 0.01),
-                    o(True, 56, 0.30)])  # the residual net got worse with depth too
-    assert "The deeper plain network trains worse" in both
-    assert "degradation problem" not in both

@@ -118,7 +118,9 @@ def test_degradation_after_stop_says_stopped_and_keeps_errors_in_0_to_100(store)
         store.update(i, status="stopped")
     at = app("pages/degradation.py")
     assert not at.exception
-    assert any("Stopped in epoch 0 / 5" in plain(x.value) for x in at.info)
+    # Stopped before a step: the sentence says there is nothing to compare, not a result.
+    assert any("Stopped before the first training step: nothing to compare yet"
+               in plain(x.value) for x in at.markdown)
 
 
 def test_the_runs_table_shows_a_dash_for_figures_a_run_has_not_got(store):
@@ -148,9 +150,14 @@ def test_the_curves_name_runs_as_text_and_tell_same_named_runs_apart(store):
     from ui.training_views import curves
 
     ids = [store.create("<b>n</b>", {}, {"source": "digits"}, SETTINGS) for _ in range(2)]
-    names = {t.name for t in curves(store, [store.get(i) for i in ids]).data}
-    assert names == {f"&lt;b&gt;n&lt;/b&gt; ({i[-6:]}) · {kind}" for i in ids
+    fig = curves(store, [store.get(i) for i in ids])
+    lines = {t.name for t in fig.data if t.showlegend is False}
+    assert lines == {f"&lt;b&gt;n&lt;/b&gt; ({i[-6:]}) · {kind}" for i in ids
                      for kind in ("training", "validation")}
+    # The legend: one entry per network, then the two line styles.
+    legend = [t.name for t in fig.data if t.showlegend is not False]
+    assert legend == [f"&lt;b&gt;n&lt;/b&gt; ({i[-6:]})" for i in ids] + [
+        "training", "validation (each epoch)"]
 
 
 def test_the_fit_radio_shows_the_fit_used_and_keeps_the_choice_for_other_data(store,

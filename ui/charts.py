@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 
+import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
@@ -66,6 +67,34 @@ def _ticks(values: list, labels: list[str], most: int = 8) -> dict:
         kept = [kept[round(i * step)] for i in range(most)]
     return dict(tickmode="array", tickvals=[v for v, _ in kept],
                 ticktext=[label for _, label in kept])
+
+
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def log_number(v: float, power: bool = False) -> str:
+    """A log axis's tick as people read it: 0.5, 20, 5000; beyond (or with ``power``),
+    5×10⁻⁶ (never the bare "5" Plotly writes for 0.5 between decades)."""
+    if 1e-3 <= v < 1e5 and not power:
+        return f"{v:,.6g}" if v >= 1 else f"{v:.6g}"
+    exp = int(np.floor(np.log10(v) + 1e-9))
+    mant = round(v / 10**exp, 6)
+    power = f"10{str(exp).translate(SUPERSCRIPT)}"
+    return power if mant == 1 else f"{mant:g}×{power}"
+
+
+def log_ticks(lo: float, hi: float) -> dict:
+    """Tick settings for a log axis whose range is ``[lo, hi]`` in decades (log10): 1, 2
+    and 5 of each decade when it spans three decades or fewer, else decades only (every
+    second or more when they would crowd), each labelled in full."""
+    first, last = int(np.floor(lo)), int(np.ceil(hi))
+    steps = (1, 2, 5) if hi - lo <= 3 else (1,)
+    every = max(1, int(np.ceil((last - first) / 8)))
+    vals = [m * 10.0**e for e in range(first, last + 1) if (e - first) % every == 0
+            for m in steps if lo <= np.log10(m * 10.0**e) <= hi]
+    power = any(not 1e-3 <= v < 1e5 for v in vals)  # one notation along an axis
+    return dict(tickmode="array", tickvals=vals,
+                ticktext=[log_number(v, power) for v in vals])
 
 
 def receptive_field(a: Analysis) -> go.Figure:

@@ -11,11 +11,9 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from resnet_core import analyze
-from resnet_core.presets import has_skips
+from resnet_core import verdict
 from resnet_core.training.store import Run, RunStore
-
-from .training_views import smooth
+from resnet_core.verdict import Series, smooth
 
 COLOURS = {False: ("#f4a3a3", "#d62728"), True: ("#9ec5fe", "#1f6feb")}  # plain, residual
 
@@ -25,22 +23,27 @@ class Outcome:
     """One network of the experiment, as it ended (or stands now)."""
 
     run: Run
-    depth: int
-    residual: bool
-    train_error: float | None  # of the last epoch's steps
+    series: Series
+    train_error: float | None  # over its last epoch of images (verdict.training_error)
     val_error: float | None
+
+    @property
+    def depth(self) -> int:
+        return self.series.depth
+
+    @property
+    def residual(self) -> bool:
+        return bool(self.series.residual)
 
 
 def outcomes(store: RunStore, runs: list[Run]) -> list[Outcome]:
     out = []
     for run in runs:
-        spec = run.network()
-        epochs = store.metrics(run.id, "epoch")
-        last = epochs[-1] if epochs else None
-        out.append(Outcome(
-            run, analyze(spec).totals.depth, has_skips(spec),
-            1 - last["accuracy"] if last and last["accuracy"] is not None else None,
-            1 - last["val_accuracy"] if last and last["val_accuracy"] is not None else None))
+        s = verdict.series_of(run, store.metrics(run.id, "batch"),
+                              store.metrics(run.id, "epoch"))
+        reading = verdict.training_error(s)
+        out.append(Outcome(run, s, reading.error if reading else None,
+                           None if s.val_accuracy is None else 1 - s.val_accuracy))
     return sorted(out, key=lambda o: (o.residual, o.depth))
 
 
@@ -78,7 +81,7 @@ def figure(store: RunStore, results: list[Outcome], smoothing: float = 0.8) -> g
     # An error lies in 0–100 %: fixed axes (Plotly's default for an empty axis is 0–4).
     fig.update_yaxes(title="training error", range=[0, 1.02], tickformat=".0%",
                      row=1, col=1)
-    fig.update_yaxes(title="error after the last epoch", range=[0, 1.02],
+    fig.update_yaxes(title="error, last epoch", range=[0, 1.02],
                      tickformat=".0%", row=1, col=2)
     if not any(o.train_error is not None or o.val_error is not None for o in results):
         fig.add_annotation(text="appears after the first epoch", showarrow=False,
@@ -87,34 +90,3 @@ def figure(store: RunStore, results: list[Outcome], smoothing: float = 0.8) -> g
     fig.update_layout(height=420, margin=dict(t=40, b=10, l=10, r=10),
                       legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"))
     return fig
-
-
-def verdict(results: list[Outcome]) -> str:
-    """What the numbers show, in one or two sentences (computed, never stored)."""
-    by = {(o.residual, o.depth): o for o in results}
-    depths = sorted({o.depth for o in results})
-    if len(depths) < 2:
-        return ""
-    lo, hi = depths[0], depths[-1]
-    parts = []
-    for residual, kind in ((False, "plain"), (True, "residual")):
-        a, b = by.get((residual, lo)), by.get((residual, hi))
-        if not a or not b or a.train_error is None or b.train_error is None:
-            return ""
-        delta = b.train_error - a.train_error
-        trend = ("higher" if delta > 0.005 else "lower" if delta < -0.005
-                 else "about the same")
-        parts.append(f"the {kind} {hi}-layer network ends at {b.train_error:.1%} training "
-                     f"error against {a.train_error:.1%} for {lo} layers ({trend})")
-    text = "; ".join(parts) + "."
-    plain_worse = by[(False, hi)].train_error > by[(False, lo)].train_error + 0.005
-    res_ok = by[(True, hi)].train_error <= by[(True, lo)].train_error + 0.005
-    if plain_worse and res_ok:
-        text += (" That is the degradation problem: more plain layers train worse, while "
-                 "the residual network gains from its depth.")
-    elif plain_worse:
-        text += " The deeper plain network trains worse: degradation."
-    else:
-        text += (" No degradation shows at this length of training: try more epochs "
-                 "(the paper trains for 64,000 iterations).")
-    return text[0].upper() + text[1:]

@@ -27,6 +27,10 @@ ICON = ASSETS / "icon.svg"
 FONT = {False: (18, 14), True: (26, 18)}
 TALK_CHART_HEIGHT = 540  # with the page title and the headline, fills a 720 px screen
 MODEBAR_STRIP = 34  # px kept free above titles for Plotly's mode bar (top right)
+TEXT_COLOUR = "#31333F"  # Streamlit's own text colour: 12.6:1 on the white page
+# The width a chart has at 1024 px, for laying out its legend: in a talk the page's,
+# normally the page's less the sidebar's.
+LEGEND_WIDTH = {False: 640, True: 900}
 
 # st.plotly_chart(..., config=PLOTLY_CONFIG): no logo, only the buttons people use.
 PLOTLY_CONFIG = {
@@ -68,14 +72,18 @@ def settings_container(label: str = "Settings"):
 
 
 def style_chart(fig, *, talk: bool | None = None, height: int | None = None):
-    """``fig`` (any Plotly figure) with readable type and room for the mode bar; returned.
+    """``fig`` (any Plotly figure) with readable type; returned.
 
-    Fonts: 14 px (18 px titles) normally, 18 px (26 px titles) in talk mode. The top
-    margin keeps titles below the mode bar's strip. ``height`` wins; otherwise talk mode
-    makes the chart tall and normal mode keeps the figure's own height.
+    Fonts: 14 px (18 px titles) normally, 18 px (26 px titles) in talk mode, in the
+    page's text colour (Plotly's theme grey reads 3.6:1 on white; this 12.6:1). Normally
+    the top margin keeps titles below the mode bar's strip; a talk has no mode bar. A
+    horizontal legend sits above the plot, under the title, with room for all its rows
+    and the top tick label: it never covers the plot. ``height`` wins; otherwise talk
+    mode makes the chart tall and normal mode keeps the figure's own height.
     """
     talk = talk_mode() if talk is None else talk
     title_px, text_px = FONT[talk]
+    strip = 0 if talk else MODEBAR_STRIP
     layout = fig.layout
     has_title = bool(layout.title.text)
     # Subplot titles are annotations at the top of the plot area; they need a line too.
@@ -88,26 +96,32 @@ def style_chart(fig, *, talk: bool | None = None, height: int | None = None):
     if has_title:
         layout.title.text = wrap(layout.title.text)
         title_lines = layout.title.text.count("<br>") + 1
-    top = MODEBAR_STRIP + title_px * 1.4 * title_lines + \
-        (text_px * 1.6 if has_subtitles else 0) + (text_px * 2 if top_legend else 0) + 6
+    above_legend = strip + title_px * 1.4 * title_lines + 4
+    legend_px = legend_rows(fig, text_px, LEGEND_WIDTH[talk]) * text_px * 1.45 \
+        if top_legend else 0
+    top = above_legend + legend_px + (text_px * 1.6 if has_subtitles else 0) \
+        + text_px * 0.6 + 6  # half the top tick label stands above the plot
     margin = layout.margin
+    if talk or height:
+        fig.update_layout(height=height or TALK_CHART_HEIGHT)
     fig.update_layout(
-        font=dict(size=text_px),
+        font=dict(size=text_px, color=TEXT_COLOUR),
         title=dict(font=dict(size=title_px), yref="container", y=1, yanchor="top",
-                   pad=dict(t=MODEBAR_STRIP)),
-        legend=dict(font=dict(size=text_px)),
+                   pad=dict(t=strip)),
+        legend=dict(font=dict(size=text_px, color=TEXT_COLOUR)),
         hoverlabel=dict(font=dict(size=text_px)),
         margin=dict(t=int(top), b=margin.b if margin.b is not None else 10,
                     l=margin.l if margin.l is not None else 10,
                     r=margin.r if margin.r is not None else 10),
     )
-    if top_legend:
-        fig.update_layout(legend=dict(x=0, xanchor="left", y=1, yanchor="bottom"))
-    if talk or height:
-        fig.update_layout(height=height or TALK_CHART_HEIGHT)
+    if top_legend:  # measured from the top of the figure, not from the plot
+        total = fig.layout.height or 450  # Plotly's default height
+        fig.update_layout(legend=dict(x=0, xanchor="left", yref="container",
+                                      y=1 - above_legend / total, yanchor="top"))
     # Themes set these one by one, and a specific size beats layout.font: set them all.
-    fig.update_xaxes(tickfont_size=text_px, title_font_size=text_px)
-    fig.update_yaxes(tickfont_size=text_px, title_font_size=text_px)
+    for axes in (fig.update_xaxes, fig.update_yaxes):
+        axes(tickfont=dict(size=text_px, color=TEXT_COLOUR),
+             title_font=dict(size=text_px, color=TEXT_COLOUR))
     fig.update_annotations(font_size=text_px)
     for a in layout.annotations:  # subplot titles: titles, one step below the main one
         if a.yref == "paper" and a.y is not None and a.y >= 1:
@@ -119,6 +133,22 @@ def style_chart(fig, *, talk: bool | None = None, height: int | None = None):
         if "colorbar" in trace:
             trace.colorbar.tickfont.size = text_px
     return fig
+
+
+def legend_rows(fig, text_px: int, width: int) -> int:
+    """How many rows a horizontal legend of ``fig`` takes in ``width`` px (an estimate
+    on the safe side: Plotly wraps entries as words wrap)."""
+    rows, used = 1, 0.0
+    for trace in fig.data:
+        if trace.showlegend is False or not trace.name:
+            continue
+        if trace.showlegend is None and len(fig.data) == 1:
+            continue  # Plotly shows no legend for a single trace
+        entry = 46 + 0.58 * text_px * len(trace.name)
+        if used and used + entry > width:
+            rows, used = rows + 1, 0.0
+        used += entry
+    return rows
 
 
 def wrap(title: str, width: int = 40) -> str:
@@ -142,5 +172,21 @@ def chart(fig, where=None, *, height: int | None = None, **kwargs):
     ``plotly_chart`` (``key``, ``on_select``...).
     """
     kwargs.setdefault("width", "stretch")
-    kwargs.setdefault("config", PLOTLY_CONFIG)
+    # In a talk, no toolbar: nobody zooms a projected chart, and it covers the corner.
+    kwargs.setdefault("config", {**PLOTLY_CONFIG, "displayModeBar": False}
+                      if talk_mode() else PLOTLY_CONFIG)
     return (where or st).plotly_chart(style_chart(fig, height=height), **kwargs)
+
+
+def headline(text: str, detail: str = "", *, key: str, where=None) -> None:
+    """The one sentence a demo is about (a race's result, the lead while it runs), in
+    large type (``.st-key-headline_*`` in the stylesheets); ``detail`` smaller under it.
+    The text is shown as the characters it is (run names are user text)."""
+    if not text:
+        return
+    from .common import escape_md  # common imports state, which imports this module
+
+    box = (where or st).container(key=f"headline_{key}")
+    box.markdown(escape_md(text))
+    if detail:
+        box.caption(escape_md(detail))

@@ -27,7 +27,7 @@ FAMILY_TITLES = {
 
 _TEXT: dict[str, tuple[str, str]] = {
     "seed_resnet50": ("ResNet-50, small images",
-                      "Bottleneck ResNet-50 from a Chinese Keras tutorial, for 64×64 photos "
+                      "A bottleneck ResNet-50 from a Keras tutorial, for 64×64 photos "
                       "of 6 hand signs."),
     "seed_resnet34": ("ResNet-34, basic blocks",
                       "ResNet-34 with two-conv blocks, from a beginners' Keras tutorial, "
@@ -139,3 +139,9 @@ def rows(members: list[Card], width: int = 3) -> list[list[Card]]:
             row = units.pop(0)
         out.append(row)
     return out
+
+
+def card(name: str) -> Card:
+    """The card of the preset ``name``."""
+    return next(c for cs in cards().values() for c in cs if c.name == name)
+

@@ -16,13 +16,15 @@ from plotly.subplots import make_subplots
 
 from resnet_core.training.estimate import (Progress, compile_seconds, duration,
                                           seconds_left)
+from resnet_core import verdict
 from resnet_core.training.store import Run, RunStore
+from resnet_core.verdict import smooth  # noqa: F401 - the charts' smoothing, one home
 
 from . import presentation
 from .charts import plotly_text
 from .common import escape_md
 
-TALK_PANEL_CHART = 370  # px: under a title and the figures, the chart fills a 720 px screen
+TALK_PANEL_CHART = 330  # px: under the title, status and sentence, it fits a 768 px screen
 PALETTE = ["#1f6feb", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"]
 SILENT_SECONDS = 60  # training points come every half second: this is long
 ACCURACY_HELP = ("Accuracy on the validation images after the last epoch; until the first "
@@ -38,15 +40,38 @@ PHASE_WORDS = {
 
 
 # ----------------------------------------------------------------------- numbers
-def smooth(values: list[float], weight: float) -> list[float]:
-    """TensorBoard's smoothing: an exponential moving average, debiased at the start
-    (so the first points are not pulled towards zero)."""
-    out, last, n = [], 0.0, 0
-    for v in values:
-        n += 1
-        last = last * weight + (1 - weight) * v
-        out.append(last / (1 - weight**n) if weight else v)
-    return out
+def series(store: RunStore, runs: list[Run]) -> list[verdict.Series]:
+    """The runs' metric series, as :mod:`resnet_core.verdict` reads them."""
+    return [verdict.series_of(r, store.metrics(r.id, "batch"), store.metrics(r.id, "epoch"))
+            for r in runs]
+
+
+def group_progress(store: RunStore, runs: list[Run]) -> tuple[float, str]:
+    """``(fraction, text)``: one progress line for runs trained together in lockstep
+    (the degradation experiment): what they do, the step of the slowest, the time left
+    (one process steps each network in turn: the sum of their times)."""
+    counts: dict[str, int] = {}
+    for r in runs:
+        if r.active:  # a word each: "3 training, 1 compiling"
+            w = (r.phase if r.status == "running" and r.phase in PHASE_WORDS
+                 else "training" if r.status == "running" else status_line(store, r))
+            counts[w] = counts.get(w, 0) + 1
+    text = (", ".join(f"{n} {w}" if len(counts) > 1 else w for w, n in counts.items())
+            or status_line(store, runs[0]))
+    steps, left = [], 0.0
+    for r in runs:
+        batches = store.metrics(r.id, "batch")
+        steps.append(batches[-1]["step"] if batches else 0)
+        ips = next((m["images_per_second"] for m in reversed(batches)
+                    if m["images_per_second"]), None)
+        if r.active and ips and r.total_steps:
+            left += (r.total_steps - steps[-1]) * r.settings.get("batch_size", 1) / ips
+    total = max((r.total_steps for r in runs), default=0)
+    if total:
+        text += f" · step {min(steps):,} of {total:,}"
+    if left and all(r.status != "stopping" for r in runs):
+        text += f" · about {duration(left)} left"
+    return (min(min(steps) / total, 1.0) if total else 0.0), text
 
 
 def run_clock(store: RunStore, runs: list[Run]) -> float | None:
@@ -63,8 +88,7 @@ def curves(store: RunStore, runs: list[Run], x_axis: str = "seen", smoothing: fl
 
     ``until``: only points recorded before this wall-clock time (a replay).
     """
-    # Axis titles, not subplot titles: a legend on top (Streamlit's theme puts it there)
-    # would cover subplot titles.
+    # Axis titles, not subplot titles: a legend on top would cover subplot titles.
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1)
     for i, run in enumerate(runs):
         colour = PALETTE[i % len(PALETTE)]
@@ -87,15 +111,24 @@ def curves(store: RunStore, runs: list[Run], x_axis: str = "seen", smoothing: fl
                 ys = smooth(ys, smoothing)
             fig.add_scatter(x=xs, y=ys, mode=mode, name=f"{label} · training",
                             line=dict(color=colour, width=3), legendgroup=label,
-                            showlegend=col == 1, row=1, col=col)
+                            showlegend=False, row=1, col=col)
             vpts = [e for e in epochs if e[f"val_{key}"] is not None]
             fig.add_scatter(x=[e[x_axis] for e in vpts], y=[e[f"val_{key}"] for e in vpts],
                             mode="lines+markers", name=f"{label} · validation",
                             line=dict(color=colour, dash="dot", width=2),
                             marker=dict(size=9, symbol="diamond"), legendgroup=label,
-                            showlegend=col == 1, row=1, col=col)
+                            showlegend=False, row=1, col=col)
+        # The legend: one entry per network (its colour), then the two line styles.
+        fig.add_scatter(x=[None], y=[None], mode="lines", name=label, legendgroup=label,
+                        line=dict(color=colour, width=6))
+    for name, line, mode in (("training", dict(width=3), "lines"),
+                             ("validation (each epoch)", dict(dash="dot", width=2),
+                              "lines+markers")):
+        fig.add_scatter(x=[None], y=[None], mode=mode, name=name, hoverinfo="skip",
+                        line=dict(color="#6b6f80", **line),
+                        marker=dict(size=9, symbol="diamond"))
     fig.update_xaxes(title="images seen" if x_axis == "seen" else x_axis,
-                     **_count_axis([x for t in fig.data for x in t.x or ()]))
+                     **_count_axis([x for t in fig.data for x in t.x or () if x is not None]))
     fig.update_yaxes(title="loss", rangemode="tozero", row=1, col=1)
     fig.update_yaxes(title="accuracy", range=[0, 1.02], row=1, col=2)
     fig.update_layout(height=400, margin=dict(t=40, b=10, l=10, r=10),
@@ -247,15 +280,21 @@ def live_panel(store: RunStore, run_ids: list[str], key: str) -> None:
             store.reap()
         current = [r for i in run_ids if (r := store.get(i)) is not None]
         talk = presentation.talk_mode()
-        if talk:  # one line of status: the screen is for the figures and the chart
+        lead = current[0]
+        # A race in a talk: the status line, Stop beside it, the sentence and the chart;
+        # the validation figures are the sentence's second line, not metric cards.
+        race_talk = talk and len(current) == 2
+        top = st.columns([5, 1], vertical_alignment="center") if race_talk else [st, None]
+        if talk:  # one line of status: the screen is for the sentence and the chart
             lines = [status_line(store, r) for r in current]
+            epoch = f" · epoch {epoch_text(store, lead)}" if len(current) > 1 else ""
             if len(current) > 1 and len(set(lines)) == 1:  # said once, not per network
-                st.caption(" and ".join(f"**{escape_md(r.name)}**" for r in current)
-                           + f": {escape_md(lines[0])}")
+                top[0].caption(" and ".join(f"**{escape_md(r.name)}**" for r in current)
+                           + f": {escape_md(lines[0] + epoch)}")
             else:
-                st.caption(" · ".join(
+                top[0].caption(" · ".join(
                     (f"**{escape_md(r.name)}**: " if len(current) > 1 else "")
-                    + escape_md(line) for r, line in zip(current, lines)))
+                    + escape_md(line) for r, line in zip(current, lines)) + epoch)
         else:
             for r in current:
                 fraction, text = progress(store, r)
@@ -266,34 +305,40 @@ def live_panel(store: RunStore, run_ids: list[str], key: str) -> None:
         for r in current:
             if r.error:
                 st.error(escape_md(f"{r.name}: {r.error}" if len(current) > 1 else r.error))
-        cols = st.columns(4, vertical_alignment="center")
-        lead = current[0]
+        if len(current) == 2:  # a race: who leads now; once ended, the result
+            said = verdict.race(*series(store, current))
+            presentation.headline(said.text, said.detail if race_talk else "", key=key)
         batches = store.metrics(lead.id, "batch")
         ips = next((m["images_per_second"] for m in reversed(batches)
                     if m["images_per_second"]), None)
-        if len(current) == 1:
+        if race_talk:
+            cols = [top[1]]
+        elif len(current) == 1:
+            cols = st.columns(4, vertical_alignment="center")
             cols[0].metric("Images / s", f"{ips:,.0f}" if ips else "—")
             cols[1].metric("Epoch", epoch_text(store, lead))
             acc, kind = headline_accuracy(store, lead)
             cols[2].metric(f"{kind.capitalize()} accuracy",
                            f"{acc:.1%}" if acc is not None else "—", help=ACCURACY_HELP)
-        else:
+        else:  # in a talk the epoch is in the status line: the labels get room
+            cols = st.columns(3 if talk else 4, vertical_alignment="center")
             for col, r in zip(cols[:2], current[:2]):
                 acc, kind = headline_accuracy(store, r)
                 col.metric(f"{escape_md(r.name)} · {kind}",
                            f"{acc:.1%}" if acc is not None else "—", help=ACCURACY_HELP)
-            cols[2].metric("Epoch", epoch_text(store, lead))
+            if not talk:
+                cols[2].metric("Epoch", epoch_text(store, lead))
         still = [r for r in current if r.active]
-        if still and cols[3].button("Stop", key=f"stop_{key}", type="primary",
-                                    width="stretch", icon=":material/stop_circle:"):
+        if still and cols[-1].button("Stop", key=f"stop_{key}", type="primary",
+                                     width="stretch", icon=":material/stop_circle:"):
             for r in still:
                 store.request_stop(r.id)
             st.toast("Stopping after this step; what was learned is kept.")
-        smoothing = st.session_state.get(f"smooth_{key}", 0.6)
+        smoothing = st.session_state.get(f"smooth_{key}", verdict.SMOOTHING)
         presentation.chart(curves(store, current, smoothing=smoothing), key=f"curves_{key}",
                            height=TALK_PANEL_CHART if talk else None)
         if not talk:
-            st.slider("Smoothing of the training curve", 0.0, 0.95, 0.6, 0.05,
+            st.slider("Smoothing of the training curve", 0.0, 0.95, verdict.SMOOTHING, 0.05,
                       key=f"smooth_{key}", help="An exponential moving average, as in "
                       "TensorBoard; the raw points stay faint behind the line.")
         if active and not any(_live(r) for r in current):

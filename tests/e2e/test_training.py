@@ -37,9 +37,9 @@ def stop_all(page):
 
 
 def test_fresh_start_trains_on_the_first_click(server, page):
-    """The default network (seed_resnet50, 64×64) on the default data (8×8 digits): the
-    page picks the fit that works, says so, and the first click trains."""
-    page.goto(f"{server.url}/train")
+    """A 64×64 network (seed_resnet50) on the default data (8×8 digits): the page picks
+    the fit that works, says so, and the first click trains."""
+    page.goto(f"{server.url}/train?preset=seed_resnet50")
     wait_idle(page)
     expect(page.get_by_text("8×8 images are too small for seed_resnet50")).to_be_visible()
     page.get_by_role("button", name="Train").click()
