@@ -22,12 +22,22 @@ TWINS = {**RESIDUAL_TWINS, **{p: r for r, p in RESIDUAL_TWINS.items()},
          "resnet34": "resnet50"}
 
 
-def text_table(rows: dict[str, dict[str, str]]) -> None:
+def cell(text: str | list[str]) -> str:
+    """A table cell's markdown: the text escaped, a list one item a line."""
+    items = [text] if isinstance(text, str) else text
+    return "  \n".join(common.escape_md(t) for t in items)
+
+
+def text_table(rows: dict[str, dict[str, str | list[str]]]) -> None:
     """Words in a static table, ``{row label: {column: text}}``: it wraps its cells (a
     grid cut them at 1024 px), each one escaped as text (st.table reads markdown)."""
-    st.table(pd.DataFrame([{k: common.escape_md(v) for k, v in r.items()}
-                           for r in rows.values()],
-                          index=[common.escape_md(k) for k in rows]))
+    st.table(pd.DataFrame([{k: cell(v) for k, v in r.items()} for r in rows.values()],
+                          index=[cell(k) for k in rows]))
+
+
+def figure(text: str) -> str:
+    """``−125.24 M`` kept on one line in a narrow column."""
+    return text.replace(" ", "\u00a0")
 
 
 st.title("Compare")
@@ -85,8 +95,9 @@ st.dataframe(pd.DataFrame([
 ]), hide_index=True, width="stretch")
 
 st.subheader("Stage by stage")
-text_table({p.part: {"A": p.describe(p.a), "B": p.describe(p.b),
-                     "Δ params": signed(p.delta_params), "Δ MACs": signed(p.delta_macs)}
+text_table({p.part: {"A": p.items(p.a), "B": p.items(p.b),
+                     "Δ params": figure(signed(p.delta_params)),
+                     "Δ MACs": figure(signed(p.delta_macs))}
             for p in diff.parts})
 st.caption("A and B name only what differs in a stage, in the same words. Δ = B − A, in "
            "k (thousand), M (million), G (billion); MACs are per image. Skip connections: "

@@ -168,15 +168,18 @@ class PartDiff:
     def delta_macs(self) -> int:
         return (self.b.macs if self.b else 0) - (self.a.macs if self.a else 0)
 
-    def describe(self, side: Side | None, *, with_names: bool = True) -> str:
-        """The differing aspects of one side in words (``groups 1; width per group 64``),
-        ``same`` when nothing differs, ``(none)`` for a side that lacks the part."""
+    def items(self, side: Side | None) -> list[str]:
+        """The differing aspects of one side in words (``groups 1``, ``width per group
+        64``); ``same`` when nothing differs, ``(none)`` for a side that lacks the part."""
         if side is None:
-            return "(none)"
+            return ["(none)"]
         if not self.differs:
-            return "same"
-        return "; ".join(f"{k} {side.words[k]}" if with_names else side.words[k]
-                         for k in self.differs)
+            return ["same"]
+        return [f"{k} {side.words[k]}" for k in self.differs]
+
+    def describe(self, side: Side | None) -> str:
+        """:meth:`items` on one line: ``groups 1; width per group 64``."""
+        return "; ".join(self.items(side))
 
 
 @dataclass(frozen=True)
