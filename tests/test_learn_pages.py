@@ -113,7 +113,8 @@ def test_compare_names_groups_and_pre_activation_from_the_core():
     assert matters.loc["groups"].tolist() == ["every stage: 1", "every stage: 32"]
     assert "width per group" in matters.index
     stages = words(at.table[1])
-    assert stages.loc["stage1", "B"] == "inner width 128; groups 32; width per group 4"
+    assert stages.loc["stage1", "B"].split("  \n") == ["inner width 128", "groups 32",
+                                                      "width per group 4"]  # a line each
     at.selectbox[1].set_value("resnet50v2").run()
     matters = words(at.table[0])
     assert matters.loc["pre-activation"].tolist() == ["every stage: no", "every stage: yes"]
