@@ -17,7 +17,9 @@ const FOCUS_PAD = 36; // px kept around a box just opened: its title and the edg
 const MIN_HEIGHT = 240; // px: the view is never shorter, even where the window has less
 const BELOW = 12; // px between the view's bottom and the window's
 const MAP_MOST = 150; // px: the overview strip's width (height, under a wide drawing)
-const MAP_LEAST = 24; // px: the strip is at least this wide (or high) to aim at
+// px: the strip is at least this wide beside a tall drawing (high above a wide one), to
+// aim at and to name the stages in
+const MAP_LEAST = [64, 28];
 
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
@@ -127,14 +129,42 @@ function overview(ui) {
     : [r.w - 16, Math.min(MAP_MOST * 0.6, r.h / 4)];
   const m = Math.min(room[0] / ui.W, room[1] / ui.H);
   // a hairline of a drawing sits in the middle of a strip wide enough to aim at
-  const mw = Math.max(MAP_LEAST, ui.W * m), mh = Math.max(MAP_LEAST, ui.H * m);
+  const mw = Math.max(tall ? MAP_LEAST[0] : 0, ui.W * m);
+  const mh = Math.max(tall ? 0 : MAP_LEAST[1], ui.H * m);
   ui.mapAt = { m, x: (mw - ui.W * m) / 2, y: (mh - ui.H * m) / 2 };
   Object.assign(ui.map.style, { width: `${mw}px`, height: `${mh}px`,
     left: tall ? "" : "8px", right: tall ? "8px" : "" });
   ui.map.classList.toggle("gx-map-wide", !tall);
   const a = ui.mapAt;
+  marks(ui, tall);
   Object.assign(ui.port.style, { left: `${a.x + ui.vx * m}px`, top: `${a.y + ui.vy * m}px`,
     width: `${(r.w / ui.k) * m}px`, height: `${(r.h / ui.k) * m}px` });
+}
+
+// Where each stage starts along the strip, named beside it: a long drawing's strip is a
+// hairline, and these say what part of the network the view is in.
+function marks(ui, tall) {
+  const key = `${ui.svgId} ${tall} ${ui.mapAt.m}`;
+  if (ui.marksKey === key) return;
+  ui.marksKey = key;
+  ui.map.querySelectorAll(".gx-mark").forEach((e) => e.remove());
+  const a = ui.mapAt, svg = ui.svg.getBoundingClientRect();
+  let last = -Infinity;
+  for (const g of ui.svg.querySelectorAll("g.cluster, g.node")) {
+    const name = g.id.replace(/^(box|node):/, "");
+    if (!/^(stem|head|stage\d+)$/.test(name)) continue;
+    // its start in drawing units, from where it is drawn now
+    const b = g.getBoundingClientRect();
+    const at = tall ? a.y + (ui.vy + (b.top - svg.top) / ui.k) * a.m
+      : a.x + (ui.vx + (b.left - svg.left) / ui.k) * a.m;
+    if (at - last < (tall ? 16 : 48)) continue; // no label over the one before
+    last = at;
+    const mark = document.createElement("div");
+    mark.className = "gx-mark";
+    mark.textContent = name;
+    mark.style[tall ? "top" : "left"] = `${at}px`;
+    ui.map.appendChild(mark);
+  }
 }
 
 // A point of the strip: the view centred there.
