@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from resnet_core import PRESETS, analyze, get_spec
-from resnet_core.blocks import BLOCK_KINDS, shortcut_form
+from resnet_core.blocks import shortcut_form
 from resnet_core.compare import (FORM_WORDS, compare, count_forms, shortcut_forms,
                                  stage_inputs, to_text)
 from resnet_core.spec import ArchitectureSpec, Head, Stage, StemLayer
