@@ -1,15 +1,17 @@
-"""Compare: two architectures side by side: skip connections, blocks per stage, totals
-and per-stage differences in human units."""
+"""Compare: two architectures side by side. What differs, stage by stage, comes from
+``resnet_core.compare`` (the block settings in the same words on both sides, every skip
+connection's kind, parameter and MAC deltas); this page lays it out."""
 
 import pandas as pd
 import streamlit as st
 
 from resnet_core import PRESETS, analyze, get_spec
-from resnet_core.analysis import Analysis, human
+from resnet_core.analysis import human
+from resnet_core.compare import FORM_HELP, FORM_WORDS, compare, ratio, signed
 from resnet_core.graph import SKIP_EDGES
 from resnet_core.presets import RESIDUAL_TWINS, has_skips, plain_twin
 from resnet_core.trace import fmt_shape
-from ui import charts, common, presentation, router, spec_form, state
+from ui import charts, common, presentation, router, state
 
 router.ensure_router()
 
@@ -20,69 +22,22 @@ TWINS = {**RESIDUAL_TWINS, **{p: r for r, p in RESIDUAL_TWINS.items()},
          "resnet34": "resnet50"}
 
 
-def signed(n: float) -> str:
-    """A difference in human units: ``+3.66 G``, ``−120.00 k``, ``+0``."""
-    return ("−" if n < 0 else "+") + human(abs(n))
+def cell(text: str | list[str]) -> str:
+    """A table cell's markdown: the text escaped, a list one item a line."""
+    items = [text] if isinstance(text, str) else text
+    return "  \n".join(common.escape_md(t) for t in items)
 
 
-def ratio(x, y) -> str:
-    return f"{y / x:.2f}×" if x else "—"
+def text_table(rows: dict[str, dict[str, str | list[str]]]) -> None:
+    """Words in a static table, ``{row label: {column: text}}``: it wraps its cells (a
+    grid cut them at 1024 px), each one escaped as text (st.table reads markdown)."""
+    st.table(pd.DataFrame([{k: cell(v) for k, v in r.items()} for r in rows.values()],
+                          index=[cell(k) for k in rows]))
 
 
-def skip_kind(a: Analysis, add) -> str:
-    """How an ``add`` layer's skip input is made: identity, projection or zero-pad."""
-    source = next(l for l in a.layers if l.name == add.inputs[1])
-    if source.role != "shortcut":
-        return "identity"
-    return {"pad_shortcut": "zero-pad", "batchnorm": "projection"}.get(source.kind, "1×1 conv")
-
-
-def skips_by_stage(a: Analysis) -> dict[str, dict[str, int]]:
-    """``{stage: {skip kind: count}}`` over the network's skip connections."""
-    out: dict[str, dict[str, int]] = {}
-    for layer in a.layers:
-        if layer.kind == "add" and len(layer.inputs) == 2:
-            kinds = out.setdefault(layer.stage, {})
-            k = skip_kind(a, layer)
-            kinds[k] = kinds.get(k, 0) + 1
-    return out
-
-
-def describe_skips(a: Analysis) -> str:
-    by_stage = skips_by_stage(a)
-    total = sum(sum(k.values()) for k in by_stage.values())
-    if not total:
-        return "no skip connections"
-    kinds: dict[str, int] = {}
-    for k in by_stage.values():
-        for name, n in k.items():
-            kinds[name] = kinds.get(name, 0) + n
-    how = ", ".join(f"{n} {k}" for k, n in kinds.items())
-    where = ", ".join(f"{s}: {sum(k.values())}" for s, k in by_stage.items())
-    return f"{total} skip connections ({how}); per stage: {where}"
-
-
-def blocks_per_stage(a: Analysis) -> str:
-    return "–".join(str(s.num_blocks) for s in a.spec.stages)
-
-
-def stage_changes(a: Analysis, b: Analysis, i: int | None) -> str:
-    """What the specs say differs in stage ``i`` of ``spec.stages`` (kind, blocks,
-    filters, stride, shortcut); nothing for the stem and head (``i`` None)."""
-    if i is None:
-        return ""
-    sa = a.spec.stages[i] if i < len(a.spec.stages) else None
-    sb = b.spec.stages[i] if i < len(b.spec.stages) else None
-    if sa is None or sb is None:
-        return "only in A" if sb is None else "only in B"
-    out = []
-    for field in ("kind", "num_blocks", "filters", "stride", "shortcut", "kernel_size"):
-        word = spec_form.STAGE_TITLES.get(field, field)  # as Compose's table heads it
-        va, vb = getattr(sa, field), getattr(sb, field)
-        if va != vb:
-            show = (lambda v: "/".join(map(str, v)) if isinstance(v, tuple) else str(v))
-            out.append(f"{word} {show(va)} → {show(vb)}")
-    return "; ".join(out) or "same"
+def figure(text: str) -> str:
+    """``−125.24 M`` kept on one line in a narrow column."""
+    return text.replace(" ", "\u00a0")
 
 
 st.title("Compare")
@@ -119,15 +74,10 @@ for col, tag, x in zip(heads, "AB", (a, b)):
         if not x.ok:
             st.error(common.escape_md(f"Cannot be built: {x.error}"))
 
+diff = compare(a, b)
 ta, tb = a.totals, b.totals
 st.subheader("The difference that matters")
-# A static table (a few lines of text); the interactive tables follow.
-st.table(pd.DataFrame({
-    "A": [describe_skips(a), blocks_per_stage(a),
-          ", ".join(dict.fromkeys(s.kind for s in a.spec.stages)), str(ta.depth)],
-    "B": [describe_skips(b), blocks_per_stage(b),
-          ", ".join(dict.fromkeys(s.kind for s in b.spec.stages)), str(tb.depth)],
-}, index=["skip connections", "blocks per stage", "block kinds", "depth"]))
+text_table({d.aspect: {"A": d.a, "B": d.b} for d in diff.summary})
 
 st.subheader("Totals")
 st.dataframe(pd.DataFrame([
@@ -144,32 +94,23 @@ st.dataframe(pd.DataFrame([
      "B / A": ratio(ta.depth, tb.depth)},
 ]), hide_index=True, width="stretch")
 
-st.subheader("Per stage")
-sa = {s.stage: s for s in a.stages()}
-sb = {s.stage: s for s in b.stages()}
-ka, kb = skips_by_stage(a), skips_by_stage(b)
-rows = []
-for stage in dict.fromkeys([*sa, *sb]):
-    x, y = sa.get(stage), sb.get(stage)
-    index = (x or y).stage_index
-    blocks = index is not None
-    rows.append({
-        "stage": stage,
-        "what differs": stage_changes(a, b, index),
-        "blocks A → B": (f"{x.num_blocks if x else '—'} → {y.num_blocks if y else '—'}"
-                         if blocks else "—"),
-        "skips A → B": f"{sum(ka.get(stage, {}).values())} → "
-                       f"{sum(kb.get(stage, {}).values())}",
-        "Δ params": signed((y.params if y else 0) - (x.params if x else 0)),
-        "Δ MACs": signed((y.macs if y else 0) - (x.macs if x else 0)),
-        "output A → B": f"{fmt_shape(x.output_shape) if x else '—'} → "
-                        f"{fmt_shape(y.output_shape) if y else '—'}",
-        "params A / B": f"{human(x.params) if x else '—'} / {human(y.params) if y else '—'}",
-        "MACs A / B": f"{human(x.macs) if x else '—'} / {human(y.macs) if y else '—'}",
-    })
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-st.caption("Δ = B − A, in k (thousand), M (million), G (billion). MACs are per image. "
-           f"The Graph page draws skip connections as {SKIP_EDGES}.")
+st.subheader("Stage by stage")
+text_table({p.part: {"A": p.items(p.a), "B": p.items(p.b),
+                     "Δ params": figure(signed(p.delta_params)),
+                     "Δ MACs": figure(signed(p.delta_macs))}
+            for p in diff.parts})
+st.caption("A and B name only what differs in a stage, in the same words. Δ = B − A, in "
+           "k (thousand), M (million), G (billion); MACs are per image. Skip connections: "
+           + "; ".join(f"**{FORM_WORDS[k]}**, {v}" for k, v in FORM_HELP.items())
+           + f". The Graph page draws them as {SKIP_EDGES}.")
+st.dataframe(pd.DataFrame([
+    {"stage": p.part,
+     "blocks A → B": f"{p.a.blocks if p.a else '—'} → {p.b.blocks if p.b else '—'}",
+     "output A → B": f"{fmt_shape(p.a.output_shape) if p.a and p.a.output_shape else '—'} → "
+                     f"{fmt_shape(p.b.output_shape) if p.b and p.b.output_shape else '—'}",
+     "params A / B": f"{human(p.a.params) if p.a else '—'} / {human(p.b.params) if p.b else '—'}",
+     "MACs A / B": f"{human(p.a.macs) if p.a else '—'} / {human(p.b.macs) if p.b else '—'}"}
+    for p in diff.parts]), hide_index=True, width="stretch")
 cc = st.columns(2)
 presentation.chart(charts.compare_stages(a, b, "params"), cc[0])
 presentation.chart(charts.compare_stages(a, b, "macs"), cc[1])

@@ -97,13 +97,6 @@ if opened(a, view) & known != opened(a, view.with_level(view.level)) & known:
     if bar.button("Undo opened and folded boxes", help="back to the whole graph at this level"):
         set_view(view.with_level(view.level))
         st.rerun()
-st.caption(f"Click a stage or block to open it, an open box's title to fold it. "
-           f"{SKIP_EDGES.capitalize()} are skip connections.",
-           help="Each box shows its output shape and parameters; hover for MACs and the "
-           "receptive field. Skip connections are drawn around each residual block: a "
-           "folded block shows its body, its shortcut (when it has one) and the sum (+). "
-           "Drag to move, wheel or + and − to zoom, 0 to fit.")
-
 folded = fold(a, view)
 if folded.note:
     st.info(folded.note)
@@ -126,6 +119,15 @@ if svg is not None:
     if clicked:
         set_view(view.toggled(clicked, a))
         st.rerun()
+
+# Under the drawing, so that the drawing's box fits the window below the bar above it.
+st.caption(f"Click a stage or block to open it, an open box's title to fold it. "
+           f"{SKIP_EDGES.capitalize()} are skip connections.",
+           help="Each box shows its output shape and parameters; hover for MACs and the "
+           "receptive field. Skip connections are drawn around each residual block: a "
+           "folded block shows its body, its shortcut (when it has one) and the sum (+). "
+           "Drag to move; click the graph, then the wheel zooms (a click elsewhere gives "
+           "the wheel back to the page); + and − zoom, 0 fits.")
 
 # buttons as wide as their labels; a download reruns nothing (a rerun would drop the
 # PNG's deferred drawing while the browser fetches it)

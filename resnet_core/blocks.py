@@ -15,6 +15,24 @@ from .spec import MAX_CHANNELS, show_value
 
 
 # ------------------------------------------------------------------------ shortcut
+SHORTCUT_FORMS = ("identity", "projection", "conv", "zeropad", "subsample", "none")
+"""What a block's skip path is once its shapes are known (:func:`shortcut_form`)."""
+
+
+def shortcut_form(kind: str, in_channels: int, out_channels: int, stride: int) -> str:
+    """The skip path a block with the stage's shortcut ``kind`` makes: ``identity`` when
+    the shapes already match, ``none`` for a plain block, else ``kind`` itself, but
+    ``subsample`` projects where the channels change. :func:`shortcut` builds what this
+    says, so the Compare page and the command line name skips as the network has them."""
+    if kind == "none":
+        return "none"
+    if stride == 1 and in_channels == out_channels:
+        return "identity"
+    if kind == "subsample" and in_channels != out_channels:
+        return "projection"
+    return kind
+
+
 def shortcut(ops: Interpreter, x, out_channels: int, stride: int, kind: str,
              use_bias: bool, with_bn: bool, conv_input=None):
     """The skip path of a residual block, or ``None`` for a plain block.
@@ -26,19 +44,20 @@ def shortcut(ops: Interpreter, x, out_channels: int, stride: int, kind: str,
     pixel, as Keras's ResNetV2). ``conv_input`` is what a conv reads (a pre-activation
     block's normalised input); identity and subsampling read ``x``.
     """
-    if kind == "none":
+    form = shortcut_form(kind, ops.channels(x), out_channels, stride)
+    if form == "none":
         return None
-    if stride == 1 and ops.channels(x) == out_channels:
+    if form == "identity":
         return x
     with ops.shortcut():
-        if kind == "zeropad":
+        if form == "zeropad":
             return ops.pad_shortcut(x, out_channels, stride)
-        if kind == "subsample" and ops.channels(x) == out_channels:
+        if form == "subsample":
             return ops.pool(x, "max", 1, stride, name="shortcut_pool")
         src = x if conv_input is None else conv_input
         s = ops.conv(src, out_channels, 1, stride, padding="valid", use_bias=use_bias,
                      name="shortcut_conv")
-        if kind in ("projection", "subsample") and with_bn:
+        if form == "projection" and with_bn:
             s = ops.batchnorm(s, name="shortcut_bn")
         return s
 
@@ -98,7 +117,7 @@ def bottleneck_block(ops: Interpreter, x, filters: int, kernel_size: int = 3, st
     conv (ResNeXt); ``se_ratio`` > 0 adds squeeze-and-excitation before the sum;
     ``stride_conv`` is the conv that strides ("1x1": Keras's v1, "3x3": torchvision's).
     """
-    w1, w2 = width if isinstance(width, tuple) else (width or filters // expansion,) * 2
+    w1, w2 = bottleneck_widths(filters, expansion, width)
     s1, s2 = (stride, 1) if stride_conv == "1x1" else (1, stride)
     inner_bias = use_bias and not preact
     if preact:
@@ -117,6 +136,12 @@ def bottleneck_block(ops: Interpreter, x, filters: int, kernel_size: int = 3, st
         y = squeeze_excite(ops, y, se_ratio)
     y = _merge(ops, y, skip)
     return y if preact else ops.activation(y, "relu", name="out_relu")
+
+
+def bottleneck_widths(filters: int, expansion: int, width: int | tuple[int, int] = 0):
+    """A bottleneck's inner channels ``(1×1, k×k)``: ``width`` (a pair gives each its own),
+    else ``filters // expansion``."""
+    return width if isinstance(width, tuple) else (width or filters // expansion,) * 2
 
 
 def basic_block(ops: Interpreter, x, filters: int, kernel_size: int = 3, stride: int = 1,
@@ -249,6 +274,7 @@ class BlockKind:
     uses_expansion: bool = False
     inception: bool = False
     vgg: bool = False
+    preact: bool = False  # normalises before each conv whatever the stage says (seed 004)
 
     def check_filters(self, problems: list, path: str, stage) -> None:
         f = stage.filters
@@ -273,6 +299,29 @@ class BlockKind:
             problems.append((f"{path}.filters", f"must be a multiple of expansion "
                              f"{stage.expansion} for {self.name} blocks, got {f}"))
 
+    def block_strides(self, stage) -> list[int]:
+        """Each block's stride: one block carries the stage's, the first or (Keras's
+        ResNetV2) the last; inception and VGG stages stride with a max-pool instead."""
+        strides = [1] * stage.num_blocks
+        if not (self.inception or self.vgg) and strides:
+            strides[0 if stage.stride_block == "first" else -1] = stage.stride
+        return strides
+
+    def conv_width(self, stage) -> int | None:
+        """The channels of the block's k×k conv (the one ``groups`` splits); ``None`` for
+        inception blocks, whose paths each have their own."""
+        if self.inception:
+            return None
+        if "width" in self.fields:
+            return bottleneck_widths(stage.filters, stage.expansion, stage.width)[1]
+        if self.uses_expansion:
+            return max(1, stage.filters // stage.expansion)
+        return stage.filters
+
+    def preactivated(self, stage) -> bool:
+        """Whether the block normalises and activates before each conv (ResNet v2)."""
+        return self.preact or ("preact" in self.fields and stage.preact)
+
     def build_stage(self, ops: Interpreter, x, stage, index: int, use_bias: bool):
         """Lay out one stage: ``stage.num_blocks`` blocks, one of them carrying the stride."""
         name, at = f"stage{index}", index - 1  # at: its place in spec.stages
@@ -295,12 +344,9 @@ class BlockKind:
                 with ops.scope(name, index=at):
                     x = ops.pool(x, "max", stage.stride, stage.stride, name="pool")
             return x
-        # The stride goes to the first block, or the last (Keras's ResNetV2).
-        strided = 0 if stage.stride_block == "first" else stage.num_blocks - 1
-        for b in range(stage.num_blocks):
+        for b, stride in enumerate(self.block_strides(stage)):
             with ops.scope(name, f"block{b + 1}", at):
-                x = self.function(ops, x, stride=stage.stride if b == strided else 1,
-                                  **kwargs)
+                x = self.function(ops, x, stride=stride, **kwargs)
         return x
 
 
@@ -336,7 +382,8 @@ BLOCK_KINDS: dict[str, BlockKind] = {
         BlockKind("preact", "Pre-activation BN → ELU → conv",
                   "seed 004", preact_block,
                   summary="Normalises and activates before each conv (BN → ELU → conv, twice), "
-                  "then adds the input untouched: the pre-activation ResNet (He et al. 2016)."),
+                  "then adds the input untouched: the pre-activation ResNet (He et al. 2016).",
+                  preact=True),
         BlockKind("reduced_bottleneck", "Bottleneck to f // r and back to f",
                   "seed 004 residual_block(x, f, r)", reduced_bottleneck_block,
                   summary="1×1 down to filters ÷ expansion, a k×k conv, 1×1 back up, plus the "

@@ -1,5 +1,5 @@
 """The command line: ``python -m resnet_core COMMAND``, the commands being
-``presets|summary|export|train|race|gradients|runs``.
+``presets|summary|export|compare|train|race|gradients|runs``.
 
 Errors print one clear line on stderr and exit with status 2; never a traceback.
 TensorFlow's native log lines are kept out of stderr (:func:`quiet_native_logs`).
@@ -245,6 +245,26 @@ def cmd_export(args) -> int:
     else:
         sys.stdout.write(text)
     return 0
+
+
+def cmd_compare(args) -> int:
+    """Two networks side by side, as the Compare page shows them."""
+    from .compare import compare, to_text
+
+    specs = []
+    for tag, source in (("A", args.a), ("B", args.b)):
+        try:
+            specs.append(load_spec(source))
+        except UsageError as exc:
+            raise UsageError(f"{tag}: {exc}") from None
+    a, b = analyze(specs[0]), analyze(specs[1])
+    c = compare(a, b)
+    print(json.dumps(c.to_dict()) if args.json else to_text(c))
+    for tag, x in (("A", a), ("B", b)):
+        if not x.ok:
+            print(f"error: {tag} ({x.spec.name}) cannot be built: {one_line(x.error)}",
+                  file=sys.stderr)
+    return 0 if a.ok and b.ok else 1
 
 
 def _new_run_settings(args) -> dict:
@@ -591,6 +611,12 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--format", choices=("json", "python"), default="json")
     e.add_argument("--output", "-o", help="write to this file instead of stdout")
     e.set_defaults(fn=cmd_export)
+    c = sub.add_parser("compare", help="two networks side by side: what differs stage by "
+                       "stage (blocks, widths, groups, skips), parameters and MACs")
+    c.add_argument("a", help="A: a preset name or a spec .json file")
+    c.add_argument("b", help="B: a preset name or a spec .json file")
+    c.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    c.set_defaults(fn=cmd_compare)
 
     def with_training(name, help_text, workers: bool):
         t = sub.add_parser(name, help=help_text, description=help_text)

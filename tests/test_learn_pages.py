@@ -75,18 +75,26 @@ def test_block_gallery_lists_every_kind_with_figures_and_code():
     assert not at.exception
 
 
+def words(table):
+    """A static table as a person reads it (st.table shows markdown: escaped text)."""
+    frame = table.value.map(plain)
+    frame.index = [plain(i) for i in frame.index]
+    return frame
+
+
 def test_compare_shows_skips_blocks_and_human_deltas():
     at = app("pages/compare.py", preset="cifar_resnet20")
-    matters = at.table[0].value
-    assert matters.loc["skip connections", "A"].startswith("9 skip connections (7 identity, "
-                                                           "2 zero-pad)")
+    matters = words(at.table[0])
+    assert matters.loc["skip connections", "A"] == "9 skip connections: 7 identity, 2 zero-pad"
     assert matters.loc["skip connections", "B"] == "no skip connections"
     assert matters.loc["blocks per stage", "A"] == "3–3–3"
     totals = at.dataframe[0].value
     assert totals.iloc[0]["B − A"] == "+0"
-    stages = at.dataframe[1].value.set_index("stage")
-    assert stages.loc["stage2", "skips A → B"] == "3 → 0"
-    assert stages.loc["stage2", "what differs"] == "shortcut zeropad → none"
+    stages = words(at.table[1])
+    assert stages.loc["stage2", "A"] == "shortcuts 2 identity, 1 zero-pad"
+    assert stages.loc["stage2", "B"] == "shortcuts none"
+    assert stages.loc["stem", "A"] == "same" and stages.loc["stage2", "Δ params"] == "+0"
+    assert at.dataframe[1].value.set_index("stage").loc["stage2", "blocks A → B"] == "3 → 3"
 
     at.selectbox[1].set_value("resnet50").run()
     totals = at.dataframe[0].value.set_index("")
@@ -96,10 +104,28 @@ def test_compare_shows_skips_blocks_and_human_deltas():
     assert totals.loc["parameters", "B − A"].endswith(" M")
 
 
+def test_compare_names_groups_and_pre_activation_from_the_core():
+    """The page lays out resnet_core.compare: ResNeXt's groups, v2's pre-activation and
+    max-pool skips, in the same words on both sides."""
+    at = app("pages/compare.py", preset="resnet50")
+    at.selectbox[1].set_value("resnext50_32x4d").run()
+    matters = words(at.table[0])
+    assert matters.loc["groups"].tolist() == ["every stage: 1", "every stage: 32"]
+    assert "width per group" in matters.index
+    stages = words(at.table[1])
+    assert stages.loc["stage1", "B"].split("  \n") == ["inner width 128", "groups 32",
+                                                      "width per group 4"]  # a line each
+    at.selectbox[1].set_value("resnet50v2").run()
+    matters = words(at.table[0])
+    assert matters.loc["pre-activation"].tolist() == ["every stage: no", "every stage: yes"]
+    assert matters.loc["skip connections", "B"].endswith("3 subsample (max-pool)")
+    assert not at.exception
+
+
 def test_compare_defaults_to_the_current_network_without_skips():
     at = app("pages/compare.py", preset="resnet18")
     assert at.selectbox[1].value == "(current network without skips)"
-    matters = at.table[0].value
+    matters = words(at.table[0])
     assert matters.loc["skip connections", "B"] == "no skip connections"
     assert "projection" in matters.loc["skip connections", "A"]
 
