@@ -76,8 +76,7 @@ if ids:
             fraction, text = training_views.progress(store, r)
             st.progress(fraction, text=f"**{common.escape_md(r.name)}** · "
                                        f"{common.escape_md(text)}")
-            if r.error:
-                st.error(common.escape_md(f"{r.name}: {r.error}"))
+            training_views.run_message(r, named=True)
         if any(r.active for r in now) and st.button("Stop", key="stop_degradation"):
             for r in now:
                 store.request_stop(r.id)

@@ -43,7 +43,8 @@ table = pd.DataFrame([{
 # A heading above the table: its toolbar (shown on hover) sits over the heading's empty
 # right side, not over the caption's last line.
 st.subheader("All runs")
-st.dataframe(table, hide_index=True, width="stretch")
+st.dataframe(table.style.map(training_views.status_style, subset=["status"]),
+             hide_index=True, width="stretch")
 
 st.subheader("Curves and replay")
 first = by_id.get(st.session_state.get("selected_run")) or runs[0]
@@ -66,8 +67,7 @@ info[1].metric("Epochs", f"{run.epochs_done} / {run.settings.get('epochs')}")
 acc = run.summary.get("val_accuracy")
 info[2].metric("Validation accuracy", f"{acc:.1%}" if acc is not None else "—")
 info[3].metric("Device", run.device or "—")
-if run.error:
-    st.error(common.escape_md(run.error))
+training_views.run_message(run)
 with st.expander("Settings and data"):
     st.json({"settings": run.settings, "data": run.data})
 st.caption(f"TensorBoard logs: `{run_dir / 'logs'}` (tensorboard --logdir …)")

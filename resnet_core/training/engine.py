@@ -586,6 +586,10 @@ def _step(t: _Trainee, idx: np.ndarray, n_train: int) -> None:
     except Exception as exc:  # noqa: BLE001 - this network fails; its partners go on
         t.fail(exc)
         return
+    loss = float(logs.get("loss", math.nan))
+    if not math.isfinite(loss):  # trained on, every later step would be NaN too
+        _diverge(t, t.step + 1, loss, n_train)
+        return
     t.step += 1
     t.images_this_epoch += len(idx)
     if t.first_step_done:  # the first step carries the graph's tracing: not a speed
@@ -639,6 +643,10 @@ def _end_epoch(t: _Trainee, epoch: int, n_train: int) -> None:
     except Exception as exc:  # noqa: BLE001
         t.fail(exc)
         return
+    val_loss = float(val.get("loss", math.nan))
+    if not math.isfinite(val_loss):  # the last step's update broke the weights
+        _diverge(t, t.step, val_loss, n_train, "validation loss")
+        return
     ips = t.speed()
     if ips:
         t.epoch_ips.append(ips)
@@ -685,6 +693,29 @@ def _finish(t: _Trainee, status: str) -> None:
                          t.data.class_names)
     except Exception as exc:  # noqa: BLE001
         (t.dir / "error.log").write_text(f"predictions: {type(exc).__name__}: {exc}\n")
+
+
+def divergence_message(step: int, loss: float, learning_rate: float,
+                       which: str = "loss") -> str:
+    """Why a diverged run ended, and what to change."""
+    what = "NaN" if math.isnan(loss) else "infinite"
+    return (f"diverged: the {which} became {what} at step {step:,}; lower the learning rate "
+            f"(it was {learning_rate:g}: try {learning_rate / 10:g} or less)")
+
+
+def _diverge(t: _Trainee, step: int, loss: float, n_train: int, which: str = "loss") -> None:
+    """End a run whose loss became NaN or infinite, after that step: its points up to
+    there are kept, its weights (NaN now) are not saved over the last checkpoint, and
+    the others of its group go on."""
+    t.done = True
+    if t.store.get(t.id) is None:  # deleted meanwhile
+        return
+    _chunk_point(t, n_train)  # the finite steps before it (the last point: step - 1)
+    error = divergence_message(step, loss, t.settings.learning_rate, which)
+    t.status = "diverged"
+    t.summary = {**_summary(t.store, t.id, "diverged", t.epoch_ips), "error": error}
+    t.store.update(t.id, status="diverged", error=error, summary=t.summary,
+                   stop_requested=0, phase="")
 
 
 def _lr(model):
