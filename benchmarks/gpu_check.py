@@ -24,7 +24,8 @@ un-jitted, op by op (each JAX op dispatched on its own), so "XLA off" there is e
 mode, run on fewer images. Every process compiles cold, as the app does
 (``--compile-cache`` shares a JAX compilation cache between the app and the bare fit).
 
-Run: python benchmarks/gpu_check.py --out FIGURES.json [--budget 280] [--cpu]
+Run: python benchmarks/gpu_check.py --out FIGURES.json [--budget 280] [--cpu] [--quick]
+     (--quick: the CPU path, its one small configuration: what the test suite runs)
      (KERAS_BACKEND=jax for the JAX backend; exit status 0 when every check passed)
 """
 
@@ -465,7 +466,9 @@ def main() -> int:
     ap.add_argument("--cpu", action="store_true",
                     help="run the CPU path even where there is a GPU (the test suite does)")
     ap.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    ap.add_argument("--quick", action="store_true", help="the CPU path only (as --cpu)")
     args = ap.parse_args()
+    args.cpu = args.cpu or args.quick
     t_start = time.time()
     deadline = t_start + args.budget
 

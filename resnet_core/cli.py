@@ -223,8 +223,10 @@ def _print_summary(summary: dict, as_json: bool) -> None:
         print(f"epoch {h['epoch'] + 1}: loss {_figure(h['loss'], '.4f')} "
               f"acc {_figure(h['accuracy'], '.4f')}{val} "
               f"({h['images_per_second'] or 0:.0f} img/s)")
+    compiled = summary.get("compile_seconds")
     print(f"run {summary['run_id']} ({summary.get('name')}): {summary['status']} on "
-          f"{summary.get('device')}")
+          f"{summary.get('device')}"
+          + (f" (compiling and the first step: {compiled:.1f} s)" if compiled else ""))
     if summary["status"] in ENDED_BADLY:
         error = summary.get("error") or ""
         print(error if error.startswith(summary["status"]) else f"error: {error}",

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..data import DataChoice, DataError, PreparedData, load, prepare
 from ..spec import ArchitectureSpec, SpecError
-from . import predictions
+from . import chunks, predictions
 from .settings import SHORT_RUN_MOMENTUM, SettingsError, TrainSettings, check_feasible
 from .store import RunStore
 
@@ -236,23 +236,49 @@ def _strategy_for(settings: TrainSettings):
 
 
 class _KerasSteps:
-    """One process: Keras's own compiled step, evaluation and prediction."""
+    """One process: Keras's own compiled step, evaluation and prediction.
+
+    On TensorFlow, validation and predictions go through one traced forward pass per
+    model (any batch size), made once and reused every epoch: Keras's ``evaluate`` and
+    ``predict`` would trace two functions per model, again for a smaller last batch, and
+    TensorFlow warns of retracing once a worker has trained a few networks."""
 
     synchronised = False  # a stop is acted on at once
     chief = True  # writes the store, checkpoints and predictions
 
     def __init__(self, model):
         self.model = model
+        self._forward = None
 
     def train(self, x, y, stop: bool = False) -> dict:
         return self.model.train_on_batch(x, y, return_dict=True)
 
     def evaluate(self, x, y, batch_size: int) -> dict:
-        return self.model.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)
+        if keras_backend() != "tensorflow":
+            return self.model.evaluate(x, y, batch_size=batch_size, verbose=0,
+                                       return_dict=True)
+        import keras
+
+        probs = self.predict(x, batch_size).astype("float64")
+        picked = np.clip(probs[np.arange(len(y)), y], keras.config.epsilon(), None)
+        extra = sum(float(keras.ops.convert_to_numpy(v)) for v in self.model.losses)
+        return {"loss": float(-np.mean(np.log(picked))) + extra,
+                "accuracy": float(np.mean(probs.argmax(axis=1) == y))}
 
     def predict(self, x, batch_size: int = 256) -> np.ndarray:
-        return np.asarray(self.model.predict(x, batch_size=batch_size, verbose=0),
-                          dtype=np.float32)
+        if keras_backend() != "tensorflow":
+            return np.asarray(self.model.predict(x, batch_size=batch_size, verbose=0),
+                              dtype=np.float32)
+        if self._forward is None:
+            import tensorflow as tf
+
+            model = self.model
+            self._forward = tf.function(
+                lambda images: model(images, training=False), input_signature=[
+                    tf.TensorSpec((None, *model.inputs[0].shape[1:]), tf.float32)])
+        out = [self._forward(x[i:i + batch_size]).numpy()
+               for i in range(0, len(x), batch_size)]
+        return np.concatenate(out).astype(np.float32) if out else np.zeros((0, 0), "float32")
 
 
 def _num(v):
@@ -308,7 +334,9 @@ class _Trainee:
         self.timed_images = 0  # images of those steps
         self.images_this_epoch = 0
         self.epoch_sums = _Chunk()  # the epoch's training loss and accuracy so far
-        self.first_step_done = False
+        self.compiled_chunks = False  # trained by chunks.CompiledChunks
+        self.compile_seconds = None  # the first chunk: tracing, compiling and one step
+        self.jit = False
         self.done = False
         self.status = ""
         self.summary: dict = {}
@@ -351,6 +379,10 @@ class _Trainee:
     def point(self, **fields) -> None:
         self.buffer.append({"epoch": self.epoch, "step": self.step, "time": time.time(),
                             **fields})
+
+    def y_of(self, idx: np.ndarray) -> np.ndarray:
+        """The labels of the batches ``idx`` (K, batch)."""
+        return self.data.y_train[idx]
 
 
 # ---------------------------------------------------------------------- the path
@@ -486,6 +518,10 @@ def _prepare(t: _Trainee, dataset, strategy, jit: bool, mixed: bool, cluster=Non
     if t.start_epoch >= t.last_epoch:
         raise SettingsError(f"the run already did {t.start_epoch} of {t.last_epoch} "
                             "epochs; resume it with more epochs (or steps)")
+    # One device in this process on TensorFlow: the group's compiled chunk of steps.
+    t.compiled_chunks = (cluster is None and keras_backend() == "tensorflow"
+                         and getattr(strategy, "num_replicas_in_sync", 1) == 1)
+    t.jit = jit
     if cluster is None:
         t.steps = _KerasSteps(t.model)
     else:
@@ -519,12 +555,17 @@ def _probe_point(t: _Trainee) -> None:
 
 
 def _train(store: RunStore, trainees: list[_Trainee], settings: TrainSettings) -> None:
-    """The lockstep loop: for every batch, one step of each network still training."""
+    """The lockstep loop, a chunk of steps at a time: every network still training takes
+    the chunk's batches (one device call for the whole group where it can), then Python
+    records its points, checkpoints and stops, and reads the stop requests."""
     if not trainees:
         return
     bs = settings.batch_size
     n_train = len(trainees[0].x_train)
+    batches = n_train // bs
     poll = _StopPoll(store)
+    sizer = chunks.ChunkSizer()
+    runners: dict[tuple, object] = {}  # one compiled function per set of networks
     last_epoch = max(t.last_epoch for t in trainees)
     for epoch in range(min(t.start_epoch for t in trainees), last_epoch):
         # One order for every network of the group, fixed by the seed and the epoch.
@@ -534,21 +575,39 @@ def _train(store: RunStore, trainees: list[_Trainee], settings: TrainSettings) -
         for t in active:
             t.epoch, t.images_this_epoch = epoch, 0
             t.chunk, t.epoch_sums = _Chunk(), _Chunk()
-        for b in range(n_train // bs):
-            idx = np.sort(order[b * bs:(b + 1) * bs])
-            for t in active:
-                poll(active)  # also between partners: each may take a while (compiling)
-                if not t.done and t.step < t.total_steps:
-                    _step(t, idx, n_train)
-            # One chunk for the whole group, so the curves grow together.
-            running = [t for t in active if not t.done]
-            if any(t.chunk.steps >= settings.log_every
-                   or time.perf_counter() - t.chunk.started >= CHUNK_SECONDS
-                   for t in running):
-                for t in running:
-                    _chunk_point(t, n_train)
-            if all(t.done or t.step >= t.total_steps for t in active):
+        b = 0
+        while b < batches:
+            poll(active, force=sizer.calls == 0)
+            running = [t for t in active if not t.done and t.step < t.total_steps]
+            if not running:
                 break  # ``steps`` may end the last epoch early
+            k = sizer.next(min([batches - b] + [_steps_left(t) for t in running]))
+            idx = np.sort(order[b * bs:(b + k) * bs].reshape(k, bs), axis=1)
+            runner = _runner(runners, running)
+            t0 = time.perf_counter()
+            try:
+                results = runner.run([t.x_train[idx] for t in running], running[0].y_of(idx),
+                                     [t.stop_asked for t in running])
+            except Exception as exc:  # noqa: BLE001 - the group's call failed
+                if len(running) == 1:
+                    running[0].fail(exc)
+                    continue
+                # Find the culprit: step each network alone, the others go on.
+                results = []
+                for t in running:
+                    try:
+                        results.append(_runner(runners, [t]).run(
+                            [t.x_train[idx]], t.y_of(idx), [t.stop_asked])[0])
+                    except Exception as exc:  # noqa: BLE001
+                        t.fail(exc)
+                        results.append(None)
+            took = time.perf_counter() - t0
+            for t, r in zip(running, results):
+                if r is not None and not t.done:
+                    _record(t, r, idx, took, n_train, first=sizer.calls == 0)
+            sizer.measured(max((len(r.loss) for r in results if r is not None), default=0),
+                           took)
+            b += k
         for t in active:
             if not t.done:
                 _end_epoch(t, epoch, n_train)
@@ -557,16 +616,39 @@ def _train(store: RunStore, trainees: list[_Trainee], settings: TrainSettings) -
             _finish(t, "completed")
 
 
+def _steps_left(t: _Trainee) -> int:
+    """Steps the next chunk may take for ``t``: up to its last step, and its next
+    checkpoint (so the checkpoint holds the weights of exactly that step)."""
+    left = t.total_steps - t.step
+    every = t.settings.checkpoint_every
+    if every:
+        left = min(left, every - t.step % every)
+    return max(left, 1)
+
+
+def _runner(cache: dict, running: list[_Trainee]):
+    """The chunk runner of these networks: one compiled TensorFlow function for the
+    group where every network trains on one device in this process, else each
+    network's own step (the other backends; several devices or workers)."""
+    key = tuple(t.id for t in running)
+    if key not in cache:
+        if all(t.compiled_chunks for t in running):
+            cache[key] = chunks.CompiledChunks([t.model for t in running], running[0].jit)
+        else:
+            cache[key] = chunks.StepByStep([t.steps for t in running])
+    return cache[key]
+
+
 class _StopPoll:
     """Reads the group's stop requests at most every ``STOP_POLL_SECONDS``, and stops
-    the runs asked to stop (after the step under way)."""
+    the runs asked to stop (after the chunk under way)."""
 
     def __init__(self, store: RunStore):
         self.store, self.last = store, time.perf_counter()
 
-    def __call__(self, trainees: list[_Trainee]) -> None:
+    def __call__(self, trainees: list[_Trainee], force: bool = False) -> None:
         now = time.perf_counter()
-        if now - self.last < STOP_POLL_SECONDS:
+        if now - self.last < STOP_POLL_SECONDS and not force:
             return
         self.last = now
         stopping = self.store.stops_requested([t.id for t in trainees if not t.done])
@@ -578,34 +660,34 @@ class _StopPoll:
                     _finish(t, "stopped")
 
 
-def _step(t: _Trainee, idx: np.ndarray, n_train: int) -> None:
-    try:
-        t0 = time.perf_counter()
-        logs = t.steps.train(t.x_train[idx], t.data.y_train[idx], t.stop_asked)
-        took = time.perf_counter() - t0
-    except Exception as exc:  # noqa: BLE001 - this network fails; its partners go on
-        t.fail(exc)
-        return
-    loss = float(logs.get("loss", math.nan))
-    if not math.isfinite(loss):  # trained on, every later step would be NaN too
-        _diverge(t, t.step + 1, loss, n_train)
-        return
-    t.step += 1
-    t.images_this_epoch += len(idx)
-    if t.first_step_done:  # the first step carries the graph's tracing: not a speed
-        t.train_seconds += took
-        t.timed_images += len(idx)
-    else:
-        t.first_step_done = True
+def _record(t: _Trainee, r: chunks.ChunkResult, idx: np.ndarray, took: float,
+            n_train: int, first: bool) -> None:
+    """A chunk's steps for one network: its live points (every ``log_every`` steps and at
+    the chunk's end, timed through the chunk), then a divergence, a stop or a
+    checkpoint."""
+    bs = idx.shape[1]
+    steps = len(r.loss)
+    trained = steps - 1 if r.diverged else steps
+    t_start = time.time() - took
+    for i in range(trained):
+        t.step += 1
+        t.images_this_epoch += bs
+        logs = {"loss": r.loss[i], "accuracy": r.accuracy[i]}
+        t.chunk.add(logs, bs)
+        t.epoch_sums.add(logs, bs)
+        if t.chunk.steps >= t.settings.log_every or i == trained - 1:
+            _chunk_point(t, n_train, at=t_start + took * (i + 1) / steps)
+    if first:  # the first chunk carries the graph's tracing: not a speed
+        t.compile_seconds = round(took, 2)
         t.phase("training")
-    t.chunk.add(logs, len(idx))
-    t.epoch_sums.add(logs, len(idx))
-    if t.step == 1:  # the first trained point at once, while a partner still compiles
-        _chunk_point(t, n_train)
-    if logs.get("stop"):  # agreed by every worker in this step
+    elif trained:
+        t.train_seconds += took * trained / steps
+        t.timed_images += trained * bs
+    if r.diverged:  # trained on, every later step would be NaN too
+        _diverge(t, t.step + 1, float(r.loss[-1]), n_train)
+    elif r.stop:  # agreed by every worker in this step
         _finish(t, "stopped")
     elif _checkpoint_due(t):
-        _chunk_point(t, n_train)
         t.phase("saving")
         try:
             save_checkpoint(t.model, t.dir)
@@ -623,13 +705,15 @@ def _checkpoint_due(t: _Trainee) -> bool:
             and t.step < t.total_steps)
 
 
-def _chunk_point(t: _Trainee, n_train: int) -> None:
+def _chunk_point(t: _Trainee, n_train: int, at: float | None = None) -> None:
+    """A live point: the mean of the steps since the last one (``at``: when the last of
+    them ended, for replay at the recorded pace)."""
     c = t.chunk
     if not c.images:
         return
     t.point(kind="batch", seen=t.epoch * n_train + t.images_this_epoch,
             loss=_num(c.loss / c.images), accuracy=_num(c.correct / c.images),
-            images_per_second=t.speed())
+            images_per_second=t.speed(), **({"time": at} if at else {}))
     t.flush()
     t.chunk = _Chunk()
 
@@ -678,6 +762,7 @@ def _finish(t: _Trainee, status: str) -> None:
     _chunk_point(t, len(t.x_train))
     t.summary = _summary(t.store, t.id, status, t.epoch_ips)
     t.summary["class_names"] = list(t.data.class_names)
+    t.summary["compile_seconds"] = t.compile_seconds
     t.status = status
     t.store.update(t.id, status=status, summary=t.summary, stop_requested=0, phase="saving")
     try:
@@ -713,7 +798,8 @@ def _diverge(t: _Trainee, step: int, loss: float, n_train: int, which: str = "lo
     _chunk_point(t, n_train)  # the finite steps before it (the last point: step - 1)
     error = divergence_message(step, loss, t.settings.learning_rate, which)
     t.status = "diverged"
-    t.summary = {**_summary(t.store, t.id, "diverged", t.epoch_ips), "error": error}
+    t.summary = {**_summary(t.store, t.id, "diverged", t.epoch_ips), "error": error,
+                 "compile_seconds": t.compile_seconds}
     t.store.update(t.id, status="diverged", error=error, summary=t.summary,
                    stop_requested=0, phase="")
 

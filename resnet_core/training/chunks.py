@@ -1,0 +1,154 @@
+"""Chunks of training steps per device call: the engine's inner loop.
+
+A *chunk* is K consecutive batches. :class:`CompiledChunks` trains every network of a
+group (one run, a race, the degradation set) on those K batches in **one** compiled
+TensorFlow function: a ``tf.while_loop`` over the steps, each step taking one gradient
+step of every network (same batches, their own weights and optimizer state), so the
+group compiles once, its curves start together, and Python, the metrics and the run
+store are visited once per chunk instead of once per step. The loop stops after the
+first step whose loss is not finite (a diverged network), so no later step trains on
+NaN. Per-step losses and accuracies come back as one array, read once.
+
+:class:`StepByStep` gives the same answer through each network's own per-step call
+(Keras's ``train_on_batch``, or the multi-worker step): the path of the other Keras
+backends and of ``tf.distribute`` across workers.
+
+:class:`ChunkSizer` picks K from measured time so a call lasts about
+``TARGET_SECONDS`` (Keras's ``steps_per_execution``, sized for Stop and live curves).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+TARGET_SECONDS = 0.3  # a device call lasts about this long (Stop acts between calls)
+MAX_STEPS = 1000  # and never more steps than this (memory of the staged batches)
+
+
+@dataclass
+class ChunkResult:
+    """One network's steps of a chunk: per-step loss and accuracy of the steps trained,
+    and why it ended early, if it did."""
+
+    loss: np.ndarray  # (steps,) float64; a diverged network's last entry is not finite
+    accuracy: np.ndarray
+    stop: bool = False  # every worker agreed to stop after the last step
+
+    @property
+    def diverged(self) -> bool:
+        return len(self.loss) > 0 and not math.isfinite(float(self.loss[-1]))
+
+
+class ChunkSizer:
+    """K for the next chunk: 1 first (the compile, and a first point at once), then
+    as many steps as fill ``TARGET_SECONDS`` at the measured speed, growing at most
+    fourfold per chunk (a first measure may be noisy)."""
+
+    def __init__(self, target: float = TARGET_SECONDS, limit: int = MAX_STEPS):
+        self.target, self.limit = target, limit
+        self.size = 1
+        self.calls = 0
+
+    def next(self, bound: int) -> int:
+        return max(1, min(self.size, bound, self.limit))
+
+    def measured(self, steps: int, seconds: float) -> None:
+        self.calls += 1
+        if self.calls == 1 or steps <= 0:  # the first call carries the compile
+            self.size = 2
+            return
+        per_step = max(seconds / steps, 1e-6)
+        self.size = int(max(1, min(round(self.target / per_step), 4 * max(steps, 1),
+                                   self.limit)))
+
+
+class StepByStep:
+    """Each network's own per-step call, K times: the portable path."""
+
+    def __init__(self, steps: list):
+        self.steps = steps  # per network: .train(x, y, stop) -> logs
+
+    def run(self, xs: list[np.ndarray], y: np.ndarray,
+            stop_asked: list[bool]) -> list[ChunkResult]:
+        n = len(self.steps)
+        losses: list[list[float]] = [[] for _ in range(n)]
+        accs: list[list[float]] = [[] for _ in range(n)]
+        stops = [False] * n
+        for i in range(len(y)):
+            bad = False
+            for j, s in enumerate(self.steps):
+                if stops[j]:
+                    continue
+                logs = s.train(xs[j][i], y[i], stop_asked[j])
+                loss = float(logs.get("loss", math.nan))
+                losses[j].append(loss)
+                accs[j].append(float(logs.get("accuracy", math.nan)))
+                stops[j] = bool(logs.get("stop"))
+                bad = bad or not math.isfinite(loss)
+            if bad or any(stops):  # the chunk ends with that step, as the compiled one
+                break
+        return [ChunkResult(np.asarray(lo, dtype="float64"), np.asarray(a, dtype="float64"),
+                            st) for lo, a, st in zip(losses, accs, stops)]
+
+
+class CompiledChunks:
+    """A group's networks trained K steps per call in one ``tf.function`` (TensorFlow).
+
+    Each model must be compiled (optimizer, loss); its variables stay on the device
+    between calls. ``jit`` compiles the loop with XLA.
+    """
+
+    def __init__(self, models: list, jit: bool = False):
+        import tensorflow as tf
+
+        self.tf = tf
+        self.models = models
+        for m in models:  # the optimizer's slots exist before the function is traced
+            m.optimizer.build(m.trainable_variables)
+        specs = [tf.TensorSpec((None, *m.inputs[0].shape[1:]), tf.float32) for m in models]
+        self._run = tf.function(self._loop, jit_compile=jit, reduce_retracing=True,
+                                input_signature=[[tf.TensorSpec(
+                                    (None, None, *s.shape[1:]), tf.float32) for s in specs],
+                                    tf.TensorSpec((None, None), tf.int32)])
+
+    def _step(self, model, x, y):
+        tf = self.tf
+        with tf.GradientTape() as tape:
+            probs = model(x, training=True)
+            loss = model.compute_loss(x=x, y=y, y_pred=probs, training=True)
+            scaled = model.optimizer.scale_loss(loss)  # mixed precision's loss scale
+        grads = tape.gradient(scaled, model.trainable_variables)
+        model.optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        hits = tf.cast(tf.equal(tf.argmax(probs, axis=-1, output_type=tf.int32), y),
+                       tf.float32)
+        return tf.cast(loss, tf.float32), tf.reduce_mean(hits)
+
+    def _loop(self, xs, y):
+        tf = self.tf
+        k = tf.shape(y)[0]
+        n = len(self.models)
+        losses = tf.TensorArray(tf.float32, size=k, element_shape=(n,))
+        accs = tf.TensorArray(tf.float32, size=k, element_shape=(n,))
+
+        def body(i, finite, losses, accs):
+            pairs = [self._step(m, x[i], y[i]) for m, x in zip(self.models, xs)]
+            loss = tf.stack([p[0] for p in pairs])
+            losses = losses.write(i, loss)
+            accs = accs.write(i, tf.stack([p[1] for p in pairs]))
+            return i + 1, tf.reduce_all(tf.math.is_finite(loss)), losses, accs
+
+        done, _, losses, accs = tf.while_loop(
+            lambda i, finite, *_: tf.logical_and(i < k, finite), body,
+            (tf.constant(0), tf.constant(True), losses, accs))
+        return done, losses.stack(), accs.stack()
+
+    def run(self, xs: list[np.ndarray], y: np.ndarray,
+            stop_asked: list[bool] | None = None) -> list[ChunkResult]:
+        done, losses, accs = self._run(list(xs), y.astype("int32"))
+        done = int(done)  # one read of the chunk's figures: the device's only wait
+        losses = losses.numpy()[:done].astype("float64")
+        accs = accs.numpy()[:done].astype("float64")
+        return [ChunkResult(losses[:, j], accs[:, j]) for j in range(len(self.models))]
