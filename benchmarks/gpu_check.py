@@ -8,7 +8,7 @@ on/off (on a GPU; one small CPU configuration without one):
   else generated 32×32×3 images with class-dependent colours and stripes, so the loss
   must fall), then ``engine.execute`` exactly as the worker runs it. Figures: images/s
   over wall time between live points (the loop's own overhead included) and the
-  engine's figure (time inside ``train_on_batch`` only), time to the first trained point
+  engine's figure (time inside the chunk calls only), time to the first trained point
   (from calling ``execute``), the first step alone (tracing + compiling), peak GPU
   memory, first and last chunk loss.
 * a bare ``model.fit`` of the same model (``build_training_model``, no augmentation),
@@ -568,7 +568,7 @@ def main() -> int:
     say("")
     say(table(figures))
     say("app img/s: wall time between live points (steps + the app's loop); engine img/s: "
-        "time inside train_on_batch only; bare: median of epochs 2+; app/bare uses the wall "
+        "time inside the chunk calls only; bare: median of epochs 2+; app/bare uses the wall "
         "figure. Peak MiB: the process's peak GPU memory after the app's run.")
     if not gpu:
         say(f"{'--cpu' if args.cpu else 'No GPU found'}: only the CPU path ran." + (

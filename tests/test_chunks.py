@@ -28,12 +28,19 @@ def batches(k, bs=8, seed=0):
             rng.integers(0, 3, (k, bs)).astype("int32"))
 
 
+def as_data(x, y):
+    """(images, labels) as a runner holds them, and the chunk's rows of indices."""
+    k, bs = y.shape
+    return (x.reshape(k * bs, *x.shape[2:]), y.reshape(-1)), np.arange(k * bs).reshape(k, bs)
+
+
 def test_a_compiled_chunk_trains_as_keras_steps_do_one_at_a_time():
-    x, y = batches(4)
-    ours = CompiledChunks([tiny_model(1), tiny_model(2)])
-    theirs = StepByStep([_KerasSteps(tiny_model(1)), _KerasSteps(tiny_model(2))])
-    a = ours.run([x, x], y)
-    b = theirs.run([x, x], y, [False, False])
+    data, idx = as_data(*batches(4))
+    ours = CompiledChunks([tiny_model(1), tiny_model(2)], [data, data])
+    theirs = StepByStep([_KerasSteps(tiny_model(1)), _KerasSteps(tiny_model(2))],
+                        [data, data])
+    a = ours.run(idx)
+    b = theirs.run(idx, [False, False])
     for r, s in zip(a, b):
         assert len(r.loss) == len(s.loss) == 4 and not r.diverged
         np.testing.assert_allclose(r.loss, s.loss, rtol=1e-4)
@@ -45,15 +52,16 @@ def test_a_compiled_chunk_trains_as_keras_steps_do_one_at_a_time():
 
 
 def test_one_trace_for_every_chunk_size_and_a_stop_at_the_first_nan():
-    runner = CompiledChunks([tiny_model(1), tiny_model(2)])
-    for k in (1, 3, 2):
-        x, y = batches(k, seed=k)
-        assert [len(r.loss) for r in runner.run([x, x], y)] == [k, k]
-    assert runner._run.experimental_get_tracing_count() == 1
     x, y = batches(5, seed=9)
     bad = x.copy()
     bad[2, 0] = np.nan  # an image of NaN in the third step of the first network
-    first, second = runner.run([bad, x], y)
+    (good, labels), idx = as_data(x, y)
+    runner = CompiledChunks([tiny_model(1), tiny_model(2)],
+                            [(bad.reshape(good.shape), labels), (good, labels)])
+    for rows in (idx[:1], idx[3:], idx[:2]):
+        assert [len(r.loss) for r in runner.run(rows)] == [len(rows)] * 2
+    assert runner._run.experimental_get_tracing_count() == 1
+    first, second = runner.run(idx)
     assert first.diverged and len(first.loss) == 3 and np.isfinite(first.loss[:2]).all()
     assert not second.diverged and len(second.loss) == 3  # the group's chunk ends there
 

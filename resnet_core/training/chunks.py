@@ -9,9 +9,18 @@ store are visited once per chunk instead of once per step. The loop stops after 
 first step whose loss is not finite (a diverged network), so no later step trains on
 NaN. Per-step losses and accuracies come back as one array, read once.
 
+:class:`JaxChunks` does the same on JAX: one ``jax.jit`` of a ``lax.while_loop`` over
+Keras's own stateless ``train_step`` (the state tuple of every network, as Keras's ``fit``
+keeps it), the images on the device once, each chunk naming its batches by index (so
+every chunk size shares one compiled function); the weights go back into the Keras
+variables after each chunk (an exchange of array references).
+
 :class:`StepByStep` gives the same answer through each network's own per-step call
 (Keras's ``train_on_batch``, or the multi-worker step): the path of the other Keras
 backends and of ``tf.distribute`` across workers.
+
+Every runner holds each network's training images and labels and is given the batches
+of a chunk as indices, ``idx`` (K, batch), one row per step.
 
 :class:`ChunkSizer` picks K from measured time so a call lasts about
 ``TARGET_SECONDS`` (Keras's ``steps_per_execution``, sized for Stop and live curves).
@@ -68,11 +77,13 @@ class ChunkSizer:
 class StepByStep:
     """Each network's own per-step call, K times: the portable path."""
 
-    def __init__(self, steps: list):
+    def __init__(self, steps: list, data: list[tuple[np.ndarray, np.ndarray]]):
         self.steps = steps  # per network: .train(x, y, stop) -> logs
+        self.data = data  # per network: (images, labels)
 
-    def run(self, xs: list[np.ndarray], y: np.ndarray,
-            stop_asked: list[bool]) -> list[ChunkResult]:
+    def run(self, idx: np.ndarray, stop_asked: list[bool]) -> list[ChunkResult]:
+        xs = [x[idx] for x, _ in self.data]
+        y = self.data[0][1][idx]
         n = len(self.steps)
         losses: list[list[float]] = [[] for _ in range(n)]
         accs: list[list[float]] = [[] for _ in range(n)]
@@ -101,11 +112,12 @@ class CompiledChunks:
     between calls. ``jit`` compiles the loop with XLA.
     """
 
-    def __init__(self, models: list, jit: bool = False):
+    def __init__(self, models: list, data: list[tuple[np.ndarray, np.ndarray]],
+                 jit: bool = False):
         import tensorflow as tf
 
         self.tf = tf
-        self.models = models
+        self.models, self.data = models, data
         for m in models:  # the optimizer's slots exist before the function is traced
             m.optimizer.build(m.trainable_variables)
         specs = [tf.TensorSpec((None, *m.inputs[0].shape[1:]), tf.float32) for m in models]
@@ -145,10 +157,82 @@ class CompiledChunks:
             (tf.constant(0), tf.constant(True), losses, accs))
         return done, losses.stack(), accs.stack()
 
-    def run(self, xs: list[np.ndarray], y: np.ndarray,
-            stop_asked: list[bool] | None = None) -> list[ChunkResult]:
-        done, losses, accs = self._run(list(xs), y.astype("int32"))
+    def run(self, idx: np.ndarray, stop_asked: list[bool] | None = None) -> list[ChunkResult]:
+        xs = [x[idx] for x, _ in self.data]
+        done, losses, accs = self._run(xs, self.data[0][1][idx].astype("int32"))
         done = int(done)  # one read of the chunk's figures: the device's only wait
         losses = losses.numpy()[:done].astype("float64")
         accs = accs.numpy()[:done].astype("float64")
+        return [ChunkResult(losses[:, j], accs[:, j]) for j in range(len(self.models))]
+
+
+class JaxChunks:
+    """A group's networks trained K steps per call in one ``jax.jit`` (JAX backend).
+
+    The step is each model's own ``train_step(state, data)`` (Keras's stateless step:
+    loss scaling, metrics), its metrics restarted every step so each step's own loss and
+    accuracy come back. One compiled function serves every chunk size: the images stay on
+    the device and a chunk passes its batches' indices, padded to ``MAX_STEPS`` rows.
+    """
+
+    def __init__(self, models: list, data: list[tuple[np.ndarray, np.ndarray]],
+                 jit: bool = True):
+        import jax
+        import jax.numpy as jnp
+
+        self.jnp = jnp
+        self.models = models
+        for m in models:
+            m.optimizer.build(m.trainable_variables)
+            m.reset_metrics()
+        self.images = [jnp.asarray(x) for x, _ in data]
+        self.labels = jnp.asarray(data[0][1].astype("int32"))
+        self.zero_metrics = [[v.value for v in m.metrics_variables] for m in models]
+        self._run = jax.jit(self._loop)
+
+    def _loop(self, states, images, labels, idx, k):
+        import jax
+
+        jnp = self.jnp
+        n = len(self.models)
+        rows = idx.shape[0]
+
+        def body(carry):
+            i, _, states, losses, accs = carry
+            rows_i = idx[i]
+            y = labels[rows_i]
+            new, loss, acc = [], [], []
+            for m, state, x, zero in zip(self.models, states, images, self.zero_metrics):
+                logs, (tv, ntv, ov, _) = m.train_step((*state, zero), (x[rows_i], y, None))
+                new.append((tv, ntv, ov))
+                loss.append(jnp.asarray(logs["loss"], jnp.float32))
+                acc.append(jnp.asarray(logs["accuracy"], jnp.float32))
+            loss = jnp.stack(loss)
+            return (i + 1, jnp.all(jnp.isfinite(loss)), tuple(new),
+                    losses.at[i].set(loss), accs.at[i].set(jnp.stack(acc)))
+
+        init = (jnp.int32(0), jnp.bool_(True), states, jnp.zeros((rows, n), jnp.float32),
+                jnp.zeros((rows, n), jnp.float32))
+        done, _, states, losses, accs = jax.lax.while_loop(
+            lambda c: (c[0] < k) & c[1], body, init)
+        return states, done, losses, accs
+
+    def run(self, idx: np.ndarray, stop_asked: list[bool] | None = None) -> list[ChunkResult]:
+        k = len(idx)
+        padded = np.zeros((max(MAX_STEPS, k), idx.shape[1]), dtype="int32")
+        padded[:k] = idx
+        states = tuple(([v.value for v in m.trainable_variables],
+                        [v.value for v in m.non_trainable_variables],
+                        [v.value for v in m.optimizer.variables]) for m in self.models)
+        states, done, losses, accs = self._run(states, self.images, self.labels, padded, k)
+        for m, (tv, ntv, ov) in zip(self.models, states):  # the weights back in Keras
+            for var, value in zip(m.trainable_variables, tv):
+                var.assign(value)
+            for var, value in zip(m.non_trainable_variables, ntv):
+                var.assign(value)
+            for var, value in zip(m.optimizer.variables, ov):
+                var.assign(value)
+        done = int(done)  # one read of the chunk's figures
+        losses = np.asarray(losses)[:done].astype("float64")
+        accs = np.asarray(accs)[:done].astype("float64")
         return [ChunkResult(losses[:, j], accs[:, j]) for j in range(len(self.models))]

@@ -5,13 +5,15 @@ resnet_core train|race`` call it. It trains one run, or several in lockstep (a r
 same batches in the same order, one step of each network in turn), reading everything
 from the run store and writing everything back there, so a page only ever reads the store.
 
-The loop is ours, not ``model.fit``: one ``train_on_batch`` per step, so a stop request
-is honoured at the next step boundary, the live curve shows the loss of each chunk of
-steps (not Keras's running epoch mean), and two networks can share one data order.
-Keras compiles each model (loss scaling for mixed precision, XLA), so this works on any
-Keras backend; only the multi-device strategy is TensorFlow's. A run trained by several
+The loop is ours, not ``model.fit``: chunks of K steps per device call
+(:mod:`~resnet_core.training.chunks`; on TensorFlow and JAX one compiled function trains
+the whole group), sized to last about 0.3 s, so a stop request is honoured within one
+chunk, the live curve shows the mean loss of its own steps (not Keras's running epoch
+mean), and several networks share one data order and one compile. A loss that becomes
+NaN or infinite ends that run as "diverged" after that step. Several devices and other
+backends take each model's own step (``train_on_batch``); a run trained by several
 workers (``TF_CONFIG``) goes through the same loop with the step of
-:class:`~resnet_core.training.distributed.StepRunner` in place of ``train_on_batch``.
+:class:`~resnet_core.training.distributed.StepRunner`.
 """
 
 from __future__ import annotations
@@ -334,7 +336,7 @@ class _Trainee:
         self.timed_images = 0  # images of those steps
         self.images_this_epoch = 0
         self.epoch_sums = _Chunk()  # the epoch's training loss and accuracy so far
-        self.compiled_chunks = False  # trained by chunks.CompiledChunks
+        self.compiled_chunks = ""  # "tensorflow", "jax": trained by a compiled chunk
         self.compile_seconds = None  # the first chunk: tracing, compiling and one step
         self.jit = False
         self.done = False
@@ -380,9 +382,6 @@ class _Trainee:
         self.buffer.append({"epoch": self.epoch, "step": self.step, "time": time.time(),
                             **fields})
 
-    def y_of(self, idx: np.ndarray) -> np.ndarray:
-        """The labels of the batches ``idx`` (K, batch)."""
-        return self.data.y_train[idx]
 
 
 # ---------------------------------------------------------------------- the path
@@ -518,9 +517,11 @@ def _prepare(t: _Trainee, dataset, strategy, jit: bool, mixed: bool, cluster=Non
     if t.start_epoch >= t.last_epoch:
         raise SettingsError(f"the run already did {t.start_epoch} of {t.last_epoch} "
                             "epochs; resume it with more epochs (or steps)")
-    # One device in this process on TensorFlow: the group's compiled chunk of steps.
-    t.compiled_chunks = (cluster is None and keras_backend() == "tensorflow"
-                         and getattr(strategy, "num_replicas_in_sync", 1) == 1)
+    # One device in this process, on TensorFlow or JAX (compiled, jit on): the group's
+    # compiled chunk of steps ("" : each network's own step per call).
+    one_device = cluster is None and getattr(strategy, "num_replicas_in_sync", 1) == 1
+    t.compiled_chunks = ("tensorflow" if one_device and keras_backend() == "tensorflow" else
+                         "jax" if keras_backend() == "jax" and jit else "")
     t.jit = jit
     if cluster is None:
         t.steps = _KerasSteps(t.model)
@@ -586,8 +587,7 @@ def _train(store: RunStore, trainees: list[_Trainee], settings: TrainSettings) -
             runner = _runner(runners, running)
             t0 = time.perf_counter()
             try:
-                results = runner.run([t.x_train[idx] for t in running], running[0].y_of(idx),
-                                     [t.stop_asked for t in running])
+                results = runner.run(idx, [t.stop_asked for t in running])
             except Exception as exc:  # noqa: BLE001 - the group's call failed
                 if len(running) == 1:
                     running[0].fail(exc)
@@ -596,15 +596,15 @@ def _train(store: RunStore, trainees: list[_Trainee], settings: TrainSettings) -
                 results = []
                 for t in running:
                     try:
-                        results.append(_runner(runners, [t]).run(
-                            [t.x_train[idx]], t.y_of(idx), [t.stop_asked])[0])
+                        results.append(_runner(runners, [t]).run(idx, [t.stop_asked])[0])
                     except Exception as exc:  # noqa: BLE001
                         t.fail(exc)
                         results.append(None)
-            took = time.perf_counter() - t0
+            took, ended = time.perf_counter() - t0, time.time()
             for t, r in zip(running, results):
                 if r is not None and not t.done:
-                    _record(t, r, idx, took, n_train, first=sizer.calls == 0)
+                    _record(t, r, idx, (ended - took, ended), n_train,
+                            first=sizer.calls == 0)
             sizer.measured(max((len(r.loss) for r in results if r is not None), default=0),
                            took)
             b += k
@@ -632,10 +632,15 @@ def _runner(cache: dict, running: list[_Trainee]):
     network's own step (the other backends; several devices or workers)."""
     key = tuple(t.id for t in running)
     if key not in cache:
-        if all(t.compiled_chunks for t in running):
-            cache[key] = chunks.CompiledChunks([t.model for t in running], running[0].jit)
+        data = [(t.x_train, t.data.y_train) for t in running]
+        kind = {t.compiled_chunks for t in running}
+        if kind == {"tensorflow"}:
+            cache[key] = chunks.CompiledChunks([t.model for t in running], data,
+                                               running[0].jit)
+        elif kind == {"jax"}:
+            cache[key] = chunks.JaxChunks([t.model for t in running], data)
         else:
-            cache[key] = chunks.StepByStep([t.steps for t in running])
+            cache[key] = chunks.StepByStep([t.steps for t in running], data)
     return cache[key]
 
 
@@ -660,15 +665,15 @@ class _StopPoll:
                     _finish(t, "stopped")
 
 
-def _record(t: _Trainee, r: chunks.ChunkResult, idx: np.ndarray, took: float,
+def _record(t: _Trainee, r: chunks.ChunkResult, idx: np.ndarray, span: tuple[float, float],
             n_train: int, first: bool) -> None:
     """A chunk's steps for one network: its live points (every ``log_every`` steps and at
-    the chunk's end, timed through the chunk), then a divergence, a stop or a
-    checkpoint."""
+    the chunk's end, timed through the chunk's ``span``, the same for its whole group),
+    then a divergence, a stop or a checkpoint."""
     bs = idx.shape[1]
     steps = len(r.loss)
     trained = steps - 1 if r.diverged else steps
-    t_start = time.time() - took
+    t_start, took = span[0], span[1] - span[0]
     for i in range(trained):
         t.step += 1
         t.images_this_epoch += bs
