@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8501
 ADDRESS ?= 127.0.0.1
 
-.PHONY: app test test-fast screenshots system-deps
+.PHONY: app test test-fast bench-quick screenshots system-deps
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
@@ -35,6 +35,11 @@ test: $(STAMP) system-deps
 # minutes on a 2-core machine).
 test-fast: $(STAMP)
 	$(VENV)/bin/python -m pytest -n 2 --dist worksteal -m "not slow and not browser"
+
+# Every benchmark in its quick mode (a check that each still runs; `make test` runs them
+# too, through tests/test_benchmarks.py).
+bench-quick: $(STAMP) system-deps
+	$(VENV)/bin/python -m pytest tests/test_benchmarks.py
 
 # assets/screenshots/: every page at 1280×720 and talk mode, through the tests' Chromium.
 screenshots: $(STAMP) system-deps

@@ -3,7 +3,8 @@ must take < 100 ms median in a warm process and be >= 10x faster than the Keras 
 and the analysis alone of the deepest presets, ResNet-1202 and ResNet-1001 (< 100 ms;
 building them in Keras takes minutes, so it is not timed).
 
-Run: .venv/bin/python benchmarks/bench_analysis.py [preset ...]
+Run: .venv/bin/python benchmarks/bench_analysis.py [--quick] [preset ...]
+(--quick: cifar_resnet20 only, few repeats, no deepest presets: a check that it runs)
 """
 
 import os
@@ -35,7 +36,7 @@ def full_analysis(spec):
     a.totals, a.stages(), a.memory(32), a.rows()
 
 
-def main(names):
+def main(names, quick: bool = False):
     import keras
 
     from resnet_core.build import build_model
@@ -44,20 +45,20 @@ def main(names):
     for name in names:
         spec = get_spec(name)
 
-        t_analysis = median_seconds(lambda: full_analysis(spec), 50)
+        t_analysis = median_seconds(lambda: full_analysis(spec), 3 if quick else 50)
 
         def keras_build():
             keras.backend.clear_session()
             build_model(spec)
 
-        t_build = median_seconds(keras_build, 5)
+        t_build = median_seconds(keras_build, 1 if quick else 5)
         print(f"{name:<16}{t_analysis * 1e3:>12.2f}{t_build * 1e3:>16.0f}"
               f"{t_build / t_analysis:>7.0f}x")
         if name == "resnet152":
             ok = t_analysis < 0.1 and t_build / t_analysis >= 10
             print(f"target (resnet152 < 100 ms and >= 10x faster than Keras): "
                   f"{'met' if ok else 'NOT met'}")
-    for name in DEEPEST:
+    for name in () if quick else DEEPEST:
         spec = get_spec(name)
         t = median_seconds(lambda: full_analysis(spec), 20)
         layers = len(analyze(spec).layers)
@@ -66,4 +67,7 @@ def main(names):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or ["resnet152", "resnet50", "googlenet", "cifar_resnet110"])
+    args = [a for a in sys.argv[1:] if a != "--quick"]
+    quick = "--quick" in sys.argv[1:]
+    main(args or (["cifar_resnet20"] if quick else
+                  ["resnet152", "resnet50", "googlenet", "cifar_resnet110"]), quick)

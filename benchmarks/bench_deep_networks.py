@@ -6,7 +6,8 @@ CPU this traces a graph of 4,209 layers with their gradients: minutes and gigaby
 Before issue 10 the build failed with RecursionError (Keras maps a functional graph by
 recursing once per layer); a spec beyond the layer limit is refused by the tracer at once.
 
-Run: .venv/bin/python benchmarks/bench_deep_networks.py [--depth 1202] [--step]
+Run: .venv/bin/python benchmarks/bench_deep_networks.py [--depth 1202] [--step] [--quick]
+(--quick: a 20-layer network, with its step: a check that every part runs)
 """
 
 import argparse
@@ -36,7 +37,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--depth", type=int, default=1202)
     ap.add_argument("--step", action="store_true", help="also one compiled training step")
+    ap.add_argument("--quick", action="store_true", help="depth 20 and --step")
     args = ap.parse_args()
+    if args.quick:
+        args.depth, args.step = 20, True
     spec = cifar_resnet(args.depth)
     a = timed(f"trace + analysis ({spec.name})", lambda: analyze(spec))
     print(f"  {len(a.layers):,} layers, {a.totals.total_params:,} parameters, ok={a.ok}")

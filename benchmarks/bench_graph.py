@@ -10,7 +10,9 @@ Measures, on this machine:
   opening any page costs); a zoom step and a
   pan step until the next painted frame; a click on a stage until its blocks are drawn.
 
-Run: .venv/bin/python benchmarks/bench_graph.py [--rounds N]
+Run: .venv/bin/python benchmarks/bench_graph.py [--rounds N] [--quick]
+(--quick: one round; the core for ResNet-152 at stage level and the 1,202-layer network at
+block level only: a check that it runs)
 """
 
 import argparse
@@ -72,7 +74,10 @@ def button(label: str) -> str:
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="one round, fewer views")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.rounds = 1
 
     r152 = get_spec("resnet152")
     cifar = get_spec("cifar_resnet20")
@@ -83,7 +88,8 @@ def main(argv=None):
                              ("resnet152", r152, View("block")),
                              ("resnet152", r152, View("layer")),
                              ("resnet152", r152, View("layer", "LR")),
-                             ("cifar_resnet1202", r1202, View("block"))):
+                             ("cifar_resnet1202", r1202, View("block")))[
+                                 ::4 if args.quick else 1]:
         sec, n = core(spec, view, args.rounds)
         print(f"  {name:17s} {view.level:5s} {view.direction}: {sec * 1000:7.0f} ms, {n} nodes")
 

@@ -10,7 +10,10 @@ Prints, on this machine:
 - the estimate before starting against the measured epoch time (cifar_resnet20,
   cifar_resnet56, resnet50 at the defaults, resnet50 at 224×224).
 
-    .venv/bin/python benchmarks/bench_live_demo.py [--skip-resnet50-224]
+    .venv/bin/python benchmarks/bench_live_demo.py [--skip-resnet50-224] [--quick]
+
+(--quick: each measure once on 200 digits, one epoch, cifar_resnet20 only: a check that
+every part runs, not figures to keep.)
 """
 
 from __future__ import annotations
@@ -53,22 +56,27 @@ def first_time(run_id, trained: bool):
     return pts[0]["time"] if pts else None
 
 
-def warm_worker():
+QUICK = DataChoice(subset=200)
+
+
+def warm_worker(quick: bool = False):
     ensure_worker(store.home)
     wait(lambda: worker_alive(store.home), 60)
-    time.sleep(8)  # TensorFlow's import and runtime start, as when the page has been open
+    time.sleep(1 if quick else 8)  # TensorFlow's import and runtime start, as when the page has been open
 
 
-def race() -> None:
+def race(quick: bool = False) -> None:
     plans = race_plans([get_spec("cifar_resnet20"), plain_twin(get_spec("cifar_resnet20"))],
-                       RACE_DEFAULTS)
+                       QUICK if quick else RACE_DEFAULTS)
     t0 = time.time()
-    ids = submit_race(store, plans, TrainSettings(epochs=5, batch_size=32).to_dict())
+    ids = submit_race(store, plans, TrainSettings(epochs=1 if quick else 5,
+                                                  batch_size=32).to_dict())
     firsts = [wait(lambda i=i: first_time(i, False)) for i in ids]
     trained = [wait(lambda i=i: first_time(i, True)) for i in ids]
     wait(lambda: all(not store.get(i).active for i in ids))
     end = max(store.metrics(i)[-1]["time"] for i in ids)
-    print("race cifar_resnet20 vs cifar_plain20, digits (all), 5 epochs, batch 32:")
+    print(f"race cifar_resnet20 vs cifar_plain20, digits ({'200' if quick else 'all'}), "
+          f"{1 if quick else 5} epochs, batch 32:")
     print(f"  Start → first points: {', '.join(f'{t - t0:.1f} s' for t in firsts)}")
     print(f"  Start → first trained points: {', '.join(f'{t - t0:.1f} s' for t in trained)}")
     print(f"  whole race: {end - t0:.1f} s")
@@ -79,8 +87,8 @@ def race() -> None:
               f"{r.summary['history'][-1]['loss']:.3f}")
 
 
-def first_trained_point() -> None:
-    plan = plan_run(get_spec("cifar_resnet20"), TRAIN_DEFAULTS)
+def first_trained_point(quick: bool = False) -> None:
+    plan = plan_run(get_spec("cifar_resnet20"), QUICK if quick else TRAIN_DEFAULTS)
     t0 = time.time()
     run_id = submit_run(store, plan, TrainSettings(epochs=1, batch_size=32).to_dict())
     first = wait(lambda: first_time(run_id, False))
@@ -121,11 +129,16 @@ def estimate_vs_measured(name: str, choice: DataChoice, batch: int, epochs: int 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--skip-resnet50-224", action="store_true")
+    ap.add_argument("--quick", action="store_true", help="each part once, small")
     args = ap.parse_args()
     print(f"store: {store.home}")
-    warm_worker()
-    first_trained_point()
-    race()
+    warm_worker(args.quick)
+    first_trained_point(args.quick)
+    race(args.quick)
+    if args.quick:
+        stop_latency("cifar_resnet20", QUICK, 32)
+        estimate_vs_measured("cifar_resnet20", QUICK, 32, epochs=1)
+        return 0
     stop_latency("cifar_resnet56", DataChoice(subset=600, fit="resize"), 32)
     if not args.skip_resnet50_224:
         stop_latency("resnet50", DataChoice(subset=200, fit="resize"), 8)

@@ -1,19 +1,20 @@
 """Benchmark: the app's training path against a bare `model.fit`, and accuracy on digits.
 
-Targets (issue 4): the training path reaches >= 0.95x the images per second of a bare
+Targets (issues 4, 21): the training path reaches >= 1.0x the images per second of a bare
 `model.fit` on the same model, data and batch size (live metrics must not slow it);
 cifar_resnet20 on the digits reaches >= 90 % validation accuracy within a few minutes.
 
 The app side is a whole run through ``plan_run`` + ``submit_run`` + ``engine.execute``,
-exactly as the worker trains it (our ``train_on_batch`` loop, live points in the run
+exactly as the worker trains it (chunks of steps per device call, live points in the run
 store, stop polls, validation, checkpoints, predictions). Its speed is taken two ways:
 wall time between live points inside epochs 2+ (the loop's own overhead included; the
-ratio uses this one) and the engine's own figure (time inside ``train_on_batch`` only).
+ratio uses this one) and the engine's own figure (time inside the chunk calls only).
 The bare side is the same model (``build_training_model``), optimizer, batch, seed and
 whole batches, fitted with Keras's defaults and an epoch timer only; epochs 2+ count
 (epoch 1 carries the graph's tracing). Three rounds; medians.
 
 Run: .venv/bin/python benchmarks/bench_training.py [--epochs N] [--batch B] [--rounds R]
+     [--quick]   (--quick: 300 images, 2 epochs, 1 round: a check that it runs)
 """
 
 import argparse
@@ -37,6 +38,7 @@ from resnet_core.training.engine import build_training_model, execute  # noqa: E
 from resnet_core.training.submit import plan_run, submit_run  # noqa: E402
 
 CHOICE = DataChoice(source="digits", fit="adapt", seed=0)
+QUICK = DataChoice(source="digits", fit="adapt", seed=0, subset=300)
 
 
 def bare_fit(plan, epochs: int, batch: int) -> float:
@@ -76,8 +78,11 @@ def main():
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--quick", action="store_true", help="300 images, 2 epochs, 1 round")
     args = ap.parse_args()
-    plan = plan_run(get_spec("cifar_resnet20"), CHOICE)
+    if args.quick:
+        args.epochs, args.rounds = 2, 1
+    plan = plan_run(get_spec("cifar_resnet20"), QUICK if args.quick else CHOICE)
     rounds = [(bare_fit(plan, args.epochs, args.batch), app_run(plan, args.epochs, args.batch))
               for _ in range(args.rounds)]
     bare = statistics.median(b for b, _ in rounds)
@@ -92,8 +97,8 @@ def main():
     print(f"  bare model.fit:                         {bare:,.0f} images/s")
     print(f"  app path (execute), wall between points: {wall:,.0f} images/s")
     print(f"  app path, engine's figure (in steps):   {engine:,.0f} images/s")
-    print(f"  ratio app/bare {ratio:.3f} (target >= 0.95: "
-          f"{'met' if ratio >= 0.95 else 'NOT met'}); rounds: "
+    print(f"  ratio app/bare {ratio:.3f} (target >= 1.0 on a CPU: "
+          f"{'met' if ratio >= 1.0 else 'NOT met'}); rounds: "
           f"{', '.join(f'{r:.3f}' for r in ratios)}")
     first = rounds[0][1]
     print(f"  full run (submit_run + execute): validation accuracy by epoch "

@@ -8,7 +8,7 @@ on/off (on a GPU; one small CPU configuration without one):
   else generated 32×32×3 images with class-dependent colours and stripes, so the loss
   must fall), then ``engine.execute`` exactly as the worker runs it. Figures: images/s
   over wall time between live points (the loop's own overhead included) and the
-  engine's figure (time inside ``train_on_batch`` only), time to the first trained point
+  engine's figure (time inside the chunk calls only), time to the first trained point
   (from calling ``execute``), the first step alone (tracing + compiling), peak GPU
   memory, first and last chunk loss.
 * a bare ``model.fit`` of the same model (``build_training_model``, no augmentation),
@@ -24,7 +24,8 @@ un-jitted, op by op (each JAX op dispatched on its own), so "XLA off" there is e
 mode, run on fewer images. Every process compiles cold, as the app does
 (``--compile-cache`` shares a JAX compilation cache between the app and the bare fit).
 
-Run: python benchmarks/gpu_check.py --out FIGURES.json [--budget 280] [--cpu]
+Run: python benchmarks/gpu_check.py --out FIGURES.json [--budget 280] [--cpu] [--quick]
+     (--quick: the CPU path, its one small configuration: what the test suite runs)
      (KERAS_BACKEND=jax for the JAX backend; exit status 0 when every check passed)
 """
 
@@ -465,7 +466,9 @@ def main() -> int:
     ap.add_argument("--cpu", action="store_true",
                     help="run the CPU path even where there is a GPU (the test suite does)")
     ap.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    ap.add_argument("--quick", action="store_true", help="the CPU path only (as --cpu)")
     args = ap.parse_args()
+    args.cpu = args.cpu or args.quick
     t_start = time.time()
     deadline = t_start + args.budget
 
@@ -565,7 +568,7 @@ def main() -> int:
     say("")
     say(table(figures))
     say("app img/s: wall time between live points (steps + the app's loop); engine img/s: "
-        "time inside train_on_batch only; bare: median of epochs 2+; app/bare uses the wall "
+        "time inside the chunk calls only; bare: median of epochs 2+; app/bare uses the wall "
         "figure. Peak MiB: the process's peak GPU memory after the app's run.")
     if not gpu:
         say(f"{'--cpu' if args.cpu else 'No GPU found'}: only the CPU path ran." + (

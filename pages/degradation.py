@@ -98,8 +98,7 @@ if ids:
                 for r in now:
                     store.request_stop(r.id)
         for r in now:
-            if r.error:
-                st.error(common.escape_md(f"{r.name}: {r.error}"))
+            training_views.run_message(r, named=True)
         if running and not any(r.active for r in now):
             st.rerun()
 

@@ -44,7 +44,8 @@ table = pd.DataFrame([{
 # right side, not over the caption's last line.
 st.subheader("All runs")
 # In a talk the grid is drawn larger: the columns a room reads, all of them in view.
-st.dataframe(table, hide_index=True, width="stretch",
+st.dataframe(table.style.map(training_views.status_style, subset=["status"]),
+             hide_index=True, width="stretch",
              column_order=["network", "status", "data", "epochs", "val accuracy"]
              if presentation.talk_mode() else None)
 
@@ -69,8 +70,7 @@ info[1].metric("Epochs", f"{run.epochs_done} / {run.settings.get('epochs')}")
 acc = run.summary.get("val_accuracy")
 info[2].metric("Validation accuracy", f"{acc:.1%}" if acc is not None else "—")
 info[3].metric("Device", run.device or "—")
-if run.error:
-    st.error(common.escape_md(run.error))
+training_views.run_message(run)
 with st.expander("Settings and data"):
     st.json({"settings": run.settings, "data": run.data})
 st.caption(f"TensorBoard logs: `{run_dir / 'logs'}` (tensorboard --logdir …)")

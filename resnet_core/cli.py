@@ -296,18 +296,32 @@ def _source_settings(args) -> dict:
             if getattr(args, o.field, None) is not None}
 
 
+ENDED_BADLY = ("failed", "diverged")  # a run that ends so makes a non-zero exit
+
+
+def _figure(value, fmt: str) -> str:
+    """A stored figure as text; one that is missing (None: not finite) as "—"."""
+    return "—" if value is None else format(value, fmt)
+
+
 def _print_summary(summary: dict, as_json: bool) -> None:
     if as_json:
         return
     for h in summary.get("history", []):
         val = ("" if h["val_loss"] is None else
-               f" val_loss {h['val_loss']:.4f} val_acc {h['val_accuracy']:.4f}")
-        print(f"epoch {h['epoch'] + 1}: loss {h['loss']:.4f} acc {h['accuracy']:.4f}{val} "
+               f" val_loss {_figure(h['val_loss'], '.4f')} "
+               f"val_acc {_figure(h['val_accuracy'], '.4f')}")
+        print(f"epoch {h['epoch'] + 1}: loss {_figure(h['loss'], '.4f')} "
+              f"acc {_figure(h['accuracy'], '.4f')}{val} "
               f"({h['images_per_second'] or 0:.0f} img/s)")
+    compiled = summary.get("compile_seconds")
     print(f"run {summary['run_id']} ({summary.get('name')}): {summary['status']} on "
-          f"{summary.get('device')}")
-    if summary["status"] == "failed":
-        print(f"error: {summary.get('error')}", file=sys.stderr)
+          f"{summary.get('device')}"
+          + (f" (compiling and the first step: {compiled:.1f} s)" if compiled else ""))
+    if summary["status"] in ENDED_BADLY:
+        error = summary.get("error") or ""
+        print(error if error.startswith(summary["status"]) else f"error: {error}",
+              file=sys.stderr)
 
 
 def _note(args, text: str) -> None:
@@ -473,7 +487,7 @@ def _train_here(args, store, run_id: str) -> int:
     if args.json:
         print(json.dumps(summary))
     _print_summary(summary, args.json)
-    return 1 if summary["status"] == "failed" else 0
+    return 1 if summary["status"] in ENDED_BADLY else 0
 
 
 def cmd_race(args) -> int:
@@ -509,7 +523,7 @@ def cmd_race(args) -> int:
         print(json.dumps(summaries))
     for summary in summaries:
         _print_summary(summary, args.json)
-    return 1 if all(s["status"] == "failed" for s in summaries) else 0
+    return 1 if all(s["status"] in ENDED_BADLY for s in summaries) else 0
 
 
 def cmd_runs(args) -> int:

@@ -9,6 +9,7 @@ import pytest
 from resnet_core import get_spec
 from resnet_core.training import RunStore
 from tests.apptest import app, plain
+from ui import training_views
 
 SETTINGS = {"epochs": 5, "batch_size": 32}
 
@@ -171,3 +172,19 @@ def test_the_fit_radio_shows_the_fit_used_and_keeps_the_choice_for_other_data(st
     at = app("pages/train.py", preset="cifar_resnet20")  # adapting works: still chosen
     (radio,) = [r for r in at.radio if r.label.startswith("When the data")]
     assert radio.value == "adapt" and not radio.disabled
+
+
+def test_a_diverged_run_says_so_in_its_own_colour_on_race_and_runs_pages(store):
+    ids = _race(store, status="completed", phase="")
+    error = ("diverged: the loss became NaN at step 7; lower the learning rate (it was 10: "
+             "try 1 or less)")
+    store.update(ids[0], status="diverged", error=error)
+    at = app("pages/race.py")  # the live panel, as the race ended
+    assert [plain(w.value) for w in at.warning] == [f"cifar_resnet20: {error}"]
+    assert not at.error
+    at = app("pages/runs.py")  # the table, and the run opened below it
+    assert [plain(w.value) for w in at.warning] == [error] and not at.error
+    table = at.dataframe[0]
+    row = list(table.value["status"]).index("diverged")
+    assert (f"row{row}_col2 {{ color: {training_views.STATUS_COLOURS['diverged']}"
+            in table.proto.arrow_data.styler.styles)

@@ -16,7 +16,7 @@ from resnet_core import get_spec
 from resnet_core.data import DataChoice
 from resnet_core.presets import plain_twin
 from resnet_core.training import RunStore, SettingsError, TrainSettings, check_feasible
-from resnet_core.training import engine, predictions
+from resnet_core.training import chunks, engine, predictions
 from resnet_core.training.engine import execute, execute_group, load_checkpoint
 from resnet_core.training.submit import plan_run, race_plans, submit_race, submit_run
 
@@ -75,14 +75,15 @@ def test_one_epoch_on_a_few_hundred_digits(store):
 
 def test_stop_is_honoured_mid_epoch_and_keeps_what_was_learned(store, monkeypatch):
     # Slow steps (50 ms more each), so one epoch of 1,400 images at batch 4 lasts well
-    # over 15 s: a run stopped within it was stopped at a step, not at the epoch's end.
-    step = engine._step
+    # over 15 s: a run stopped within it was stopped within a chunk of steps, not at the
+    # epoch's end.
+    run_chunk = chunks.CompiledChunks.run
 
-    def slow_step(*args):
-        time.sleep(0.05)
-        step(*args)
+    def slow_chunk(self, xs, y, *args):
+        time.sleep(0.05 * len(y))
+        return run_chunk(self, xs, y, *args)
 
-    monkeypatch.setattr(engine, "_step", slow_step)
+    monkeypatch.setattr(chunks.CompiledChunks, "run", slow_chunk)
     run_id = queue(store, "cifar_resnet20", {**TINY, "subset": 0},
                    {"epochs": 1, "batch_size": 4, "log_every": 1})
     thread = threading.Thread(target=execute, args=(store, run_id))
@@ -99,7 +100,7 @@ def test_stop_is_honoured_mid_epoch_and_keeps_what_was_learned(store, monkeypatc
     assert (store.run_dir(run_id) / "checkpoint.keras").exists()
     assert not list(store.run_dir(run_id).glob("partial-*"))  # written, then renamed
 
-    monkeypatch.setattr(engine, "_step", step)
+    monkeypatch.setattr(chunks.CompiledChunks, "run", run_chunk)
     store.requeue(run_id, epochs=2, batch_size=32)  # resume from the checkpoint
     summary = execute(store, run_id)
     assert summary["status"] == "completed", store.get(run_id).error

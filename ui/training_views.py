@@ -190,6 +190,28 @@ def status_line(store: RunStore, run: Run) -> str:
     return run.status
 
 
+STATUS_COLOURS = {"failed": "#c62828", "diverged": "#e65100", "stopped": "#6d6d6d"}
+
+
+def status_style(status: str) -> str:
+    """CSS for a status cell of a runs table: a run that ended badly stands out, a
+    diverged one in its own colour."""
+    colour = STATUS_COLOURS.get(status)
+    return f"color: {colour}; font-weight: 600" if colour else ""
+
+
+def run_message(run: Run, named: bool = False) -> None:
+    """A run's error, if any: a diverged run's (lower the learning rate) as a warning in
+    its own colour, any other as an error."""
+    if not run.error:
+        return
+    text = escape_md(f"{run.name}: {run.error}" if named else run.error)
+    if run.status == "diverged":
+        st.warning(text, icon=":material/trending_up:")
+    else:
+        st.error(text)
+
+
 def _where(store: RunStore, run: Run) -> tuple[int, Progress]:
     """``(step, progress)`` of ``run`` from its stored points."""
     batches = store.metrics(run.id, "batch")
@@ -303,8 +325,7 @@ def live_panel(store: RunStore, run_ids: list[str], key: str) -> None:
                     label = f"**{escape_md(r.name)}** · {label}"
                 st.progress(fraction, text=label)
         for r in current:
-            if r.error:
-                st.error(escape_md(f"{r.name}: {r.error}" if len(current) > 1 else r.error))
+            run_message(r, named=len(current) > 1)
         if len(current) == 2:  # a race: who leads now; once ended, the result
             said = verdict.race(*series(store, current))
             presentation.headline(said.text, said.detail if race_talk else "", key=key)

@@ -5,13 +5,15 @@ resnet_core train|race`` call it. It trains one run, or several in lockstep (a r
 same batches in the same order, one step of each network in turn), reading everything
 from the run store and writing everything back there, so a page only ever reads the store.
 
-The loop is ours, not ``model.fit``: one ``train_on_batch`` per step, so a stop request
-is honoured at the next step boundary, the live curve shows the loss of each chunk of
-steps (not Keras's running epoch mean), and two networks can share one data order.
-Keras compiles each model (loss scaling for mixed precision, XLA), so this works on any
-Keras backend; only the multi-device strategy is TensorFlow's. A run trained by several
+The loop is ours, not ``model.fit``: chunks of K steps per device call
+(:mod:`~resnet_core.training.chunks`; on TensorFlow and JAX one compiled function trains
+the whole group), sized to last about 0.3 s, so a stop request is honoured within one
+chunk, the live curve shows the mean loss of its own steps (not Keras's running epoch
+mean), and several networks share one data order and one compile. A loss that becomes
+NaN or infinite ends that run as "diverged" after that step. Several devices and other
+backends take each model's own step (``train_on_batch``); a run trained by several
 workers (``TF_CONFIG``) goes through the same loop with the step of
-:class:`~resnet_core.training.distributed.StepRunner` in place of ``train_on_batch``.
+:class:`~resnet_core.training.distributed.StepRunner`.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import numpy as np
 from ..data import DataChoice, DataError, PreparedData, load, prepare
 from ..faults import DiskFull, StoreBusy, disk_full
 from ..spec import ArchitectureSpec, SpecError
-from . import predictions
+from . import chunks, predictions
 from .settings import SHORT_RUN_MOMENTUM, SettingsError, TrainSettings, check_feasible
 from .store import RunStore
 
@@ -252,23 +254,49 @@ def _strategy_for(settings: TrainSettings):
 
 
 class _KerasSteps:
-    """One process: Keras's own compiled step, evaluation and prediction."""
+    """One process: Keras's own compiled step, evaluation and prediction.
+
+    On TensorFlow, validation and predictions go through one traced forward pass per
+    model (any batch size), made once and reused every epoch: Keras's ``evaluate`` and
+    ``predict`` would trace two functions per model, again for a smaller last batch, and
+    TensorFlow warns of retracing once a worker has trained a few networks."""
 
     synchronised = False  # a stop is acted on at once
     chief = True  # writes the store, checkpoints and predictions
 
     def __init__(self, model):
         self.model = model
+        self._forward = None
 
     def train(self, x, y, stop: bool = False) -> dict:
         return self.model.train_on_batch(x, y, return_dict=True)
 
     def evaluate(self, x, y, batch_size: int) -> dict:
-        return self.model.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)
+        if keras_backend() != "tensorflow":
+            return self.model.evaluate(x, y, batch_size=batch_size, verbose=0,
+                                       return_dict=True)
+        import keras
+
+        probs = self.predict(x, batch_size).astype("float64")
+        picked = np.clip(probs[np.arange(len(y)), y], keras.config.epsilon(), None)
+        extra = sum(float(keras.ops.convert_to_numpy(v)) for v in self.model.losses)
+        return {"loss": float(-np.mean(np.log(picked))) + extra,
+                "accuracy": float(np.mean(probs.argmax(axis=1) == y))}
 
     def predict(self, x, batch_size: int = 256) -> np.ndarray:
-        return np.asarray(self.model.predict(x, batch_size=batch_size, verbose=0),
-                          dtype=np.float32)
+        if keras_backend() != "tensorflow":
+            return np.asarray(self.model.predict(x, batch_size=batch_size, verbose=0),
+                              dtype=np.float32)
+        if self._forward is None:
+            import tensorflow as tf
+
+            model = self.model
+            self._forward = tf.function(
+                lambda images: model(images, training=False), input_signature=[
+                    tf.TensorSpec((None, *model.inputs[0].shape[1:]), tf.float32)])
+        out = [self._forward(x[i:i + batch_size]).numpy()
+               for i in range(0, len(x), batch_size)]
+        return np.concatenate(out).astype(np.float32) if out else np.zeros((0, 0), "float32")
 
 
 def _num(v):
@@ -324,7 +352,9 @@ class _Trainee:
         self.timed_images = 0  # images of those steps
         self.images_this_epoch = 0
         self.epoch_sums = _Chunk()  # the epoch's training loss and accuracy so far
-        self.first_step_done = False
+        self.compiled_chunks = ""  # "tensorflow", "jax": trained by a compiled chunk
+        self.compile_seconds = None  # the first chunk: tracing, compiling and one step
+        self.jit = False
         self.done = False
         self.status = ""
         self.summary: dict = {}
@@ -373,6 +403,7 @@ class _Trainee:
     def point(self, **fields) -> None:
         self.buffer.append({"epoch": self.epoch, "step": self.step, "time": time.time(),
                             **fields})
+
 
 
 # ---------------------------------------------------------------------- the path
@@ -509,6 +540,12 @@ def _prepare(t: _Trainee, dataset, strategy, jit: bool, mixed: bool, cluster=Non
     if t.start_epoch >= t.last_epoch:
         raise SettingsError(f"the run already did {t.start_epoch} of {t.last_epoch} "
                             "epochs; resume it with more epochs (or steps)")
+    # One device in this process, on TensorFlow or JAX (compiled, jit on): the group's
+    # compiled chunk of steps ("" : each network's own step per call).
+    one_device = cluster is None and getattr(strategy, "num_replicas_in_sync", 1) == 1
+    t.compiled_chunks = ("tensorflow" if one_device and keras_backend() == "tensorflow" else
+                         "jax" if keras_backend() == "jax" and jit else "")
+    t.jit = jit
     if cluster is None:
         t.steps = _KerasSteps(t.model)
     else:
@@ -542,12 +579,17 @@ def _probe_point(t: _Trainee) -> None:
 
 
 def _train(store: RunStore, trainees: list[_Trainee], settings: TrainSettings) -> None:
-    """The lockstep loop: for every batch, one step of each network still training."""
+    """The lockstep loop, a chunk of steps at a time: every network still training takes
+    the chunk's batches (one device call for the whole group where it can), then Python
+    records its points, checkpoints and stops, and reads the stop requests."""
     if not trainees:
         return
     bs = settings.batch_size
     n_train = len(trainees[0].x_train)
+    batches = n_train // bs
     poll = _StopPoll(store)
+    sizer = chunks.ChunkSizer()
+    runners: dict[tuple, object] = {}  # one compiled function per set of networks
     last_epoch = max(t.last_epoch for t in trainees)
     for epoch in range(min(t.start_epoch for t in trainees), last_epoch):
         # One order for every network of the group, fixed by the seed and the epoch.
@@ -557,21 +599,38 @@ def _train(store: RunStore, trainees: list[_Trainee], settings: TrainSettings) -
         for t in active:
             t.epoch, t.images_this_epoch = epoch, 0
             t.chunk, t.epoch_sums = _Chunk(), _Chunk()
-        for b in range(n_train // bs):
-            idx = np.sort(order[b * bs:(b + 1) * bs])
-            for t in active:
-                poll(active)  # also between partners: each may take a while (compiling)
-                if not t.done and t.step < t.total_steps:
-                    _step(t, idx, n_train)
-            # One chunk for the whole group, so the curves grow together.
-            running = [t for t in active if not t.done]
-            if any(t.chunk.steps >= settings.log_every
-                   or time.perf_counter() - t.chunk.started >= CHUNK_SECONDS
-                   for t in running):
-                for t in running:
-                    _chunk_point(t, n_train)
-            if all(t.done or t.step >= t.total_steps for t in active):
+        b = 0
+        while b < batches:
+            poll(active, force=sizer.calls == 0)
+            running = [t for t in active if not t.done and t.step < t.total_steps]
+            if not running:
                 break  # ``steps`` may end the last epoch early
+            k = sizer.next(min([batches - b] + [_steps_left(t) for t in running]))
+            idx = np.sort(order[b * bs:(b + k) * bs].reshape(k, bs), axis=1)
+            runner = _runner(runners, running)
+            t0 = time.perf_counter()
+            try:
+                results = runner.run(idx, [t.stop_asked for t in running])
+            except Exception as exc:  # noqa: BLE001 - the group's call failed
+                if len(running) == 1:
+                    running[0].fail(exc)
+                    continue
+                # Find the culprit: step each network alone, the others go on.
+                results = []
+                for t in running:
+                    try:
+                        results.append(_runner(runners, [t]).run(idx, [t.stop_asked])[0])
+                    except Exception as exc:  # noqa: BLE001
+                        t.fail(exc)
+                        results.append(None)
+            took, ended = time.perf_counter() - t0, time.time()
+            for t, r in zip(running, results):
+                if r is not None and not t.done:
+                    _record(t, r, idx, (ended - took, ended), n_train,
+                            first=sizer.calls == 0)
+            sizer.measured(max((len(r.loss) for r in results if r is not None), default=0),
+                           took)
+            b += k
         for t in active:
             if not t.done:
                 _end_epoch(t, epoch, n_train)
@@ -580,16 +639,44 @@ def _train(store: RunStore, trainees: list[_Trainee], settings: TrainSettings) -
             _finish(t, "completed")
 
 
+def _steps_left(t: _Trainee) -> int:
+    """Steps the next chunk may take for ``t``: up to its last step, and its next
+    checkpoint (so the checkpoint holds the weights of exactly that step)."""
+    left = t.total_steps - t.step
+    every = t.settings.checkpoint_every
+    if every:
+        left = min(left, every - t.step % every)
+    return max(left, 1)
+
+
+def _runner(cache: dict, running: list[_Trainee]):
+    """The chunk runner of these networks: one compiled TensorFlow function for the
+    group where every network trains on one device in this process, else each
+    network's own step (the other backends; several devices or workers)."""
+    key = tuple(t.id for t in running)
+    if key not in cache:
+        data = [(t.x_train, t.data.y_train) for t in running]
+        kind = {t.compiled_chunks for t in running}
+        if kind == {"tensorflow"}:
+            cache[key] = chunks.CompiledChunks([t.model for t in running], data,
+                                               running[0].jit)
+        elif kind == {"jax"}:
+            cache[key] = chunks.JaxChunks([t.model for t in running], data)
+        else:
+            cache[key] = chunks.StepByStep([t.steps for t in running], data)
+    return cache[key]
+
+
 class _StopPoll:
     """Reads the group's stop requests at most every ``STOP_POLL_SECONDS``, and stops
-    the runs asked to stop (after the step under way)."""
+    the runs asked to stop (after the chunk under way)."""
 
     def __init__(self, store: RunStore):
         self.store, self.last = store, time.perf_counter()
 
-    def __call__(self, trainees: list[_Trainee]) -> None:
+    def __call__(self, trainees: list[_Trainee], force: bool = False) -> None:
         now = time.perf_counter()
-        if now - self.last < STOP_POLL_SECONDS:
+        if now - self.last < STOP_POLL_SECONDS and not force:
             return
         self.last = now
         stopping = self.store.stops_requested([t.id for t in trainees if not t.done])
@@ -601,30 +688,34 @@ class _StopPoll:
                     _finish(t, "stopped")
 
 
-def _step(t: _Trainee, idx: np.ndarray, n_train: int) -> None:
-    try:
-        t0 = time.perf_counter()
-        logs = t.steps.train(t.x_train[idx], t.data.y_train[idx], t.stop_asked)
-        took = time.perf_counter() - t0
-    except Exception as exc:  # noqa: BLE001 - this network fails; its partners go on
-        t.fail(exc)
-        return
-    t.step += 1
-    t.images_this_epoch += len(idx)
-    if t.first_step_done:  # the first step carries the graph's tracing: not a speed
-        t.train_seconds += took
-        t.timed_images += len(idx)
-    else:
-        t.first_step_done = True
+def _record(t: _Trainee, r: chunks.ChunkResult, idx: np.ndarray, span: tuple[float, float],
+            n_train: int, first: bool) -> None:
+    """A chunk's steps for one network: its live points (every ``log_every`` steps and at
+    the chunk's end, timed through the chunk's ``span``, the same for its whole group),
+    then a divergence, a stop or a checkpoint."""
+    bs = idx.shape[1]
+    steps = len(r.loss)
+    trained = steps - 1 if r.diverged else steps
+    t_start, took = span[0], span[1] - span[0]
+    for i in range(trained):
+        t.step += 1
+        t.images_this_epoch += bs
+        logs = {"loss": r.loss[i], "accuracy": r.accuracy[i]}
+        t.chunk.add(logs, bs)
+        t.epoch_sums.add(logs, bs)
+        if t.chunk.steps >= t.settings.log_every or i == trained - 1:
+            _chunk_point(t, n_train, at=t_start + took * (i + 1) / steps)
+    if first:  # the first chunk carries the graph's tracing: not a speed
+        t.compile_seconds = round(took, 2)
         t.phase("training")
-    t.chunk.add(logs, len(idx))
-    t.epoch_sums.add(logs, len(idx))
-    if t.step == 1:  # the first trained point at once, while a partner still compiles
-        _chunk_point(t, n_train)
-    if logs.get("stop"):  # agreed by every worker in this step
+    elif trained:
+        t.train_seconds += took * trained / steps
+        t.timed_images += trained * bs
+    if r.diverged:  # trained on, every later step would be NaN too
+        _diverge(t, t.step + 1, float(r.loss[-1]), n_train)
+    elif r.stop:  # agreed by every worker in this step
         _finish(t, "stopped")
     elif _checkpoint_due(t):
-        _chunk_point(t, n_train)
         t.phase("saving")
         try:
             save_checkpoint(t.model, t.dir)
@@ -642,13 +733,15 @@ def _checkpoint_due(t: _Trainee) -> bool:
             and t.step < t.total_steps)
 
 
-def _chunk_point(t: _Trainee, n_train: int) -> None:
+def _chunk_point(t: _Trainee, n_train: int, at: float | None = None) -> None:
+    """A live point: the mean of the steps since the last one (``at``: when the last of
+    them ended, for replay at the recorded pace)."""
     c = t.chunk
     if not c.images:
         return
     t.point(kind="batch", seen=t.epoch * n_train + t.images_this_epoch,
             loss=_num(c.loss / c.images), accuracy=_num(c.correct / c.images),
-            images_per_second=t.speed())
+            images_per_second=t.speed(), **({"time": at} if at else {}))
     t.flush()
     t.chunk = _Chunk()
 
@@ -661,6 +754,10 @@ def _end_epoch(t: _Trainee, epoch: int, n_train: int) -> None:
         val = t.steps.evaluate(t.x_val, t.data.y_val, max(t.settings.batch_size, 64))
     except Exception as exc:  # noqa: BLE001
         t.fail(exc)
+        return
+    val_loss = float(val.get("loss", math.nan))
+    if not math.isfinite(val_loss):  # the last step's update broke the weights
+        _diverge(t, t.step, val_loss, n_train, "validation loss")
         return
     ips = t.speed()
     if ips:
@@ -693,6 +790,7 @@ def _finish(t: _Trainee, status: str) -> None:
     _chunk_point(t, len(t.x_train))
     t.summary = _summary(t.store, t.id, status, t.epoch_ips)
     t.summary["class_names"] = list(t.data.class_names)
+    t.summary["compile_seconds"] = t.compile_seconds
     t.status = status
     t.store.update(t.id, status=status, summary=t.summary, stop_requested=0, phase="saving")
     try:
@@ -708,6 +806,30 @@ def _finish(t: _Trainee, status: str) -> None:
                          t.data.class_names)
     except Exception as exc:  # noqa: BLE001
         (t.dir / "error.log").write_text(f"predictions: {type(exc).__name__}: {exc}\n")
+
+
+def divergence_message(step: int, loss: float, learning_rate: float,
+                       which: str = "loss") -> str:
+    """Why a diverged run ended, and what to change."""
+    what = "NaN" if math.isnan(loss) else "infinite"
+    return (f"diverged: the {which} became {what} at step {step:,}; lower the learning rate "
+            f"(it was {learning_rate:g}: try {learning_rate / 10:g} or less)")
+
+
+def _diverge(t: _Trainee, step: int, loss: float, n_train: int, which: str = "loss") -> None:
+    """End a run whose loss became NaN or infinite, after that step: its points up to
+    there are kept, its weights (NaN now) are not saved over the last checkpoint, and
+    the others of its group go on."""
+    t.done = True
+    if t.store.get(t.id) is None:  # deleted meanwhile
+        return
+    _chunk_point(t, n_train)  # the finite steps before it (the last point: step - 1)
+    error = divergence_message(step, loss, t.settings.learning_rate, which)
+    t.status = "diverged"
+    t.summary = {**_summary(t.store, t.id, "diverged", t.epoch_ips), "error": error,
+                 "compile_seconds": t.compile_seconds}
+    t.store.update(t.id, status="diverged", error=error, summary=t.summary,
+                   stop_requested=0, phase="")
 
 
 def _lr(model):

@@ -136,8 +136,8 @@ OPTIONS = (
     Option("weight_decay", "weight decay", "L2 weight decay (the optimizer's)", low=0,
            high=1, below_high=True),
     Option("seed", "seed", "weights, data order and augmentation", low=0, high=2**32 - 1),
-    Option("log_every", "log_every", "steps between live points (also one every half "
-           "second)", low=1, high=10_000),
+    Option("log_every", "log_every", "steps between live points (also one at the end of "
+           "each chunk of steps, about every 0.3 s)", low=1, high=10_000),
     Option("checkpoint_every", "checkpoint_every", "also write the checkpoint every N "
            "steps (0: at each epoch's end only)", low=0, high=10_000_000),
     Option("mixed_precision", "mixed precision", "float16 compute with float32 weights "

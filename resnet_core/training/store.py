@@ -31,7 +31,8 @@ from typing import Any
 from ..faults import LOW_SPACE, StoreBusy, free_bytes, named
 from ..spec import ArchitectureSpec
 
-ACTIVE = ("queued", "running", "stopping")  # the others: completed, stopped, failed
+# The others: completed, stopped, failed, diverged (the loss became NaN or infinite).
+ACTIVE = ("queued", "running", "stopping")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (

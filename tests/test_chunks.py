@@ -1,0 +1,94 @@
+"""The engine's chunks of steps: K steps of a group in one compiled call, the same figures
+as step by step, a stop at the first NaN, no retracing (tiny networks: fast)."""
+
+import numpy as np
+import pytest
+
+from resnet_core.training import chunks
+from resnet_core.training.chunks import ChunkSizer, CompiledChunks, StepByStep
+from resnet_core.training.engine import _KerasSteps
+
+
+def tiny_model(seed: int):
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    inputs = keras.Input((8, 8, 1))
+    x = keras.layers.Conv2D(4, 3)(inputs)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(x))
+    model.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def batches(k, bs=8, seed=0):
+    rng = np.random.default_rng(seed)
+    return (rng.random((k, bs, 8, 8, 1), dtype=np.float32),
+            rng.integers(0, 3, (k, bs)).astype("int32"))
+
+
+def as_data(x, y):
+    """(images, labels) as a runner holds them, and the chunk's rows of indices."""
+    k, bs = y.shape
+    return (x.reshape(k * bs, *x.shape[2:]), y.reshape(-1)), np.arange(k * bs).reshape(k, bs)
+
+
+def test_a_compiled_chunk_trains_as_keras_steps_do_one_at_a_time():
+    data, idx = as_data(*batches(4))
+    ours = CompiledChunks([tiny_model(1), tiny_model(2)], [data, data])
+    theirs = StepByStep([_KerasSteps(tiny_model(1)), _KerasSteps(tiny_model(2))],
+                        [data, data])
+    a = ours.run(idx)
+    b = theirs.run(idx, [False, False])
+    for r, s in zip(a, b):
+        assert len(r.loss) == len(s.loss) == 4 and not r.diverged
+        np.testing.assert_allclose(r.loss, s.loss, rtol=1e-4)
+        np.testing.assert_allclose(r.accuracy, s.accuracy)
+    assert a[0].loss[0] != a[1].loss[0]  # two networks, their own weights
+    for m, n in zip(ours.models, (s.model for s in theirs.steps)):
+        for v, w in zip(m.get_weights(), n.get_weights()):
+            np.testing.assert_allclose(v, w, rtol=1e-4, atol=1e-6)
+
+
+def test_one_trace_for_every_chunk_size_and_a_stop_at_the_first_nan():
+    x, y = batches(5, seed=9)
+    bad = x.copy()
+    bad[2, 0] = np.nan  # an image of NaN in the third step of the first network
+    (good, labels), idx = as_data(x, y)
+    runner = CompiledChunks([tiny_model(1), tiny_model(2)],
+                            [(bad.reshape(good.shape), labels), (good, labels)])
+    for rows in (idx[:1], idx[3:], idx[:2]):
+        assert [len(r.loss) for r in runner.run(rows)] == [len(rows)] * 2
+    assert runner._run.experimental_get_tracing_count() == 1
+    first, second = runner.run(idx)
+    assert first.diverged and len(first.loss) == 3 and np.isfinite(first.loss[:2]).all()
+    assert not second.diverged and len(second.loss) == 3  # the group's chunk ends there
+
+
+def test_validation_and_predictions_trace_one_forward_pass_per_model():
+    steps = _KerasSteps(tiny_model(3))
+    x, y = batches(1, bs=70)
+    for _ in range(3):  # every epoch's validation, a last batch of 6 images
+        val = steps.evaluate(x[0], y[0], batch_size=64)
+        assert 0 <= val["accuracy"] <= 1 and val["loss"] > 0
+    probs = steps.predict(x[0], batch_size=64)
+    assert probs.shape == (70, 3)
+    assert steps._forward.experimental_get_tracing_count() == 1
+    keras_val = steps.model.evaluate(x[0], y[0], batch_size=64, verbose=0, return_dict=True)
+    assert val["loss"] == pytest.approx(keras_val["loss"], rel=1e-4)
+    assert val["accuracy"] == pytest.approx(keras_val["accuracy"])
+
+
+def test_the_chunk_size_fills_the_target_time_growing_gently():
+    sizer = ChunkSizer(target=0.3, limit=1000)
+    assert sizer.next(bound=50) == 1  # the first call compiles: one step
+    sizer.measured(1, 20.0)  # its seconds are the compile's, not a speed
+    assert sizer.next(50) == 2
+    sizer.measured(2, 0.02)  # 10 ms a step: 30 fill 0.3 s, but at most 4x the last
+    assert sizer.next(50) == 8
+    sizer.measured(8, 0.08)
+    assert sizer.next(50) == 30 and sizer.next(bound=7) == 7
+    sizer.measured(30, 3.0)  # 100 ms a step now (the machine got busy)
+    assert sizer.next(50) == 3
+    assert chunks.TARGET_SECONDS <= 0.5
