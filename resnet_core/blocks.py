@@ -290,7 +290,7 @@ class BlockKind:
                     x = ops.pool(x, "max", 3, stage.stride, padding="same", name="pool")
             for b in range(stage.num_blocks):
                 with ops.scope(name, f"block{b + 1}", at):
-                    x = self.function(ops, x, **kwargs)
+                    x = ops.block(self.function, x, **kwargs)
             if self.vgg and stage.stride > 1:
                 with ops.scope(name, index=at):
                     x = ops.pool(x, "max", stage.stride, stage.stride, name="pool")
@@ -299,8 +299,8 @@ class BlockKind:
         strided = 0 if stage.stride_block == "first" else stage.num_blocks - 1
         for b in range(stage.num_blocks):
             with ops.scope(name, f"block{b + 1}", at):
-                x = self.function(ops, x, stride=stage.stride if b == strided else 1,
-                                  **kwargs)
+                x = ops.block(self.function, x, stride=stage.stride if b == strided else 1,
+                              **kwargs)
         return x
 
 
