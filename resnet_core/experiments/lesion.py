@@ -39,6 +39,23 @@ def random_subsets(blocks: Sequence[str], k: int, samples: int,
     return [tuple(blocks[i] for i in c) for c in sorted(chosen)]
 
 
+def deletions(blocks: int, samples: int) -> int:
+    """How many accuracies a study measures: the full network, each single deletion,
+    and up to ``samples`` sets for each k from 2 to ``blocks``."""
+    return 1 + blocks + sum(min(samples, math.comb(blocks, k)) for k in range(2, blocks + 1))
+
+
+def estimate_seconds(spec, samples: int, images: int,
+                     macs_per_second: float = 2.5e9, per_pass: float = 0.05) -> float:
+    """A rough time on this 2-core CPU: each deletion is a forward pass (layer by layer,
+    ``per_pass`` seconds of overhead) over ``images`` images."""
+    from ..analysis import analyze
+    from .blocks import deletable_blocks
+
+    n = deletions(len(deletable_blocks(spec)), samples)
+    return n * (images * analyze(spec).totals.macs / macs_per_second + per_pass)
+
+
 def accuracy(probs: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean(np.argmax(probs, axis=-1) == y)) if len(y) else math.nan
 
@@ -62,7 +79,7 @@ def lesion(trained: TrainedRun, samples: int = 5, images: int = 1000, seed: int 
     x, y = trained.x_val[:images], trained.y_val[:images]
     rng = np.random.default_rng(seed)
     plan = [(k, random_subsets(blocks, k, samples, rng)) for k in range(2, len(blocks) + 1)]
-    total = 1 + len(blocks) + sum(len(s) for _, s in plan)
+    total = deletions(len(blocks), samples)
     done = 0
 
     def measure(delete: Sequence[str]) -> float:

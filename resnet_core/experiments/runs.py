@@ -27,7 +27,7 @@ def checkpoint_path(store: RunStore, run_id: str) -> Path:
     return store.run_dir(run_id) / CHECKPOINT
 
 
-def usable(store: RunStore, run: Run) -> str:
+def why_not_usable(store: RunStore, run: Run) -> str:
     """Why ``run`` cannot be looked inside ("" when it can)."""
     if run.active:
         return f"{run.name} is still {run.status}; wait for it to finish or stop it"
@@ -46,7 +46,7 @@ def get_run(store: RunStore, run_id: str) -> Run:
     if run is None:
         raise ExperimentError(f"no run {run_id!r} in {store.home} (list them with "
                               "`python -m resnet_core runs`)")
-    why = usable(store, run)
+    why = why_not_usable(store, run)
     if why:
         raise ExperimentError(why)
     return run
@@ -76,7 +76,7 @@ def finished_pairs(store: RunStore) -> list[list[Run]]:
             continue
         seen.add(run.group_id)
         pair = pair_of(store, run)
-        if len(pair) == 2 and not any(usable(store, r) for r in pair):
+        if len(pair) == 2 and not any(why_not_usable(store, r) for r in pair):
             pairs.append(pair)
     return pairs
 
