@@ -40,9 +40,9 @@ def load_result(store: RunStore, run_id: str, key: str) -> dict | None:
         data = json.loads(result_path(store, run_id, key).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(data, dict) or data.get("checkpoint") != _stamp(store, run_id):
+    if not isinstance(data, dict) or data.pop("checkpoint", None) != _stamp(store, run_id):
         return None
-    return data
+    return data  # as computed: the stamp is the cache's, not the result's
 
 
 def save_result(store: RunStore, run_id: str, key: str, result: dict) -> None:

@@ -61,9 +61,10 @@ def cross_entropy(probs: np.ndarray, y: np.ndarray) -> float:
 
 
 def kernels(model) -> list:
-    """The conv and dense kernels of ``model`` (the variables a direction moves)."""
+    """The conv and dense kernels of ``model`` (the variables a direction moves), frozen
+    ones too (a fine-tuned run's body)."""
     out = []
-    for v in model.trainable_weights:
+    for v in model.weights:
         if len(v.shape) >= 2 and v.path.split("/")[-1] == "kernel":
             out.append(v)
     if not out:
