@@ -92,7 +92,7 @@ def test_lesion_sentence_and_explanation_say_the_numbers():
 def _landscape(loss, residual=True):
     n = len(loss)
     c = n // 2
-    return {"network": "n", "residual": residual, "grid": n, "images": 8,
+    return {"network": "n", "residual": residual, "grid": n, "images": 8, "chance_loss": 1.5,
             "alphas": np.linspace(-1, 1, n).tolist(), "loss": loss,
             "centre_loss": loss[c][c], "slice_alpha": [row[c] for row in loss],
             "slice_beta": loss[c]}
@@ -113,7 +113,10 @@ def test_landscape_summaries_read_the_grid():
     bumpy[2][4] = None  # an overflowed loss (JSON null) is the highest
     assert landscape.ring_loss(_landscape(bumpy)) < math.inf
     s = landscape.sentence([r, _landscape(bumpy, residual=False)])
-    assert "residual n's loss goes from 0 at" in s and "(1 local minimum on the grid)" in s
+    assert "residual n's loss goes from 0 at" in s
+    assert "stays below a uniform guess's on 84 % of the grid" in s  # 21 of 25 below 1.5
+    plateau = (np.minimum(np.array(bowl), 1.6) + 0.01 * np.random.default_rng(0).random((5, 5)))
+    assert landscape.local_minima(_landscape(plateau.tolist())) == 1  # ripples above 1.5
     with pytest.raises(ExperimentError, match="odd number from 3 to 51"):
         landscape.check_grid(20)
 
@@ -130,7 +133,7 @@ def test_response_pieces():
     assert len(big[0]["map"]) <= responses.MAP_SIDE
     x = np.ones((2, 3, 3, 1))
     assert responses.ratio(0.5 * x, x) == pytest.approx(0.5)
-    assert math.isnan(responses.ratio(x, 0 * x))
+    assert responses.ratio(x, 0 * x) is None
 
 
 # ------------------------------------------------------------------ runs, cache, JSON
@@ -355,3 +358,18 @@ def test_responses_cover_every_block_and_layer(trained_pair):
     assert len(res["layers"]) == len(pla["layers"]) == 18
     assert all(l["std"] > 0 for l in res["layers"] + pla["layers"])
     json.dumps(out)
+
+
+def test_responses_sentence_compares_how_much_blocks_change_their_input():
+    def result(residual, changes, branches):
+        return {"network": "r" if residual else "p", "residual": residual,
+                "blocks": [{"block": f"b{i}", "change_ratio": c, "branch_ratio": b}
+                           for i, (c, b) in enumerate(zip(changes, branches))],
+                "layers": [{"std": 0.5}, {"std": 1.5}]}
+    res = result(True, [0.4, None, 0.6], [0.7, 0.3, 0.5])
+    pla = result(False, [1.1, None, 1.3], [None] * 3)
+    s = responses.sentence([res, pla])
+    assert "the residual r changes its input by 50 % (its residual branch adds 50 %" in s
+    assert "the plain p changes its input by 120 %, and its layer responses have a mean " \
+           "std of 1" in s
+    assert "a plain one by 120 %" in responses.explanation([res, pla])

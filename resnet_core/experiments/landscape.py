@@ -88,7 +88,9 @@ def landscape(trained: TrainedRun, grid: int = 21, images: int = 512, seed: int 
     alphas = np.linspace(-SPAN, SPAN, grid)
     loss = np.zeros((grid, grid))
     acc = np.zeros((grid, grid))
-    batch = min(len(x), 512)
+    from .walk import batch_size_for
+
+    batch = min(len(x), batch_size_for(trained.spec, most=512))
     try:
         for i, a in enumerate(alphas):  # rows: α along δ
             for j, b in enumerate(alphas):  # columns: β along η
@@ -108,7 +110,7 @@ def landscape(trained: TrainedRun, grid: int = 21, images: int = 512, seed: int 
     return {"experiment": "landscape", "run_id": trained.run.id, "network": trained.spec.name,
             "residual": trained.residual, "grid": grid, "images": int(len(y)), "seed": seed,
             "alphas": alphas.tolist(), "loss": _finite(loss), "accuracy": acc.tolist(),
-            "centre_loss": float(loss[c, c]),
+            "centre_loss": float(loss[c, c]), "chance_loss": math.log(trained.classes),
             "slice_alpha": _finite(loss[:, c]), "slice_beta": _finite(loss[c, :])}
 
 
@@ -139,15 +141,30 @@ def ring_loss(result: dict, radius: float = 0.5) -> float:
     return float(values.mean()) if len(values) else math.inf
 
 
+def chance_loss(result: dict) -> float:
+    """The loss of a uniform guess, ln(classes): above it the network knows nothing."""
+    return result.get("chance_loss", math.inf)
+
+
+def basin_share(result: dict) -> float:
+    """The share of the grid where the loss is below a uniform guess's: how wide the
+    basin around the trained weights is."""
+    loss = _grid(result)
+    return float(np.mean(loss < chance_loss(result)))
+
+
 def local_minima(result: dict) -> int:
-    """Grid points, the centre included, lower than all eight neighbours: one for a
-    bowl, more for a chaotic landscape."""
+    """Grid points inside the basin (below a uniform guess's loss), the centre
+    included, lower than all eight neighbours: one for a bowl, more for a chaotic
+    landscape. (Far out the loss saturates on a flat plateau, whose ripples are not
+    minima that matter.)"""
     loss = _grid(result)
     n, count = len(loss), 0
     for i in range(n):
         for j in range(n):
             around = loss[max(0, i - 1):i + 2, max(0, j - 1):j + 2]
-            if np.isfinite(loss[i, j]) and np.sum(around <= loss[i, j]) == 1:
+            if (loss[i, j] < chance_loss(result)
+                    and np.sum(around <= loss[i, j]) == 1):
                 count += 1
     return count
 
@@ -156,10 +173,9 @@ def sentence(results: list[dict]) -> str:
     parts = []
     for r in results:
         kind = "residual" if r["residual"] else "plain"
-        minima = local_minima(r)
         parts.append(f"the {kind} {r['network']}'s loss goes from {r['centre_loss']:.3g} at "
-                     f"the trained weights to {ring_loss(r):.3g} half a step away "
-                     f"({minima} local minim{'um' if minima == 1 else 'a'} on the grid)")
+                     f"the trained weights to {ring_loss(r):.3g} half a step away, and stays "
+                     f"below a uniform guess's on {100 * basin_share(r):.0f} % of the grid")
     return ("Moving the weights along two random filter-normalised directions, "
             + "; ".join(parts) + ".")
 
@@ -176,8 +192,12 @@ def explanation(results: list[dict]) -> str:
     if len(results) == 2:
         res, plain = results
         text += (f" Here, half a step away, the mean loss is {ring_loss(res):.3g} for the "
-                 f"residual network and {ring_loss(plain):.3g} for the plain one; the grid "
-                 f"has {local_minima(res)} and {local_minima(plain)} local minima.")
+                 f"residual network and {ring_loss(plain):.3g} for the plain one; inside the "
+                 f"basin (loss below ln {round(math.exp(chance_loss(res)))} = "
+                 f"{chance_loss(res):.2f}, a uniform guess's) the grid has "
+                 f"{local_minima(res)} and {local_minima(plain)} local minima. On small "
+                 "networks trained briefly both basins are smooth; the paper's contrast "
+                 "appears from about 56 layers.")
     return text
 
 
@@ -190,7 +210,8 @@ def format_text(result: dict) -> str:
     for a, la, lb in zip(result["alphas"], result["slice_alpha"], result["slice_beta"]):
         lines.append(f"{a:>8.2f}{_num(la):>14}{_num(lb):>14}")
     lines.append(f"centre lowest on both slices: {centre_is_lowest(result)}; mean loss "
-                 f"half a step away: {ring_loss(result):.4g}; local minima on the grid: "
+                 f"half a step away: {ring_loss(result):.4g}; below a uniform guess's loss "
+                 f"on {100 * basin_share(result):.0f} % of the grid; local minima there: "
                  f"{local_minima(result)} (centre index {c})")
     return "\n".join(lines)
 

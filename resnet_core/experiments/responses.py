@@ -71,12 +71,31 @@ def _norms(t) -> np.ndarray:
     return np.sqrt(np.sum(a * a, axis=1))
 
 
-def ratio(numerator, denominator) -> float:
-    """The mean over images of ‖numerator‖ / ‖denominator‖ (NaN where it is zero)."""
+def ratios(numerator, denominator) -> np.ndarray:
+    """Each image's ‖numerator‖ / ‖denominator‖ (NaN where the denominator is zero)."""
     d = _norms(denominator)
     with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.where(d > 0, _norms(numerator) / d, np.nan)
-    return float(np.nanmean(r)) if np.isfinite(r).any() else math.nan
+        return np.where(d > 0, _norms(numerator) / d, np.nan)
+
+
+def ratio(numerator, denominator) -> float:
+    """The mean over images of ‖numerator‖ / ‖denominator‖ (NaN where it is zero)."""
+    return _mean([ratios(numerator, denominator)])
+
+
+def _mean(parts: list[np.ndarray]) -> float | None:
+    """The mean of the finite values of ``parts``; None when there are none (JSON)."""
+    if not parts:
+        return None
+    v = np.concatenate(parts)
+    v = v[np.isfinite(v)]
+    return float(v.mean()) if len(v) else None
+
+
+def _std(moment: np.ndarray) -> float:
+    n, total, squares = moment
+    mean = total / n
+    return float(math.sqrt(max(0.0, squares / n - mean * mean)))
 
 
 def responses(trained: TrainedRun, image: int = 0, images: int = 256,
@@ -84,7 +103,8 @@ def responses(trained: TrainedRun, image: int = 0, images: int = 256,
     """The three figures for one trained network, as JSON-able data."""
     import keras
 
-    from .walk import Watch, run_spec
+    from .blocks import block_shapes
+    from .walk import Watch, batch_size_for, run_spec
 
     if not 1 <= images <= MAX_IMAGES:
         raise ExperimentError(f"images must be 1 to {MAX_IMAGES:,}, got {images}")
@@ -114,21 +134,32 @@ def responses(trained: TrainedRun, image: int = 0, images: int = 256,
     if progress:
         progress(0.4, f"{trained.run.name}: {min(images, len(trained.x_val))} images through "
                       "the network")
-    # Many images: block ratios and response deviations.
+    # Many images, a batch at a time (a large network's activations stay bounded):
+    # block ratios (means over images) and response deviations (from running sums).
     x = trained.x_val[:images]
-    watch = Watch(blocks=True, layers=frozenset(r for _, r in pairs))
-    run_spec(spec, trained.layers, x, watch=watch)
-    blocks = []
-    for rec in watch.block_records:
-        same = tuple(rec.input.shape) == tuple(rec.output.shape)
-        blocks.append({
-            "block": rec.name,
-            "branch_ratio": (ratio(np_(rec.branch), np_(rec.input))
-                             if rec.branch is not None else None),
-            "change_ratio": ratio(np_(rec.output) - np_(rec.input), np_(rec.input))
-            if same else None})
-    layers = [{"conv": conv, "response": resp,
-               "std": float(np.std(np_(watch.outputs[resp]).astype(np.float64)))}
+    step = batch_size_for(spec)
+    names = [b.name for b in block_shapes(spec)]
+    branch = {n: [] for n in names}
+    change = {n: [] for n in names}
+    moments = {r: np.zeros(3) for _, r in pairs}  # count, sum, sum of squares
+    for start in range(0, len(x), step):
+        watch = Watch(blocks=True, layers=frozenset(r for _, r in pairs))
+        run_spec(spec, trained.layers, x[start:start + step], watch=watch)
+        for rec in watch.block_records:
+            inp = np_(rec.input)
+            if rec.branch is not None:
+                branch[rec.name].append(ratios(np_(rec.branch), inp))
+            if tuple(rec.input.shape) == tuple(rec.output.shape):
+                change[rec.name].append(ratios(np_(rec.output) - inp, inp))
+        for resp, m in moments.items():
+            a = np_(watch.outputs[resp]).astype(np.float64)
+            m += (a.size, a.sum(), np.square(a).sum())
+        if progress:
+            progress(0.4 + 0.6 * min(len(x), start + step) / len(x),
+                     f"{trained.run.name}: {min(len(x), start + step)} of {len(x)} images")
+    blocks = [{"block": n, "branch_ratio": _mean(branch[n]), "change_ratio": _mean(change[n])}
+              for n in names]
+    layers = [{"conv": conv, "response": resp, "std": _std(moments[resp])}
               for conv, resp in pairs]
     if progress:
         progress(1.0, f"{trained.run.name}: done")
@@ -148,6 +179,12 @@ def mean_branch_ratio(result: dict) -> float:
     return float(np.mean(v)) if v else math.nan
 
 
+def mean_change(result: dict) -> float:
+    """The mean over blocks whose shapes agree of ‖output − input‖ / ‖input‖."""
+    v = _clean(b["change_ratio"] for b in result["blocks"])
+    return float(np.mean(v)) if v else math.nan
+
+
 def mean_std(result: dict) -> float:
     v = _clean(l["std"] for l in result["layers"])
     return float(np.mean(v)) if v else math.nan
@@ -157,12 +194,16 @@ def sentence(results: list[dict]) -> str:
     parts = []
     for r in results:
         kind = "residual" if r["residual"] else "plain"
-        text = f"the {kind} {r['network']}'s layer responses have a mean std of {mean_std(r):.3g}"
+        text = f"a block of the {kind} {r['network']} changes its input by "
+        text += (f"{100 * mean_change(r):.0f} %" if math.isfinite(mean_change(r))
+                 else "an amount that cannot be compared (no block keeps its shape)")
         if r["residual"] and math.isfinite(mean_branch_ratio(r)):
-            text += (f", and its residual branches add {100 * mean_branch_ratio(r):.0f} % of "
-                     "their input's norm on average")
+            text += (f" (its residual branch adds {100 * mean_branch_ratio(r):.0f} % of "
+                     "the input's norm)")
+        text += f", and its layer responses have a mean std of {mean_std(r):.3g}"
         parts.append(text)
-    return "On the validation images, " + "; ".join(parts) + "."
+    return ("On the validation images, on average " + "; ".join(parts)
+            + " (norms of output − input over input).")
 
 
 def explanation(results: list[dict]) -> str:
@@ -177,8 +218,11 @@ def explanation(results: list[dict]) -> str:
             "activations).")
     if len(results) == 2:
         res, plain = results
-        text += (f" Here the mean response std is {mean_std(res):.3g} for the residual "
-                 f"network and {mean_std(plain):.3g} for the plain one.")
+        text += (f" Here a residual block changes its input by {100 * mean_change(res):.0f} % "
+                 f"of its norm on average, a plain one by {100 * mean_change(plain):.0f} %; "
+                 f"the mean response std is {mean_std(res):.3g} for the residual network and "
+                 f"{mean_std(plain):.3g} for the plain one (after a short training the "
+                 "BatchNorm scales are still near 1, so the deviations stay near 1 too).")
     return text
 
 

@@ -9,6 +9,7 @@ statistics.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -17,6 +18,19 @@ import numpy as np
 from ..network import forward
 from ..ops import Interpreter, Op
 from ..spec import ArchitectureSpec
+
+
+ACTIVATION_BUDGET = 256 * 2**20  # bytes of one layer's output for a whole batch
+
+
+def batch_size_for(spec: ArchitectureSpec, most: int = 256) -> int:
+    """Images per forward pass: at most ``most``, fewer for a network whose largest
+    layer output (float32) would pass :data:`ACTIVATION_BUDGET` for the batch (a 224×224
+    ResNet-50: 80 images), so memory stays bounded whatever the run."""
+    from ..trace import trace_spec
+
+    largest = max((math.prod(l.output_shape) for l in trace_spec(spec).layers), default=1)
+    return max(1, min(most, ACTIVATION_BUDGET // (4 * largest)))
 
 
 def layers_by_name(model) -> dict[str, Any]:
@@ -118,10 +132,12 @@ def run_spec(spec: ArchitectureSpec, layers: dict[str, Any], x: np.ndarray,
 
 
 def predict(spec: ArchitectureSpec, layers: dict[str, Any], x: np.ndarray,
-            delete: frozenset[str] = frozenset(), batch_size: int = 256) -> np.ndarray:
-    """Class probabilities (or logits, for a network that ends on them), in batches."""
+            delete: frozenset[str] = frozenset(), batch_size: int = 0) -> np.ndarray:
+    """Class probabilities (or logits, for a network that ends on them), in batches
+    (default: :func:`batch_size_for`)."""
     import keras
 
+    batch_size = batch_size or batch_size_for(spec)
     outs = [keras.ops.convert_to_numpy(run_spec(spec, layers, x[i:i + batch_size], delete))
             for i in range(0, len(x), batch_size)]
     return np.concatenate(outs) if outs else np.zeros((0, spec.head.classes), np.float32)
