@@ -137,6 +137,12 @@ def run_or_watch(name: str, params: dict, estimate: str) -> list[dict] | None:
     return None
 
 
+def verdict(out: dict) -> None:
+    """The result in one sentence: large in a talk, bold otherwise."""
+    text = common.escape_md(out["sentence"])
+    st.markdown(f"#### {text}" if talk else f"**{text}**")
+
+
 def words(out: dict) -> None:
     st.markdown(out["explanation"])
     st.caption(f"{common.escape_md(out['citation'])}. Command line: `python -m resnet_core "
@@ -156,7 +162,7 @@ if which == "lesion":
     results = run_or_watch("lesion", params, f"About {seconds:.0f} s on two CPU cores.")
     if results:
         out = describe("lesion", results)
-        st.markdown(f"#### {common.escape_md(out['sentence'])}")
+        verdict(out)
         c = st.columns(2)
         presentation.chart(figures.lesion_single(results), c[0], key="lesion_single")
         presentation.chart(figures.lesion_random(results), c[1], key="lesion_random")
@@ -176,7 +182,7 @@ elif which == "landscape":
                            f"({grid * grid:,} forward passes of {images} images per network).")
     if results:
         out = describe("landscape", results)
-        st.markdown(f"#### {common.escape_md(out['sentence'])}")
+        verdict(out)
         presentation.chart(figures.landscape_slices(results), key="landscape_slices")
         presentation.chart(figures.landscape_contours(results), key="landscape_contours")
         if not talk:
@@ -192,7 +198,7 @@ else:
     results = run_or_watch("responses", params, f"About {TF_START_S + 5:.0f} s.")
     if results:
         out = describe("responses", results)
-        st.markdown(f"#### {common.escape_md(out['sentence'])}")
+        verdict(out)
         for r in results:
             st.markdown(f"**{'Residual' if r['residual'] else 'Plain'}: "
                         f"{common.escape_md(r['network'])}**, image {r['image']} "

@@ -80,8 +80,9 @@ def test_lesion_sentence_and_explanation_say_the_numbers():
     res = _lesion_result(True, 0.9, [0.85, 0.5, 0.9])
     pla = _lesion_result(False, 0.88, [0.1, 0.12, 0.08])
     s = lesion.sentence([res, pla])
-    assert "90.0 % to 75.0 %" in s and "2 of 3 deletions within 10 points" in s
-    assert "88.0 % to 10.0 %" in s and "chance: 10.0 %" in s
+    assert "the residual network keeps 75.0 % on average (from 90.0 %; 2 of 3 within " in s
+    assert "the plain network falls to 10.0 % on average (from 88.0 %; 0 of 3" in s
+    assert s.endswith("chance is 10.0 %.")
     e = lesion.explanation([res, pla])
     assert "loses 15.0 points" in e and "the plain one 78.0" in e
     # The other way round, the words do not claim the paper's result.
@@ -93,6 +94,7 @@ def _landscape(loss, residual=True):
     n = len(loss)
     c = n // 2
     return {"network": "n", "residual": residual, "grid": n, "images": 8, "chance_loss": 1.5,
+            "classes": 4,
             "alphas": np.linspace(-1, 1, n).tolist(), "loss": loss,
             "centre_loss": loss[c][c], "slice_alpha": [row[c] for row in loss],
             "slice_beta": loss[c]}
@@ -113,10 +115,11 @@ def test_landscape_summaries_read_the_grid():
     bumpy[2][4] = None  # an overflowed loss (JSON null) is the highest
     assert landscape.ring_loss(_landscape(bumpy)) < math.inf
     s = landscape.sentence([r, _landscape(bumpy, residual=False)])
-    assert "residual n's loss goes from 0 at" in s
-    assert "stays below a uniform guess's on 84 % of the grid" in s  # 21 of 25 below 1.5
+    assert "the residual network's loss rises from 0 at the trained weights to 0.38 half" in s
+    assert "(below a uniform guess's on 84 % of the grid)" in s  # 21 of 25 below 1.5
     plateau = (np.minimum(np.array(bowl), 1.6) + 0.01 * np.random.default_rng(0).random((5, 5)))
     assert landscape.local_minima(_landscape(plateau.tolist())) == 1  # ripples above 1.5
+    assert "loss below ln 4 = 1.50" in landscape.explanation([r, _landscape(bumpy, False)])
     with pytest.raises(ExperimentError, match="odd number from 3 to 51"):
         landscape.check_grid(20)
 
@@ -369,7 +372,8 @@ def test_responses_sentence_compares_how_much_blocks_change_their_input():
     res = result(True, [0.4, None, 0.6], [0.7, 0.3, 0.5])
     pla = result(False, [1.1, None, 1.3], [None] * 3)
     s = responses.sentence([res, pla])
-    assert "the residual r changes its input by 50 % (its residual branch adds 50 %" in s
-    assert "the plain p changes its input by 120 %, and its layer responses have a mean " \
-           "std of 1" in s
-    assert "a plain one by 120 %" in responses.explanation([res, pla])
+    assert s.startswith("On average a residual block changes its input by 50 % of its norm "
+                        "and a plain block changes its input by 120 % of its norm")
+    e = responses.explanation([res, pla])
+    assert "a plain one by 120 %" in e and "its branches add 50 %" in e
+    assert "mean response std is 1" in e

@@ -1,7 +1,8 @@
 """Experiment results kept in the run's folder (``runs/<id>/experiments/<key>.json``).
 
 A result is valid for the checkpoint it was computed from: it records the checkpoint's
-size and modification time, and a run trained on (resumed) computes afresh.
+size and modification time (and the results' format), and a run trained on (resumed)
+computes afresh.
 """
 
 from __future__ import annotations
@@ -21,12 +22,15 @@ def result_key(experiment: str, **params) -> str:
     return "-".join([experiment, *(f"{k}{v}" for k, v in sorted(params.items()))])
 
 
+FORMAT = 2  # raised when a result's fields change: older ones are computed again
+
+
 def _stamp(store: RunStore, run_id: str) -> list[int]:
     try:
         st = checkpoint_path(store, run_id).stat()
     except OSError:
         return []
-    return [st.st_size, st.st_mtime_ns]
+    return [st.st_size, st.st_mtime_ns, FORMAT]
 
 
 def result_path(store: RunStore, run_id: str, key: str) -> Path:

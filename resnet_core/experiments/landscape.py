@@ -110,7 +110,8 @@ def landscape(trained: TrainedRun, grid: int = 21, images: int = 512, seed: int 
     return {"experiment": "landscape", "run_id": trained.run.id, "network": trained.spec.name,
             "residual": trained.residual, "grid": grid, "images": int(len(y)), "seed": seed,
             "alphas": alphas.tolist(), "loss": _finite(loss), "accuracy": acc.tolist(),
-            "centre_loss": float(loss[c, c]), "chance_loss": math.log(trained.classes),
+            "centre_loss": float(loss[c, c]), "classes": trained.classes,
+            "chance_loss": math.log(trained.classes),
             "slice_alpha": _finite(loss[:, c]), "slice_beta": _finite(loss[c, :])}
 
 
@@ -170,14 +171,11 @@ def local_minima(result: dict) -> int:
 
 
 def sentence(results: list[dict]) -> str:
-    parts = []
-    for r in results:
-        kind = "residual" if r["residual"] else "plain"
-        parts.append(f"the {kind} {r['network']}'s loss goes from {r['centre_loss']:.3g} at "
-                     f"the trained weights to {ring_loss(r):.3g} half a step away, and stays "
-                     f"below a uniform guess's on {100 * basin_share(r):.0f} % of the grid")
-    return ("Moving the weights along two random filter-normalised directions, "
-            + "; ".join(parts) + ".")
+    parts = [f"the {'residual' if r['residual'] else 'plain'} network's loss rises from "
+             f"{r['centre_loss']:.2g} at the trained weights to {ring_loss(r):.2g} half a "
+             f"step away (below a uniform guess's on {100 * basin_share(r):.0f} % of the "
+             "grid)" for r in results]
+    return "Along two random filter-normalised directions, " + " and ".join(parts) + "."
 
 
 def explanation(results: list[dict]) -> str:
@@ -193,8 +191,8 @@ def explanation(results: list[dict]) -> str:
         res, plain = results
         text += (f" Here, half a step away, the mean loss is {ring_loss(res):.3g} for the "
                  f"residual network and {ring_loss(plain):.3g} for the plain one; inside the "
-                 f"basin (loss below ln {round(math.exp(chance_loss(res)))} = "
-                 f"{chance_loss(res):.2f}, a uniform guess's) the grid has "
+                 f"basin (loss below ln {res['classes']} = {chance_loss(res):.2f}, a "
+                 "uniform guess's) the grid has "
                  f"{local_minima(res)} and {local_minima(plain)} local minima. On small "
                  "networks trained briefly both basins are smooth; the paper's contrast "
                  "appears from about 56 layers.")

@@ -130,11 +130,11 @@ def sentence(results: list[dict]) -> str:
     for r in results:
         kind = "residual" if r["residual"] else "plain"
         kept, n = kept_share(r)
-        parts.append(f"the {kind} {r['network']} falls from {_pct(r['baseline'])} to "
-                     f"{_pct(r['baseline'] - mean_drop(r))} on average ({kept} of {n} "
-                     f"deletions within 10 points)")
-    chance = f" (chance: {_pct(results[0]['chance'])})"
-    return "Deleting one block at test time, " + "; ".join(parts) + chance + "."
+        parts.append(f"the {kind} network {'keeps' if kept * 2 > n else 'falls to'} "
+                     f"{_pct(r['baseline'] - mean_drop(r))} on average (from "
+                     f"{_pct(r['baseline'])}; {kept} of {n} within 10 points)")
+    return (f"With one block deleted, {' and '.join(parts)}; chance is "
+            f"{_pct(results[0]['chance'])}.")
 
 
 def explanation(results: list[dict]) -> str:

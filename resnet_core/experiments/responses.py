@@ -193,17 +193,11 @@ def mean_std(result: dict) -> float:
 def sentence(results: list[dict]) -> str:
     parts = []
     for r in results:
-        kind = "residual" if r["residual"] else "plain"
-        text = f"a block of the {kind} {r['network']} changes its input by "
-        text += (f"{100 * mean_change(r):.0f} %" if math.isfinite(mean_change(r))
-                 else "an amount that cannot be compared (no block keeps its shape)")
-        if r["residual"] and math.isfinite(mean_branch_ratio(r)):
-            text += (f" (its residual branch adds {100 * mean_branch_ratio(r):.0f} % of "
-                     "the input's norm)")
-        text += f", and its layer responses have a mean std of {mean_std(r):.3g}"
-        parts.append(text)
-    return ("On the validation images, on average " + "; ".join(parts)
-            + " (norms of output − input over input).")
+        change = mean_change(r)
+        amount = f"{100 * change:.0f} %" if math.isfinite(change) else "an unknown share"
+        parts.append(f"a {'residual' if r['residual'] else 'plain'} block changes its "
+                     f"input by {amount} of its norm")
+    return "On average " + " and ".join(parts) + " (‖output − input‖ / ‖input‖)."
 
 
 def explanation(results: list[dict]) -> str:
@@ -216,13 +210,19 @@ def explanation(results: list[dict]) -> str:
             "branch-to-input ratio shows the same per block; the feature maps show what "
             "each stage responds to in one image (as ConvNetJS and CNN Explainer show "
             "activations).")
+    for r in results:
+        kind = "residual" if r["residual"] else "plain"
+        text += f" Here the {kind} network's mean response std is {mean_std(r):.3g}"
+        if r["residual"] and math.isfinite(mean_branch_ratio(r)):
+            text += (f" and its branches add {100 * mean_branch_ratio(r):.0f} % of their "
+                     "input's norm")
+        text += "."
     if len(results) == 2:
         res, plain = results
-        text += (f" Here a residual block changes its input by {100 * mean_change(res):.0f} % "
-                 f"of its norm on average, a plain one by {100 * mean_change(plain):.0f} %; "
-                 f"the mean response std is {mean_std(res):.3g} for the residual network and "
-                 f"{mean_std(plain):.3g} for the plain one (after a short training the "
-                 "BatchNorm scales are still near 1, so the deviations stay near 1 too).")
+        text += (f" A residual block changes its input by {100 * mean_change(res):.0f} % of "
+                 f"its norm on average, a plain one by {100 * mean_change(plain):.0f} %. "
+                 "(After a short training BatchNorm's scales are still near 1, so the "
+                 "deviations stay near 1 in both.)")
     return text
 
 
