@@ -143,10 +143,10 @@ def verdict(out: dict) -> None:
     st.markdown(f"#### {text}" if talk else f"**{text}**")
 
 
-def words(out: dict) -> None:
+def words(out: dict, params: dict) -> None:
     st.markdown(out["explanation"])
     st.caption(f"{common.escape_md(out['citation'])}. Command line: `python -m resnet_core "
-               f"{' '.join(cli_args(out['experiment'], {}))}`")
+               f"{' '.join(cli_args(out['experiment'], params))}`")
 
 
 if which == "lesion":
@@ -166,7 +166,7 @@ if which == "lesion":
         c = st.columns(2)
         presentation.chart(figures.lesion_single(results), c[0], key="lesion_single")
         presentation.chart(figures.lesion_random(results), c[1], key="lesion_random")
-        words(out)
+        words(out, params)
 elif which == "landscape":
     with presentation.settings_container("Landscape settings"):
         c = st.columns(2)
@@ -187,7 +187,7 @@ elif which == "landscape":
         presentation.chart(figures.landscape_contours(results), key="landscape_contours")
         if not talk:
             presentation.chart(figures.landscape_surfaces(results), key="landscape_surfaces")
-        words(out)
+        words(out, params)
 else:
     with presentation.settings_container("Response settings"):
         c = st.columns(2)
@@ -211,4 +211,4 @@ else:
         c = st.columns(2)
         presentation.chart(figures.block_ratios(results), c[0], key="block_ratios")
         presentation.chart(figures.response_std(results), c[1], key="response_std")
-        words(out)
+        words(out, params)
