@@ -1,28 +1,25 @@
 """Gradient flow: per-layer gradient norms of a ResNet and its plain twin, measured now.
 
 The measurement needs Keras, so it runs in a child process (``python -m resnet_core
-gradients NAME --both --json``, residual and plain in one process): the server
+gradients NAME --both --json``, residual and plain in one process, through
+:func:`resnet_core.child.run_cli`): the server
 never imports TensorFlow, a slow run is cut off by a timeout, and ``st.cache_data``
 keeps a repeated setting instant.
 """
 
 import json
 import math
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import plotly.graph_objects as go
 import streamlit as st
 
+from resnet_core.child import ChildError, run_cli
 from resnet_core.gradients import FLOW_DEPTHS, GradientReport, flow_spec
 from ui import charts, presentation, router
 from ui.common import escape_md
 
 router.ensure_router()
 
-ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT_S = 240
 COLORS = {"residual": "#1f77b4", "plain": "#d62728"}
 
@@ -30,18 +27,13 @@ COLORS = {"residual": "#1f77b4", "plain": "#d62728"}
 @st.cache_data(show_spinner=False, max_entries=64)
 def measure(name: str, steps: int, seed: int, lr: float) -> tuple[dict, dict]:
     """Residual and plain reports (as dicts) from one child process (one Keras start)."""
-    cmd = [sys.executable, "-m", "resnet_core", "gradients", name, "--both", "--steps",
-           str(steps), "--seed", str(seed), "--lr", str(lr), "--json"]
     try:
-        out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT_S,
-                             env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
-    except subprocess.TimeoutExpired:
-        raise RuntimeError(f"the measurement took longer than {TIMEOUT_S} s; choose a "
-                           "smaller depth or fewer steps") from None
-    if out.returncode:
-        last = (out.stderr.strip().splitlines() or ["no message"])[-1]
-        raise RuntimeError(f"the measurement failed: {last}")
-    residual, plain = json.loads(out.stdout.strip().splitlines()[-1])
+        out = run_cli(["gradients", name, "--both", "--steps", str(steps), "--seed",
+                       str(seed), "--lr", str(lr), "--json"], TIMEOUT_S)
+    except ChildError as exc:
+        hint = "; choose a smaller depth or fewer steps" if "longer than" in str(exc) else ""
+        raise RuntimeError(f"{exc}{hint}") from None
+    residual, plain = json.loads(out.strip().splitlines()[-1])
     return residual, plain
 
 

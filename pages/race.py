@@ -4,6 +4,7 @@ import streamlit as st
 
 from resnet_core import get_spec
 from resnet_core.data import SOURCES, DataChoice, DataError
+from resnet_core.experiments.runs import why_not_usable
 from resnet_core.presets import RESIDUAL_TWINS, has_skips, plain_twin
 from resnet_core.training import SettingsError, TrainSettings
 from resnet_core.training.estimate import estimate_run
@@ -99,9 +100,15 @@ if not problem and not (talk and busy):  # in a talk, one primary button: Stop w
                  width="stretch" if talk else "content"):
         start(store, lambda: submit_race(store, plans, settings.to_dict()), "watch_race")
 
+last = st.session_state.get("watch_race")
+runs = [r for i in last or [] if (r := store.get(i))]
+if not busy and len(runs) == 2 and not any(why_not_usable(store, r) for r in runs):
+    if st.button("Look inside these two networks", icon=":material/biotech:",
+                 help="lesion study, loss landscape and what each block adds, for the "
+                      "two trained networks"):
+        st.session_state["inside_runs"] = [r.id for r in runs]
+        st.switch_page("pages/inside.py")
 if not busy and not talk:
-    last = st.session_state.get("watch_race")
-    runs = [r for i in last or [] if (r := store.get(i))]
     if len(runs) == 2:
         with st.expander("Replay this race (at its recorded pace, or faster)"):
             training_views.replay_panel(store, runs, key="race")

@@ -6,6 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from resnet_core.data.sources import short_name
+from resnet_core.experiments import pair_of
+from resnet_core.experiments.runs import why_not_usable
 from resnet_core.training import RunStore, predictions
 from resnet_core.training.worker import ensure_worker
 from ui import common, presentation, router, state, training_views
@@ -100,6 +102,15 @@ csv = training_views.metrics_csv(store, run.id)
 if csv:
     actions[3].download_button("Metrics (CSV)", csv, file_name=f"{run.id}_metrics.csv",
                                mime="text/csv")
+
+if not why_not_usable(store, run):
+    twin = pair_of(store, run)
+    if st.button("Look inside" + (" these two networks" if len(twin) == 2 else " this network"),
+                 icon=":material/biotech:", key="look_inside",
+                 help="lesion study, loss landscape and what each block adds"
+                      + (" (with the plain twin it raced)" if len(twin) == 2 else "")):
+        st.session_state["inside_runs"] = [r.id for r in twin]
+        st.switch_page("pages/inside.py")
 
 pred = predictions.load(run_dir)
 if pred is not None:

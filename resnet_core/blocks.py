@@ -339,14 +339,14 @@ class BlockKind:
                     x = ops.pool(x, "max", 3, stage.stride, padding="same", name="pool")
             for b in range(stage.num_blocks):
                 with ops.scope(name, f"block{b + 1}", at):
-                    x = self.function(ops, x, **kwargs)
+                    x = ops.block(self.function, x, **kwargs)
             if self.vgg and stage.stride > 1:
                 with ops.scope(name, index=at):
                     x = ops.pool(x, "max", stage.stride, stage.stride, name="pool")
             return x
         for b, stride in enumerate(self.block_strides(stage)):
             with ops.scope(name, f"block{b + 1}", at):
-                x = self.function(ops, x, stride=stride, **kwargs)
+                x = ops.block(self.function, x, stride=stride, **kwargs)
         return x
 
 

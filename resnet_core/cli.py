@@ -1,5 +1,5 @@
 """The command line: ``python -m resnet_core COMMAND``, the commands being
-``presets|summary|export|compare|train|race|gradients|runs``.
+``presets|summary|export|compare|train|race|gradients|runs|lesion|landscape|responses``.
 
 Errors print one clear line on stderr and exit with status 2; never a traceback.
 TensorFlow's native log lines are kept out of stderr (:func:`quiet_native_logs`).
@@ -678,6 +678,9 @@ def parser() -> argparse.ArgumentParser:
     gr.add_argument("--lr", default="0.01", help="SGD learning rate (momentum 0.9)")
     gr.add_argument("--json", action="store_true", help="one JSON object on stdout")
     gr.set_defaults(fn=cmd_gradients)
+    from .experiments.command import add_parsers as add_experiments
+
+    add_experiments(sub, _int_at_least)  # lesion, landscape, responses
     return p
 
 

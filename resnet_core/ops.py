@@ -84,6 +84,17 @@ class Interpreter:
         finally:
             self._role = saved
 
+    def block(self, function, x, **kwargs):
+        """Apply one block of a stage (called inside its scope): ``function(self, x,
+        **kwargs)``. An interpreter may watch a block's input and output here, or leave
+        a block out (a lesion study: its output is its input)."""
+        return function(self, x, **kwargs)
+
+    @property
+    def block_prefix(self) -> str:
+        """The current block's name, such as ``stage2_block3`` (inside :meth:`block`)."""
+        return self._prefix
+
     def channels(self, x: Any) -> int:
         return int(self.shape(x)[-1])
 

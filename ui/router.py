@@ -47,6 +47,7 @@ SECTIONS: dict[str, list[tuple[str, str, str, str]]] = {
         ("pages/residual.py", "What a residual is", ":material/functions:",
          "residual"),
         ("pages/blocks.py", "Block gallery", ":material/widgets:", "blocks"),
+        ("pages/inside.py", "Inside the networks", ":material/biotech:", "inside"),
     ],
 }
 PAGE_FILES = [f for section in SECTIONS.values() for f, *_ in section]
