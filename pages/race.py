@@ -59,7 +59,7 @@ if pairs[pick] is None:
     spec, partner = current, plain_twin(current)
 else:
     spec, partner = (get_spec(n) for n in pairs[pick])
-choice = DataChoice(source=source.name, subset=int(subset), seed=int(seed), **own)
+choice = DataChoice(source=source.name, subset=int(subset), seed=int(seed), options=own)
 settings = TrainSettings(epochs=int(epochs), batch_size=int(batch), seed=int(seed),
                          log_every=5)
 try:

@@ -89,10 +89,10 @@ if source.file:
         fit_radio()
         st.error(common.escape_md(str(exc)))
         st.stop()
-    extra[source.file.field] = str(path)
+    extra[source.file.option] = str(path)
 
 choice = DataChoice(source=source.name, subset=int(subset), val_split=float(val_split),
-                    fit=fit, augment=augment, seed=int(seed), **extra)
+                    fit=fit, augment=augment, seed=int(seed), options=extra)
 try:
     plan = plan_cached(choice.to_dict(), spec.to_json())
 except DataError as exc:

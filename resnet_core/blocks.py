@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from .ops import Interpreter
-from .spec import MAX_CHANNELS, show_value
+from .limits import MAX_CHANNELS, show_value
 
 
 # ------------------------------------------------------------------------ shortcut

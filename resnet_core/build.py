@@ -12,10 +12,9 @@ from typing import Any, Sequence
 import keras
 
 from . import blocks, layers as custom_layers
-from .codegen import model_name
 from .op_table import CUSTOM_LAYERS, OPS, layer_call
 from .network import forward
-from .ops import Interpreter, Op
+from .ops import Interpreter, Op, model_name
 from .spec import MAX_LAYERS, ArchitectureSpec
 
 

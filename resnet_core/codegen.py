@@ -10,6 +10,7 @@ import ast
 from pathlib import Path
 
 from .op_table import CUSTOM_LAYERS, OPS, layer_call
+from .ops import model_name
 from .spec import ArchitectureSpec
 from .trace import trace_spec
 
@@ -116,8 +117,3 @@ def comment_text(text: str) -> str:
 # Printable to Python, yet a line break or an invalid character to a tokenizer or editor.
 _UNSAFE_IN_SOURCE = {"\x85", "\u2028", "\u2029", "\ufeff"}
 
-
-def model_name(name: str) -> str:
-    """A Keras-safe model name for a spec name."""
-    cleaned = "".join(ch if ch.isalnum() or ch in "_-" else "_" for ch in name)
-    return cleaned or "model"

@@ -16,7 +16,27 @@ from typing import Any, Iterator, Sequence
 
 from .op_table import (ACTIVATION, ADD, BATCHNORM, BIAS, CONCAT, CONV, DENSE, DROPOUT, FLATTEN,
                        GLOBAL_POOLS, PAD_SHORTCUT, POOLS, SCALE, ZEROPAD, Key as K, OpKind)
-from .spec import LayerSettings
+
+
+@dataclass(frozen=True)
+class LayerSettings:
+    """What every BatchNorm, conv and dense layer of a network shares, as its source has
+    it. The defaults are Keras's layers' own (BatchNorm momentum 0.99, epsilon 1e-3, with
+    scale; Glorot-uniform kernels, zero biases, no L2)."""
+
+    bn_momentum: float = 0.99
+    bn_epsilon: float = 1e-3
+    bn_scale: bool = True
+    kernel_init: str = "glorot_uniform"
+    init_stddev: float = 0.05  # of "truncated_normal"
+    bias_init: float = 0.0
+    l2: float = 0.0
+
+
+def model_name(name: str) -> str:
+    """A Keras-safe model name for a spec name (the builder's and the export's)."""
+    cleaned = "".join(ch if ch.isalnum() or ch in "_-" else "_" for ch in name)
+    return cleaned or "model"
 
 
 @dataclass(frozen=True)

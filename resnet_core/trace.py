@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from .network import forward
-from .op_table import OPS, Traced, fmt_shape
+from .limits import fmt_shape
+from .op_table import OPS, Traced
 from .ops import Interpreter, Op
 from .spec import MAX_LAYERS, ArchitectureSpec
 

@@ -1,43 +1,16 @@
-"""From a data choice to training arrays that fit a spec (resize the data or adapt the model).
-
-A :class:`DataChoice` is plain JSON-able data, stored with every run, so a run can be
-repeated and a worker process can load exactly what the page previewed.
-"""
+"""From a data choice to training arrays that fit a spec (resize the data or adapt the model)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..analysis import analyze
 from ..spec import ArchitectureSpec
 from .datasets import Dataset, DataError
-from .sources import DEFAULT_SOURCE, get_source, option_default
-
-
-@dataclass(frozen=True)
-class DataChoice:
-    source: str = DEFAULT_SOURCE
-    subset: int = 0  # 0: all
-    val_split: float = 0.2
-    fit: str = "adapt"  # "adapt": the model takes the data's shape; "resize": the reverse
-    augment: bool = False
-    seed: int = 0
-    # Settings of one source, described (label, default, limits) with it in sources.py.
-    # The names are stored with every run and remembered by the Train page: they stay.
-    shapes_classes: int = option_default("shapes_classes")
-    shapes_size: int = option_default("shapes_size")
-    shapes_count: int = option_default("shapes_count")
-    upload_path: str = ""  # an .npz of checked arrays, written by the app
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> DataChoice:
-        """From stored JSON; keys of another version (no longer fields) are ignored."""
-        return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
+from .choice import DataChoice
+from .sources import get_source
 
 
 @dataclass
@@ -52,9 +25,7 @@ class PreparedData:
 
 def load(choice: DataChoice) -> Dataset:
     """The images of ``choice``'s source, its settings checked against its limits."""
-    source = get_source(choice.source)
-    source.check(choice)
-    return source.loader(choice)
+    return get_source(choice.source).load(choice)
 
 
 def resize_images(x: np.ndarray, shape: tuple[int, int, int]) -> np.ndarray:
