@@ -33,7 +33,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
      ("resnet_core.devices", "resnet_core.training", "resnet_core.training.*",
       "resnet_core.gradients", "resnet_core.verdict", "resnet_core.experiments",
       "resnet_core.experiments.*")),
-    ("the command line", ("resnet_core.cli", "resnet_core.__main__")),
+    ("the command line", ("resnet_core.cli", "resnet_core.__main__", "resnet_core.launch")),
     ("Streamlit pieces", ("ui", "ui.*")),
 ]
 
