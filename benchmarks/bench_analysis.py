@@ -44,9 +44,9 @@ def main(names):
     for name in names:
         spec = get_spec(name)
 
-        t_analysis = median_seconds(lambda: full_analysis(spec), 50)
+        t_analysis = median_seconds(lambda spec=spec: full_analysis(spec), 50)
 
-        def keras_build():
+        def keras_build(spec=spec):
             keras.backend.clear_session()
             build_model(spec)
 
@@ -59,7 +59,7 @@ def main(names):
                   f"{'met' if ok else 'NOT met'}")
     for name in DEEPEST:
         spec = get_spec(name)
-        t = median_seconds(lambda: full_analysis(spec), 20)
+        t = median_seconds(lambda spec=spec: full_analysis(spec), 20)
         layers = len(analyze(spec).layers)
         print(f"{name:<18}{t * 1e3:>10.2f} ms for {layers} layers: target < 100 ms "
               f"{'met' if t < 0.1 else 'NOT met'}")

@@ -7,7 +7,8 @@ that do not train never import it.
 from __future__ import annotations
 
 import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import keras
 

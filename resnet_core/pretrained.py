@@ -14,7 +14,8 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .presets import get_spec
 

@@ -9,7 +9,7 @@ traced so far stay available.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Sequence
+from collections.abc import Sequence
 
 from .network import forward
 from .limits import fmt_shape
