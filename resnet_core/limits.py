@@ -21,7 +21,7 @@ MAX_KERNEL = 31
 MAX_STRIDE = 8
 MAX_PAD = 64  # a zeropad's pixels on each side
 # Layers (the tracer counts them): ResNet-1202 (4,209) and ResNet-1001 fit; Keras walks
-# its graph recursively (see build.allow_deep_graphs), and the pages draw every layer.
+# its graph recursively (see keras_internals.deep_graphs), and the pages draw every layer.
 MAX_LAYERS = 5000
 MAX_NAME_CHARS = 100
 MAX_DESCRIPTION_CHARS = 2000

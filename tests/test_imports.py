@@ -23,6 +23,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("the spec: data, validation, file formats; named specs",
      ("resnet_core.spec", "resnet_core.presets")),
     ("the network walk and its interpreters", ("resnet_core.network", "resnet_core.trace",
+                                               "resnet_core.keras_internals",
                                                "resnet_core.build", "resnet_core.pretrained")),
     ("analysis, graph, code export, sharing",
      ("resnet_core", "resnet_core.analysis", "resnet_core.graph_model", "resnet_core.graph",
