@@ -4,6 +4,7 @@ import streamlit as st
 
 from resnet_core import get_spec
 from resnet_core.data import DataChoice, DataError
+from resnet_core.limits import fmt_shape
 from resnet_core.presets import DEGRADATION_SET
 from resnet_core.training import TrainSettings
 from resnet_core.training.estimate import estimate_epoch_seconds
@@ -43,7 +44,7 @@ n = len(plans[0].prepared.x_train)
 steps_time = sum(estimate_epoch_seconds(p.spec, n, settings.batch_size).seconds
                  for p in plans) * settings.epochs
 form.caption(f"{', '.join(DEGRADATION_SET)} on the {n:,} training images of the embedded "
-             f"digits ({'×'.join(map(str, plans[0].spec.input_shape))}); estimated "
+             f"digits ({fmt_shape(plans[0].spec.input_shape)}); estimated "
              f"{training_views.duration(steps_time)} of training, plus about a minute to "
              "compile the four networks.")
 

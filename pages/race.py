@@ -4,6 +4,7 @@ import streamlit as st
 
 from resnet_core import get_spec
 from resnet_core.data import SOURCES, DataChoice, DataError
+from resnet_core.limits import fmt_shape
 from resnet_core.presets import RESIDUAL_TWINS, has_skips, plain_twin
 from resnet_core.training import TrainSettings
 from resnet_core.training.submit import submit_race
@@ -69,7 +70,7 @@ except DataError as exc:
     st.stop()
 n = len(plans[0].prepared.x_train)
 if not quiet:
-    shape = "×".join(map(str, plans[0].spec.input_shape))
+    shape = fmt_shape(plans[0].spec.input_shape)
     st.markdown(f"**{common.escape_md(spec.name)}** (with skip connections) "
                 f"against **{common.escape_md(partner.name)}** (without) · {n:,} "
                 f"training images ({source.short}, as {shape}) · "

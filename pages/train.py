@@ -3,6 +3,7 @@
 import streamlit as st
 
 from resnet_core.analysis import human
+from resnet_core.limits import fmt_shape
 from resnet_core.data import SOURCES, DataChoice, DataError
 from resnet_core.data.uploads import stage_upload
 from resnet_core.devices import describe_device, training_defaults
@@ -104,7 +105,7 @@ fit_radio(plan.choice.fit, plan.note)
 prepared = plan.prepared
 form.caption(f"{len(prepared.x_train):,} training and {len(prepared.x_val):,} validation "
              f"images, {len(prepared.class_names)} classes; the network takes "
-             f"{'×'.join(map(str, plan.spec.input_shape))}.")
+             f"{fmt_shape(plan.spec.input_shape)}.")
 if not talk:
     form.image([training_views.upscale(img) for img in prepared.x_train[:16]], width=64,
                caption=[str(prepared.class_names[y]) for y in prepared.y_train[:16]])
@@ -178,7 +179,7 @@ except SettingsError as exc:
 
 with bar:
     info, timing, action = st.columns([3, 1, 1], vertical_alignment="center")
-    shape = "×".join(map(str, plan.spec.input_shape))
+    shape = fmt_shape(plan.spec.input_shape)
     info.markdown(f"**{common.escape_md(spec.name)}** · {len(prepared.x_train):,} "
                   f"training images ({source.short}, as {shape}) · "
                   f"{settings.epochs} epochs"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from collections.abc import Callable
 
-from .sources import plain_sources
+from .documents import plain_sources
 from .spec import ArchitectureSpec, Head, LayerSettings, Stage, StemLayer
 
 

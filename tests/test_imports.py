@@ -16,7 +16,7 @@ PACKAGES = ("resnet_core", "ui")
 
 # Bottom up. A name covers the module and, with ".*", everything under the package.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("limits and value display", ("resnet_core.limits", "resnet_core.sources",
+    ("limits and value display", ("resnet_core.limits", "resnet_core.documents",
                                   "resnet_core.glossary")),
     ("the op vocabulary and the blocks written against it",
      ("resnet_core.op_table", "resnet_core.ops", "resnet_core.blocks", "resnet_core.layers")),

@@ -7,9 +7,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..analysis import analyze
+from ..limits import fmt_shape
 from ..spec import ArchitectureSpec
-from .datasets import Dataset, DataError
 from .choice import DataChoice
+from .datasets import Dataset, DataError
 from .sources import get_source
 
 
@@ -57,7 +58,7 @@ MAX_RESIZED_VALUES = 500_000_000
 def _check_resized_size(count: int, shape: tuple[int, int, int]) -> None:
     values = count * shape[0] * shape[1] * shape[2]
     if values > MAX_RESIZED_VALUES:
-        raise DataError(f"resizing {count:,} images to {'×'.join(map(str, shape))} makes "
+        raise DataError(f"resizing {count:,} images to {fmt_shape(shape)} makes "
                         f"{values:,} values, more than the {MAX_RESIZED_VALUES:,} allowed; "
                         "use fewer images or adapt the network's input to the data")
 
@@ -90,7 +91,7 @@ def prepare(ds: Dataset, spec: ArchitectureSpec, choice: DataChoice) -> Prepared
     if not a.ok:
         hint = ("choose 'resize the data to the model's input'" if choice.fit == "adapt"
                 else "choose a larger input or 'adapt the model to the data'")
-        raise DataError(f"this network cannot take {ds.image_shape[0]}×{ds.image_shape[1]} "
+        raise DataError(f"this network cannot take {fmt_shape(ds.image_shape[:2])} "
                         f"images: {a.error}; {hint}")
     n_val = max(1, int(round(len(x) * choice.val_split)))
     if len(x) - n_val < 1:

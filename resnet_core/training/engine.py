@@ -30,11 +30,10 @@ from ..data import DataChoice, DataError, PreparedData, load, prepare
 from ..spec import ArchitectureSpec, SpecError
 from . import predictions
 from .settings import SHORT_RUN_MOMENTUM, SettingsError, TrainSettings, check_feasible
-from .store import RunStore
+from .store import CHECKPOINT, RunStore
 
 CHUNK_SECONDS = 0.5  # a live point at least this often (and every ``log_every`` steps)
 STOP_POLL_SECONDS = 0.2  # how often the stop flags are read between steps
-CHECKPOINT = "checkpoint.keras"
 
 _strategy_cache: dict = {}
 
