@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8501
 ADDRESS ?= 127.0.0.1
 
-.PHONY: app test test-fast bench-quick screenshots system-deps
+.PHONY: app test test-fast lint bench-quick screenshots system-deps
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
@@ -27,19 +27,24 @@ app: $(STAMP)
 # browser tests, each with its own server and Chromium, one at a time. Both parts run
 # even when the first fails, so one run shows every failure.
 test: $(STAMP) system-deps
+	$(VENV)/bin/ruff check .; lint=$$?; \
 	$(VENV)/bin/python -m pytest -n 2 --dist worksteal -m "not browser"; first=$$?; \
 	$(VENV)/bin/python -m pytest -m browser; second=$$?; \
-	exit $$(( first || second ))
+	exit $$(( lint || first || second ))
 
-# Before each commit: all but the browser and `slow` tests, on two processes (about two
-# minutes on a 2-core machine).
-test-fast: $(STAMP)
+# Before each commit: the linter, then all but the browser and `slow` tests, on two
+# processes (about two minutes on a 2-core machine).
+test-fast: $(STAMP) lint
 	$(VENV)/bin/python -m pytest -n 2 --dist worksteal -m "not slow and not browser"
 
 # Every benchmark in its quick mode (a check that each still runs; `make test` runs them
 # too, through tests/test_benchmarks.py).
 bench-quick: $(STAMP) system-deps
 	$(VENV)/bin/python -m pytest tests/test_benchmarks.py
+
+# Ruff's lint rules (pyproject.toml [tool.ruff]); `ruff format` is configured, not yet applied.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
 
 # assets/screenshots/: every page at 1280×720 and talk mode, through the tests' Chromium.
 screenshots: $(STAMP) system-deps

@@ -45,9 +45,9 @@ def main(names, quick: bool = False):
     for name in names:
         spec = get_spec(name)
 
-        t_analysis = median_seconds(lambda: full_analysis(spec), 3 if quick else 50)
+        t_analysis = median_seconds(lambda spec=spec: full_analysis(spec), 3 if quick else 50)
 
-        def keras_build():
+        def keras_build(spec=spec):
             keras.backend.clear_session()
             build_model(spec)
 
@@ -60,7 +60,7 @@ def main(names, quick: bool = False):
                   f"{'met' if ok else 'NOT met'}")
     for name in () if quick else DEEPEST:
         spec = get_spec(name)
-        t = median_seconds(lambda: full_analysis(spec), 20)
+        t = median_seconds(lambda spec=spec: full_analysis(spec), 20)
         layers = len(analyze(spec).layers)
         print(f"{name:<18}{t * 1e3:>10.2f} ms for {layers} layers: target < 100 ms "
               f"{'met' if t < 0.1 else 'NOT met'}")

@@ -259,7 +259,7 @@ def run_configuration(cfg: dict, result_path: Path) -> None:
     bs, epochs = cfg["batch"], cfg["epochs"]
     mixed, xla = cfg["mixed_precision"] == "on", cfg["xla"] == "on"
     tag = f"{cfg['model']} mp={cfg['mixed_precision']} xla={cfg['xla']}"
-    choice = DataChoice(source="upload", upload_path=cfg["npz"], subset=cfg["subset"],
+    choice = DataChoice(source="upload", options={"path": cfg["npz"]}, subset=cfg["subset"],
                         val_split=VAL_SPLIT, fit="adapt", augment=False, seed=0)
     plan = plan_run(get_spec(cfg["model"]), choice)
     out["train_images"], out["val_images"] = len(plan.prepared.x_train), len(plan.prepared.x_val)

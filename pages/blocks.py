@@ -10,7 +10,7 @@ from resnet_core.analysis import Analysis, human
 from resnet_core.blocks import BLOCK_KINDS, BlockKind
 from resnet_core.codegen import to_python
 from resnet_core.graph import SKIP_EDGES, to_graph
-from resnet_core.sources import plain_sources
+from resnet_core.documents import plain_sources
 from resnet_core.spec import ArchitectureSpec, Head, SpecError, Stage
 from resnet_core.trace import Trace, fmt_shape, trace_spec
 from ui import presentation, router

@@ -4,6 +4,7 @@ import streamlit as st
 
 from resnet_core import get_spec, verdict
 from resnet_core.data import DataChoice, DataError
+from resnet_core.limits import fmt_shape
 from resnet_core.presets import DEGRADATION_SET
 from resnet_core.training import SettingsError, TrainSettings
 from resnet_core.training.estimate import estimate_run
@@ -57,7 +58,7 @@ n = len(plans[0].prepared.x_train)
 estimate = estimate_run([p.spec for p in plans], n, len(plans[0].prepared.x_val),
                         settings.batch_size, settings.epochs)
 form.caption(f"{', '.join(DEGRADATION_SET)} on the {n:,} training images of the embedded "
-             f"digits ({'×'.join(map(str, plans[0].spec.input_shape))}), "
+             f"digits ({fmt_shape(plans[0].spec.input_shape)}), "
              f"{settings.epochs} epochs, batch {settings.batch_size}, "
              f"{settings.optimizer} {settings.learning_rate:g}; estimated: "
              f"{estimate.summary()} (the four networks together).")

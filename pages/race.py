@@ -5,6 +5,7 @@ import streamlit as st
 from resnet_core import get_spec
 from resnet_core.data import SOURCES, DataChoice, DataError
 from resnet_core.experiments.runs import why_not_usable
+from resnet_core.limits import fmt_shape
 from resnet_core.presets import RESIDUAL_TWINS, has_skips, plain_twin
 from resnet_core.training import SettingsError, TrainSettings
 from resnet_core.training.estimate import estimate_run
@@ -62,7 +63,7 @@ if pairs[pick] is None:
     spec, partner = current, plain_twin(current)
 else:
     spec, partner = (get_spec(n) for n in pairs[pick])
-choice = DataChoice(source=source.name, subset=int(subset), seed=int(seed), **own)
+choice = DataChoice(source=source.name, subset=int(subset), seed=int(seed), options=own)
 settings = TrainSettings(epochs=int(epochs), batch_size=int(batch), seed=int(seed),
                          log_every=5)
 try:
@@ -74,7 +75,7 @@ n = len(plans[0].prepared.x_train)
 estimate = estimate_run([p.spec for p in plans], n, len(plans[0].prepared.x_val),
                         settings.batch_size, settings.epochs)
 if not quiet:
-    shape = "×".join(map(str, plans[0].spec.input_shape))
+    shape = fmt_shape(plans[0].spec.input_shape)
     st.markdown(f"**{common.escape_md(spec.name)}** (with skip connections) "
                 f"against **{common.escape_md(partner.name)}** (without) · {n:,} "
                 f"training images ({source.short}, as {shape}) · "

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from resnet_core.analysis import human
+from resnet_core.limits import fmt_shape
 from resnet_core.data import SOURCES, DataChoice, DataError
 from resnet_core.data.uploads import stage_upload
 from resnet_core.devices import describe_device, training_defaults
@@ -117,13 +118,13 @@ if source.file:
         waiting = "Choose a file to train on your own data."
     else:
         try:  # checked, then kept as plain arrays with class names: what the worker reads
-            extra[source.file.field] = str(stage_upload(up.getvalue(), up.name,
+            extra[source.file.option] = str(stage_upload(up.getvalue(), up.name,
                                                         store.home / "uploads"))
         except DataError as exc:
             data_error = str(exc)
 if not (waiting or data_error):
     choice = DataChoice(source=source.name, subset=int(subset), val_split=float(val_split),
-                        fit=fit, augment=augment, seed=int(seed), **extra)
+                        fit=fit, augment=augment, seed=int(seed), options=extra)
     try:
         plan = plan_cached(choice.to_dict(), spec.to_json(), initial_weights)
     except DataError as exc:
@@ -149,7 +150,7 @@ if plan is not None:
     prepared = plan.prepared
     data_slot.caption(f"{len(prepared.x_train):,} training and {len(prepared.x_val):,} "
                       f"validation images, {len(prepared.class_names)} classes; the network "
-                      f"takes {'×'.join(map(str, plan.spec.input_shape))}.")
+                      f"takes {fmt_shape(plan.spec.input_shape)}.")
     if not talk:
         data_slot.image([training_views.upscale(img) for img in prepared.x_train[:16]],
                         width=64, caption=[str(prepared.class_names[y])
@@ -171,7 +172,7 @@ with bar:
     info, per_epoch, total, action = st.columns([3, 1, 1, 1], vertical_alignment="center")
     shown = plan.spec if plan else spec
     data_words = (f"{len(plan.prepared.x_train):,} training images ({source.short}, as "
-                  f"{'×'.join(map(str, shown.input_shape))})" if plan
+                  f"{fmt_shape(shown.input_shape)})" if plan
                   else f"{source.short}: no data yet")
     info.markdown(f"**{common.escape_md(spec.name)}** · {data_words} · "
                   f"{settings.epochs} epochs · batch {settings.batch_size}"

@@ -10,7 +10,8 @@ from math import prod
 
 from . import op_table
 from .spec import ArchitectureSpec
-from .trace import Trace, TracedLayer, fmt_shape, trace_spec
+from .limits import fmt_shape, human
+from .trace import Trace, TracedLayer, trace_spec
 
 BYTES_PER_VALUE = 4  # float32
 WEIGHTED = op_table.WEIGHTED  # kinds with a kernel: they count towards the depth
@@ -154,14 +155,6 @@ def summary_dict(a: Analysis, batch_size: int = 32) -> dict:
                          "activations": m.activations, "total": m.total},
         "layers": a.rows(),
     }
-
-
-def human(n: float, unit: str = "") -> str:
-    """``3.86 G``-style figure for MACs and bytes."""
-    for factor, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if abs(n) >= factor:
-            return f"{n / factor:.2f} {suffix}{unit}"
-    return f"{n:g} {unit}".strip()
 
 
 __all__ = ["Analysis", "Memory", "StageSummary", "Totals", "analyze", "fmt_shape", "human",

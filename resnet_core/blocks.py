@@ -8,10 +8,11 @@ it is laid out and what its ``filters`` must look like.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .ops import Interpreter
-from .spec import MAX_CHANNELS, show_value
+from .limits import MAX_CHANNELS, show_value
 
 
 # ------------------------------------------------------------------------ shortcut

@@ -6,17 +6,17 @@ that do not train never import it.
 
 from __future__ import annotations
 
-import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import keras
 
 from . import blocks, layers as custom_layers
-from .codegen import model_name
 from .op_table import CUSTOM_LAYERS, OPS, layer_call
+from .keras_internals import deep_graphs, operations_behind
 from .network import forward
-from .ops import Interpreter, Op
-from .spec import MAX_LAYERS, ArchitectureSpec
+from .ops import Interpreter, Op, model_name
+from .spec import ArchitectureSpec
 
 
 def _layer_class(name: str):
@@ -35,25 +35,12 @@ class KerasBuilder(Interpreter):
         return layer(list(inputs) if OPS[op.kind].list_input else inputs[0])
 
 
-def allow_deep_graphs() -> None:
-    """Let Python recurse as deep as Keras needs for the largest network we accept.
-
-    Keras maps a functional graph (building, saving, loading) by recursing once per layer
-    on the longest path, so ResNet-1202 (4,209 layers) fails with RecursionError at
-    Python's default limit of 1,000. Pure-Python recursion uses no C stack (3.11+), so
-    a higher limit is safe; it is only ever raised, never lowered (threads share it).
-    """
-    needed = 3 * MAX_LAYERS + 2000
-    if sys.getrecursionlimit() < needed:
-        sys.setrecursionlimit(needed)
-
-
 def build_model(spec: ArchitectureSpec) -> keras.Model:
     """Build the Keras functional model that ``spec`` describes (softmax output)."""
-    allow_deep_graphs()
-    inputs = keras.Input(shape=spec.input_shape, name="input")
-    outputs = forward(KerasBuilder(), spec, inputs)
-    return keras.Model(inputs, outputs, name=model_name(spec.name))
+    with deep_graphs():  # Keras maps the graph recursively: ResNet-1202 needs it
+        inputs = keras.Input(shape=spec.input_shape, name="input")
+        outputs = forward(KerasBuilder(), spec, inputs)
+        return keras.Model(inputs, outputs, name=model_name(spec.name))
 
 
 # ------------------------------------------------------------ blocks on Keras tensors
@@ -62,15 +49,8 @@ def _default_name(kind: str, x) -> str:
     input, and so on. It depends on this call alone (no counter kept between calls), and
     blocks chained one after another get distinct names; an eager tensor has no layers
     behind it. Two unnamed blocks on the same tensor clash: name them."""
-    seen: set[int] = set()
-    stack = [x]
-    while stack:
-        history = getattr(stack.pop(), "_keras_history", None)
-        if history is None or id(history.operation) in seen:
-            continue
-        seen.add(id(history.operation))
-        stack.extend(history.operation._inbound_nodes[history.node_index].input_tensors)
-    return f"{kind}{len(seen)}" if seen else kind
+    behind = operations_behind(x)
+    return f"{kind}{behind}" if behind else kind
 
 
 def _run(block_fn, x, name: str | None, **kwargs):

@@ -277,23 +277,20 @@ def _new_run_settings(args) -> dict:
 def _data_choice(args):
     from .data import DataChoice
 
-    source, given = SOURCES[args.dataset], _source_settings(args)
-    own = {o.field for o in source.options}
-    for field in given:
-        if field not in own:
-            flag = "--" + field.replace("_", "-")
-            owners = [k for k, s in SOURCES.items() if field in {o.field for o in s.options}]
-            raise UsageError(f"{flag} is a setting of --dataset {' or '.join(owners)}, not "
-                             f"of {args.dataset}; drop it or choose that dataset")
+    for s, o in _source_settings(args):
+        if s.name != args.dataset:
+            raise UsageError(f"--{s.key(o).replace('_', '-')} is a setting of --dataset "
+                             f"{s.name}, not of {args.dataset}; drop it or choose that dataset")
+    options = {o.name: getattr(args, s.key(o)) for s, o in _source_settings(args)}
     return DataChoice(source=args.dataset, subset=args.limit, fit=args.fit,
                       augment=args.augment, seed=getattr(args, "seed", 0),
-                      **source.settings(given))
+                      options=SOURCES[args.dataset].settings(options))
 
 
-def _source_settings(args) -> dict:
-    """The data sources' own settings given on the command line (by DataChoice field)."""
-    return {o.field: getattr(args, o.field) for s in SOURCES.values() for o in s.options
-            if getattr(args, o.field, None) is not None}
+def _source_settings(args) -> list:
+    """The data sources' own settings given on the command line, as (source, option)."""
+    return [(s, o) for s in SOURCES.values() for o in s.options
+            if getattr(args, s.key(o), None) is not None]
 
 
 ENDED_BADLY = ("failed", "diverged")  # a run that ends so makes a non-zero exit
@@ -591,16 +588,12 @@ def _dataset_help() -> str:
 
 def _add_source_settings(group) -> None:
     """A flag for each data source's own setting (``--shapes-classes N``), from the
-    registry; a field two sources share is one flag."""
-    flags = {}
+    registry."""
     for s in SOURCES.values():
         for o in s.options:
-            flags.setdefault(o.field, []).append((s, o))
-    for field, uses in flags.items():
-        s, o = uses[0]
-        group.add_argument("--" + field.replace("_", "-"), type=_int_at_least(o.lo),
-                           metavar="N", help=f"with --dataset {s.name}: "
-                           f"{o.label.lower()}, {o.lo:,} to {o.hi:,} (default: {o.default:,})")
+            group.add_argument("--" + s.key(o).replace("_", "-"), type=_int_at_least(o.lo),
+                               metavar="N", help=f"with --dataset {s.name}: {o.label.lower()}, "
+                               f"{o.lo:,} to {o.hi:,} (default: {o.default:,})")
 
 
 def parser() -> argparse.ArgumentParser:

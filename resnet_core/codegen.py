@@ -12,6 +12,7 @@ import unicodedata
 from pathlib import Path
 
 from .op_table import CUSTOM_LAYERS, OPS, layer_call
+from .ops import model_name
 from .spec import ArchitectureSpec
 from .trace import trace_spec
 
@@ -118,19 +119,3 @@ def comment_text(text: str) -> str:
 # Printable to Python, yet a line break or an invalid character to a tokenizer or editor.
 _UNSAFE_IN_SOURCE = {"\x85", "\u2028", "\u2029", "\ufeff"}
 
-
-# TensorFlow's pattern for a root name scope, which a model's name becomes when it
-# trains (``tf.name_scope(model.name)``): ASCII only, not starting with "_" or "-".
-SCOPE_NAME = re.compile(r"[A-Za-z0-9.][A-Za-z0-9_.\-]*")
-MAX_MODEL_NAME = 64
-
-
-def model_name(name: str) -> str:
-    """The Keras model name of a spec named ``name``, the same every time: its letters
-    without their accents ("Réseau 20" → "Reseau_20"), every other run of characters
-    one "_", starting with a letter or digit; "model" when nothing is left (an emoji).
-    The spec keeps its name as written for everything a person reads."""
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    cleaned = re.sub(r"[^A-Za-z0-9_.\-]+", "_", folded)
-    cleaned = re.sub(r"^[^A-Za-z0-9]+", "", cleaned)[:MAX_MODEL_NAME].rstrip("_.-")
-    return cleaned or "model"

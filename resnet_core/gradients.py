@@ -21,6 +21,7 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from . import op_table
+from .limits import fmt_shape
 from .presets import PRESETS, cifar_resnet, get_spec, plain_twin
 from .spec import ArchitectureSpec, Head, Stage, StemLayer
 from .trace import trace_spec
@@ -219,8 +220,7 @@ def _data(spec: ArchitectureSpec, seed: int):
         prepared, how = prepare(ds, spec, DataChoice(fit="adapt", seed=seed)), "adapted"
     except DataError:
         prepared, how = prepare(ds, spec, DataChoice(fit="resize", seed=seed)), "resized"
-    h, w, c = prepared.spec.input_shape
-    label = (f"scikit-learn digits, {h}×{w}×{c}, "
+    label = (f"scikit-learn digits, {fmt_shape(prepared.spec.input_shape)}, "
              + ("the network's input adapted to them" if how == "adapted"
                 else "resized to the network's input"))
     return prepared, label

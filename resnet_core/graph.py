@@ -15,6 +15,7 @@ import unicodedata
 import graphviz
 
 from .analysis import Analysis, analyze, human
+from .limits import fmt_shape
 from .graph_model import DIRECTIONS, LEVELS, FoldedGraph, Node, View, fold
 from .op_table import OPS
 from .spec import ArchitectureSpec
@@ -55,7 +56,7 @@ def _node_label(n: Node) -> str:
         title = title[len(n.parent) + 1:]  # the box around it names the stage or block
     params = sum(l.params for l in n.layers)
     return _label(title, n.subtitle if n.subtitle != title else "",
-                  "×".join(map(str, n.output_shape)),
+                  fmt_shape(n.output_shape),
                   f"{human(params)} params" if params else "")
 
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 from .analysis import Analysis
 from .op_table import OPS
-from .trace import TracedLayer, fmt_shape
+from .limits import fmt_shape
+from .trace import TracedLayer
 
 LEVELS = ("stage", "block", "layer")
 DIRECTIONS = ("TB", "LR")

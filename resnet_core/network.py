@@ -11,7 +11,7 @@ from .spec import ArchitectureSpec, Head, StemLayer
 
 # The spec's pooling names, in the vocabulary's words (and the layer names they get).
 STEM_POOLS = {"maxpool": "max", "avgpool": "avg"}
-GLOBAL_POOLS = {"global_avg": ("avg", "gap"), "global_max": ("max", "gmp")}
+HEAD_GLOBAL_POOLS = {"global_avg": ("avg", "gap"), "global_max": ("max", "gmp")}
 
 
 def forward(ops: Interpreter, spec: ArchitectureSpec, x):
@@ -53,8 +53,8 @@ def head(ops: Interpreter, x, h: Head):
         x = ops.batchnorm(x, name="bn")
         x = ops.global_pool(x, "avg", name="gap")
         return _output(ops, x, h)
-    if h.pool in GLOBAL_POOLS:
-        pool, name = GLOBAL_POOLS[h.pool]
+    if h.pool in HEAD_GLOBAL_POOLS:
+        pool, name = HEAD_GLOBAL_POOLS[h.pool]
         x = ops.global_pool(x, pool, name=name)
     else:
         if h.pool in ("avg", "max"):

@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, NoReturn
 
+from .limits import fmt_shape
+
 
 class Key:
     """The config keys of the operations (the keys of ``Op.config``)."""
@@ -85,10 +87,6 @@ def spatial(n: int, size: int, stride: int, padding: str) -> int:
     if padding == "same":
         return math.ceil(n / stride)
     return (n - size) // stride + 1
-
-
-def fmt_shape(shape: Sequence[int]) -> str:
-    return "×".join(str(v) for v in shape)
 
 
 # ------------------------------------------------------------------- the trace rules

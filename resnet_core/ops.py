@@ -10,13 +10,47 @@ both give every layer the same deterministic name, such as ``stage3_block2_conv1
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from .op_table import (ACTIVATION, ADD, BATCHNORM, BIAS, CONCAT, CONV, DENSE, DROPOUT, FLATTEN,
                        GLOBAL_POOLS, PAD_SHORTCUT, POOLS, SCALE, ZEROPAD, Key as K, OpKind)
-from .spec import LayerSettings
+
+
+@dataclass(frozen=True)
+class LayerSettings:
+    """What every BatchNorm, conv and dense layer of a network shares, as its source has
+    it. The defaults are Keras's layers' own (BatchNorm momentum 0.99, epsilon 1e-3, with
+    scale; Glorot-uniform kernels, zero biases, no L2)."""
+
+    bn_momentum: float = 0.99
+    bn_epsilon: float = 1e-3
+    bn_scale: bool = True
+    kernel_init: str = "glorot_uniform"
+    init_stddev: float = 0.05  # of "truncated_normal"
+    bias_init: float = 0.0
+    l2: float = 0.0
+
+
+# TensorFlow's pattern for a root name scope, which a model's name becomes when it
+# trains (``tf.name_scope(model.name)``): ASCII only, not starting with "_" or "-".
+SCOPE_NAME = re.compile(r"[A-Za-z0-9.][A-Za-z0-9_.\-]*")
+MAX_MODEL_NAME = 64
+
+
+def model_name(name: str) -> str:
+    """The Keras model name of a spec named ``name`` (the builder's and the export's), the
+    same every time: its letters without their accents ("Réseau 20" → "Reseau_20"), every
+    other run of characters one "_", starting with a letter or digit; "model" when
+    nothing is left (an emoji). The spec keeps its name as written for what people read."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    cleaned = re.sub(r"[^A-Za-z0-9_.\-]+", "_", folded)
+    cleaned = re.sub(r"^[^A-Za-z0-9]+", "", cleaned)[:MAX_MODEL_NAME].rstrip("_.-")
+    return cleaned or "model"
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ Keras Applications (``ResNet50`` = stacks of 3, 4, 6, 3 blocks).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
-from .sources import plain_sources
+from .documents import plain_sources
 from .spec import ArchitectureSpec, Head, LayerSettings, Stage, StemLayer
 
 

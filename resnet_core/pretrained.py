@@ -13,9 +13,11 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
+from .limits import fmt_shape
 from .presets import get_spec
 
 # Preset → (keras.applications class, how our layer names read in Keras's).
@@ -166,8 +168,8 @@ def initial_weights_problem(spec, initial_weights: str) -> str:
                 "it from random weights (initial weights: none)")
     size = tuple(get_spec(twin).input_shape)
     if tuple(spec.input_shape) != size:
-        return (f"ImageNet weights were learnt on {'×'.join(map(str, size))} images but "
-                f"this run feeds {'×'.join(map(str, spec.input_shape))}; choose 'resize "
+        return (f"ImageNet weights were learnt on {fmt_shape(size)} images but "
+                f"this run feeds {fmt_shape(spec.input_shape)}; choose 'resize "
                 "the data to the network's input' (fit: resize)")
     return ""
 

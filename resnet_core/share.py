@@ -13,7 +13,7 @@ import json
 import re
 import zlib
 from dataclasses import dataclass
-from typing import Mapping
+from collections.abc import Mapping
 
 from .presets import DEFAULT_PRESET, PRESETS, get_spec
 from .spec import ArchitectureSpec, SpecError

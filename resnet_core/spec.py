@@ -13,6 +13,13 @@ from dataclasses import MISSING, asdict, dataclass, fields, replace
 from types import SimpleNamespace
 from typing import Any
 
+from .blocks import BLOCK_KINDS
+from .limits import (MAX_BLOCKS_PER_STAGE, MAX_CHANNELS, MAX_DESCRIPTION_CHARS,  # noqa: F401
+                     MAX_HIDDEN, MAX_KERNEL, MAX_LAYERS, MAX_LISTED, MAX_NAME_CHARS, MAX_PAD,
+                     MAX_SIDE, MAX_SPEC_BYTES, MAX_SPEC_MB, MAX_STAGES, MAX_STEM_LAYERS, MAX_STRIDE, MAX_TOTAL_BLOCKS,
+                     is_int as _is_int, show_value)
+from .ops import LayerSettings
+
 FORMAT = "resnet-explorer/spec"
 # 2: a stage's ``block`` and ``blocks`` became ``kind`` and ``num_blocks``; a stem layer's
 # ``size`` became ``kernel_size``, ``pool_size`` or ``pad`` by its kind. Format 1 is read.
@@ -33,26 +40,6 @@ HEAD_OUTPUTS = ("softmax", "logits")
 KERNEL_INITS = ("glorot_uniform", "he_normal", "he_uniform", "truncated_normal")
 HEAD_POOLS = ("global_avg", "global_max", "avg", "max", "flatten")
 CLASSIFIERS = ("dense", "conv")
-
-# Upper bounds that keep a hostile or mistyped spec (from a URL, say) from hanging the app.
-MAX_SIDE = 4096
-MAX_CHANNELS = 65536
-MAX_STAGES = 64
-MAX_BLOCKS_PER_STAGE = 512
-MAX_TOTAL_BLOCKS = 2048
-MAX_STEM_LAYERS = 32
-MAX_HIDDEN = 8
-MAX_KERNEL = 31
-MAX_STRIDE = 8
-MAX_PAD = 64  # a zeropad's pixels on each side
-# Layers (the tracer counts them): ResNet-1202 (4,209) and ResNet-1001 fit; Keras walks
-# its graph recursively (see build.allow_deep_graphs), and the pages draw every layer.
-MAX_LAYERS = 5000
-MAX_NAME_CHARS = 100
-MAX_DESCRIPTION_CHARS = 2000
-MAX_SPEC_MB = 1  # a spec file or text, however it comes (Code page, command line)
-MAX_SPEC_BYTES = MAX_SPEC_MB * 1024 * 1024
-MAX_LISTED = 20  # unknown fields named one by one in a message; the rest are counted
 
 # The stem layer fields that only some kinds read (STEM_FIELDS), each required by those
 # and empty (None) in the others: (lowest, highest, how a message says it).
@@ -136,21 +123,6 @@ class Head:
 
 
 @dataclass(frozen=True)
-class LayerSettings:
-    """What every BatchNorm, conv and dense layer of a network shares, as its source has
-    it. The defaults are Keras's layers' own (BatchNorm momentum 0.99, epsilon 1e-3, with
-    scale; Glorot-uniform kernels, zero biases, no L2)."""
-
-    bn_momentum: float = 0.99
-    bn_epsilon: float = 1e-3
-    bn_scale: bool = True
-    kernel_init: str = "glorot_uniform"
-    init_stddev: float = 0.05  # of "truncated_normal"
-    bias_init: float = 0.0
-    l2: float = 0.0
-
-
-@dataclass(frozen=True)
 class ArchitectureSpec:
     """A whole network: input, stem layers, stages and head."""
 
@@ -209,27 +181,6 @@ def _lists(value: Any) -> Any:
 
 
 # ---------------------------------------------------------------------- validation
-def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def show_value(value: Any, depth: int = 0) -> str:
-    """``value`` for a message, short: a hostile value (a 5,000-digit integer, whose
-    ``repr`` fails; a long string; a deep list) must neither fail nor flood the page."""
-    if _is_int(value) and value.bit_length() > 64:
-        return f"an integer of about {int(value.bit_length() * 0.30103) + 1:,} digits"
-    if isinstance(value, str):
-        return repr(value[:40]) + "…" if len(value) > 40 else repr(value)
-    if isinstance(value, (list, tuple)):
-        if len(value) > 8 or depth > 1:
-            return f"a list of {len(value):,} items"
-        return "[" + ", ".join(show_value(v, depth + 1) for v in value) + "]"
-    if isinstance(value, dict):
-        return f"an object of {len(value):,} fields"
-    text = repr(value)
-    return text if len(text) <= 60 else text[:60] + "…"
-
-
 def _check_int(problems, path, value, lo=1, hi=None, what="a positive integer"):
     if not _is_int(value):
         problems.append((path, f"must be {what}, got {show_value(value)}"))
@@ -296,8 +247,6 @@ def _check_text(problems, path, value, limit, one_line, required=False):
 
 def validate(spec: ArchitectureSpec) -> list[tuple[str, str]]:
     """Return every shape-independent problem of ``spec`` as ``(path, message)``."""
-    from .blocks import BLOCK_KINDS  # local: blocks imports spec (its limits, show_value)
-
     p: list[tuple[str, str]] = []
     _check_text(p, "name", spec.name, MAX_NAME_CHARS, one_line=True, required=True)
     _check_text(p, "description", spec.description, MAX_DESCRIPTION_CHARS, one_line=False)

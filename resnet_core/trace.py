@@ -9,10 +9,11 @@ traced so far stay available.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Sequence
+from collections.abc import Sequence
 
 from .network import forward
-from .op_table import OPS, Traced, fmt_shape
+from .limits import fmt_shape
+from .op_table import OPS, Traced
 from .ops import Interpreter, Op
 from .spec import MAX_LAYERS, ArchitectureSpec
 

@@ -16,7 +16,7 @@ import functools  # noqa: E402
 import pytest  # noqa: E402
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def built_preset(name):
     """Build a preset's Keras model once per test session."""
     from resnet_core import get_spec

@@ -69,8 +69,8 @@ def test_home_puts_each_residual_net_beside_its_plain_twin():
             placed.update({c.name: i for c in row})
             if all(c.name in {*RESIDUAL_TWINS, *RESIDUAL_TWINS.values()} for c in row):
                 assert len(row) == 2  # a family of pairs: one pair a row
-    for residual, plain in RESIDUAL_TWINS.items():
-        assert placed[residual] == placed[plain], residual
+    for residual, twin in RESIDUAL_TWINS.items():
+        assert placed[residual] == placed[twin], residual
     # A pair and a single card share a row of three; only a family of pairs goes two across.
     pair_and_one = [SimpleNamespace(name=n) for n in ("cifar_resnet20", "cifar_plain20", "x")]
     assert [len(r) for r in rows(pair_and_one)] == [3]

@@ -194,12 +194,13 @@ def test_every_data_sources_settings_are_options_of_train_and_race():
         text = run(command, "--help").stdout
         for s in SOURCES.values():
             for o in s.options:
-                assert f"--{o.field.replace('_', '-')} N" in text, (command, o.field)
+                assert f"--{s.key(o).replace('_', '-')} N" in text, (command, s.key(o))
     args = parser().parse_args(["race", "cifar_resnet20", "--dataset", "shapes",
                                 "--shapes-classes", "3", "--shapes-count", "60"])
     choice = _data_choice(args)
-    assert (choice.source, choice.shapes_classes, choice.shapes_count) == ("shapes", 3, 60)
-    assert choice.shapes_size == SOURCES["shapes"].options[1].default
+    assert choice.source == "shapes"
+    assert choice.options == {"classes": 3, "count": 60,
+                              "size": SOURCES["shapes"].options[1].default}
 
 
 def test_a_bad_tf_config_is_one_line(tmp_path):

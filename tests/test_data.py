@@ -15,6 +15,7 @@ from resnet_core import get_spec
 from resnet_core.data import SOURCES, DataChoice, DataError, digits, load, prepare, shapes
 from resnet_core.data import datasets as ds_module
 from resnet_core.data.uploads import load_npz, load_zip
+from resnet_core.data.sources import offline_names
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,7 +55,8 @@ def test_keras_dataset_without_cache_or_network_says_so(tmp_path, monkeypatch):
     monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
     with pytest.raises(DataError, match="not in Keras's cache .* could not be downloaded"
                                         ".* or use Digits 8×8 or Generated shapes"):
-        ds_module.convert_keras_dataset("mnist", SOURCES["mnist"].keras, tmp_path / "mnist.npz")
+        ds_module.convert_keras_dataset("mnist", SOURCES["mnist"].keras, tmp_path / "mnist.npz",
+                                        instead=offline_names())
     assert not list(tmp_path.iterdir())  # nothing half-written
 
 
@@ -283,7 +285,7 @@ def test_a_zips_class_folder_names_survive_staging(tmp_path):
              for i in range(3)}
     path = stage_upload(_zip(files), "pets.zip", tmp_path / "uploads")
     assert path.parent == tmp_path / "uploads" and path.suffix == ".npz"
-    d = load(DataChoice(source="upload", upload_path=str(path)))
+    d = load(DataChoice(source="upload", options={"path": str(path)}))
     assert d.class_names == ("cat", "dög 🐕") and list(d.y) == [0, 0, 0, 1, 1, 1]
     assert stage_upload(_zip(files), "pets.zip", tmp_path / "uploads") == path  # checked once
 

@@ -81,5 +81,6 @@ def test_damaged_zips_and_npzs(flips, cut):
         data = bytearray(good)
         for at, byte in flips:
             data[at % len(data)] = byte
-        _whole_or_explained(lambda: load(bytes(data), "damaged"))
-        _whole_or_explained(lambda: load(bytes(data[:cut % len(data)]), "cut"))
+        damaged, short = bytes(data), bytes(data[:cut % len(data)])
+        _whole_or_explained(lambda load=load, damaged=damaged: load(damaged, "damaged"))
+        _whole_or_explained(lambda load=load, short=short: load(short, "cut"))

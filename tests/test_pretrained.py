@@ -151,7 +151,7 @@ def test_a_run_without_the_weights_is_refused_before_it_is_queued(tmp_path, weig
 
     store = RunStore(tmp_path / "home")
     plan = plan_run(_spec("resnet50"), DataChoice(source="shapes", fit="resize", subset=10,
-                                                   shapes_count=50, shapes_size=16))
+                                                   options={"count": 50, "size": 16}))
     with pytest.raises(SettingsError, match=r"ImageNet weights of ResNet50 are not in Keras's "
                        r"cache .*could not be downloaded"):
         submit_run(store, plan, {"initial_weights": "imagenet", "batch_size": 4})

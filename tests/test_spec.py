@@ -186,7 +186,7 @@ def test_no_seed_numbers_reach_a_reader():
     import re
 
     from resnet_core import PRESETS
-    from resnet_core.sources import plain_sources
+    from resnet_core.documents import plain_sources
 
     for p in PRESETS.values():
         for text in (p.description, p.spec().description):

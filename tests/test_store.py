@@ -28,6 +28,38 @@ def test_a_store_from_before_groups_and_phases_gains_them_and_keeps_its_runs(tmp
     assert store.group("") == []
 
 
+def test_the_table_is_the_run_records_fields_and_update_takes_only_them(tmp_path):
+    """One declaration (Run's fields) makes the table, the rows read back and the
+    columns update() may set; a name that is not a column never reaches SQL."""
+    from dataclasses import fields
+
+    from resnet_core.training.store import RUN_COLUMNS, Run
+
+    store = RunStore(tmp_path)
+    with sqlite3.connect(store.path) as db:
+        table = [r[1] for r in db.execute("PRAGMA table_info(runs)")]
+    assert table == [f.name for f in fields(Run)] == list(RUN_COLUMNS)
+    run_id = store.create("net", {}, {"source": "digits"}, {"epochs": 1})
+    store.update(run_id, phase="training", summary={"loss": 1.5})
+    run = store.get(run_id)
+    assert (run.phase, run.summary, run.data) == ("training", {"loss": 1.5}, {"source": "digits"})
+    with pytest.raises(ValueError, match="runs have no column 'status = 1; --'"):
+        store.update(run_id, **{"status = 1; --": "x"})
+    assert store.get(run_id).status == "queued"
+
+
+def test_run_and_group_ids_come_from_one_maker(tmp_path):
+    store = RunStore(tmp_path)
+    one = store.create("a", {}, {}, {})
+    pair = store.create_group([("b", {}, {}, {}), ("c", {}, {}, {})])
+    group = store.get(pair[0]).group_id
+    assert len({one, *pair}) == 3 and group.startswith("g")
+    for made in (one, *pair, group.removeprefix("g")):  # 20261206-001500-a1b2c3
+        day, clock, rand = made.split("-")
+        assert len(day) == 8 and len(clock) == 6 and len(rand) == 6
+        assert (day + clock).isdigit() and int(rand, 16) >= 0
+
+
 def test_the_oldest_queued_run_is_claimed_with_the_rest_of_its_group(tmp_path):
     store = RunStore(tmp_path)
     alone = store.create("alone", {}, {}, {})

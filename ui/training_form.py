@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 
@@ -203,14 +204,14 @@ def choose_source(container, label: str, names: list[str], **kwargs) -> DataSour
 def source_settings(form, source: DataSource, mem: RememberedForm | None = None,
                     key: str = "") -> dict[str, int]:
     """A number input, in one row of ``form``, for each of ``source``'s own settings;
-    returns those fields' values. With ``mem``, each is remembered under its
-    :class:`DataChoice` field name; without, it starts at the source's default."""
+    returns their values by option name. With ``mem``, each is remembered under its
+    key (``shapes_classes``); without, it starts at the source's default."""
     if not source.options:
         return {}
     cols = form.columns(max(3, len(source.options)))  # three or more: a shared width
-    return {o.field: int(col.number_input(
+    return {o.name: int(col.number_input(
                 o.label, o.lo, o.hi, step=o.step, help=o.help,
-                **({"key": mem.field(o.field, o.default, lo=o.lo, hi=o.hi), **mem.PERSIST}
+                **({"key": mem.field(source.key(o), o.default, lo=o.lo, hi=o.hi), **mem.PERSIST}
                    if mem else
-                   {"value": o.default, "key": f"{key}{source.name}_{o.field}"})))
+                   {"value": o.default, "key": f"{key}{source.key(o)}"})))
             for o, col in zip(source.options, cols)}

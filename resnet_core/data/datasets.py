@@ -205,20 +205,20 @@ def keras_dataset(name: str, kind: KerasSet) -> Dataset:
     return Dataset(name, x, y, kind.class_names)
 
 
-def convert_keras_dataset(name: str, kind: KerasSet, path: Path) -> None:
-    """Load a Keras dataset through Keras and save its training split at ``path``."""
+def convert_keras_dataset(name: str, kind: KerasSet, path: Path, instead: str = "") -> None:
+    """Load a Keras dataset through Keras and save its training split at ``path``;
+    ``instead`` names the sources a refusal offers in its place (the registry's)."""
     import keras
 
     loader = getattr(keras.datasets, kind.module)
     try:
         (x, y), _ = loader.load_data()
     except Exception as exc:  # noqa: BLE001 - network, cache and format failures alike
-        from .sources import offline_names  # local: the registry imports this module
-
         raise DataError(
             f"{name} is not in Keras's cache ({keras_cache_dir()}) and could not be "
             f"downloaded ({type(exc).__name__}). Copy the dataset's file into that folder "
-            f"on a machine with network, or use {offline_names()}.") from None
+            f"on a machine with network" + (f", or use {instead}." if instead else ".")
+        ) from None
     x, y = check_arrays(np.asarray(x), np.asarray(y), name, len(kind.class_names))
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f"{path.name}.{os.getpid()}.partial")

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from .datasets import DataError, convert_keras_dataset
-from .sources import get_source
+from .sources import get_source, offline_names
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
         kind = get_source(args[0]).keras
         if kind is None:
             raise DataError(f"{args[0]} is not one of Keras's datasets")
-        convert_keras_dataset(args[0], kind, Path(args[1]))
+        convert_keras_dataset(args[0], kind, Path(args[1]), instead=offline_names())
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -1,43 +1,17 @@
-"""From a data choice to training arrays that fit a spec (resize the data or adapt the model).
-
-A :class:`DataChoice` is plain JSON-able data, stored with every run, so a run can be
-repeated and a worker process can load exactly what the page previewed.
-"""
+"""From a data choice to training arrays that fit a spec (resize the data or adapt the model)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..analysis import analyze
+from ..limits import fmt_shape
 from ..spec import ArchitectureSpec
+from .choice import DataChoice
 from .datasets import Dataset, DataError
-from .sources import DEFAULT_SOURCE, get_source, option_default
-
-
-@dataclass(frozen=True)
-class DataChoice:
-    source: str = DEFAULT_SOURCE
-    subset: int = 0  # 0: all
-    val_split: float = 0.2
-    fit: str = "adapt"  # "adapt": the model takes the data's shape; "resize": the reverse
-    augment: bool = False
-    seed: int = 0
-    # Settings of one source, described (label, default, limits) with it in sources.py.
-    # The names are stored with every run and remembered by the Train page: they stay.
-    shapes_classes: int = option_default("shapes_classes")
-    shapes_size: int = option_default("shapes_size")
-    shapes_count: int = option_default("shapes_count")
-    upload_path: str = ""  # an .npz of checked arrays, written by the app
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> DataChoice:
-        """From stored JSON; keys of another version (no longer fields) are ignored."""
-        return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
+from .sources import get_source
 
 
 @dataclass
@@ -52,9 +26,7 @@ class PreparedData:
 
 def load(choice: DataChoice) -> Dataset:
     """The images of ``choice``'s source, its settings checked against its limits."""
-    source = get_source(choice.source)
-    source.check(choice)
-    return source.loader(choice)
+    return get_source(choice.source).load(choice)
 
 
 def resize_images(x: np.ndarray, shape: tuple[int, int, int]) -> np.ndarray:
@@ -86,7 +58,7 @@ MAX_RESIZED_VALUES = 500_000_000
 def _check_resized_size(count: int, shape: tuple[int, int, int]) -> None:
     values = count * shape[0] * shape[1] * shape[2]
     if values > MAX_RESIZED_VALUES:
-        raise DataError(f"resizing {count:,} images to {'×'.join(map(str, shape))} makes "
+        raise DataError(f"resizing {count:,} images to {fmt_shape(shape)} makes "
                         f"{values:,} values, more than the {MAX_RESIZED_VALUES:,} allowed; "
                         "use fewer images or adapt the network's input to the data")
 
@@ -119,7 +91,7 @@ def prepare(ds: Dataset, spec: ArchitectureSpec, choice: DataChoice) -> Prepared
     if not a.ok:
         hint = ("choose 'resize the data to the model's input'" if choice.fit == "adapt"
                 else "choose a larger input or 'adapt the model to the data'")
-        raise DataError(f"this network cannot take {ds.image_shape[0]}×{ds.image_shape[1]} "
+        raise DataError(f"this network cannot take {fmt_shape(ds.image_shape[:2])} "
                         f"images: {a.error}; {hint}")
     n_val = max(1, int(round(len(x) * choice.val_split)))
     if len(x) - n_val < 1:

@@ -2,29 +2,28 @@
 
 The Train page's chooser and settings, the Race page's list, the command line's
 ``--dataset`` and :func:`resnet_core.data.load` all read :data:`SOURCES`; adding a source
-is one entry here (plus a :class:`~resnet_core.data.DataChoice` field for each setting
-of its own), and no page changes.
+is one entry here, and no page changes. The loaders themselves are leaves
+(:mod:`.datasets`, :mod:`.uploads`) that know nothing of this table.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
+from .choice import DEFAULT_SOURCE, DataChoice  # noqa: F401 - DEFAULT_SOURCE: read with SOURCES
 from .datasets import SHAPE_NAMES, Dataset, DataError, KerasSet, digits, keras_dataset, shapes
-
-if TYPE_CHECKING:
-    from .prepare import DataChoice
+from .uploads import load_npz
 
 
 @dataclass(frozen=True)
 class SourceOption:
-    """A whole-number setting of one source: a :class:`DataChoice` field, the control a
-    page draws for it (the field name is its remembered key) and the values allowed."""
+    """A whole-number setting of one source: its name in :attr:`DataChoice.options`, the
+    control a page draws for it and the values allowed."""
 
-    field: str
+    name: str
     label: str
     default: int
     lo: int
@@ -35,12 +34,12 @@ class SourceOption:
 
 @dataclass(frozen=True)
 class FileInput:
-    """A source read from a file the person uploads; the staged copy's path goes into
-    the :class:`DataChoice` field ``field``."""
+    """A source read from a file the person uploads; the staged copy's path is the
+    :attr:`DataChoice.options` entry ``option``."""
 
     label: str
     types: tuple[str, ...]
-    field: str = "upload_path"
+    option: str = "path"
 
 
 @dataclass(frozen=True)
@@ -66,19 +65,35 @@ class DataSource:
     def label(self) -> str:
         return f"{self.short} ({self.origin})" if self.origin else self.short
 
-    def settings(self, given: dict[str, int] | None = None) -> dict[str, int]:
-        """This source's own settings: those ``given``, the rest at this source's defaults
-        (a field two sources share has one default per source)."""
-        given = given or {}
-        return {o.field: given.get(o.field, o.default) for o in self.options}
+    def key(self, option: SourceOption) -> str:
+        """``option``'s name outside this source: ``shapes_classes``, the key a page
+        remembers it by and the command line's flag (``--shapes-classes``)."""
+        return f"{self.name}_{option.name}"
 
-    def check(self, choice: DataChoice) -> None:
+    def settings(self, given: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """This source's own settings: those ``given``, the rest at this source's
+        defaults; a name this source does not have is refused."""
+        given = dict(given or {})
+        names = [o.name for o in self.options] + ([self.file.option] if self.file else [])
+        unknown = [k for k in given if k not in names]
+        if unknown:
+            raise DataError(f"{self.short} has no setting {unknown[0]!r}; its settings: "
+                            f"{', '.join(names) or 'none'}")
+        return {**{o.name: o.default for o in self.options}, **given}
+
+    def check(self, options: Mapping[str, Any]) -> None:
         """Refuse settings outside this source's limits, naming the setting."""
         for o in self.options:
-            value = getattr(choice, o.field)
+            value = options[o.name]
             if type(value) is not int or not o.lo <= value <= o.hi:
                 raise DataError(f"{self.short}: {o.label.lower()} must be a whole number "
                                 f"from {o.lo:,} to {o.hi:,}, got {value!r}")
+
+    def load(self, choice: DataChoice) -> Dataset:
+        """The images of ``choice`` (of this source), its settings checked first."""
+        options = self.settings(choice.options)
+        self.check(options)
+        return self.loader(replace(choice, options=options))
 
 
 def _keras(name: str, short: str, module: str, class_names) -> DataSource:
@@ -88,26 +103,26 @@ def _keras(name: str, short: str, module: str, class_names) -> DataSource:
 
 
 def _shapes(c: DataChoice) -> Dataset:
-    return shapes(c.shapes_classes, c.shapes_size, c.shapes_count, c.seed)
+    o = c.options
+    return shapes(o["classes"], o["size"], o["count"], c.seed)
 
 
 def _upload(c: DataChoice) -> Dataset:
-    from .uploads import load_npz
-
-    path = Path(c.upload_path)
-    if not path.is_file():
+    path = Path(c.options.get("path") or "")
+    if not path.name or not path.is_file():
         raise DataError(f"the uploaded data ({path.name}) is no longer stored; upload it "
                         "again")
     return load_npz(path.read_bytes(), path.name)
 
 
-# In the choosers' order; the first is the default.
+# In the choosers' order; the first is the default (choice.DEFAULT_SOURCE names it: a test
+# holds the two equal).
 SOURCES: dict[str, DataSource] = {s.name: s for s in (
     DataSource("digits", "Digits 8×8", "embedded", lambda _choice: digits(), quick=True),
     DataSource("shapes", "Generated shapes", "", _shapes, quick=True, options=(
-        SourceOption("shapes_classes", "Classes", 4, 2, len(SHAPE_NAMES)),
-        SourceOption("shapes_size", "Image side", 32, 8, 128),
-        SourceOption("shapes_count", "Images", 1000, 50, 20_000, step=50))),
+        SourceOption("classes", "Classes", 4, 2, len(SHAPE_NAMES)),
+        SourceOption("size", "Image side", 32, 8, 128),
+        SourceOption("count", "Images", 1000, 50, 20_000, step=50))),
     _keras("mnist", "MNIST", "mnist", (str(i) for i in range(10))),
     _keras("fashion_mnist", "Fashion-MNIST", "fashion_mnist",
            ("T-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker",
@@ -120,14 +135,6 @@ SOURCES: dict[str, DataSource] = {s.name: s for s in (
         "An .npz with arrays x (N, H, W[, C]) and y (N,), or a .zip with one folder of "
         "images per class", ("npz", "zip"))),
 )}
-
-
-DEFAULT_SOURCE = next(iter(SOURCES))
-
-
-def option_default(field: str) -> int:
-    """The default of the setting stored as ``field`` (DataChoice's default too)."""
-    return next(o.default for s in SOURCES.values() for o in s.options if o.field == field)
 
 
 def short_name(name: object) -> str:

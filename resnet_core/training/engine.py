@@ -23,6 +23,7 @@ import os
 import sqlite3
 import time
 import traceback
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,11 +33,10 @@ from ..faults import DiskFull, StoreBusy, disk_full
 from ..spec import ArchitectureSpec, SpecError
 from . import chunks, predictions
 from .settings import SHORT_RUN_MOMENTUM, SettingsError, TrainSettings, check_feasible
-from .store import RunStore
+from .store import CHECKPOINT, RunStore
 
 CHUNK_SECONDS = 0.5  # a live point at least this often (and every ``log_every`` steps)
 STOP_POLL_SECONDS = 0.2  # how often the stop flags are read between steps
-CHECKPOINT = "checkpoint.keras"
 
 _strategy_cache: dict = {}
 
@@ -201,11 +201,11 @@ def load_checkpoint(path):
     import keras
 
     from .. import layers as custom_layers  # noqa: F401 - registers our layers
-    from ..build import allow_deep_graphs
+    from ..keras_internals import deep_graphs
     from . import schedules  # noqa: F401 - registers OneCycle
 
-    allow_deep_graphs()
-    return keras.saving.load_model(path, safe_mode=True)
+    with deep_graphs():  # loading maps the graph recursively, as building does
+        return keras.saving.load_model(path, safe_mode=True)
 
 
 def save_checkpoint(model, run_dir) -> None:
@@ -432,7 +432,7 @@ def execute_group(store: RunStore, run_ids: list[str]) -> list[dict]:
         except Exception as exc:  # noqa: BLE001 - a stored run that cannot be read
             store.update(run_id, status="failed", phase="", error=f"this run's stored "
                          f"network, data or settings cannot be read: {exc}")
-    mixed = False
+    process_wide = ExitStack()  # Keras's dtype policy and the recursion limit, put back after
     t_start = time.time()
     try:
         if not trainees:
@@ -449,10 +449,10 @@ def execute_group(store: RunStore, run_ids: list[str]) -> list[dict]:
         # the multi-worker step: its all-reduce cannot sit inside an XLA cluster.
         jit = cluster is None and (settings.xla == "on" or (
             settings.xla == "auto" and (on_gpu or keras_backend() == "jax")))
-        import keras
+        from ..keras_internals import deep_graphs, precision_policy
 
-        if mixed:
-            keras.mixed_precision.set_global_policy("mixed_float16")
+        process_wide.enter_context(deep_graphs())
+        process_wide.enter_context(precision_policy("mixed_float16" if mixed else None))
         dataset = load(trainees[0].choice)
         for t in trainees:
             store.update(t.id, device=device)
@@ -470,10 +470,7 @@ def execute_group(store: RunStore, run_ids: list[str]) -> list[dict]:
             if not t.done:
                 t.fail(exc)
     finally:
-        if mixed:
-            import keras
-
-            keras.mixed_precision.set_global_policy("float32")
+        process_wide.close()
     return _results(store, run_ids, {t.id: t.summary for t in trainees},
                     time.time() - t_start)
 

@@ -24,7 +24,7 @@ import sqlite3
 import threading
 import time
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -34,26 +34,58 @@ from ..spec import ArchitectureSpec
 # The others: completed, stopped, failed, diverged (the loss became NaN or infinite).
 ACTIVE = ("queued", "running", "stopping")
 
+def _column(sql: str, *, json: bool = False, added: bool = False, **default: Any):
+    """A :class:`Run` field and its column in ``runs``: its SQL type; ``json``: a dict
+    stored as JSON text; ``added``: added after the first release (older stores gain
+    it)."""
+    return field(metadata={"sql": sql, "json": json, "added": added}, **default)
+
+
+@dataclass
+class Run:
+    """One run: a row of ``runs`` and its folder's ``run.json``. These fields declare
+    the table (:data:`SCHEMA`, :data:`RUN_COLUMNS`); there is no other list of them."""
+
+    id: str = _column("TEXT PRIMARY KEY")
+    created: float = _column("REAL NOT NULL")
+    updated: float = _column("REAL NOT NULL")
+    name: str = _column("TEXT NOT NULL")
+    status: str = _column("TEXT NOT NULL")
+    spec: dict = _column("TEXT NOT NULL", json=True)
+    data: dict = _column("TEXT NOT NULL", json=True)
+    settings: dict = _column("TEXT NOT NULL", json=True)
+    device: str = _column("TEXT DEFAULT ''")
+    worker_pid: int | None = _column("INTEGER")
+    heartbeat: float | None = _column("REAL")
+    stop_requested: bool = _column("INTEGER DEFAULT 0")
+    epochs_done: int = _column("INTEGER DEFAULT 0")
+    total_steps: int = _column("INTEGER DEFAULT 0")
+    error: str = _column("TEXT DEFAULT ''")
+    summary: dict = _column("TEXT DEFAULT '{}'", json=True)
+    # Runs trained together (a race, an experiment) share one.
+    group_id: str = _column("TEXT DEFAULT ''", added=True, default="")
+    # What a running run does now: loading data, building, compiling, training,
+    # validating, saving (a page says it: nothing looks frozen).
+    phase: str = _column("TEXT DEFAULT ''", added=True, default="")
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+    def network(self) -> ArchitectureSpec:
+        """The run's network. Its spec is stored as written, in the format of its day:
+        read through the spec's reader, a run stored in an older format opens too."""
+        return ArchitectureSpec.from_dict(self.spec)
+
+
+RUN_COLUMNS = tuple(f.name for f in fields(Run))
+JSON_COLUMNS = tuple(f.name for f in fields(Run) if f.metadata["json"])
+# Columns added after the first release, with their SQL types: older stores gain them.
+ADDED_COLUMNS = {f.name: f.metadata["sql"] for f in fields(Run) if f.metadata["added"]}
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
-    id TEXT PRIMARY KEY,
-    created REAL NOT NULL,
-    updated REAL NOT NULL,
-    name TEXT NOT NULL,
-    status TEXT NOT NULL,
-    spec TEXT NOT NULL,
-    data TEXT NOT NULL,
-    settings TEXT NOT NULL,
-    device TEXT DEFAULT '',
-    worker_pid INTEGER,
-    heartbeat REAL,
-    stop_requested INTEGER DEFAULT 0,
-    epochs_done INTEGER DEFAULT 0,
-    total_steps INTEGER DEFAULT 0,
-    error TEXT DEFAULT '',
-    summary TEXT DEFAULT '{}',
-    group_id TEXT DEFAULT '',
-    phase TEXT DEFAULT ''
+    """ + ",\n    ".join(f"{f.name} {f.metadata['sql']}" for f in fields(Run)) + """
 );
 CREATE TABLE IF NOT EXISTS metrics (
     run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
@@ -68,13 +100,11 @@ CREATE TABLE IF NOT EXISTS metrics (
 CREATE INDEX IF NOT EXISTS metrics_run ON metrics(run_id, kind, step);
 """
 
-# Columns added after the first release, with their SQL types: older stores gain them.
-ADDED_COLUMNS = {"group_id": "TEXT DEFAULT ''", "phase": "TEXT DEFAULT ''"}
-
 METRIC_FIELDS = ("kind", "epoch", "step", "seen", "time", "loss", "accuracy", "val_loss",
                  "val_accuracy", "images_per_second", "lr")
 RECORD = "run.json"
 POINTS = "metrics.jsonl"
+CHECKPOINT = "checkpoint.keras"  # the engine writes it, the store tells a resumed run by it
 REBUILT = "runs-rebuilt.txt"  # the last rebuild's notice
 # How long a page or a command waits for a store another process holds before it says
 # so (StoreBusy); a training process waits longer rather than fail a run.
@@ -87,38 +117,6 @@ def default_home() -> Path:
     """``$RESNET_EXPLORER_HOME``, else ``~/.resnet-explorer``."""
     env = os.environ.get("RESNET_EXPLORER_HOME")
     return Path(env) if env else Path.home() / ".resnet-explorer"
-
-
-@dataclass
-class Run:
-    id: str
-    created: float
-    updated: float
-    name: str
-    status: str
-    spec: dict
-    data: dict
-    settings: dict
-    device: str
-    worker_pid: int | None
-    heartbeat: float | None
-    stop_requested: bool
-    epochs_done: int
-    total_steps: int
-    error: str
-    summary: dict
-    group_id: str = ""  # runs trained together (a race, an experiment) share one
-    phase: str = ""  # what a running run does now: loading data, building, compiling,
-    #                  training, validating, saving (a page says it: nothing looks frozen)
-
-    @property
-    def active(self) -> bool:
-        return self.status in ACTIVE
-
-    def network(self) -> ArchitectureSpec:
-        """The run's network. Its spec is stored as written, in the format of its day:
-        read through the spec's reader, a run stored in an older format opens too."""
-        return ArchitectureSpec.from_dict(self.spec)
 
 
 def _pid_alive(pid: int | None) -> bool:
@@ -307,7 +305,7 @@ class RunStore:
                 record = _read_json(folder / RECORD)
                 if not isinstance(record, dict) or record.get("id") != folder.name:
                     continue  # a folder from before records, or a damaged record
-                cols = [c for c in record if c in _RUN_COLUMNS]
+                cols = [c for c in record if c in RUN_COLUMNS]
                 db.execute(f"INSERT OR REPLACE INTO runs ({', '.join(cols)}) VALUES "
                            f"({', '.join('?' * len(cols))})",
                            [_column_value(c, record[c]) for c in cols])
@@ -359,7 +357,7 @@ class RunStore:
     @_recovers
     def create(self, name: str, spec: dict, data: dict, settings: dict) -> str:
         """Queue a run (runs that train together: :meth:`create_group`)."""
-        run_id = time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
+        run_id = new_id()
         now = time.time()
         self.run_dir(run_id).mkdir(parents=True, exist_ok=True)
         with closing(self._connect()) as db:
@@ -375,9 +373,9 @@ class RunStore:
     def create_group(self, runs: list[tuple[str, dict, dict, dict]]) -> list[str]:
         """Queue runs ``(name, spec, data, settings)`` that train together, in one
         transaction: a worker never claims part of a group."""
-        group_id = "g" + time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
+        group_id = new_id("g")
         now = time.time()
-        ids = [time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3) for _ in runs]
+        ids = [new_id() for _ in runs]
         for run_id in ids:
             self.run_dir(run_id).mkdir(parents=True, exist_ok=True)
         db = self._connect()
@@ -419,7 +417,10 @@ class RunStore:
 
     @_recovers
     def update(self, run_id: str, **fields: Any) -> None:
-        for key in ("summary", "settings", "data"):
+        unknown = sorted(set(fields) - set(RUN_COLUMNS))
+        if unknown:  # the names go into SQL: only the declared columns
+            raise ValueError(f"runs have no column {unknown[0]!r}")
+        for key in JSON_COLUMNS:
             if key in fields and not isinstance(fields[key], str):
                 fields[key] = json.dumps(fields[key])
         fields["updated"] = time.time()
@@ -525,7 +526,7 @@ class RunStore:
                 dead.append(run.id)
                 # Checkpoints are renamed into place: one that exists is whole.
                 kept = ("the metrics and the last checkpoint are kept, and the run can be "
-                        "resumed" if (self.run_dir(run.id) / "checkpoint.keras").exists()
+                        "resumed" if (self.run_dir(run.id) / CHECKPOINT).exists()
                         else "the metrics are kept; no checkpoint had been written yet "
                              "(one is written at each epoch's end), so start it again")
                 free = free_bytes(self.home)
@@ -608,13 +609,14 @@ class RunStore:
             return [dict(r) for r in db.execute(query + " ORDER BY rowid", args)]
 
 
-_RUN_COLUMNS = ("id", "created", "updated", "name", "status", "spec", "data", "settings",
-                "device", "worker_pid", "heartbeat", "stop_requested", "epochs_done",
-                "total_steps", "error", "summary", "group_id", "phase")
+def new_id(prefix: str = "") -> str:
+    """A new run or group id: when it was made (sorting as created) and 6 random hex
+    digits (two in the same second differ)."""
+    return f"{prefix}{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
 
 
 def _column_value(column: str, value: Any) -> Any:
-    if column in ("spec", "data", "settings", "summary") and not isinstance(value, str):
+    if column in JSON_COLUMNS and not isinstance(value, str):
         return json.dumps(value)
     return value
 
@@ -676,7 +678,7 @@ def _resumed(row: sqlite3.Row) -> bool:
 
 def _run(row: sqlite3.Row) -> Run:
     d = dict(row)
-    for key in ("spec", "data", "settings", "summary"):
+    for key in JSON_COLUMNS:
         d[key] = json.loads(d[key] or "{}")
     d["stop_requested"] = bool(d["stop_requested"])
     return Run(**d)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ..analysis import analyze
+from ..limits import fmt_shape
 from ..data import DataChoice, DataError, Dataset, PreparedData, load, prepare
 from ..devices import training_memory_bytes
 from ..pretrained import WeightsUnavailable, ensure_weights, required_fit
@@ -58,9 +59,8 @@ def plan_run(spec: ArchitectureSpec, choice: DataChoice,
             prepared = prepare(dataset, spec, other)
         except DataError:
             raise first from None
-    h, w, _ = dataset.image_shape
-    side = "×".join(map(str, prepared.spec.input_shape[:2]))
-    reason = (f"{h}×{w} images are too small for {spec.name}"
+    side = fmt_shape(prepared.spec.input_shape[:2])
+    reason = (f"{fmt_shape(dataset.image_shape[:2])} images are too small for {spec.name}"
               if other.fit == "resize" else f"{spec.name} cannot take the images as they are")
     note = f"{reason}, so {FIT_WORDS[other.fit]} ({side})."
     return RunPlan(prepared.spec, other, prepared, note)

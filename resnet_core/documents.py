@@ -7,7 +7,7 @@ import re
 
 # Short enough to take a possessive ("… tutorial's ResNet50"); the title where the seeds'
 # README gives one, else what each document is.
-SOURCES = {
+DOCUMENTS = {
     "000": "the Keras ResNet-50 tutorial",
     "001": "the Keras ResNet-34 tutorial",
     "002": "the 'Building a ResNet in Keras' tutorial",
@@ -22,7 +22,7 @@ def plain_sources(text: str) -> str:
     → "The Chinese Keras tutorial …'s ResNet50", "seed 004 residual_block(x)" → "the
     TensorFlow tutorial …'s residual_block(x)". Unknown numbers stay as they are."""
     def name(m: re.Match) -> str:
-        words = SOURCES.get(m.group(2))
+        words = DOCUMENTS.get(m.group(2))
         if words is None:
             return m.group(0)
         if m.group(1) == "S":
