@@ -12,7 +12,7 @@ from resnet_core import get_spec
 from resnet_core.analysis import analyze
 from resnet_core.child import Job
 from resnet_core.data import DataChoice, DataError
-from resnet_core.experiments import EXPERIMENTS, cached, describe, finished_pairs, key_for
+from resnet_core.experiments import cached, describe, finished_pairs, key_for
 from resnet_core.experiments import landscape as landscape_core
 from resnet_core.experiments import lesion as lesion_core
 from resnet_core.experiments.runs import why_not_usable

@@ -17,7 +17,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 PROGRESS_ENV = "RESNET_EXPLORER_PROGRESS"  # the file a child writes its progress to

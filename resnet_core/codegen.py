@@ -7,8 +7,6 @@ The script is written from the trace, layer by layer, through the same table
 from __future__ import annotations
 
 import ast
-import re
-import unicodedata
 from pathlib import Path
 
 from .op_table import CUSTOM_LAYERS, OPS, layer_call

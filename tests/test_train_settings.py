@@ -124,13 +124,13 @@ def test_every_source_switch_shows_and_trains_the_settings_chosen(train_home):
 
     at = app("pages/train.py", preset="cifar_resnet20")
     for label, value in CHOSEN.items():
-        assert act(at, lambda: widget(at, label).set_value(value)) == []
+        assert act(at, lambda label=label, value=value: widget(at, label).set_value(value)) == []
     assert page_settings(at) == CHOSEN
     names = [n for n in SOURCES if not SOURCES[n].file] + [n for n in SOURCES
                                                             if SOURCES[n].file]
     store = RunStore(train_home)
     for name in names + [names[0]]:
-        assert act(at, lambda: widget(at, "Dataset").set_value(name)) == [], name
+        assert act(at, lambda name=name: widget(at, "Dataset").set_value(name)) == [], name
         assert page_settings(at) == CHOSEN, name
         assert all(any(w.label == label for kind in WIDGETS for w in at.get(kind))
                    for label in TRAIN_LABELS if label != "Start from"), name
@@ -230,7 +230,7 @@ def test_race_and_degradation_queue_what_they_show(train_home):
                                ("pages/degradation.py", "Run the experiment", 4)):
         at = app(page)
         for label, value in (("Epochs", 3), ("Batch size", 16), ("Seed", 9)):
-            assert act(at, lambda: widget(at, label).set_value(value)) == []
+            assert act(at, lambda at=at, label=label, value=value: widget(at, label).set_value(value)) == []
         shown = " ".join(plain(m.value) for m in [*at.markdown, *at.caption])
         assert "3 epochs" in shown and "batch 16" in shown, page
         assert "compiling about" in shown and "in all" in shown, page

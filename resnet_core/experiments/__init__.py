@@ -10,7 +10,7 @@ its folder (:mod:`.cache`). Importing this package does not import Keras.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 from ..child import Progress
 from ..training.store import RunStore
