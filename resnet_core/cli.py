@@ -24,6 +24,8 @@ from .analysis import analyze, human, summary_dict
 from .data.sources import DEFAULT_SOURCE, SOURCES
 from .faults import named
 from .presets import PRESETS, get_spec
+from .experiments import ExperimentError
+from .experiments.command import add_parsers as add_experiments
 from .spec import MAX_SPEC_BYTES, ArchitectureSpec, SpecError
 from .trace import fmt_shape
 
@@ -671,7 +673,6 @@ def parser() -> argparse.ArgumentParser:
     gr.add_argument("--lr", default="0.01", help="SGD learning rate (momentum 0.9)")
     gr.add_argument("--json", action="store_true", help="one JSON object on stdout")
     gr.set_defaults(fn=cmd_gradients)
-    from .experiments.command import add_parsers as add_experiments
 
     add_experiments(sub, _int_at_least)  # lesion, landscape, responses
     return p
@@ -720,6 +721,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.fn(args)
     except UsageError as exc:
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
+        return 2
+    except ExperimentError as exc:  # a run an experiment cannot use: the user's to fix
         print(f"error: {one_line(str(exc))}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `... | head`

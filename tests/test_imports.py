@@ -16,6 +16,8 @@ PACKAGES = ("resnet_core", "ui")
 
 # Bottom up. A name covers the module and, with ".*", everything under the package.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
+    ("leaves: naming a fault, running a child process", ("resnet_core.faults",
+                                                        "resnet_core.child")),
     ("limits and value display", ("resnet_core.limits", "resnet_core.documents",
                                   "resnet_core.glossary")),
     ("the op vocabulary and the blocks written against it",

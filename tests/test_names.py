@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from resnet_core import ArchitectureSpec, Head, SpecError, Stage, StemLayer
-from resnet_core.codegen import MAX_MODEL_NAME, SCOPE_NAME, model_name
+from resnet_core.ops import MAX_MODEL_NAME, SCOPE_NAME, model_name
 from resnet_core.spec import MAX_NAME_CHARS, validate
 
 # Names people write (the two first), and the awkward ones.

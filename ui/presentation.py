@@ -19,6 +19,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from .markdown import escape_md
+
 TALK = "talk"  # the query parameter and the session-state key
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 ICON = ASSETS / "icon.svg"
@@ -184,7 +186,6 @@ def headline(text: str, detail: str = "", *, key: str, where=None) -> None:
     The text is shown as the characters it is (run names are user text)."""
     if not text:
         return
-    from .common import escape_md  # common imports state, which imports this module
 
     box = (where or st).container(key=f"headline_{key}")
     box.markdown(escape_md(text))

@@ -13,7 +13,7 @@ import sys
 
 from ..child import progress_reporter
 from ..training.store import RunStore
-from . import EXPERIMENTS, ExperimentError, compute, landscape, lesion, pair_of, responses
+from . import EXPERIMENTS, compute, landscape, lesion, pair_of, responses
 from .runs import get_run
 
 FORMATTERS = {"lesion": lesion.format_text, "landscape": landscape.format_text,
@@ -60,8 +60,6 @@ def _terminal_progress(fraction: float, text: str) -> None:
 
 
 def run_command(args) -> int:
-    from ..cli import UsageError
-
     name = args.experiment
     params = {k: getattr(args, k) for k in EXPERIMENTS[name].defaults}
     store = RunStore()
@@ -71,8 +69,6 @@ def run_command(args) -> int:
         if len(ids) == 1 and not args.alone:
             ids = [r.id for r in pair_of(store, get_run(store, ids[0]))]
         out = compute(store, name, ids, params, progress=progress, fresh=args.fresh)
-    except ExperimentError as exc:
-        raise UsageError(str(exc)) from None
     finally:
         if progress is _terminal_progress:
             print(file=sys.stderr)
