@@ -102,6 +102,8 @@ def stop_latency(name: str, choice: DataChoice, batch: int) -> None:
     plan = plan_run(get_spec(name), choice)
     run_id = submit_run(store, plan, TrainSettings(epochs=50, batch_size=batch).to_dict())
     wait(lambda: len([m for m in store.metrics(run_id, "batch") if m["step"] >= 3]) > 0)
+    # The first chunk (the compile) has no speed of its own: wait for a measured one.
+    wait(lambda: any(m["images_per_second"] for m in store.metrics(run_id, "batch")))
     ips = next(m["images_per_second"] for m in reversed(store.metrics(run_id, "batch"))
                if m["images_per_second"])
     t0 = time.time()
