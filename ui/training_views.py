@@ -24,7 +24,7 @@ from . import presentation
 from .charts import plotly_text
 from .common import escape_md
 
-TALK_PANEL_CHART = 330  # px: under the title, status and sentence, it fits a 768 px screen
+TALK_PANEL_CHART = 290  # px: under the title, status, sentence and "look inside", within 720 px
 PALETTE = ["#1f6feb", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"]
 SILENT_SECONDS = 60  # training points come every half second: this is long
 ACCURACY_HELP = ("Accuracy on the validation images after the last epoch; until the first "
