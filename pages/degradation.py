@@ -6,11 +6,11 @@ from resnet_core import get_spec, verdict
 from resnet_core.data import DataChoice, DataError
 from resnet_core.limits import fmt_shape
 from resnet_core.presets import DEGRADATION_SET
-from resnet_core.training import SettingsError, TrainSettings
+from resnet_core.training import TrainSettings
 from resnet_core.training.estimate import estimate_run
-from resnet_core.training.submit import check_plan, submit_race
+from resnet_core.training.submit import submit_race
 from ui import common, degradation, presentation, router, training_views
-from ui.training_form import open_store, option_input, race_plans_cached, start
+from ui.training_form import group_check, open_store, option_input, race_plans_cached, start
 
 router.ensure_router()
 
@@ -62,16 +62,7 @@ form.caption(f"{', '.join(DEGRADATION_SET)} on the {n:,} training images of the 
              f"{settings.epochs} epochs, batch {settings.batch_size}, "
              f"{settings.optimizer} {settings.learning_rate:g}; estimated: "
              f"{estimate.summary()} (the four networks together).")
-problem = ""
-try:
-    for plan in plans:
-        check_plan(plan, settings)
-except SettingsError as exc:
-    problem = str(exc)
-    st.warning(common.escape_md(f"The experiment cannot start: {problem}."),
-               icon=":material/block:")
-if not problem and (long := estimate.warning()):
-    form.info(common.escape_md(long), icon=":material/schedule:")
+problem = group_check(plans, settings, estimate, "The experiment", form)
 
 runs = [store.get(i) for i in ids]
 running = any(r.active for r in runs)

@@ -7,12 +7,11 @@ from resnet_core.data import SOURCES, DataChoice, DataError
 from resnet_core.experiments.runs import why_not_usable
 from resnet_core.limits import fmt_shape
 from resnet_core.presets import RESIDUAL_TWINS, has_skips, plain_twin
-from resnet_core.training import SettingsError, TrainSettings
+from resnet_core.training import TrainSettings
 from resnet_core.training.estimate import estimate_run
-from resnet_core.training.submit import check_plan
 from resnet_core.training.submit import submit_race
 from ui import common, presentation, router, state, training_views
-from ui.training_form import (choose_source, open_store, option_input, race_plans_cached,
+from ui.training_form import (group_check, choose_source, open_store, option_input, race_plans_cached,
                               source_settings, start, watched_panels)
 
 router.ensure_router()
@@ -85,16 +84,7 @@ if not quiet:
                "in lockstep).")
 for note in dict.fromkeys(p.note for p in plans if p.note):
     st.caption(common.escape_md(note))
-problem = ""
-try:
-    for plan in plans:
-        check_plan(plan, settings)
-except SettingsError as exc:
-    problem = str(exc)
-    st.warning(common.escape_md(f"This race cannot start: {problem}."),
-               icon=":material/block:")
-if not problem and (long := estimate.warning()):
-    st.info(common.escape_md(long), icon=":material/schedule:")
+problem = group_check(plans, settings, estimate, "This race", st)
 
 if not problem and not (talk and busy):  # in a talk, one primary button: Stop while it runs
     if st.button("Start the race", type="primary", icon=":material/sprint:",

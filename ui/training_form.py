@@ -16,7 +16,7 @@ from resnet_core.faults import DiskFull, StoreBusy
 from resnet_core.training import SettingsError
 from resnet_core.training.settings import OPTION, remembered_value
 from resnet_core.training.store import RunStore
-from resnet_core.training.submit import RunPlan, plan_run, race_plans
+from resnet_core.training.submit import RunPlan, check_plan, plan_run, race_plans
 from resnet_core.training.worker import ensure_worker
 
 from . import router, training_views
@@ -215,3 +215,18 @@ def source_settings(form, source: DataSource, mem: RememberedForm | None = None,
                    if mem else
                    {"value": o.default, "key": f"{key}{source.key(o)}"})))
             for o, col in zip(source.options, cols)}
+
+
+def group_check(plans, settings, estimate, what: str, note_slot) -> str:
+    """Check every plan of a race or the degradation group against ``settings``: the
+    refusal (shown as a warning saying ``what`` cannot start) or "" with the long-run
+    warning, if any, in ``note_slot``. One rule for both pages."""
+    try:
+        for plan in plans:
+            check_plan(plan, settings)
+    except SettingsError as exc:
+        st.warning(escape_md(f"{what} cannot start: {exc}."), icon=":material/block:")
+        return str(exc)
+    if long := estimate.warning():
+        note_slot.info(escape_md(long), icon=":material/schedule:")
+    return ""
