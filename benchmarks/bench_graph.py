@@ -123,6 +123,9 @@ def main(argv=None):
             page.goto(f"{server.url}/graph?preset=resnet152&level=stage")
             page.wait_for_selector(IDLE)
             page.wait_for_selector(f"{VIEW} [id='node:stage3']")
+            # At 1280×720 the view shows the top of the drawing: fit it, as a person would,
+            # so stage3 is inside the view (outside it the page, not the node, takes a click).
+            page.get_by_role("button", name="Fit", exact=True).click()
             t = time.perf_counter()
             page.locator(f"{VIEW} [id='node:stage3']").click()
             page.wait_for_selector(f"{VIEW} [id='box:stage3']", timeout=60_000)

@@ -79,9 +79,12 @@ def test_a_race_keeps_its_order_and_says_training_accuracy_until_validation(stor
     for order in (1, -1):
         monkeypatch.setattr(RunStore, "list", lambda self, o=order, f=RunStore.list:
                             f(self)[::o])
-        at = app("pages/race.py", talk="1")
+        at = app("pages/race.py")
         assert plain(at.metric[0].label) == "cifar_resnet20 · training"
-    at = app("pages/race.py", talk="1")
+    at = app("pages/race.py", talk="1")  # a talk: one status line, the residual first
+    assert [plain(c.value) for c in at.caption][0].startswith(
+        "**cifar_resnet20** and **cifar_plain20**: training")
+    at = app("pages/race.py")
     assert not at.exception
     labels = [plain(m.label) for m in at.metric]
     # The residual network first (the page's title), while it runs ...
@@ -89,14 +92,14 @@ def test_a_race_keeps_its_order_and_says_training_accuracy_until_validation(stor
     assert [m.value for m in at.metric][:3] == ["25.0%", "25.0%", "1 / 5"]
     for i in ids:
         store.update(i, status="stopped", phase="")
-    at = app("pages/race.py", talk="1")
+    at = app("pages/race.py")
     # ... and after Stop: the same order (same colours), the epoch reached kept.
     assert [plain(m.label) for m in at.metric][:2] == labels[:2]
     assert [m.value for m in at.metric][2] == "1 / 5"
     for i in ids:
         store.add_metrics(i, [{"kind": "epoch", "epoch": 0, "step": 10, "seen": 320,
                                "time": time.time(), "val_accuracy": 0.5}])
-    at = app("pages/race.py", talk="1")
+    at = app("pages/race.py")
     assert plain(at.metric[0].label) == "cifar_resnet20 · validation"
     from ui.training_views import headline_accuracy
 

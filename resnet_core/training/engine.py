@@ -752,9 +752,9 @@ def _end_epoch(t: _Trainee, epoch: int, n_train: int) -> None:
     except Exception as exc:  # noqa: BLE001
         t.fail(exc)
         return
-    val_loss = float(val.get("loss", math.nan))
-    if not math.isfinite(val_loss):  # the last step's update broke the weights
-        _diverge(t, t.step, val_loss, n_train, "validation loss")
+    val_loss = val.get("loss")  # None on a worker that is not the chief: it skips it
+    if val_loss is not None and not math.isfinite(val_loss):  # the last update broke it
+        _diverge(t, t.step, float(val_loss), n_train, "validation loss")
         return
     ips = t.speed()
     if ips:

@@ -53,8 +53,12 @@ def test_an_upload_trains_with_the_settings_its_boxes_show(server, page, tmp_pat
     remembered.unlink(missing_ok=True)
     try:
         _upload_and_train(server, page, tmp_path, RunStore(home))
-    finally:  # the next tests' Train page starts at the default source, not at Upload
-        remembered.unlink(missing_ok=True)
+    finally:  # the next tests' Train page starts at the default source, not at Upload,
+        remembered.unlink(missing_ok=True)  # and their worker is free (a failure too)
+        store = RunStore(home)
+        for r in store.list():
+            if r.active:
+                store.request_stop(r.id)
 
 
 def _upload_and_train(server, page, tmp_path, store):
@@ -85,7 +89,7 @@ def _upload_and_train(server, page, tmp_path, store):
     shown = boxes(page)
     assert shown["Batch size"] == "8" and shown["Learning rate"] == "0.00200"
     before = {r.id for r in store.list()}
-    page.get_by_role("button", name="Train").click()
+    page.get_by_role("button", name="Train", exact=True).click()
     deadline = time.monotonic() + 30
     while not (new := [r for r in store.list() if r.id not in before]):
         assert time.monotonic() < deadline, "no run was queued"
@@ -96,7 +100,7 @@ def _upload_and_train(server, page, tmp_path, store):
         2, 8, 0.002, int(shown["Seed"]))
     assert s["weight_decay"] == float(shown["Weight decay"])
     assert s["optimizer"] == OPTIMIZERS[optimizer]
-    assert run.data["source"] == "upload" and run.data["upload_path"]
+    assert run.data["source"] == "upload" and run.data["options"]["path"]
     store.request_stop(run.id)
     deadline = time.monotonic() + 120
     while store.get(run.id).active and time.monotonic() < deadline:
