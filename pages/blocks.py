@@ -1,8 +1,6 @@
 """Block gallery: every block kind of the library, one block drawn and measured for a
 chosen input and width, with its source document and the Keras code that builds it."""
 
-import inspect
-
 import pandas as pd
 import streamlit as st
 
@@ -17,52 +15,14 @@ from ui import presentation, router
 
 router.ensure_router()
 
-# GoogLeNet's block 3a: (c1, c2_reduce, c2, c3_reduce, c3, c4), 256 channels out.
-INCEPTION_3A = (64, 96, 128, 16, 32, 32)
-
-
-def filters_for(kind: BlockKind, width: int):
-    """The stage's ``filters`` for ``width`` output channels."""
-    if kind.inception:  # GoogLeNet 3a's proportions, scaled to `width` channels out
-        return tuple(max(1, round(v * width / 256)) for v in INCEPTION_3A)
-    return width
-
-
-def default_shortcut(kind: BlockKind) -> str:
-    """The shortcut the block's own function defaults to (its source document's)."""
-    p = inspect.signature(kind.function).parameters.get("shortcut_kind")
-    return p.default if p is not None else "projection"
-
 
 def block_spec(kind: BlockKind, shape, width: int, stride: int) -> ArchitectureSpec:
     """One block of ``kind`` on an input of ``shape``, with a small head to make a model."""
     return ArchitectureSpec(
         name=f"{kind.name}_block", input_shape=shape, stem=(),
-        stages=(Stage(kind.name, 1, filters_for(kind, width), stride,
-                      shortcut=default_shortcut(kind)),),
+        stages=(Stage(kind.name, 1, kind.example_filters(width), stride,
+                      shortcut=kind.default_shortcut),),
         head=Head(classes=10), description=f"one {kind.title} block ({plain_sources(kind.source)})")
-
-
-def library_call(kind: BlockKind, width: int, stride: int) -> str | None:
-    """The one-line call of :mod:`resnet_core.build`, where the library has one."""
-    f = filters_for(kind, width)
-    calls = {
-        "bottleneck": f"build.bottleneck_block(x, {f}, stride={stride})",
-        "basic": f"build.basic_block(x, {f}, stride={stride})",
-        "relu_bn": f"build.relu_bn_block(x, {f}, downsample={stride == 2})",
-        "bias_bottleneck": f"build.bias_bottleneck_block(x, {f}, stride={stride})",
-        "preact": f"build.preact_block(x, {f}, stride={stride})",
-        "reduced_bottleneck": f"build.reduced_bottleneck_block(x, f={f}, r=4)"
-        if stride == 1 else None,
-        "vgg": f"build.vgg_stack(x, 1, {f}, pool={stride > 1})" if stride in (1, 2) else None,
-    }
-    if kind.inception:
-        c1, c2r, c2, c3r, c3, c4 = f
-        calls["inception"] = (f"build.inception_block(x, {c1}, ({c2r}, {c2}), ({c3r}, {c3}), "
-                              f"{c4})" if stride == 1 else None)
-    if kind.name == "relu_bn" and stride > 2:
-        return None
-    return calls.get(kind.name)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -132,7 +92,7 @@ for tab, name in zip(tabs, BLOCK_KINDS):
             m[2].metric("Output", e["output"])
             st.graphviz_chart(e["dot"], width="stretch")
         with right:
-            call = library_call(kind, int(width), int(stride))
+            call = kind.call_source(kind.example_filters(int(width)), int(stride))
             if call:
                 st.markdown("With this library, on a Keras tensor `x`:")
                 st.code(f"from resnet_core import build\n\nx = {call}", language="python",

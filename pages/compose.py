@@ -8,6 +8,7 @@ from resnet_core.blocks import BLOCK_KINDS
 from resnet_core.spec import (CLASSIFIERS, HEAD_POOLS, KERNEL_INITS, PADDINGS, SHORTCUTS,
                               STEM_KINDS, STRIDE_BLOCKS, STRIDE_CONVS)
 from ui import common, preset_cards, router, spec_form, state, terms
+from ui.spec_form import read_by
 
 router.ensure_router()
 
@@ -141,6 +142,7 @@ st.caption("Filters are each block's output channels (six path widths for incept
            "One block of a stage carries its stride (the first unless 'strided block' says "
            "last); expansion is the bottleneck ratio. A cell the block kind does not use "
            "is empty. Add or delete rows in the table; move a stage with the buttons below.")
+
 # The columns are the Stage fields; those without a tailored column get a plain one.
 stage_columns = {
     "kind": st.column_config.SelectboxColumn(
@@ -161,23 +163,26 @@ stage_columns = {
                                  "it is the identity). conv: the 1×1 conv without its "
                                  "BatchNorm; none: no skip (a plain block).")),
     "expansion": st.column_config.TextColumn(
-        "expansion", help=terms.help_for("expansion", lead="bottleneck kinds only")),
+        "expansion", help=terms.help_for("expansion", lead=f"{read_by('expansion')} only")),
     "groups": st.column_config.TextColumn(
         "groups",
-        help=terms.help_for("groups", lead="bottleneck: groups of the k×k conv (ResNeXt)")),
+        help=terms.help_for("groups", lead=f"{read_by('groups')}: groups of the k×k conv "
+                            "(ResNeXt)")),
     "width": st.column_config.TextColumn(
-        "width", help="bottleneck: the k×k conv's channels; 0 = filters ÷ expansion"),
+        "width", help=f"{read_by('width')}: the k×k conv's channels; 0 = filters ÷ "
+                      "expansion"),
     "se_ratio": st.column_config.TextColumn(
         "SE", help=terms.help_for("squeeze-and-excitation",
-                                  lead="bottleneck: the squeeze-and-excitation ratio; 0 = none")),
+                                  lead=f"{read_by('se_ratio')}: the squeeze-and-excitation "
+                                       "ratio; 0 = none")),
     "preact": st.column_config.CheckboxColumn(
-        "pre-act", help=terms.help_for("pre-activation", lead="bottleneck, basic")),
+        "pre-act", help=terms.help_for("pre-activation", lead=read_by("preact"))),
     "stride_block": st.column_config.SelectboxColumn(
         "strided block", options=STRIDE_BLOCKS,
         help="the block that strides: first, or last (Keras's ResNetV2)"),
     "stride_conv": st.column_config.SelectboxColumn(
         "strided conv", options=STRIDE_CONVS,
-        help="bottleneck: the conv that strides (3x3: torchvision's)"),
+        help=f"{read_by('stride_conv')}: the conv that strides (3x3: torchvision's)"),
 }
 stage_df = st.data_editor(
     base_frame("stages", spec_form.stage_frame),

@@ -2,13 +2,17 @@
 
 Every block reads top to bottom like its figure in the source documents. The
 ``BLOCK_KINDS`` registry says, per kind, what it is, where it comes from, how a stage of
-it is laid out and what its ``filters`` must look like.
+it is laid out, what its ``filters`` must look like and how :mod:`resnet_core.build`
+calls it on a Keras tensor. Validation, the network walk (so the tracer, the builder
+and the export), Compose's table and help, and the Block gallery all read it: a new
+kind is a function here and its entry.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import inspect
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from .ops import Interpreter
@@ -257,6 +261,14 @@ def vgg_conv(ops: Interpreter, x, filters: int, kernel_size: int = 3, use_bias: 
 # ---------------------------------------------------------------------- registry
 _RESIDUAL = ("filters", "stride", "kernel_size", "shortcut", "stride_block")
 _WITH_EXPANSION = (*_RESIDUAL, "expansion")
+# GoogLeNet's block 3a: (c1, c2_reduce, c2, c3_reduce, c3, c4), 256 channels out.
+INCEPTION_3A = (64, 96, 128, 16, 32, 32)
+
+LibraryCall = Callable[[Any, int], "str | None"]
+"""``(filters, stride) -> source``: the one-line call of :mod:`resnet_core.build` that
+makes one block on a Keras tensor ``x``, or ``None`` where that stride has none."""
+
+
 @dataclass(frozen=True)
 class BlockKind:
     """What a stage editor and the network walk need to know about one kind of block."""
@@ -276,6 +288,26 @@ class BlockKind:
     inception: bool = False
     vgg: bool = False
     preact: bool = False  # normalises before each conv whatever the stage says (seed 004)
+    library_call: LibraryCall | None = None
+    """How :mod:`resnet_core.build` makes one such block on a Keras tensor ``x`` (the
+    Block gallery shows it); ``None``: the library has no function of its own for it."""
+
+    def example_filters(self, width: int):
+        """The stage's ``filters`` for a block of ``width`` output channels (inception:
+        GoogLeNet 3a's six path widths, scaled to sum to about ``width``)."""
+        if self.inception:
+            return tuple(max(1, round(v * width / 256)) for v in INCEPTION_3A)
+        return width
+
+    @property
+    def default_shortcut(self) -> str:
+        """The shortcut the block's own function defaults to (its source document's)."""
+        p = inspect.signature(self.function).parameters.get("shortcut_kind")
+        return p.default if p is not None else "projection"
+
+    def call_source(self, filters, stride: int) -> str | None:
+        """:attr:`library_call`'s source for ``filters`` and ``stride`` (``None``: none)."""
+        return None if self.library_call is None else self.library_call(filters, stride)
 
     def check_filters(self, problems: list, path: str, stage) -> None:
         f = stage.filters
@@ -364,40 +396,63 @@ BLOCK_KINDS: dict[str, BlockKind] = {
                   "ResNet-50's block; its settings make ResNeXt, Wide ResNet, SE-ResNet and "
                   "ResNet v2 of it.",
                   fields=(*_WITH_EXPANSION, "groups", "width", "se_ratio", "preact",
-                          "stride_conv"), uses_expansion=True),
+                          "stride_conv"), uses_expansion=True,
+                  library_call=lambda f, s: f"build.bottleneck_block(x, {f}, stride={s})"),
         BlockKind("basic", "Basic k×k → k×k (BN, ReLU)",
                   "seed 001; He et al. ResNet-18/34 and CIFAR", basic_block,
                   summary="Two 3×3 convs with BatchNorm and ReLU, plus the input: the block of "
                   "ResNet-18/34 and the CIFAR ResNets (He et al. 2015); pre-activated, of "
                   "Wide ResNets.",
-                  fields=(*_RESIDUAL, "preact")),
+                  fields=(*_RESIDUAL, "preact"),
+                  # build.basic_block's own default is seed 001's conv shortcut (no BN).
+                  library_call=lambda f, s: f"build.basic_block(x, {f}, stride={s}, "
+                  "shortcut='projection')"),
         BlockKind("relu_bn", "Post-activation conv → ReLU → BN",
                   "seed 002 (CIFAR-10 ResNet and its plain twin)", relu_bn_block,
                   summary="Two convs, each followed by ReLU then BatchNorm, plus the input: the "
-                  "block of the 'Building a ResNet in Keras' CIFAR-10 tutorial."),
+                  "block of the 'Building a ResNet in Keras' CIFAR-10 tutorial.",
+                  # The document's block halves the size or keeps it, nothing else.
+                  library_call=lambda f, s: f"build.relu_bn_block(x, {f}, "
+                  f"downsample={s == 2})" if s <= 2 else None),
         BlockKind("bias_bottleneck", "Bottleneck with biases, no BatchNorm",
                   "seed 003 (MNIST ResNet)", bias_bottleneck_block,
                   summary="A bottleneck without BatchNorm: biased convs with ReLU and a bias "
                   "after the sum, from a low-level TensorFlow MNIST tutorial.",
-                  fields=_WITH_EXPANSION, uses_expansion=True, uses_conv_bias=False),
+                  fields=_WITH_EXPANSION, uses_expansion=True, uses_conv_bias=False,
+                  library_call=lambda f, s: f"build.bias_bottleneck_block(x, {f}, "
+                  f"stride={s})"),
         BlockKind("preact", "Pre-activation BN → ELU → conv",
                   "seed 004", preact_block,
                   summary="Normalises and activates before each conv (BN → ELU → conv, twice), "
                   "then adds the input untouched: the pre-activation ResNet (He et al. 2016).",
-                  preact=True),
+                  preact=True,
+                  library_call=lambda f, s: f"build.preact_block(x, {f}, stride={s})"),
         BlockKind("reduced_bottleneck", "Bottleneck to f // r and back to f",
                   "seed 004 residual_block(x, f, r)", reduced_bottleneck_block,
                   summary="1×1 down to filters ÷ expansion, a k×k conv, 1×1 back up, plus the "
                   "input, with no activation after the sum (a TensorFlow tutorial's block).",
-                  fields=_WITH_EXPANSION, uses_expansion=True),
+                  fields=_WITH_EXPANSION, uses_expansion=True,
+                  # The document's residual_block(x, f, r) never strides.
+                  library_call=lambda f, s: f"build.reduced_bottleneck_block(x, f={f}, r=4)"
+                  if s == 1 else None),
         BlockKind("inception", "Inception: four paths, concatenated",
                   "seed 000 (GoogLeNet)", inception_block,
                   summary="Not residual: four paths side by side (1×1, 3×3, 5×5, pooling) whose "
                   "outputs are stacked: GoogLeNet's block (Szegedy et al. 2014).",
-                  fields=("filters", "stride"), residual=False, inception=True),
+                  fields=("filters", "stride"), residual=False, inception=True,
+                  library_call=lambda f, s: "build.inception_block(x, {}, ({}, {}), ({}, {}), "
+                  "{})".format(*f) if s == 1 else None),
         BlockKind("vgg", "Plain conv + ReLU (VGG)", "seed 004 (VGG-16)", vgg_conv,
                   summary="Not residual: one conv and ReLU, with a max-pool after the stage when "
                   "its stride is above 1: the layers of VGG-16 (Simonyan & Zisserman 2014).",
-                  fields=("filters", "stride", "kernel_size"), residual=False, vgg=True),
+                  fields=("filters", "stride", "kernel_size"), residual=False, vgg=True,
+                  library_call=lambda f, s: f"build.vgg_stack(x, 1, {f}, pool={s > 1})"
+                  if s in (1, 2) else None),
     )
 }
+
+
+def kinds_reading(field: str) -> list[str]:
+    """The block kinds whose stages read the Stage setting ``field`` (Compose says so in
+    the column's help)."""
+    return [k.name for k in BLOCK_KINDS.values() if field in k.fields]

@@ -4,7 +4,8 @@ import keras
 import numpy as np
 import pytest
 
-from resnet_core import build
+from resnet_core import ArchitectureSpec, Head, Stage, analyze, build
+from resnet_core.blocks import BLOCK_KINDS
 
 
 def test_seed000_blocks_on_keras_tensors():
@@ -89,3 +90,25 @@ def test_block_functions_refuse_settings_they_do_not_use():
     tracer = Tracer()
     with pytest.raises(TypeError, match="groups"):
         blocks.relu_bn_block(tracer, tracer.input((8, 8, 4)), 8, groups=2)
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+@pytest.mark.parametrize("name", list(BLOCK_KINDS))
+def test_each_kinds_library_call_builds_the_block_its_stage_traces(name, stride):
+    """The Block gallery shows ``BlockKind.library_call`` as the code of the block it
+    measures: on a Keras tensor it makes that block (its parameters, its output shape),
+    shortcut included (8 channels in, 16 out)."""
+    kind = BLOCK_KINDS[name]
+    filters = kind.example_filters(16)
+    call = kind.call_source(filters, stride)
+    if call is None:  # the library has no call for this stride: the gallery shows none
+        return
+    spec = ArchitectureSpec(
+        name="one_block", input_shape=(8, 8, 8), stem=(), head=Head(classes=2),
+        stages=(Stage(name, 1, filters, stride, shortcut=kind.default_shortcut),))
+    block = [l for l in analyze(spec).layers if l.stage == "stage1"]
+    x_in = keras.Input((8, 8, 8))
+    y = eval(call, {"build": build, "x": x_in})  # noqa: S307 - the registry's own text
+    model = keras.Model(x_in, y)
+    assert model.count_params() == sum(l.params for l in block), call
+    assert tuple(model.output.shape[1:]) == block[-1].output_shape, call

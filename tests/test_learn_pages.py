@@ -61,7 +61,8 @@ def test_block_gallery_lists_every_kind_with_figures_and_code():
     assert basic["output"] == "16×16×64" and basic["skip connections"] == 1
     assert table.set_index("kind").loc["inception"]["skip connections"] == 0
     codes = [c.value for c in at.code]
-    assert any("build.basic_block(x, 64, stride=1)" in c for c in codes)
+    assert any("build.basic_block(x, 64, stride=1, shortcut='projection')" in c
+               for c in codes)
     assert sum("def build_model" in c for c in codes) == len(BLOCK_KINDS)
     assert any(BLOCK_KINDS["bias_bottleneck"].summary in m.value for m in at.markdown)
 

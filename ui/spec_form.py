@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from resnet_core import PRESETS, ArchitectureSpec, SpecError, Stage, StemLayer
-from resnet_core.blocks import BLOCK_KINDS
+from resnet_core.blocks import BLOCK_KINDS, kinds_reading
 from resnet_core.spec import STEM_FIELDS, show_value
 
 # The columns are the spec's own fields, so a field added to Stage or StemLayer shows up here.
@@ -46,6 +46,12 @@ LABELS = {
 # The tables' column headers, where they are not the field's name (messages use them too).
 STEM_TITLES = {"kernel_size": "kernel", "pool_size": "pool", "use_bias": "bias"}
 STAGE_TITLES = {"kind": "block", "num_blocks": "blocks", "kernel_size": "kernel"}
+
+
+def read_by(field: str) -> str:
+    """The block kinds that read the stage setting ``field`` (a column's help says so),
+    from the registry: a new kind that reads it is named there too."""
+    return ", ".join(kinds_reading(field)) or "no kind"
 
 
 def as_text(value: Any) -> str | None:
