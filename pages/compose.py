@@ -90,8 +90,11 @@ with st.expander(f"BatchNorm and initialisers: momentum {common.plain_number(ls.
                                          format="%g", step=1e-5, key=f"bne_{v}"),
         "bn_scale": lc[2].checkbox("BN scale (γ)", ls.bn_scale, key=f"bns_{v}",
                                    help="TF-Slim's batch_norm has none"),
-        "l2": lc[3].number_input("L2 on kernels", value=float(ls.l2), format="%g",
-                                 step=1e-4, key=f"l2_{v}"),
+        "l2": lc[3].number_input(
+            "L2 on kernels", value=float(ls.l2), format="%g", step=1e-4, key=f"l2_{v}",
+            help=terms.help_for("L2 penalty", lead="The source's L2 on every conv and dense "
+                                "kernel (TF-Slim's VGG-16: 5e-4). The Train page's weight "
+                                "decay is the optimizer's, decoupled: a training setting.")),
         "kernel_init": lc[4].selectbox("Kernel initialiser", KERNEL_INITS,
                                        KERNEL_INITS.index(ls.kernel_init), key=f"ki_{v}"),
         "init_stddev": lc[5].number_input("Its σ (truncated normal)",

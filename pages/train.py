@@ -72,6 +72,10 @@ s2 = form.columns(4)
 epochs = option_input(s2[0], "epochs", "Epochs", mem, default=defaults.epochs)
 weight_decay = option_input(s2[1], "weight_decay", "Weight decay", mem, format="%.5f",
                             step=1e-4)
+if spec.layer_settings.l2:  # the source's regulariser is the network's, not this form's
+    form.caption(f"This network also adds an L2 penalty of {spec.layer_settings.l2:g} on "
+                 "its kernels to the loss: a layer setting of the network (Compose), apart "
+                 "from the optimizer's decoupled weight decay above.")
 mixed = option_input(s2[2], "mixed_precision", "Mixed precision", mem,
                      help="float16 compute with float32 weights: faster on a GPU, slower "
                           "on a CPU. auto: on where there is a GPU.")

@@ -54,7 +54,10 @@ GLOSSARY: dict[str, str] = {
                  "stacked (GoogLeNet).",
     "dropout": "During training, sets a random share of the values to zero, so the "
                "network cannot rely on any one of them.",
-    "weight decay": "A penalty on large weights, added to the loss (L2 regularisation).",
+    "weight decay": "Shrinks every weight a little at each step, apart from the loss's "
+                    "gradient (decoupled, as AdamW): a Keras optimizer's weight_decay.",
+    "L2 penalty": "The sum of a layer's squared kernel weights, times λ, added to the loss "
+                  "(Keras's kernel_regularizer): a layer setting, not the optimizer's.",
     "MACs": "Multiply-accumulate operations for one image: a measure of compute cost.",
     "parameters": "The numbers the network learns (weights and biases).",
     "ImageNet": "1.28 million photos in 1,000 classes, 224×224 pixels in these networks.",

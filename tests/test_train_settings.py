@@ -291,3 +291,23 @@ def test_train_shows_compile_and_total_and_says_when_a_run_takes_minutes(train_h
     long = [plain(i.value) for i in at.info if "This run will take about" in plain(i.value)]
     assert long and "× 1000" in long[0]
     assert [b for b in at.button if b.label == "Train"]  # said, not refused
+
+
+def test_weight_decay_is_said_to_be_decoupled_and_a_sources_l2_a_layer_setting(train_home):
+    """Issue 22: Keras's optimizers decay weights decoupled (adam with weight decay is
+    AdamW); the seeds' L2 is a kernel regulariser, a setting of the network's layers."""
+    from resnet_core.glossary import explain
+
+    for text in (OPTION["weight_decay"].help, explain("weight decay")):
+        assert "decoupled" in text and "L2 weight decay" not in text
+    assert "layer setting" in OPTION["weight_decay"].help
+    at = app("pages/train.py", preset="seed_vgg16_slim")
+    assert widget(at, "Weight decay").help.startswith("Decoupled weight decay")
+    notes = [plain(c.value) for c in at.caption]
+    assert any("L2 penalty of 0.0005 on its kernels" in n and "layer setting" in n
+               for n in notes)
+    at = app("pages/train.py", preset="cifar_resnet20")  # no L2 in this network
+    assert not any("L2 penalty" in plain(c.value) for c in at.caption)
+    compose = app("pages/compose.py", preset="seed_vgg16_slim")
+    l2 = next(n for n in compose.number_input if n.label == "L2 on kernels")
+    assert l2.value == 5e-4 and explain("L2 penalty") in l2.help

@@ -49,7 +49,7 @@ _TEXT: dict[str, tuple[str, str]] = {
               "Simonyan & Zisserman 2014: 13 plain convs and 3 dense layers, as in Keras."),
     "seed_vgg16_slim": ("VGG-16, TensorFlow tutorial",
                         "The same 16 layers as a TF-Slim tutorial writes them: dropout, "
-                        "weight decay, raw scores out."),
+                        "an L2 penalty on the kernels, raw scores out."),
     "resnext50_32x4d": ("ResNeXt-50", "Xie et al. 2017: each 3×3 conv split into 32 "
                         "narrow groups; as accurate as deeper nets for the same cost."),
     "resnext101_32x8d": ("ResNeXt-101", "Xie et al. 2017's 101-layer network, 32 groups "

@@ -181,6 +181,7 @@ def option_input(container, field: str, label: str, mem: RememberedForm | None =
     ``default`` (the option's own when None) under the widget key ``key``.
     """
     o = OPTION[field]
+    kwargs.setdefault("help", o.help[:1].upper() + o.help[1:] + ".")  # the --help text
     default = o.default if default is None else default
     if mem is not None:
         kwargs.update(key=mem.field(field, default, o.choices or None), **mem.PERSIST)

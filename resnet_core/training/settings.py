@@ -122,8 +122,9 @@ def _fmt(value) -> str:
 
 
 OPTIONS = (
-    Option("optimizer", "optimizer", "sgd: SGD with Nesterov momentum 0.9; adam; adamw "
-           "(decoupled weight decay)", choices=OPTIMIZERS),
+    Option("optimizer", "optimizer", "sgd: SGD with Nesterov momentum 0.9; adam; adamw: "
+           "Adam by AdamW's name (Keras decays weights decoupled in all three, so adam "
+           "with weight decay is AdamW)", choices=OPTIMIZERS),
     Option("learning_rate", "learning rate", "the (peak) learning rate", low=0, high=10,
            above_low=True, aliases=("--lr",)),
     Option("schedule", "schedule", "the learning rate over the run: constant; cosine decay "
@@ -133,8 +134,11 @@ OPTIONS = (
     Option("epochs", "epochs", "passes over the training images", low=1, high=1000),
     Option("steps", "steps", "train this many steps instead of whole epochs (0: use "
            "epochs)", low=0, high=10_000_000),
-    Option("weight_decay", "weight decay", "L2 weight decay (the optimizer's)", low=0,
-           high=1, below_high=True),
+    Option("weight_decay", "weight decay", "decoupled weight decay (the Keras optimizer's "
+           "weight_decay): each step shrinks every weight by learning rate × this, apart "
+           "from the loss's gradient. Not an L2 penalty in the loss: that is a layer "
+           "setting of the network (Compose's 'L2 on kernels')", low=0, high=1,
+           below_high=True),
     Option("seed", "seed", "weights, data order and augmentation", low=0, high=2**32 - 1),
     Option("log_every", "log_every", "steps between live points (also one at the end of "
            "each chunk of steps, about every 0.3 s)", low=1, high=10_000),
