@@ -12,6 +12,7 @@ from resnet_core.documents import plain_sources
 from resnet_core.spec import ArchitectureSpec, Head, SpecError, Stage
 from resnet_core.trace import Trace, fmt_shape, trace_spec
 from ui import presentation, router
+from ui.spec_form import read_by
 
 router.ensure_router()
 
@@ -58,7 +59,7 @@ with presentation.settings_container("Input and width"):
     w = c[1].number_input("Input width", 1, 512, 16, key="gallery_w")
     ch = c[2].number_input("Input channels", 1, 2048, 64, key="gallery_c")
     width = c[3].number_input("Output channels", 4, 4096, 64, step=4, key="gallery_width",
-                              help="bottleneck blocks need a multiple of 4 (expansion 4)")
+                              help=f"{read_by('expansion')}: a multiple of 4 (expansion 4)")
     stride = c[4].selectbox("Stride", [1, 2], key="gallery_stride",
                             help="the first conv's (and the projection's) stride")
 shape = (int(h), int(w), int(ch))

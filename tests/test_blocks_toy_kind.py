@@ -97,3 +97,6 @@ def test_block_gallery_shows_a_toy_kind(toy_spec):  # the fixture registers the 
     codes = [c.value for c in at.code]
     assert any("build.toy_block(x, 64, stride=1)" in c for c in codes)
     assert any("def build_model" in c and "toyconv" in c for c in codes)
+    # The toy reads no expansion: the width's help names only the kinds that do.
+    assert "toy" not in at.number_input(key="gallery_width").help
+    assert at.number_input(key="gallery_width").help.startswith("bottleneck, ")
