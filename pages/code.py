@@ -4,7 +4,7 @@ import streamlit as st
 
 from resnet_core import PRESETS, ArchitectureSpec, SpecError
 from resnet_core.codegen import to_python
-from resnet_core.spec import MAX_SPEC_BYTES, MAX_SPEC_MB
+from resnet_core.limits import MAX_SPEC_BYTES, MAX_SPEC_MB
 from ui import common, router, spec_form, state
 
 router.ensure_router()

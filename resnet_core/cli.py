@@ -23,10 +23,11 @@ from pathlib import Path
 from .analysis import analyze, human, summary_dict
 from .data.sources import DEFAULT_SOURCE, SOURCES
 from .faults import named
+from .limits import MAX_SPEC_BYTES
 from .presets import PRESETS, get_spec
 from .experiments import ExperimentError
 from .experiments.command import add_parsers as add_experiments
-from .spec import MAX_SPEC_BYTES, ArchitectureSpec, SpecError
+from .spec import ArchitectureSpec, SpecError
 from .trace import fmt_shape
 
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from collections.abc import Sequence
 
 from .network import forward
-from .limits import fmt_shape
+from .limits import MAX_LAYERS, fmt_shape
 from .op_table import OPS, Traced
 from .ops import Interpreter, Op
-from .spec import MAX_LAYERS, ArchitectureSpec
+from .spec import ArchitectureSpec
 
 
 @dataclass(frozen=True)

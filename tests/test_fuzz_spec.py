@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 
 from resnet_core import ArchitectureSpec, SpecError, get_spec
 from resnet_core.share import MAX_TOKEN_CHARS, decode_spec, encode_spec
-from resnet_core.spec import spec_from_dict
 
 BASE = get_spec("cifar_resnet20").to_dict()
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -78,7 +77,7 @@ def _get(data, path):
 @given(st.sampled_from(PATHS), hostile)
 def test_a_hostile_value_anywhere_in_a_spec_dict_is_accepted_whole_or_explained(path, value):
     data = _set(BASE, path, value)
-    _accept_or_explain(lambda: spec_from_dict(data))
+    _accept_or_explain(lambda: ArchitectureSpec.from_dict(data))
 
 
 @FUZZ
@@ -105,7 +104,7 @@ def test_any_text_as_a_json_file(text):
     (10**5000, "newer version")], ids=["true", "2.0", "str", "null", "0", "3", "huge"])
 def test_format_version_must_be_one_this_version_reads(version, words):
     with pytest.raises(SpecError, match="format_version") as exc:
-        spec_from_dict({**BASE, "format_version": version})
+        ArchitectureSpec.from_dict({**BASE, "format_version": version})
     assert words in str(exc.value)
 
 
@@ -117,7 +116,7 @@ V1_PATHS = [p for p in _leaf_paths(V1) if p]
 @given(st.sampled_from(V1_PATHS), hostile)
 def test_a_hostile_value_anywhere_in_a_format_1_file_is_accepted_whole_or_explained(path, value):
     data = _set(V1, path, value)
-    _accept_or_explain(lambda: spec_from_dict(data))
+    _accept_or_explain(lambda: ArchitectureSpec.from_dict(data))
 
 
 @pytest.mark.parametrize("field, value, words", [
@@ -128,18 +127,18 @@ def test_a_hostile_value_anywhere_in_a_format_1_file_is_accepted_whole_or_explai
 ])
 def test_text_fields_are_valid_bounded_unicode(field, value, words):
     with pytest.raises(SpecError, match=words) as exc:
-        spec_from_dict({**BASE, field: value})
+        ArchitectureSpec.from_dict({**BASE, field: value})
     assert exc.value.problems[0][0] == field
 
 
 def test_a_description_keeps_its_lines_and_tabs():
-    spec = spec_from_dict({**BASE, "description": "one\r\n\ttwo \"\"\" \\N{BULLET}"})
+    spec = ArchitectureSpec.from_dict({**BASE, "description": "one\r\n\ttwo \"\"\" \\N{BULLET}"})
     assert spec.description == "one\r\n\ttwo \"\"\" \\N{BULLET}"
 
 
 def test_an_integer_of_thousands_of_digits_is_named_not_printed():
     with pytest.raises(SpecError, match=r"input_shape\[0\].*about 5,001 digits"):
-        spec_from_dict({**BASE, "input_shape": [10**5000, 32, 3]})
+        ArchitectureSpec.from_dict({**BASE, "input_shape": [10**5000, 32, 3]})
     with pytest.raises(SpecError, match="thousands of digits"):
         ArchitectureSpec.from_json(json.dumps(BASE).replace('"classes": 10',
                                                             '"classes": ' + "9" * 5000))

@@ -22,8 +22,13 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                                   "resnet_core.glossary")),
     ("the op vocabulary and the blocks written against it",
      ("resnet_core.op_table", "resnet_core.ops", "resnet_core.blocks", "resnet_core.layers")),
-    ("the spec: data, validation, file formats; named specs",
-     ("resnet_core.spec", "resnet_core.presets")),
+    # The spec: its parts, their validation, its file formats, then the whole (which
+    # validates itself and reads and writes through the file format) and named specs.
+    ("the spec's parts and the words their fields take", ("resnet_core.spec_parts",)),
+    ("spec validation", ("resnet_core.spec_validation",)),
+    ("the spec file, format 1 read", ("resnet_core.spec_format_v1",
+                                      "resnet_core.spec_format")),
+    ("the spec and named specs", ("resnet_core.spec", "resnet_core.presets")),
     ("the network walk and its interpreters", ("resnet_core.network", "resnet_core.trace",
                                                "resnet_core.keras_internals",
                                                "resnet_core.build", "resnet_core.pretrained")),

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from resnet_core import ArchitectureSpec, Head, SpecError, Stage, StemLayer
 from resnet_core.ops import MAX_MODEL_NAME, SCOPE_NAME, model_name
-from resnet_core.spec import MAX_NAME_CHARS, validate
+from resnet_core.limits import MAX_NAME_CHARS
+from resnet_core.spec_validation import validate
 
 # Names people write (the two first), and the awkward ones.
 HOSTILE = ["(copy) r20", "Réseau 20", "ResNet 🔥 fast", "20 layers", "_private",

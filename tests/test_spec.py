@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from resnet_core import PRESETS, ArchitectureSpec, SpecError, Stage, StemLayer, get_spec
-from resnet_core.spec import FORMAT_VERSION
+from resnet_core.spec_format import FORMAT_VERSION
 
 
 @pytest.mark.parametrize("name", list(PRESETS))

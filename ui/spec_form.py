@@ -17,7 +17,8 @@ import pandas as pd
 
 from resnet_core import PRESETS, ArchitectureSpec, SpecError, Stage, StemLayer
 from resnet_core.blocks import BLOCK_KINDS, kinds_reading
-from resnet_core.spec import STEM_FIELDS, show_value
+from resnet_core.limits import show_value
+from resnet_core.spec import STEM_FIELDS
 
 # The columns are the spec's own fields, so a field added to Stage or StemLayer shows up here.
 STEM_COLUMNS = [f.name for f in fields(StemLayer)]
