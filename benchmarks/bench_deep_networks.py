@@ -52,7 +52,7 @@ def main() -> None:
     print(f"  {len(source):,} characters")
 
     from resnet_core.build import build_model
-    from resnet_core.training.engine import load_checkpoint
+    from resnet_core.training.checkpoints import load_checkpoint
 
     model = timed("Keras build", lambda: build_model(spec))
     path = Path(tempfile.mkdtemp(prefix="bench-deep-")) / "model.keras"

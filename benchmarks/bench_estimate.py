@@ -31,7 +31,7 @@ def measure(name: str, shape: tuple, batch: int) -> None:
 
     from resnet_core import get_spec
     from resnet_core.training import TrainSettings
-    from resnet_core.training.engine import build_training_model, compile_model
+    from resnet_core.training.model_factory import build_training_model, compile_model
     from resnet_core.training.estimate import compile_seconds, matmul_flops, step_seconds
 
     spec = get_spec(name).replace(input_shape=shape)

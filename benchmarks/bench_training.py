@@ -34,7 +34,8 @@ from gpu_check import app_figures, epoch_timer  # noqa: E402 - same figures as t
 from resnet_core import get_spec  # noqa: E402
 from resnet_core.data import DataChoice  # noqa: E402
 from resnet_core.training import RunStore  # noqa: E402
-from resnet_core.training.engine import build_training_model, execute  # noqa: E402
+from resnet_core.training.engine import execute  # noqa: E402
+from resnet_core.training.model_factory import build_training_model  # noqa: E402
 from resnet_core.training.submit import plan_run, submit_run  # noqa: E402
 
 CHOICE = DataChoice(source="digits", fit="adapt", seed=0)

@@ -9,6 +9,7 @@ from resnet_core.data.sources import short_name
 from resnet_core.experiments import pair_of
 from resnet_core.experiments.runs import why_not_usable
 from resnet_core.training import RunStore, predictions
+from resnet_core.training.checkpoints import CHECKPOINT
 from resnet_core.training.worker import ensure_worker
 from ui import common, presentation, router, state, training_views
 
@@ -78,7 +79,7 @@ with st.expander("Settings and data"):
 st.caption(f"TensorBoard logs: `{run_dir / 'logs'}` (tensorboard --logdir …)")
 
 actions = st.columns(4)
-checkpoint = run_dir / "checkpoint.keras"
+checkpoint = run_dir / CHECKPOINT
 if run.active:
     if actions[0].button("Stop", key="stop"):
         store.request_stop(run.id)

@@ -6,7 +6,7 @@ import pytest
 
 from resnet_core.training import chunks
 from resnet_core.training.chunks import ChunkSizer, CompiledChunks, StepByStep
-from resnet_core.training.engine import _KerasSteps
+from resnet_core.training.steps import KerasSteps
 
 
 def tiny_model(seed: int):
@@ -37,7 +37,7 @@ def as_data(x, y):
 def test_a_compiled_chunk_trains_as_keras_steps_do_one_at_a_time():
     data, idx = as_data(*batches(4))
     ours = CompiledChunks([tiny_model(1), tiny_model(2)], [data, data])
-    theirs = StepByStep([_KerasSteps(tiny_model(1)), _KerasSteps(tiny_model(2))],
+    theirs = StepByStep([KerasSteps(tiny_model(1)), KerasSteps(tiny_model(2))],
                         [data, data])
     a = ours.run(idx)
     b = theirs.run(idx, [False, False])
@@ -67,7 +67,7 @@ def test_one_trace_for_every_chunk_size_and_a_stop_at_the_first_nan():
 
 
 def test_validation_and_predictions_trace_one_forward_pass_per_model():
-    steps = _KerasSteps(tiny_model(3))
+    steps = KerasSteps(tiny_model(3))
     x, y = batches(1, bs=70)
     for _ in range(3):  # every epoch's validation, a last batch of 6 images
         val = steps.evaluate(x[0], y[0], batch_size=64)

@@ -14,7 +14,7 @@ import pytest
 from resnet_core import get_spec
 from resnet_core.cli import _print_summary
 from resnet_core.data import DataChoice
-from resnet_core.training import RunStore, engine
+from resnet_core.training import RunStore, checkpoints, engine
 from resnet_core.training.submit import plan_run, race_plans, submit_race, submit_run
 
 DATA = DataChoice(source="digits", subset=200, fit="adapt")
@@ -59,14 +59,14 @@ def poison(monkeypatch):
 def test_a_nan_loss_ends_the_run_there_as_diverged_keeping_points_and_checkpoint(
         store, poison, monkeypatch):
     saved = []
-    save = engine.save_checkpoint
+    save = checkpoints.save_checkpoint
 
     def spy(model, run_dir):
         weights = model.get_weights()
         saved.append(all(np.isfinite(w).all() for w in weights))
         save(model, run_dir)
 
-    monkeypatch.setattr(engine, "save_checkpoint", spy)
+    monkeypatch.setattr(checkpoints, "save_checkpoint", spy)
     run_id = submit_run(store, plan_run(tiny(), DATA), SETTINGS)
     summary = engine.execute(store, run_id)
     run = store.get(run_id)
@@ -80,7 +80,7 @@ def test_a_nan_loss_ends_the_run_there_as_diverged_keeping_points_and_checkpoint
     assert all(p["loss"] is not None for p in points)
     # Checkpoints every 2 steps (2, 4), none of NaN weights, none after the divergence.
     assert saved == [True, True]
-    model = engine.load_checkpoint(store.run_dir(run_id) / engine.CHECKPOINT)
+    model = checkpoints.load_checkpoint(store.run_dir(run_id) / checkpoints.CHECKPOINT)
     assert all(np.isfinite(w).all() for w in model.get_weights())
     assert not (store.run_dir(run_id) / "predictions.npz").exists()
     _print_summary(summary, as_json=False)  # formats no None

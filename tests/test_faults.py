@@ -63,7 +63,7 @@ class _FillingModel:
 
 
 def test_a_checkpoint_cut_off_by_a_full_disk_is_removed_and_named(tmp_path):
-    from resnet_core.training.engine import CHECKPOINT, save_checkpoint
+    from resnet_core.training.checkpoints import CHECKPOINT, save_checkpoint
 
     (tmp_path / CHECKPOINT).write_bytes(b"the last good one")
     with pytest.raises(DiskFull) as caught:
@@ -76,7 +76,7 @@ def test_a_checkpoint_cut_off_by_a_full_disk_is_removed_and_named(tmp_path):
 
 
 def test_a_checkpoint_that_fails_otherwise_leaves_no_partial_file_either(tmp_path):
-    from resnet_core.training.engine import save_checkpoint
+    from resnet_core.training.checkpoints import save_checkpoint
 
     class Broken:
         def save(self, path):
@@ -90,11 +90,11 @@ def test_a_checkpoint_that_fails_otherwise_leaves_no_partial_file_either(tmp_pat
 
 def test_a_run_that_meets_a_full_disk_is_failed_with_the_reason_and_the_store_opens(
         tmp_path, monkeypatch):
-    from resnet_core.training import engine
+    from resnet_core.training.trainee import Trainee
 
     store = RunStore(tmp_path / "home")
     run_id = _queued(store)
-    trainee = engine._Trainee(store, run_id)
+    trainee = Trainee(store, run_id)
     trainee.point(kind="batch", seen=0, loss=1.0, accuracy=0.5)
     real = store_module._append_points
 

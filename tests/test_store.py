@@ -240,7 +240,8 @@ def test_a_worker_killed_during_the_checkpoint_write_keeps_the_last_one_and_resu
     import signal
     import time
 
-    from resnet_core.training.engine import execute, load_checkpoint
+    from resnet_core.training.checkpoints import load_checkpoint
+    from resnet_core.training.engine import execute
 
     store, run_id = _digits_run(tmp_path, 400, epochs=40)
     folder = store.run_dir(run_id)

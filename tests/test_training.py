@@ -16,8 +16,9 @@ from resnet_core import get_spec
 from resnet_core.data import DataChoice
 from resnet_core.presets import plain_twin
 from resnet_core.training import RunStore, SettingsError, TrainSettings, check_feasible
-from resnet_core.training import chunks, engine, predictions
-from resnet_core.training.engine import execute, execute_group, load_checkpoint
+from resnet_core.training import checkpoints, chunks, model_factory, predictions
+from resnet_core.training.checkpoints import load_checkpoint
+from resnet_core.training.engine import execute, execute_group
 from resnet_core.training.submit import plan_run, race_plans, submit_race, submit_run
 
 pytestmark = pytest.mark.slow  # every test here trains a network
@@ -109,13 +110,13 @@ def test_stop_is_honoured_mid_epoch_and_keeps_what_was_learned(store, monkeypatc
 
 def test_training_by_steps_with_a_checkpoint_every_n_steps(store, monkeypatch):
     saved_at = []  # the step of the last live point when each checkpoint is written
-    save = engine.save_checkpoint
+    save = checkpoints.save_checkpoint
 
     def spy(model, run_dir):
         saved_at.append(store.metrics(run_id, "batch")[-1]["step"])
         save(model, run_dir)
 
-    monkeypatch.setattr(engine, "save_checkpoint", spy)
+    monkeypatch.setattr(checkpoints, "save_checkpoint", spy)
     run_id = queue(store, "cifar_resnet20", TINY, {"steps": 10, "checkpoint_every": 1,
                                                    "batch_size": 32, "log_every": 1})
     summary = execute(store, run_id)
@@ -146,14 +147,14 @@ def test_a_race_trains_both_networks_on_the_same_batches(store):
 
 
 def test_a_race_side_that_fails_keeps_the_other(store, monkeypatch):
-    build = engine.build_training_model
+    build = model_factory.build_training_model
 
     def fail_plain(spec, *args):
         if spec.name.endswith("_plain"):
             raise RuntimeError("boom on the plain side")
         return build(spec, *args)
 
-    monkeypatch.setattr(engine, "build_training_model", fail_plain)
+    monkeypatch.setattr(model_factory, "build_training_model", fail_plain)
     plans = race_plans([get_spec("cifar_resnet20"), plain_twin(get_spec("cifar_resnet20"))],
                        DataChoice(subset=200))
     ids = submit_race(store, plans, {"epochs": 1, "batch_size": 32})
@@ -282,14 +283,14 @@ def test_a_run_starts_from_keras_applications_weights_with_a_new_classifier(stor
     monkeypatch.setattr(pretrained, "_fetched", set())
     expected = source.get_layer("conv4_block2_2_conv").get_weights()[0]
     at_start = []
-    build = engine.build_training_model
+    build = model_factory.build_training_model
 
     def spy(*args, **kwargs):
         model = build(*args, **kwargs)
         at_start.append(model.get_layer("stage3_block2_conv2").get_weights()[0])
         return model
 
-    monkeypatch.setattr(engine, "build_training_model", spy)
+    monkeypatch.setattr(model_factory, "build_training_model", spy)
     data = {"source": "shapes", "subset": 10, "fit": "resize", "shapes_classes": 3,
             "shapes_count": 50, "shapes_size": 16}
     run_id = queue(store, "resnet50", data, {"steps": 2, "batch_size": 4,

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..presets import has_skips
 from ..spec import ArchitectureSpec
-from ..training.engine import CHECKPOINT
+from ..training.checkpoints import CHECKPOINT
 from ..training.store import Run, RunStore
 
 
@@ -107,7 +107,7 @@ class TrainedRun:
 def open_run(store: RunStore, run_id: str) -> TrainedRun:
     """Load ``run_id``'s data and checkpoint; raises :class:`ExperimentError`."""
     from ..data import DataChoice, DataError, load, prepare
-    from ..training.engine import load_checkpoint
+    from ..training.checkpoints import load_checkpoint
     from .walk import layers_by_name
 
     run = get_run(store, run_id)

@@ -1,4 +1,4 @@
-"""Training runs, start to end: devices, data, models, live metrics, checkpoints, results.
+"""The training loop: a group of runs from the store, trained, recorded back there.
 
 :func:`execute_group` is the single training path: the worker process and ``python -m
 resnet_core train|race`` call it. It trains one run, or several in lockstep (a race: the
@@ -14,289 +14,33 @@ NaN or infinite ends that run as "diverged" after that step. Several devices and
 backends take each model's own step (``train_on_batch``); a run trained by several
 workers (``TF_CONFIG``) goes through the same loop with the step of
 :class:`~resnet_core.training.distributed.StepRunner`.
+
+Its parts live beside it: the device and strategy (:mod:`.strategy`), the model and its
+optimizer (:mod:`.model_factory`, :mod:`.optimizers`), checkpoint files
+(:mod:`.checkpoints`), one run's state (:mod:`.trainee`), Keras's step
+(:mod:`.steps`), TensorBoard (:mod:`.tensorboard_log`) and the summaries (:mod:`.summary`).
 """
 
 from __future__ import annotations
 
 import math
 import os
-import sqlite3
 import time
-import traceback
 from contextlib import ExitStack
-from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..data import DataChoice, DataError, PreparedData, load, prepare
-from ..faults import DiskFull, StoreBusy, disk_full
-from ..spec import ArchitectureSpec, SpecError
-from . import chunks, predictions
-from .settings import SHORT_RUN_MOMENTUM, SettingsError, TrainSettings, check_feasible
-from .store import CHECKPOINT, RunStore
+from ..data import load, prepare
+from . import checkpoints, chunks, model_factory, predictions
+from .settings import SettingsError, TrainSettings, check_feasible
+from .steps import KerasSteps
+from .store import RunStore
+from .strategy import keras_backend, strategy_for
+from .summary import group_results, run_summary
+from .tensorboard_log import TensorBoardLog
+from .trainee import StepSums, Trainee
 
-CHUNK_SECONDS = 0.5  # a live point at least this often (and every ``log_every`` steps)
 STOP_POLL_SECONDS = 0.2  # how often the stop flags are read between steps
-
-_strategy_cache: dict = {}
-
-
-def keras_backend() -> str:
-    import keras
-
-    return keras.backend.backend()
-
-
-def select_strategy(cpu_devices: int = 0):
-    """``(strategy, description)``: one GPU, several (MirroredStrategy), or the CPU.
-
-    ``strategy`` is ``None`` off TensorFlow (the JAX backend, say): one device.
-    ``cpu_devices > 1`` splits the CPU into that many logical devices and mirrors over
-    them, which tests the multi-device path without GPUs (only before TensorFlow has
-    started in this process).
-    """
-    key = ("strategy", cpu_devices)
-    if key in _strategy_cache:
-        return _strategy_cache[key]
-    if keras_backend() != "tensorflow":
-        result = (None, _other_backend_device())
-        _strategy_cache[key] = result
-        return result
-    import tensorflow as tf
-
-    gpus = tf.config.list_physical_devices("GPU")
-    if gpus:
-        for g in gpus:
-            try:
-                tf.config.experimental.set_memory_growth(g, True)
-            except RuntimeError:  # TensorFlow already started: keep its settings
-                pass
-        names = [tf.config.experimental.get_device_details(g).get("device_name", g.name)
-                 for g in gpus]
-        if len(gpus) > 1:
-            result = (tf.distribute.MirroredStrategy(),
-                      f"{len(gpus)} GPUs ({names[0]}), MirroredStrategy")
-        else:
-            result = (tf.distribute.get_strategy(), f"GPU: {names[0]}")
-    elif cpu_devices > 1:
-        cpu = tf.config.list_physical_devices("CPU")[0]
-        try:
-            tf.config.set_logical_device_configuration(
-                cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(cpu_devices)])
-        except RuntimeError:
-            pass  # already configured, or TensorFlow already started
-        devices = [d.name for d in tf.config.list_logical_devices("CPU")]
-        if len(devices) > 1:
-            result = (tf.distribute.MirroredStrategy(devices),
-                      f"CPU split into {len(devices)} devices, MirroredStrategy")
-        else:
-            result = (tf.distribute.get_strategy(), "CPU")
-    else:
-        result = (tf.distribute.get_strategy(), "CPU")
-    _strategy_cache[key] = result
-    return result
-
-
-def _other_backend_device() -> str:
-    if keras_backend() == "jax":
-        import jax
-
-        d = jax.devices()[0]
-        kind = getattr(d, "device_kind", d.platform)
-        return f"GPU: {kind} (JAX)" if d.platform == "gpu" else f"CPU (JAX, {kind})"
-    return f"CPU ({keras_backend()})"
-
-
-def warm_up() -> None:
-    """Import TensorFlow and Keras and start the runtime, so a run starts fast.
-
-    (A whole warm-up fit was tried: it saved little and delayed a run clicked meanwhile.)
-    """
-    import keras
-
-    keras.ops.convert_to_numpy(keras.ops.ones((2, 2)) @ keras.ops.ones((2, 2)))
-
-
-def _make_schedule(settings: TrainSettings, total_steps: int):
-    import keras
-
-    from .schedules import OneCycle
-
-    lr = settings.learning_rate
-    if settings.schedule == "cosine":
-        return keras.optimizers.schedules.CosineDecay(lr, max(total_steps, 1))
-    if settings.schedule == "one_cycle":
-        return OneCycle(lr, max(total_steps, 1))
-    return lr
-
-
-def make_optimizer(settings: TrainSettings, total_steps: int):
-    import keras
-
-    lr = _make_schedule(settings, total_steps)
-    wd = settings.weight_decay or None
-    if settings.optimizer == "sgd":
-        return keras.optimizers.SGD(lr, momentum=0.9, nesterov=True, weight_decay=wd)
-    if settings.optimizer == "adamw":
-        return keras.optimizers.AdamW(lr, weight_decay=settings.weight_decay)
-    return keras.optimizers.Adam(lr, weight_decay=wd)
-
-
-def _augmenter(shape):
-    import keras
-
-    layers = [keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant", name="aug_shift")]
-    if shape[-1] == 3:
-        layers.append(keras.layers.RandomFlip("horizontal", name="aug_flip"))
-    return layers
-
-
-def build_training_model(spec: ArchitectureSpec, augment: bool, mixed: bool,
-                         bn_momentum: float | None = SHORT_RUN_MOMENTUM,
-                         initial_weights: str = "none"):
-    """The spec's model, with augmentation in front and a float32 output when mixed.
-
-    ``bn_momentum`` (a training setting; None: the network's own) replaces the BatchNorm
-    layers' momentum (the default is the short-run one the runs use); a network
-    that ends on logits gets a softmax here, as its source's loss applies one.
-    ``initial_weights`` other than "none" starts from Keras Applications' ImageNet
-    weights with a new classifier (:func:`resnet_core.pretrained.fine_tuning_model`).
-    """
-    import keras
-
-    from ..build import build_model
-    from ..pretrained import fine_tuning_model
-
-    base = (build_model(spec) if initial_weights == "none"
-            else fine_tuning_model(spec, initial_weights))
-    if bn_momentum is not None:
-        for layer in base.layers:
-            if isinstance(layer, keras.layers.BatchNormalization):
-                layer.momentum = bn_momentum
-    logits = spec.head.output == "logits"
-    if not augment and not mixed and not logits:
-        return base
-    inputs = keras.Input(spec.input_shape, name="images")
-    x = inputs
-    if augment:
-        for layer in _augmenter(spec.input_shape):
-            x = layer(x)
-    x = base(x)
-    if logits:
-        x = keras.layers.Activation("softmax", name="softmax_of_logits")(x)
-    if mixed:
-        x = keras.layers.Activation("linear", dtype="float32", name="float32_output")(x)
-    return keras.Model(inputs, x, name=f"{base.name}_training")
-
-
-def compile_model(model, settings: TrainSettings, steps_per_epoch: int, jit: bool) -> None:
-    """Loss, metric and optimizer (its schedule spans the whole run)."""
-    model.compile(optimizer=make_optimizer(settings, settings.total_steps(steps_per_epoch)),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"],
-                  jit_compile=jit)
-
-
-def load_checkpoint(path):
-    """A stored model, loaded in Keras's safe mode (no arbitrary code)."""
-    import keras
-
-    from .. import layers as custom_layers  # noqa: F401 - registers our layers
-    from ..keras_internals import deep_graphs
-    from . import schedules  # noqa: F401 - registers OneCycle
-
-    with deep_graphs():  # loading maps the graph recursively, as building does
-        return keras.saving.load_model(path, safe_mode=True)
-
-
-def save_checkpoint(model, run_dir) -> None:
-    """Write the model next to the checkpoint, then rename it over the old one: a kill
-    during the write leaves the last good checkpoint in place. A write that fails
-    removes its partial file; on a full disk it raises :class:`DiskFull`, saying so."""
-    final = run_dir / CHECKPOINT
-    partial = run_dir / f"partial-{os.getpid()}.keras"
-    try:
-        model.save(partial)
-    except BaseException as exc:
-        full = disk_full(exc, run_dir)  # asked before the space is freed
-        try:
-            freed = partial.stat().st_size
-        except OSError:
-            freed = 0
-        partial.unlink(missing_ok=True)
-        if full:
-            kept = ("its last whole checkpoint is kept" if final.exists()
-                    else "it had no checkpoint yet")
-            raise DiskFull(run_dir, "writing the checkpoint", freed, f"the run was stopped "
-                           f"({kept}); free space there, then resume it") from exc
-        raise
-    os.replace(partial, final)
-
-
-def _strategy_for(settings: TrainSettings):
-    """``(strategy, device, cluster)``: the multi-worker strategy when this process is one
-    of the ``TF_CONFIG`` cluster the run was started on, else :func:`select_strategy`'s."""
-    if settings.workers > 1:
-        from .distributed import cluster_from_env, multi_worker_strategy
-
-        # A resume trains on in one process (the app's worker, or train --resume), even
-        # where a TF_CONFIG was left in the environment: no peers would join it.
-        cluster = None if settings.resume else cluster_from_env()
-        if cluster is not None:
-            if cluster.size != settings.workers:
-                raise SettingsError(f"this run is for {settings.workers} workers but "
-                                    f"TF_CONFIG names {cluster.size}")
-            return (*multi_worker_strategy(cluster), cluster)
-        # e.g. the Runs page resumed a distributed run: it goes on in one process
-        strategy, device = select_strategy(settings.cpu_devices)
-        return strategy, f"{device} (one process; the run began on {settings.workers} " \
-                         "workers)", None
-    return (*select_strategy(settings.cpu_devices), None)
-
-
-class _KerasSteps:
-    """One process: Keras's own compiled step, evaluation and prediction.
-
-    On TensorFlow, validation and predictions go through one traced forward pass per
-    model (any batch size), made once and reused every epoch: Keras's ``evaluate`` and
-    ``predict`` would trace two functions per model, again for a smaller last batch, and
-    TensorFlow warns of retracing once a worker has trained a few networks."""
-
-    synchronised = False  # a stop is acted on at once
-    chief = True  # writes the store, checkpoints and predictions
-
-    def __init__(self, model):
-        self.model = model
-        self._forward = None
-
-    def train(self, x, y, stop: bool = False) -> dict:
-        return self.model.train_on_batch(x, y, return_dict=True)
-
-    def evaluate(self, x, y, batch_size: int) -> dict:
-        if keras_backend() != "tensorflow":
-            return self.model.evaluate(x, y, batch_size=batch_size, verbose=0,
-                                       return_dict=True)
-        import keras
-
-        probs = self.predict(x, batch_size).astype("float64")
-        picked = np.clip(probs[np.arange(len(y)), y], keras.config.epsilon(), None)
-        extra = sum(float(keras.ops.convert_to_numpy(v)) for v in self.model.losses)
-        return {"loss": float(-np.mean(np.log(picked))) + extra,
-                "accuracy": float(np.mean(probs.argmax(axis=1) == y))}
-
-    def predict(self, x, batch_size: int = 256) -> np.ndarray:
-        if keras_backend() != "tensorflow":
-            return np.asarray(self.model.predict(x, batch_size=batch_size, verbose=0),
-                              dtype=np.float32)
-        if self._forward is None:
-            import tensorflow as tf
-
-            model = self.model
-            self._forward = tf.function(
-                lambda images: model(images, training=False), input_signature=[
-                    tf.TensorSpec((None, *model.inputs[0].shape[1:]), tf.float32)])
-        out = [self._forward(x[i:i + batch_size]).numpy()
-               for i in range(0, len(x), batch_size)]
-        return np.concatenate(out).astype(np.float32) if out else np.zeros((0, 0), "float32")
 
 
 def _num(v):
@@ -304,106 +48,6 @@ def _num(v):
         return None
     v = float(v)
     return v if math.isfinite(v) else None
-
-
-# --------------------------------------------------------------------- one trainee
-@dataclass
-class _Chunk:
-    """Sums over the steps since the last live point: its loss and accuracy are the
-    chunk's own means, so the curve shows what the network does now."""
-
-    images: int = 0
-    loss: float = 0.0
-    correct: float = 0.0
-    steps: int = 0
-    started: float = field(default_factory=time.perf_counter)
-
-    def add(self, logs: dict, n: int) -> None:
-        self.images += n
-        self.steps += 1
-        self.loss += float(logs.get("loss", math.nan)) * n
-        self.correct += float(logs.get("accuracy", math.nan)) * n
-
-
-class _Trainee:
-    """One run of a group: its data, model and live state."""
-
-    def __init__(self, store: RunStore, run_id: str):
-        self.store, self.id = store, run_id
-        self.run = store.get(run_id)
-        self.dir = store.run_dir(run_id)
-        self.dir.mkdir(parents=True, exist_ok=True)
-        self.settings = TrainSettings.from_dict(self.run.settings)
-        self.choice = DataChoice.from_dict(self.run.data)
-        self.spec = self.run.network()
-        self.data: PreparedData | None = None
-        self.model = None
-        self.steps = None  # _KerasSteps, or distributed.StepRunner on several workers
-        self.stop_asked = False  # a stop this worker wants; the step's all-reduce agrees
-        self.total_steps = 0
-        self.last_epoch = 0  # epochs run, the last perhaps cut short by ``steps``
-        self.start_epoch = 0
-        self.step = 0  # steps done, counted over the whole run
-        self.epoch = 0
-        self.chunk = _Chunk()
-        self.buffer: list[dict] = []
-        self.epoch_ips: list[float] = []
-        self.train_seconds = 0.0  # time in train steps after the first (not validation)
-        self.timed_images = 0  # images of those steps
-        self.images_this_epoch = 0
-        self.epoch_sums = _Chunk()  # the epoch's training loss and accuracy so far
-        self.compiled_chunks = ""  # "tensorflow", "jax": trained by a compiled chunk
-        self.compile_seconds = None  # the first chunk: tracing, compiling and one step
-        self.jit = False
-        self.done = False
-        self.status = ""
-        self.summary: dict = {}
-
-    def phase(self, phase: str) -> None:
-        self.store.update(self.id, phase=phase)
-
-    def fail(self, exc: BaseException) -> None:
-        """Record the error and drop out of the group; the others go on."""
-        self.done = True
-        self.status = "failed"
-        if not isinstance(exc, DiskFull) and disk_full(exc, self.dir):
-            exc = DiskFull(self.dir, "writing the run's files", then="the run was stopped; "
-                           "free space there, then resume it")
-        if isinstance(exc, (DataError, SettingsError, SpecError, DiskFull, StoreBusy)):
-            error = str(exc)
-        else:
-            error = f"{type(exc).__name__}: {exc}"
-            try:
-                (self.dir / "error.log").write_text(
-                    "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
-                error += f" (details in {self.dir / 'error.log'})"
-            except OSError:  # the run's folder is gone (deleted) or the disk is full
-                pass
-        try:
-            self.flush()
-        except (DiskFull, StoreBusy):  # the points are lost; the failure is recorded
-            self.buffer = []
-        self.store.update(self.id, status="failed", error=error, phase="")
-
-    def flush(self) -> None:
-        if not self.buffer:
-            return
-        try:
-            self.store.add_metrics(self.id, self.buffer)
-        except sqlite3.IntegrityError:  # the run was deleted meanwhile: it drops out
-            self.done = True
-        self.buffer = []
-
-    def speed(self) -> float | None:
-        """Images per second of the steps so far, the first (tracing) one left out."""
-        if self.timed_images and self.train_seconds > 0:
-            return self.timed_images / self.train_seconds
-        return None
-
-    def point(self, **fields) -> None:
-        self.buffer.append({"epoch": self.epoch, "step": self.step, "time": time.time(),
-                            **fields})
-
 
 
 # ---------------------------------------------------------------------- the path
@@ -428,7 +72,7 @@ def execute_group(store: RunStore, run_ids: list[str]) -> list[dict]:
     trainees = []
     for run_id in run_ids:
         try:
-            trainees.append(_Trainee(store, run_id))
+            trainees.append(Trainee(store, run_id))
         except Exception as exc:  # noqa: BLE001 - a stored run that cannot be read
             store.update(run_id, status="failed", phase="", error=f"this run's stored "
                          f"network, data or settings cannot be read: {exc}")
@@ -436,9 +80,9 @@ def execute_group(store: RunStore, run_ids: list[str]) -> list[dict]:
     t_start = time.time()
     try:
         if not trainees:
-            return _results(store, run_ids, {}, 0.0)
+            return group_results(store, run_ids, {}, 0.0)
         settings = trainees[0].settings
-        strategy, device, cluster = _strategy_for(settings)
+        strategy, device, cluster = strategy_for(settings)
         if cluster is not None and len(trainees) > 1:
             raise SettingsError("runs trained together (a race) cannot be spread over "
                                 "workers; train one run at a time")
@@ -471,27 +115,11 @@ def execute_group(store: RunStore, run_ids: list[str]) -> list[dict]:
                 t.fail(exc)
     finally:
         process_wide.close()
-    return _results(store, run_ids, {t.id: t.summary for t in trainees},
-                    time.time() - t_start)
+    return group_results(store, run_ids, {t.id: t.summary for t in trainees},
+                         time.time() - t_start)
 
 
-def _results(store: RunStore, run_ids: list[str], summaries: dict, seconds: float):
-    """Each run's summary, in the order asked; a failed run's error and history."""
-    results = []
-    for run_id in run_ids:
-        run = store.get(run_id)
-        if run is None:  # deleted while the others trained
-            results.append({"run_id": run_id, "status": "deleted"})
-        elif run.status == "failed" or not summaries.get(run_id):
-            results.append({"run_id": run_id, "name": run.name, "status": run.status,
-                            "error": run.error, "device": run.device,
-                            "history": epoch_history(store, run_id)})
-        else:
-            results.append({**summaries[run_id], "seconds": round(seconds, 2)})
-    return results
-
-
-def _prepare(t: _Trainee, dataset, strategy, jit: bool, mixed: bool, cluster=None) -> None:
+def _prepare(t: Trainee, dataset, strategy, jit: bool, mixed: bool, cluster=None) -> None:
     """Fit the data to the network, check it can train, build (or load) and compile."""
     import contextlib
 
@@ -507,29 +135,20 @@ def _prepare(t: _Trainee, dataset, strategy, jit: bool, mixed: bool, cluster=Non
     # smaller last batch would retrace the compiled step, seconds each epoch.
     t.steps_per_epoch = len(t.data.x_train) // settings.batch_size
     t.phase("building")
-    checkpoint = t.dir / CHECKPOINT
     scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
     with scope:
-        for stale in t.dir.glob("partial-*.keras"):  # a write cut off by a kill
-            stale.unlink(missing_ok=True)
-        if settings.resume and checkpoint.exists():
-            try:
-                t.model = load_checkpoint(checkpoint)
-            except Exception as exc:  # noqa: BLE001 - a damaged file: say what it is
-                kept = checkpoint.with_name(f"checkpoint.damaged-{int(time.time())}.keras")
-                os.replace(checkpoint, kept)
-                raise SettingsError(
-                    f"this run's checkpoint is damaged ({str(exc)[:120]}), so it cannot be "
-                    f"resumed; it was moved to {kept.name}, and the run keeps its curves: "
-                    "start a new run to train this network again") from None
+        checkpoints.remove_partial_files(t.dir)  # writes cut off by a kill
+        if settings.resume and (t.dir / checkpoints.CHECKPOINT).exists():
+            t.model = checkpoints.load_to_resume(t.dir)
             t.start_epoch = t.run.epochs_done
         elif settings.resume and t.run.epochs_done:
             raise SettingsError("this run's checkpoint is missing, so it cannot be resumed; "
                                 "start a new run instead")
         else:
-            t.model = build_training_model(t.data.spec, t.choice.augment, mixed,
-                                           settings.bn_momentum(), settings.initial_weights)
-            compile_model(t.model, settings, t.steps_per_epoch, jit)
+            t.model = model_factory.build_training_model(
+                t.data.spec, t.choice.augment, mixed, settings.bn_momentum(),
+                settings.initial_weights)
+            model_factory.compile_model(t.model, settings, t.steps_per_epoch, jit)
     t.total_steps = settings.total_steps(t.steps_per_epoch)
     t.last_epoch = math.ceil(t.total_steps / t.steps_per_epoch)
     if settings.steps and settings.epochs != t.last_epoch:  # pages show the epochs spanned
@@ -544,7 +163,7 @@ def _prepare(t: _Trainee, dataset, strategy, jit: bool, mixed: bool, cluster=Non
                          "jax" if keras_backend() == "jax" and jit else "")
     t.jit = jit
     if cluster is None:
-        t.steps = _KerasSteps(t.model)
+        t.steps = KerasSteps(t.model)
     else:
         from .distributed import StepRunner, check_batch
 
@@ -555,13 +174,13 @@ def _prepare(t: _Trainee, dataset, strategy, jit: bool, mixed: bool, cluster=Non
     t.x_train = t.data.x_train.astype("float32") / 255.0
     t.x_val = t.data.x_val.astype("float32") / 255.0
     t.store.update(t.id, total_steps=t.total_steps)
-    t.tensorboard = _TensorBoardLog(t.dir / "logs")
+    t.tensorboard = TensorBoardLog(t.dir / "logs")
     if t.step == 0:
         _probe_point(t)
     t.phase("compiling")
 
 
-def _probe_point(t: _Trainee) -> None:
+def _probe_point(t: Trainee) -> None:
     """The curve's first point: the untrained network on the first batch, measured
     eagerly, before the (slow) first compiled step."""
     import keras
@@ -575,7 +194,7 @@ def _probe_point(t: _Trainee) -> None:
     t.flush()
 
 
-def _train(store: RunStore, trainees: list[_Trainee], settings: TrainSettings) -> None:
+def _train(store: RunStore, trainees: list[Trainee], settings: TrainSettings) -> None:
     """The lockstep loop, a chunk of steps at a time: every network still training takes
     the chunk's batches (one device call for the whole group where it can), then Python
     records its points, checkpoints and stops, and reads the stop requests."""
@@ -595,7 +214,7 @@ def _train(store: RunStore, trainees: list[_Trainee], settings: TrainSettings) -
                   if not t.done and t.start_epoch <= epoch < t.last_epoch]
         for t in active:
             t.epoch, t.images_this_epoch = epoch, 0
-            t.chunk, t.epoch_sums = _Chunk(), _Chunk()
+            t.chunk, t.epoch_sums = StepSums(), StepSums()
         b = 0
         while b < batches:
             poll(active, force=sizer.calls == 0)
@@ -636,7 +255,7 @@ def _train(store: RunStore, trainees: list[_Trainee], settings: TrainSettings) -
             _finish(t, "completed")
 
 
-def _steps_left(t: _Trainee) -> int:
+def _steps_left(t: Trainee) -> int:
     """Steps the next chunk may take for ``t``: up to its last step, and its next
     checkpoint (so the checkpoint holds the weights of exactly that step)."""
     left = t.total_steps - t.step
@@ -646,7 +265,7 @@ def _steps_left(t: _Trainee) -> int:
     return max(left, 1)
 
 
-def _runner(cache: dict, running: list[_Trainee]):
+def _runner(cache: dict, running: list[Trainee]):
     """The chunk runner of these networks: one compiled TensorFlow function for the
     group where every network trains on one device in this process, else each
     network's own step (the other backends; several devices or workers)."""
@@ -671,7 +290,7 @@ class _StopPoll:
     def __init__(self, store: RunStore):
         self.store, self.last = store, time.perf_counter()
 
-    def __call__(self, trainees: list[_Trainee], force: bool = False) -> None:
+    def __call__(self, trainees: list[Trainee], force: bool = False) -> None:
         now = time.perf_counter()
         if now - self.last < STOP_POLL_SECONDS and not force:
             return
@@ -685,7 +304,7 @@ class _StopPoll:
                     _finish(t, "stopped")
 
 
-def _record(t: _Trainee, r: chunks.ChunkResult, idx: np.ndarray, span: tuple[float, float],
+def _record(t: Trainee, r: chunks.ChunkResult, idx: np.ndarray, span: tuple[float, float],
             n_train: int, first: bool) -> None:
     """A chunk's steps for one network: its live points (every ``log_every`` steps and at
     the chunk's end, timed through the chunk's ``span``, the same for its whole group),
@@ -715,14 +334,14 @@ def _record(t: _Trainee, r: chunks.ChunkResult, idx: np.ndarray, span: tuple[flo
     elif _checkpoint_due(t):
         t.phase("saving")
         try:
-            save_checkpoint(t.model, t.dir)
+            checkpoints.save_checkpoint(t.model, t.dir)
         except Exception as exc:  # noqa: BLE001 - a full disk fails this network only
             t.fail(exc)
             return
         t.phase("training")
 
 
-def _checkpoint_due(t: _Trainee) -> bool:
+def _checkpoint_due(t: Trainee) -> bool:
     """Every ``checkpoint_every`` steps, but not where an epoch's end or the run's end
     writes one anyway."""
     every = t.settings.checkpoint_every
@@ -730,7 +349,7 @@ def _checkpoint_due(t: _Trainee) -> bool:
             and t.step < t.total_steps)
 
 
-def _chunk_point(t: _Trainee, n_train: int, at: float | None = None) -> None:
+def _chunk_point(t: Trainee, n_train: int, at: float | None = None) -> None:
     """A live point: the mean of the steps since the last one (``at``: when the last of
     them ended, for replay at the recorded pace)."""
     c = t.chunk
@@ -740,10 +359,10 @@ def _chunk_point(t: _Trainee, n_train: int, at: float | None = None) -> None:
             loss=_num(c.loss / c.images), accuracy=_num(c.correct / c.images),
             images_per_second=t.speed(), **({"time": at} if at else {}))
     t.flush()
-    t.chunk = _Chunk()
+    t.chunk = StepSums()
 
 
-def _end_epoch(t: _Trainee, epoch: int, n_train: int) -> None:
+def _end_epoch(t: Trainee, epoch: int, n_train: int) -> None:
     """The epoch's last chunk, validation, a checkpoint and the epoch's point."""
     _chunk_point(t, n_train)
     t.phase("validating")
@@ -768,14 +387,14 @@ def _end_epoch(t: _Trainee, epoch: int, n_train: int) -> None:
     t.phase("saving")
     try:  # a full disk fails this network, not its partners
         t.tensorboard.epoch(epoch, train, val)
-        save_checkpoint(t.model, t.dir)
+        checkpoints.save_checkpoint(t.model, t.dir)
     except Exception as exc:  # noqa: BLE001
         t.fail(exc)
         return
     t.store.update(t.id, epochs_done=epoch + 1, phase="training")
 
 
-def _finish(t: _Trainee, status: str) -> None:
+def _finish(t: Trainee, status: str) -> None:
     """Record the end at once (a Stop takes effect at the step's end), then keep what was
     learned (also mid-epoch) while the phase says "saving", then the predictions.
 
@@ -785,13 +404,13 @@ def _finish(t: _Trainee, status: str) -> None:
     if t.store.get(t.id) is None:  # deleted meanwhile: nothing to record
         return
     _chunk_point(t, len(t.x_train))
-    t.summary = _summary(t.store, t.id, status, t.epoch_ips)
+    t.summary = run_summary(t.store, t.id, status, t.epoch_ips)
     t.summary["class_names"] = list(t.data.class_names)
     t.summary["compile_seconds"] = t.compile_seconds
     t.status = status
     t.store.update(t.id, status=status, summary=t.summary, stop_requested=0, phase="saving")
     try:
-        save_checkpoint(t.model, t.dir)
+        checkpoints.save_checkpoint(t.model, t.dir)
     except Exception as exc:  # noqa: BLE001
         t.fail(exc)
         return
@@ -813,7 +432,7 @@ def divergence_message(step: int, loss: float, learning_rate: float,
             f"(it was {learning_rate:g}: try {learning_rate / 10:g} or less)")
 
 
-def _diverge(t: _Trainee, step: int, loss: float, n_train: int, which: str = "loss") -> None:
+def _diverge(t: Trainee, step: int, loss: float, n_train: int, which: str = "loss") -> None:
     """End a run whose loss became NaN or infinite, after that step: its points up to
     there are kept, its weights (NaN now) are not saved over the last checkpoint, and
     the others of its group go on."""
@@ -823,7 +442,7 @@ def _diverge(t: _Trainee, step: int, loss: float, n_train: int, which: str = "lo
     _chunk_point(t, n_train)  # the finite steps before it (the last point: step - 1)
     error = divergence_message(step, loss, t.settings.learning_rate, which)
     t.status = "diverged"
-    t.summary = {**_summary(t.store, t.id, "diverged", t.epoch_ips), "error": error,
+    t.summary = {**run_summary(t.store, t.id, "diverged", t.epoch_ips), "error": error,
                  "compile_seconds": t.compile_seconds}
     t.store.update(t.id, status="diverged", error=error, summary=t.summary,
                    stop_requested=0, phase="")
@@ -837,41 +456,3 @@ def _lr(model):
         return float(keras.ops.convert_to_numpy(lr))
     except Exception:  # noqa: BLE001 - informative only
         return None
-
-
-class _TensorBoardLog:
-    """Per-epoch scalars for TensorBoard, when TensorFlow is there (else nothing)."""
-
-    def __init__(self, folder):
-        try:
-            import tensorflow as tf
-        except ImportError:
-            self.writer = None
-            return
-        self.tf = tf
-        self.writer = tf.summary.create_file_writer(str(folder))
-
-    def epoch(self, epoch: int, train: dict, val: dict) -> None:
-        if self.writer is None:
-            return
-        with self.writer.as_default():
-            for key, value in train.items():
-                self.tf.summary.scalar(f"train/{key}", value, step=epoch + 1)
-            for key, value in val.items():
-                self.tf.summary.scalar(f"validation/{key}", value, step=epoch + 1)
-        self.writer.flush()
-
-
-def epoch_history(store: RunStore, run_id: str) -> list[dict]:
-    keys = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "images_per_second")
-    return [{k: m[k] for k in keys} for m in store.metrics(run_id, "epoch")]
-
-
-def _summary(store, run_id, status, epoch_ips) -> dict:
-    run = store.get(run_id)
-    history = epoch_history(store, run_id)
-    ips = float(np.median(epoch_ips)) if epoch_ips else (
-        history[-1]["images_per_second"] if history else None)
-    return {"run_id": run_id, "name": run.name, "status": status, "device": run.device,
-            "history": history, "images_per_second": ips,
-            "val_accuracy": history[-1]["val_accuracy"] if history else None}

@@ -30,6 +30,7 @@ from typing import Any
 
 from ..faults import LOW_SPACE, StoreBusy, free_bytes, named
 from ..spec import ArchitectureSpec
+from .checkpoints import CHECKPOINT  # the store tells a resumable run by it
 
 # The others: completed, stopped, failed, diverged (the loss became NaN or infinite).
 ACTIVE = ("queued", "running", "stopping")
@@ -104,7 +105,6 @@ METRIC_FIELDS = ("kind", "epoch", "step", "seen", "time", "loss", "accuracy", "v
                  "val_accuracy", "images_per_second", "lr")
 RECORD = "run.json"
 POINTS = "metrics.jsonl"
-CHECKPOINT = "checkpoint.keras"  # the engine writes it, the store tells a resumed run by it
 REBUILT = "runs-rebuilt.txt"  # the last rebuild's notice
 # How long a page or a command waits for a store another process holds before it says
 # so (StoreBusy); a training process waits longer rather than fail a run.

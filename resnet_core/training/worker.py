@@ -74,7 +74,8 @@ def serve(home: Path, idle_exit: float = IDLE_EXIT_SECONDS) -> int:
         (home / "worker.pid").write_text(str(os.getpid()))
         store = RunStore(home).patient()  # a store held a while delays, never fails
         store.reap()  # we hold the lock: any run marked running lost its worker
-        from .engine import execute_group, warm_up
+        from .engine import execute_group
+        from .strategy import warm_up
 
         warm_up()
 
