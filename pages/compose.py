@@ -8,7 +8,7 @@ from resnet_core.blocks import BLOCK_KINDS
 from resnet_core.spec import (CLASSIFIERS, HEAD_POOLS, KERNEL_INITS, PADDINGS, SHORTCUTS,
                               STEM_KINDS, STRIDE_BLOCKS, STRIDE_CONVS)
 from ui import common, preset_cards, router, spec_form, state, terms
-from ui.spec_form import read_by
+from ui.spec_form import read_by, stem_read_by
 
 router.ensure_router()
 
@@ -116,28 +116,31 @@ stem_df = st.data_editor(
     # page beside the sidebar at 1024 px: stretched, they fit there and in talk mode.
     column_config={
         "kind": st.column_config.SelectboxColumn(
-            "kind", options=STEM_KINDS, required=True, default=NEW_STEM_KIND, width=100,
-            help=terms.help_for("conv", "BatchNorm", "ReLU", "ELU",
-                                lead="maxpool / avgpool: the largest / mean value of each "
-                                     "window; zeropad: a border of zeros.")),
-        "filters": st.column_config.TextColumn("filters", width=80, help="conv only",
-                                               default="64"),
-        "kernel_size": st.column_config.TextColumn("kernel", default="3", width=80,
-                                                   help="conv only: k×k"),
-        "pool_size": st.column_config.TextColumn("pool", width=70,
-                                                 help="maxpool, avgpool: the window"),
-        "pad": st.column_config.TextColumn("pad", width=63,
-                                           help="zeropad only: pixels added on each side"),
+            # Each kind and its one line, from the registry (stem_kinds.STEM_KINDS).
+            "kind", options=list(STEM_KINDS), required=True, default=NEW_STEM_KIND,
+            width=100, help=spec_form.stem_kind_help()),
+        # Each help names the kinds that read the column, from the registry.
+        "filters": st.column_config.TextColumn("filters", width=80, default="64",
+                                               help=f"{stem_read_by('filters')} only"),
+        "kernel_size": st.column_config.TextColumn(
+            "kernel", default="3", width=80, help=f"{stem_read_by('kernel_size')} only: k×k"),
+        "pool_size": st.column_config.TextColumn(
+            "pool", width=70, help=f"{stem_read_by('pool_size')}: the window"),
+        "pad": st.column_config.TextColumn(
+            "pad", width=63, help=f"{stem_read_by('pad')} only: pixels added on each side"),
         "stride": st.column_config.TextColumn("stride", default="1", width=77,
-                                              help="conv and pools"),
+                                              help=stem_read_by("stride")),
         "padding": st.column_config.SelectboxColumn("padding", options=PADDINGS, width=91,
-                                                    default="same", help="conv and pools"),
+                                                    default="same",
+                                                    help=stem_read_by("padding")),
         "use_bias": st.column_config.CheckboxColumn("bias", default=False, width=63,
-                                                    help="conv only"),
+                                                    help=f"{stem_read_by('use_bias')} only"),
     })
 stem_box = st.container()
-st.caption("A cell a layer's kind does not use is empty (batchnorm, relu and elu use "
-           "none of them); a value typed into one is refused, not ignored.")
+settingless = spec_form.stem_kinds_reading_none()
+st.caption("A cell a layer's kind does not use is empty"
+           + (f" ({settingless} use none of them)" if settingless else "")
+           + "; a value typed into one is refused, not ignored.")
 
 # ---------------------------------------------------------------- stages
 st.subheader("Stages")

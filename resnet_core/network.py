@@ -8,9 +8,9 @@ from __future__ import annotations
 from .blocks import BLOCK_KINDS
 from .ops import Interpreter
 from .spec import ArchitectureSpec, Head, StemLayer
+from .stem_kinds import STEM_KINDS
 
-# The spec's pooling names, in the vocabulary's words (and the layer names they get).
-STEM_POOLS = {"maxpool": "max", "avgpool": "avg"}
+# The spec's global pooling names, in the vocabulary's words (and the layer names they get).
 HEAD_GLOBAL_POOLS = {"global_avg": ("avg", "gap"), "global_max": ("max", "gmp")}
 
 
@@ -28,20 +28,11 @@ def forward(ops: Interpreter, spec: ArchitectureSpec, x):
 
 
 def stem_layer(ops: Interpreter, x, layer: StemLayer, i: int):
-    kind = layer.kind
-    if kind == "conv":
-        return ops.conv(x, layer.filters, layer.kernel_size, layer.stride, layer.padding,
-                        layer.use_bias, name=f"conv{i}")
-    if kind == "batchnorm":
-        return ops.batchnorm(x, name=f"bn{i}")
-    if kind in ("relu", "elu"):
-        return ops.activation(x, kind, name=f"{kind}{i}")
-    if kind in STEM_POOLS:
-        return ops.pool(x, STEM_POOLS[kind], layer.pool_size, layer.stride, layer.padding,
-                        name=f"pool{i}")
-    if kind == "zeropad":
-        return ops.zeropad(x, layer.pad, name=f"pad{i}")
-    raise ValueError(f"unknown stem layer kind {kind!r}")
+    """The ``i``-th stem layer (from 1) applied to ``x``, as its kind's entry says."""
+    kind = STEM_KINDS.get(layer.kind)
+    if kind is None:
+        raise ValueError(f"unknown stem layer kind {layer.kind!r}")
+    return kind.apply(ops, x, layer, i)
 
 
 def head(ops: Interpreter, x, h: Head):

@@ -16,9 +16,10 @@ from typing import Any
 from . import spec_format
 from .ops import LayerSettings
 from .spec_parts import (CLASSIFIERS, HEAD_OUTPUTS, HEAD_POOLS, KERNEL_INITS, PADDINGS,
-                         SHORTCUTS, STEM_FIELDS, STEM_KINDS, STRIDE_BLOCKS, STRIDE_CONVS,
+                         SHORTCUTS, STRIDE_BLOCKS, STRIDE_CONVS,
                          Head, Stage, StemLayer)
 from .spec_validation import SpecError, validate
+from .stem_kinds import STEM_KINDS
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,6 @@ __all__ = [
     "KERNEL_INITS",
     "PADDINGS",
     "SHORTCUTS",
-    "STEM_FIELDS",
     "STEM_KINDS",
     "STRIDE_BLOCKS",
     "STRIDE_CONVS",

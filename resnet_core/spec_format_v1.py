@@ -12,14 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from .limits import MAX_STAGES, MAX_STEM_LAYERS, is_int as _is_int, show_value
-from .spec_parts import STEM_FIELDS, STEM_KINDS
+from .stem_kinds import STEM_KINDS
 
 # Format 2's names of fields that format 1 called otherwise, by where they sit.
 _V1_STAGE_NAMES = {"kind": "block", "num_blocks": "blocks"}
 _V1_STEM_NAMES = {"kernel_size": "size", "pool_size": "size", "pad": "size"}
-# The one field of format 2 that takes a format-1 stem layer's ``size``, by kind.
-_SIZE_FIELD = {kind: f for kind, used in STEM_FIELDS.items() for f in used
-               if f in _V1_STEM_NAMES}
 _V1_SIZE_DEFAULT = 1
 
 
@@ -64,8 +61,11 @@ def _v1_layer(layer: Any, path: str, problems: list) -> Any:
     kind = layer.get("kind")
     if not isinstance(kind, str) or kind not in STEM_KINDS:
         return layer  # the reader says what is wrong with the kind
-    if kind in _SIZE_FIELD:
-        layer[_SIZE_FIELD[kind]] = size
+    # The one field of format 2 that takes the size: the one of the kind's that format 1
+    # called ``size``.
+    size_field = next((f for f in STEM_KINDS[kind].fields if f in _V1_STEM_NAMES), None)
+    if size_field is not None:
+        layer[size_field] = size
     elif not (_is_int(size) and size == _V1_SIZE_DEFAULT):
         problems.append((f"{path}.size", f"is not used by {kind} layers; leave it empty "
                                          f"(default {_V1_SIZE_DEFAULT}), got {show_value(size)}"))

@@ -10,12 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-STEM_KINDS = ("conv", "batchnorm", "relu", "elu", "maxpool", "avgpool", "zeropad")
-# What each stem layer kind reads besides its kind (batchnorm, relu and elu: nothing).
-STEM_FIELDS = {"conv": ("filters", "kernel_size", "stride", "padding", "use_bias"),
-               "maxpool": ("pool_size", "stride", "padding"),
-               "avgpool": ("pool_size", "stride", "padding"),
-               "zeropad": ("pad",)}
+# A stem layer's kinds, and the fields each reads, are in stem_kinds.STEM_KINDS.
 PADDINGS = ("same", "valid")
 SHORTCUTS = ("projection", "conv", "zeropad", "subsample", "none")
 STRIDE_BLOCKS = ("first", "last")
@@ -30,8 +25,9 @@ CLASSIFIERS = ("dense", "conv")
 @dataclass(frozen=True)
 class StemLayer:
     """One stem layer, in Keras's words: ``kernel_size`` (conv), ``pool_size`` (maxpool,
-    avgpool), ``pad`` (zeropad: pixels added on each side). :data:`STEM_FIELDS` says
-    which kind reads which field; the others stay at their defaults."""
+    avgpool), ``pad`` (zeropad: pixels added on each side). Each kind's entry in
+    :data:`~resnet_core.stem_kinds.STEM_KINDS` says which fields it reads; the others
+    stay at their defaults."""
 
     kind: str
     filters: int | None = None

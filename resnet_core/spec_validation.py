@@ -19,11 +19,11 @@ from .limits import (MAX_BLOCKS_PER_STAGE, MAX_CHANNELS, MAX_DESCRIPTION_CHARS, 
                      show_value)
 from .ops import LayerSettings
 from .spec_parts import (CLASSIFIERS, HEAD_OUTPUTS, HEAD_POOLS, KERNEL_INITS, PADDINGS,
-                         SHORTCUTS, STEM_FIELDS, STEM_KINDS, STRIDE_BLOCKS, STRIDE_CONVS,
-                         Head, Stage, StemLayer)
+                         SHORTCUTS, STRIDE_BLOCKS, STRIDE_CONVS, Head, Stage, StemLayer)
+from .stem_kinds import STEM_KINDS
 
-# The stem layer fields that only some kinds read (STEM_FIELDS), each required by those
-# and empty (None) in the others: (lowest, highest, how a message says it).
+# The stem layer fields that only some kinds read (their STEM_KINDS entry's fields), each
+# required by those and empty (None) in the others: (lowest, highest, how a message says it).
 STEM_SIZES = {"filters": (1, MAX_CHANNELS, "a positive integer"),
               "kernel_size": (1, MAX_KERNEL, "a positive integer"),
               "pool_size": (1, MAX_KERNEL, "a positive integer"),
@@ -189,9 +189,10 @@ def _validate_layer(p, path, layer):
     if not isinstance(layer, StemLayer):
         p.append((path, "must be a layer object"))
         return
-    if not _check_choice(p, f"{path}.kind", layer.kind, STEM_KINDS):
+    if not _check_choice(p, f"{path}.kind", layer.kind, tuple(STEM_KINDS)):
         return
-    used = STEM_FIELDS.get(layer.kind, ())
+    kind = STEM_KINDS[layer.kind]
+    used = kind.fields
     for name, (lo, hi, what) in STEM_SIZES.items():
         if name not in used:  # it must be empty: _check_ignored says so
             continue
@@ -206,6 +207,8 @@ def _validate_layer(p, path, layer):
     if not isinstance(layer.use_bias, bool):
         p.append((f"{path}.use_bias", f"must be true or false, got {show_value(layer.use_bias)}"))
     _check_ignored(p, path, layer, used, f"{layer.kind} layers")
+    if kind.check is not None:
+        kind.check(p, path, layer)
 
 
 def _validate_head(p, head):

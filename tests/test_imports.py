@@ -20,8 +20,9 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                                                         "resnet_core.child")),
     ("limits and value display", ("resnet_core.limits", "resnet_core.documents",
                                   "resnet_core.glossary")),
-    ("the op vocabulary and the blocks written against it",
-     ("resnet_core.op_table", "resnet_core.ops", "resnet_core.blocks", "resnet_core.layers")),
+    ("the op vocabulary, and the blocks and stem layers written against it",
+     ("resnet_core.op_table", "resnet_core.ops", "resnet_core.blocks",
+      "resnet_core.stem_kinds", "resnet_core.layers")),
     # The spec: its parts, their validation, its file formats, then the whole (which
     # validates itself and reads and writes through the file format) and named specs.
     ("the spec's parts and the words their fields take", ("resnet_core.spec_parts",)),

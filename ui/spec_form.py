@@ -18,7 +18,7 @@ import pandas as pd
 from resnet_core import PRESETS, ArchitectureSpec, SpecError, Stage, StemLayer
 from resnet_core.blocks import BLOCK_KINDS, kinds_reading
 from resnet_core.limits import show_value
-from resnet_core.spec import STEM_FIELDS
+from resnet_core.stem_kinds import STEM_KINDS, stem_kinds_reading
 
 # The columns are the spec's own fields, so a field added to Stage or StemLayer shows up here.
 STEM_COLUMNS = [f.name for f in fields(StemLayer)]
@@ -55,6 +55,25 @@ def read_by(field: str) -> str:
     return ", ".join(kinds_reading(field)) or "no kind"
 
 
+def stem_read_by(field: str) -> str:
+    """The stem layer kinds that read the StemLayer setting ``field``, from the registry
+    (a stem column's help says so)."""
+    return ", ".join(stem_kinds_reading(field)) or "no kind"
+
+
+def stem_kind_help() -> str:
+    """The stem table's kind column's help: each kind and its one line, from the
+    registry."""
+    return "  \n".join(f"**{k.name}**: {k.summary}" for k in STEM_KINDS.values())
+
+
+def stem_kinds_reading_none() -> str:
+    """The stem layer kinds that read none of the table's settings (their cells stay
+    empty), as a sentence says them: "batchnorm, relu and elu"."""
+    names = [k.name for k in STEM_KINDS.values() if not k.fields]
+    return " and ".join(filter(None, [", ".join(names[:-1]), *names[-1:]]))
+
+
 def as_text(value: Any) -> str | None:
     """A whole number as its cell shows it: ``3`` → ``"3"``; nothing stays nothing."""
     return None if value is None else str(value)
@@ -64,7 +83,7 @@ def stem_frame(spec: ArchitectureSpec) -> pd.DataFrame:
     """One row per stem layer; a cell the layer's kind does not read is left empty."""
     rows = []
     for layer in spec.stem:
-        used = ("kind", *STEM_FIELDS.get(layer.kind, ()))
+        used = ("kind", *STEM_KINDS[layer.kind].fields)
         row = {c: getattr(layer, c) if c in used else None for c in STEM_COLUMNS}
         row.update({c: as_text(row[c]) for c in STEM_NUMBERS})
         rows.append(row)
@@ -97,8 +116,10 @@ def clear_unused(edited: pd.DataFrame, base: pd.DataFrame, kind: str,
         if old is None or new == old:
             continue
         changed = True
-        keep = {kind, "num_blocks", *BLOCK_KINDS[new].fields} if new in BLOCK_KINDS \
-            else {kind, *STEM_FIELDS.get(new, ())}
+        if new in BLOCK_KINDS:
+            keep = {kind, "num_blocks", *BLOCK_KINDS[new].fields}
+        else:
+            keep = {kind, *(STEM_KINDS[new].fields if new in STEM_KINDS else ())}
         for column in out.columns:
             if column not in keep:
                 out[column] = out[column].astype(object)
