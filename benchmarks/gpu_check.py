@@ -332,7 +332,8 @@ def run_configuration(cfg: dict, result_path: Path) -> None:
     store = RunStore(cfg["home"])
     settings = {"optimizer": "adam", "learning_rate": 1e-3, "batch_size": bs,
                 "epochs": epochs, "seed": 0, "mixed_precision": cfg["mixed_precision"],
-                "xla": cfg["xla"]}
+                "xla": cfg["xla"], **({"log_every": cfg["log_every"]} if "log_every" in cfg
+                                      else {})}
     run_id = submit_run(store, plan, settings)
     say(f"  {tag}: app path (submit_run + engine.execute), run {run_id}")
     t_exec = time.time()
@@ -437,10 +438,11 @@ def child(role: str, payload: dict, timeout: float, scratch: Path) -> tuple[dict
 
 def configurations(gpu: bool, backend: str, quick: bool = False,
                    batches: tuple[int, ...] = (GPU_BATCH,)) -> list[dict]:
-    if not gpu:  # on JAX compiled (its default; un-jitted it runs op by op, far slower)
+    if not gpu:  # on JAX compiled (its default; un-jitted it runs op by op, far slower);
+        # a live point every 2 steps: the wall figure needs two in an epoch of a few steps
         return [{"model": QUICK_MODEL if quick else "cifar_resnet20", "mixed_precision": "off",
                  "xla": "on" if backend == "jax" else "off", "batch": CPU_BATCH,
-                 "epochs": CPU_EPOCHS, "subset": 0}]
+                 "epochs": CPU_EPOCHS, "subset": 0, "log_every": 2}]
     out = []
     # Most telling first, so a short budget still covers the configurations that matter:
     # each backend's usual mode first (torch's is eager; jit_compile there is torch.compile).
