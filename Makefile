@@ -40,7 +40,7 @@ test-fast: $(STAMP) lint
 # Every benchmark in its quick mode (a check that each still runs; `make test` runs them
 # too, through tests/test_benchmarks.py).
 bench-quick: $(STAMP) system-deps
-	$(VENV)/bin/python -m pytest tests/test_benchmarks.py
+	$(VENV)/bin/python -m pytest tests/test_benchmarks.py tests/test_gpu_check.py
 
 # Ruff's lint rules (pyproject.toml [tool.ruff]); `ruff format` is configured, not yet applied.
 lint: $(STAMP)

@@ -7,7 +7,7 @@ Before issue 10 the build failed with RecursionError (Keras maps a functional gr
 recursing once per layer); a spec beyond the layer limit is refused by the tracer at once.
 
 Run: .venv/bin/python benchmarks/bench_deep_networks.py [--depth 1202] [--step] [--quick]
-(--quick: a 20-layer network, with its step: a check that every part runs)
+(--quick: an 8-layer network, with its step: a check that every part runs)
 """
 
 import argparse
@@ -38,10 +38,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--depth", type=int, default=1202)
     ap.add_argument("--step", action="store_true", help="also one compiled training step")
-    ap.add_argument("--quick", action="store_true", help="depth 20 and --step")
+    ap.add_argument("--quick", action="store_true", help="depth 8 and --step")
     args = ap.parse_args()
     if args.quick:
-        args.depth, args.step = 20, True
+        args.depth, args.step = 8, True
     spec = cifar_resnet(args.depth)
     a = timed(f"trace + analysis ({spec.name})", lambda: analyze(spec))
     print(f"  {len(a.layers):,} layers, {a.totals.total_params:,} parameters, ok={a.ok}")

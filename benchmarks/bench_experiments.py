@@ -6,7 +6,11 @@ already loaded), and the loss landscape once more as the page runs it: the comma
 line in a child process (TensorFlow's start and the checkpoint's load included).
 
     .venv/bin/python benchmarks/bench_experiments.py            # 21×21 on 512 images
-    .venv/bin/python benchmarks/bench_experiments.py --quick    # a 5×5 grid, 100 steps
+    .venv/bin/python benchmarks/bench_experiments.py --quick
+
+(--quick: every part once, small: the 8-layer pair, 20 steps, lesion on 100 images with
+2 sets per k, a 3×3 landscape on 32 images, responses on 32: a check that it runs, not
+figures to keep.)
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ os.environ["RESNET_EXPLORER_HOME"] = tempfile.mkdtemp(prefix="bench-experiments-
 from resnet_core import get_spec  # noqa: E402
 from resnet_core.data import DataChoice  # noqa: E402
 from resnet_core.experiments import compute, landscape, lesion, responses  # noqa: E402
-from resnet_core.presets import plain_twin  # noqa: E402
+from resnet_core.presets import cifar_resnet, plain_twin  # noqa: E402
 from resnet_core.training import RunStore, TrainSettings  # noqa: E402
 from resnet_core.training.engine import execute_group  # noqa: E402
 from resnet_core.training.submit import race_plans, submit_race  # noqa: E402
@@ -41,28 +45,32 @@ def timed(fn):
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="a short run: 100 steps, 5×5 grid")
-    ap.add_argument("--steps", type=int, help="training steps (default 300; quick: 100)")
-    ap.add_argument("--grid", type=int, help="landscape grid (default 21; quick: 5)")
+    ap.add_argument("--quick", action="store_true",
+                    help="the 8-layer pair, 20 steps, a 3×3 grid, few images")
+    ap.add_argument("--steps", type=int, help="training steps (default 300; quick: 20)")
+    ap.add_argument("--grid", type=int, help="landscape grid (default 21; quick: 3)")
     ap.add_argument("--images", type=int, default=512, help="landscape images")
     args = ap.parse_args()
-    steps = args.steps or (100 if args.quick else 300)
-    grid = args.grid or (5 if args.quick else 21)
-    images = 128 if args.quick else args.images
+    steps = args.steps or (20 if args.quick else 300)
+    grid = args.grid or (3 if args.quick else 21)
+    images = 32 if args.quick else args.images
+    lesion_params = {"samples": 2, "images": 100} if args.quick else {"samples": 5,
+                                                                       "images": 1000}
+    response_images = 32 if args.quick else 256
     store = RunStore()
-    spec = get_spec("cifar_resnet20")
+    spec = cifar_resnet(8) if args.quick else get_spec("cifar_resnet20")  # quick: 3 blocks
     plans = race_plans([spec, plain_twin(spec)], DataChoice(source="digits"))
     ids = submit_race(store, plans, TrainSettings(steps=steps, batch_size=32,
                                                   log_every=50).to_dict())
     _, train_s = timed(lambda: execute_group(store, ids))
     accs = [store.get(i).summary.get("val_accuracy") for i in ids]
-    print(f"trained cifar_resnet20 and its plain twin on the digits, {steps} steps, batch "
+    print(f"trained {spec.name} and its plain twin on the digits, {steps} steps, batch "
           f"32: {train_s:.0f} s; validation accuracy {accs[0]:.3f} / {accs[1]:.3f}")
 
-    out, s = timed(lambda: compute(store, "lesion", ids, {"samples": 5, "images": 1000}))
+    out, s = timed(lambda: compute(store, "lesion", ids, lesion_params))
     res, pla = out["runs"]
-    print(f"\nlesion (both networks, {len(res['single'])} single deletions, up to 5 sets "
-          f"per k, {res['images']} images): {s:.1f} s")
+    print(f"\nlesion (both networks, {len(res['single'])} single deletions, up to "
+          f"{lesion_params['samples']} sets per k, {res['images']} images): {s:.1f} s")
     for r in (res, pla):
         print(f"  {r['network']:<22} full {r['baseline']:.3f}  one deleted: mean "
               f"{r['baseline'] - lesion.mean_drop(r):.3f}, each "
@@ -87,9 +95,12 @@ def main() -> int:
     done, s = timed(lambda: subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True))
     print(f"  as the page runs it (child process, one network, TensorFlow's start and the "
           f"checkpoint's load included): {s:.1f} s, exit {done.returncode}")
+    if done.returncode:  # the page's path failed: say why, and fail the benchmark
+        print(done.stderr[-2000:])
 
-    out, s = timed(lambda: compute(store, "responses", ids, {"image": 0, "images": 256}))
-    print(f"\nresponses (both networks, 256 images): {s:.1f} s")
+    out, s = timed(lambda: compute(store, "responses", ids,
+                                   {"image": 0, "images": response_images}))
+    print(f"\nresponses (both networks, {response_images} images): {s:.1f} s")
     for r in out["runs"]:
         ratios = [b["branch_ratio"] for b in r["blocks"] if b["branch_ratio"] is not None]
         print(f"  {r['network']:<22} mean response std {responses.mean_std(r):.3f}; "
@@ -101,7 +112,7 @@ def main() -> int:
     print(f"  {out['sentence']}")
     load = os.getloadavg()
     print(f"\nload average during the run: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}")
-    return 0
+    return 1 if done.returncode else 0
 
 
 if __name__ == "__main__":

@@ -12,14 +12,17 @@ Prints, on this machine:
 
     .venv/bin/python benchmarks/bench_live_demo.py [--skip-resnet50-224] [--quick]
 
-(--quick: each measure once on 200 digits, one epoch, cifar_resnet20 only: a check that
-every part runs, not figures to keep.)
+(--quick: each measure once on 100 digits, one epoch, with the 8-layer CIFAR ResNet and
+its plain twin in place of the 20-layer ones: a check that every part runs through the
+worker, not figures to keep.)
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -31,7 +34,7 @@ os.environ["RESNET_EXPLORER_HOME"] = tempfile.mkdtemp(prefix="bench-live-")
 
 from resnet_core import get_spec  # noqa: E402
 from resnet_core.data import DataChoice  # noqa: E402
-from resnet_core.presets import plain_twin  # noqa: E402
+from resnet_core.presets import cifar_resnet, plain_twin  # noqa: E402
 from resnet_core.training import RunStore, TrainSettings  # noqa: E402
 from resnet_core.training.estimate import estimate_epoch_seconds  # noqa: E402
 from resnet_core.training.submit import plan_run, race_plans, submit_race, submit_run  # noqa: E402
@@ -40,6 +43,10 @@ from resnet_core.training.worker import ensure_worker, worker_alive  # noqa: E40
 store = RunStore()
 TRAIN_DEFAULTS = DataChoice(subset=600)  # the Train page's data defaults
 RACE_DEFAULTS = DataChoice(subset=0)  # the Race page's: all the digits
+
+
+def spec_of(name: str):
+    return QUICK_NET if name == QUICK_NET.name else get_spec(name)
 
 
 def wait(predicate, timeout=900, every=0.05):
@@ -56,7 +63,8 @@ def first_time(run_id, trained: bool):
     return pts[0]["time"] if pts else None
 
 
-QUICK = DataChoice(subset=200)
+QUICK = DataChoice(subset=100)
+QUICK_NET = cifar_resnet(8)  # compiles in a fraction of the 20-layer network's time
 
 
 def warm_worker(quick: bool = False):
@@ -66,8 +74,8 @@ def warm_worker(quick: bool = False):
 
 
 def race(quick: bool = False) -> None:
-    plans = race_plans([get_spec("cifar_resnet20"), plain_twin(get_spec("cifar_resnet20"))],
-                       QUICK if quick else RACE_DEFAULTS)
+    net = QUICK_NET if quick else get_spec("cifar_resnet20")
+    plans = race_plans([net, plain_twin(net)], QUICK if quick else RACE_DEFAULTS)
     t0 = time.time()
     ids = submit_race(store, plans, TrainSettings(epochs=1 if quick else 5,
                                                   batch_size=32).to_dict())
@@ -75,7 +83,7 @@ def race(quick: bool = False) -> None:
     trained = [wait(lambda i=i: first_time(i, True)) for i in ids]
     wait(lambda: all(not store.get(i).active for i in ids))
     end = max(store.metrics(i)[-1]["time"] for i in ids)
-    print(f"race cifar_resnet20 vs cifar_plain20, digits ({'200' if quick else 'all'}), "
+    print(f"race {net.name} vs its plain twin, digits ({'100' if quick else 'all'}), "
           f"{1 if quick else 5} epochs, batch 32:")
     print(f"  Start → first points: {', '.join(f'{t - t0:.1f} s' for t in firsts)}")
     print(f"  Start → first trained points: {', '.join(f'{t - t0:.1f} s' for t in trained)}")
@@ -88,18 +96,20 @@ def race(quick: bool = False) -> None:
 
 
 def first_trained_point(quick: bool = False) -> None:
-    plan = plan_run(get_spec("cifar_resnet20"), QUICK if quick else TRAIN_DEFAULTS)
+    net = QUICK_NET if quick else get_spec("cifar_resnet20")
+    plan = plan_run(net, QUICK if quick else TRAIN_DEFAULTS)
     t0 = time.time()
     run_id = submit_run(store, plan, TrainSettings(epochs=1, batch_size=32).to_dict())
     first = wait(lambda: first_time(run_id, False))
     trained = wait(lambda: first_time(run_id, True))
     wait(lambda: not store.get(run_id).active)
+    digits = len(plan.prepared.x_train) + len(plan.prepared.x_val)
     print(f"Train → first point {first - t0:.1f} s, → first trained point "
-          f"{trained - t0:.1f} s (cifar_resnet20, digits 600, batch 32, worker warm)")
+          f"{trained - t0:.1f} s ({net.name}, digits {digits}, batch 32, worker warm)")
 
 
 def stop_latency(name: str, choice: DataChoice, batch: int) -> None:
-    plan = plan_run(get_spec(name), choice)
+    plan = plan_run(spec_of(name), choice)
     run_id = submit_run(store, plan, TrainSettings(epochs=50, batch_size=batch).to_dict())
     wait(lambda: len([m for m in store.metrics(run_id, "batch") if m["step"] >= 3]) > 0)
     # The first chunk (the compile) has no speed of its own: wait for a measured one.
@@ -116,7 +126,7 @@ def stop_latency(name: str, choice: DataChoice, batch: int) -> None:
 
 
 def estimate_vs_measured(name: str, choice: DataChoice, batch: int, epochs: int = 2):
-    plan = plan_run(get_spec(name), choice)
+    plan = plan_run(spec_of(name), choice)
     n = len(plan.prepared.x_train)
     estimate = estimate_epoch_seconds(plan.spec, n, batch).seconds
     run_id = submit_run(store, plan, TrainSettings(epochs=epochs, batch_size=batch).to_dict())
@@ -128,18 +138,35 @@ def estimate_vs_measured(name: str, choice: DataChoice, batch: int, epochs: int 
           f"{estimate / measured:4.2f}: {name} at {shape}, {n} images, batch {batch}")
 
 
+def stop_worker() -> None:
+    """End the worker this benchmark started (idle, it would wait minutes) and drop its
+    scratch store."""
+    try:
+        os.kill(int((store.home / "worker.pid").read_text()), signal.SIGTERM)
+    except (OSError, ValueError):
+        pass
+    shutil.rmtree(store.home, ignore_errors=True)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--skip-resnet50-224", action="store_true")
     ap.add_argument("--quick", action="store_true", help="each part once, small")
     args = ap.parse_args()
     print(f"store: {store.home}")
+    try:
+        return measure(args)
+    finally:
+        stop_worker()
+
+
+def measure(args) -> int:
     warm_worker(args.quick)
     first_trained_point(args.quick)
     race(args.quick)
     if args.quick:
-        stop_latency("cifar_resnet20", QUICK, 32)
-        estimate_vs_measured("cifar_resnet20", QUICK, 32, epochs=1)
+        stop_latency(QUICK_NET.name, QUICK, 32)
+        estimate_vs_measured(QUICK_NET.name, QUICK, 32, epochs=1)
         return 0
     stop_latency("cifar_resnet56", DataChoice(subset=600, fit="resize"), 32)
     if not args.skip_resnet50_224:

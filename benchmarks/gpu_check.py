@@ -1,7 +1,8 @@
 """GPU check in one command: devices, then the app's training path against a bare `model.fit`.
 
-What it measures, for cifar_resnet20 and cifar_resnet56, mixed precision off/on × XLA
-on/off (on a GPU; one small CPU configuration without one):
+What it measures, for cifar_resnet20, cifar_resnet56 and resnet18 (adapted to 32×32×3
+and 10 classes), mixed precision off/on × XLA on/off, at each ``--batch`` (256; the issue's
+range is 128–512) on a GPU; one small CPU configuration without one:
 
 * the app path: a RunStore in a scratch RESNET_EXPLORER_HOME, ``plan_run`` +
   ``submit_run`` on an uploaded ``.npz`` (CIFAR-10 from Keras's cache when it is there,
@@ -24,19 +25,31 @@ un-jitted, op by op (each JAX op dispatched on its own), so "XLA off" there is e
 mode, run on fewer images. Every process compiles cold, as the app does
 (``--compile-cache`` shares a JAX compilation cache between the app and the bare fit).
 
-Run: python benchmarks/gpu_check.py --out FIGURES.json [--budget 280] [--cpu] [--quick]
-     (--quick: the CPU path, its one small configuration: what the test suite runs)
-     (KERAS_BACKEND=jax for the JAX backend; exit status 0 when every check passed)
+The Keras backend: ``--backend tensorflow|jax|torch`` (it sets KERAS_BACKEND before
+Keras is imported), else KERAS_BACKEND, else Keras's default (TensorFlow). A GPU machine
+may have no TensorFlow: when the chosen backend's package is not installed the check
+says so in one line and exits with status 2.
+
+Run: python benchmarks/gpu_check.py --out FIGURES.json [--backend jax] [--budget 280]
+         [--batch 128 512] [--cpu] [--quick]
+     (--cpu: the CPU path, cifar_resnet20 on 400 images; --quick: the same path with the
+      8-layer CIFAR ResNet on 192 images in one child process: what the test suite runs)
+     (exit status 0 when every check passed, 1 when one failed, 2 when the backend is
+      missing)
+On a lent GPU machine, one command of a few minutes:
+     python benchmarks/gpu_check.py --backend jax --out $OUT/gpu_check.json --budget 280
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import importlib.util
 import json
 import math
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -48,16 +61,59 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-MODELS = ("cifar_resnet20", "cifar_resnet56")
+MODELS = ("cifar_resnet20", "cifar_resnet56", "resnet18")  # resnet18: adapted to 32×32
+BACKENDS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}  # Keras → package
+MISSING_BACKEND = 2  # exit status when the backend's package is not installed
 VAL_SPLIT = 0.1
 GPU_BATCH, GPU_IMAGES, GPU_EPOCHS = 256, 20480, 3
 EAGER_IMAGES, EAGER_EPOCHS = 1536, 2  # JAX with jit off: op by op, far slower (5 steps/epoch)
 CPU_BATCH, CPU_IMAGES, CPU_EPOCHS = 32, 400, 2  # two epochs: the bare fit times the second
+QUICK_MODEL, QUICK_IMAGES = "cifar_resnet8", 192  # --quick: compiles in a few seconds
 MIN_START_SECONDS = 25  # do not start a configuration with less budget than this left
 
 
 def say(*args) -> None:
     print(*args, flush=True)
+
+
+# ---------------------------------------------------------------------- backend
+def chosen_backend(flag: str | None) -> str:
+    """The Keras backend the children will start, found without importing Keras: the
+    flag, else KERAS_BACKEND, else Keras's config file, else its default."""
+    if flag:
+        return flag
+    if os.environ.get("KERAS_BACKEND"):
+        return os.environ["KERAS_BACKEND"]
+    home = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras")
+    try:
+        return json.loads((home / "keras.json").read_text()).get("backend") or "tensorflow"
+    except (OSError, ValueError, AttributeError):
+        return "tensorflow"
+
+
+def backend_missing(backend: str) -> str:
+    """Why ``backend`` cannot start in this Python, in one line ('' when it can)."""
+    choose = "choose one with --backend or KERAS_BACKEND: " + ", ".join(BACKENDS)
+    if backend not in BACKENDS:
+        return f"gpu_check: Keras has no backend {backend!r}; {choose}"
+    for package in ("keras", BACKENDS[backend]):
+        if importlib.util.find_spec(package) is None:
+            return (f"gpu_check: the {backend} backend needs the Python package "
+                    f"'{package}', which is not installed in {sys.executable}; install it "
+                    f"there, or {choose}")
+    return ""
+
+
+def model_spec(name: str):
+    """A preset's spec, or the CIFAR ResNet of depth N for ``cifar_resnetN`` (the quick
+    mode's 8 layers are no preset)."""
+    from resnet_core import get_spec
+    from resnet_core.presets import PRESETS, cifar_resnet
+
+    depth = re.fullmatch(r"cifar_resnet(\d+)", name)
+    if name not in PRESETS and depth:
+        return cifar_resnet(int(depth[1]))
+    return get_spec(name)
 
 
 # ------------------------------------------------------------------------- data
@@ -195,6 +251,15 @@ def peak_gpu_bytes(reset: bool = False) -> int | None:
             if reset:
                 tf.config.experimental.reset_memory_stats("GPU:0")
             return int(peak)
+        if keras.backend.backend() == "torch":
+            import torch
+
+            if not torch.cuda.is_available():
+                return None
+            peak = torch.cuda.max_memory_allocated()
+            if reset:
+                torch.cuda.reset_peak_memory_stats()
+            return int(peak)
     except Exception:  # noqa: BLE001 - informative only
         return None
     return None
@@ -243,7 +308,6 @@ def run_configuration(cfg: dict, result_path: Path) -> None:
 
     import keras
 
-    from resnet_core import get_spec
     from resnet_core.data import DataChoice
     from resnet_core.training import RunStore
     from resnet_core.training.engine import execute
@@ -263,14 +327,15 @@ def run_configuration(cfg: dict, result_path: Path) -> None:
     tag = f"{cfg['model']} mp={cfg['mixed_precision']} xla={cfg['xla']}"
     choice = DataChoice(source="upload", options={"path": cfg["npz"]}, subset=cfg["subset"],
                         val_split=VAL_SPLIT, fit="adapt", augment=False, seed=0)
-    plan = plan_run(get_spec(cfg["model"]), choice)
+    plan = plan_run(model_spec(cfg["model"]), choice)
     out["train_images"], out["val_images"] = len(plan.prepared.x_train), len(plan.prepared.x_val)
 
     # (a) the app's path, as the worker runs it
     store = RunStore(cfg["home"])
     settings = {"optimizer": "adam", "learning_rate": 1e-3, "batch_size": bs,
                 "epochs": epochs, "seed": 0, "mixed_precision": cfg["mixed_precision"],
-                "xla": cfg["xla"]}
+                "xla": cfg["xla"], **({"log_every": cfg["log_every"]} if "log_every" in cfg
+                                      else {})}
     run_id = submit_run(store, plan, settings)
     say(f"  {tag}: app path (submit_run + engine.execute), run {run_id}")
     t_exec = time.time()
@@ -373,20 +438,25 @@ def child(role: str, payload: dict, timeout: float, scratch: Path) -> tuple[dict
     return figures, error
 
 
-def configurations(gpu: bool, backend: str) -> list[dict]:
-    if not gpu:
-        return [{"model": "cifar_resnet20", "mixed_precision": "off", "xla": "off",
-                 "batch": CPU_BATCH, "epochs": CPU_EPOCHS, "subset": 0}]
+def configurations(gpu: bool, backend: str, quick: bool = False,
+                   batches: tuple[int, ...] = (GPU_BATCH,)) -> list[dict]:
+    if not gpu:  # on JAX compiled (its default; un-jitted it runs op by op, far slower);
+        # a live point every 2 steps: the wall figure needs two in an epoch of a few steps
+        return [{"model": QUICK_MODEL if quick else "cifar_resnet20", "mixed_precision": "off",
+                 "xla": "on" if backend == "jax" else "off", "batch": CPU_BATCH,
+                 "epochs": CPU_EPOCHS, "subset": 0, "log_every": 2}]
     out = []
-    # Most telling first, so a short budget still covers the configurations that matter.
-    for xla in ("on", "off"):
-        for model in MODELS:
-            for mp in ("off", "on"):
-                eager = backend == "jax" and xla == "off"
-                out.append({"model": model, "mixed_precision": mp, "xla": xla,
-                            "batch": GPU_BATCH,
-                            "epochs": EAGER_EPOCHS if eager else GPU_EPOCHS,
-                            "subset": EAGER_IMAGES if eager else 0})
+    # Most telling first, so a short budget still covers the configurations that matter:
+    # each backend's usual mode first (torch's is eager; jit_compile there is torch.compile).
+    for xla in ("off", "on") if backend == "torch" else ("on", "off"):
+        for batch in batches:
+            for model in MODELS:
+                for mp in ("off", "on"):
+                    eager = backend == "jax" and xla == "off"
+                    out.append({"model": model, "mixed_precision": mp, "xla": xla,
+                                "batch": batch,
+                                "epochs": EAGER_EPOCHS if eager else GPU_EPOCHS,
+                                "subset": EAGER_IMAGES if eager else 0})
     return out
 
 
@@ -397,6 +467,9 @@ def xla_meaning(backend: str, xla: str) -> str:
     if backend == "tensorflow":
         return ("tf.function with jit_compile=True (XLA)" if xla == "on" else
                 "tf.function graph without XLA")
+    if backend == "torch":
+        return ("jit_compile=True: Keras compiles the train step with torch.compile"
+                if xla == "on" else "eager PyTorch, Keras's default on torch")
     return f"jit_compile={xla == 'on'}"
 
 
@@ -460,6 +533,11 @@ def table(figures: dict) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", required=True, help="JSON file for every figure")
+    ap.add_argument("--backend", choices=tuple(BACKENDS),
+                    help="Keras backend (sets KERAS_BACKEND before Keras starts); default: "
+                         "KERAS_BACKEND, else Keras's own choice")
+    ap.add_argument("--batch", type=int, nargs="+", default=[GPU_BATCH],
+                    help=f"batch sizes on a GPU (default {GPU_BATCH}; e.g. --batch 128 512)")
     ap.add_argument("--budget", type=float, default=280,
                     help="seconds for the whole check; what would not fit is skipped")
     ap.add_argument("--compile-cache", action="store_true",
@@ -468,11 +546,22 @@ def main() -> int:
     ap.add_argument("--cpu", action="store_true",
                     help="run the CPU path even where there is a GPU (the test suite does)")
     ap.add_argument("--keep", action="store_true", help="keep the scratch folder")
-    ap.add_argument("--quick", action="store_true", help="the CPU path only (as --cpu)")
+    ap.add_argument("--quick", action="store_true",
+                    help=f"the CPU path with {QUICK_MODEL} on {QUICK_IMAGES} images, in one "
+                         "child process (a check that it runs)")
     args = ap.parse_args()
     args.cpu = args.cpu or args.quick
     t_start = time.time()
     deadline = t_start + args.budget
+    out = Path(args.out).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    wanted = chosen_backend(args.backend)
+    missing = backend_missing(wanted)
+    if missing:  # one line and its own status: a GPU machine may lack TensorFlow
+        say(missing)
+        out.write_text(json.dumps({"ok": False, "backend": wanted, "error": missing}, indent=2))
+        return MISSING_BACKEND
+    os.environ["KERAS_BACKEND"] = wanted  # before any child starts Keras
 
     # Before any backend starts: JAX takes GPU memory as it needs it (so the peak means
     # something) and TensorFlow keeps its logs short.
@@ -485,8 +574,6 @@ def main() -> int:
     home.mkdir()
     if args.compile_cache:
         os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(scratch / "jax-cache"))
-    out = Path(args.out).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
 
     smi = [] if args.cpu else nvidia_smi()
     say("GPU check — ResNet Explorer's training path vs a bare model.fit")
@@ -494,10 +581,21 @@ def main() -> int:
     say(f"nvidia-smi: {gpus or 'none found'}")
     npz = home / "uploads" / "gpu_check.npz"
     npz.parent.mkdir()
-    probe, error = child("probe", {"home": str(home), "npz": str(npz),
-                                   "gpu_images": GPU_IMAGES, "cpu_images": CPU_IMAGES},
-                         timeout=300, scratch=scratch)
-    if error or "backend" not in probe:
+    probe_payload = {"home": str(home), "npz": str(npz), "gpu_images": GPU_IMAGES,
+                     "cpu_images": QUICK_IMAGES if args.quick else CPU_IMAGES}
+    ran_first: dict = {}  # --quick: the probe's process also runs the one configuration
+    if args.quick:  # (GPUs hidden, so the configuration is known before the probe)
+        [first] = configurations(False, wanted, quick=True)
+        probe_payload["then"] = {**first, "home": str(home), "npz": str(npz),
+                                 "result": str(scratch / "first.json")}
+    t_probe = time.time()
+    probe, error = child("probe", probe_payload, timeout=300 if not args.quick else 900,
+                         scratch=scratch)
+    if args.quick and "backend" in probe:
+        first_path = scratch / "first.json"
+        ran_first = {"result": json.loads(first_path.read_text()) if first_path.exists()
+                     else {}, "error": error, "seconds": round(time.time() - t_probe, 1)}
+    if "backend" not in probe or (error and not ran_first):  # quick: a failed run is its own
         say(f"the backend could not start: {error or 'no device list'} (its error is above)")
         out.write_text(json.dumps({"ok": False, "error": f"probe: {error}",
                                    "nvidia_smi": smi}, indent=2))
@@ -526,7 +624,7 @@ def main() -> int:
         say(("--cpu: GPUs hidden" if args.cpu else "No GPU found")
             + (f" by {backend}, although nvidia-smi lists {len(smi)}" if smi else "")
             + ": running the CPU path once.")
-    for i, cfg in enumerate(configurations(gpu, backend), 1):
+    for i, cfg in enumerate(configurations(gpu, backend, args.quick, tuple(args.batch)), 1):
         entry = {**cfg, "xla_meaning": xla_meaning(backend, cfg["xla"]),
                  "images": cfg["subset"] or probe["data"]["images"]}
         left = deadline - time.time()
@@ -540,8 +638,13 @@ def main() -> int:
         else:
             say(f"{label} ({left:.0f} s of budget left)")
             t = time.time()
-            result, error = child("configuration", {**cfg, "home": str(home), "npz": str(npz)},
-                                  timeout=left if gpu else 900, scratch=scratch)
+            if ran_first and i == 1:  # --quick: it ran in the probe's process (its time
+                result, error = ran_first["result"], ran_first["error"]  # includes the probe)
+                t -= ran_first["seconds"]
+            else:
+                result, error = child("configuration",
+                                      {**cfg, "home": str(home), "npz": str(npz)},
+                                      timeout=left if gpu else 900, scratch=scratch)
             entry.update(result, seconds=round(time.time() - t, 1))
             if error:
                 entry["error"] = error
@@ -594,6 +697,9 @@ def child_main(role: str, payload: dict, result_path: Path) -> None:
         info["data"] = write_data(Path(payload["npz"]), n)
         info["data_seconds"] = time.time() - t
         result_path.write_text(json.dumps(info, default=str))
+        if payload.get("then"):  # --quick: the configuration too, Keras already started
+            say("  (--quick: its one configuration runs in the probe's process)")
+            run_configuration(payload["then"], Path(payload["then"]["result"]))
     else:
         run_configuration(payload, result_path)
 
