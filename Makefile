@@ -27,7 +27,7 @@ app: $(STAMP)
 # browser tests, each with its own server and Chromium, one at a time. Both parts run
 # even when the first fails, so one run shows every failure.
 test: $(STAMP) system-deps
-	$(VENV)/bin/ruff check .; lint=$$?; \
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .; lint=$$?; \
 	$(VENV)/bin/python -m pytest -n 2 --dist worksteal -m "not browser"; first=$$?; \
 	$(VENV)/bin/python -m pytest -m browser; second=$$?; \
 	exit $$(( lint || first || second ))
@@ -42,9 +42,11 @@ test-fast: $(STAMP) lint
 bench-quick: $(STAMP) system-deps
 	$(VENV)/bin/python -m pytest tests/test_benchmarks.py tests/test_gpu_check.py
 
-# Ruff's lint rules (pyproject.toml [tool.ruff]); `ruff format` is configured, not yet applied.
+# Ruff's lint rules and its formatter's check (pyproject.toml [tool.ruff]); `ruff format .`
+# writes the format.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 # assets/screenshots/: every page at 1280×720 and talk mode, through the tests' Chromium.
 screenshots: $(STAMP) system-deps

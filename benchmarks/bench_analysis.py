@@ -52,22 +52,35 @@ def main(names, quick: bool = False):
             build_model(spec)
 
         t_build = median_seconds(keras_build, 1 if quick else 5)
-        print(f"{name:<16}{t_analysis * 1e3:>12.2f}{t_build * 1e3:>16.0f}"
-              f"{t_build / t_analysis:>7.0f}x")
+        print(
+            f"{name:<16}{t_analysis * 1e3:>12.2f}{t_build * 1e3:>16.0f}"
+            f"{t_build / t_analysis:>7.0f}x"
+        )
         if name == "resnet152":
             ok = t_analysis < 0.1 and t_build / t_analysis >= 10
-            print(f"target (resnet152 < 100 ms and >= 10x faster than Keras): "
-                  f"{'met' if ok else 'NOT met'}")
+            print(
+                f"target (resnet152 < 100 ms and >= 10x faster than Keras): "
+                f"{'met' if ok else 'NOT met'}"
+            )
     for name in () if quick else DEEPEST:
         spec = get_spec(name)
         t = median_seconds(lambda spec=spec: full_analysis(spec), 20)
         layers = len(analyze(spec).layers)
-        print(f"{name:<18}{t * 1e3:>10.2f} ms for {layers} layers: target < 100 ms "
-              f"{'met' if t < 0.1 else 'NOT met'}")
+        print(
+            f"{name:<18}{t * 1e3:>10.2f} ms for {layers} layers: target < 100 ms "
+            f"{'met' if t < 0.1 else 'NOT met'}"
+        )
 
 
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if a != "--quick"]
     quick = "--quick" in sys.argv[1:]
-    main(args or (["cifar_resnet20"] if quick else
-                  ["resnet152", "resnet50", "googlenet", "cifar_resnet110"]), quick)
+    main(
+        args
+        or (
+            ["cifar_resnet20"]
+            if quick
+            else ["resnet152", "resnet50", "googlenet", "cifar_resnet110"]
+        ),
+        quick,
+    )

@@ -70,7 +70,9 @@ def edit_latencies(browser, server: Server, edits: int) -> list[float]:
             page.keyboard.press("Enter")
             page.wait_for_function(
                 "([sel, want]) => document.querySelector(sel)?.innerText === want",
-                arg=[METRIC, expected], polling="raf")
+                arg=[METRIC, expected],
+                polling="raf",
+            )
             out.append(time.perf_counter() - t)
             page.wait_for_selector(IDLE)
         return out
@@ -95,8 +97,7 @@ def _stop_worker(home: str) -> None:
     time.sleep(1)
 
 
-def train_first_point(browser, server: Server, home: str, runs: int,
-                      warm: bool) -> list[float]:
+def train_first_point(browser, server: Server, home: str, runs: int, warm: bool) -> list[float]:
     """Seconds from clicking Train (cifar_resnet20, digits) to the first point on the chart.
 
     The Train page starts the worker when it opens. Warm: we wait as a person reads the
@@ -116,8 +117,7 @@ def train_first_point(browser, server: Server, home: str, runs: int,
             page.wait_for_selector(IDLE)
             t = time.perf_counter()
             # The page's own Train button (the navigation has a "Train" section too).
-            page.get_by_test_id("stMain").get_by_role("button", name="Train",
-                                                      exact=True).click()
+            page.get_by_test_id("stMain").get_by_role("button", name="Train", exact=True).click()
             page.get_by_role("button", name="Stop").wait_for(timeout=60_000)
             page.wait_for_function(f"({POINTS})() >= 1", timeout=60_000, polling="raf")
             out.append(time.perf_counter() - t)
@@ -144,27 +144,31 @@ def main():
             starts.append(seconds)
         try:
             lat = edit_latencies(browser, server, 2 if args.quick else args.edits)
-            warm = ([] if args.quick else
-                    train_first_point(browser, server, home, rounds, warm=True))
+            warm = [] if args.quick else train_first_point(browser, server, home, rounds, warm=True)
             cold = train_first_point(browser, server, home, rounds, warm=False)
         finally:
             server.stop()
             browser.close()
     med_start, med_edit = statistics.median(starts), statistics.median(lat)
-    print(f"server start -> first rendered page: median {med_start:.2f} s "
-          f"(runs: {', '.join(f'{s:.2f}' for s in starts)}); target < 5 s: "
-          f"{'met' if med_start < 5 else 'NOT met'}")
-    print(f"edit -> new totals on screen: median {med_edit * 1000:.0f} ms, "
-          f"max {max(lat) * 1000:.0f} ms over {len(lat)} edits; target < 500 ms: "
-          f"{'met' if med_edit < 0.5 else 'NOT met'}")
-    for label, times in (("warm worker", warm), ("cold: page opened, Train clicked at once",
-                                                  cold)):
+    print(
+        f"server start -> first rendered page: median {med_start:.2f} s "
+        f"(runs: {', '.join(f'{s:.2f}' for s in starts)}); target < 5 s: "
+        f"{'met' if med_start < 5 else 'NOT met'}"
+    )
+    print(
+        f"edit -> new totals on screen: median {med_edit * 1000:.0f} ms, "
+        f"max {max(lat) * 1000:.0f} ms over {len(lat)} edits; target < 500 ms: "
+        f"{'met' if med_edit < 0.5 else 'NOT met'}"
+    )
+    for label, times in (("warm worker", warm), ("cold: page opened, Train clicked at once", cold)):
         if not times:
             continue
         med = statistics.median(times)
-        print(f"Train pressed -> first point on the chart (cifar_resnet20, digits), {label}: "
-              f"median {med:.2f} s (runs: {', '.join(f'{t:.2f}' for t in times)}); "
-              f"target < 5 s: {'met' if med < 5 else 'NOT met'}")
+        print(
+            f"Train pressed -> first point on the chart (cifar_resnet20, digits), {label}: "
+            f"median {med:.2f} s (runs: {', '.join(f'{t:.2f}' for t in times)}); "
+            f"target < 5 s: {'met' if med < 5 else 'NOT met'}"
+        )
 
 
 if __name__ == "__main__":

@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from resnet_core import analyze  # noqa: E402
 from resnet_core.codegen import to_python  # noqa: E402
-from resnet_core.presets import cifar_resnet  # noqa: E402
 from resnet_core.limits import MAX_LAYERS  # noqa: E402
+from resnet_core.presets import cifar_resnet  # noqa: E402
 from resnet_core.spec import Stage  # noqa: E402
 
 

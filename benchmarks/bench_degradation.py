@@ -33,8 +33,9 @@ from resnet_core.training.submit import race_plans, submit_race  # noqa: E402
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--epochs", type=int, default=8)
-    ap.add_argument("--quick", action="store_true",
-                    help="plain/residual 8 layers, 1 epoch on 100 images")
+    ap.add_argument(
+        "--quick", action="store_true", help="plain/residual 8 layers, 1 epoch on 100 images"
+    )
     args = ap.parse_args()
     subset = 100 if args.quick else 0
     if args.quick:  # tracing the group's one function is most of a short run: keep it small
@@ -48,13 +49,17 @@ def main() -> int:
     ids = submit_race(store, plans, TrainSettings(epochs=args.epochs, batch_size=32).to_dict())
     summaries = execute_group(store, ids)
     wall = time.perf_counter() - t0
-    print(f"degradation experiment, digits ({subset or 'all'}), {args.epochs} epochs, "
-          "batch 32: "
-          f"{wall:.1f} s in all (data, builds, compiles, training, checkpoints)")
+    print(
+        f"degradation experiment, digits ({subset or 'all'}), {args.epochs} epochs, "
+        "batch 32: "
+        f"{wall:.1f} s in all (data, builds, compiles, training, checkpoints)"
+    )
     for s in summaries:
         last = s["history"][-1]
-        print(f"  {s['name']:<16} training error {1 - last['accuracy']:6.1%}  "
-              f"validation error {1 - last['val_accuracy']:6.1%}  ({s['status']})")
+        print(
+            f"  {s['name']:<16} training error {1 - last['accuracy']:6.1%}  "
+            f"validation error {1 - last['val_accuracy']:6.1%}  ({s['status']})"
+        )
     return 0 if all(s["status"] == "completed" for s in summaries) else 1
 
 

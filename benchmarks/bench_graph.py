@@ -32,6 +32,8 @@ from resnet_core.graph_model import View, fold  # noqa: E402
 from tests.e2e.browser import CHROMIUM_ARGS, IDLE, Server, chromium_path  # noqa: E402
 
 VIEW = "[data-testid='graph-view']"
+
+
 def core(spec, view: View, rounds: int) -> tuple[float, int]:
     """Median seconds for trace → fold → DOT → SVG, and the number of nodes."""
     times = []
@@ -67,8 +69,10 @@ def frame_after(page, js_action: str) -> float:
 
 
 def button(label: str) -> str:
-    return (f"[...view.getRootNode().querySelectorAll('button')].find(b => "
-            f"b.textContent.trim().endsWith('{label}')).click()")
+    return (
+        f"[...view.getRootNode().querySelectorAll('button')].find(b => "
+        f"b.textContent.trim().endsWith('{label}')).click()"
+    )
 
 
 def main(argv=None):
@@ -81,15 +85,18 @@ def main(argv=None):
 
     r152 = get_spec("resnet152")
     cifar = get_spec("cifar_resnet20")
-    r1202 = cifar.replace(name="cifar_resnet1202", stages=tuple(
-        dataclasses.replace(s, num_blocks=200) for s in cifar.stages))
+    r1202 = cifar.replace(
+        name="cifar_resnet1202",
+        stages=tuple(dataclasses.replace(s, num_blocks=200) for s in cifar.stages),
+    )
     print("core: trace → fold → DOT → Graphviz SVG (median)")
-    for name, spec, view in (("resnet152", r152, View("stage")),
-                             ("resnet152", r152, View("block")),
-                             ("resnet152", r152, View("layer")),
-                             ("resnet152", r152, View("layer", "LR")),
-                             ("cifar_resnet1202", r1202, View("block")))[
-                                 ::4 if args.quick else 1]:
+    for name, spec, view in (
+        ("resnet152", r152, View("stage")),
+        ("resnet152", r152, View("block")),
+        ("resnet152", r152, View("layer")),
+        ("resnet152", r152, View("layer", "LR")),
+        ("cifar_resnet1202", r1202, View("block")),
+    )[:: 4 if args.quick else 1]:
         sec, n = core(spec, view, args.rounds)
         print(f"  {name:17s} {view.level:5s} {view.direction}: {sec * 1000:7.0f} ms, {n} nodes")
 
@@ -104,21 +111,27 @@ def main(argv=None):
             url = f"{server.url}/graph?preset=resnet152&level=layer"
             first = open_drawn(browser, url, n_layers)
             again = [open_drawn(browser, url, n_layers) for _ in range(args.rounds)]
-            small = [open_drawn(browser, f"{server.url}/graph?preset=resnet152&level=stage", 7)
-                     for _ in range(args.rounds)]
-            print(f"browser: open → {n_layers} nodes drawn: first {first:.2f} s (SVG not "
-                  f"cached), then median {statistics.median(again):.2f} s "
-                  f"({min(again):.2f}–{max(again):.2f}); the same page at stage level "
-                  f"(7 nodes): median {statistics.median(small):.2f} s")
+            small = [
+                open_drawn(browser, f"{server.url}/graph?preset=resnet152&level=stage", 7)
+                for _ in range(args.rounds)
+            ]
+            print(
+                f"browser: open → {n_layers} nodes drawn: first {first:.2f} s (SVG not "
+                f"cached), then median {statistics.median(again):.2f} s "
+                f"({min(again):.2f}–{max(again):.2f}); the same page at stage level "
+                f"(7 nodes): median {statistics.median(small):.2f} s"
+            )
 
             page = browser.new_page(viewport={"width": 1280, "height": 720})
             page.goto(url)
             page.wait_for_selector(f"{VIEW}[data-nodes='{n_layers}']", timeout=120_000)
             zoom = [frame_after(page, button(b)) for b in ("Zoom in", "Zoom out") * args.rounds]
             fit = [frame_after(page, button(b)) for b in ("Fit", "Fit width") * args.rounds]
-            print(f"  zoom step → painted: median {statistics.median(zoom):.0f} ms "
-                  f"(max {max(zoom):.0f}); fit ↔ fit width: median "
-                  f"{statistics.median(fit):.0f} ms (max {max(fit):.0f})")
+            print(
+                f"  zoom step → painted: median {statistics.median(zoom):.0f} ms "
+                f"(max {max(zoom):.0f}); fit ↔ fit width: median "
+                f"{statistics.median(fit):.0f} ms (max {max(fit):.0f})"
+            )
 
             page.goto(f"{server.url}/graph?preset=resnet152&level=stage")
             page.wait_for_selector(IDLE)
@@ -129,8 +142,7 @@ def main(argv=None):
             t = time.perf_counter()
             page.locator(f"{VIEW} [id='node:stage3']").click()
             page.wait_for_selector(f"{VIEW} [id='box:stage3']", timeout=60_000)
-            print(f"  click stage3 (36 blocks) → opened in place: "
-                  f"{time.perf_counter() - t:.2f} s")
+            print(f"  click stage3 (36 blocks) → opened in place: {time.perf_counter() - t:.2f} s")
             page.close()
         finally:
             server.stop()

@@ -52,7 +52,7 @@ def spec_of(name: str):
 def wait(predicate, timeout=900, every=0.05):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if (value := predicate()):
+        if value := predicate():
             return value
         time.sleep(every)
     raise TimeoutError
@@ -70,29 +70,36 @@ QUICK_NET = cifar_resnet(8)  # compiles in a fraction of the 20-layer network's 
 def warm_worker(quick: bool = False):
     ensure_worker(store.home)
     wait(lambda: worker_alive(store.home), 60)
-    time.sleep(1 if quick else 8)  # TensorFlow's import and runtime start, as when the page has been open
+    time.sleep(
+        1 if quick else 8
+    )  # TensorFlow's import and runtime start, as when the page has been open
 
 
 def race(quick: bool = False) -> None:
     net = QUICK_NET if quick else get_spec("cifar_resnet20")
     plans = race_plans([net, plain_twin(net)], QUICK if quick else RACE_DEFAULTS)
     t0 = time.time()
-    ids = submit_race(store, plans, TrainSettings(epochs=1 if quick else 5,
-                                                  batch_size=32).to_dict())
+    ids = submit_race(
+        store, plans, TrainSettings(epochs=1 if quick else 5, batch_size=32).to_dict()
+    )
     firsts = [wait(lambda i=i: first_time(i, False)) for i in ids]
     trained = [wait(lambda i=i: first_time(i, True)) for i in ids]
     wait(lambda: all(not store.get(i).active for i in ids))
     end = max(store.metrics(i)[-1]["time"] for i in ids)
-    print(f"race {net.name} vs its plain twin, digits ({'100' if quick else 'all'}), "
-          f"{1 if quick else 5} epochs, batch 32:")
+    print(
+        f"race {net.name} vs its plain twin, digits ({'100' if quick else 'all'}), "
+        f"{1 if quick else 5} epochs, batch 32:"
+    )
     print(f"  Start → first points: {', '.join(f'{t - t0:.1f} s' for t in firsts)}")
     print(f"  Start → first trained points: {', '.join(f'{t - t0:.1f} s' for t in trained)}")
     print(f"  whole race: {end - t0:.1f} s")
     for i in ids:
         r = store.get(i)
-        print(f"  {r.name}: {r.status}, final validation accuracy "
-              f"{r.summary.get('val_accuracy'):.3f}, training loss "
-              f"{r.summary['history'][-1]['loss']:.3f}")
+        print(
+            f"  {r.name}: {r.status}, final validation accuracy "
+            f"{r.summary.get('val_accuracy'):.3f}, training loss "
+            f"{r.summary['history'][-1]['loss']:.3f}"
+        )
 
 
 def first_trained_point(quick: bool = False) -> None:
@@ -104,8 +111,10 @@ def first_trained_point(quick: bool = False) -> None:
     trained = wait(lambda: first_time(run_id, True))
     wait(lambda: not store.get(run_id).active)
     digits = len(plan.prepared.x_train) + len(plan.prepared.x_val)
-    print(f"Train → first point {first - t0:.1f} s, → first trained point "
-          f"{trained - t0:.1f} s ({net.name}, digits {digits}, batch 32, worker warm)")
+    print(
+        f"Train → first point {first - t0:.1f} s, → first trained point "
+        f"{trained - t0:.1f} s ({net.name}, digits {digits}, batch 32, worker warm)"
+    )
 
 
 def stop_latency(name: str, choice: DataChoice, batch: int) -> None:
@@ -114,15 +123,20 @@ def stop_latency(name: str, choice: DataChoice, batch: int) -> None:
     wait(lambda: len([m for m in store.metrics(run_id, "batch") if m["step"] >= 3]) > 0)
     # The first chunk (the compile) has no speed of its own: wait for a measured one.
     wait(lambda: any(m["images_per_second"] for m in store.metrics(run_id, "batch")))
-    ips = next(m["images_per_second"] for m in reversed(store.metrics(run_id, "batch"))
-               if m["images_per_second"])
+    ips = next(
+        m["images_per_second"]
+        for m in reversed(store.metrics(run_id, "batch"))
+        if m["images_per_second"]
+    )
     t0 = time.time()
     store.request_stop(run_id)
     wait(lambda: store.get(run_id).status == "stopped", every=0.01)
     took = time.time() - t0
-    print(f"Stop → stopped {took:.2f} s for {name} at "
-          f"{'×'.join(map(str, plan.spec.input_shape))}, batch {batch} "
-          f"(measured step {batch / ips:.2f} s)")
+    print(
+        f"Stop → stopped {took:.2f} s for {name} at "
+        f"{'×'.join(map(str, plan.spec.input_shape))}, batch {batch} "
+        f"(measured step {batch / ips:.2f} s)"
+    )
 
 
 def estimate_vs_measured(name: str, choice: DataChoice, batch: int, epochs: int = 2):
@@ -134,8 +148,10 @@ def estimate_vs_measured(name: str, choice: DataChoice, batch: int, epochs: int 
     ips = store.get(run_id).summary["images_per_second"]
     measured = (n // batch) * batch / ips
     shape = "×".join(map(str, plan.spec.input_shape))
-    print(f"epoch estimate {estimate:7.1f} s, measured {measured:7.1f} s, ratio "
-          f"{estimate / measured:4.2f}: {name} at {shape}, {n} images, batch {batch}")
+    print(
+        f"epoch estimate {estimate:7.1f} s, measured {measured:7.1f} s, ratio "
+        f"{estimate / measured:4.2f}: {name} at {shape}, {n} images, batch {batch}"
+    )
 
 
 def stop_worker() -> None:

@@ -52,8 +52,12 @@ def bare_fit(plan, epochs: int, batch: int) -> float:
     keras.backend.clear_session()
     keras.utils.set_random_seed(0)
     model = build_training_model(plan.spec, augment=False, mixed=False)
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), jit_compile=False,
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        jit_compile=False,
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     timer = epoch_timer()
     model.fit(x, y, batch_size=batch, epochs=epochs, verbose=0, callbacks=[timer])
     return statistics.median(n / s for s in timer.seconds[1:])
@@ -63,18 +67,30 @@ def app_run(plan, epochs: int, batch: int, log_every: int | None = None) -> dict
     """A whole run through the app's path; its speeds, accuracies and wall time."""
     keras.backend.clear_session()
     store = RunStore(tempfile.mkdtemp(prefix="bench-"))
-    run_id = submit_run(store, plan, {"epochs": epochs, "batch_size": batch,
-                                      "learning_rate": 1e-3, "optimizer": "adam",
-                                      "mixed_precision": "off", "xla": "off",
-                                      **({"log_every": log_every} if log_every else {})})
+    run_id = submit_run(
+        store,
+        plan,
+        {
+            "epochs": epochs,
+            "batch_size": batch,
+            "learning_rate": 1e-3,
+            "optimizer": "adam",
+            "mixed_precision": "off",
+            "xla": "off",
+            **({"log_every": log_every} if log_every else {}),
+        },
+    )
     t = time.time()
     summary = execute(store, run_id)
     if summary["status"] != "completed":
         raise SystemExit(f"the app's run failed: {summary.get('error')}")
     figures = app_figures(store, run_id, t)
-    return {"wall": figures["images_per_second_wall"], "engine": summary["images_per_second"],
-            "accuracy": [h["val_accuracy"] for h in summary["history"]],
-            "seconds": time.time() - t}
+    return {
+        "wall": figures["images_per_second_wall"],
+        "engine": summary["images_per_second"],
+        "accuracy": [h["val_accuracy"] for h in summary["history"]],
+        "seconds": time.time() - t,
+    }
 
 
 def main():
@@ -82,8 +98,9 @@ def main():
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--quick", action="store_true",
-                    help="cifar_resnet8, 200 images, 2 epochs, 1 round")
+    ap.add_argument(
+        "--quick", action="store_true", help="cifar_resnet8, 200 images, 2 epochs, 1 round"
+    )
     args = ap.parse_args()
     if args.quick:
         args.epochs, args.rounds = 2, 1
@@ -91,27 +108,35 @@ def main():
     plan = plan_run(spec, QUICK if args.quick else CHOICE)
     # quick: an epoch of 5 steps still needs two live points for the wall figure
     log_every = 2 if args.quick else None  # else the app's default
-    rounds = [(bare_fit(plan, args.epochs, args.batch),
-               app_run(plan, args.epochs, args.batch, log_every)) for _ in range(args.rounds)]
+    rounds = [
+        (bare_fit(plan, args.epochs, args.batch), app_run(plan, args.epochs, args.batch, log_every))
+        for _ in range(args.rounds)
+    ]
     bare = statistics.median(b for b, _ in rounds)
     wall = statistics.median(a["wall"] for _, a in rounds)
     engine = statistics.median(a["engine"] for _, a in rounds)
     ratios = [a["wall"] / b for b, a in rounds]
     ratio = statistics.median(ratios)
     n_train, n_val = len(plan.prepared.x_train), len(plan.prepared.x_val)
-    print(f"{spec.name} on digits ({n_train:,} train / {n_val} validation, whole batches "
-          f"of {args.batch}), {args.epochs} epochs, Keras {keras.__version__} on "
-          f"{keras.backend.backend()}:")
+    print(
+        f"{spec.name} on digits ({n_train:,} train / {n_val} validation, whole batches "
+        f"of {args.batch}), {args.epochs} epochs, Keras {keras.__version__} on "
+        f"{keras.backend.backend()}:"
+    )
     print(f"  bare model.fit:                         {bare:,.0f} images/s")
     print(f"  app path (execute), wall between points: {wall:,.0f} images/s")
     print(f"  app path, engine's figure (in steps):   {engine:,.0f} images/s")
-    print(f"  ratio app/bare {ratio:.3f} (target >= 1.0 on a CPU: "
-          f"{'met' if ratio >= 1.0 else 'NOT met'}); rounds: "
-          f"{', '.join(f'{r:.3f}' for r in ratios)}")
+    print(
+        f"  ratio app/bare {ratio:.3f} (target >= 1.0 on a CPU: "
+        f"{'met' if ratio >= 1.0 else 'NOT met'}); rounds: "
+        f"{', '.join(f'{r:.3f}' for r in ratios)}"
+    )
     first = rounds[0][1]
-    print(f"  full run (submit_run + execute): validation accuracy by epoch "
-          f"{', '.join(f'{a:.3f}' for a in first['accuracy'])}; {first['seconds']:.1f} s in all "
-          f"(target >= 0.90: {'met' if max(first['accuracy']) >= 0.9 else 'NOT met'})")
+    print(
+        f"  full run (submit_run + execute): validation accuracy by epoch "
+        f"{', '.join(f'{a:.3f}' for a in first['accuracy'])}; {first['seconds']:.1f} s in all "
+        f"(target >= 0.90: {'met' if max(first['accuracy']) >= 0.9 else 'NOT met'})"
+    )
 
 
 if __name__ == "__main__":

@@ -98,9 +98,11 @@ def backend_missing(backend: str) -> str:
         return f"gpu_check: Keras has no backend {backend!r}; {choose}"
     for package in ("keras", BACKENDS[backend]):
         if importlib.util.find_spec(package) is None:
-            return (f"gpu_check: the {backend} backend needs the Python package "
-                    f"'{package}', which is not installed in {sys.executable}; install it "
-                    f"there, or {choose}")
+            return (
+                f"gpu_check: the {backend} backend needs the Python package "
+                f"'{package}', which is not installed in {sys.executable}; install it "
+                f"there, or {choose}"
+            )
     return ""
 
 
@@ -128,15 +130,20 @@ def generated_images(n: int, classes: int = 10, size: int = 32, seed: int = 0):
     angle = np.pi * np.arange(classes) / classes
     freq = 2 * np.pi * (2 + np.arange(classes) % 3) / size
     yy, xx = np.mgrid[0:size, 0:size].astype("float32")
-    stripes = np.sin((xx[None] * np.cos(angle)[:, None, None]
-                      + yy[None] * np.sin(angle)[:, None, None]) * freq[:, None, None])
+    stripes = np.sin(
+        (xx[None] * np.cos(angle)[:, None, None] + yy[None] * np.sin(angle)[:, None, None])
+        * freq[:, None, None]
+    )
     x = np.empty((n, size, size, 3), np.uint8)
     for i in range(0, n, 2048):  # in slices: float32 copies of 20k images are 250 MB
-        yb = y[i:i + 2048]
-        img = (palette[yb][:, None, None, :] + 40 * stripes[yb][..., None]
-               + rng.normal(0, 25, (len(yb), 1, 1, 3))  # per-image colour jitter
-               + rng.normal(0, 20, (len(yb), size, size, 3)))
-        x[i:i + 2048] = np.clip(img, 0, 255).astype(np.uint8)
+        yb = y[i : i + 2048]
+        img = (
+            palette[yb][:, None, None, :]
+            + 40 * stripes[yb][..., None]
+            + rng.normal(0, 25, (len(yb), 1, 1, 3))  # per-image colour jitter
+            + rng.normal(0, 20, (len(yb), size, size, 3))
+        )
+        x[i : i + 2048] = np.clip(img, 0, 255).astype(np.uint8)
     return x, y.astype("int64")
 
 
@@ -159,8 +166,7 @@ def write_data(path: Path, n: int) -> dict:
             say(f"  CIFAR-10 in the cache could not be read ({exc}); generating data")
     x, y = generated_images(n)
     np.savez(path, x=x, y=y)
-    return {"source": "generated (class colour + stripes + noise), 10 classes",
-            "images": int(n)}
+    return {"source": "generated (class colour + stripes + noise), 10 classes", "images": int(n)}
 
 
 # ---------------------------------------------------------------------- devices
@@ -169,9 +175,12 @@ def nvidia_smi() -> list[dict]:
     if not exe:
         return []
     try:
-        out = subprocess.run([exe, "--query-gpu=name,memory.total,driver_version",
-                              "--format=csv,noheader"], capture_output=True, text=True,
-                             timeout=30).stdout
+        out = subprocess.run(
+            [exe, "--query-gpu=name,memory.total,driver_version", "--format=csv,noheader"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return []
     rows = []
@@ -188,9 +197,16 @@ def backend_devices() -> dict:
     import numpy as np
 
     backend = keras.backend.backend()
-    info = {"backend": backend, "versions": {
-        "python": platform.python_version(), "numpy": np.__version__,
-        "keras": keras.__version__}, "devices": [], "gpu_count": 0}
+    info = {
+        "backend": backend,
+        "versions": {
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "keras": keras.__version__,
+        },
+        "devices": [],
+        "gpu_count": 0,
+    }
     if backend == "jax":
         import jax
         import jaxlib
@@ -198,29 +214,39 @@ def backend_devices() -> dict:
         info["versions"].update(jax=jax.__version__, jaxlib=jaxlib.__version__)
         for d in jax.devices():
             stats = _memory_stats(d)
-            info["devices"].append({"name": str(d), "kind": d.device_kind,
-                                    "platform": d.platform,
-                                    "memory_limit_bytes": stats.get("bytes_limit")})
+            info["devices"].append(
+                {
+                    "name": str(d),
+                    "kind": d.device_kind,
+                    "platform": d.platform,
+                    "memory_limit_bytes": stats.get("bytes_limit"),
+                }
+            )
         info["gpu_count"] = sum(d.platform == "gpu" for d in jax.devices())
     elif backend == "tensorflow":
         import tensorflow as tf
 
         build = tf.sysconfig.get_build_info()
-        info["versions"].update(tensorflow=tf.__version__, cuda=build.get("cuda_version"),
-                                cudnn=build.get("cudnn_version"))
+        info["versions"].update(
+            tensorflow=tf.__version__,
+            cuda=build.get("cuda_version"),
+            cudnn=build.get("cudnn_version"),
+        )
         for d in tf.config.list_physical_devices():
-            details = (tf.config.experimental.get_device_details(d)
-                       if d.device_type == "GPU" else {})
-            info["devices"].append({"name": d.name, "kind": details.get("device_name", ""),
-                                    "platform": d.device_type})
+            details = tf.config.experimental.get_device_details(d) if d.device_type == "GPU" else {}
+            info["devices"].append(
+                {"name": d.name, "kind": details.get("device_name", ""), "platform": d.device_type}
+            )
         info["gpu_count"] = len(tf.config.list_physical_devices("GPU"))
     elif backend == "torch":
         import torch
 
         info["versions"]["torch"] = torch.__version__
         info["gpu_count"] = torch.cuda.device_count()
-        info["devices"] = [{"name": f"cuda:{i}", "kind": torch.cuda.get_device_name(i),
-                            "platform": "gpu"} for i in range(info["gpu_count"])]
+        info["devices"] = [
+            {"name": f"cuda:{i}", "kind": torch.cuda.get_device_name(i), "platform": "gpu"}
+            for i in range(info["gpu_count"])
+        ]
     return info
 
 
@@ -325,25 +351,42 @@ def run_configuration(cfg: dict, result_path: Path) -> None:
     bs, epochs = cfg["batch"], cfg["epochs"]
     mixed, xla = cfg["mixed_precision"] == "on", cfg["xla"] == "on"
     tag = f"{cfg['model']} mp={cfg['mixed_precision']} xla={cfg['xla']}"
-    choice = DataChoice(source="upload", options={"path": cfg["npz"]}, subset=cfg["subset"],
-                        val_split=VAL_SPLIT, fit="adapt", augment=False, seed=0)
+    choice = DataChoice(
+        source="upload",
+        options={"path": cfg["npz"]},
+        subset=cfg["subset"],
+        val_split=VAL_SPLIT,
+        fit="adapt",
+        augment=False,
+        seed=0,
+    )
     plan = plan_run(model_spec(cfg["model"]), choice)
     out["train_images"], out["val_images"] = len(plan.prepared.x_train), len(plan.prepared.x_val)
 
     # (a) the app's path, as the worker runs it
     store = RunStore(cfg["home"])
-    settings = {"optimizer": "adam", "learning_rate": 1e-3, "batch_size": bs,
-                "epochs": epochs, "seed": 0, "mixed_precision": cfg["mixed_precision"],
-                "xla": cfg["xla"], **({"log_every": cfg["log_every"]} if "log_every" in cfg
-                                      else {})}
+    settings = {
+        "optimizer": "adam",
+        "learning_rate": 1e-3,
+        "batch_size": bs,
+        "epochs": epochs,
+        "seed": 0,
+        "mixed_precision": cfg["mixed_precision"],
+        "xla": cfg["xla"],
+        **({"log_every": cfg["log_every"]} if "log_every" in cfg else {}),
+    }
     run_id = submit_run(store, plan, settings)
     say(f"  {tag}: app path (submit_run + engine.execute), run {run_id}")
     t_exec = time.time()
     summary = execute(store, run_id)
-    app = {"run_id": run_id, "status": summary.get("status"), "device": summary.get("device"),
-           "seconds": round(time.time() - t_exec, 2),
-           "images_per_second_engine": summary.get("images_per_second"),
-           "val_accuracy": summary.get("val_accuracy")}
+    app = {
+        "run_id": run_id,
+        "status": summary.get("status"),
+        "device": summary.get("device"),
+        "seconds": round(time.time() - t_exec, 2),
+        "images_per_second_engine": summary.get("images_per_second"),
+        "val_accuracy": summary.get("val_accuracy"),
+    }
     if summary.get("status") != "completed":
         log = store.run_dir(run_id) / "error.log"
         app["error"] = summary.get("error") or "did not complete"
@@ -353,10 +396,12 @@ def run_configuration(cfg: dict, result_path: Path) -> None:
     app["peak_gpu_bytes"] = peak_gpu_bytes(reset=True)
     out["app"] = app
     save()
-    say(f"  {tag}: app {_fmt(app['images_per_second_wall'])} images/s (wall), "
+    say(
+        f"  {tag}: app {_fmt(app['images_per_second_wall'])} images/s (wall), "
         f"{_fmt(app['images_per_second_engine'])} (engine); first point "
         f"{_fmt(app['first_point_seconds'], 1)} s; loss {_fmt(app['loss_first_chunk'], 3)} → "
-        f"{_fmt(app['loss_last_chunk'], 3)}")
+        f"{_fmt(app['loss_last_chunk'], 3)}"
+    )
 
     # (b) a bare model.fit of the same model on the same images (whole batches)
     keras.backend.clear_session()
@@ -369,8 +414,12 @@ def run_configuration(cfg: dict, result_path: Path) -> None:
         strategy, _ = select_strategy(0)  # the app's devices (several GPUs: mirrored)
         with strategy.scope() if strategy is not None else contextlib.nullcontext():
             model = build_training_model(plan.spec, False, mixed)
-            model.compile(optimizer=keras.optimizers.Adam(1e-3), jit_compile=xla,
-                          loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+            model.compile(
+                optimizer=keras.optimizers.Adam(1e-3),
+                jit_compile=xla,
+                loss="sparse_categorical_crossentropy",
+                metrics=["accuracy"],
+            )
         p = plan.prepared
         n = len(p.x_train) // bs * bs
         x, y = p.x_train[:n].astype("float32") / 255.0, p.y_train[:n]
@@ -380,12 +429,15 @@ def run_configuration(cfg: dict, result_path: Path) -> None:
         history = model.fit(x, y, batch_size=bs, epochs=epochs, verbose=0, callbacks=[timer])
         losses = [float(v) for v in history.history["loss"]]
         steady = timer.seconds[1:]
-        bare = {"seconds": round(time.time() - t0, 2),
-                "images_per_second": statistics.median(n / s for s in steady) if steady else None,
-                "first_epoch_seconds": timer.seconds[0] if timer.seconds else None,
-                "steady_epoch_seconds": statistics.median(steady) if steady else None,
-                "epoch_losses": losses, "loss_finite": _finite(losses),
-                "loss_falls": _finite(losses) and len(losses) >= 2 and losses[-1] < losses[0]}
+        bare = {
+            "seconds": round(time.time() - t0, 2),
+            "images_per_second": statistics.median(n / s for s in steady) if steady else None,
+            "first_epoch_seconds": timer.seconds[0] if timer.seconds else None,
+            "steady_epoch_seconds": statistics.median(steady) if steady else None,
+            "epoch_losses": losses,
+            "loss_finite": _finite(losses),
+            "loss_falls": _finite(losses) and len(losses) >= 2 and losses[-1] < losses[0],
+        }
     except Exception as exc:  # noqa: BLE001 - reported, the app's figures are kept
         import traceback
 
@@ -396,8 +448,10 @@ def run_configuration(cfg: dict, result_path: Path) -> None:
     bare["peak_gpu_bytes"] = peak_gpu_bytes()
     out["bare"] = bare
     save()
-    say(f"  {tag}: bare {_fmt(bare.get('images_per_second'))} images/s; epoch losses "
-        f"{', '.join(_fmt(v, 3) for v in bare.get('epoch_losses', [])) or bare.get('error')}")
+    say(
+        f"  {tag}: bare {_fmt(bare.get('images_per_second'))} images/s; epoch losses "
+        f"{', '.join(_fmt(v, 3) for v in bare.get('epoch_losses', [])) or bare.get('error')}"
+    )
 
 
 def epoch_timer():
@@ -424,8 +478,14 @@ def epoch_timer():
 def child(role: str, payload: dict, timeout: float, scratch: Path) -> tuple[dict, str]:
     """Run ``role`` in a fresh process; (its figures, error or '')."""
     result = scratch / f"result-{time.monotonic_ns()}.json"
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", role,
-           json.dumps(payload), str(result)]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        role,
+        json.dumps(payload),
+        str(result),
+    ]
     env = dict(os.environ, PYTHONUNBUFFERED="1", RESNET_EXPLORER_HOME=payload["home"])
     error = ""
     try:
@@ -438,13 +498,22 @@ def child(role: str, payload: dict, timeout: float, scratch: Path) -> tuple[dict
     return figures, error
 
 
-def configurations(gpu: bool, backend: str, quick: bool = False,
-                   batches: tuple[int, ...] = (GPU_BATCH,)) -> list[dict]:
+def configurations(
+    gpu: bool, backend: str, quick: bool = False, batches: tuple[int, ...] = (GPU_BATCH,)
+) -> list[dict]:
     if not gpu:  # on JAX compiled (its default; un-jitted it runs op by op, far slower);
         # a live point every 2 steps: the wall figure needs two in an epoch of a few steps
-        return [{"model": QUICK_MODEL if quick else "cifar_resnet20", "mixed_precision": "off",
-                 "xla": "on" if backend == "jax" else "off", "batch": CPU_BATCH,
-                 "epochs": CPU_EPOCHS, "subset": 0, "log_every": 2}]
+        return [
+            {
+                "model": QUICK_MODEL if quick else "cifar_resnet20",
+                "mixed_precision": "off",
+                "xla": "on" if backend == "jax" else "off",
+                "batch": CPU_BATCH,
+                "epochs": CPU_EPOCHS,
+                "subset": 0,
+                "log_every": 2,
+            }
+        ]
     out = []
     # Most telling first, so a short budget still covers the configurations that matter:
     # each backend's usual mode first (torch's is eager; jit_compile there is torch.compile).
@@ -453,23 +522,38 @@ def configurations(gpu: bool, backend: str, quick: bool = False,
             for model in MODELS:
                 for mp in ("off", "on"):
                     eager = backend == "jax" and xla == "off"
-                    out.append({"model": model, "mixed_precision": mp, "xla": xla,
-                                "batch": batch,
-                                "epochs": EAGER_EPOCHS if eager else GPU_EPOCHS,
-                                "subset": EAGER_IMAGES if eager else 0})
+                    out.append(
+                        {
+                            "model": model,
+                            "mixed_precision": mp,
+                            "xla": xla,
+                            "batch": batch,
+                            "epochs": EAGER_EPOCHS if eager else GPU_EPOCHS,
+                            "subset": EAGER_IMAGES if eager else 0,
+                        }
+                    )
     return out
 
 
 def xla_meaning(backend: str, xla: str) -> str:
     if backend == "jax":
-        return ("jax.jit (XLA): Keras's default on JAX" if xla == "on" else
-                "jit_compile=False: the train step runs un-jitted, op by op (eager JAX)")
+        return (
+            "jax.jit (XLA): Keras's default on JAX"
+            if xla == "on"
+            else "jit_compile=False: the train step runs un-jitted, op by op (eager JAX)"
+        )
     if backend == "tensorflow":
-        return ("tf.function with jit_compile=True (XLA)" if xla == "on" else
-                "tf.function graph without XLA")
+        return (
+            "tf.function with jit_compile=True (XLA)"
+            if xla == "on"
+            else "tf.function graph without XLA"
+        )
     if backend == "torch":
-        return ("jit_compile=True: Keras compiles the train step with torch.compile"
-                if xla == "on" else "eager PyTorch, Keras's default on torch")
+        return (
+            "jit_compile=True: Keras compiles the train step with torch.compile"
+            if xla == "on"
+            else "eager PyTorch, Keras's default on torch"
+        )
     return f"jit_compile={xla == 'on'}"
 
 
@@ -507,25 +591,51 @@ def _fmt(v, digits: int = 0) -> str:
 
 
 def table(figures: dict) -> str:
-    head = ("model", "mp", "xla", "train imgs", "app img/s", "engine img/s", "bare img/s",
-            "app/bare", "1st point s", "1st step s", "bare ep1 s", "peak MiB app",
-            "app loss", "bare loss", "result")
+    head = (
+        "model",
+        "mp",
+        "xla",
+        "train imgs",
+        "app img/s",
+        "engine img/s",
+        "bare img/s",
+        "app/bare",
+        "1st point s",
+        "1st step s",
+        "bare ep1 s",
+        "peak MiB app",
+        "app loss",
+        "bare loss",
+        "result",
+    )
     rows = [head]
     for e in figures["configurations"]:
         app, bare = e.get("app", {}), e.get("bare", {})
         peak = app.get("peak_gpu_bytes")
         bl = bare.get("epoch_losses") or []
-        rows.append((
-            e["model"], e["mixed_precision"], e["xla"], _fmt(e.get("train_images")),
-            _fmt(app.get("images_per_second_wall")), _fmt(app.get("images_per_second_engine")),
-            _fmt(bare.get("images_per_second")), _fmt(e.get("ratio_app_bare"), 3),
-            _fmt(app.get("first_point_seconds"), 1), _fmt(app.get("first_step_seconds"), 1),
-            _fmt(bare.get("first_epoch_seconds"), 1),
-            _fmt(peak / 2**20 if peak else None),
-            (f"{_fmt(app.get('loss_first_chunk'), 2)}→{_fmt(app.get('loss_last_chunk'), 2)}"
-             if app else "–"),
-            f"{_fmt(bl[0], 2)}→{_fmt(bl[-1], 2)}" if bl else "–",
-            e["result"]))
+        rows.append(
+            (
+                e["model"],
+                e["mixed_precision"],
+                e["xla"],
+                _fmt(e.get("train_images")),
+                _fmt(app.get("images_per_second_wall")),
+                _fmt(app.get("images_per_second_engine")),
+                _fmt(bare.get("images_per_second")),
+                _fmt(e.get("ratio_app_bare"), 3),
+                _fmt(app.get("first_point_seconds"), 1),
+                _fmt(app.get("first_step_seconds"), 1),
+                _fmt(bare.get("first_epoch_seconds"), 1),
+                _fmt(peak / 2**20 if peak else None),
+                (
+                    f"{_fmt(app.get('loss_first_chunk'), 2)}→{_fmt(app.get('loss_last_chunk'), 2)}"
+                    if app
+                    else "–"
+                ),
+                f"{_fmt(bl[0], 2)}→{_fmt(bl[-1], 2)}" if bl else "–",
+                e["result"],
+            )
+        )
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(head))]
     return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(r, widths)) for r in rows)
 
@@ -533,22 +643,43 @@ def table(figures: dict) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", required=True, help="JSON file for every figure")
-    ap.add_argument("--backend", choices=tuple(BACKENDS),
-                    help="Keras backend (sets KERAS_BACKEND before Keras starts); default: "
-                         "KERAS_BACKEND, else Keras's own choice")
-    ap.add_argument("--batch", type=int, nargs="+", default=[GPU_BATCH],
-                    help=f"batch sizes on a GPU (default {GPU_BATCH}; e.g. --batch 128 512)")
-    ap.add_argument("--budget", type=float, default=280,
-                    help="seconds for the whole check; what would not fit is skipped")
-    ap.add_argument("--compile-cache", action="store_true",
-                    help="JAX: a persistent compilation cache, so the bare fit can reuse the "
-                         "app's compiled step (the app's first step then includes writing it)")
-    ap.add_argument("--cpu", action="store_true",
-                    help="run the CPU path even where there is a GPU (the test suite does)")
+    ap.add_argument(
+        "--backend",
+        choices=tuple(BACKENDS),
+        help="Keras backend (sets KERAS_BACKEND before Keras starts); default: "
+        "KERAS_BACKEND, else Keras's own choice",
+    )
+    ap.add_argument(
+        "--batch",
+        type=int,
+        nargs="+",
+        default=[GPU_BATCH],
+        help=f"batch sizes on a GPU (default {GPU_BATCH}; e.g. --batch 128 512)",
+    )
+    ap.add_argument(
+        "--budget",
+        type=float,
+        default=280,
+        help="seconds for the whole check; what would not fit is skipped",
+    )
+    ap.add_argument(
+        "--compile-cache",
+        action="store_true",
+        help="JAX: a persistent compilation cache, so the bare fit can reuse the "
+        "app's compiled step (the app's first step then includes writing it)",
+    )
+    ap.add_argument(
+        "--cpu",
+        action="store_true",
+        help="run the CPU path even where there is a GPU (the test suite does)",
+    )
     ap.add_argument("--keep", action="store_true", help="keep the scratch folder")
-    ap.add_argument("--quick", action="store_true",
-                    help=f"the CPU path with {QUICK_MODEL} on {QUICK_IMAGES} images, in one "
-                         "child process (a check that it runs)")
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"the CPU path with {QUICK_MODEL} on {QUICK_IMAGES} images, in one "
+        "child process (a check that it runs)",
+    )
     args = ap.parse_args()
     args.cpu = args.cpu or args.quick
     t_start = time.time()
@@ -581,56 +712,91 @@ def main() -> int:
     say(f"nvidia-smi: {gpus or 'none found'}")
     npz = home / "uploads" / "gpu_check.npz"
     npz.parent.mkdir()
-    probe_payload = {"home": str(home), "npz": str(npz), "gpu_images": GPU_IMAGES,
-                     "cpu_images": QUICK_IMAGES if args.quick else CPU_IMAGES}
+    probe_payload = {
+        "home": str(home),
+        "npz": str(npz),
+        "gpu_images": GPU_IMAGES,
+        "cpu_images": QUICK_IMAGES if args.quick else CPU_IMAGES,
+    }
     ran_first: dict = {}  # --quick: the probe's process also runs the one configuration
     if args.quick:  # (GPUs hidden, so the configuration is known before the probe)
         [first] = configurations(False, wanted, quick=True)
-        probe_payload["then"] = {**first, "home": str(home), "npz": str(npz),
-                                 "result": str(scratch / "first.json")}
+        probe_payload["then"] = {
+            **first,
+            "home": str(home),
+            "npz": str(npz),
+            "result": str(scratch / "first.json"),
+        }
     t_probe = time.time()
-    probe, error = child("probe", probe_payload, timeout=300 if not args.quick else 900,
-                         scratch=scratch)
+    probe, error = child(
+        "probe", probe_payload, timeout=300 if not args.quick else 900, scratch=scratch
+    )
     if args.quick and "backend" in probe:
         first_path = scratch / "first.json"
-        ran_first = {"result": json.loads(first_path.read_text()) if first_path.exists()
-                     else {}, "error": error, "seconds": round(time.time() - t_probe, 1)}
+        ran_first = {
+            "result": json.loads(first_path.read_text()) if first_path.exists() else {},
+            "error": error,
+            "seconds": round(time.time() - t_probe, 1),
+        }
     if "backend" not in probe or (error and not ran_first):  # quick: a failed run is its own
         say(f"the backend could not start: {error or 'no device list'} (its error is above)")
-        out.write_text(json.dumps({"ok": False, "error": f"probe: {error}",
-                                   "nvidia_smi": smi}, indent=2))
+        out.write_text(
+            json.dumps({"ok": False, "error": f"probe: {error}", "nvidia_smi": smi}, indent=2)
+        )
         shutil.rmtree(scratch, ignore_errors=True)
         return 1
     backend, gpu = probe["backend"], probe["gpu_count"] > 0
-    say(f"Keras {probe['versions']['keras']} on {backend}; versions: "
-        + ", ".join(f"{k} {v}" for k, v in probe["versions"].items()))
+    say(
+        f"Keras {probe['versions']['keras']} on {backend}; versions: "
+        + ", ".join(f"{k} {v}" for k, v in probe["versions"].items())
+    )
     for d in probe["devices"]:
         say(f"  device: {d['name']} {d.get('kind', '')} ({d['platform']})")
-    say(f"data: {probe['data']['source']}, {probe['data']['images']:,} images "
-        f"({probe['data_seconds']:.1f} s to prepare)")
-    figures = {"script": "benchmarks/gpu_check.py",
-               "started": datetime.datetime.fromtimestamp(t_start).isoformat(timespec="seconds"),
-               "host": platform.node(), "nvidia_smi": smi, "gpu_found": gpu,
-               "backend": backend, "versions": probe["versions"], "devices": probe["devices"],
-               "data": probe["data"], "validation_split": VAL_SPLIT,
-               "budget_seconds": args.budget,
-               "peak_gpu_note": ("JAX cannot reset its peak: app = the process's peak after "
-                                 "the app's run, bare = after both" if backend == "jax" else
-                                 "app and bare each their own peak (reset between)"),
-               "jax_compilation_cache": (os.environ.get("JAX_COMPILATION_CACHE_DIR")
-                                         if backend == "jax" else None),
-               "configurations": []}
+    say(
+        f"data: {probe['data']['source']}, {probe['data']['images']:,} images "
+        f"({probe['data_seconds']:.1f} s to prepare)"
+    )
+    figures = {
+        "script": "benchmarks/gpu_check.py",
+        "started": datetime.datetime.fromtimestamp(t_start).isoformat(timespec="seconds"),
+        "host": platform.node(),
+        "nvidia_smi": smi,
+        "gpu_found": gpu,
+        "backend": backend,
+        "versions": probe["versions"],
+        "devices": probe["devices"],
+        "data": probe["data"],
+        "validation_split": VAL_SPLIT,
+        "budget_seconds": args.budget,
+        "peak_gpu_note": (
+            "JAX cannot reset its peak: app = the process's peak after "
+            "the app's run, bare = after both"
+            if backend == "jax"
+            else "app and bare each their own peak (reset between)"
+        ),
+        "jax_compilation_cache": (
+            os.environ.get("JAX_COMPILATION_CACHE_DIR") if backend == "jax" else None
+        ),
+        "configurations": [],
+    }
     if not gpu:
-        say(("--cpu: GPUs hidden" if args.cpu else "No GPU found")
+        say(
+            ("--cpu: GPUs hidden" if args.cpu else "No GPU found")
             + (f" by {backend}, although nvidia-smi lists {len(smi)}" if smi else "")
-            + ": running the CPU path once.")
+            + ": running the CPU path once."
+        )
     for i, cfg in enumerate(configurations(gpu, backend, args.quick, tuple(args.batch)), 1):
-        entry = {**cfg, "xla_meaning": xla_meaning(backend, cfg["xla"]),
-                 "images": cfg["subset"] or probe["data"]["images"]}
+        entry = {
+            **cfg,
+            "xla_meaning": xla_meaning(backend, cfg["xla"]),
+            "images": cfg["subset"] or probe["data"]["images"],
+        }
         left = deadline - time.time()
-        label = (f"[{i}] {cfg['model']} mixed precision {cfg['mixed_precision']}, XLA "
-                 f"{cfg['xla']}: {entry['images']:,} images, {cfg['epochs']} epochs, "
-                 f"batch {cfg['batch']}")
+        label = (
+            f"[{i}] {cfg['model']} mixed precision {cfg['mixed_precision']}, XLA "
+            f"{cfg['xla']}: {entry['images']:,} images, {cfg['epochs']} epochs, "
+            f"batch {cfg['batch']}"
+        )
         if gpu and left < MIN_START_SECONDS:
             entry["result"] = "skipped"
             entry["error"] = f"skipped: {left:.0f} s of the {args.budget:.0f} s budget left"
@@ -642,9 +808,12 @@ def main() -> int:
                 result, error = ran_first["result"], ran_first["error"]  # includes the probe)
                 t -= ran_first["seconds"]
             else:
-                result, error = child("configuration",
-                                      {**cfg, "home": str(home), "npz": str(npz)},
-                                      timeout=left if gpu else 900, scratch=scratch)
+                result, error = child(
+                    "configuration",
+                    {**cfg, "home": str(home), "npz": str(npz)},
+                    timeout=left if gpu else 900,
+                    scratch=scratch,
+                )
             entry.update(result, seconds=round(time.time() - t, 1))
             if error:
                 entry["error"] = error
@@ -652,13 +821,19 @@ def main() -> int:
             bare_ips = entry.get("bare", {}).get("images_per_second")
             entry["ratio_app_bare"] = app_ips / bare_ips if app_ips and bare_ips else None
             engine_ips = entry.get("app", {}).get("images_per_second_engine")
-            entry["ratio_engine_bare"] = (engine_ips / bare_ips if engine_ips and bare_ips
-                                          else None)
+            entry["ratio_engine_bare"] = engine_ips / bare_ips if engine_ips and bare_ips else None
             entry["problems"] = check(entry)
-            entry["result"] = ("ok" if not entry["problems"] else
-                               "timed out" if error.startswith("timed out") else "FAILED")
-            say(f"  → {entry['result']} in {entry['seconds']} s"
-                + (f": {'; '.join(entry['problems'])}" if entry["problems"] else ""))
+            entry["result"] = (
+                "ok"
+                if not entry["problems"]
+                else "timed out"
+                if error.startswith("timed out")
+                else "FAILED"
+            )
+            say(
+                f"  → {entry['result']} in {entry['seconds']} s"
+                + (f": {'; '.join(entry['problems'])}" if entry["problems"] else "")
+            )
         figures["configurations"].append(entry)
         figures["seconds"] = round(time.time() - t_start, 1)
         out.write_text(json.dumps(figures, indent=2, default=str))  # after each: kept
@@ -672,17 +847,25 @@ def main() -> int:
     out.write_text(json.dumps(figures, indent=2, default=str))
     say("")
     say(table(figures))
-    say("app img/s: wall time between live points (steps + the app's loop); engine img/s: "
+    say(
+        "app img/s: wall time between live points (steps + the app's loop); engine img/s: "
         "time inside the chunk calls only; bare: median of epochs 2+; app/bare uses the wall "
-        "figure. Peak MiB: the process's peak GPU memory after the app's run.")
+        "figure. Peak MiB: the process's peak GPU memory after the app's run."
+    )
     if not gpu:
-        say(f"{'--cpu' if args.cpu else 'No GPU found'}: only the CPU path ran." + (
-            f" nvidia-smi lists {len(smi)} GPU(s) that {backend} cannot use." if smi else ""))
+        say(
+            f"{'--cpu' if args.cpu else 'No GPU found'}: only the CPU path ran."
+            + (f" nvidia-smi lists {len(smi)} GPU(s) that {backend} cannot use." if smi else "")
+        )
     if figures["skipped"] or figures["timed_out"]:
-        say(f"Time budget (--budget {args.budget:.0f} s): {figures['skipped']} configuration(s) "
-            f"skipped, {figures['timed_out']} stopped part-way (their figures so far are kept).")
-    say(f"{'all checks passed' if figures['ok'] else 'CHECKS FAILED'}; "
-        f"{figures['seconds']:.0f} s in all; figures in {out}")
+        say(
+            f"Time budget (--budget {args.budget:.0f} s): {figures['skipped']} configuration(s) "
+            f"skipped, {figures['timed_out']} stopped part-way (their figures so far are kept)."
+        )
+    say(
+        f"{'all checks passed' if figures['ok'] else 'CHECKS FAILED'}; "
+        f"{figures['seconds']:.0f} s in all; figures in {out}"
+    )
     if not args.keep:
         shutil.rmtree(scratch, ignore_errors=True)
     return 0 if figures["ok"] else 1

@@ -17,17 +17,24 @@ with tab_py:
     try:
         source = to_python(spec)
     except ValueError as exc:
-        st.error(common.escape_md(f"This network cannot be built, so there is no script: "
-                                  f"{exc}"))
+        st.error(common.escape_md(f"This network cannot be built, so there is no script: {exc}"))
     else:
         st.caption("A standalone script: it needs only Keras 3 and builds exactly this model.")
-        st.download_button("Download script", source.encode(),
-                           file_name=f"{common.file_stem(spec.name)}.py", mime="text/x-python")
+        st.download_button(
+            "Download script",
+            source.encode(),
+            file_name=f"{common.file_stem(spec.name)}.py",
+            mime="text/x-python",
+        )
         st.code(source, language="python", height=500, wrap_lines=True)
 with tab_json:
     text = spec.to_json()
-    st.download_button("Download JSON", text.encode(),
-                       file_name=f"{common.file_stem(spec.name)}.json", mime="application/json")
+    st.download_button(
+        "Download JSON",
+        text.encode(),
+        file_name=f"{common.file_stem(spec.name)}.json",
+        mime="application/json",
+    )
     st.code(text, language="json", height=500, wrap_lines=True)
 
 
@@ -36,14 +43,17 @@ def load(raw: bytes | str, origin: str) -> None:
     if isinstance(raw, str):
         raw = raw.encode("utf-8", "surrogatepass")
     if len(raw) > MAX_SPEC_BYTES:
-        st.error(common.escape_md(f"{origin} is {len(raw):,} bytes; a spec is at most "
-                                  f"{MAX_SPEC_MB} MB. Is it the right file?"))
+        st.error(
+            common.escape_md(
+                f"{origin} is {len(raw):,} bytes; a spec is at most "
+                f"{MAX_SPEC_MB} MB. Is it the right file?"
+            )
+        )
         return
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        st.error(common.escape_md(f"{origin} is not UTF-8 text; choose the .json file of "
-                                  "a spec."))
+        st.error(common.escape_md(f"{origin} is not UTF-8 text; choose the .json file of a spec."))
         return
     # A file that is exactly a preset shares as ?preset=NAME; anything else as ?spec=.
     try:
@@ -53,26 +63,33 @@ def load(raw: bytes | str, origin: str) -> None:
     except (SpecError, ValueError, RecursionError) as exc:
         problems = exc.problems if isinstance(exc, SpecError) else [("(json)", str(exc))]
         n = len(problems)
-        st.error(common.escape_md(f"{origin} is not a valid spec ({n} problem"
-                                  f"{'s' * (n > 1)}):"))
+        st.error(common.escape_md(f"{origin} is not a valid spec ({n} problem{'s' * (n > 1)}):"))
         for path, msg in problems:  # plain text: a path may hold any character
             words = spec_form.label(path)  # the Compose form's name for it, when it has one
             # in the form's words first, as Compose says it; the file's key to find it by
-            st.text(f"• {words} {msg} (in the file: {path})" if words != path
-                    else f"• {path}: {msg}")
+            st.text(
+                f"• {words} {msg} (in the file: {path})" if words != path else f"• {path}: {msg}"
+            )
         return
-    st.success(common.escape_md(f"Loaded {loaded.name}. It is now the current network on "
-                                "every page."))
+    st.success(
+        common.escape_md(f"Loaded {loaded.name}. It is now the current network on every page.")
+    )
 
 
 with tab_load:
-    uploaded = st.file_uploader(f"Upload a spec (.json, at most {MAX_SPEC_MB} MB)",
-                                type=["json"], max_upload_size=MAX_SPEC_MB)
+    uploaded = st.file_uploader(
+        f"Upload a spec (.json, at most {MAX_SPEC_MB} MB)",
+        type=["json"],
+        max_upload_size=MAX_SPEC_MB,
+    )
     if uploaded is not None and st.button("Load the uploaded file"):
         load(uploaded.getvalue(), f"The file {uploaded.name}")
     # No max_chars: the browser would cut a long paste silently, into invalid JSON.
-    pasted = st.text_area(f"…or paste a spec (at most {MAX_SPEC_MB} MB)", height=200,
-                          key="pasted_spec",
-                          placeholder='{"name": "...", "input_shape": [32, 32, 3], ...}')
+    pasted = st.text_area(
+        f"…or paste a spec (at most {MAX_SPEC_MB} MB)",
+        height=200,
+        key="pasted_spec",
+        placeholder='{"name": "...", "input_shape": [32, 32, 3], ...}',
+    )
     if st.button("Load the pasted text", disabled=not pasted.strip(), key="load_pasted"):
         load(pasted, "The pasted text")

@@ -5,8 +5,16 @@ import streamlit as st
 
 from resnet_core import PRESETS, SpecError, analyze
 from resnet_core.blocks import BLOCK_KINDS
-from resnet_core.spec import (CLASSIFIERS, HEAD_POOLS, KERNEL_INITS, PADDINGS, SHORTCUTS,
-                              STEM_KINDS, STRIDE_BLOCKS, STRIDE_CONVS)
+from resnet_core.spec import (
+    CLASSIFIERS,
+    HEAD_POOLS,
+    KERNEL_INITS,
+    PADDINGS,
+    SHORTCUTS,
+    STEM_KINDS,
+    STRIDE_BLOCKS,
+    STRIDE_CONVS,
+)
 from ui import common, preset_cards, router, spec_form, state, terms
 from ui.spec_form import read_by, stem_read_by
 
@@ -30,8 +38,12 @@ c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
 edited = not preset or spec != PRESETS[preset].spec()
 names = [CUSTOM, *PRESETS] if edited else list(PRESETS)
 # Names only: a description in the box would be cut off; it is the caption instead.
-choice = c1.selectbox("Preset", names, index=0 if edited else names.index(preset),
-                      key=f"preset_{v}_{'custom' if edited else 'preset'}")
+choice = c1.selectbox(
+    "Preset",
+    names,
+    index=0 if edited else names.index(preset),
+    key=f"preset_{v}_{'custom' if edited else 'preset'}",
+)
 if choice != (CUSTOM if edited else preset):
     state.load_preset(choice)
     st.rerun()
@@ -39,8 +51,10 @@ reset_slot = c2.empty()  # drawn once the edit below is applied, so it knows
 if not preset:
     st.caption("A network loaded from a file or a link, not from a preset.")
 elif edited:  # the glossary's terms explained on hover (the rest escaped)
-    st.caption(terms.with_hovers(f"Edited from {preset} ({preset_cards.describe(preset)})"),
-               unsafe_allow_html=True)
+    st.caption(
+        terms.with_hovers(f"Edited from {preset} ({preset_cards.describe(preset)})"),
+        unsafe_allow_html=True,
+    )
 else:
     st.caption(terms.with_hovers(preset_cards.describe(preset)), unsafe_allow_html=True)
 
@@ -73,35 +87,62 @@ shape = [
     cols[3].number_input("Channels", value=spec.input_shape[2], step=1, key=f"c_{v}"),
 ]
 classes = cols[4].number_input("Classes", value=spec.head.classes, step=1, key=f"cls_{v}")
-conv_bias = st.checkbox("Conv bias", spec.conv_bias, key=f"bias_{v}",
-                        help="Biases in the blocks' convolutions (stem layers set their own)")
+conv_bias = st.checkbox(
+    "Conv bias",
+    spec.conv_bias,
+    key=f"bias_{v}",
+    help="Biases in the blocks' convolutions (stem layers set their own)",
+)
 input_box = st.container()
 ls = spec.layer_settings
-with st.expander(f"BatchNorm and initialisers: momentum {common.plain_number(ls.bn_momentum)}, "
-                 f"epsilon {common.plain_number(ls.bn_epsilon)}, "
-                 f"{'with' if ls.bn_scale else 'no'} scale"):
+with st.expander(
+    f"BatchNorm and initialisers: momentum {common.plain_number(ls.bn_momentum)}, "
+    f"epsilon {common.plain_number(ls.bn_epsilon)}, "
+    f"{'with' if ls.bn_scale else 'no'} scale"
+):
     lc = st.columns(4) + st.columns([2, 1, 1])  # the initialiser names are long
     layer_settings = {
         "bn_momentum": lc[0].number_input(
-            "BN momentum", value=float(ls.bn_momentum), step=0.001, format="%g",
-            key=f"bnm_{v}", help="The source's moving-average momentum (Keras 0.99, "
-            "TF-Slim 0.999). A short run may use another: a setting of the Train page."),
-        "bn_epsilon": lc[1].number_input("BN epsilon", value=float(ls.bn_epsilon),
-                                         format="%g", step=1e-5, key=f"bne_{v}"),
-        "bn_scale": lc[2].checkbox("BN scale (γ)", ls.bn_scale, key=f"bns_{v}",
-                                   help="TF-Slim's batch_norm has none"),
+            "BN momentum",
+            value=float(ls.bn_momentum),
+            step=0.001,
+            format="%g",
+            key=f"bnm_{v}",
+            help="The source's moving-average momentum (Keras 0.99, "
+            "TF-Slim 0.999). A short run may use another: a setting of the Train page.",
+        ),
+        "bn_epsilon": lc[1].number_input(
+            "BN epsilon", value=float(ls.bn_epsilon), format="%g", step=1e-5, key=f"bne_{v}"
+        ),
+        "bn_scale": lc[2].checkbox(
+            "BN scale (γ)", ls.bn_scale, key=f"bns_{v}", help="TF-Slim's batch_norm has none"
+        ),
         "l2": lc[3].number_input(
-            "L2 on kernels", value=float(ls.l2), format="%g", step=1e-4, key=f"l2_{v}",
-            help=terms.help_for("L2 penalty", lead="The source's L2 on every conv and dense "
-                                "kernel (TF-Slim's VGG-16: 5e-4). The Train page's weight "
-                                "decay is the optimizer's, decoupled: a training setting.")),
-        "kernel_init": lc[4].selectbox("Kernel initialiser", KERNEL_INITS,
-                                       KERNEL_INITS.index(ls.kernel_init), key=f"ki_{v}"),
-        "init_stddev": lc[5].number_input("Its σ (truncated normal)",
-                                          value=float(ls.init_stddev), format="%g",
-                                          step=0.01, key=f"isd_{v}"),
-        "bias_init": lc[6].number_input("Initial biases", value=float(ls.bias_init),
-                                        format="%g", step=0.1, key=f"bi_{v}"),
+            "L2 on kernels",
+            value=float(ls.l2),
+            format="%g",
+            step=1e-4,
+            key=f"l2_{v}",
+            help=terms.help_for(
+                "L2 penalty",
+                lead="The source's L2 on every conv and dense "
+                "kernel (TF-Slim's VGG-16: 5e-4). The Train page's weight "
+                "decay is the optimizer's, decoupled: a training setting.",
+            ),
+        ),
+        "kernel_init": lc[4].selectbox(
+            "Kernel initialiser", KERNEL_INITS, KERNEL_INITS.index(ls.kernel_init), key=f"ki_{v}"
+        ),
+        "init_stddev": lc[5].number_input(
+            "Its σ (truncated normal)",
+            value=float(ls.init_stddev),
+            format="%g",
+            step=0.01,
+            key=f"isd_{v}",
+        ),
+        "bias_init": lc[6].number_input(
+            "Initial biases", value=float(ls.bias_init), format="%g", step=0.1, key=f"bi_{v}"
+        ),
     }
     layers_box = st.container()
 
@@ -111,107 +152,167 @@ with st.expander(f"BatchNorm and initialisers: momentum {common.plain_number(ls.
 st.subheader("Stem")
 stem_df = st.data_editor(
     base_frame("stem", spec_form.stem_frame),
-    key=f"stem_{v}", num_rows="dynamic", width="stretch", placeholder="",
+    key=f"stem_{v}",
+    num_rows="dynamic",
+    width="stretch",
+    placeholder="",
     # Widths in proportion to what each needs in talk mode's type, their sum within the
     # page beside the sidebar at 1024 px: stretched, they fit there and in talk mode.
     column_config={
         "kind": st.column_config.SelectboxColumn(
             # Each kind and its one line, from the registry (stem_kinds.STEM_KINDS).
-            "kind", options=list(STEM_KINDS), required=True, default=NEW_STEM_KIND,
-            width=100, help=spec_form.stem_kind_help()),
+            "kind",
+            options=list(STEM_KINDS),
+            required=True,
+            default=NEW_STEM_KIND,
+            width=100,
+            help=spec_form.stem_kind_help(),
+        ),
         # Each help names the kinds that read the column, from the registry.
-        "filters": st.column_config.TextColumn("filters", width=80, default="64",
-                                               help=f"{stem_read_by('filters')} only"),
+        "filters": st.column_config.TextColumn(
+            "filters", width=80, default="64", help=f"{stem_read_by('filters')} only"
+        ),
         "kernel_size": st.column_config.TextColumn(
-            "kernel", default="3", width=80, help=f"{stem_read_by('kernel_size')} only: k×k"),
+            "kernel", default="3", width=80, help=f"{stem_read_by('kernel_size')} only: k×k"
+        ),
         "pool_size": st.column_config.TextColumn(
-            "pool", width=70, help=f"{stem_read_by('pool_size')}: the window"),
+            "pool", width=70, help=f"{stem_read_by('pool_size')}: the window"
+        ),
         "pad": st.column_config.TextColumn(
-            "pad", width=63, help=f"{stem_read_by('pad')} only: pixels added on each side"),
-        "stride": st.column_config.TextColumn("stride", default="1", width=77,
-                                              help=stem_read_by("stride")),
-        "padding": st.column_config.SelectboxColumn("padding", options=PADDINGS, width=91,
-                                                    default="same",
-                                                    help=stem_read_by("padding")),
-        "use_bias": st.column_config.CheckboxColumn("bias", default=False, width=63,
-                                                    help=f"{stem_read_by('use_bias')} only"),
-    })
+            "pad", width=63, help=f"{stem_read_by('pad')} only: pixels added on each side"
+        ),
+        "stride": st.column_config.TextColumn(
+            "stride", default="1", width=77, help=stem_read_by("stride")
+        ),
+        "padding": st.column_config.SelectboxColumn(
+            "padding", options=PADDINGS, width=91, default="same", help=stem_read_by("padding")
+        ),
+        "use_bias": st.column_config.CheckboxColumn(
+            "bias", default=False, width=63, help=f"{stem_read_by('use_bias')} only"
+        ),
+    },
+)
 stem_box = st.container()
 settingless = spec_form.stem_kinds_reading_none()
-st.caption("A cell a layer's kind does not use is empty"
-           + (f" ({settingless} use none of them)" if settingless else "")
-           + "; a value typed into one is refused, not ignored.")
+st.caption(
+    "A cell a layer's kind does not use is empty"
+    + (f" ({settingless} use none of them)" if settingless else "")
+    + "; a value typed into one is refused, not ignored."
+)
 
 # ---------------------------------------------------------------- stages
 st.subheader("Stages")
-st.caption("Filters are each block's output channels (six path widths for inception). "
-           "One block of a stage carries its stride (the first unless 'strided block' says "
-           "last); expansion is the bottleneck ratio. A cell the block kind does not use "
-           "is empty. Add or delete rows in the table; move a stage with the buttons below.")
+st.caption(
+    "Filters are each block's output channels (six path widths for inception). "
+    "One block of a stage carries its stride (the first unless 'strided block' says "
+    "last); expansion is the bottleneck ratio. A cell the block kind does not use "
+    "is empty. Add or delete rows in the table; move a stage with the buttons below."
+)
 
 # The columns are the Stage fields; those without a tailored column get a plain one.
 stage_columns = {
     "kind": st.column_config.SelectboxColumn(
         # As wide as the longest kind's name ("reduced_bottleneck"): never cut off.
-        "block", options=list(BLOCK_KINDS), required=True, default=NEW_STAGE_KIND,
+        "block",
+        options=list(BLOCK_KINDS),
+        required=True,
+        default=NEW_STAGE_KIND,
         width=max(map(len, BLOCK_KINDS)) * 8 + 50,
-        help=terms.help_for("basic block", "bottleneck", "pre-activation",
-                            lead="The kind of block; each is listed under the table.")),
-    "num_blocks": st.column_config.TextColumn("blocks", default="2",
-                                              help="How many blocks the stage has"),
+        help=terms.help_for(
+            "basic block",
+            "bottleneck",
+            "pre-activation",
+            lead="The kind of block; each is listed under the table.",
+        ),
+    ),
+    "num_blocks": st.column_config.TextColumn(
+        "blocks", default="2", help="How many blocks the stage has"
+    ),
     "filters": st.column_config.TextColumn("filters", default="128"),
     "stride": st.column_config.TextColumn("stride", default="2"),
     "kernel_size": st.column_config.TextColumn("kernel", default="3"),
     "shortcut": st.column_config.SelectboxColumn(
-        "shortcut", options=SHORTCUTS, default="projection",
-        help=terms.help_for("identity", "projection", "zero-pad", "subsample",
-                            lead="The skip path where a block changes the shape (elsewhere "
-                                 "it is the identity). conv: the 1×1 conv without its "
-                                 "BatchNorm; none: no skip (a plain block).")),
+        "shortcut",
+        options=SHORTCUTS,
+        default="projection",
+        help=terms.help_for(
+            "identity",
+            "projection",
+            "zero-pad",
+            "subsample",
+            lead="The skip path where a block changes the shape (elsewhere "
+            "it is the identity). conv: the 1×1 conv without its "
+            "BatchNorm; none: no skip (a plain block).",
+        ),
+    ),
     "expansion": st.column_config.TextColumn(
-        "expansion", help=terms.help_for("expansion", lead=f"{read_by('expansion')} only")),
+        "expansion", help=terms.help_for("expansion", lead=f"{read_by('expansion')} only")
+    ),
     "groups": st.column_config.TextColumn(
         "groups",
-        help=terms.help_for("groups", lead=f"{read_by('groups')}: groups of the k×k conv "
-                            "(ResNeXt)")),
+        help=terms.help_for(
+            "groups", lead=f"{read_by('groups')}: groups of the k×k conv (ResNeXt)"
+        ),
+    ),
     "width": st.column_config.TextColumn(
-        "width", help=f"{read_by('width')}: the k×k conv's channels; 0 = filters ÷ "
-                      "expansion"),
+        "width", help=f"{read_by('width')}: the k×k conv's channels; 0 = filters ÷ expansion"
+    ),
     "se_ratio": st.column_config.TextColumn(
-        "SE", help=terms.help_for("squeeze-and-excitation",
-                                  lead=f"{read_by('se_ratio')}: the squeeze-and-excitation "
-                                       "ratio; 0 = none")),
+        "SE",
+        help=terms.help_for(
+            "squeeze-and-excitation",
+            lead=f"{read_by('se_ratio')}: the squeeze-and-excitation ratio; 0 = none",
+        ),
+    ),
     "preact": st.column_config.CheckboxColumn(
-        "pre-act", help=terms.help_for("pre-activation", lead=read_by("preact"))),
+        "pre-act", help=terms.help_for("pre-activation", lead=read_by("preact"))
+    ),
     "stride_block": st.column_config.SelectboxColumn(
-        "strided block", options=STRIDE_BLOCKS,
-        help="the block that strides: first, or last (Keras's ResNetV2)"),
+        "strided block",
+        options=STRIDE_BLOCKS,
+        help="the block that strides: first, or last (Keras's ResNetV2)",
+    ),
     "stride_conv": st.column_config.SelectboxColumn(
-        "strided conv", options=STRIDE_CONVS,
-        help=f"{read_by('stride_conv')}: the conv that strides (3x3: torchvision's)"),
+        "strided conv",
+        options=STRIDE_CONVS,
+        help=f"{read_by('stride_conv')}: the conv that strides (3x3: torchvision's)",
+    ),
 }
 stage_df = st.data_editor(
     base_frame("stages", spec_form.stage_frame),
-    key=f"stages_{v}", num_rows="dynamic", width="stretch", placeholder="",
-    column_config={c: stage_columns.get(c, st.column_config.TextColumn(c)
-                                        if c in spec_form.STAGE_NUMBERS
-                                        else st.column_config.Column(c))
-                   for c in spec_form.STAGE_COLUMNS})
+    key=f"stages_{v}",
+    num_rows="dynamic",
+    width="stretch",
+    placeholder="",
+    column_config={
+        c: stage_columns.get(
+            c,
+            st.column_config.TextColumn(c)
+            if c in spec_form.STAGE_NUMBERS
+            else st.column_config.Column(c),
+        )
+        for c in spec_form.STAGE_COLUMNS
+    },
+)
 stage_box = st.container()
 with st.container(key="block_kinds"):
     used = list(dict.fromkeys(b for b in stage_df["kind"] if b in BLOCK_KINDS))
     # Each term of the summaries explained on hover, from the one glossary.
-    kinds_md = "<br>".join(f"<b>{k}</b> — {terms.with_hovers(BLOCK_KINDS[k].summary)}"
-                           for k in used)
+    kinds_md = "<br>".join(
+        f"<b>{k}</b> — {terms.with_hovers(BLOCK_KINDS[k].summary)}" for k in used
+    )
     st.caption(kinds_md, unsafe_allow_html=True)
     with st.expander("Every block kind"):
-        st.markdown("\n".join(f"- **{k.name}**: {k.summary} Uses: "
-                               f"{', '.join(k.fields)}." for k in BLOCK_KINDS.values()))
+        st.markdown(
+            "\n".join(
+                f"- **{k.name}**: {k.summary} Uses: {', '.join(k.fields)}."
+                for k in BLOCK_KINDS.values()
+            )
+        )
 mc = st.columns([1, 2], vertical_alignment="bottom")
 move_row = mc[1].container(horizontal=True)  # buttons as wide as their labels
 # A choice, not a number box: a box would refuse a stage that is not there without a word.
-move_index = mc[0].selectbox("Stage to move", range(1, max(len(stage_df), 1) + 1),
-                             key=f"move_{v}")
+move_index = mc[0].selectbox("Stage to move", range(1, max(len(stage_df), 1) + 1), key=f"move_{v}")
 
 # ---------------------------------------------------------------- head
 st.subheader("Head")
@@ -224,17 +325,27 @@ windowed = pool in ("avg", "max")
 head = {
     "pool": pool,
     # No bounds on these boxes (as on Height): the spec refuses a value with a sentence.
-    "pool_size": hc[1].number_input("Pool size", value=h.pool_size, step=1,
-                                    key=f"ps_{v}", help="the pooling window, before flatten")
-    if windowed else h.pool_size,
-    "pool_padding": hc[2].selectbox("Pool padding", PADDINGS, PADDINGS.index(h.pool_padding),
-                                    key=f"pp_{v}") if windowed else h.pool_padding,
-    "hidden": hc[3].text_input("Hidden dense layers", ", ".join(map(str, h.hidden)),
-                               key=f"hid_{v}", help="e.g. 4096, 4096"),
-    "dropout": hc[4].number_input("Dropout", value=float(h.dropout), step=0.1,
-                                  key=f"drop_{v}"),
-    "classifier": hc[5].selectbox("Classifier", CLASSIFIERS,
-                                  CLASSIFIERS.index(h.classifier), key=f"clf_{v}"),
+    "pool_size": hc[1].number_input(
+        "Pool size",
+        value=h.pool_size,
+        step=1,
+        key=f"ps_{v}",
+        help="the pooling window, before flatten",
+    )
+    if windowed
+    else h.pool_size,
+    "pool_padding": hc[2].selectbox(
+        "Pool padding", PADDINGS, PADDINGS.index(h.pool_padding), key=f"pp_{v}"
+    )
+    if windowed
+    else h.pool_padding,
+    "hidden": hc[3].text_input(
+        "Hidden dense layers", ", ".join(map(str, h.hidden)), key=f"hid_{v}", help="e.g. 4096, 4096"
+    ),
+    "dropout": hc[4].number_input("Dropout", value=float(h.dropout), step=0.1, key=f"drop_{v}"),
+    "classifier": hc[5].selectbox(
+        "Classifier", CLASSIFIERS, CLASSIFIERS.index(h.classifier), key=f"clf_{v}"
+    ),
 }
 head_box = st.container()
 
@@ -242,25 +353,42 @@ head_box = st.container()
 # A row switched to another kind drops what only the old kind used; the tables are then
 # redrawn so those cells show empty.
 stem_rows, stem_switched = spec_form.clear_unused(
-    pd.DataFrame(stem_df), base_frame("stem", spec_form.stem_frame), "kind", NEW_STEM_KIND)
+    pd.DataFrame(stem_df), base_frame("stem", spec_form.stem_frame), "kind", NEW_STEM_KIND
+)
 stage_rows, stages_switched = spec_form.clear_unused(
-    pd.DataFrame(stage_df), base_frame("stages", spec_form.stage_frame), "kind",
-    NEW_STAGE_KIND)
+    pd.DataFrame(stage_df), base_frame("stages", spec_form.stage_frame), "kind", NEW_STAGE_KIND
+)
 try:
     candidate = spec_form.spec_from_form(
-        spec, name=name, input_shape=shape, classes=classes, conv_bias=conv_bias,
-        stem=stem_rows, stages=stage_rows, head=head, layer_settings=layer_settings)
+        spec,
+        name=name,
+        input_shape=shape,
+        classes=classes,
+        conv_bias=conv_bias,
+        stem=stem_rows,
+        stages=stage_rows,
+        head=head,
+        layer_settings=layer_settings,
+    )
 except SpecError as exc:
     candidate = None
     problems = spec_form.group_problems(exc)
-    boxes = {"input": input_box, "stem": stem_box, "stages": stage_box, "head": head_box,
-             "general": input_box, "layers": layers_box}
+    boxes = {
+        "input": input_box,
+        "stem": stem_box,
+        "stages": stage_box,
+        "head": head_box,
+        "general": input_box,
+        "layers": layers_box,
+    }
     for section, texts in problems.items():
         for text in texts:  # the messages quote what was typed: shown as typed
             boxes[section].error(common.escape_md(text), icon="⚠️")
     n = sum(map(len, problems.values()))
-    top.warning(f"Fix the {n} marked value{'s' * (n > 1)}; the figures below are for the "
-                "last valid network.")
+    top.warning(
+        f"Fix the {n} marked value{'s' * (n > 1)}; the figures below are for the "
+        "last valid network."
+    )
 else:
     if candidate != spec:
         # The first edit of a preset renames it, so that its exports do not claim to be
@@ -280,9 +408,15 @@ else:
                 st.rerun()
             spec = described
 
-if preset and spec != PRESETS[preset].spec() and reset_slot.button(
-        "Reset to preset", width="stretch",
-        help="Throw away the edits and start again from the preset"):
+if (
+    preset
+    and spec != PRESETS[preset].spec()
+    and reset_slot.button(
+        "Reset to preset",
+        width="stretch",
+        help="Throw away the edits and start again from the preset",
+    )
+):
     state.load_preset(preset)
     st.rerun()
 

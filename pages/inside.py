@@ -38,7 +38,8 @@ if not talk:
         "trained: delete blocks at test time (Veit et al. 2016), walk the loss around the "
         "trained weights (Li et al. 2018), and measure what each block adds (He et al. "
         "2015). A race gives a residual network and its plain twin; any other run works "
-        "on its own.")
+        "on its own."
+    )
 
 
 def label(runs) -> str:
@@ -47,22 +48,27 @@ def label(runs) -> str:
 
 
 pairs = finished_pairs(store)
-singles = [[r] for r in store.list() if not why_not_usable(store, r)
-           and not any(r.id == p.id for pair in pairs for p in pair)]
+singles = [
+    [r]
+    for r in store.list()
+    if not why_not_usable(store, r) and not any(r.id == p.id for pair in pairs for p in pair)
+]
 choices = {tuple(r.id for r in group): group for group in pairs + singles}
 
 if not choices:
     busy = watched_panels(store, WATCH)
-    st.info("No trained network to look inside yet. Train a small pair here: "
-            f"{SMALL_PAIR[0]} and its plain twin on the digits, {SMALL_EPOCHS} epochs "
-            "(a few minutes on two CPU cores); the experiments open when it has finished.")
-    if not busy and st.button("Train a small pair", type="primary",
-                              icon=":material/sprint:"):
+    st.info(
+        "No trained network to look inside yet. Train a small pair here: "
+        f"{SMALL_PAIR[0]} and its plain twin on the digits, {SMALL_EPOCHS} epochs "
+        "(a few minutes on two CPU cores); the experiments open when it has finished."
+    )
+    if not busy and st.button("Train a small pair", type="primary", icon=":material/sprint:"):
         spec, partner = (get_spec(n) for n in SMALL_PAIR)
         settings = TrainSettings(epochs=SMALL_EPOCHS, batch_size=32, log_every=5)
         try:
-            plans = race_plans_cached(DataChoice(source="digits").to_dict(), spec.to_json(),
-                                      partner.to_json())
+            plans = race_plans_cached(
+                DataChoice(source="digits").to_dict(), spec.to_json(), partner.to_json()
+            )
         except DataError as exc:
             st.error(common.escape_md(str(exc)))
             st.stop()
@@ -75,20 +81,35 @@ if wanted and wanted not in choices:  # one run of a pair asked for: the pair
     keys_with = [k for k in keys if set(wanted) <= set(k)]
     wanted = keys_with[0] if keys_with else ()
 with presentation.settings_container("Networks"):
-    pick = st.selectbox("Trained networks", keys, index=keys.index(wanted) if wanted else 0,
-                        format_func=lambda k: label(choices[k]),
-                        help="A race's two networks (residual first), or one run. Runs "
-                             "that are still training, or have no checkpoint, are not "
-                             "listed.")
+    pick = st.selectbox(
+        "Trained networks",
+        keys,
+        index=keys.index(wanted) if wanted else 0,
+        format_func=lambda k: label(choices[k]),
+        help="A race's two networks (residual first), or one run. Runs "
+        "that are still training, or have no checkpoint, are not "
+        "listed.",
+    )
 st.session_state["inside_runs"] = list(pick)
 runs = choices[pick]
 ids = [r.id for r in runs]
 
-names = {"lesion": "Lesion study", "landscape": "Loss landscape",
-         "responses": "What each block adds"}
-which = st.segmented_control("Experiment", list(names), format_func=names.get,
-                             default="lesion", key="inside_experiment",
-                             label_visibility="collapsed") or "lesion"
+names = {
+    "lesion": "Lesion study",
+    "landscape": "Loss landscape",
+    "responses": "What each block adds",
+}
+which = (
+    st.segmented_control(
+        "Experiment",
+        list(names),
+        format_func=names.get,
+        default="lesion",
+        key="inside_experiment",
+        label_visibility="collapsed",
+    )
+    or "lesion"
+)
 
 
 def job_for(name: str, params: dict) -> Job:
@@ -109,28 +130,38 @@ def run_or_watch(name: str, params: dict, estimate: str) -> list[dict] | None:
     job = job_for(name, params)
     state = job.state()
     if state.status == "running":
+
         @st.fragment(run_every=1.0)
         def watch():
             now = job.state()
             if now.status != "running":
                 st.rerun()  # done, failed or stopped: the page draws what there is
-            st.progress(now.fraction, text=common.escape_md(
-                now.text or "starting TensorFlow and loading the networks…"))
+            st.progress(
+                now.fraction,
+                text=common.escape_md(now.text or "starting TensorFlow and loading the networks…"),
+            )
             if st.button("Stop", key=f"stop_{name}", icon=":material/stop_circle:"):
                 job.stop()
                 st.rerun()
+
         watch()
         return None
     if state.status == "failed":
         st.error(common.escape_md(state.error))
     elif state.status == "stopped":
-        st.info("Stopped. Nothing is kept of a stopped computation; run it again when "
-                "you like.")
+        st.info("Stopped. Nothing is kept of a stopped computation; run it again when you like.")
     elif state.status == "done":  # finished, but the results went (a run trained on)
-        st.warning("The last computation's results are gone (the run was trained on or "
-                   "deleted); run it again.")
-    if st.button(f"Run the {names[name].lower()}", type="primary", key=f"run_{name}",
-                 icon=":material/play_arrow:", width="stretch" if talk else "content"):
+        st.warning(
+            "The last computation's results are gone (the run was trained on or "
+            "deleted); run it again."
+        )
+    if st.button(
+        f"Run the {names[name].lower()}",
+        type="primary",
+        key=f"run_{name}",
+        icon=":material/play_arrow:",
+        width="stretch" if talk else "content",
+    ):
         job.start(cli_args(name, params))
         st.rerun()
     st.caption(estimate)
@@ -145,20 +176,27 @@ def verdict(out: dict) -> None:
 
 def words(out: dict, params: dict) -> None:
     st.markdown(out["explanation"])
-    st.caption(f"{common.escape_md(out['citation'])}. Command line: `python -m resnet_core "
-               f"{' '.join(cli_args(out['experiment'], params))}`")
+    st.caption(
+        f"{common.escape_md(out['citation'])}. Command line: `python -m resnet_core "
+        f"{' '.join(cli_args(out['experiment'], params))}`"
+    )
 
 
 if which == "lesion":
     with presentation.settings_container("Lesion settings"):
         c = st.columns(2)
-        samples = c[0].number_input("Random sets per k", 1, 50, 5,
-                                    help="how many random sets of k deleted blocks are "
-                                         "averaged, for each k")
+        samples = c[0].number_input(
+            "Random sets per k",
+            1,
+            50,
+            5,
+            help="how many random sets of k deleted blocks are averaged, for each k",
+        )
         images = c[1].number_input("Validation images", 1, 5000, 1000, step=100)
     params = {"samples": int(samples), "images": int(images)}
-    seconds = TF_START_S + sum(lesion_core.estimate_seconds(r.network(), samples, images)
-                               for r in runs)
+    seconds = TF_START_S + sum(
+        lesion_core.estimate_seconds(r.network(), samples, images) for r in runs
+    )
     results = run_or_watch("lesion", params, f"About {seconds:.0f} s on two CPU cores.")
     if results:
         out = describe("lesion", results)
@@ -171,15 +209,25 @@ elif which == "landscape":
     with presentation.settings_container("Landscape settings"):
         c = st.columns(2)
         lo, hi = landscape_core.GRID_LIMITS
-        grid = c[0].select_slider("Grid (points a side)", list(range(lo, hi + 1, 2)), 21,
-                                  help="the loss is measured at grid × grid points around "
-                                       "the trained weights, from −1 to 1 step")
+        grid = c[0].select_slider(
+            "Grid (points a side)",
+            list(range(lo, hi + 1, 2)),
+            21,
+            help="the loss is measured at grid × grid points around "
+            "the trained weights, from −1 to 1 step",
+        )
         images = c[1].select_slider("Training images", [64, 128, 256, 512, 1024, 2048], 512)
     params = {"grid": int(grid), "images": int(images)}
-    seconds = TF_START_S + sum(landscape_core.estimate_seconds(
-        grid, images, analyze(r.network()).totals.macs) for r in runs)
-    results = run_or_watch("landscape", params, f"About {seconds:.0f} s on two CPU cores "
-                           f"({grid * grid:,} forward passes of {images} images per network).")
+    seconds = TF_START_S + sum(
+        landscape_core.estimate_seconds(grid, images, analyze(r.network()).totals.macs)
+        for r in runs
+    )
+    results = run_or_watch(
+        "landscape",
+        params,
+        f"About {seconds:.0f} s on two CPU cores "
+        f"({grid * grid:,} forward passes of {images} images per network).",
+    )
     if results:
         out = describe("landscape", results)
         verdict(out)
@@ -191,8 +239,13 @@ elif which == "landscape":
 else:
     with presentation.settings_container("Response settings"):
         c = st.columns(2)
-        image = c[0].number_input("Image (for the feature maps)", 0, 4999, 0,
-                                  help="which validation image the feature maps show")
+        image = c[0].number_input(
+            "Image (for the feature maps)",
+            0,
+            4999,
+            0,
+            help="which validation image the feature maps show",
+        )
         images = c[1].number_input("Validation images (for the ratios and std)", 1, 2000, 256)
     params = {"image": int(image), "images": int(images)}
     results = run_or_watch("responses", params, f"About {TF_START_S + 5:.0f} s.")
@@ -200,14 +253,19 @@ else:
         out = describe("responses", results)
         verdict(out)
         for r in results:
-            st.markdown(f"**{'Residual' if r['residual'] else 'Plain'}: "
-                        f"{common.escape_md(r['network'])}**, image {r['image']} "
-                        f"(label {common.escape_md(str(r['label']))}): the strongest feature "
-                        "maps of each stage")
+            st.markdown(
+                f"**{'Residual' if r['residual'] else 'Plain'}: "
+                f"{common.escape_md(r['network'])}**, image {r['image']} "
+                f"(label {common.escape_md(str(r['label']))}): the strongest feature "
+                "maps of each stage"
+            )
             cols = st.columns(len(r["stages"]))
             for col, stage in zip(cols, r["stages"]):
-                col.image(figures.feature_map_images(stage), width=72,
-                          caption=[f"{stage['stage']} ch {m['channel']}" for m in stage["maps"]])
+                col.image(
+                    figures.feature_map_images(stage),
+                    width=72,
+                    caption=[f"{stage['stage']} ch {m['channel']}" for m in stage["maps"]],
+                )
         c = st.columns(2)
         presentation.chart(figures.block_ratios(results), c[0], key="block_ratios")
         presentation.chart(figures.response_std(results), c[1], key="response_std")

@@ -13,8 +13,12 @@ a = state.current_analysis()
 st.title("Inspect")
 common.headline(a)
 if not a.ok:
-    st.error(common.escape_md(f"This network cannot be built: {a.error}. The figures stop "
-                              "at the failing layer."), icon="🚫")
+    st.error(
+        common.escape_md(
+            f"This network cannot be built: {a.error}. The figures stop at the failing layer."
+        ),
+        icon="🚫",
+    )
 
 rows = a.rows()
 table = pd.DataFrame(rows)
@@ -24,8 +28,11 @@ fc = presentation.settings_container("Filter the layers").columns(4)
 stages = fc[0].multiselect("Stages", list(dict.fromkeys(table["stage"])), placeholder="all")
 kinds = fc[1].multiselect("Kinds", sorted(set(table["kind"])), placeholder="all")
 skip_only = fc[2].checkbox("Skip-path layers only")
-more = fc[3].checkbox("More columns", help="stage, block, trainable and non-trainable "
-                      "parameters, skip path (the CSV always has them all)")
+more = fc[3].checkbox(
+    "More columns",
+    help="stage, block, trainable and non-trainable "
+    "parameters, skip path (the CSV always has them all)",
+)
 shown = table
 if stages:
     shown = shown[shown["stage"].isin(stages)]
@@ -34,24 +41,48 @@ if kinds:
 if skip_only:
     shown = shown[shown["skip_path"]]
 # Six columns by default: eleven did not fit 1024 px and clipped the counts ("9,").
-order = ["name", "kind", *(["stage", "block_name"] if more else []), "output_shape", "params",
-         *(["trainable", "non_trainable"] if more else []), "macs", "receptive_field",
-         *(["skip_path"] if more else [])]
-st.dataframe(shown, hide_index=True, width="stretch", height=380, column_order=order,
-             column_config={
-                 "name": st.column_config.TextColumn("name", width="medium"),
-                 "kind": st.column_config.TextColumn("kind", width="small"),
-                 "block_name": st.column_config.TextColumn("block", width="small"),
-                 "output_shape": st.column_config.TextColumn("output", width="small"),
-                 **{column: common.count_column(table[column], label)
-                    for column, label in (("params", "params"), ("trainable", "trainable"),
-                                          ("non_trainable", "non-trainable"))},
-                 "macs": common.small_column("MACs", common.MACS_HELP, "compact"),
-                 "receptive_field": common.small_column("RF (px)", common.RF_HELP),
-                 "skip_path": st.column_config.CheckboxColumn("skip path", width="small")})
+order = [
+    "name",
+    "kind",
+    *(["stage", "block_name"] if more else []),
+    "output_shape",
+    "params",
+    *(["trainable", "non_trainable"] if more else []),
+    "macs",
+    "receptive_field",
+    *(["skip_path"] if more else []),
+]
+st.dataframe(
+    shown,
+    hide_index=True,
+    width="stretch",
+    height=380,
+    column_order=order,
+    column_config={
+        "name": st.column_config.TextColumn("name", width="medium"),
+        "kind": st.column_config.TextColumn("kind", width="small"),
+        "block_name": st.column_config.TextColumn("block", width="small"),
+        "output_shape": st.column_config.TextColumn("output", width="small"),
+        **{
+            column: common.count_column(table[column], label)
+            for column, label in (
+                ("params", "params"),
+                ("trainable", "trainable"),
+                ("non_trainable", "non-trainable"),
+            )
+        },
+        "macs": common.small_column("MACs", common.MACS_HELP, "compact"),
+        "receptive_field": common.small_column("RF (px)", common.RF_HELP),
+        "skip_path": st.column_config.CheckboxColumn("skip path", width="small"),
+    },
+)
 st.caption(f"{len(shown)} of {len(table)} layers. Click a column header to sort.")
-st.download_button("Download CSV", shown.to_csv(index=False).encode(),
-                   file_name=f"{common.file_stem(a.spec.name)}_layers.csv", mime="text/csv")
+st.download_button(
+    "Download CSV",
+    shown.to_csv(index=False).encode(),
+    file_name=f"{common.file_stem(a.spec.name)}_layers.csv",
+    mime="text/csv",
+)
 
 st.subheader("Stages")
 presentation.chart(charts.stage_bars(a))
@@ -69,5 +100,7 @@ mc[1].metric("Gradients", human(m.gradients, "B"))
 mc[2].metric("Adam slots", human(m.optimizer, "B"))
 mc[3].metric("Activations", human(m.activations, "B"))
 mc[4].metric("Total", human(m.total, "B"))
-st.caption("float32; activations are every layer's output kept for back-propagation, an "
-           "upper bound (frameworks free or fuse some).")
+st.caption(
+    "float32; activations are every layer's output kept for back-propagation, an "
+    "upper bound (frameworks free or fuse some)."
+)

@@ -11,5 +11,16 @@ from .analysis import Analysis, analyze, summary_dict
 from .presets import DEFAULT_PRESET, PRESETS, get_spec
 from .spec import ArchitectureSpec, Head, SpecError, Stage, StemLayer
 
-__all__ = ["Analysis", "ArchitectureSpec", "DEFAULT_PRESET", "Head", "PRESETS", "SpecError",
-           "Stage", "StemLayer", "analyze", "get_spec", "summary_dict"]
+__all__ = [
+    "Analysis",
+    "ArchitectureSpec",
+    "DEFAULT_PRESET",
+    "Head",
+    "PRESETS",
+    "SpecError",
+    "Stage",
+    "StemLayer",
+    "analyze",
+    "get_spec",
+    "summary_dict",
+]

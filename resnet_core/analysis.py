@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from math import prod
 
 from . import op_table
-from .spec import ArchitectureSpec
 from .limits import fmt_shape, human
+from .spec import ArchitectureSpec
 from .trace import Trace, TracedLayer, trace_spec
 
 BYTES_PER_VALUE = 4  # float32
@@ -81,8 +81,14 @@ class Analysis:
         layers = self.layers
         total = sum(l.params for l in layers)
         trainable = sum(l.trainable_params for l in layers)
-        return Totals(total, trainable, total - trainable, sum(l.macs for l in layers),
-                      depth(layers), layers[-1].output_shape if self.ok else ())
+        return Totals(
+            total,
+            trainable,
+            total - trainable,
+            sum(l.macs for l in layers),
+            depth(layers),
+            layers[-1].output_shape if self.ok else (),
+        )
 
     def stages(self) -> list[StageSummary]:
         """The per-stage roll-up in network order."""
@@ -93,19 +99,32 @@ class Analysis:
         out = []
         for stage, ls in groups.items():
             last = ls[-1]
-            out.append(StageSummary(
-                stage, len(ls), len({l.block_name for l in ls if l.block_name}),
-                sum(l.params for l in ls), sum(l.macs for l in ls), last.output_shape,
-                last.rf, depth(ls), last.stage_index))
+            out.append(
+                StageSummary(
+                    stage,
+                    len(ls),
+                    len({l.block_name for l in ls if l.block_name}),
+                    sum(l.params for l in ls),
+                    sum(l.macs for l in ls),
+                    last.output_shape,
+                    last.rf,
+                    depth(ls),
+                    last.stage_index,
+                )
+            )
         return out
 
     def memory(self, batch_size: int = 32) -> Memory:
         """Weights, gradients, optimizer slots, and the activations kept for backprop."""
         t = self.totals
         acts = sum(prod(l.output_shape) for l in self.layers) * batch_size
-        return Memory(batch_size, t.total_params * BYTES_PER_VALUE,
-                      t.trainable_params * BYTES_PER_VALUE,
-                      2 * t.trainable_params * BYTES_PER_VALUE, acts * BYTES_PER_VALUE)
+        return Memory(
+            batch_size,
+            t.total_params * BYTES_PER_VALUE,
+            t.trainable_params * BYTES_PER_VALUE,
+            2 * t.trainable_params * BYTES_PER_VALUE,
+            acts * BYTES_PER_VALUE,
+        )
 
     def rows(self) -> list[dict]:
         """The per-layer table as plain dicts (for pandas, JSON, CSV)."""
@@ -114,10 +133,17 @@ class Analysis:
 
 def layer_row(l: TracedLayer) -> dict:
     return {
-        "name": l.name, "kind": l.kind, "stage": l.stage, "block_name": l.block_name,
-        "output_shape": list(l.output_shape), "params": l.params,
-        "trainable": l.trainable_params, "non_trainable": l.non_trainable_params,
-        "macs": l.macs, "receptive_field": l.rf, "skip_path": l.role == "shortcut",
+        "name": l.name,
+        "kind": l.kind,
+        "stage": l.stage,
+        "block_name": l.block_name,
+        "output_shape": list(l.output_shape),
+        "params": l.params,
+        "trainable": l.trainable_params,
+        "non_trainable": l.non_trainable_params,
+        "macs": l.macs,
+        "receptive_field": l.rf,
+        "skip_path": l.role == "shortcut",
     }
 
 
@@ -146,16 +172,35 @@ def summary_dict(a: Analysis, batch_size: int = 32) -> dict:
         "depth": t.depth,
         "error": a.error,
         "stages": [
-            {"stage": s.stage, "num_blocks": s.num_blocks, "params": s.params, "macs": s.macs,
-             "output_shape": list(s.output_shape), "receptive_field": s.receptive_field}
+            {
+                "stage": s.stage,
+                "num_blocks": s.num_blocks,
+                "params": s.params,
+                "macs": s.macs,
+                "output_shape": list(s.output_shape),
+                "receptive_field": s.receptive_field,
+            }
             for s in a.stages()
         ],
-        "memory_bytes": {"batch_size": batch_size, "weights": m.weights,
-                         "gradients": m.gradients, "optimizer": m.optimizer,
-                         "activations": m.activations, "total": m.total},
+        "memory_bytes": {
+            "batch_size": batch_size,
+            "weights": m.weights,
+            "gradients": m.gradients,
+            "optimizer": m.optimizer,
+            "activations": m.activations,
+            "total": m.total,
+        },
         "layers": a.rows(),
     }
 
 
-__all__ = ["Analysis", "Memory", "StageSummary", "Totals", "analyze", "fmt_shape", "human",
-           "summary_dict"]
+__all__ = [
+    "Analysis",
+    "Memory",
+    "StageSummary",
+    "Totals",
+    "analyze",
+    "fmt_shape",
+    "human",
+    "summary_dict",
+]

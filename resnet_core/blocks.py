@@ -15,9 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .ops import Interpreter
 from .limits import MAX_CHANNELS, show_value
-
+from .ops import Interpreter
 
 # ------------------------------------------------------------------------ shortcut
 SHORTCUT_FORMS = ("identity", "projection", "conv", "zeropad", "subsample", "none")
@@ -38,8 +37,16 @@ def shortcut_form(kind: str, in_channels: int, out_channels: int, stride: int) -
     return kind
 
 
-def shortcut(ops: Interpreter, x, out_channels: int, stride: int, kind: str,
-             use_bias: bool, with_bn: bool, conv_input=None):
+def shortcut(
+    ops: Interpreter,
+    x,
+    out_channels: int,
+    stride: int,
+    kind: str,
+    use_bias: bool,
+    with_bn: bool,
+    conv_input=None,
+):
     """The skip path of a residual block, or ``None`` for a plain block.
 
     Identity when the shapes already match; otherwise ``kind`` says how to match them:
@@ -60,8 +67,9 @@ def shortcut(ops: Interpreter, x, out_channels: int, stride: int, kind: str,
         if form == "subsample":
             return ops.pool(x, "max", 1, stride, name="shortcut_pool")
         src = x if conv_input is None else conv_input
-        s = ops.conv(src, out_channels, 1, stride, padding="valid", use_bias=use_bias,
-                     name="shortcut_conv")
+        s = ops.conv(
+            src, out_channels, 1, stride, padding="valid", use_bias=use_bias, name="shortcut_conv"
+        )
         if form == "projection" and with_bn:
             s = ops.batchnorm(s, name="shortcut_bn")
         return s
@@ -79,19 +87,27 @@ def _preactivate(ops: Interpreter, x, filters: int, stride: int, kind: str, use_
     """A pre-activation block's opening: BN → ReLU of the input, and the skip (a
     projection reads the normalised input; no BN after it)."""
     pre = ops.activation(ops.batchnorm(x, name="preact_bn"), "relu", name="preact_relu")
-    return pre, shortcut(ops, x, filters, stride, kind, use_bias, with_bn=False,
-                         conv_input=pre)
+    return pre, shortcut(ops, x, filters, stride, kind, use_bias, with_bn=False, conv_input=pre)
 
 
-def _conv_kxk(ops: Interpreter, x, filters: int, size: int, stride: int, use_bias: bool,
-              name: str, groups: int = 1):
+def _conv_kxk(
+    ops: Interpreter,
+    x,
+    filters: int,
+    size: int,
+    stride: int,
+    use_bias: bool,
+    name: str,
+    groups: int = 1,
+):
     """A k×k conv; strided, it pads k // 2 on every side first (as PyTorch and Keras's
     ResNetV2 do) where 'same' would pad only the bottom and right."""
     if stride == 1:
         return ops.conv(x, filters, size, 1, use_bias=use_bias, name=name, groups=groups)
     x = ops.zeropad(x, size // 2, name=f"{name}_pad")
-    return ops.conv(x, filters, size, stride, padding="valid", use_bias=use_bias, name=name,
-                    groups=groups)
+    return ops.conv(
+        x, filters, size, stride, padding="valid", use_bias=use_bias, name=name, groups=groups
+    )
 
 
 def squeeze_excite(ops: Interpreter, x, ratio: int):
@@ -107,11 +123,21 @@ def squeeze_excite(ops: Interpreter, x, ratio: int):
 
 
 # -------------------------------------------------------------------------- blocks
-def bottleneck_block(ops: Interpreter, x, filters: int, kernel_size: int = 3, stride: int = 1,
-                     shortcut_kind: str = "projection", expansion: int = 4,
-                     use_bias: bool = True, groups: int = 1,
-                     width: int | tuple[int, int] = 0, se_ratio: int = 0,
-                     preact: bool = False, stride_conv: str = "1x1"):
+def bottleneck_block(
+    ops: Interpreter,
+    x,
+    filters: int,
+    kernel_size: int = 3,
+    stride: int = 1,
+    shortcut_kind: str = "projection",
+    expansion: int = 4,
+    use_bias: bool = True,
+    groups: int = 1,
+    width: int | tuple[int, int] = 0,
+    se_ratio: int = 0,
+    preact: bool = False,
+    stride_conv: str = "1x1",
+):
     """1×1 → k×k → 1×1 to ``filters`` channels, and the skip (seed 000, Keras, timm).
 
     Post-activation (``preact=False``, ResNet v1): BN after each conv, ReLU after the sum.
@@ -149,9 +175,16 @@ def bottleneck_widths(filters: int, expansion: int, width: int | tuple[int, int]
     return width if isinstance(width, tuple) else (width or filters // expansion,) * 2
 
 
-def basic_block(ops: Interpreter, x, filters: int, kernel_size: int = 3, stride: int = 1,
-                shortcut_kind: str = "projection", use_bias: bool = True,
-                preact: bool = False):
+def basic_block(
+    ops: Interpreter,
+    x,
+    filters: int,
+    kernel_size: int = 3,
+    stride: int = 1,
+    shortcut_kind: str = "projection",
+    use_bias: bool = True,
+    preact: bool = False,
+):
     """k×k (stride) → k×k and the skip (seed 001; He et al.'s ResNet-18/34 and CIFAR).
 
     Post-activation: BN after each conv, ReLU after the sum. Pre-activation (He et al.
@@ -159,8 +192,7 @@ def basic_block(ops: Interpreter, x, filters: int, kernel_size: int = 3, stride:
     """
     if preact:
         pre, skip = _preactivate(ops, x, filters, stride, shortcut_kind, use_bias)
-        y = _bn_relu(ops, _conv_kxk(ops, pre, filters, kernel_size, stride, use_bias, "conv1"),
-                     "1")
+        y = _bn_relu(ops, _conv_kxk(ops, pre, filters, kernel_size, stride, use_bias, "conv1"), "1")
         y = ops.conv(y, filters, kernel_size, 1, use_bias=use_bias, name="conv2")
         return _merge(ops, y, skip)
     skip = shortcut(ops, x, filters, stride, shortcut_kind, use_bias, with_bn=True)
@@ -171,8 +203,15 @@ def basic_block(ops: Interpreter, x, filters: int, kernel_size: int = 3, stride:
     return ops.activation(_merge(ops, y, skip), "relu", name="out_relu")
 
 
-def relu_bn_block(ops: Interpreter, x, filters: int, kernel_size: int = 3, stride: int = 1,
-                  shortcut_kind: str = "conv", use_bias: bool = True):
+def relu_bn_block(
+    ops: Interpreter,
+    x,
+    filters: int,
+    kernel_size: int = 3,
+    stride: int = 1,
+    shortcut_kind: str = "conv",
+    use_bias: bool = True,
+):
     """Post-activation block of seed 002: conv → ReLU → BN → conv, add, ReLU → BN."""
     skip = shortcut(ops, x, filters, stride, shortcut_kind, use_bias, with_bn=True)
     y = ops.conv(x, filters, kernel_size, stride, use_bias=use_bias, name="conv1")
@@ -182,8 +221,15 @@ def relu_bn_block(ops: Interpreter, x, filters: int, kernel_size: int = 3, strid
     return ops.batchnorm(ops.activation(y, "relu", name="out_relu"), name="out_bn")
 
 
-def bias_bottleneck_block(ops: Interpreter, x, filters: int, kernel_size: int = 3,
-                          stride: int = 1, shortcut_kind: str = "conv", expansion: int = 4):
+def bias_bottleneck_block(
+    ops: Interpreter,
+    x,
+    filters: int,
+    kernel_size: int = 3,
+    stride: int = 1,
+    shortcut_kind: str = "conv",
+    expansion: int = 4,
+):
     """Seed 003's block without BatchNorm: biased convs with ReLU, a bias after the sum.
 
     The projection conv has no bias of its own; the bias added after the sum plays its part.
@@ -202,8 +248,15 @@ def bias_bottleneck_block(ops: Interpreter, x, filters: int, kernel_size: int = 
     return ops.activation(y, "relu", name="out_relu")
 
 
-def preact_block(ops: Interpreter, x, filters: int, kernel_size: int = 3, stride: int = 1,
-                 shortcut_kind: str = "projection", use_bias: bool = True):
+def preact_block(
+    ops: Interpreter,
+    x,
+    filters: int,
+    kernel_size: int = 3,
+    stride: int = 1,
+    shortcut_kind: str = "projection",
+    use_bias: bool = True,
+):
     """Pre-activation block of seed 004: BN → ELU → conv → BN → ELU → conv, plus the input."""
     skip = shortcut(ops, x, filters, stride, shortcut_kind, use_bias, with_bn=False)
     y = ops.activation(ops.batchnorm(x, name="bn1"), "elu", name="elu1")
@@ -213,9 +266,16 @@ def preact_block(ops: Interpreter, x, filters: int, kernel_size: int = 3, stride
     return _merge(ops, y, skip)
 
 
-def reduced_bottleneck_block(ops: Interpreter, x, filters: int, kernel_size: int = 3,
-                             stride: int = 1, shortcut_kind: str = "projection",
-                             expansion: int = 4, use_bias: bool = True):
+def reduced_bottleneck_block(
+    ops: Interpreter,
+    x,
+    filters: int,
+    kernel_size: int = 3,
+    stride: int = 1,
+    shortcut_kind: str = "projection",
+    expansion: int = 4,
+    use_bias: bool = True,
+):
     """Seed 004's ``residual_block(x, f, r)``: 1×1 to f//r → k×k to f//r → 1×1 to f, add.
 
     Each conv is followed by BN (and ReLU but the last); the sum is returned as is. (The
@@ -242,8 +302,9 @@ def inception_block(ops: Interpreter, x, filters: tuple[int, ...], use_bias: boo
     c1, c2r, c2, c3r, c3, c4 = filters
 
     def conv_relu(t, f, k, name):
-        return ops.activation(ops.conv(t, f, k, use_bias=use_bias, name=name), "relu",
-                              name=f"{name}_relu")
+        return ops.activation(
+            ops.conv(t, f, k, use_bias=use_bias, name=name), "relu", name=f"{name}_relu"
+        )
 
     p1 = conv_relu(x, c1, 1, "p1_conv")
     p2 = conv_relu(conv_relu(x, c2r, 1, "p2_reduce"), c2, 3, "p2_conv")
@@ -254,8 +315,7 @@ def inception_block(ops: Interpreter, x, filters: tuple[int, ...], use_bias: boo
 
 def vgg_conv(ops: Interpreter, x, filters: int, kernel_size: int = 3, use_bias: bool = True):
     """One VGG layer: a k×k 'same' conv and ReLU."""
-    return ops.activation(ops.conv(x, filters, kernel_size, use_bias=use_bias, name="conv"),
-                          "relu")
+    return ops.activation(ops.conv(x, filters, kernel_size, use_bias=use_bias, name="conv"), "relu")
 
 
 # ---------------------------------------------------------------------- registry
@@ -312,25 +372,44 @@ class BlockKind:
     def check_filters(self, problems: list, path: str, stage) -> None:
         f = stage.filters
         if self.inception:
-            if (not isinstance(f, tuple) or len(f) != 6
-                    or not all(isinstance(v, int) and not isinstance(v, bool)
-                               and 0 < v <= MAX_CHANNELS for v in f)):
-                problems.append((f"{path}.filters", "inception blocks take six positive "
-                                 "integers (c1, c2_reduce, c2, c3_reduce, c3, c4), got "
-                                 f"{show_value(f)}"))
+            if (
+                not isinstance(f, tuple)
+                or len(f) != 6
+                or not all(
+                    isinstance(v, int) and not isinstance(v, bool) and 0 < v <= MAX_CHANNELS
+                    for v in f
+                )
+            ):
+                problems.append(
+                    (
+                        f"{path}.filters",
+                        "inception blocks take six positive "
+                        "integers (c1, c2_reduce, c2, c3_reduce, c3, c4), got "
+                        f"{show_value(f)}",
+                    )
+                )
             return
         if not isinstance(f, int) or isinstance(f, bool):
-            problems.append((f"{path}.filters",
-                             f"must be a positive integer, got {show_value(f)}"))
+            problems.append((f"{path}.filters", f"must be a positive integer, got {show_value(f)}"))
         elif f <= 0:
             problems.append((f"{path}.filters", f"must be at least 1, got {f}"))
         elif f > MAX_CHANNELS:
-            problems.append((f"{path}.filters",
-                             f"must be at most {MAX_CHANNELS}, got {show_value(f)}"))
-        elif (self.uses_expansion and isinstance(stage.expansion, int)
-              and stage.expansion > 0 and f % stage.expansion):
-            problems.append((f"{path}.filters", f"must be a multiple of expansion "
-                             f"{stage.expansion} for {self.name} blocks, got {f}"))
+            problems.append(
+                (f"{path}.filters", f"must be at most {MAX_CHANNELS}, got {show_value(f)}")
+            )
+        elif (
+            self.uses_expansion
+            and isinstance(stage.expansion, int)
+            and stage.expansion > 0
+            and f % stage.expansion
+        ):
+            problems.append(
+                (
+                    f"{path}.filters",
+                    f"must be a multiple of expansion "
+                    f"{stage.expansion} for {self.name} blocks, got {f}",
+                )
+            )
 
     def block_strides(self, stage) -> list[int]:
         """Each block's stride: one block carries the stage's, the first or (Keras's
@@ -360,8 +439,11 @@ class BlockKind:
         name, at = f"stage{index}", index - 1  # at: its place in spec.stages
         # The kind's own settings, under its function's argument names (the stride is
         # the layout's, below).
-        kwargs = {_ARGUMENT.get(f, f): getattr(stage, f) for f in self.fields
-                  if f not in ("stride", "stride_block")}
+        kwargs = {
+            _ARGUMENT.get(f, f): getattr(stage, f)
+            for f in self.fields
+            if f not in ("stride", "stride_block")
+        }
         if self.uses_conv_bias:
             kwargs["use_bias"] = use_bias
         if self.inception or self.vgg:
@@ -390,64 +472,110 @@ _ARGUMENT = {"shortcut": "shortcut_kind"}
 BLOCK_KINDS: dict[str, BlockKind] = {
     k.name: k
     for k in (
-        BlockKind("bottleneck", "Bottleneck 1×1 → k×k → 1×1 (BN, ReLU)",
-                  "seed 000; Keras ResNet50/101/152", bottleneck_block,
-                  summary="1×1 conv to a narrow width, k×k, 1×1 back, plus the input: "
-                  "ResNet-50's block; its settings make ResNeXt, Wide ResNet, SE-ResNet and "
-                  "ResNet v2 of it.",
-                  fields=(*_WITH_EXPANSION, "groups", "width", "se_ratio", "preact",
-                          "stride_conv"), uses_expansion=True,
-                  library_call=lambda f, s: f"build.bottleneck_block(x, {f}, stride={s})"),
-        BlockKind("basic", "Basic k×k → k×k (BN, ReLU)",
-                  "seed 001; He et al. ResNet-18/34 and CIFAR", basic_block,
-                  summary="Two 3×3 convs with BatchNorm and ReLU, plus the input: the block of "
-                  "ResNet-18/34 and the CIFAR ResNets (He et al. 2015); pre-activated, of "
-                  "Wide ResNets.",
-                  fields=(*_RESIDUAL, "preact"),
-                  # build.basic_block's own default is seed 001's conv shortcut (no BN).
-                  library_call=lambda f, s: f"build.basic_block(x, {f}, stride={s}, "
-                  "shortcut='projection')"),
-        BlockKind("relu_bn", "Post-activation conv → ReLU → BN",
-                  "seed 002 (CIFAR-10 ResNet and its plain twin)", relu_bn_block,
-                  summary="Two convs, each followed by ReLU then BatchNorm, plus the input: the "
-                  "block of the 'Building a ResNet in Keras' CIFAR-10 tutorial.",
-                  # The document's block halves the size or keeps it, nothing else.
-                  library_call=lambda f, s: f"build.relu_bn_block(x, {f}, "
-                  f"downsample={s == 2})" if s <= 2 else None),
-        BlockKind("bias_bottleneck", "Bottleneck with biases, no BatchNorm",
-                  "seed 003 (MNIST ResNet)", bias_bottleneck_block,
-                  summary="A bottleneck without BatchNorm: biased convs with ReLU and a bias "
-                  "after the sum, from a low-level TensorFlow MNIST tutorial.",
-                  fields=_WITH_EXPANSION, uses_expansion=True, uses_conv_bias=False,
-                  library_call=lambda f, s: f"build.bias_bottleneck_block(x, {f}, "
-                  f"stride={s})"),
-        BlockKind("preact", "Pre-activation BN → ELU → conv",
-                  "seed 004", preact_block,
-                  summary="Normalises and activates before each conv (BN → ELU → conv, twice), "
-                  "then adds the input untouched: the pre-activation ResNet (He et al. 2016).",
-                  preact=True,
-                  library_call=lambda f, s: f"build.preact_block(x, {f}, stride={s})"),
-        BlockKind("reduced_bottleneck", "Bottleneck to f // r and back to f",
-                  "seed 004 residual_block(x, f, r)", reduced_bottleneck_block,
-                  summary="1×1 down to filters ÷ expansion, a k×k conv, 1×1 back up, plus the "
-                  "input, with no activation after the sum (a TensorFlow tutorial's block).",
-                  fields=_WITH_EXPANSION, uses_expansion=True,
-                  # The document's residual_block(x, f, r) never strides.
-                  library_call=lambda f, s: f"build.reduced_bottleneck_block(x, f={f}, r=4)"
-                  if s == 1 else None),
-        BlockKind("inception", "Inception: four paths, concatenated",
-                  "seed 000 (GoogLeNet)", inception_block,
-                  summary="Not residual: four paths side by side (1×1, 3×3, 5×5, pooling) whose "
-                  "outputs are stacked: GoogLeNet's block (Szegedy et al. 2014).",
-                  fields=("filters", "stride"), residual=False, inception=True,
-                  library_call=lambda f, s: "build.inception_block(x, {}, ({}, {}), ({}, {}), "
-                  "{})".format(*f) if s == 1 else None),
-        BlockKind("vgg", "Plain conv + ReLU (VGG)", "seed 004 (VGG-16)", vgg_conv,
-                  summary="Not residual: one conv and ReLU, with a max-pool after the stage when "
-                  "its stride is above 1: the layers of VGG-16 (Simonyan & Zisserman 2014).",
-                  fields=("filters", "stride", "kernel_size"), residual=False, vgg=True,
-                  library_call=lambda f, s: f"build.vgg_stack(x, 1, {f}, pool={s > 1})"
-                  if s in (1, 2) else None),
+        BlockKind(
+            "bottleneck",
+            "Bottleneck 1×1 → k×k → 1×1 (BN, ReLU)",
+            "seed 000; Keras ResNet50/101/152",
+            bottleneck_block,
+            summary="1×1 conv to a narrow width, k×k, 1×1 back, plus the input: "
+            "ResNet-50's block; its settings make ResNeXt, Wide ResNet, SE-ResNet and "
+            "ResNet v2 of it.",
+            fields=(*_WITH_EXPANSION, "groups", "width", "se_ratio", "preact", "stride_conv"),
+            uses_expansion=True,
+            library_call=lambda f, s: f"build.bottleneck_block(x, {f}, stride={s})",
+        ),
+        BlockKind(
+            "basic",
+            "Basic k×k → k×k (BN, ReLU)",
+            "seed 001; He et al. ResNet-18/34 and CIFAR",
+            basic_block,
+            summary="Two 3×3 convs with BatchNorm and ReLU, plus the input: the block of "
+            "ResNet-18/34 and the CIFAR ResNets (He et al. 2015); pre-activated, of "
+            "Wide ResNets.",
+            fields=(*_RESIDUAL, "preact"),
+            # build.basic_block's own default is seed 001's conv shortcut (no BN).
+            library_call=lambda f, s: (
+                f"build.basic_block(x, {f}, stride={s}, shortcut='projection')"
+            ),
+        ),
+        BlockKind(
+            "relu_bn",
+            "Post-activation conv → ReLU → BN",
+            "seed 002 (CIFAR-10 ResNet and its plain twin)",
+            relu_bn_block,
+            summary="Two convs, each followed by ReLU then BatchNorm, plus the input: the "
+            "block of the 'Building a ResNet in Keras' CIFAR-10 tutorial.",
+            # The document's block halves the size or keeps it, nothing else.
+            library_call=lambda f, s: (
+                f"build.relu_bn_block(x, {f}, downsample={s == 2})" if s <= 2 else None
+            ),
+        ),
+        BlockKind(
+            "bias_bottleneck",
+            "Bottleneck with biases, no BatchNorm",
+            "seed 003 (MNIST ResNet)",
+            bias_bottleneck_block,
+            summary="A bottleneck without BatchNorm: biased convs with ReLU and a bias "
+            "after the sum, from a low-level TensorFlow MNIST tutorial.",
+            fields=_WITH_EXPANSION,
+            uses_expansion=True,
+            uses_conv_bias=False,
+            library_call=lambda f, s: f"build.bias_bottleneck_block(x, {f}, stride={s})",
+        ),
+        BlockKind(
+            "preact",
+            "Pre-activation BN → ELU → conv",
+            "seed 004",
+            preact_block,
+            summary="Normalises and activates before each conv (BN → ELU → conv, twice), "
+            "then adds the input untouched: the pre-activation ResNet (He et al. 2016).",
+            preact=True,
+            library_call=lambda f, s: f"build.preact_block(x, {f}, stride={s})",
+        ),
+        BlockKind(
+            "reduced_bottleneck",
+            "Bottleneck to f // r and back to f",
+            "seed 004 residual_block(x, f, r)",
+            reduced_bottleneck_block,
+            summary="1×1 down to filters ÷ expansion, a k×k conv, 1×1 back up, plus the "
+            "input, with no activation after the sum (a TensorFlow tutorial's block).",
+            fields=_WITH_EXPANSION,
+            uses_expansion=True,
+            # The document's residual_block(x, f, r) never strides.
+            library_call=lambda f, s: (
+                f"build.reduced_bottleneck_block(x, f={f}, r=4)" if s == 1 else None
+            ),
+        ),
+        BlockKind(
+            "inception",
+            "Inception: four paths, concatenated",
+            "seed 000 (GoogLeNet)",
+            inception_block,
+            summary="Not residual: four paths side by side (1×1, 3×3, 5×5, pooling) whose "
+            "outputs are stacked: GoogLeNet's block (Szegedy et al. 2014).",
+            fields=("filters", "stride"),
+            residual=False,
+            inception=True,
+            library_call=lambda f, s: (
+                "build.inception_block(x, {}, ({}, {}), ({}, {}), {})".format(*f)
+                if s == 1
+                else None
+            ),
+        ),
+        BlockKind(
+            "vgg",
+            "Plain conv + ReLU (VGG)",
+            "seed 004 (VGG-16)",
+            vgg_conv,
+            summary="Not residual: one conv and ReLU, with a max-pool after the stage when "
+            "its stride is above 1: the layers of VGG-16 (Simonyan & Zisserman 2014).",
+            fields=("filters", "stride", "kernel_size"),
+            residual=False,
+            vgg=True,
+            library_call=lambda f, s: (
+                f"build.vgg_stack(x, 1, {f}, pool={s > 1})" if s in (1, 2) else None
+            ),
+        ),
     )
 }
 

@@ -42,7 +42,7 @@ class BoostStage:
 
     @property
     def mse(self) -> float:
-        return float(np.mean(self.residual ** 2))
+        return float(np.mean(self.residual**2))
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,7 @@ class Boosting:
         return float(np.mean((self.data.y - self.start) ** 2))
 
 
-def make_data(n: int = 100, shape: str = "quadratic", noise: float = 0.05,
-              seed: int = 42) -> Data:
+def make_data(n: int = 100, shape: str = "quadratic", noise: float = 0.05, seed: int = 42) -> Data:
     """``n`` points on [−0.5, 0.5]: seed 004's quadratic ``3x² + noise`` (as in Géron's
     book, where its code comes from), a sine or a step."""
     if shape not in SHAPES:
@@ -80,13 +79,21 @@ def make_data(n: int = 100, shape: str = "quadratic", noise: float = 0.05,
     rng = np.random.default_rng(seed)
     x = rng.random((n, 1)) - 0.5
     t = x[:, 0]
-    clean = {"quadratic": 3 * t ** 2, "sine": 0.5 * np.sin(4 * np.pi * t),
-             "step": np.where(t > 0.1, 0.6, 0.0) + 0.4 * t}[shape]
+    clean = {
+        "quadratic": 3 * t**2,
+        "sine": 0.5 * np.sin(4 * np.pi * t),
+        "step": np.where(t > 0.1, 0.6, 0.0) + 0.4 * t,
+    }[shape]
     return Data(x, clean + noise * rng.standard_normal(n), shape)
 
 
-def fit_stages(data: Data, n_stages: int = 3, max_depth: int = 2, learning_rate: float = 1.0,
-               start: str = "zero") -> Boosting:
+def fit_stages(
+    data: Data,
+    n_stages: int = 3,
+    max_depth: int = 2,
+    learning_rate: float = 1.0,
+    start: str = "zero",
+) -> Boosting:
     """Fit ``n_stages`` trees, each to the residual of the sum so far (squared loss)."""
     from sklearn.tree import DecisionTreeRegressor
 
@@ -111,18 +118,31 @@ def fit_stages(data: Data, n_stages: int = 3, max_depth: int = 2, learning_rate:
     return Boosting(data, f0, learning_rate, max_depth, tuple(stages))
 
 
-def sklearn_staged(data: Data, n_stages: int, max_depth: int = 2, learning_rate: float = 1.0,
-                   start: str = "zero") -> list[np.ndarray]:
+def sklearn_staged(
+    data: Data, n_stages: int, max_depth: int = 2, learning_rate: float = 1.0, start: str = "zero"
+) -> list[np.ndarray]:
     """scikit-learn's ``GradientBoostingRegressor(...).staged_predict`` on the data, for
     checking :func:`fit_stages` against."""
     from sklearn.ensemble import GradientBoostingRegressor
 
-    gbr = GradientBoostingRegressor(n_estimators=n_stages, max_depth=max_depth,
-                                    learning_rate=learning_rate, random_state=0,
-                                    init="zero" if start == "zero" else None)
+    gbr = GradientBoostingRegressor(
+        n_estimators=n_stages,
+        max_depth=max_depth,
+        learning_rate=learning_rate,
+        random_state=0,
+        init="zero" if start == "zero" else None,
+    )
     gbr.fit(data.x, data.y)
     return list(gbr.staged_predict(data.x))
 
 
-__all__ = ["BoostStage", "Boosting", "Data", "SHAPES", "STARTS", "fit_stages", "make_data",
-           "sklearn_staged"]
+__all__ = [
+    "BoostStage",
+    "Boosting",
+    "Data",
+    "SHAPES",
+    "STARTS",
+    "fit_stages",
+    "make_data",
+    "sklearn_staged",
+]

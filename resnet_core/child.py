@@ -15,9 +15,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 PROGRESS_ENV = "RESNET_EXPLORER_PROGRESS"  # the file a child writes its progress to
@@ -46,8 +46,9 @@ def run_cli(args: list[str], timeout: float, what: str = "the measurement") -> s
     :class:`ChildError` when it fails (with its last line on stderr) or passes ``timeout``
     seconds."""
     try:
-        out = subprocess.run(cli_command(args), cwd=ROOT, capture_output=True, text=True,
-                             timeout=timeout, env=_env())
+        out = subprocess.run(
+            cli_command(args), cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=_env()
+        )
     except subprocess.TimeoutExpired:
         raise ChildError(f"{what} took longer than {timeout:.0f} s") from None
     if out.returncode:
@@ -67,12 +68,20 @@ def progress_reporter(path: str | Path | None = None) -> Progress | None:
     def report(fraction: float, text: str) -> None:
         partial = target.with_name(f".{target.name}.{os.getpid()}")
         try:
-            partial.write_text(json.dumps({"fraction": max(0.0, min(1.0, float(fraction))),
-                                           "text": text, "time": time.time()}),
-                               encoding="utf-8")
+            partial.write_text(
+                json.dumps(
+                    {
+                        "fraction": max(0.0, min(1.0, float(fraction))),
+                        "text": text,
+                        "time": time.time(),
+                    }
+                ),
+                encoding="utf-8",
+            )
             os.replace(partial, target)  # a reader never sees half of it
         except OSError:
             pass  # progress is a courtesy: the work goes on without it
+
     return report
 
 
@@ -135,12 +144,18 @@ class Job:
             (self.folder / name).unlink(missing_ok=True)
         command = " ".join(_quote(a) for a in cli_command(args))
         # ``exec`` would lose the exit status: the shell waits and writes it.
-        script = f'{command} >stdout 2>stderr; echo $? >exit'
-        proc = subprocess.Popen(["/bin/sh", "-c", script], cwd=self.folder,
-                                env=_env({PROGRESS_ENV: str(self.folder / "progress.json"),
-                                          "PYTHONPATH": _pythonpath()}),
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True)
+        script = f"{command} >stdout 2>stderr; echo $? >exit"
+        proc = subprocess.Popen(
+            ["/bin/sh", "-c", script],
+            cwd=self.folder,
+            env=_env(
+                {PROGRESS_ENV: str(self.folder / "progress.json"), "PYTHONPATH": _pythonpath()}
+            ),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         (self.folder / "pid").write_text(str(proc.pid), encoding="utf-8")
 
     def stop(self) -> None:
@@ -169,8 +184,9 @@ class Job:
         if not code:
             if self.running():
                 return JobState("running", fraction, text)
-            return JobState("failed", fraction, text,
-                            "the computation's process ended unexpectedly (killed?)")
+            return JobState(
+                "failed", fraction, text, "the computation's process ended unexpectedly (killed?)"
+            )
         if code != "0":
             return JobState("failed", fraction, text, last_line(self._read("stderr")))
         return JobState("done", 1.0, text, output=self._read("stdout"))
@@ -188,5 +204,14 @@ def _pythonpath() -> str:
     return f"{ROOT}{os.pathsep}{rest}" if rest else str(ROOT)
 
 
-__all__ = ["ChildError", "Job", "JobState", "PROGRESS_ENV", "Progress", "cli_command",
-           "last_line", "progress_reporter", "run_cli"]
+__all__ = [
+    "ChildError",
+    "Job",
+    "JobState",
+    "PROGRESS_ENV",
+    "Progress",
+    "cli_command",
+    "last_line",
+    "progress_reporter",
+    "run_cli",
+]

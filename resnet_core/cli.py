@@ -22,14 +22,13 @@ from pathlib import Path
 
 from .analysis import analyze, human, summary_dict
 from .data.sources import DEFAULT_SOURCE, SOURCES
+from .experiments import ExperimentError
+from .experiments.command import add_parsers as add_experiments
 from .faults import named
 from .limits import MAX_SPEC_BYTES
 from .presets import PRESETS, get_spec
-from .experiments import ExperimentError
-from .experiments.command import add_parsers as add_experiments
 from .spec import ArchitectureSpec, SpecError
 from .trace import fmt_shape
-
 
 DATA_DEFAULTS = {"dataset": DEFAULT_SOURCE, "limit": 0, "fit": "adapt", "augment": False}
 
@@ -53,6 +52,7 @@ def one_line(text: str) -> str:
 
 def _int_at_least(low: int):
     """An argparse type: an integer of at least ``low`` (argparse says what is wrong)."""
+
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -61,11 +61,13 @@ def _int_at_least(low: int):
         if value < low:
             raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
         return value
+
     return parse
 
 
 def _option_type(option):
     """An argparse type for a training option: its kind, then its bounds."""
+
     def parse(text: str):
         try:
             value = option.kind(text)
@@ -76,6 +78,7 @@ def _option_type(option):
         if problem:
             raise argparse.ArgumentTypeError(problem)
         return value
+
     return parse
 
 
@@ -94,8 +97,11 @@ def _add_training_options(group, skip=()) -> None:
     for o in OPTIONS:
         if o.field in skip:
             continue
-        kw = {"dest": o.field, "default": argparse.SUPPRESS,
-              "help": f"{o.help} (default: {o.default})"}
+        kw = {
+            "dest": o.field,
+            "default": argparse.SUPPRESS,
+            "help": f"{o.help} (default: {o.default})",
+        }
         if o.choices:
             kw["choices"] = o.choices
         else:
@@ -115,10 +121,12 @@ def load_spec(source: str) -> ArchitectureSpec:
         except SpecError as exc:
             raise UsageError(f"{source}: invalid spec: {exc}") from None
         except (ValueError, RecursionError) as exc:  # JSON beyond Python's limits
-            raise UsageError(f"{source}: not a spec this tool can read "
-                             f"({type(exc).__name__}: {str(exc)[:120]})") from None
-    raise UsageError(f"{source!r} is neither a preset nor a spec file; presets: "
-                     f"{', '.join(PRESETS)}")
+            raise UsageError(
+                f"{source}: not a spec this tool can read ({type(exc).__name__}: {str(exc)[:120]})"
+            ) from None
+    raise UsageError(
+        f"{source!r} is neither a preset nor a spec file; presets: {', '.join(PRESETS)}"
+    )
 
 
 def read_spec_file(source: str, limit: int = MAX_SPEC_BYTES) -> str:
@@ -129,15 +137,19 @@ def read_spec_file(source: str, limit: int = MAX_SPEC_BYTES) -> str:
         fd = os.open(source, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
         raise UsageError(f"cannot read {source}: {_os_problem(exc)}") from None
-    too_big = (f"{source} is over {limit:,} bytes; a spec file is at most "
-               f"{limit / 2**20:g} MB. Is it the right file?")
+    too_big = (
+        f"{source} is over {limit:,} bytes; a spec file is at most "
+        f"{limit / 2**20:g} MB. Is it the right file?"
+    )
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
             raise UsageError(f"{source} is a folder; give the path of a spec .json file")
         if not stat.S_ISREG(info.st_mode):
-            raise UsageError(f"{source} is not a regular file (a device, pipe or socket); "
-                             "give the path of a spec .json file")
+            raise UsageError(
+                f"{source} is not a regular file (a device, pipe or socket); "
+                "give the path of a spec .json file"
+            )
         if info.st_size > limit:
             raise UsageError(too_big)
         chunks, size = [], 0
@@ -156,8 +168,9 @@ def read_spec_file(source: str, limit: int = MAX_SPEC_BYTES) -> str:
     try:
         return b"".join(chunks).decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise UsageError(f"{source} is not UTF-8 text (byte {exc.start + 1}); a spec file "
-                         "is JSON") from None
+        raise UsageError(
+            f"{source} is not UTF-8 text (byte {exc.start + 1}); a spec file is JSON"
+        ) from None
 
 
 def write_output(target: str, text: str) -> None:
@@ -166,11 +179,14 @@ def write_output(target: str, text: str) -> None:
     not finish (a full disk) is removed."""
     path = Path(target)
     if path.is_dir():
-        raise UsageError(f"cannot write {target}: it is a folder; give a file name, for "
-                         f"example {path / 'net.json'}")
+        raise UsageError(
+            f"cannot write {target}: it is a folder; give a file name, for "
+            f"example {path / 'net.json'}"
+        )
     if not path.parent.is_dir():
-        raise UsageError(f"cannot write {target}: the folder {path.parent} does not exist; "
-                         "create it first")
+        raise UsageError(
+            f"cannot write {target}: the folder {path.parent} does not exist; create it first"
+        )
     existed = path.exists()
     try:
         with open(path, "w", encoding="utf-8") as f:
@@ -192,8 +208,9 @@ def _override(spec: ArchitectureSpec, input_shape: str | None, classes: int | No
         try:
             shape = tuple(int(v) for v in input_shape.split(","))
         except ValueError:
-            raise UsageError(f"--input-shape must be H,W,C (three integers), got "
-                             f"{input_shape!r}") from None
+            raise UsageError(
+                f"--input-shape must be H,W,C (three integers), got {input_shape!r}"
+            ) from None
         changes["input_shape"] = shape
     if classes is not None:
         changes["head"] = replace(spec.head, classes=classes)
@@ -217,15 +234,21 @@ def cmd_summary(args) -> int:
         print(json.dumps(summary_dict(a, args.batch_size)))
         return 0 if a.ok else 1
     t = a.totals
-    print(f"{spec.name}: {fmt_shape(spec.input_shape)} → "
-          f"{fmt_shape(t.output_shape) if a.ok else '(cannot be built)'}")
+    print(
+        f"{spec.name}: {fmt_shape(spec.input_shape)} → "
+        f"{fmt_shape(t.output_shape) if a.ok else '(cannot be built)'}"
+    )
     print(f"{'stage':<10}{'blocks':>7}{'params':>14}{'MACs':>12}  output      RF")
     for s in a.stages():
-        print(f"{s.stage:<10}{s.num_blocks:>7}{s.params:>14,}{human(s.macs):>12}  "
-              f"{fmt_shape(s.output_shape):<11} {s.receptive_field}")
-    print(f"total params {t.total_params:,} (trainable {t.trainable_params:,}, "
-          f"non-trainable {t.non_trainable_params:,}); MACs {human(t.macs)}; "
-          f"depth {t.depth}")
+        print(
+            f"{s.stage:<10}{s.num_blocks:>7}{s.params:>14,}{human(s.macs):>12}  "
+            f"{fmt_shape(s.output_shape):<11} {s.receptive_field}"
+        )
+    print(
+        f"total params {t.total_params:,} (trainable {t.trainable_params:,}, "
+        f"non-trainable {t.non_trainable_params:,}); MACs {human(t.macs)}; "
+        f"depth {t.depth}"
+    )
     if not a.ok:
         print(f"error: {a.error}", file=sys.stderr)
         return 1
@@ -265,8 +288,10 @@ def cmd_compare(args) -> int:
     print(json.dumps(c.to_dict()) if args.json else to_text(c))
     for tag, x in (("A", a), ("B", b)):
         if not x.ok:
-            print(f"error: {tag} ({x.spec.name}) cannot be built: {one_line(x.error)}",
-                  file=sys.stderr)
+            print(
+                f"error: {tag} ({x.spec.name}) cannot be built: {one_line(x.error)}",
+                file=sys.stderr,
+            )
     return 0 if a.ok and b.ok else 1
 
 
@@ -282,18 +307,29 @@ def _data_choice(args):
 
     for s, o in _source_settings(args):
         if s.name != args.dataset:
-            raise UsageError(f"--{s.key(o).replace('_', '-')} is a setting of --dataset "
-                             f"{s.name}, not of {args.dataset}; drop it or choose that dataset")
+            raise UsageError(
+                f"--{s.key(o).replace('_', '-')} is a setting of --dataset "
+                f"{s.name}, not of {args.dataset}; drop it or choose that dataset"
+            )
     options = {o.name: getattr(args, s.key(o)) for s, o in _source_settings(args)}
-    return DataChoice(source=args.dataset, subset=args.limit, fit=args.fit,
-                      augment=args.augment, seed=getattr(args, "seed", 0),
-                      options=SOURCES[args.dataset].settings(options))
+    return DataChoice(
+        source=args.dataset,
+        subset=args.limit,
+        fit=args.fit,
+        augment=args.augment,
+        seed=getattr(args, "seed", 0),
+        options=SOURCES[args.dataset].settings(options),
+    )
 
 
 def _source_settings(args) -> list:
     """The data sources' own settings given on the command line, as (source, option)."""
-    return [(s, o) for s in SOURCES.values() for o in s.options
-            if getattr(args, s.key(o), None) is not None]
+    return [
+        (s, o)
+        for s in SOURCES.values()
+        for o in s.options
+        if getattr(args, s.key(o), None) is not None
+    ]
 
 
 ENDED_BADLY = ("failed", "diverged")  # a run that ends so makes a non-zero exit
@@ -308,20 +344,26 @@ def _print_summary(summary: dict, as_json: bool) -> None:
     if as_json:
         return
     for h in summary.get("history", []):
-        val = ("" if h["val_loss"] is None else
-               f" val_loss {_figure(h['val_loss'], '.4f')} "
-               f"val_acc {_figure(h['val_accuracy'], '.4f')}")
-        print(f"epoch {h['epoch'] + 1}: loss {_figure(h['loss'], '.4f')} "
-              f"acc {_figure(h['accuracy'], '.4f')}{val} "
-              f"({h['images_per_second'] or 0:.0f} img/s)")
+        val = (
+            ""
+            if h["val_loss"] is None
+            else f" val_loss {_figure(h['val_loss'], '.4f')} "
+            f"val_acc {_figure(h['val_accuracy'], '.4f')}"
+        )
+        print(
+            f"epoch {h['epoch'] + 1}: loss {_figure(h['loss'], '.4f')} "
+            f"acc {_figure(h['accuracy'], '.4f')}{val} "
+            f"({h['images_per_second'] or 0:.0f} img/s)"
+        )
     compiled = summary.get("compile_seconds")
-    print(f"run {summary['run_id']} ({summary.get('name')}): {summary['status']} on "
-          f"{summary.get('device')}"
-          + (f" (compiling and the first step: {compiled:.1f} s)" if compiled else ""))
+    print(
+        f"run {summary['run_id']} ({summary.get('name')}): {summary['status']} on "
+        f"{summary.get('device')}"
+        + (f" (compiling and the first step: {compiled:.1f} s)" if compiled else "")
+    )
     if summary["status"] in ENDED_BADLY:
         error = summary.get("error") or ""
-        print(error if error.startswith(summary["status"]) else f"error: {error}",
-              file=sys.stderr)
+        print(error if error.startswith(summary["status"]) else f"error: {error}", file=sys.stderr)
 
 
 def _note(args, text: str) -> None:
@@ -351,20 +393,33 @@ def _estimate_note(args, plans, train) -> None:
     from .training.estimate import estimate_run
 
     prepared = plans[0].prepared
-    e = estimate_run([p.spec for p in plans], len(prepared.x_train), len(prepared.x_val),
-                     train.batch_size, train.epochs, train.steps)
+    e = estimate_run(
+        [p.spec for p in plans],
+        len(prepared.x_train),
+        len(prepared.x_val),
+        train.batch_size,
+        train.epochs,
+        train.steps,
+    )
     _note(args, e.warning() or f"estimated: {e.summary()}.")
 
 
-TRAINS_HERE = ("trains in this process, now, not through the app's one-at-a-time queue: "
-               "the run is stored and shown in the app like any other, and Stop there "
-               "(or Ctrl-C here) stops it after the current step, keeping a checkpoint")
+TRAINS_HERE = (
+    "trains in this process, now, not through the app's one-at-a-time queue: "
+    "the run is stored and shown in the app like any other, and Stop there "
+    "(or Ctrl-C here) stops it after the current step, keeping a checkpoint"
+)
 
 
 def cmd_train(args) -> int:
     from .training import RunStore
-    from .training.distributed import (ClusterError, check_batch, cluster_from_env, launch,
-                                       scratch_home)
+    from .training.distributed import (
+        ClusterError,
+        check_batch,
+        cluster_from_env,
+        launch,
+        scratch_home,
+    )
 
     try:
         cluster = cluster_from_env()
@@ -372,16 +427,21 @@ def cmd_train(args) -> int:
         raise UsageError(str(exc)) from None
     workers = getattr(args, "workers", None)
     if cluster and workers not in (None, cluster.size):
-        raise UsageError(f"--workers {workers} but TF_CONFIG names {cluster.size} workers; "
-                         "drop --workers or make them agree")
+        raise UsageError(
+            f"--workers {workers} but TF_CONFIG names {cluster.size} workers; "
+            "drop --workers or make them agree"
+        )
     if args.resume:
         if cluster or (workers or 1) > 1:
-            raise UsageError("a run is resumed by one process; drop --workers (and "
-                             "TF_CONFIG): its checkpoint trains on like any other")
+            raise UsageError(
+                "a run is resumed by one process; drop --workers (and "
+                "TF_CONFIG): its checkpoint trains on like any other"
+            )
         return _resume(args)
     if args.spec is None:
-        raise UsageError("name the network to train (a preset or a spec .json file), or "
-                         "--resume RUN_ID")
+        raise UsageError(
+            "name the network to train (a preset or a spec .json file), or --resume RUN_ID"
+        )
     if hasattr(args, "steps") and hasattr(args, "epochs"):
         raise UsageError("give --epochs or --steps, not both")
     settings = _new_run_settings(args)
@@ -406,9 +466,12 @@ def cmd_train(args) -> int:
         if plan.note:
             _note(args, plan.note)
         if cluster is not None:
-            _note(args, f"{cluster.task_type} {cluster.task_index} of a cluster of "
-                        f"{cluster.size} (TF_CONFIG): " + ("the chief" if chief else
-                                                           "the chief records the run"))
+            _note(
+                args,
+                f"{cluster.task_type} {cluster.task_index} of a cluster of "
+                f"{cluster.size} (TF_CONFIG): "
+                + ("the chief" if chief else "the chief records the run"),
+            )
         if chief:
             _note(args, f"run {run_id}: {TRAINS_HERE}.")
             _estimate_note(args, [plan], train)
@@ -422,23 +485,27 @@ def cmd_train(args) -> int:
 def _resume(args) -> int:
     from .training import RunStore, SettingsError, TrainSettings
 
-    for flag, given in (("a network", args.spec is not None),
-                        ("--dataset, --limit, --fit, --augment and the dataset's settings",
-                         _data_given(args))):
+    for flag, given in (
+        ("a network", args.spec is not None),
+        ("--dataset, --limit, --fit, --augment and the dataset's settings", _data_given(args)),
+    ):
         if given:
-            raise UsageError(f"--resume continues the stored run on its own network and "
-                             f"data; drop {flag}")
+            raise UsageError(
+                f"--resume continues the stored run on its own network and data; drop {flag}"
+            )
     store = RunStore()
     try:
         run = store.get(args.resume)
     except ValueError:  # not a run id at all
         run = None
     if run is None:
-        raise UsageError(f"no run {args.resume!r} in {store.home} (`python -m resnet_core "
-                         "runs` lists them)")
+        raise UsageError(
+            f"no run {args.resume!r} in {store.home} (`python -m resnet_core runs` lists them)"
+        )
     if run.active:
-        raise UsageError(f"run {run.id} is {run.status}; stop it (or let it end) before "
-                         "resuming it")
+        raise UsageError(
+            f"run {run.id} is {run.status}; stop it (or let it end) before resuming it"
+        )
     changes = {k: v for k, v in _new_run_settings(args).items() if hasattr(args, k)}
     changes["workers"] = 1
     try:
@@ -455,18 +522,21 @@ def _resume(args) -> int:
 
 
 def _data_given(args) -> bool:
-    return (any(getattr(args, k) != v for k, v in DATA_DEFAULTS.items())
-            or bool(_source_settings(args)))
+    return any(getattr(args, k) != v for k, v in DATA_DEFAULTS.items()) or bool(
+        _source_settings(args)
+    )
 
 
 def _busy_note(args, store) -> None:
     """Say so when the app's worker trains at the same time (both will be slower)."""
     store.reap()  # a run whose worker died is not training
-    others = [r for r in store.list()
-              if r.status == "running" and r.worker_pid != os.getpid()]
+    others = [r for r in store.list() if r.status == "running" and r.worker_pid != os.getpid()]
     if others:
-        _note(args, f"note: run {others[0].id} ({others[0].name}) is training at the same "
-                    "time, so both share this machine")
+        _note(
+            args,
+            f"note: run {others[0].id} ({others[0].name}) is training at the same "
+            "time, so both share this machine",
+        )
 
 
 def _train_here(args, store, run_id: str) -> int:
@@ -476,8 +546,9 @@ def _train_here(args, store, run_id: str) -> int:
     def interrupted(*_):
         signal.signal(signal.SIGINT, signal.default_int_handler)
         store.request_stop(run_id)
-        print("stopping after the current step (Ctrl-C again to abort)", file=sys.stderr,
-              flush=True)
+        print(
+            "stopping after the current step (Ctrl-C again to abort)", file=sys.stderr, flush=True
+        )
 
     previous = signal.signal(signal.SIGINT, interrupted)
     try:
@@ -499,8 +570,10 @@ def cmd_race(args) -> int:
     spec = load_spec(args.spec)
     partner = load_spec(args.against) if args.against else plain_twin(spec)
     if partner == spec:
-        raise UsageError(f"{spec.name} has no skip connections to take away; name a "
-                         "network to race it against with --against")
+        raise UsageError(
+            f"{spec.name} has no skip connections to take away; name a "
+            "network to race it against with --against"
+        )
     store = RunStore()
     try:
         plans = race_plans([spec, partner], _data_choice(args))
@@ -508,8 +581,7 @@ def cmd_race(args) -> int:
     except (DataError, SettingsError) as exc:
         raise UsageError(str(exc)) from None
     if not store.claim(run_ids, os.getpid()):  # the app's worker took them first
-        _note(args, f"runs {', '.join(run_ids)} were taken by the app's worker; follow "
-                    "them there")
+        _note(args, f"runs {', '.join(run_ids)} were taken by the app's worker; follow them there")
         return 0
     _note(args, f"runs {', '.join(run_ids)}: the race {TRAINS_HERE}.")
     from .training import TrainSettings
@@ -533,21 +605,36 @@ def cmd_runs(args) -> int:
     store.reap()
     runs = store.list()
     if args.json:
-        print(json.dumps([{"run_id": r.id, "name": r.name, "status": r.status,
-                           "created": r.created, "epochs_done": r.epochs_done,
-                           "epochs": r.settings.get("epochs"), "device": r.device,
-                           "workers": r.settings.get("workers", 1),
-                           "dataset": r.data.get("source"),
-                           "val_accuracy": r.summary.get("val_accuracy"),
-                           "error": r.error} for r in runs]))
+        print(
+            json.dumps(
+                [
+                    {
+                        "run_id": r.id,
+                        "name": r.name,
+                        "status": r.status,
+                        "created": r.created,
+                        "epochs_done": r.epochs_done,
+                        "epochs": r.settings.get("epochs"),
+                        "device": r.device,
+                        "workers": r.settings.get("workers", 1),
+                        "dataset": r.data.get("source"),
+                        "val_accuracy": r.summary.get("val_accuracy"),
+                        "error": r.error,
+                    }
+                    for r in runs
+                ]
+            )
+        )
         return 0
     if not runs:
         print(f"no runs in {store.home}")
     for r in runs:
         acc = r.summary.get("val_accuracy")
-        print(f"{r.id}  {r.status:<9} {r.name:<20} {r.data.get('source', ''):<8} "
-              f"epochs {r.epochs_done}/{r.settings.get('epochs')}"
-              + (f"  val_acc {acc:.3f}" if acc is not None else ""))
+        print(
+            f"{r.id}  {r.status:<9} {r.name:<20} {r.data.get('source', ''):<8} "
+            f"epochs {r.epochs_done}/{r.settings.get('epochs')}"
+            + (f"  val_acc {acc:.3f}" if acc is not None else "")
+        )
     return 0
 
 
@@ -567,10 +654,17 @@ def cmd_gradients(args) -> int:
         spec = g.resolve(args.spec) or load_spec(args.spec)
         if (args.plain or args.both) and not has_skips(spec):
             raise UsageError(f"{spec.name} has no skip connections; drop --plain/--both")
-        reports = [g.measure(spec, number(args.steps, "steps"),
-                             number(args.batch_size, "batch-size"), number(args.seed, "seed"),
-                             number(args.lr, "lr", float), plain=plain)
-                   for plain in ((False, True) if args.both else (args.plain,))]
+        reports = [
+            g.measure(
+                spec,
+                number(args.steps, "steps"),
+                number(args.batch_size, "batch-size"),
+                number(args.seed, "seed"),
+                number(args.lr, "lr", float),
+                plain=plain,
+            )
+            for plain in ((False, True) if args.both else (args.plain,))
+        ]
     except (g.GradientError, DataError) as exc:
         raise UsageError(str(exc)) from None
     if args.json:
@@ -583,10 +677,15 @@ def cmd_gradients(args) -> int:
 
 def _dataset_help() -> str:
     """The images ``--dataset`` offers, from the registry (files are the app's uploads)."""
-    named = [f"{k} = {s.short}" + (f", {s.origin}" if s.origin else "")
-             for k, s in SOURCES.items() if not s.file]
-    return (f"the images (default: {DATA_DEFAULTS['dataset']}): {'; '.join(named)}. Keras's "
-            "are downloaded once into its cache, then read offline")
+    named = [
+        f"{k} = {s.short}" + (f", {s.origin}" if s.origin else "")
+        for k, s in SOURCES.items()
+        if not s.file
+    ]
+    return (
+        f"the images (default: {DATA_DEFAULTS['dataset']}): {'; '.join(named)}. Keras's "
+        "are downloaded once into its cache, then read offline"
+    )
 
 
 def _add_source_settings(group) -> None:
@@ -594,14 +693,19 @@ def _add_source_settings(group) -> None:
     registry."""
     for s in SOURCES.values():
         for o in s.options:
-            group.add_argument("--" + s.key(o).replace("_", "-"), type=_int_at_least(o.lo),
-                               metavar="N", help=f"with --dataset {s.name}: {o.label.lower()}, "
-                               f"{o.lo:,} to {o.hi:,} (default: {o.default:,})")
+            group.add_argument(
+                "--" + s.key(o).replace("_", "-"),
+                type=_int_at_least(o.lo),
+                metavar="N",
+                help=f"with --dataset {s.name}: {o.label.lower()}, "
+                f"{o.lo:,} to {o.hi:,} (default: {o.default:,})",
+            )
 
 
 def parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m resnet_core",
-                                description="Residual and inception networks as data.")
+    p = _Parser(
+        prog="python -m resnet_core", description="Residual and inception networks as data."
+    )
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("presets", help="list the preset names").set_defaults(fn=cmd_presets)
 
@@ -614,15 +718,23 @@ def parser() -> argparse.ArgumentParser:
 
     s = with_spec("summary", "per-stage figures and totals")
     s.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    s.add_argument("--batch-size", type=_option_type(_option("batch_size")), default=32,
-                   metavar="N", help="for the memory estimate (default: 32)")
+    s.add_argument(
+        "--batch-size",
+        type=_option_type(_option("batch_size")),
+        default=32,
+        metavar="N",
+        help="for the memory estimate (default: 32)",
+    )
     s.set_defaults(fn=cmd_summary)
     e = with_spec("export", "write the spec as JSON or as a standalone Keras script")
     e.add_argument("--format", choices=("json", "python"), default="json")
     e.add_argument("--output", "-o", help="write to this file instead of stdout")
     e.set_defaults(fn=cmd_export)
-    c = sub.add_parser("compare", help="two networks side by side: what differs stage by "
-                       "stage (blocks, widths, groups, skips), parameters and MACs")
+    c = sub.add_parser(
+        "compare",
+        help="two networks side by side: what differs stage by "
+        "stage (blocks, widths, groups, skips), parameters and MACs",
+    )
     c.add_argument("a", help="A: a preset name or a spec .json file")
     c.add_argument("b", help="B: a preset name or a spec .json file")
     c.add_argument("--json", action="store_true", help="one JSON object on stdout")
@@ -631,34 +743,58 @@ def parser() -> argparse.ArgumentParser:
     def with_training(name, help_text, workers: bool):
         t = sub.add_parser(name, help=help_text, description=help_text)
         data = t.add_argument_group("data")
-        data.add_argument("--dataset", choices=[k for k, s in SOURCES.items() if not s.file],
-                          metavar="NAME", help=_dataset_help())
-        data.add_argument("--limit", type=_int_at_least(0), metavar="N",
-                          help="use only this many images (default: 0, all)")
-        data.add_argument("--fit", choices=("adapt", "resize"),
-                          help="adapt the model's input to the data, or resize the data "
-                               "(the other is taken, with a note, when only it works; "
-                               "default: adapt)")
-        data.add_argument("--augment", action="store_true", help="random shifts (and "
-                          "flips of colour images) while training")
+        data.add_argument(
+            "--dataset",
+            choices=[k for k, s in SOURCES.items() if not s.file],
+            metavar="NAME",
+            help=_dataset_help(),
+        )
+        data.add_argument(
+            "--limit",
+            type=_int_at_least(0),
+            metavar="N",
+            help="use only this many images (default: 0, all)",
+        )
+        data.add_argument(
+            "--fit",
+            choices=("adapt", "resize"),
+            help="adapt the model's input to the data, or resize the data "
+            "(the other is taken, with a note, when only it works; "
+            "default: adapt)",
+        )
+        data.add_argument(
+            "--augment",
+            action="store_true",
+            help="random shifts (and flips of colour images) while training",
+        )
         _add_source_settings(data)
         t.set_defaults(**DATA_DEFAULTS)
-        _add_training_options(t.add_argument_group("training (as on the Train page)"),
-                              skip=() if workers else ("workers",))
+        _add_training_options(
+            t.add_argument_group("training (as on the Train page)"),
+            skip=() if workers else ("workers",),
+        )
         t.add_argument("--json", action="store_true", help="print a JSON summary")
         return t
 
     tr = with_training("train", f"train a network; {TRAINS_HERE}", workers=True)
     tr.add_argument("spec", nargs="?", help="a preset name or a spec .json file")
-    tr.add_argument("--resume", metavar="RUN_ID", help="train a stored run on from its "
-                    "checkpoint (with more --epochs or --steps, and any option given)")
+    tr.add_argument(
+        "--resume",
+        metavar="RUN_ID",
+        help="train a stored run on from its "
+        "checkpoint (with more --epochs or --steps, and any option given)",
+    )
     tr.set_defaults(fn=cmd_train)
-    race = with_training("race", "train a network and its plain twin together, step by "
-                                 f"step on the same batches; the race {TRAINS_HERE}",
-                         workers=False)
+    race = with_training(
+        "race",
+        "train a network and its plain twin together, step by "
+        f"step on the same batches; the race {TRAINS_HERE}",
+        workers=False,
+    )
     race.add_argument("spec", help="a preset name or a spec .json file")
-    race.add_argument("--against", help="race against this preset or spec file instead "
-                                        "of the plain twin")
+    race.add_argument(
+        "--against", help="race against this preset or spec file instead of the plain twin"
+    )
     race.set_defaults(fn=cmd_race)
     r = sub.add_parser("runs", help="list the stored runs ($RESNET_EXPLORER_HOME)")
     r.add_argument("--json", action="store_true")
@@ -666,8 +802,9 @@ def parser() -> argparse.ArgumentParser:
     gr = sub.add_parser("gradients", help="per-layer gradient norms on one batch (Keras)")
     gr.add_argument("spec", help="a preset, a spec .json file, cifar_resnetD or nobn_resnetD")
     gr.add_argument("--plain", action="store_true", help="measure the plain twin instead")
-    gr.add_argument("--both", action="store_true", help="the network and its plain twin "
-                    "(a JSON list of two)")
+    gr.add_argument(
+        "--both", action="store_true", help="the network and its plain twin (a JSON list of two)"
+    )
     gr.add_argument("--steps", default="0", help="SGD steps before the second measurement")
     gr.add_argument("--batch-size", default="64")
     gr.add_argument("--seed", default="0")
@@ -682,8 +819,10 @@ def parser() -> argparse.ArgumentParser:
 # TensorFlow's native start-up lines (oneDNN notices, CUDA probes): absl's prefix
 # "I0000 00:00:1795797065.078976    8340 port.cc:153] ...", and absl's own preamble. They
 # come before TF_CPP_MIN_LOG_LEVEL is read, so only the stream itself can drop them.
-NATIVE_LOG_LINE = re.compile(rb"^(?:[IWE]\d{4} [\d:.]+ +\d+ [\w.-]+:\d+\] |WARNING: All log "
-                             rb"messages before absl::InitializeLog\(\) is called)")
+NATIVE_LOG_LINE = re.compile(
+    rb"^(?:[IWE]\d{4} [\d:.]+ +\d+ [\w.-]+:\d+\] |WARNING: All log "
+    rb"messages before absl::InitializeLog\(\) is called)"
+)
 
 
 def quiet_native_logs() -> None:
@@ -741,7 +880,10 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         if os.environ.get("RESNET_EXPLORER_DEBUG"):
             raise
-        print(f"error: unexpected {type(exc).__name__}: {one_line(str(exc))} (set "
-              "RESNET_EXPLORER_DEBUG=1 "
-              "for the details, and please report it)", file=sys.stderr)
+        print(
+            f"error: unexpected {type(exc).__name__}: {one_line(str(exc))} (set "
+            "RESNET_EXPLORER_DEBUG=1 "
+            "for the details, and please report it)",
+            file=sys.stderr,
+        )
         return 1

@@ -68,24 +68,29 @@ def to_python(spec: ArchitectureSpec) -> str:
 
     doc = spec.description or spec.name
     parts = [
-        docstring_literal(f"{spec.name}: {doc}\n\nWritten by ResNet Explorer from its "
-                          "architecture spec. Needs only Keras 3\n(any backend). Run it to "
-                          "print the summary.\n"),
+        docstring_literal(
+            f"{spec.name}: {doc}\n\nWritten by ResNet Explorer from its "
+            "architecture spec. Needs only Keras 3\n(any backend). Run it to "
+            "print the summary.\n"
+        ),
         "import keras\nfrom keras import layers" + (", ops" if used_custom else ""),
     ]
     if used_custom:
-        parts.append("# Layers Keras has no class for (load saved models with "
-                     "custom_objects={...}).")
+        parts.append(
+            "# Layers Keras has no class for (load saved models with custom_objects={...})."
+        )
         parts.extend(_custom_class_sources(used_custom))
     parts.append(
         f"def build_model(input_shape={tuple(spec.input_shape)!r}):\n"
-        f'    {docstring_literal(f"Build {spec.name} as a Keras functional model.")}\n'
+        f"    {docstring_literal(f'Build {spec.name} as a Keras functional model.')}\n"
         f'    inputs = keras.Input(shape=input_shape, name="input")'
         + "\n".join(body)
         + f"\n    return keras.Model(inputs, outputs, name={model_name(spec.name)!r})"
     )
-    parts.append('if __name__ == "__main__":\n    model = build_model()\n    model.summary()\n'
-                 '    print("total parameters:", f"{model.count_params():,}")')
+    parts.append(
+        'if __name__ == "__main__":\n    model = build_model()\n    model.summary()\n'
+        '    print("total parameters:", f"{model.count_params():,}")'
+    )
     # No dedent: it would rewrite blank lines inside the docstring (the user's text).
     return "\n\n\n".join(p.strip("\n") for p in parts) + "\n"
 
@@ -102,18 +107,21 @@ def docstring_literal(text: str) -> str:
             out.append(ch)
         else:  # control characters, separators, lone surrogates: escaped by code point
             code = ord(ch)
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000
-                       else f"\\U{code:08x}")
+            out.append(
+                f"\\x{code:02x}"
+                if code < 0x100
+                else f"\\u{code:04x}"
+                if code < 0x10000
+                else f"\\U{code:08x}"
+            )
     literal = '"""' + "".join(out) + '"""'
     return literal if ast.literal_eval(literal) == text else repr(text)  # belt and braces
 
 
 def comment_text(text: str) -> str:
     """``text`` for a ``#`` comment: one line, printable (it cannot end the comment)."""
-    return "".join(ch if ch.isprintable() and ch not in _UNSAFE_IN_SOURCE else "?"
-                   for ch in text)
+    return "".join(ch if ch.isprintable() and ch not in _UNSAFE_IN_SOURCE else "?" for ch in text)
 
 
 # Printable to Python, yet a line break or an invalid character to a tokenizer or editor.
 _UNSAFE_IN_SOURCE = {"\x85", "\u2028", "\u2029", "\ufeff"}
-

@@ -19,21 +19,37 @@ from .op_table import fmt_shape
 from .spec import Head, Stage, StemLayer
 
 # A skip connection's kind, as the page and the command line name it (both sides alike).
-FORM_WORDS = {"identity": "identity", "projection": "projection", "conv": "1×1 conv",
-              "zeropad": "zero-pad", "subsample": "subsample (max-pool)"}
+FORM_WORDS = {
+    "identity": "identity",
+    "projection": "projection",
+    "conv": "1×1 conv",
+    "zeropad": "zero-pad",
+    "subsample": "subsample (max-pool)",
+}
 FORM_HELP = {
     "identity": "the block's input itself, added unchanged",
     "projection": "a strided 1×1 conv to the new width (BatchNorm after it in "
-                  "post-activation blocks)",
+    "post-activation blocks)",
     "conv": "a strided 1×1 conv alone, no BatchNorm",
     "zeropad": "every stride-th pixel, the new channels zeros: no parameters (option A)",
     "subsample": "every stride-th pixel (a 1×1 max-pool): no parameters",
 }
 
 # What a stage is, aspect by aspect, in the order the comparison lists them.
-STAGE_ASPECTS = ("block", "blocks", "output channels", "kernel", "inner width", "groups",
-                 "width per group", "pre-activation", "squeeze-excite", "stride",
-                 "stride placement", "shortcuts")
+STAGE_ASPECTS = (
+    "block",
+    "blocks",
+    "output channels",
+    "kernel",
+    "inner width",
+    "groups",
+    "width per group",
+    "pre-activation",
+    "squeeze-excite",
+    "stride",
+    "stride placement",
+    "shortcuts",
+)
 NOT_APPLICABLE = "—"
 
 
@@ -91,15 +107,17 @@ def stage_words(stage: Stage, in_channels: int | None) -> dict[str, str]:
     return {
         "block": stage.kind,
         "blocks": str(stage.num_blocks),
-        "output channels": ("/".join(map(str, filters)) if isinstance(filters, tuple)
-                            else str(filters)),
+        "output channels": (
+            "/".join(map(str, filters)) if isinstance(filters, tuple) else str(filters)
+        ),
         "kernel": _kxk(stage.kernel_size) if "kernel_size" in kind.fields else NOT_APPLICABLE,
         "inner width": NOT_APPLICABLE if width is None else str(width),
         "groups": NOT_APPLICABLE if width is None else str(groups),
         "width per group": NOT_APPLICABLE if width is None else f"{width / groups:g}",
         "pre-activation": "yes" if kind.preactivated(stage) else "no",
-        "squeeze-excite": (f"ratio {stage.se_ratio}" if "se_ratio" in kind.fields
-                           and stage.se_ratio else "none"),
+        "squeeze-excite": (
+            f"ratio {stage.se_ratio}" if "se_ratio" in kind.fields and stage.se_ratio else "none"
+        ),
         "stride": str(stage.stride),
         "stride placement": stride_placement(stage),
         "shortcuts": "unknown (not traced)" if forms is None else count_forms(forms),
@@ -108,6 +126,7 @@ def stage_words(stage: Stage, in_channels: int | None) -> dict[str, str]:
 
 def stem_words(layers: tuple[StemLayer, ...]) -> str:
     """The stem's layers, ``zero-pad 3 → 7×7 conv 64 stride 2 → BN → ReLU``."""
+
     def one(l: StemLayer) -> str:
         stride = f" stride {l.stride}" if l.stride > 1 else ""
         if l.kind == "conv":
@@ -117,6 +136,7 @@ def stem_words(layers: tuple[StemLayer, ...]) -> str:
         if l.kind == "zeropad":
             return f"zero-pad {l.pad}"
         return {"batchnorm": "BN", "relu": "ReLU", "elu": "ELU"}[l.kind]
+
     return " → ".join(map(one, layers)) or "none"
 
 
@@ -126,13 +146,17 @@ def head_words(h: Head) -> str:
     if h.classifier == "conv":
         out += [f"{_kxk(h.classifier_kernel)} conv {h.classes}", "BN", "global average pool"]
     else:
-        out.append({"global_avg": "global average pool", "global_max": "global max pool",
-                    "avg": f"{_kxk(h.pool_size)} average pool, flatten",
-                    "max": f"{_kxk(h.pool_size)} max-pool, flatten",
-                    "flatten": "flatten"}[h.pool])
+        out.append(
+            {
+                "global_avg": "global average pool",
+                "global_max": "global max pool",
+                "avg": f"{_kxk(h.pool_size)} average pool, flatten",
+                "max": f"{_kxk(h.pool_size)} max-pool, flatten",
+                "flatten": "flatten",
+            }[h.pool]
+        )
         for units in h.hidden:
-            out.append(f"dense {units} → ReLU" + (f" → dropout {h.dropout:g}"
-                                                  if h.dropout else ""))
+            out.append(f"dense {units} → ReLU" + (f" → dropout {h.dropout:g}" if h.dropout else ""))
         out.append(f"dense {h.classes}")
     out.append("softmax" if h.output == "softmax" else "logits")
     return " → ".join(out)
@@ -202,32 +226,58 @@ class Comparison:
     def totals(self) -> dict[str, tuple[int, int]]:
         """``{figure: (A, B)}`` for parameters, trainable, MACs and depth."""
         ta, tb = self.a.totals, self.b.totals
-        return {"parameters": (ta.total_params, tb.total_params),
-                "trainable": (ta.trainable_params, tb.trainable_params),
-                "MACs": (ta.macs, tb.macs), "depth": (ta.depth, tb.depth)}
+        return {
+            "parameters": (ta.total_params, tb.total_params),
+            "trainable": (ta.trainable_params, tb.trainable_params),
+            "MACs": (ta.macs, tb.macs),
+            "depth": (ta.depth, tb.depth),
+        }
 
     def to_dict(self) -> dict:
         """The comparison as JSON (``python -m resnet_core compare --json``)."""
+
         def side(x: Side | None):
-            return None if x is None else {
-                "words": x.words, "params": x.params, "macs": x.macs, "blocks": x.blocks,
-                "output_shape": list(x.output_shape) if x.output_shape else None}
+            return (
+                None
+                if x is None
+                else {
+                    "words": x.words,
+                    "params": x.params,
+                    "macs": x.macs,
+                    "blocks": x.blocks,
+                    "output_shape": list(x.output_shape) if x.output_shape else None,
+                }
+            )
 
         return {
-            "a": network_dict(self.a), "b": network_dict(self.b),
-            "totals": {k: {"a": va, "b": vb, "delta": vb - va}
-                       for k, (va, vb) in self.totals.items()},
+            "a": network_dict(self.a),
+            "b": network_dict(self.b),
+            "totals": {
+                k: {"a": va, "b": vb, "delta": vb - va} for k, (va, vb) in self.totals.items()
+            },
             "summary": [{"aspect": d.aspect, "a": d.a, "b": d.b} for d in self.summary],
-            "parts": [{"part": p.part, "differs": list(p.differs), "a": side(p.a),
-                       "b": side(p.b), "delta_params": p.delta_params,
-                       "delta_macs": p.delta_macs} for p in self.parts],
+            "parts": [
+                {
+                    "part": p.part,
+                    "differs": list(p.differs),
+                    "a": side(p.a),
+                    "b": side(p.b),
+                    "delta_params": p.delta_params,
+                    "delta_macs": p.delta_macs,
+                }
+                for p in self.parts
+            ],
             "shortcut_kinds": {FORM_WORDS[k]: FORM_HELP[k] for k in FORM_WORDS},
         }
 
 
 def network_dict(a: Analysis) -> dict:
-    return {"name": a.spec.name, "input_shape": list(a.spec.input_shape),
-            "output_shape": list(a.totals.output_shape) if a.ok else None, "error": a.error}
+    return {
+        "name": a.spec.name,
+        "input_shape": list(a.spec.input_shape),
+        "output_shape": list(a.totals.output_shape) if a.ok else None,
+        "error": a.error,
+    }
 
 
 def stage_inputs(a: Analysis) -> dict[int, int]:
@@ -278,13 +328,19 @@ def across_stages(values: list[str]) -> str:
             runs.append([i, i, v])
     if all(r[0] == r[1] for r in runs) and not any(", " in v for v in values):
         return ", ".join(values) + " (stage by stage)"
-    return "; ".join((f"stage {r[0]}" if r[0] == r[1] else f"stages {r[0]}–{r[1]}")
-                     + f": {r[2]}" for r in runs)
+    return "; ".join(
+        (f"stage {r[0]}" if r[0] == r[1] else f"stages {r[0]}–{r[1]}") + f": {r[2]}" for r in runs
+    )
 
 
 def _side(words: dict[str, str], s: StageSummary | None) -> Side:
-    return Side(words, s.params if s else 0, s.macs if s else 0, s.num_blocks if s else 0,
-                s.output_shape if s else None)
+    return Side(
+        words,
+        s.params if s else 0,
+        s.macs if s else 0,
+        s.num_blocks if s else 0,
+        s.output_shape if s else None,
+    )
 
 
 def _parts(x: Analysis) -> dict[str, tuple[dict[str, str], StageSummary | None]]:
@@ -313,20 +369,25 @@ def compare(a: Analysis, b: Analysis) -> Comparison:
             continue
         parts.append(PartDiff(name, x and _side(*x), y and _side(*y), differs))
     x, y = pa["head"], pb["head"]
-    parts.append(PartDiff("head", _side(*x), _side(*y),
-                          ("layers",) if x[0] != y[0] else ()))
+    parts.append(PartDiff("head", _side(*x), _side(*y), ("layers",) if x[0] != y[0] else ()))
     return Comparison(a, b, tuple(summarise(a, b, parts)), tuple(parts))
 
 
 def summarise(a: Analysis, b: Analysis, parts: list[PartDiff]) -> list[Difference]:
     """The network-wide lines: skips, blocks per stage, then every aspect that differs
     somewhere (stage by stage), then depth."""
-    out = [Difference("skip connections", skip_summary(a), skip_summary(b)),
-           Difference("blocks per stage", "–".join(str(s.num_blocks) for s in a.spec.stages),
-                      "–".join(str(s.num_blocks) for s in b.spec.stages))]
+    out = [
+        Difference("skip connections", skip_summary(a), skip_summary(b)),
+        Difference(
+            "blocks per stage",
+            "–".join(str(s.num_blocks) for s in a.spec.stages),
+            "–".join(str(s.num_blocks) for s in b.spec.stages),
+        ),
+    ]
     if a.spec.input_shape != b.spec.input_shape:
-        out.append(Difference("input", fmt_shape(a.spec.input_shape),
-                              fmt_shape(b.spec.input_shape)))
+        out.append(
+            Difference("input", fmt_shape(a.spec.input_shape), fmt_shape(b.spec.input_shape))
+        )
     stem = parts[0]
     if stem.differs:
         out.append(Difference("stem", stem.a.words["layers"], stem.b.words["layers"]))
@@ -358,6 +419,7 @@ def ratio(x: float, y: float) -> str:
 
 def to_text(c: Comparison) -> str:
     """The comparison as plain text for a terminal (the page's tables, in lines)."""
+
     def name(x: Analysis) -> str:
         out = fmt_shape(x.totals.output_shape) if x.ok else "(cannot be built)"
         return f"{x.spec.name}: {fmt_shape(x.spec.input_shape)} → {out}"
@@ -379,18 +441,33 @@ def to_text(c: Comparison) -> str:
         lines.append(f"  {'':<{label}}B: {d.b}")
     lines += ["", "Stage by stage (Δ = B − A)"]
     for p in c.parts:
-        lines.append(f"  {p.part:<8}Δ params {signed(p.delta_params)}, "
-                     f"Δ MACs {signed(p.delta_macs)}")
+        lines.append(
+            f"  {p.part:<8}Δ params {signed(p.delta_params)}, Δ MACs {signed(p.delta_macs)}"
+        )
         if p.differs or p.a is None or p.b is None:
             lines.append(f"  {'':<8}A: {p.describe(p.a)}")
             lines.append(f"  {'':<8}B: {p.describe(p.b)}")
         else:
             lines.append(f"  {'':<8}same settings")
-    lines += ["", "Skip connections: " + "; ".join(f"{FORM_WORDS[k]}: {v}"
-                                                  for k, v in FORM_HELP.items())]
+    lines += [
+        "",
+        "Skip connections: " + "; ".join(f"{FORM_WORDS[k]}: {v}" for k, v in FORM_HELP.items()),
+    ]
     return "\n".join(lines)
 
 
-__all__ = ["Comparison", "Difference", "FORM_HELP", "FORM_WORDS", "PartDiff", "Side",
-           "STAGE_ASPECTS", "compare", "count_forms", "shortcut_forms", "skip_summary",
-           "stage_words", "to_text"]
+__all__ = [
+    "Comparison",
+    "Difference",
+    "FORM_HELP",
+    "FORM_WORDS",
+    "PartDiff",
+    "Side",
+    "STAGE_ASPECTS",
+    "compare",
+    "count_forms",
+    "shortcut_forms",
+    "skip_summary",
+    "stage_words",
+    "to_text",
+]

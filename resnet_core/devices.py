@@ -35,9 +35,13 @@ def _query_gpus() -> tuple[Gpu, ...]:
     if not exe:
         return ()
     try:
-        out = subprocess.run([exe, "--query-gpu=name,memory.total,memory.free",
-                              "--format=csv,noheader,nounits"],
-                             capture_output=True, text=True, timeout=5, check=True)
+        out = subprocess.run(
+            [exe, "--query-gpu=name,memory.total,memory.free", "--format=csv,noheader,nounits"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        )
     except (OSError, subprocess.SubprocessError):
         return ()
     gpus = []
@@ -73,11 +77,20 @@ def training_defaults(found: tuple[Gpu, ...] | None = None) -> TrainingDefaults:
     images, batch 128 per GPU, 10 epochs; mixed precision and XLA (``auto``) are on."""
     found = gpus() if found is None else found
     if not found:
-        return TrainingDefaults(600, 32, 5, "No GPU here: training runs on the CPU, so the "
-                                "defaults are small (a few hundred images, a few epochs).")
-    return TrainingDefaults(0, 128 * len(found), 10,
-                            f"On {found[0].name} (×{len(found)}): all the images, batch "
-                            f"{128 * len(found)}, mixed precision and XLA on (auto).")
+        return TrainingDefaults(
+            600,
+            32,
+            5,
+            "No GPU here: training runs on the CPU, so the "
+            "defaults are small (a few hundred images, a few epochs).",
+        )
+    return TrainingDefaults(
+        0,
+        128 * len(found),
+        10,
+        f"On {found[0].name} (×{len(found)}): all the images, batch "
+        f"{128 * len(found)}, mixed precision and XLA on (auto).",
+    )
 
 
 def training_memory_bytes(found: tuple[Gpu, ...] | None = None) -> int:

@@ -21,6 +21,7 @@ def plain_sources(text: str) -> str:
     """``text`` with every "seed 00N" named as the tutorial it is: "Seed 000's ResNet50"
     → "The Chinese Keras tutorial …'s ResNet50", "seed 004 residual_block(x)" → "the
     TensorFlow tutorial …'s residual_block(x)". Unknown numbers stay as they are."""
+
     def name(m: re.Match) -> str:
         words = DOCUMENTS.get(m.group(2))
         if words is None:
@@ -28,4 +29,5 @@ def plain_sources(text: str) -> str:
         if m.group(1) == "S":
             words = words[0].upper() + words[1:]
         return words + ("'s " if m.group(4) else m.group(3) or "")
+
     return _SEED.sub(name, text)

@@ -29,8 +29,13 @@ class DiskFull(OSError):
     """No space left where the explorer writes: says where, what it was doing, what
     was freed and what to do."""
 
-    def __init__(self, folder: str | Path, doing: str = "", freed: int = 0,
-                 then: str = "free space there, then try again"):
+    def __init__(
+        self,
+        folder: str | Path,
+        doing: str = "",
+        freed: int = 0,
+        then: str = "free space there, then try again",
+    ):
         self.folder, self.freed = Path(folder), freed
         text = f"no space left on the disk holding {folder}"
         if doing:
@@ -74,9 +79,14 @@ def disk_full(exc: BaseException, folder: str | Path | None = None) -> bool:
             return True
         if any(w in str(e).lower() for w in _NO_SPACE_WORDS):
             return True
-        if isinstance(e, sqlite3.Error) and folder is not None and (
+        if (
+            isinstance(e, sqlite3.Error)
+            and folder is not None
+            and (
                 getattr(e, "sqlite_errorname", "").startswith("SQLITE_IOERR")
-                or "disk i/o error" in str(e).lower()):
+                or "disk i/o error" in str(e).lower()
+            )
+        ):
             free = free_bytes(folder)
             if free is not None and free < LOW_SPACE:
                 return True
@@ -89,8 +99,8 @@ def store_busy(exc: BaseException) -> bool:
         return False
     name = getattr(exc, "sqlite_errorname", "")
     return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or any(
-        w in str(exc).lower() for w in ("database is locked", "table is locked",
-                                        "schema is locked"))
+        w in str(exc).lower() for w in ("database is locked", "table is locked", "schema is locked")
+    )
 
 
 def named(exc: BaseException, folder: str | Path | None = None) -> Exception | None:

@@ -26,8 +26,10 @@ from .presets import PRESETS, cifar_resnet, get_spec, plain_twin
 from .spec import ArchitectureSpec, Head, Stage, StemLayer
 from .trace import trace_spec
 
-NORM = ("L2 norm of the gradient of the batch's mean cross-entropy with respect to each "
-        "conv/dense kernel (biases and BatchNorm parameters left out)")
+NORM = (
+    "L2 norm of the gradient of the batch's mean cross-entropy with respect to each "
+    "conv/dense kernel (biases and BatchNorm parameters left out)"
+)
 WEIGHTED = op_table.WEIGHTED
 # Depths 2 + 18k are 6n + 2 (two convs per block) and 9n + 2 (three convs per block) at
 # once, so the networks with and without BatchNorm have the same depth.
@@ -48,17 +50,25 @@ def nobn_resnet(depth: int) -> ArchitectureSpec:
     projection where the shape changes; global average pool and a dense classifier.
     """
     if depth < 11 or (depth - 2) % 9:
-        raise GradientError(f"a BatchNorm-free ResNet has 9n + 2 layers (11, 20, 29, …), "
-                            f"got {depth}")
+        raise GradientError(
+            f"a BatchNorm-free ResNet has 9n + 2 layers (11, 20, 29, …), got {depth}"
+        )
     n = (depth - 2) // 9
     return ArchitectureSpec(
-        name=f"nobn_resnet{depth}", input_shape=(32, 32, 3),
+        name=f"nobn_resnet{depth}",
+        input_shape=(32, 32, 3),
         stem=(StemLayer("conv", filters=16, kernel_size=3, use_bias=True), StemLayer("relu")),
-        stages=tuple(Stage("bias_bottleneck", n, f, s, shortcut="conv", expansion=4)
-                     for f, s in ((64, 1), (128, 2), (256, 2))),
-        head=Head(classes=10), conv_bias=True,
-        description=(f"BatchNorm-free {depth}-layer ResNet: 3 stages of {n} biased "
-                     "bottleneck blocks (seed 003's block), 64/128/256 channels."))
+        stages=tuple(
+            Stage("bias_bottleneck", n, f, s, shortcut="conv", expansion=4)
+            for f, s in ((64, 1), (128, 2), (256, 2))
+        ),
+        head=Head(classes=10),
+        conv_bias=True,
+        description=(
+            f"BatchNorm-free {depth}-layer ResNet: 3 stages of {n} biased "
+            "bottleneck blocks (seed 003's block), 64/128/256 channels."
+        ),
+    )
 
 
 def flow_spec(depth: int, batchnorm: bool = True) -> ArchitectureSpec:
@@ -134,15 +144,25 @@ class GradientReport:
     def from_dict(cls, d: dict) -> GradientReport:
         d = dict(d)
         d["layers"] = [LayerInfo(**l) for l in d["layers"]]
-        d["snapshots"] = [Snapshot(**{**s, "grad_norms": tuple(s["grad_norms"]),
-                                      "weight_norms": tuple(s["weight_norms"])})
-                          for s in d["snapshots"]]
+        d["snapshots"] = [
+            Snapshot(
+                **{
+                    **s,
+                    "grad_norms": tuple(s["grad_norms"]),
+                    "weight_norms": tuple(s["weight_norms"]),
+                }
+            )
+            for s in d["snapshots"]
+        ]
         return cls(**d)
 
     def main_path(self, snapshot: Snapshot) -> list[tuple[LayerInfo, float]]:
         """``(layer, gradient norm)`` of the main-path conv layers, input to output."""
-        return [(l, g) for l, g in zip(self.layers, snapshot.grad_norms)
-                if l.role == "main" and l.kind == "conv"]
+        return [
+            (l, g)
+            for l, g in zip(self.layers, snapshot.grad_norms)
+            if l.role == "main" and l.kind == "conv"
+        ]
 
     def first_last_ratio(self, snapshot: Snapshot) -> float:
         """Gradient norm of the first conv over that of the last conv (main path).
@@ -172,14 +192,16 @@ def weighted_layers(spec: ArchitectureSpec) -> list[LayerInfo]:
         if l.kind in WEIGHTED:
             if l.role == "main":
                 depth += 1
-            out.append(LayerInfo(l.name, l.kind, l.stage, l.role,
-                                 depth if l.role == "main" else None))
+            out.append(
+                LayerInfo(l.name, l.kind, l.stage, l.role, depth if l.role == "main" else None)
+            )
     return out
 
 
 # ------------------------------------------------------------------------ measuring
-def kernel_gradient_norms(model, x, y, from_logits: bool = False
-                          ) -> tuple[float, float, dict[str, float]]:
+def kernel_gradient_norms(
+    model, x, y, from_logits: bool = False
+) -> tuple[float, float, dict[str, float]]:
     """``(loss, accuracy, {layer name: ‖∂loss/∂kernel‖₂})`` for one batch, training mode.
 
     The loss is Keras's sparse categorical cross-entropy of the model's softmax output
@@ -189,25 +211,34 @@ def kernel_gradient_norms(model, x, y, from_logits: bool = False
     import keras
     import tensorflow as tf
 
-    kernels = [(layer.name, layer.kernel) for layer in model.layers
-               if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense))]
+    kernels = [
+        (layer.name, layer.kernel)
+        for layer in model.layers
+        if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense))
+    ]
     loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits)
     with tf.GradientTape() as tape:
         probs = model(x, training=True)
         loss = loss_fn(y, probs)
     grads = tape.gradient(loss, [k.value for _, k in kernels])
-    accuracy = float(tf.reduce_mean(tf.cast(tf.argmax(probs, -1) == tf.cast(y, tf.int64),
-                                            tf.float32)))
-    return float(loss), accuracy, {name: float(tf.norm(g)) if g is not None else 0.0
-                                   for (name, _), g in zip(kernels, grads)}
+    accuracy = float(
+        tf.reduce_mean(tf.cast(tf.argmax(probs, -1) == tf.cast(y, tf.int64), tf.float32))
+    )
+    return (
+        float(loss),
+        accuracy,
+        {name: float(tf.norm(g)) if g is not None else 0.0 for (name, _), g in zip(kernels, grads)},
+    )
 
 
 def _kernel_norms(model) -> dict[str, float]:
     import keras
 
-    return {layer.name: float(keras.ops.norm(keras.ops.reshape(layer.kernel, (-1,))))
-            for layer in model.layers
-            if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense))}
+    return {
+        layer.name: float(keras.ops.norm(keras.ops.reshape(layer.kernel, (-1,))))
+        for layer in model.layers
+        if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense))
+    }
 
 
 def _data(spec: ArchitectureSpec, seed: int):
@@ -220,14 +251,22 @@ def _data(spec: ArchitectureSpec, seed: int):
         prepared, how = prepare(ds, spec, DataChoice(fit="adapt", seed=seed)), "adapted"
     except DataError:
         prepared, how = prepare(ds, spec, DataChoice(fit="resize", seed=seed)), "resized"
-    label = (f"scikit-learn digits, {fmt_shape(prepared.spec.input_shape)}, "
-             + ("the network's input adapted to them" if how == "adapted"
-                else "resized to the network's input"))
+    label = f"scikit-learn digits, {fmt_shape(prepared.spec.input_shape)}, " + (
+        "the network's input adapted to them"
+        if how == "adapted"
+        else "resized to the network's input"
+    )
     return prepared, label
 
 
-def measure(spec: ArchitectureSpec, steps: int = 0, batch_size: int = 64, seed: int = 0,
-            learning_rate: float = 0.01, plain: bool = False) -> GradientReport:
+def measure(
+    spec: ArchitectureSpec,
+    steps: int = 0,
+    batch_size: int = 64,
+    seed: int = 0,
+    learning_rate: float = 0.01,
+    plain: bool = False,
+) -> GradientReport:
     """Gradient norms of ``spec`` (or its plain twin) at initialisation and after ``steps``.
 
     Training is plain SGD with momentum 0.9 on the digits' other batches; the same
@@ -262,15 +301,31 @@ def measure(spec: ArchitectureSpec, steps: int = 0, batch_size: int = 64, seed: 
     def snapshot(step: int) -> Snapshot:
         loss, acc, grads = kernel_gradient_norms(model, x_batch, y_batch, logits)
         weights = _kernel_norms(model)
-        return Snapshot(step, loss, acc, tuple(grads[l.name] for l in layers),
-                        tuple(weights[l.name] for l in layers))
+        return Snapshot(
+            step,
+            loss,
+            acc,
+            tuple(grads[l.name] for l in layers),
+            tuple(weights[l.name] for l in layers),
+        )
 
-    report = GradientReport(net.name, net is not spec and plain, has_batchnorm(net),
-                            sum(1 for l in layers if l.role == "main"), data_label,
-                            batch_size, seed, learning_rate, layers, [snapshot(0)])
+    report = GradientReport(
+        net.name,
+        net is not spec and plain,
+        has_batchnorm(net),
+        sum(1 for l in layers if l.role == "main"),
+        data_label,
+        batch_size,
+        seed,
+        learning_rate,
+        layers,
+        [snapshot(0)],
+    )
     if steps:
-        model.compile(optimizer=keras.optimizers.SGD(learning_rate, momentum=0.9),
-                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=logits))
+        model.compile(
+            optimizer=keras.optimizers.SGD(learning_rate, momentum=0.9),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=logits),
+        )
         rng = np.random.default_rng(seed)
         order = rng.permutation(np.arange(batch_size, len(x_all)))
         for step in range(steps):
@@ -285,21 +340,39 @@ def format_table(report: GradientReport) -> str:
     snaps = report.snapshots
     width = max(len(l.name) for l in report.layers)
     head = "".join(f"{'step ' + str(s.step):>14}" for s in snaps)
-    lines = [f"{report.network}: depth {report.depth}, "
-             f"{'BatchNorm' if report.batchnorm else 'no BatchNorm'}; {report.data}; "
-             f"batch {report.batch_size}, seed {report.seed}",
-             f"‖∂loss/∂kernel‖₂ per layer ({'skip path marked *'})",
-             f"{'layer':<{width}}  depth{head}"]
+    lines = [
+        f"{report.network}: depth {report.depth}, "
+        f"{'BatchNorm' if report.batchnorm else 'no BatchNorm'}; {report.data}; "
+        f"batch {report.batch_size}, seed {report.seed}",
+        f"‖∂loss/∂kernel‖₂ per layer ({'skip path marked *'})",
+        f"{'layer':<{width}}  depth{head}",
+    ]
     for i, l in enumerate(report.layers):
         depth = "*" if l.depth is None else str(l.depth)
-        lines.append(f"{l.name:<{width}}  {depth:>5}"
-                     + "".join(f"{s.grad_norms[i]:>14.4g}" for s in snaps))
+        lines.append(
+            f"{l.name:<{width}}  {depth:>5}" + "".join(f"{s.grad_norms[i]:>14.4g}" for s in snaps)
+        )
     lines.append(f"{'loss':<{width}}  {'':>5}" + "".join(f"{s.loss:>14.4f}" for s in snaps))
-    lines.append(f"{'first/last conv':<{width}}  {'':>5}"
-                 + "".join(f"{report.first_last_ratio(s):>14.4g}" for s in snaps))
+    lines.append(
+        f"{'first/last conv':<{width}}  {'':>5}"
+        + "".join(f"{report.first_last_ratio(s):>14.4g}" for s in snaps)
+    )
     return "\n".join(lines)
 
 
-__all__ = ["FLOW_DEPTHS", "GradientError", "GradientReport", "LayerInfo", "NORM", "Snapshot",
-           "flow_spec", "format_table", "has_batchnorm", "kernel_gradient_norms", "measure",
-           "nobn_resnet", "resolve", "weighted_layers"]
+__all__ = [
+    "FLOW_DEPTHS",
+    "GradientError",
+    "GradientReport",
+    "LayerInfo",
+    "NORM",
+    "Snapshot",
+    "flow_spec",
+    "format_table",
+    "has_batchnorm",
+    "kernel_gradient_norms",
+    "measure",
+    "nobn_resnet",
+    "resolve",
+    "weighted_layers",
+]

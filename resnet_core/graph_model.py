@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass, field
 
 from .analysis import Analysis
-from .op_table import OPS
 from .limits import fmt_shape
+from .op_table import OPS
 from .trace import TracedLayer
 
 LEVELS = ("stage", "block", "layer")
@@ -85,10 +85,17 @@ class Node:
     def details(self) -> dict:
         """What hovering shows (plain values; the page formats them)."""
         last = self.layers[-1]
-        return {"title": self.title, "what": self.subtitle, "shape": fmt_shape(last.output_shape),
-                "params": sum(l.params for l in self.layers),
-                "macs": sum(l.macs for l in self.layers), "rf": last.rf,
-                "layers": len(self.layers), "expands": self.expands, "parent": self.parent}
+        return {
+            "title": self.title,
+            "what": self.subtitle,
+            "shape": fmt_shape(last.output_shape),
+            "params": sum(l.params for l in self.layers),
+            "macs": sum(l.macs for l in self.layers),
+            "rf": last.rf,
+            "layers": len(self.layers),
+            "expands": self.expands,
+            "parent": self.parent,
+        }
 
 
 @dataclass(frozen=True)
@@ -211,8 +218,9 @@ def _title(l: TracedLayer, kind: str, stage: str) -> str:
     if kind == "stage":
         return stage
     if kind in ("block", "shortcut", "sum"):
-        return {"block": _block_title(stage, l.block_name), "shortcut": "shortcut",
-                "sum": "+"}[kind]
+        return {"block": _block_title(stage, l.block_name), "shortcut": "shortcut", "sum": "+"}[
+            kind
+        ]
     return l.name
 
 
@@ -239,9 +247,11 @@ def fold(a: Analysis, view: View, max_nodes: int = MAX_NODES) -> FoldedGraph:
         if len(g.nodes) <= max_nodes:
             break
     n_layers = sum(1 for l in a.layers if l.kind != "input")
-    g.note = (f"This network has {n_layers:,} layers; drawing them all would make more than "
-              f"{max_nodes:,} boxes, too many to lay out quickly, so parts stay folded. "
-              "Click a stage or block to open it.")
+    g.note = (
+        f"This network has {n_layers:,} layers; drawing them all would make more than "
+        f"{max_nodes:,} boxes, too many to lay out quickly, so parts stay folded. "
+        "Click a stage or block to open it."
+    )
     return g
 
 
@@ -255,13 +265,13 @@ def read_view(params: dict[str, str]) -> tuple[View, list[str]]:
     problems = []
     level = params.get("level") or "stage"
     if level not in LEVELS:
-        problems.append(f"level must be stage, block or layer (got {_shown(level)}); "
-                        "showing stages")
+        problems.append(
+            f"level must be stage, block or layer (got {_shown(level)}); showing stages"
+        )
         level = "stage"
     direction = params.get("direction") or "TB"
     if direction not in DIRECTIONS:
-        problems.append(f"direction must be TB or LR (got {_shown(direction)}); "
-                        "drawing top-down")
+        problems.append(f"direction must be TB or LR (got {_shown(direction)}); drawing top-down")
         direction = "TB"
     sets = []
     for name in ("expand", "fold"):
@@ -269,8 +279,10 @@ def read_view(params: dict[str, str]) -> tuple[View, list[str]]:
         keys = [k for k in raw.split(",") if k][:MAX_KEYS]
         bad = [k for k in keys if not _KEY.match(k)]
         if bad:
-            problems.append(f"{name} lists names that are no stage or block "
-                            f"({_shown(bad[0])}); they are ignored")
+            problems.append(
+                f"{name} lists names that are no stage or block "
+                f"({_shown(bad[0])}); they are ignored"
+            )
         sets.append(frozenset(k for k in keys if _KEY.match(k)))
     return View(level, direction, sets[0], sets[1]), problems
 

@@ -32,8 +32,10 @@ def operations_behind(x) -> int:
         tensor = stack.pop()
         history = getattr(tensor, "_keras_history", None)
         if history is None:
-            raise RuntimeError("this Keras keeps no _keras_history on symbolic tensors; "
-                               "resnet_core.keras_internals.operations_behind needs updating")
+            raise RuntimeError(
+                "this Keras keeps no _keras_history on symbolic tensors; "
+                "resnet_core.keras_internals.operations_behind needs updating"
+            )
         if id(history.operation) in seen:
             continue
         seen.add(id(history.operation))

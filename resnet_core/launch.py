@@ -26,22 +26,39 @@ def find_checkout(cwd: Path | None = None) -> Path | None:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
-        prog="resnet-explorer", description="Start ResNet Explorer in the browser (Streamlit), "
+        prog="resnet-explorer",
+        description="Start ResNet Explorer in the browser (Streamlit), "
         "from a checkout of the project: the one installed with `pip install -e .`, or the "
-        "current folder.")
+        "current folder.",
+    )
     p.add_argument("--port", type=int, default=8501, help="default: 8501")
-    p.add_argument("--address", default="127.0.0.1",
-                   help="default: 127.0.0.1 (this machine only); 0.0.0.0 opens it to the network")
+    p.add_argument(
+        "--address",
+        default="127.0.0.1",
+        help="default: 127.0.0.1 (this machine only); 0.0.0.0 opens it to the network",
+    )
     args = p.parse_args(argv)
     checkout = find_checkout()
     if checkout is None:
-        print("error: resnet-explorer runs the app of a checkout of the project, and found "
-              "none: run it in the project's folder (where app.py is), or install the "
-              "checkout with `pip install -e .`. The installed package alone offers the "
-              "library and `python -m resnet_core`.", file=sys.stderr)
+        print(
+            "error: resnet-explorer runs the app of a checkout of the project, and found "
+            "none: run it in the project's folder (where app.py is), or install the "
+            "checkout with `pip install -e .`. The installed package alone offers the "
+            "library and `python -m resnet_core`.",
+            file=sys.stderr,
+        )
         return 2
-    command = [sys.executable, "-m", "streamlit", "run", str(checkout / "app.py"),
-               "--server.address", args.address, "--server.port", str(args.port)]
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(checkout / "app.py"),
+        "--server.address",
+        args.address,
+        "--server.port",
+        str(args.port),
+    ]
     try:
         return subprocess.call(command, cwd=checkout)
     except KeyboardInterrupt:  # Ctrl-C reaches Streamlit too; it stops on its own

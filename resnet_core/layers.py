@@ -42,8 +42,10 @@ class ZeroPadShortcut(keras.layers.Layer):
 
     def build(self, input_shape):
         if input_shape[-1] > self.channels:
-            raise ValueError(f"cannot zero-pad {input_shape[-1]} channels down to "
-                             f"{self.channels}; use a projection shortcut")
+            raise ValueError(
+                f"cannot zero-pad {input_shape[-1]} channels down to "
+                f"{self.channels}; use a projection shortcut"
+            )
 
     def call(self, x):
         if self.stride > 1:
@@ -54,8 +56,12 @@ class ZeroPadShortcut(keras.layers.Layer):
     def compute_output_shape(self, input_shape):
         n, h, w, _ = input_shape
         s = self.stride
-        return (n, None if h is None else -(-h // s), None if w is None else -(-w // s),
-                self.channels)
+        return (
+            n,
+            None if h is None else -(-h // s),
+            None if w is None else -(-w // s),
+            self.channels,
+        )
 
     def get_config(self):
         return {**super().get_config(), "channels": self.channels, "stride": self.stride}

@@ -102,9 +102,11 @@ def _window(c, inputs, fail) -> Traced:
     size, stride, pad = c[Key.SIZE], c[Key.STRIDE], c[Key.PADDING]
     oh, ow = spatial(h, size, stride, pad), spatial(w, size, stride, pad)
     if oh < 1 or ow < 1:
-        fail(f"a {size}×{size} window with stride {stride} and '{pad}' padding leaves "
-             f"nothing of {h}×{w}; use a larger input, 'same' padding or a smaller kernel "
-             f"or stride")
+        fail(
+            f"a {size}×{size} window with stride {stride} and '{pad}' padding leaves "
+            f"nothing of {h}×{w}; use a larger input, 'same' padding or a smaller kernel "
+            f"or stride"
+        )
     return Traced((oh, ow, ch), 0, 0, 0, x.rf + (size - 1) * x.jump, x.jump * stride)
 
 
@@ -113,12 +115,13 @@ def _conv(c, inputs, fail) -> Traced:
     ch, size = inputs[0].shape[-1], c[Key.SIZE]
     f, g = c[Key.FILTERS], c.get(Key.GROUPS, 1)
     if ch % g or f % g:
-        fail(f"{g} groups must divide the input channels ({ch}) and the filters ({f}); "
-             f"change the stage's groups or width")
+        fail(
+            f"{g} groups must divide the input channels ({ch}) and the filters ({f}); "
+            f"change the stage's groups or width"
+        )
     weights = size * size * (ch // g) * f + (f if c[Key.USE_BIAS] else 0)
     macs = out.shape[0] * out.shape[1] * size * size * (ch // g) * f
-    return out._replace(shape=out.shape[:2] + (f,), params=weights, trainable=weights,
-                        macs=macs)
+    return out._replace(shape=out.shape[:2] + (f,), params=weights, trainable=weights, macs=macs)
 
 
 def _batchnorm(c, inputs, fail) -> Traced:
@@ -144,27 +147,32 @@ def _pad_shortcut(c, inputs, fail) -> Traced:
     x = inputs[0]
     h, w, ch = x.shape
     if c[Key.CHANNELS] < ch:
-        fail(f"zero-padding cannot shrink {ch} channels to {c[Key.CHANNELS]}; use a "
-             f"projection shortcut")
+        fail(
+            f"zero-padding cannot shrink {ch} channels to {c[Key.CHANNELS]}; use a "
+            f"projection shortcut"
+        )
     s = c[Key.STRIDE]
-    return Traced((math.ceil(h / s), math.ceil(w / s), c[Key.CHANNELS]), 0, 0, 0, x.rf,
-                  x.jump * s)
+    return Traced((math.ceil(h / s), math.ceil(w / s), c[Key.CHANNELS]), 0, 0, 0, x.rf, x.jump * s)
 
 
 def _add(c, inputs, fail) -> Traced:
     x = inputs[0]
     if len({t.shape for t in inputs}) != 1:
-        fail(f"cannot add the main path {fmt_shape(inputs[0].shape)} and the skip "
-             f"{fmt_shape(inputs[1].shape)}; give the stage a projection shortcut or "
-             f"matching filters and stride")
+        fail(
+            f"cannot add the main path {fmt_shape(inputs[0].shape)} and the skip "
+            f"{fmt_shape(inputs[1].shape)}; give the stage a projection shortcut or "
+            f"matching filters and stride"
+        )
     return Traced(x.shape, 0, 0, 0, max(t.rf for t in inputs), x.jump)
 
 
 def _scale(c, inputs, fail) -> Traced:
     x = inputs[0]
     if inputs[1].shape != x.shape[-1:]:
-        fail(f"the gate {fmt_shape(inputs[1].shape)} must have one value per channel of "
-             f"{fmt_shape(x.shape)}")
+        fail(
+            f"the gate {fmt_shape(inputs[1].shape)} must have one value per channel of "
+            f"{fmt_shape(x.shape)}"
+        )
     return Traced(x.shape, 0, 0, 0, x.rf, x.jump)  # elementwise, uncounted as add's
 
 
@@ -184,8 +192,7 @@ def _global_pool(c, inputs, fail) -> Traced:
 
 def _flatten(c, inputs, fail) -> Traced:
     x = inputs[0]
-    return Traced((math.prod(x.shape),), 0, 0, 0, x.rf + (max(x.shape[:2]) - 1) * x.jump,
-                  x.jump)
+    return Traced((math.prod(x.shape),), 0, 0, 0, x.rf + (max(x.shape[:2]) - 1) * x.jump, x.jump)
 
 
 def _dense(c, inputs, fail) -> Traced:
@@ -204,21 +211,27 @@ def _kernel_args(c: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     init = c.get(Key.KERNEL_INIT, "glorot_uniform")
     if init == "truncated_normal":
-        out["kernel_initializer"] = {"class_name": "TruncatedNormal",
-                                     "config": {"stddev": c[Key.INIT_STDDEV]}}
+        out["kernel_initializer"] = {
+            "class_name": "TruncatedNormal",
+            "config": {"stddev": c[Key.INIT_STDDEV]},
+        }
     elif init != "glorot_uniform":
         out["kernel_initializer"] = init
     if c.get(Key.BIAS_INIT, 0.0) and c[Key.USE_BIAS]:
-        out["bias_initializer"] = {"class_name": "Constant",
-                                   "config": {"value": c[Key.BIAS_INIT]}}
+        out["bias_initializer"] = {"class_name": "Constant", "config": {"value": c[Key.BIAS_INIT]}}
     if c.get(Key.L2, 0.0):
         out["kernel_regularizer"] = {"class_name": "L2", "config": {"l2": c[Key.L2]}}
     return out
 
 
 def _conv_args(c) -> dict[str, Any]:
-    args = dict(filters=c[Key.FILTERS], kernel_size=c[Key.SIZE], strides=c[Key.STRIDE],
-                padding=c[Key.PADDING], use_bias=c[Key.USE_BIAS])
+    args = dict(
+        filters=c[Key.FILTERS],
+        kernel_size=c[Key.SIZE],
+        strides=c[Key.STRIDE],
+        padding=c[Key.PADDING],
+        use_bias=c[Key.USE_BIAS],
+    )
     if c.get(Key.GROUPS, 1) > 1:
         args["groups"] = c[Key.GROUPS]
     return {**args, **_kernel_args(c)}
@@ -246,44 +259,112 @@ def _window_label(kind: str) -> Callable[[dict], str]:
     return lambda c: f"{kind} {c[Key.SIZE]}×{c[Key.SIZE]}/{c[Key.STRIDE]}"
 
 
-CONV = OpKind("conv", (Key.FILTERS, *WINDOW_KEYS, Key.USE_BIAS, Key.GROUPS, *KERNEL_KEYS),
-              "Conv2D", _conv_args, _conv, image_input=True, weighted=True,
-              label=lambda c: f"conv {c[Key.SIZE]}×{c[Key.SIZE]}/{c[Key.STRIDE]}, "
-                              f"{c[Key.FILTERS]}")
-BATCHNORM = OpKind("batchnorm", (Key.MOMENTUM, Key.EPSILON, Key.SCALE), "BatchNormalization",
-                   _batchnorm_args, _batchnorm)
-ACTIVATION = OpKind("activation", (Key.FN,), "Activation",
-                    lambda c: dict(activation=c[Key.FN]), _same, label=lambda c: c[Key.FN])
-MAXPOOL = OpKind("maxpool", WINDOW_KEYS, "MaxPooling2D", _pool_args, _window,
-                 image_input=True, label=_window_label("maxpool"))
-AVGPOOL = OpKind("avgpool", WINDOW_KEYS, "AveragePooling2D", _pool_args, _window,
-                 image_input=True, label=_window_label("avgpool"))
-ZEROPAD = OpKind("zeropad", (Key.AMOUNT,), "ZeroPadding2D",
-                 lambda c: dict(padding=c[Key.AMOUNT]), _zeropad, image_input=True)
+CONV = OpKind(
+    "conv",
+    (Key.FILTERS, *WINDOW_KEYS, Key.USE_BIAS, Key.GROUPS, *KERNEL_KEYS),
+    "Conv2D",
+    _conv_args,
+    _conv,
+    image_input=True,
+    weighted=True,
+    label=lambda c: f"conv {c[Key.SIZE]}×{c[Key.SIZE]}/{c[Key.STRIDE]}, {c[Key.FILTERS]}",
+)
+BATCHNORM = OpKind(
+    "batchnorm",
+    (Key.MOMENTUM, Key.EPSILON, Key.SCALE),
+    "BatchNormalization",
+    _batchnorm_args,
+    _batchnorm,
+)
+ACTIVATION = OpKind(
+    "activation",
+    (Key.FN,),
+    "Activation",
+    lambda c: dict(activation=c[Key.FN]),
+    _same,
+    label=lambda c: c[Key.FN],
+)
+MAXPOOL = OpKind(
+    "maxpool",
+    WINDOW_KEYS,
+    "MaxPooling2D",
+    _pool_args,
+    _window,
+    image_input=True,
+    label=_window_label("maxpool"),
+)
+AVGPOOL = OpKind(
+    "avgpool",
+    WINDOW_KEYS,
+    "AveragePooling2D",
+    _pool_args,
+    _window,
+    image_input=True,
+    label=_window_label("avgpool"),
+)
+ZEROPAD = OpKind(
+    "zeropad",
+    (Key.AMOUNT,),
+    "ZeroPadding2D",
+    lambda c: dict(padding=c[Key.AMOUNT]),
+    _zeropad,
+    image_input=True,
+)
 ADD = OpKind("add", (), "Add", _none, _add, list_input=True, skip_second=True, joins=True)
-CONCAT = OpKind("concat", (), "Concatenate", lambda c: dict(axis=-1), _concat,
-                list_input=True, joins=True)
+CONCAT = OpKind(
+    "concat", (), "Concatenate", lambda c: dict(axis=-1), _concat, list_input=True, joins=True
+)
 BIAS = OpKind("bias", (), "ChannelBias", _none, _bias, custom=True)
 PAD_SHORTCUT = OpKind(  # He et al.'s option A
-    "pad_shortcut", (Key.CHANNELS, Key.STRIDE), "ZeroPadShortcut",
-    lambda c: dict(channels=c[Key.CHANNELS], stride=c[Key.STRIDE]), _pad_shortcut,
-    image_input=True, custom=True,
-    label=lambda c: f"subsample /{c[Key.STRIDE]}, zero-pad to {c[Key.CHANNELS]} ch")
-GLOBAL_AVGPOOL = OpKind("global_avgpool", (), "GlobalAveragePooling2D", _none, _global_pool,
-                        image_input=True)
-GLOBAL_MAXPOOL = OpKind("global_maxpool", (), "GlobalMaxPooling2D", _none, _global_pool,
-                        image_input=True)
+    "pad_shortcut",
+    (Key.CHANNELS, Key.STRIDE),
+    "ZeroPadShortcut",
+    lambda c: dict(channels=c[Key.CHANNELS], stride=c[Key.STRIDE]),
+    _pad_shortcut,
+    image_input=True,
+    custom=True,
+    label=lambda c: f"subsample /{c[Key.STRIDE]}, zero-pad to {c[Key.CHANNELS]} ch",
+)
+GLOBAL_AVGPOOL = OpKind(
+    "global_avgpool", (), "GlobalAveragePooling2D", _none, _global_pool, image_input=True
+)
+GLOBAL_MAXPOOL = OpKind(
+    "global_maxpool", (), "GlobalMaxPooling2D", _none, _global_pool, image_input=True
+)
 FLATTEN = OpKind("flatten", (), "Flatten", _none, _flatten, image_input=True)
-DENSE = OpKind("dense", (Key.UNITS, Key.USE_BIAS, *KERNEL_KEYS), "Dense",
-               lambda c: {**dict(units=c[Key.UNITS], use_bias=c[Key.USE_BIAS]),
-                          **_kernel_args(c)},
-               _dense, weighted=True, label=lambda c: f"dense {c[Key.UNITS]}")
+DENSE = OpKind(
+    "dense",
+    (Key.UNITS, Key.USE_BIAS, *KERNEL_KEYS),
+    "Dense",
+    lambda c: {**dict(units=c[Key.UNITS], use_bias=c[Key.USE_BIAS]), **_kernel_args(c)},
+    _dense,
+    weighted=True,
+    label=lambda c: f"dense {c[Key.UNITS]}",
+)
 SCALE = OpKind("scale", (), "ChannelScale", _none, _scale, list_input=True, custom=True)
 DROPOUT = OpKind("dropout", (Key.RATE,), "Dropout", lambda c: dict(rate=c[Key.RATE]), _same)
 
-OPS: dict[str, OpKind] = {o.name: o for o in (
-    CONV, BATCHNORM, ACTIVATION, MAXPOOL, AVGPOOL, ZEROPAD, ADD, CONCAT, BIAS, PAD_SHORTCUT,
-    GLOBAL_AVGPOOL, GLOBAL_MAXPOOL, FLATTEN, DENSE, SCALE, DROPOUT)}
+OPS: dict[str, OpKind] = {
+    o.name: o
+    for o in (
+        CONV,
+        BATCHNORM,
+        ACTIVATION,
+        MAXPOOL,
+        AVGPOOL,
+        ZEROPAD,
+        ADD,
+        CONCAT,
+        BIAS,
+        PAD_SHORTCUT,
+        GLOBAL_AVGPOOL,
+        GLOBAL_MAXPOOL,
+        FLATTEN,
+        DENSE,
+        SCALE,
+        DROPOUT,
+    )
+}
 # The vocabulary's pooling modes (``ops.pool(x, "max", ...)``) and their kinds.
 POOLS = {"max": MAXPOOL, "avg": AVGPOOL}
 GLOBAL_POOLS = {"avg": GLOBAL_AVGPOOL, "max": GLOBAL_MAXPOOL}

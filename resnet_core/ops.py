@@ -12,13 +12,31 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from collections.abc import Iterator, Sequence
 from typing import Any
 
-from .op_table import (ACTIVATION, ADD, BATCHNORM, BIAS, CONCAT, CONV, DENSE, DROPOUT, FLATTEN,
-                       GLOBAL_POOLS, PAD_SHORTCUT, POOLS, SCALE, ZEROPAD, Key as K, OpKind)
+from .op_table import (
+    ACTIVATION,
+    ADD,
+    BATCHNORM,
+    BIAS,
+    CONCAT,
+    CONV,
+    DENSE,
+    DROPOUT,
+    FLATTEN,
+    GLOBAL_POOLS,
+    PAD_SHORTCUT,
+    POOLS,
+    SCALE,
+    ZEROPAD,
+    OpKind,
+)
+from .op_table import (
+    Key as K,
+)
 
 
 @dataclass(frozen=True)
@@ -68,8 +86,12 @@ class Op:
 
 def _kernel_config(settings: LayerSettings) -> dict[str, Any]:
     """The conv and dense ops' initialiser and regulariser entries."""
-    return {K.KERNEL_INIT: settings.kernel_init, K.INIT_STDDEV: settings.init_stddev,
-            K.BIAS_INIT: settings.bias_init, K.L2: settings.l2}
+    return {
+        K.KERNEL_INIT: settings.kernel_init,
+        K.INIT_STDDEV: settings.init_stddev,
+        K.BIAS_INIT: settings.bias_init,
+        K.L2: settings.l2,
+    }
 
 
 class Interpreter:
@@ -98,8 +120,7 @@ class Interpreter:
 
     # -- scoping -----------------------------------------------------------------
     @contextmanager
-    def scope(self, stage: str, block_name: str = "",
-              index: int | None = None) -> Iterator[None]:
+    def scope(self, stage: str, block_name: str = "", index: int | None = None) -> Iterator[None]:
         """Name the ops made inside ``stage_block_...``; ``index``: the stage's place in
         ``spec.stages`` (None for the stem, the head and blocks used on their own)."""
         saved = self._stage, self._block_name, self._prefix, self._stage_index
@@ -134,30 +155,57 @@ class Interpreter:
 
     def _op(self, kind: OpKind, inputs: Sequence[Any], name: str, config: dict[str, Any]):
         full = f"{self._prefix}_{name}" if self._prefix else name
-        op = Op(kind.name, full, config, self._stage, self._block_name, self._role,
-                self._stage_index)
+        op = Op(
+            kind.name, full, config, self._stage, self._block_name, self._role, self._stage_index
+        )
         return self.apply(op, inputs)
 
     # -- the vocabulary: what each op means is its entry in op_table.OPS ----------------
-    def conv(self, x, filters: int, size: int, stride: int = 1, padding: str = "same",
-             use_bias: bool = True, name: str = "conv", groups: int = 1):
-        return self._op(CONV, [x], name, {
-            K.FILTERS: filters, K.SIZE: size, K.STRIDE: stride, K.PADDING: padding,
-            K.USE_BIAS: use_bias, K.GROUPS: groups, **self._kernel})
+    def conv(
+        self,
+        x,
+        filters: int,
+        size: int,
+        stride: int = 1,
+        padding: str = "same",
+        use_bias: bool = True,
+        name: str = "conv",
+        groups: int = 1,
+    ):
+        return self._op(
+            CONV,
+            [x],
+            name,
+            {
+                K.FILTERS: filters,
+                K.SIZE: size,
+                K.STRIDE: stride,
+                K.PADDING: padding,
+                K.USE_BIAS: use_bias,
+                K.GROUPS: groups,
+                **self._kernel,
+            },
+        )
 
     def batchnorm(self, x, name: str = "bn"):
         s = self.settings
-        return self._op(BATCHNORM, [x], name, {
-            K.MOMENTUM: s.bn_momentum, K.EPSILON: s.bn_epsilon, K.SCALE: s.bn_scale})
+        return self._op(
+            BATCHNORM,
+            [x],
+            name,
+            {K.MOMENTUM: s.bn_momentum, K.EPSILON: s.bn_epsilon, K.SCALE: s.bn_scale},
+        )
 
     def activation(self, x, fn: str, name: str | None = None):
         return self._op(ACTIVATION, [x], name or fn, {K.FN: fn})
 
-    def pool(self, x, mode: str, size: int, stride: int, padding: str = "valid",
-             name: str = "pool"):
+    def pool(
+        self, x, mode: str, size: int, stride: int, padding: str = "valid", name: str = "pool"
+    ):
         """``mode``: "max" or "avg"."""
-        return self._op(POOLS[mode], [x], name,
-                        {K.SIZE: size, K.STRIDE: stride, K.PADDING: padding})
+        return self._op(
+            POOLS[mode], [x], name, {K.SIZE: size, K.STRIDE: stride, K.PADDING: padding}
+        )
 
     def zeropad(self, x, amount: int, name: str = "pad"):
         return self._op(ZEROPAD, [x], name, {K.AMOUNT: amount})
@@ -185,8 +233,7 @@ class Interpreter:
         return self._op(FLATTEN, [x], name, {})
 
     def dense(self, x, units: int, use_bias: bool = True, name: str = "dense"):
-        return self._op(DENSE, [x], name,
-                        {K.UNITS: units, K.USE_BIAS: use_bias, **self._kernel})
+        return self._op(DENSE, [x], name, {K.UNITS: units, K.USE_BIAS: use_bias, **self._kernel})
 
     def scale(self, x, gate, name: str = "scale"):
         """``x`` times a per-channel gate (squeeze-and-excitation)."""

@@ -6,8 +6,8 @@ Keras Applications (``ResNet50`` = stacks of 3, 4, 6, 3 blocks).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from .documents import plain_sources
 from .spec import ArchitectureSpec, Head, LayerSettings, Stage, StemLayer
@@ -46,13 +46,13 @@ FAMILIES = (
 KERAS_APPS_BN = dict(layer_settings=LayerSettings(bn_epsilon=1.001e-5))
 SLIM_BN = dict(layer_settings=LayerSettings(bn_momentum=0.999, bn_scale=False))
 
+
 # The ImageNet stem, laid out as Keras Applications: pad 3, 7×7/2 conv, BN, ReLU, pad 1,
 # 3×3/2 max-pool.
 def _imagenet_stem(use_bias: bool) -> tuple[StemLayer, ...]:
     return (
         StemLayer("zeropad", pad=3),
-        StemLayer("conv", filters=64, kernel_size=7, stride=2, padding="valid",
-                  use_bias=use_bias),
+        StemLayer("conv", filters=64, kernel_size=7, stride=2, padding="valid", use_bias=use_bias),
         StemLayer("batchnorm"),
         StemLayer("relu"),
         StemLayer("zeropad", pad=1),
@@ -67,20 +67,34 @@ def _stages(kind: str, depths, filters, strides=None, **kw) -> tuple[Stage, ...]
 
 def imagenet_resnet(depth: int) -> ArchitectureSpec:
     """He et al.'s ResNet-18/34 (basic) and -50/101/152 (bottleneck, as Keras lays them out)."""
-    layouts = {18: [2, 2, 2, 2], 34: [3, 4, 6, 3], 50: [3, 4, 6, 3],
-               101: [3, 4, 23, 3], 152: [3, 8, 36, 3]}
+    layouts = {
+        18: [2, 2, 2, 2],
+        34: [3, 4, 6, 3],
+        50: [3, 4, 6, 3],
+        101: [3, 4, 23, 3],
+        152: [3, 8, 36, 3],
+    }
     bottleneck = depth >= 50
     if bottleneck:  # Keras Applications: biased convs, stride on the first 1×1
         stages = _stages("bottleneck", layouts[depth], [256, 512, 1024, 2048])
     else:  # the paper's option B: projection only where the shape changes; no conv bias
         stages = _stages("basic", layouts[depth], [64, 128, 256, 512])
     return ArchitectureSpec(
-        name=f"resnet{depth}", input_shape=(224, 224, 3), stem=_imagenet_stem(bottleneck),
-        stages=stages, head=Head(classes=1000), conv_bias=bottleneck, **KERAS_APPS_BN,
+        name=f"resnet{depth}",
+        input_shape=(224, 224, 3),
+        stem=_imagenet_stem(bottleneck),
+        stages=stages,
+        head=Head(classes=1000),
+        conv_bias=bottleneck,
+        **KERAS_APPS_BN,
         description=f"ResNet-{depth} for ImageNet, as in He et al. 2015, Table 1"
-                    + (", laid out as Keras Applications' (biased convs, the stride on the "
-                       "first 1×1; BatchNorm epsilon 1.001e-5)." if bottleneck else
-                       "; BatchNorm as Keras Applications' ResNets (epsilon 1.001e-5)."))
+        + (
+            ", laid out as Keras Applications' (biased convs, the stride on the "
+            "first 1×1; BatchNorm epsilon 1.001e-5)."
+            if bottleneck
+            else "; BatchNorm as Keras Applications' ResNets (epsilon 1.001e-5)."
+        ),
+    )
 
 
 def cifar_resnet(depth: int, plain: bool = False) -> ArchitectureSpec:
@@ -88,127 +102,182 @@ def cifar_resnet(depth: int, plain: bool = False) -> ArchitectureSpec:
     n = (depth - 2) // 6
     kind = "plain" if plain else "resnet"
     return ArchitectureSpec(
-        name=f"cifar_{kind}{depth}", input_shape=(32, 32, 3),
-        stem=(StemLayer("conv", filters=16, kernel_size=3, use_bias=False),
-              StemLayer("batchnorm"), StemLayer("relu")),
-        stages=_stages("basic", [n, n, n], [16, 32, 64],
-                       shortcut="none" if plain else "zeropad"),
-        head=Head(classes=10), conv_bias=False, **KERAS_APPS_BN,
-        description=(f"{'Plain' if plain else 'Residual'} {depth}-layer CIFAR-10 network "
-                     f"of He et al. §4.2 (3 stages of {n} basic blocks, 16/32/64 filters"
-                     f"{'' if plain else ', option A shortcuts'}; BatchNorm epsilon "
-                     "1.001e-5 as Keras Applications)."))
+        name=f"cifar_{kind}{depth}",
+        input_shape=(32, 32, 3),
+        stem=(
+            StemLayer("conv", filters=16, kernel_size=3, use_bias=False),
+            StemLayer("batchnorm"),
+            StemLayer("relu"),
+        ),
+        stages=_stages("basic", [n, n, n], [16, 32, 64], shortcut="none" if plain else "zeropad"),
+        head=Head(classes=10),
+        conv_bias=False,
+        **KERAS_APPS_BN,
+        description=(
+            f"{'Plain' if plain else 'Residual'} {depth}-layer CIFAR-10 network "
+            f"of He et al. §4.2 (3 stages of {n} basic blocks, 16/32/64 filters"
+            f"{'' if plain else ', option A shortcuts'}; BatchNorm epsilon "
+            "1.001e-5 as Keras Applications)."
+        ),
+    )
 
 
 def seed_resnet50() -> ArchitectureSpec:
     return ArchitectureSpec(
-        name="seed_resnet50", input_shape=(64, 64, 3),
-        stem=(StemLayer("zeropad", pad=3),
-              StemLayer("conv", filters=64, kernel_size=7, stride=2, padding="valid"),
-              StemLayer("batchnorm"), StemLayer("relu"),
-              StemLayer("maxpool", pool_size=3, stride=2, padding="valid")),
+        name="seed_resnet50",
+        input_shape=(64, 64, 3),
+        stem=(
+            StemLayer("zeropad", pad=3),
+            StemLayer("conv", filters=64, kernel_size=7, stride=2, padding="valid"),
+            StemLayer("batchnorm"),
+            StemLayer("relu"),
+            StemLayer("maxpool", pool_size=3, stride=2, padding="valid"),
+        ),
         stages=_stages("bottleneck", [3, 4, 6, 3], [256, 512, 1024, 2048]),
         head=Head(classes=6, pool="avg", pool_size=2),
         description="Seed 000's ResNet50 for 64×64 hand-sign images (6 classes, as the "
-                    "document's defaults): biased convs, Keras's BatchNorm defaults "
-                    "(momentum 0.99, epsilon 1e-3), 2×2 average pool and flatten.")
+        "document's defaults): biased convs, Keras's BatchNorm defaults "
+        "(momentum 0.99, epsilon 1e-3), 2×2 average pool and flatten.",
+    )
 
 
 def seed_resnet34() -> ArchitectureSpec:
     return ArchitectureSpec(
-        name="seed_resnet34", input_shape=(32, 32, 3),
-        stem=(StemLayer("conv", filters=64, kernel_size=7, stride=2), StemLayer("batchnorm"),
-              StemLayer("relu"), StemLayer("maxpool", pool_size=3, stride=2)),
+        name="seed_resnet34",
+        input_shape=(32, 32, 3),
+        stem=(
+            StemLayer("conv", filters=64, kernel_size=7, stride=2),
+            StemLayer("batchnorm"),
+            StemLayer("relu"),
+            StemLayer("maxpool", pool_size=3, stride=2),
+        ),
         stages=_stages("basic", [3, 4, 6, 3], [64, 128, 256, 512], shortcut="conv"),
         head=Head(classes=10, pool="avg", pool_size=2, pool_padding="same", hidden=(512,)),
         description="Seed 001's ResNet34 for 32×32×3 images and 10 classes (its defaults): "
-                    "basic blocks, a 1×1 strided conv without BatchNorm on the downsampling "
-                    "shortcut, a 512-unit hidden layer; Keras's BatchNorm defaults.")
+        "basic blocks, a 1×1 strided conv without BatchNorm on the downsampling "
+        "shortcut, a 512-unit hidden layer; Keras's BatchNorm defaults.",
+    )
 
 
 def seed_cifar(plain: bool) -> ArchitectureSpec:
     return ArchitectureSpec(
-        name="seed_cifar_plain" if plain else "seed_cifar_resnet", input_shape=(32, 32, 3),
-        stem=(StemLayer("batchnorm"), StemLayer("conv", filters=64, kernel_size=3),
-              StemLayer("relu"), StemLayer("batchnorm")),
-        stages=_stages("relu_bn", [2, 5, 5, 2], [64, 128, 256, 512],
-                       shortcut="none" if plain else "conv"),
+        name="seed_cifar_plain" if plain else "seed_cifar_resnet",
+        input_shape=(32, 32, 3),
+        stem=(
+            StemLayer("batchnorm"),
+            StemLayer("conv", filters=64, kernel_size=3),
+            StemLayer("relu"),
+            StemLayer("batchnorm"),
+        ),
+        stages=_stages(
+            "relu_bn", [2, 5, 5, 2], [64, 128, 256, 512], shortcut="none" if plain else "conv"
+        ),
         head=Head(classes=10, pool="avg", pool_size=4),
-        description=("Seed 002's CIFAR-10 " + ("plain twin, without skip connections"
-                                                if plain else "ResNet (30 conv+dense layers)")
-                     + ": BatchNorm on the input as the document has it; Keras's BatchNorm "
-                       "defaults."))
+        description=(
+            "Seed 002's CIFAR-10 "
+            + ("plain twin, without skip connections" if plain else "ResNet (30 conv+dense layers)")
+            + ": BatchNorm on the input as the document has it; Keras's BatchNorm "
+            "defaults."
+        ),
+    )
 
 
 def seed_mnist_resnet() -> ArchitectureSpec:
     return ArchitectureSpec(
-        name="seed_mnist_resnet", input_shape=(28, 28, 1),
-        stem=(StemLayer("conv", filters=64, kernel_size=2, stride=2), StemLayer("relu"),
-              StemLayer("maxpool", pool_size=3, stride=1, padding="same")),
+        name="seed_mnist_resnet",
+        input_shape=(28, 28, 1),
+        stem=(
+            StemLayer("conv", filters=64, kernel_size=2, stride=2),
+            StemLayer("relu"),
+            StemLayer("maxpool", pool_size=3, stride=1, padding="same"),
+        ),
         stages=(Stage("bias_bottleneck", 3, 256, 1, shortcut="conv"),),
-        head=Head(classes=10, pool="max", pool_size=2, pool_padding="same", hidden=(1024,),
-                  dropout=0.5),
-        layer_settings=LayerSettings(kernel_init="truncated_normal", init_stddev=0.1,
-                                     bias_init=0.1),
+        head=Head(
+            classes=10, pool="max", pool_size=2, pool_padding="same", hidden=(1024,), dropout=0.5
+        ),
+        layer_settings=LayerSettings(
+            kernel_init="truncated_normal", init_stddev=0.1, bias_init=0.1
+        ),
         description="Seed 003's MNIST ResNet: no BatchNorm, biases after each sum; weights "
-                    "from a truncated normal (σ 0.1) and biases of 0.1, as the document's "
-                    "helpers. Its dropout keeps 0.5 (the document feeds the rate at run time).")
+        "from a truncated normal (σ 0.1) and biases of 0.1, as the document's "
+        "helpers. Its dropout keeps 0.5 (the document feeds the rate at run time).",
+    )
 
 
 def seed_preact_resnet() -> ArchitectureSpec:
     return ArchitectureSpec(
-        name="seed_preact_resnet", input_shape=(32, 32, 3),
-        stem=(StemLayer("conv", filters=64, kernel_size=3, use_bias=False),
-              StemLayer("batchnorm"), StemLayer("relu")),
+        name="seed_preact_resnet",
+        input_shape=(32, 32, 3),
+        stem=(
+            StemLayer("conv", filters=64, kernel_size=3, use_bias=False),
+            StemLayer("batchnorm"),
+            StemLayer("relu"),
+        ),
         stages=(Stage("preact", 5, 64, 1),),
-        head=Head(classes=10, classifier="conv", classifier_kernel=3), **SLIM_BN,
+        head=Head(classes=10, classifier="conv", classifier_kernel=3),
+        **SLIM_BN,
         description="Seed 004's resnet(X, 3, 64, classes, 5): pre-activation blocks, a conv "
-                    "classifier and a spatial mean. TF-Slim's BatchNorm (decay 0.999, "
-                    "epsilon 1e-3, no scale); 32×32×3 and 10 classes chosen (the document "
-                    "leaves them to constants it does not show).")
+        "classifier and a spatial mean. TF-Slim's BatchNorm (decay 0.999, "
+        "epsilon 1e-3, no scale); 32×32×3 and 10 classes chosen (the document "
+        "leaves them to constants it does not show).",
+    )
 
 
 def googlenet() -> ArchitectureSpec:
     inception = [  # (stride, c1, c2r, c2, c3r, c3, c4): GoogLeNet 3a … 5b
-        (1, 64, 96, 128, 16, 32, 32), (1, 128, 128, 192, 32, 96, 64),
-        (2, 192, 96, 208, 16, 48, 64), (1, 160, 112, 224, 24, 64, 64),
-        (1, 128, 128, 256, 24, 64, 64), (1, 112, 144, 288, 32, 64, 64),
+        (1, 64, 96, 128, 16, 32, 32),
+        (1, 128, 128, 192, 32, 96, 64),
+        (2, 192, 96, 208, 16, 48, 64),
+        (1, 160, 112, 224, 24, 64, 64),
+        (1, 128, 128, 256, 24, 64, 64),
+        (1, 112, 144, 288, 32, 64, 64),
         (1, 256, 160, 320, 32, 128, 128),
-        (2, 256, 160, 320, 32, 128, 128), (1, 384, 192, 384, 48, 128, 128),
+        (2, 256, 160, 320, 32, 128, 128),
+        (1, 384, 192, 384, 48, 128, 128),
     ]
     return ArchitectureSpec(
-        name="googlenet", input_shape=(96, 96, 1),
-        stem=(StemLayer("conv", filters=64, kernel_size=7, stride=2), StemLayer("relu"),
-              StemLayer("maxpool", pool_size=3, stride=2),
-              StemLayer("conv", filters=64, kernel_size=1), StemLayer("relu"),
-              StemLayer("conv", filters=192, kernel_size=3), StemLayer("relu"),
-              StemLayer("maxpool", pool_size=3, stride=2)),
+        name="googlenet",
+        input_shape=(96, 96, 1),
+        stem=(
+            StemLayer("conv", filters=64, kernel_size=7, stride=2),
+            StemLayer("relu"),
+            StemLayer("maxpool", pool_size=3, stride=2),
+            StemLayer("conv", filters=64, kernel_size=1),
+            StemLayer("relu"),
+            StemLayer("conv", filters=192, kernel_size=3),
+            StemLayer("relu"),
+            StemLayer("maxpool", pool_size=3, stride=2),
+        ),
         stages=tuple(Stage("inception", 1, tuple(c), s) for s, *c in inception),
         head=Head(classes=10),
         description="GoogLeNet (Inception v1) of seed 000, sized as in Dive into Deep "
-                    "Learning: 96×96 grey images, 10 classes; a max-pool opens stages 3 and 8.")
+        "Learning: 96×96 grey images, 10 classes; a max-pool opens stages 3 and 8.",
+    )
 
 
 def vgg16() -> ArchitectureSpec:
     return ArchitectureSpec(
-        name="vgg16", input_shape=(224, 224, 3), stem=(),
+        name="vgg16",
+        input_shape=(224, 224, 3),
+        stem=(),
         stages=_stages("vgg", [2, 2, 3, 3, 3], [64, 128, 256, 512, 512], [2] * 5),
         head=Head(classes=1000, pool="flatten", hidden=(4096, 4096)),
         description="VGG-16 as Keras Applications' VGG16 (flatten, two 4096 layers, softmax; "
-                    "no dropout or L2). Seed 004's own is seed_vgg16_slim.")
+        "no dropout or L2). Seed 004's own is seed_vgg16_slim.",
+    )
 
 
 def seed_vgg16_slim() -> ArchitectureSpec:
     return vgg16().replace(
-        name="seed_vgg16_slim", head=Head(classes=1000, pool="flatten", hidden=(4096, 4096),
-                                          dropout=0.5, output="logits"),
-        layer_settings=LayerSettings(kernel_init="truncated_normal", init_stddev=0.01,
-                                     l2=5e-4),
+        name="seed_vgg16_slim",
+        head=Head(classes=1000, pool="flatten", hidden=(4096, 4096), dropout=0.5, output="logits"),
+        layer_settings=LayerSettings(kernel_init="truncated_normal", init_stddev=0.01, l2=5e-4),
         description="Seed 004's TF-Slim VGG-16: weights from a truncated normal (σ 0.01) "
-                    "with L2 5e-4, dropout 0.5 after fc6 and fc7, and logits out of fc8 (the "
-                    "softmax is its loss's). The document applies fc6 to the 7×7×512 map "
-                    "without flattening; this takes the flatten reading (as slim's "
-                    "fully_connected then did), and 224×224×3 with 1000 classes.")
+        "with L2 5e-4, dropout 0.5 after fc6 and fc7, and logits out of fc8 (the "
+        "softmax is its loss's). The document applies fc6 to the 7×7×512 map "
+        "without flattening; this takes the flatten reading (as slim's "
+        "fully_connected then did), and 224×224×3 with 1000 classes.",
+    )
 
 
 # ------------------------------------------------------------- the residual family
@@ -219,116 +288,264 @@ _WIDE = [256, 512, 1024, 2048]
 
 def resnet_v2(depth: int) -> ArchitectureSpec:
     """Keras Applications' ResNet50V2/101V2/152V2 (He et al. 2016's pre-activation)."""
-    stem = (StemLayer("zeropad", pad=3),
-            StemLayer("conv", filters=64, kernel_size=7, stride=2, padding="valid"),
-            StemLayer("zeropad", pad=1),
-            StemLayer("maxpool", pool_size=3, stride=2, padding="valid"))
+    stem = (
+        StemLayer("zeropad", pad=3),
+        StemLayer("conv", filters=64, kernel_size=7, stride=2, padding="valid"),
+        StemLayer("zeropad", pad=1),
+        StemLayer("maxpool", pool_size=3, stride=2, padding="valid"),
+    )
     return ArchitectureSpec(
-        name=f"resnet{depth}v2", input_shape=(224, 224, 3), stem=stem,
-        stages=_stages("bottleneck", _LAYOUTS[depth], _WIDE, [2, 2, 2, 1], preact=True,
-                       shortcut="subsample", stride_block="last", stride_conv="3x3"),
-        head=Head(classes=1000, bn_relu=True), **KERAS_APPS_BN,
+        name=f"resnet{depth}v2",
+        input_shape=(224, 224, 3),
+        stem=stem,
+        stages=_stages(
+            "bottleneck",
+            _LAYOUTS[depth],
+            _WIDE,
+            [2, 2, 2, 1],
+            preact=True,
+            shortcut="subsample",
+            stride_block="last",
+            stride_conv="3x3",
+        ),
+        head=Head(classes=1000, bn_relu=True),
+        **KERAS_APPS_BN,
         description=f"ResNet-{depth} v2 (pre-activation, He et al. 2016) as Keras "
-                    f"Applications' ResNet{depth}V2: each stage strides in its last block "
-                    "(a 1×1 max-pool on its skip), the first block projects from the "
-                    "normalised input; BN and ReLU before the pooling.")
+        f"Applications' ResNet{depth}V2: each stage strides in its last block "
+        "(a 1×1 max-pool on its skip), the first block projects from the "
+        "normalised input; BN and ReLU before the pooling.",
+    )
 
 
-def timm_resnet(name: str, depth: int, widths, groups: int = 1, se_ratio: int = 0,
-                stride_conv: str = "3x3", about: str = "") -> ArchitectureSpec:
+def timm_resnet(
+    name: str,
+    depth: int,
+    widths,
+    groups: int = 1,
+    se_ratio: int = 0,
+    stride_conv: str = "3x3",
+    about: str = "",
+) -> ArchitectureSpec:
     """A torchvision / timm ImageNet bottleneck ResNet, bias-free as theirs."""
-    stages = tuple(Stage("bottleneck", d, f, s, groups=groups, width=w, se_ratio=se_ratio,
-                         stride_conv=stride_conv)
-                   for d, f, w, s in zip(_LAYOUTS[depth], _WIDE, widths, [1, 2, 2, 2]))
+    stages = tuple(
+        Stage(
+            "bottleneck",
+            d,
+            f,
+            s,
+            groups=groups,
+            width=w,
+            se_ratio=se_ratio,
+            stride_conv=stride_conv,
+        )
+        for d, f, w, s in zip(_LAYOUTS[depth], _WIDE, widths, [1, 2, 2, 2])
+    )
     return ArchitectureSpec(
-        name=name, input_shape=(224, 224, 3), stem=_imagenet_stem(False), stages=stages,
-        head=Head(classes=1000), conv_bias=False, **KERAS_APPS_BN, description=about)
+        name=name,
+        input_shape=(224, 224, 3),
+        stem=_imagenet_stem(False),
+        stages=stages,
+        head=Head(classes=1000),
+        conv_bias=False,
+        **KERAS_APPS_BN,
+        description=about,
+    )
 
 
 def preact_cifar(depth: int) -> ArchitectureSpec:
     """He et al. 2016's pre-activation bottleneck ResNets for CIFAR-10 (9n+2 layers)."""
     n = (depth - 2) // 9
     return ArchitectureSpec(
-        name=f"preact_resnet{depth}", input_shape=(32, 32, 3),
+        name=f"preact_resnet{depth}",
+        input_shape=(32, 32, 3),
         stem=(StemLayer("conv", filters=16, kernel_size=3, use_bias=False),),
-        stages=_stages("bottleneck", [n] * 3, [64, 128, 256], preact=True,
-                       stride_conv="3x3"),
-        head=Head(classes=10, bn_relu=True), conv_bias=False, **KERAS_APPS_BN,
+        stages=_stages("bottleneck", [n] * 3, [64, 128, 256], preact=True, stride_conv="3x3"),
+        head=Head(classes=10, bn_relu=True),
+        conv_bias=False,
+        **KERAS_APPS_BN,
         description=f"Pre-activation ResNet-{depth} for CIFAR-10 (He et al. 2016, Table 2): "
-                    f"3 stages of {n} bottlenecks to 64/128/256 channels, projections where "
-                    "the shape changes, BN and ReLU before the pooling.")
+        f"3 stages of {n} bottlenecks to 64/128/256 channels, projections where "
+        "the shape changes, BN and ReLU before the pooling.",
+    )
 
 
 def wide_resnet_cifar(depth: int, k: int) -> ArchitectureSpec:
     """Zagoruyko & Komodakis's WRN-depth-k: pre-activation basic blocks, k times wider."""
     n = (depth - 4) // 6
     return ArchitectureSpec(
-        name=f"wrn{depth}_{k}", input_shape=(32, 32, 3),
+        name=f"wrn{depth}_{k}",
+        input_shape=(32, 32, 3),
         stem=(StemLayer("conv", filters=16, kernel_size=3, use_bias=False),),
         stages=_stages("basic", [n] * 3, [16 * k, 32 * k, 64 * k], preact=True),
-        head=Head(classes=10, bn_relu=True), conv_bias=False, **KERAS_APPS_BN,
+        head=Head(classes=10, bn_relu=True),
+        conv_bias=False,
+        **KERAS_APPS_BN,
         description=f"Wide ResNet-{depth}-{k} for CIFAR-10 (Zagoruyko & Komodakis 2016): "
-                    f"3 stages of {n} pre-activation basic blocks, {16 * k}/{32 * k}/"
-                    f"{64 * k} channels, no dropout.")
+        f"3 stages of {n} pre-activation basic blocks, {16 * k}/{32 * k}/"
+        f"{64 * k} channels, no dropout.",
+    )
 
 
 def _registry() -> dict[str, Preset]:
     src, imnet, cifar, other, family, deep = FAMILIES
     items = [
-        Preset("seed_resnet50", src, "Seed 000: bottleneck ResNet-50, 64×64×3, 6 classes",
-               seed_resnet50),
-        Preset("seed_resnet34", src, "Seed 001: basic-block ResNet-34, 32×32×3, 10 classes",
-               seed_resnet34),
-        Preset("seed_cifar_resnet", src, "Seed 002: ReLU→BN ResNet for CIFAR-10",
-               lambda: seed_cifar(False)),
-        Preset("seed_cifar_plain", src, "Seed 002: its plain twin, no skip connections",
-               lambda: seed_cifar(True)),
-        Preset("seed_mnist_resnet", src, "Seed 003: BatchNorm-free ResNet for MNIST",
-               seed_mnist_resnet),
-        Preset("seed_preact_resnet", src, "Seed 004: pre-activation ResNet, 5 blocks of 64",
-               seed_preact_resnet),
+        Preset(
+            "seed_resnet50",
+            src,
+            "Seed 000: bottleneck ResNet-50, 64×64×3, 6 classes",
+            seed_resnet50,
+        ),
+        Preset(
+            "seed_resnet34",
+            src,
+            "Seed 001: basic-block ResNet-34, 32×32×3, 10 classes",
+            seed_resnet34,
+        ),
+        Preset(
+            "seed_cifar_resnet",
+            src,
+            "Seed 002: ReLU→BN ResNet for CIFAR-10",
+            lambda: seed_cifar(False),
+        ),
+        Preset(
+            "seed_cifar_plain",
+            src,
+            "Seed 002: its plain twin, no skip connections",
+            lambda: seed_cifar(True),
+        ),
+        Preset(
+            "seed_mnist_resnet", src, "Seed 003: BatchNorm-free ResNet for MNIST", seed_mnist_resnet
+        ),
+        Preset(
+            "seed_preact_resnet",
+            src,
+            "Seed 004: pre-activation ResNet, 5 blocks of 64",
+            seed_preact_resnet,
+        ),
     ]
     for d in (18, 34, 50, 101, 152):
-        items.append(Preset(f"resnet{d}", imnet, f"ResNet-{d}, 224×224×3, 1000 classes",
-                            lambda d=d: imagenet_resnet(d)))
+        items.append(
+            Preset(
+                f"resnet{d}",
+                imnet,
+                f"ResNet-{d}, 224×224×3, 1000 classes",
+                lambda d=d: imagenet_resnet(d),
+            )
+        )
     for d in (20, 32, 44, 56, 110):
-        items.append(Preset(f"cifar_resnet{d}", cifar, f"ResNet-{d} for CIFAR-10 (option A)",
-                            lambda d=d: cifar_resnet(d)))
-        items.append(Preset(f"cifar_plain{d}", cifar, f"Plain-{d} for CIFAR-10, no skips",
-                            lambda d=d: cifar_resnet(d, plain=True)))
-    items.append(Preset("googlenet", other, "GoogLeNet (seed 000), 96×96×1, 10 classes",
-                        googlenet))
-    items.append(Preset("vgg16", other, "VGG-16 (Keras Applications), 224×224×3, 1000 "
-                        "classes", vgg16))
-    items.append(Preset("seed_vgg16_slim", src, "Seed 004: TF-Slim VGG-16 (dropout, L2, "
-                        "logits)", seed_vgg16_slim))
+        items.append(
+            Preset(
+                f"cifar_resnet{d}",
+                cifar,
+                f"ResNet-{d} for CIFAR-10 (option A)",
+                lambda d=d: cifar_resnet(d),
+            )
+        )
+        items.append(
+            Preset(
+                f"cifar_plain{d}",
+                cifar,
+                f"Plain-{d} for CIFAR-10, no skips",
+                lambda d=d: cifar_resnet(d, plain=True),
+            )
+        )
+    items.append(Preset("googlenet", other, "GoogLeNet (seed 000), 96×96×1, 10 classes", googlenet))
+    items.append(
+        Preset("vgg16", other, "VGG-16 (Keras Applications), 224×224×3, 1000 classes", vgg16)
+    )
+    items.append(
+        Preset(
+            "seed_vgg16_slim",
+            src,
+            "Seed 004: TF-Slim VGG-16 (dropout, L2, logits)",
+            seed_vgg16_slim,
+        )
+    )
     for d in (50, 101, 152):
-        items.append(Preset(f"resnet{d}v2", family, f"ResNet-{d} v2 (pre-activation), as "
-                            f"Keras's ResNet{d}V2", lambda d=d: resnet_v2(d)))
+        items.append(
+            Preset(
+                f"resnet{d}v2",
+                family,
+                f"ResNet-{d} v2 (pre-activation), as Keras's ResNet{d}V2",
+                lambda d=d: resnet_v2(d),
+            )
+        )
     timm = [
-        ("resnext50_32x4d", 50, [128, 256, 512, 1024], 32, 0, "3x3",
-         "ResNeXt-50 32×4d (Xie et al. 2017): 32 groups of 4 channels in the 3×3 conv"),
-        ("resnext101_32x8d", 101, [256, 512, 1024, 2048], 32, 0, "3x3",
-         "ResNeXt-101 32×8d (Xie et al. 2017): 32 groups of 8 channels in the 3×3 conv"),
-        ("seresnet50", 50, [64, 128, 256, 512], 1, 16, "1x1",
-         "SE-ResNet-50 (Hu et al. 2018): squeeze-and-excitation (ratio 16) before each sum"),
-        ("wide_resnet50_2", 50, [128, 256, 512, 1024], 1, 0, "3x3",
-         "Wide ResNet-50-2: the bottleneck's inner width doubled"),
+        (
+            "resnext50_32x4d",
+            50,
+            [128, 256, 512, 1024],
+            32,
+            0,
+            "3x3",
+            "ResNeXt-50 32×4d (Xie et al. 2017): 32 groups of 4 channels in the 3×3 conv",
+        ),
+        (
+            "resnext101_32x8d",
+            101,
+            [256, 512, 1024, 2048],
+            32,
+            0,
+            "3x3",
+            "ResNeXt-101 32×8d (Xie et al. 2017): 32 groups of 8 channels in the 3×3 conv",
+        ),
+        (
+            "seresnet50",
+            50,
+            [64, 128, 256, 512],
+            1,
+            16,
+            "1x1",
+            "SE-ResNet-50 (Hu et al. 2018): squeeze-and-excitation (ratio 16) before each sum",
+        ),
+        (
+            "wide_resnet50_2",
+            50,
+            [128, 256, 512, 1024],
+            1,
+            0,
+            "3x3",
+            "Wide ResNet-50-2: the bottleneck's inner width doubled",
+        ),
     ]
     for name, depth, widths, groups, se, conv, about in timm:
-        where = ("the stride on the first 1×1 as the paper's Caffe model" if conv == "1x1"
-                 else "the stride on the 3×3 as torchvision")
-        items.append(Preset(name, family, about.split(":")[0],
-                            lambda a=(name, depth, widths, groups, se, conv, about, where):
-                            timm_resnet(*a[:6], about=f"{a[6]}; bias-free convs as "
-                                        f"torchvision / timm, {a[7]}.")))
-    items.append(Preset("cifar_resnet1202", deep, "ResNet-1202 for CIFAR-10 (option A)",
-                        lambda: cifar_resnet(1202)))
+        where = (
+            "the stride on the first 1×1 as the paper's Caffe model"
+            if conv == "1x1"
+            else "the stride on the 3×3 as torchvision"
+        )
+        items.append(
+            Preset(
+                name,
+                family,
+                about.split(":")[0],
+                lambda a=(name, depth, widths, groups, se, conv, about, where): timm_resnet(
+                    *a[:6], about=f"{a[6]}; bias-free convs as torchvision / timm, {a[7]}."
+                ),
+            )
+        )
+    items.append(
+        Preset(
+            "cifar_resnet1202",
+            deep,
+            "ResNet-1202 for CIFAR-10 (option A)",
+            lambda: cifar_resnet(1202),
+        )
+    )
     for d in (164, 1001):
-        items.append(Preset(f"preact_resnet{d}", deep, f"Pre-activation ResNet-{d} for "
-                            "CIFAR-10", lambda d=d: preact_cifar(d)))
-    items.append(Preset("wrn28_10", deep, "Wide ResNet-28-10 for CIFAR-10",
-                        lambda: wide_resnet_cifar(28, 10)))
+        items.append(
+            Preset(
+                f"preact_resnet{d}",
+                deep,
+                f"Pre-activation ResNet-{d} for CIFAR-10",
+                lambda d=d: preact_cifar(d),
+            )
+        )
+    items.append(
+        Preset(
+            "wrn28_10", deep, "Wide ResNet-28-10 for CIFAR-10", lambda: wide_resnet_cifar(28, 10)
+        )
+    )
     return {p.name: p for p in items}
 
 
@@ -366,13 +583,15 @@ def plain_twin(spec: ArchitectureSpec) -> ArchitectureSpec:
 
     from .blocks import BLOCK_KINDS
 
-    stages = tuple(replace(s, shortcut="none") if BLOCK_KINDS[s.kind].residual else s
-                   for s in spec.stages)
+    stages = tuple(
+        replace(s, shortcut="none") if BLOCK_KINDS[s.kind].residual else s for s in spec.stages
+    )
     if stages == spec.stages:
         return spec
     name = spec.name[:94] + "_plain"
-    return spec.replace(stages=stages, name=name,
-                        description=f"{spec.name} without its skip connections.")
+    return spec.replace(
+        stages=stages, name=name, description=f"{spec.name} without its skip connections."
+    )
 
 
 def has_skips(spec: ArchitectureSpec) -> bool:

@@ -21,9 +21,17 @@ from .limits import fmt_shape
 from .presets import get_spec
 
 # Preset → (keras.applications class, how our layer names read in Keras's).
-_BLOCK_LAYERS = {"conv1": "1_conv", "conv2": "2_conv", "conv3": "3_conv", "bn1": "1_bn",
-                 "bn2": "2_bn", "bn3": "3_bn", "shortcut_conv": "0_conv",
-                 "shortcut_bn": "0_bn", "preact_bn": "preact_bn"}
+_BLOCK_LAYERS = {
+    "conv1": "1_conv",
+    "conv2": "2_conv",
+    "conv3": "3_conv",
+    "bn1": "1_bn",
+    "bn2": "2_bn",
+    "bn3": "3_bn",
+    "shortcut_conv": "0_conv",
+    "shortcut_bn": "0_bn",
+    "preact_bn": "preact_bn",
+}
 
 
 def _resnet_name(ours: str) -> str | None:
@@ -73,8 +81,10 @@ def from_keras_applications(name: str, source: Any = None):
         ValueError: ``source`` is not that architecture (names the first layer that differs).
     """
     if name not in KERAS_APPLICATIONS:
-        raise KeyError(f"{name!r} has no Keras Applications twin; weights can be copied into "
-                       f"{', '.join(KERAS_APPLICATIONS)}")
+        raise KeyError(
+            f"{name!r} has no Keras Applications twin; weights can be copied into "
+            f"{', '.join(KERAS_APPLICATIONS)}"
+        )
     from .build import build_model
 
     class_name, translate = KERAS_APPLICATIONS[name]
@@ -82,8 +92,9 @@ def from_keras_applications(name: str, source: Any = None):
         try:
             source = imagenet_model(class_name)
         except WeightsUnavailable as exc:  # in Python, one more way out
-            raise WeightsUnavailable(f"{exc} Or pass source=<a {class_name} model with the "
-                                     "weights>.") from None
+            raise WeightsUnavailable(
+                f"{exc} Or pass source=<a {class_name} model with the weights>."
+            ) from None
     model = build_model(get_spec(name))
     copy_weights(source, model, translate)
     return model
@@ -100,11 +111,13 @@ def imagenet_model(class_name: str):
             f"the ImageNet weights of {class_name} are not in Keras's cache "
             f"(~/.keras/models) and could not be downloaded ({exc}). Run "
             f"keras.applications.{class_name}(weights='imagenet') once on a machine with "
-            "internet access and copy ~/.keras/models here.") from None
+            "internet access and copy ~/.keras/models here."
+        ) from None
 
 
-def copy_weights(source, model, translate: Callable[[str], str | None],
-                 keep: tuple[str, ...] = ()) -> int:
+def copy_weights(
+    source, model, translate: Callable[[str], str | None], keep: tuple[str, ...] = ()
+) -> int:
     """Copy every weighted layer of ``model`` from its namesake in ``source``.
 
     Layers named in ``keep`` stay as built (a fine-tuning run's new classifier).
@@ -124,14 +137,18 @@ def copy_weights(source, model, translate: Callable[[str], str | None],
         ours = [tuple(w.shape) for w in layer.weights]
         got = [tuple(w.shape) for w in other.weights]
         if ours != got:
-            raise ValueError(f"layer {layer.name} holds shapes {ours} but {other.name} of "
-                             f"{source.name} holds {got}")
+            raise ValueError(
+                f"layer {layer.name} holds shapes {ours} but {other.name} of "
+                f"{source.name} holds {got}"
+            )
         layer.set_weights(other.get_weights())
         copied += 1
     weighted = sum(1 for layer in source.layers if layer.weights)
     if copied + kept != weighted:
-        raise ValueError(f"{source.name} has {weighted} layers with weights, this preset "
-                         f"{copied}: not the same architecture")
+        raise ValueError(
+            f"{source.name} has {weighted} layers with weights, this preset "
+            f"{copied}: not the same architecture"
+        )
     return copied
 
 
@@ -146,6 +163,7 @@ def keras_twin(spec) -> str | None:
     The same network whatever its name, description, input size and number of classes
     (those follow the data): a preset changed in Compose has no twin.
     """
+
     def body(s) -> dict:
         d = s.to_dict()
         for key in ("name", "description", "input_shape"):
@@ -163,14 +181,18 @@ def initial_weights_problem(spec, initial_weights: str) -> str:
         return ""
     twin = keras_twin(spec)
     if twin is None:
-        return (f"ImageNet weights exist for {', '.join(KERAS_APPLICATIONS)} as presets; "
-                f"{spec.name} is not one of them (or is a changed copy of one), so start "
-                "it from random weights (initial weights: none)")
+        return (
+            f"ImageNet weights exist for {', '.join(KERAS_APPLICATIONS)} as presets; "
+            f"{spec.name} is not one of them (or is a changed copy of one), so start "
+            "it from random weights (initial weights: none)"
+        )
     size = tuple(get_spec(twin).input_shape)
     if tuple(spec.input_shape) != size:
-        return (f"ImageNet weights were learnt on {fmt_shape(size)} images but "
-                f"this run feeds {fmt_shape(spec.input_shape)}; choose 'resize "
-                "the data to the network's input' (fit: resize)")
+        return (
+            f"ImageNet weights were learnt on {fmt_shape(size)} images but "
+            f"this run feeds {fmt_shape(spec.input_shape)}; choose 'resize "
+            "the data to the network's input' (fit: resize)"
+        )
     return ""
 
 
@@ -196,14 +218,19 @@ def ensure_weights(spec, initial_weights: str) -> None:
 
 # The child that fills Keras's cache (a list, so a test can put a stand-in here). A
 # refusal is one "error: ..." line on its stderr.
-FETCH_COMMAND = [sys.executable, "-c", (
-    "import sys\n"
-    "from resnet_core.pretrained import WeightsUnavailable, imagenet_model\n"
-    "try:\n"
-    "    imagenet_model(sys.argv[1])\n"
-    "except WeightsUnavailable as exc:\n"
-    "    print('error: ' + str(exc), file=sys.stderr)\n"
-    "    sys.exit(2)\n")]
+FETCH_COMMAND = [
+    sys.executable,
+    "-c",
+    (
+        "import sys\n"
+        "from resnet_core.pretrained import WeightsUnavailable, imagenet_model\n"
+        "try:\n"
+        "    imagenet_model(sys.argv[1])\n"
+        "except WeightsUnavailable as exc:\n"
+        "    print('error: ' + str(exc), file=sys.stderr)\n"
+        "    sys.exit(2)\n"
+    ),
+]
 _fetched: set[str] = set()
 
 
@@ -211,18 +238,27 @@ def _fetch(class_name: str) -> None:
     if class_name in _fetched:  # once per process: then they are in Keras's cache
         return
     try:
-        done = subprocess.run([*FETCH_COMMAND, class_name], capture_output=True, text=True,
-                              timeout=3600, cwd=Path(__file__).resolve().parents[1],
-                              env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+        done = subprocess.run(
+            [*FETCH_COMMAND, class_name],
+            capture_output=True,
+            text=True,
+            timeout=3600,
+            cwd=Path(__file__).resolve().parents[1],
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        )
     except subprocess.TimeoutExpired:
-        raise WeightsUnavailable(f"fetching the ImageNet weights of {class_name} took over "
-                                 "an hour; copy ~/.keras/models from a machine that has "
-                                 "them") from None
+        raise WeightsUnavailable(
+            f"fetching the ImageNet weights of {class_name} took over "
+            "an hour; copy ~/.keras/models from a machine that has "
+            "them"
+        ) from None
     if done.returncode != 0:
         said = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
-        raise WeightsUnavailable(said[-1].removeprefix("error: ") if said else
-                                 f"fetching the ImageNet weights of {class_name} failed "
-                                 f"(exit {done.returncode})")
+        raise WeightsUnavailable(
+            said[-1].removeprefix("error: ")
+            if said
+            else f"fetching the ImageNet weights of {class_name} failed (exit {done.returncode})"
+        )
     _fetched.add(class_name)
 
 

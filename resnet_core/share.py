@@ -12,8 +12,8 @@ import binascii
 import json
 import re
 import zlib
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from .presets import DEFAULT_PRESET, PRESETS, get_spec
 from .spec import ArchitectureSpec, SpecError
@@ -50,22 +50,37 @@ def shareable_token(spec: ArchitectureSpec) -> str:
 def decode_spec(token: str) -> ArchitectureSpec:
     """The spec in ``token``; :class:`SpecError` when it is damaged or invalid."""
     if len(token) > MAX_TOKEN_CHARS:
-        raise SpecError([("spec", f"the network takes {len(token):,} characters in a link, "
-                          f"more than the {MAX_TOKEN_CHARS:,} allowed; shorten its "
-                          "description, or share its JSON file instead")])
+        raise SpecError(
+            [
+                (
+                    "spec",
+                    f"the network takes {len(token):,} characters in a link, "
+                    f"more than the {MAX_TOKEN_CHARS:,} allowed; shorten its "
+                    "description, or share its JSON file instead",
+                )
+            ]
+        )
     try:
         packed = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         inflater = zlib.decompressobj()
         raw = inflater.decompress(packed, MAX_JSON_BYTES)
         if inflater.unconsumed_tail:
-            raise SpecError([("spec", "the link's spec unpacks to more than "
-                              f"{MAX_JSON_BYTES:,} bytes")])
+            raise SpecError(
+                [("spec", f"the link's spec unpacks to more than {MAX_JSON_BYTES:,} bytes")]
+            )
         text = raw.decode("utf-8")
     except (binascii.Error, zlib.error, UnicodeDecodeError, ValueError) as exc:
         if isinstance(exc, SpecError):
             raise
-        raise SpecError([("spec", "the link's spec is damaged (it may have been cut off "
-                          "when copied); copy the whole link again")]) from None
+        raise SpecError(
+            [
+                (
+                    "spec",
+                    "the link's spec is damaged (it may have been cut off "
+                    "when copied); copy the whole link again",
+                )
+            ]
+        ) from None
     return ArchitectureSpec.from_json(text)
 
 
@@ -88,13 +103,16 @@ def read_query(params: Mapping[str, str]) -> UrlState:
     longest = max(params, key=lambda k: len(params[k] or ""), default=None)
     if longest is not None and len(params[longest] or "") > MAX_QUERY_VALUE_CHARS:
         shown = re.sub(r"[^\w.-]", "", str(longest))[:20]
-        return UrlState(get_spec(DEFAULT_PRESET), DEFAULT_PRESET,
-                        f"This link is too long: its {shown!r} holds "
-                        f"{len(params[longest]):,} characters, more than the "
-                        f"{MAX_QUERY_VALUE_CHARS:,} a link of the explorer carries (it may "
-                        "have been damaged; a much longer one the web server refuses "
-                        f"before the explorer sees it); showing {DEFAULT_PRESET}. Share a "
-                        "large network as its JSON file (Code & files).")
+        return UrlState(
+            get_spec(DEFAULT_PRESET),
+            DEFAULT_PRESET,
+            f"This link is too long: its {shown!r} holds "
+            f"{len(params[longest]):,} characters, more than the "
+            f"{MAX_QUERY_VALUE_CHARS:,} a link of the explorer carries (it may "
+            "have been damaged; a much longer one the web server refuses "
+            f"before the explorer sees it); showing {DEFAULT_PRESET}. Share a "
+            "large network as its JSON file (Code & files).",
+        )
     token = params.get("spec")
     preset = params.get("preset") or params.get("base") or ("" if token else DEFAULT_PRESET)
     problem = None
@@ -106,9 +124,12 @@ def read_query(params: Mapping[str, str]) -> UrlState:
         try:
             return UrlState(decode_spec(token), preset, problem)
         except (ValueError, RecursionError) as exc:  # SpecError, or what JSON refuses
-            return UrlState(get_spec(DEFAULT_PRESET), DEFAULT_PRESET,
-                            f"The link's network could not be opened ({exc}); showing "
-                            f"{DEFAULT_PRESET} instead.")
+            return UrlState(
+                get_spec(DEFAULT_PRESET),
+                DEFAULT_PRESET,
+                f"The link's network could not be opened ({exc}); showing "
+                f"{DEFAULT_PRESET} instead.",
+            )
     return UrlState(get_spec(preset), preset, problem)
 
 

@@ -15,9 +15,19 @@ from typing import Any
 
 from . import spec_format
 from .ops import LayerSettings
-from .spec_parts import (CLASSIFIERS, HEAD_OUTPUTS, HEAD_POOLS, KERNEL_INITS, PADDINGS,
-                         SHORTCUTS, STRIDE_BLOCKS, STRIDE_CONVS,
-                         Head, Stage, StemLayer)
+from .spec_parts import (
+    CLASSIFIERS,
+    HEAD_OUTPUTS,
+    HEAD_POOLS,
+    KERNEL_INITS,
+    PADDINGS,
+    SHORTCUTS,
+    STRIDE_BLOCKS,
+    STRIDE_CONVS,
+    Head,
+    Stage,
+    StemLayer,
+)
 from .spec_validation import SpecError, validate
 from .stem_kinds import STEM_KINDS
 

@@ -18,7 +18,8 @@ from dataclasses import MISSING, asdict, fields
 from types import SimpleNamespace
 from typing import Any
 
-from .limits import MAX_LISTED, MAX_STAGES, MAX_STEM_LAYERS, is_int as _is_int, show_value
+from .limits import MAX_LISTED, MAX_STAGES, MAX_STEM_LAYERS, show_value
+from .limits import is_int as _is_int
 from .ops import LayerSettings
 from .spec_format_v1 import has_v1_names, in_v1_words, upgrade_v1
 from .spec_parts import Head, Stage, StemLayer
@@ -61,8 +62,9 @@ def from_json(text: str, spec_type: type) -> Any:
     except (json.JSONDecodeError, RecursionError) as exc:
         raise SpecError([("(json)", f"not valid JSON: {exc}")]) from None
     except ValueError:  # Python refuses to read integers of over 4,300 digits
-        raise SpecError([("(json)", "holds an integer thousands of digits long; no field "
-                                    "of a spec takes one")]) from None
+        raise SpecError(
+            [("(json)", "holds an integer thousands of digits long; no field of a spec takes one")]
+        ) from None
     return from_document(data, spec_type)
 
 
@@ -81,12 +83,25 @@ def from_document(data: Any, spec_type: type) -> Any:
     else:
         version = 1 if has_v1_names(data) else FORMAT_VERSION
     if _is_int(version) and version > FORMAT_VERSION:
-        raise SpecError([("format_version", f"{show_value(version)}: the file was written by a "
-                          "newer version of ResNet Explorer; this one reads formats 1 to "
-                          f"{FORMAT_VERSION}. Update ResNet Explorer to open it")])
+        raise SpecError(
+            [
+                (
+                    "format_version",
+                    f"{show_value(version)}: the file was written by a "
+                    "newer version of ResNet Explorer; this one reads formats 1 to "
+                    f"{FORMAT_VERSION}. Update ResNet Explorer to open it",
+                )
+            ]
+        )
     if not _is_int(version) or version < 1:  # true == 1.0 == 1 in Python
-        raise SpecError([("format_version", f"must be 1 to {FORMAT_VERSION} (an integer), "
-                                            f"got {show_value(version)}")])
+        raise SpecError(
+            [
+                (
+                    "format_version",
+                    f"must be 1 to {FORMAT_VERSION} (an integer), got {show_value(version)}",
+                )
+            ]
+        )
     if version == 1:
         return _from_v1(data, spec_type)
     return _read(data, spec_type)
@@ -107,23 +122,33 @@ def _read(data: Any, spec_type: type) -> Any:
     """The whole spec, or a :class:`SpecError` with the problems of every part and, when
     a part is unreadable, the value problems of those that could be read."""
     kwargs, problems = _fields_of(
-        spec_type, data, "",
-        {"input_shape": _as_tuple, "stem": _stem, "stages": _stages, "head": _head,
-         "layer_settings": lambda v, path: _part(LayerSettings, v, path)})
+        spec_type,
+        data,
+        "",
+        {
+            "input_shape": _as_tuple,
+            "stem": _stem,
+            "stages": _stages,
+            "head": _head,
+            "layer_settings": lambda v, path: _part(LayerSettings, v, path),
+        },
+    )
     if kwargs is not None and not problems:
         return spec_type(**kwargs)  # which validates it
     if kwargs is not None:
-        read = SimpleNamespace(**{f.name: kwargs.get(f.name, f.default)
-                                  for f in fields(spec_type)})
+        read = SimpleNamespace(**{f.name: kwargs.get(f.name, f.default) for f in fields(spec_type)})
         seen = [p for p, _ in problems]
-        problems += [(p, m) for p, m in validate(read)
-                     if not any(p == s or p.startswith((s + ".", s + "[")) or s.startswith(p)
-                                for s in seen)]
+        problems += [
+            (p, m)
+            for p, m in validate(read)
+            if not any(p == s or p.startswith((s + ".", s + "[")) or s.startswith(p) for s in seen)
+        ]
     raise SpecError(problems)
 
 
-def _fields_of(cls: type, data: Any, path: str,
-               readers: dict[str, Reader] | None = None) -> tuple[dict | None, Problems]:
+def _fields_of(
+    cls: type, data: Any, path: str, readers: dict[str, Reader] | None = None
+) -> tuple[dict | None, Problems]:
     """The keyword arguments of ``cls`` in a JSON object (None: not an object), each
     field in ``readers`` read by its reader, and every unknown, missing or unreadable
     field of it (and of the objects inside it)."""
@@ -131,14 +156,24 @@ def _fields_of(cls: type, data: Any, path: str,
         return None, [(path or "(spec)", f"must be an object, got {type(data).__name__}")]
     where = f"{path}." if path else ""
     names = [f.name for f in fields(cls)]
-    unknown = sorted(k if isinstance(k, str) and k.isidentifier() and len(k) <= 40
-                     else show_value(k) for k in data if k not in names)
-    problems = [(f"{where}{key}", f"unknown field; expected one of {', '.join(names)}")
-                for key in unknown[:MAX_LISTED]]
+    unknown = sorted(
+        k if isinstance(k, str) and k.isidentifier() and len(k) <= 40 else show_value(k)
+        for k in data
+        if k not in names
+    )
+    problems = [
+        (f"{where}{key}", f"unknown field; expected one of {', '.join(names)}")
+        for key in unknown[:MAX_LISTED]
+    ]
     if len(unknown) > MAX_LISTED:
-        problems.append((path or "(spec)", f"and {len(unknown) - MAX_LISTED:,} more unknown fields"))
-    problems += [(f"{where}{f.name}", "is required") for f in fields(cls)
-                 if f.default is MISSING and f.default_factory is MISSING and f.name not in data]
+        problems.append(
+            (path or "(spec)", f"and {len(unknown) - MAX_LISTED:,} more unknown fields")
+        )
+    problems += [
+        (f"{where}{f.name}", "is required")
+        for f in fields(cls)
+        if f.default is MISSING and f.default_factory is MISSING and f.name not in data
+    ]
     kwargs = {k: v for k, v in data.items() if k in names}
     for key, read in (readers or {}).items():
         if key in kwargs:
@@ -147,8 +182,9 @@ def _fields_of(cls: type, data: Any, path: str,
     return kwargs, problems
 
 
-def _part(cls: type, data: Any, path: str,
-          readers: dict[str, Reader] | None = None) -> tuple[Any, Problems]:
+def _part(
+    cls: type, data: Any, path: str, readers: dict[str, Reader] | None = None
+) -> tuple[Any, Problems]:
     """A part of a spec (stem layer, stage, head, layer settings) and its problems; the
     part as far as it could be read, for the whole spec's check (None: not an object, or
     a required field missing)."""
@@ -186,8 +222,7 @@ def _stages(value: Any, path: str) -> tuple[Any, Problems]:
         return None, [(path, "must be a list of stages")]
     if len(value) > MAX_STAGES:
         return None, [(path, f"must be a list of 1 to {MAX_STAGES} stages")]
-    return _items(lambda item, at: _part(Stage, item, at, {"filters": _as_tuple}), value,
-                  "stages")
+    return _items(lambda item, at: _part(Stage, item, at, {"filters": _as_tuple}), value, "stages")
 
 
 def _head(value: Any, path: str) -> tuple[Any, Problems]:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .limits import MAX_STAGES, MAX_STEM_LAYERS, is_int as _is_int, show_value
+from .limits import MAX_STAGES, MAX_STEM_LAYERS, show_value
+from .limits import is_int as _is_int
 from .stem_kinds import STEM_KINDS
 
 # Format 2's names of fields that format 1 called otherwise, by where they sit.
@@ -30,11 +31,19 @@ def upgrade_v1(data: dict) -> tuple[dict, list[tuple[str, str]]]:
         renames = {old: new for new, old in _V1_STAGE_NAMES.items()}
         for i, stage in enumerate(stages):  # format 2's name in a format-1 file: ambiguous
             for new in set(stage) & set(_V1_STAGE_NAMES) if isinstance(stage, dict) else ():
-                problems.append((f"stages[{i}].{new}", f"is format 2's name; this file is "
-                                 f"format 1, where it is {_V1_STAGE_NAMES[new]!r}"))
-        data["stages"] = [{renames.get(k, k): v for k, v in stage.items()
-                           if k not in _V1_STAGE_NAMES} if isinstance(stage, dict) else stage
-                          for stage in stages]
+                problems.append(
+                    (
+                        f"stages[{i}].{new}",
+                        f"is format 2's name; this file is "
+                        f"format 1, where it is {_V1_STAGE_NAMES[new]!r}",
+                    )
+                )
+        data["stages"] = [
+            {renames.get(k, k): v for k, v in stage.items() if k not in _V1_STAGE_NAMES}
+            if isinstance(stage, dict)
+            else stage
+            for stage in stages
+        ]
     if isinstance(stem, list) and len(stem) <= MAX_STEM_LAYERS:
         data["stem"] = [_v1_layer(layer, f"stem[{i}]", problems) for i, layer in enumerate(stem)]
     return data, problems
@@ -43,10 +52,13 @@ def upgrade_v1(data: dict) -> tuple[dict, list[tuple[str, str]]]:
 def has_v1_names(data: dict) -> bool:
     """Whether a spec without ``format_version`` uses format 1's stage or stem names."""
     stages, stem = data.get("stages"), data.get("stem")
-    return (any(isinstance(s, dict) and not set(_V1_STAGE_NAMES.values()).isdisjoint(s)
-                for s in (stages[:MAX_STAGES] if isinstance(stages, list) else ()))
-            or any(isinstance(layer, dict) and not set(_V1_STEM_NAMES.values()).isdisjoint(layer)
-                   for layer in (stem[:MAX_STEM_LAYERS] if isinstance(stem, list) else ())))
+    return any(
+        isinstance(s, dict) and not set(_V1_STAGE_NAMES.values()).isdisjoint(s)
+        for s in (stages[:MAX_STAGES] if isinstance(stages, list) else ())
+    ) or any(
+        isinstance(layer, dict) and not set(_V1_STEM_NAMES.values()).isdisjoint(layer)
+        for layer in (stem[:MAX_STEM_LAYERS] if isinstance(stem, list) else ())
+    )
 
 
 def _v1_layer(layer: Any, path: str, problems: list) -> Any:
@@ -54,8 +66,9 @@ def _v1_layer(layer: Any, path: str, problems: list) -> Any:
         return layer
     layer = dict(layer)
     for new in sorted(set(layer) & set(_V1_STEM_NAMES)):  # which size counts is not guessed
-        problems.append((f"{path}.{new}", "is format 2's name; this file is format 1, where "
-                                          "it is 'size'"))
+        problems.append(
+            (f"{path}.{new}", "is format 2's name; this file is format 1, where it is 'size'")
+        )
         del layer[new]
     size = layer.pop("size", _V1_SIZE_DEFAULT)
     kind = layer.get("kind")
@@ -67,8 +80,13 @@ def _v1_layer(layer: Any, path: str, problems: list) -> Any:
     if size_field is not None:
         layer[size_field] = size
     elif not (_is_int(size) and size == _V1_SIZE_DEFAULT):
-        problems.append((f"{path}.size", f"is not used by {kind} layers; leave it empty "
-                                         f"(default {_V1_SIZE_DEFAULT}), got {show_value(size)}"))
+        problems.append(
+            (
+                f"{path}.size",
+                f"is not used by {kind} layers; leave it empty "
+                f"(default {_V1_SIZE_DEFAULT}), got {show_value(size)}",
+            )
+        )
     return layer
 
 
@@ -83,6 +101,5 @@ def in_v1_words(path: str, message: str) -> tuple[str, str]:
         return path, message
     head, sep, listed = message.partition("expected one of ")
     if sep:  # an unknown field: the fields format 1 expects
-        message = head + sep + ", ".join(dict.fromkeys(names.get(n, n)
-                                                       for n in listed.split(", ")))
+        message = head + sep + ", ".join(dict.fromkeys(names.get(n, n) for n in listed.split(", ")))
     return f"{at}.{names.get(field, field)}", message

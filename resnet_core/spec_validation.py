@@ -13,21 +13,48 @@ from dataclasses import MISSING, fields
 from typing import Any
 
 from .blocks import BLOCK_KINDS
-from .limits import (MAX_BLOCKS_PER_STAGE, MAX_CHANNELS, MAX_DESCRIPTION_CHARS, MAX_HIDDEN,
-                     MAX_KERNEL, MAX_NAME_CHARS, MAX_PAD, MAX_SIDE, MAX_STAGES,
-                     MAX_STEM_LAYERS, MAX_STRIDE, MAX_TOTAL_BLOCKS, is_int as _is_int,
-                     show_value)
+from .limits import (
+    MAX_BLOCKS_PER_STAGE,
+    MAX_CHANNELS,
+    MAX_DESCRIPTION_CHARS,
+    MAX_HIDDEN,
+    MAX_KERNEL,
+    MAX_NAME_CHARS,
+    MAX_PAD,
+    MAX_SIDE,
+    MAX_STAGES,
+    MAX_STEM_LAYERS,
+    MAX_STRIDE,
+    MAX_TOTAL_BLOCKS,
+    show_value,
+)
+from .limits import (
+    is_int as _is_int,
+)
 from .ops import LayerSettings
-from .spec_parts import (CLASSIFIERS, HEAD_OUTPUTS, HEAD_POOLS, KERNEL_INITS, PADDINGS,
-                         SHORTCUTS, STRIDE_BLOCKS, STRIDE_CONVS, Head, Stage, StemLayer)
+from .spec_parts import (
+    CLASSIFIERS,
+    HEAD_OUTPUTS,
+    HEAD_POOLS,
+    KERNEL_INITS,
+    PADDINGS,
+    SHORTCUTS,
+    STRIDE_BLOCKS,
+    STRIDE_CONVS,
+    Head,
+    Stage,
+    StemLayer,
+)
 from .stem_kinds import STEM_KINDS
 
 # The stem layer fields that only some kinds read (their STEM_KINDS entry's fields), each
 # required by those and empty (None) in the others: (lowest, highest, how a message says it).
-STEM_SIZES = {"filters": (1, MAX_CHANNELS, "a positive integer"),
-              "kernel_size": (1, MAX_KERNEL, "a positive integer"),
-              "pool_size": (1, MAX_KERNEL, "a positive integer"),
-              "pad": (0, MAX_PAD, "an integer >= 0")}
+STEM_SIZES = {
+    "filters": (1, MAX_CHANNELS, "a positive integer"),
+    "kernel_size": (1, MAX_KERNEL, "a positive integer"),
+    "pool_size": (1, MAX_KERNEL, "a positive integer"),
+    "pad": (0, MAX_PAD, "an integer >= 0"),
+}
 
 
 class SpecError(ValueError):
@@ -56,8 +83,12 @@ def _check_bool(problems, path, value):
 
 
 def _check_number(problems, path, value, lo, hi, what, hi_open=False):
-    ok = (isinstance(value, (int, float)) and not isinstance(value, bool)
-          and lo <= value and (value < hi if hi_open else value <= hi))
+    ok = (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and lo <= value
+        and (value < hi if hi_open else value <= hi)
+    )
     if not ok:
         problems.append((path, f"must be a number {what}, got {show_value(value)}"))
     return ok
@@ -90,15 +121,19 @@ def _check_text(problems, path, value, limit, one_line, required=False):
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
-        problems.append((path, f"is not valid Unicode (a lone surrogate "
-                               f"{value[exc.start]!r} at character {exc.start + 1})"))
+        problems.append(
+            (
+                path,
+                f"is not valid Unicode (a lone surrogate "
+                f"{value[exc.start]!r} at character {exc.start + 1})",
+            )
+        )
         return
     allowed = set() if one_line else {"\n", "\r", "\t"}  # \r: text from Windows
     for i, ch in enumerate(value):
         if ch not in allowed and (ch in _LINE_BREAKS or unicodedata.category(ch) == "Cc"):
             kind = "a line break" if ch in _LINE_BREAKS else "a control character"
-            problems.append((path, f"holds {kind} ({ch!r}) at character {i + 1}; "
-                                   "remove it"))
+            problems.append((path, f"holds {kind} ({ch!r}) at character {i + 1}; remove it"))
             return
 
 
@@ -144,16 +179,27 @@ def validate(spec: Any) -> list[tuple[str, str]]:
             _check_choice(p, f"{path}.shortcut", stage.shortcut, SHORTCUTS)
             _check_int(p, f"{path}.expansion", stage.expansion, hi=64)
             _check_int(p, f"{path}.groups", stage.groups, hi=MAX_CHANNELS)
-            _check_int(p, f"{path}.width", stage.width, lo=0, hi=MAX_CHANNELS,
-                       what="0 (from expansion) or a positive integer")
-            _check_int(p, f"{path}.se_ratio", stage.se_ratio, lo=0, hi=1024,
-                       what="0 (no squeeze-and-excitation) or a positive integer")
+            _check_int(
+                p,
+                f"{path}.width",
+                stage.width,
+                lo=0,
+                hi=MAX_CHANNELS,
+                what="0 (from expansion) or a positive integer",
+            )
+            _check_int(
+                p,
+                f"{path}.se_ratio",
+                stage.se_ratio,
+                lo=0,
+                hi=1024,
+                what="0 (no squeeze-and-excitation) or a positive integer",
+            )
             _check_bool(p, f"{path}.preact", stage.preact)
             _check_choice(p, f"{path}.stride_block", stage.stride_block, STRIDE_BLOCKS)
             _check_choice(p, f"{path}.stride_conv", stage.stride_conv, STRIDE_CONVS)
             BLOCK_KINDS[stage.kind].check_filters(p, path, stage)
-            _check_ignored(p, path, stage, BLOCK_KINDS[stage.kind].fields,
-                           f"{stage.kind} blocks")
+            _check_ignored(p, path, stage, BLOCK_KINDS[stage.kind].fields, f"{stage.kind} blocks")
         if total > MAX_TOTAL_BLOCKS:
             p.append(("stages", f"at most {MAX_TOTAL_BLOCKS} blocks in all, got {total}"))
 
@@ -166,8 +212,13 @@ def _check_ignored(p, path, item, used, what):
     for f in fields(item):
         value = getattr(item, f.name)
         if f.default is not MISSING and f.name not in used and value != f.default:
-            p.append((f"{path}.{f.name}", f"is not used by {what}; leave it empty "
-                      f"(default {f.default!r}), got {show_value(value)}"))
+            p.append(
+                (
+                    f"{path}.{f.name}",
+                    f"is not used by {what}; leave it empty "
+                    f"(default {f.default!r}), got {show_value(value)}",
+                )
+            )
 
 
 def _validate_layer_settings(p, ls):
@@ -175,8 +226,15 @@ def _validate_layer_settings(p, ls):
         p.append(("layer_settings", "must be an object"))
         return
     path = "layer_settings."
-    _check_number(p, path + "bn_momentum", ls.bn_momentum, 0, 1,
-                  "from 0 up to (not including) 1", hi_open=True)
+    _check_number(
+        p,
+        path + "bn_momentum",
+        ls.bn_momentum,
+        0,
+        1,
+        "from 0 up to (not including) 1",
+        hi_open=True,
+    )
     _check_number(p, path + "bn_epsilon", ls.bn_epsilon, 1e-12, 1, "from 1e-12 to 1")
     _check_bool(p, path + "bn_scale", ls.bn_scale)
     _check_choice(p, path + "kernel_init", ls.kernel_init, KERNEL_INITS)
@@ -229,10 +287,17 @@ def _validate_head(p, head):
         or not isinstance(head.dropout, (int, float))
         or not 0 <= head.dropout < 1
     ):
-        p.append(("head.dropout", f"must be a number from 0 up to (not including) 1, got "
-                                  f"{show_value(head.dropout)}"))
+        p.append(
+            (
+                "head.dropout",
+                f"must be a number from 0 up to (not including) 1, got {show_value(head.dropout)}",
+            )
+        )
     _check_int(p, "head.classifier_kernel", head.classifier_kernel, hi=MAX_KERNEL)
-    if _check_choice(p, "head.classifier", head.classifier, CLASSIFIERS) and head.classifier == "conv":
+    if (
+        _check_choice(p, "head.classifier", head.classifier, CLASSIFIERS)
+        and head.classifier == "conv"
+    ):
         if head.pool != "global_avg":
             p.append(("head.pool", "a conv classifier averages over space: use global_avg"))
         if head.hidden:

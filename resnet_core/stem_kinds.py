@@ -43,8 +43,15 @@ class StemKind:
 
 
 def _conv(ops: Interpreter, x, layer, i: int):
-    return ops.conv(x, layer.filters, layer.kernel_size, layer.stride, layer.padding,
-                    layer.use_bias, name=f"conv{i}")
+    return ops.conv(
+        x,
+        layer.filters,
+        layer.kernel_size,
+        layer.stride,
+        layer.padding,
+        layer.use_bias,
+        name=f"conv{i}",
+    )
 
 
 def _batchnorm(ops: Interpreter, x, layer, i: int):
@@ -54,13 +61,14 @@ def _batchnorm(ops: Interpreter, x, layer, i: int):
 def _activation(fn: str) -> StemApply:
     def apply(ops: Interpreter, x, layer, i: int):
         return ops.activation(x, fn, name=f"{fn}{i}")
+
     return apply
 
 
 def _pool(mode: str) -> StemApply:
     def apply(ops: Interpreter, x, layer, i: int):
-        return ops.pool(x, mode, layer.pool_size, layer.stride, layer.padding,
-                        name=f"pool{i}")
+        return ops.pool(x, mode, layer.pool_size, layer.stride, layer.padding, name=f"pool{i}")
+
     return apply
 
 
@@ -73,16 +81,20 @@ _WINDOW = ("pool_size", "stride", "padding")
 STEM_KINDS: dict[str, StemKind] = {
     k.name: k
     for k in (
-        StemKind("conv", explain("conv"), _conv,
-                 fields=("filters", "kernel_size", "stride", "padding", "use_bias")),
+        StemKind(
+            "conv",
+            explain("conv"),
+            _conv,
+            fields=("filters", "kernel_size", "stride", "padding", "use_bias"),
+        ),
         StemKind("batchnorm", explain("BatchNorm"), _batchnorm),
         StemKind("relu", explain("ReLU"), _activation("relu")),
         StemKind("elu", explain("ELU"), _activation("elu")),
-        StemKind("maxpool", "The largest value of each window.", _pool("max"),
-                 fields=_WINDOW),
+        StemKind("maxpool", "The largest value of each window.", _pool("max"), fields=_WINDOW),
         StemKind("avgpool", "The mean value of each window.", _pool("avg"), fields=_WINDOW),
-        StemKind("zeropad", "A border of zeros, pad pixels on each side.", _zeropad,
-                 fields=("pad",)),
+        StemKind(
+            "zeropad", "A border of zeros, pad pixels on each side.", _zeropad, fields=("pad",)
+        ),
     )
 }
 

@@ -8,11 +8,11 @@ traced so far stay available.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
-from .network import forward
 from .limits import MAX_LAYERS, fmt_shape
+from .network import forward
 from .op_table import OPS, Traced
 from .ops import Interpreter, Op
 from .spec import ArchitectureSpec
@@ -78,17 +78,22 @@ class Tracer(Interpreter):
 
     def input(self, shape: tuple[int, ...], name: str = "input") -> Tensor:
         t = Tensor(tuple(shape), name)
-        self.layers.append(TracedLayer(name, "input", "input", "", "main", (), (), t.shape,
-                                       0, 0, 0, 1, {}))
+        self.layers.append(
+            TracedLayer(name, "input", "input", "", "main", (), (), t.shape, 0, 0, 0, 1, {})
+        )
         return t
 
     def apply(self, op: Op, inputs: Sequence[Tensor]) -> Tensor:
         if op.name in self._names:  # Keras refuses duplicate names too
             raise TraceError(op, "duplicate layer name", [t.shape for t in inputs])
         if len(self.layers) > MAX_LAYERS:  # stop early: a huge spec must not hang a page
-            raise TraceError(op, f"the network has more than {MAX_LAYERS:,} layers (the "
-                             "largest of the papers, ResNet-1202, has 4,209); use fewer "
-                             "blocks", [t.shape for t in inputs])
+            raise TraceError(
+                op,
+                f"the network has more than {MAX_LAYERS:,} layers (the "
+                "largest of the papers, ResNet-1202, has 4,209); use fewer "
+                "blocks",
+                [t.shape for t in inputs],
+            )
         shape, params, trainable, macs, rf, jump = self._rules(op, inputs)
         skip = op.role == "shortcut"
         if skip:
@@ -99,9 +104,24 @@ class Tracer(Interpreter):
             skip_inputs = (False,) * len(inputs)
         self._names.add(op.name)
         # op.config is shared, not copied: an Op is never changed once made.
-        self.layers.append(TracedLayer(
-            op.name, op.kind, op.stage, op.block_name, op.role, tuple(t.source for t in inputs),
-            skip_inputs, shape, params, trainable, macs, rf, op.config, op.stage_index))
+        self.layers.append(
+            TracedLayer(
+                op.name,
+                op.kind,
+                op.stage,
+                op.block_name,
+                op.role,
+                tuple(t.source for t in inputs),
+                skip_inputs,
+                shape,
+                params,
+                trainable,
+                macs,
+                rf,
+                op.config,
+                op.stage_index,
+            )
+        )
         return Tensor(shape, op.name, rf, jump, skip)
 
     # -- Keras's rules, layer by layer: each op's entry in op_table ---------------------

@@ -88,17 +88,27 @@ def series_of(run, batches: list[dict], epochs: list[dict]) -> Series:
     spec = run.network()
     # The store keeps a non-finite figure as None; the engine always records a finite
     # chunk's loss, so a missing one is a loss that became NaN or infinite.
-    points = tuple(Point(int(b["seen"] or 0), b["accuracy"],
-                         math.nan if b["loss"] is None else b["loss"]) for b in batches)
+    points = tuple(
+        Point(int(b["seen"] or 0), b["accuracy"], math.nan if b["loss"] is None else b["loss"])
+        for b in batches
+    )
     vals = [e["val_accuracy"] for e in epochs if _finite(e["val_accuracy"])]
     per_epoch = None
     if epochs and epochs[0]["seen"]:
         per_epoch = round(epochs[0]["seen"] / (epochs[0]["epoch"] + 1))
     elif run.total_steps and run.settings.get("epochs"):
-        per_epoch = round(run.total_steps * run.settings.get("batch_size", 1)
-                          / run.settings["epochs"])
-    return Series(run.name, points, run.status, has_skips(spec),
-                  analyze(spec).totals.depth, vals[-1] if vals else None, per_epoch)
+        per_epoch = round(
+            run.total_steps * run.settings.get("batch_size", 1) / run.settings["epochs"]
+        )
+    return Series(
+        run.name,
+        points,
+        run.status,
+        has_skips(spec),
+        analyze(spec).totals.depth,
+        vals[-1] if vals else None,
+        per_epoch,
+    )
 
 
 # ------------------------------------------------------------------ figures
@@ -129,8 +139,7 @@ def pct(x: float) -> str:
 def diverged(s: Series) -> bool:
     """Its loss became NaN or infinite (the last trained chunk's loss is not finite)."""
     trained = [p for p in s.points if p.seen > 0]
-    return bool(trained) and trained[-1].loss is not None and not math.isfinite(
-        trained[-1].loss)
+    return bool(trained) and trained[-1].loss is not None and not math.isfinite(trained[-1].loss)
 
 
 def training_error(s: Series) -> Reading | None:
@@ -173,8 +182,9 @@ def compare(a: Reading, b: Reading) -> int:
     """-1 when ``a`` has the lower error, 1 when ``b`` has, 0 when the difference is
     within the noise: twice the standard error of the two means (as if each image were
     a coin toss), and never less than :data:`FINAL_MARGIN`."""
-    noise = 2 * math.sqrt(a.error * (1 - a.error) / max(a.images, 1)
-                          + b.error * (1 - b.error) / max(b.images, 1))
+    noise = 2 * math.sqrt(
+        a.error * (1 - a.error) / max(a.images, 1) + b.error * (1 - b.error) / max(b.images, 1)
+    )
     if abs(a.error - b.error) <= max(FINAL_MARGIN, noise):
         return 0
     return -1 if a.error < b.error else 1
@@ -202,8 +212,10 @@ def race_lead(a: Series, b: Series) -> str:
     if abs(ea - eb) < LIVE_MARGIN:
         return f"{seen}: level, at {pct(ea)} and {pct(eb)} training error."
     (lead, le), (trail, te) = sorted(((a, ea), (b, eb)), key=lambda t: t[1])
-    return (f"{seen}: {lead.name} leads, at {pct(le)} training error against {pct(te)} "
-            f"for {trail.name}.")
+    return (
+        f"{seen}: {lead.name} leads, at {pct(le)} training error against {pct(te)} "
+        f"for {trail.name}."
+    )
 
 
 def _fate(s: Series) -> str | None:
@@ -211,8 +223,11 @@ def _fate(s: Series) -> str | None:
     if diverged(s):
         return f"{s.name} diverged after {s.seen:,} images (its loss became NaN)"
     if s.status == "failed":
-        return (f"{s.name} failed after {s.seen:,} images" if s.seen
-                else f"{s.name} failed before its first step")
+        return (
+            f"{s.name} failed after {s.seen:,} images"
+            if s.seen
+            else f"{s.name} failed before its first step"
+        )
     return None
 
 
@@ -224,7 +239,7 @@ def _twin(s: Series, other: Series) -> str:
 
 
 def _pace(win: Series, lose: Series) -> str:
-    """"; it reached 95 % training accuracy 2.3× sooner (640 images against 1,472)": at
+    """ "; it reached 95 % training accuracy 2.3× sooner (640 images against 1,472)": at
     the highest level both reached; else "only it reached ..." at the highest level one
     of them reached; "" when neither reached 50 %."""
     times = {level: (reached(win, level), reached(lose, level)) for level in LEVELS}
@@ -238,8 +253,7 @@ def _pace(win: Series, lose: Series) -> str:
         a, b = sorted((w, l))
         if fast is win:
             return f"; it reached {at} {b / a:.1f}× sooner ({a:,} images against {b:,})"
-        return (f"; though {fast.name} reached {at} {b / a:.1f}× sooner ({a:,} images "
-                f"against {b:,})")
+        return f"; though {fast.name} reached {at} {b / a:.1f}× sooner ({a:,} images against {b:,})"
     for level, (w, l) in times.items():
         if w is not None or l is not None:
             who, n = (win, w) if w is not None else (lose, l)
@@ -260,34 +274,45 @@ def race_result(a: Series, b: Series) -> Verdict:
         tail = f"; {other.name} ended at {pct(r.error)} training error" if r else ""
         return Verdict(f"No comparison: {fates[0]}{tail}.", True)
     if ra is None or rb is None:
-        return Verdict("Stopped before the first training step: nothing to compare yet.",
-                       True)
-    prefix = (f"Stopped after {min(a.seen, b.seen):,} images: "
-              if "stopped" in (a.status, b.status) else "")
+        return Verdict("Stopped before the first training step: nothing to compare yet.", True)
+    prefix = (
+        f"Stopped after {min(a.seen, b.seen):,} images: "
+        if "stopped" in (a.status, b.status)
+        else ""
+    )
     order = compare(ra, rb)
     # The residual network is the subject where there is one: the sentence is about it.
     if order == 0:
         first, second = (b, a) if b.residual and not a.residual else (a, b)
         r1, r2 = (ra, rb) if first is a else (rb, ra)
-        text = (f"{first.name} and {_twin(first, second)} ended level, at {pct(r1.error)} "
-                f"and {pct(r2.error)} training error{_pace(first, second)}.")
+        text = (
+            f"{first.name} and {_twin(first, second)} ended level, at {pct(r1.error)} "
+            f"and {pct(r2.error)} training error{_pace(first, second)}."
+        )
     else:
         (win, rw), (lose, rl) = ((a, ra), (b, rb)) if order < 0 else ((b, rb), (a, ra))
         if lose.residual and win.residual is False:  # the plain twin did better
-            text = (f"The plain twin did better here: {win.name} ended at {pct(rw.error)} "
-                    f"training error, {lose.name} at {pct(rl.error)}{_pace(win, lose)} — "
-                    f"{PAPER}.")
+            text = (
+                f"The plain twin did better here: {win.name} ended at {pct(rw.error)} "
+                f"training error, {lose.name} at {pct(rl.error)}{_pace(win, lose)} — "
+                f"{PAPER}."
+            )
         else:
-            text = (f"{win.name} ended at {pct(rw.error)} training error, "
-                    f"{_twin(win, lose)} at {pct(rl.error)}{_pace(win, lose)}.")
+            text = (
+                f"{win.name} ended at {pct(rw.error)} training error, "
+                f"{_twin(win, lose)} at {pct(rl.error)}{_pace(win, lose)}."
+            )
     return Verdict(prefix + text, True, _validation([a, b]))
 
 
 def _validation(runs: list[Series]) -> str:
     if not all(_finite(s.val_accuracy) for s in runs):
         return ""
-    return ("Validation accuracy after the last epoch: "
-            + ", ".join(f"{s.name} {pct(s.val_accuracy)}" for s in runs) + ".")
+    return (
+        "Validation accuracy after the last epoch: "
+        + ", ".join(f"{s.name} {pct(s.val_accuracy)}" for s in runs)
+        + "."
+    )
 
 
 def _capital(text: str) -> str:
@@ -301,12 +326,15 @@ def degradation(runs: list[Series]) -> Verdict:
     kind train worse: the degradation problem, or not. '' for other sets of runs."""
     by = {(s.residual, s.depth): s for s in runs}
     depths = sorted({s.depth for s in runs})
-    if len(depths) < 2 or not all((k, d) in by for k in (False, True)
-                                  for d in (depths[0], depths[-1])):
+    if len(depths) < 2 or not all(
+        (k, d) in by for k in (False, True) for d in (depths[0], depths[-1])
+    ):
         return Verdict("", not any(s.active for s in runs))
     lo, hi = depths[0], depths[-1]
-    four = [(kind, by[(residual, hi)], by[(residual, lo)])
-            for residual, kind in ((False, "plain"), (True, "residual"))]
+    four = [
+        (kind, by[(residual, hi)], by[(residual, lo)])
+        for residual, kind in ((False, "plain"), (True, "residual"))
+    ]
     if any(s.active for s in runs):
         return Verdict(_degradation_lead(four, lo, hi), False)
     fates = [f for s in runs if (f := _fate(s))]
@@ -314,34 +342,43 @@ def degradation(runs: list[Series]) -> Verdict:
         return Verdict("No verdict: " + "; ".join(fates) + ".", True)
     readings = {s.name: training_error(s) for s in runs}
     if any(r is None for r in readings.values()):
-        return Verdict("Stopped before the first training step: nothing to compare yet.",
-                       True)
-    prefix = (f"Stopped after {min(s.seen for s in runs):,} images: "
-              if any(s.status == "stopped" for s in runs) else "")
+        return Verdict("Stopped before the first training step: nothing to compare yet.", True)
+    prefix = (
+        f"Stopped after {min(s.seen for s in runs):,} images: "
+        if any(s.status == "stopped" for s in runs)
+        else ""
+    )
     parts, trends = [], {}
     for kind, deep, shallow in four:
         rd, rs = readings[deep.name], readings[shallow.name]
         trends[kind] = order = compare(rs, rd)  # 1: the deep one has the lower error
         trend = {1: "better with depth", 0: "level", -1: "worse with depth"}[order]
-        parts.append(f"{kind}: {hi} layers ended at {pct(rd.error)} training error against "
-                     f"{pct(rs.error)} for {lo} layers ({trend})")
+        parts.append(
+            f"{kind}: {hi} layers ended at {pct(rd.error)} training error against "
+            f"{pct(rs.error)} for {lo} layers ({trend})"
+        )
     plain_deep, res_deep = readings[four[0][1].name], readings[four[1][1].name]
     if trends["plain"] < 0 and trends["residual"] >= 0:
         more = "train better" if trends["residual"] > 0 else "do not"
-        end = ("the degradation problem: more plain layers train worse, more residual "
-               f"layers {more}")
+        end = f"the degradation problem: more plain layers train worse, more residual layers {more}"
     elif trends["plain"] < 0:
-        grew = {kind: readings[deep.name].error - readings[shallow.name].error
-                for kind, deep, shallow in four}
+        grew = {
+            kind: readings[deep.name].error - readings[shallow.name].error
+            for kind, deep, shallow in four
+        }
         if compare(res_deep, plain_deep) < 0:
-            end = (f"both trained worse with depth, the residual networks less "
-                   f"({100 * grew['residual']:.1f} points against "
-                   f"{100 * grew['plain']:.1f})")
+            end = (
+                f"both trained worse with depth, the residual networks less "
+                f"({100 * grew['residual']:.1f} points against "
+                f"{100 * grew['plain']:.1f})"
+            )
         else:
             end = f"both trained worse with depth, the residual networks no less: {PAPER}"
     else:
-        end = ("no degradation at this length of training (He et al. train for 64,000 "
-               "iterations): try more epochs")
+        end = (
+            "no degradation at this length of training (He et al. train for 64,000 "
+            "iterations): try more epochs"
+        )
     text = _capital(prefix + "; ".join(parts) + f" — {end}.")
     return Verdict(text, True, _validation([s for _, d, sh in four for s in (sh, d)]))
 
@@ -351,6 +388,8 @@ def _degradation_lead(four, lo: int, hi: int) -> str:
     if any(e is None for e in now.values()):
         return ""
     seen = min(s.seen for _, deep, shallow in four for s in (deep, shallow))
-    parts = [f"{kind} {hi} layers at {pct(now[deep.name])}, {lo} layers at "
-             f"{pct(now[shallow.name])}" for kind, deep, shallow in four]
+    parts = [
+        f"{kind} {hi} layers at {pct(now[deep.name])}, {lo} layers at {pct(now[shallow.name])}"
+        for kind, deep, shallow in four
+    ]
     return f"After {seen:,} images, training error: " + "; ".join(parts) + "."

@@ -38,11 +38,19 @@ def weights_offline(monkeypatch):
 
     from resnet_core import pretrained
 
-    said = ("the ImageNet weights of ResNet50 are not in Keras's cache (~/.keras/models) "
-            "and could not be downloaded (URL fetch failure).")
-    monkeypatch.setattr(pretrained, "FETCH_COMMAND", [
-        sys.executable, "-c", f"import sys; print({'error: ' + said!r}, file=sys.stderr); "
-        "sys.exit(2)"])
+    said = (
+        "the ImageNet weights of ResNet50 are not in Keras's cache (~/.keras/models) "
+        "and could not be downloaded (URL fetch failure)."
+    )
+    monkeypatch.setattr(
+        pretrained,
+        "FETCH_COMMAND",
+        [
+            sys.executable,
+            "-c",
+            f"import sys; print({'error: ' + said!r}, file=sys.stderr); sys.exit(2)",
+        ],
+    )
     monkeypatch.setattr(pretrained, "_fetched", set())
     return said
 

@@ -48,11 +48,17 @@ def test_failure_keeps_the_layers_up_to_it_and_names_where():
 
 def test_stride_that_shrinks_to_nothing_names_stage_block_and_shapes():
     spec = ArchitectureSpec(
-        name="tiny", input_shape=(4, 4, 3), stem=(),
-        stages=(Stage("basic", 1, 8, 2), Stage("bottleneck", 1, 16, 1),
-                Stage("basic", 1, 8, 4, kernel_size=3, shortcut="none"),
-                Stage("vgg", 1, 8, 1, kernel_size=1)),
-        head=Head(classes=2))
+        name="tiny",
+        input_shape=(4, 4, 3),
+        stem=(),
+        stages=(
+            Stage("basic", 1, 8, 2),
+            Stage("bottleneck", 1, 16, 1),
+            Stage("basic", 1, 8, 4, kernel_size=3, shortcut="none"),
+            Stage("vgg", 1, 8, 1, kernel_size=1),
+        ),
+        head=Head(classes=2),
+    )
     a = analyze(spec)
     assert a.ok  # 'same' padding never shrinks to nothing
     bad = spec.with_stage(1, kind="bias_bottleneck", stride=1)
@@ -81,11 +87,20 @@ def test_mismatched_add_is_explained():
 
 def test_summary_dict_has_the_cli_fields():
     d = summary_dict(analyze(get_spec("resnet18")))
-    for key in ("name", "input_shape", "output_shape", "total_params", "trainable_params",
-                "non_trainable_params", "macs", "layers"):
+    for key in (
+        "name",
+        "input_shape",
+        "output_shape",
+        "total_params",
+        "trainable_params",
+        "non_trainable_params",
+        "macs",
+        "layers",
+    ):
         assert key in d
     assert {"name", "kind", "stage", "block_name", "output_shape", "params", "macs"} <= set(
-        d["layers"][1])
+        d["layers"][1]
+    )
 
 
 @pytest.mark.parametrize("name", ["resnet152", "googlenet", "seed_mnist_resnet"])

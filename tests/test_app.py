@@ -78,8 +78,12 @@ def test_home_puts_each_residual_net_beside_its_plain_twin():
 
 def test_preset_by_url_and_hostile_urls():
     assert metric(app("pages/compose.py", preset="resnet50"), "Parameters") == "25,636,712"
-    for query in ({"preset": "<script>alert(1)</script>"}, {"spec": "!!!not-a-spec"},
-                  {"spec": "A" * 50_000}, {"spec": encode_spec(get_spec("vgg16"))[:40]}):
+    for query in (
+        {"preset": "<script>alert(1)</script>"},
+        {"spec": "!!!not-a-spec"},
+        {"spec": "A" * 50_000},
+        {"spec": encode_spec(get_spec("vgg16"))[:40]},
+    ):
         at = app(**query)
         assert "271,098" in sidebar_text(at)  # the default network
         assert at.warning and "cifar_resnet20" in plain(at.warning[0].value)
@@ -100,8 +104,9 @@ def test_compose_says_why_a_size_is_refused_and_hides_unused_pool_fields():
 def test_compose_editors_leave_cells_a_kind_does_not_read_empty():
     # The frames hold None there; without a placeholder the grid writes "None" in them.
     at = app("pages/compose.py", preset="resnet18")
-    editors = [e.proto for e in at.main if getattr(e, "type", "") == "dataframe"
-               and e.proto.editing_mode]
+    editors = [
+        e.proto for e in at.main if getattr(e, "type", "") == "dataframe" and e.proto.editing_mode
+    ]
     assert len(editors) == 2  # stem and stages
     assert all(p.HasField("placeholder") and p.placeholder == "" for p in editors)
 
@@ -109,14 +114,16 @@ def test_compose_editors_leave_cells_a_kind_does_not_read_empty():
 def test_edit_input_updates_totals_and_the_url():
     at = app("pages/compose.py", preset="cifar_resnet20")
     at.number_input(key="cls_1").set_value(100).run()
-    expected = analyze(get_spec("cifar_resnet20").replace(
-        head=get_spec("cifar_resnet20").head.__class__(classes=100))).totals.total_params
+    expected = analyze(
+        get_spec("cifar_resnet20").replace(
+            head=get_spec("cifar_resnet20").head.__class__(classes=100)
+        )
+    ).totals.total_params
     assert metric(at, "Parameters") == f"{expected:,}"
     assert at.query_params["base"] == "cifar_resnet20" and at.query_params["spec"]
 
     # the URL reproduces the edit in a new session
-    fresh = app("pages/compose.py", base=at.query_params["base"],
-                spec=at.query_params["spec"])
+    fresh = app("pages/compose.py", base=at.query_params["base"], spec=at.query_params["spec"])
     assert metric(fresh, "Parameters") == f"{expected:,}"
     assert metric(fresh, "Output") == "100"
 
@@ -183,6 +190,7 @@ def test_inspect_tables_fit_1024_px():
     """Every shown column has a set width and their sum fits beside the sidebar at
     1024 px (about 680 px): free-sized columns pushed params and MACs off screen."""
     import json as _json
+
     at = app("pages/inspect.py", preset="resnet152")
     named = {"small": 75, "medium": 200, "large": 400}
     for frame in (at.dataframe[0], at.dataframe[1]):
@@ -197,8 +205,11 @@ def test_inspect_tables_fit_1024_px():
 
 def test_graph_levels_render_and_go_into_the_url():
     at = app("pages/graph.py", preset="resnet152")
-    for level, node in (("stage", "stage3"), ("block", "stage3_block36"),
-                        ("layer", "stage3_block36_conv3")):
+    for level, node in (
+        ("stage", "stage3"),
+        ("block", "stage3_block36"),
+        ("layer", "stage3_block36_conv3"),
+    ):
         at.radio[0].set_value(level).run()
         assert not at.exception
         data = json.loads(at.get("bidi_component")[0].proto.json)  # the graph explorer
@@ -227,8 +238,9 @@ def test_code_page_exports_and_loads_specs():
     at.text_area[0].input(json.dumps(bad)).run()
     next(b for b in at.button if b.label == "Load the pasted text").click().run()
     assert any("not a valid spec" in e.value for e in at.error)
-    assert "• Stage 3, filters must be at least 1, got -4 (in the file: stages[2].filters)" \
-        in [t.value for t in at.text]
+    assert "• Stage 3, filters must be at least 1, got -4 (in the file: stages[2].filters)" in [
+        t.value for t in at.text
+    ]
     assert "cifar_resnet20" in sidebar_text(at)
 
     at.text_area[0].input(get_spec("googlenet").to_json()).run()
@@ -256,8 +268,11 @@ def test_the_server_never_imports_tensorflow(tmp_path, monkeypatch):
         if source.keras:
             path = converted_path(name)
             path.parent.mkdir(parents=True, exist_ok=True)
-            np.savez(path, x=rng.integers(0, 256, (60, 28, 28, 1), dtype=np.uint8),
-                     y=np.arange(60) % len(source.keras.class_names))
+            np.savez(
+                path,
+                x=rng.integers(0, 256, (60, 28, 28, 1), dtype=np.uint8),
+                y=np.arange(60) % len(source.keras.class_names),
+            )
     script = (
         "import sys\n"
         "from streamlit.testing.v1 import AppTest\n"
@@ -276,8 +291,9 @@ def test_the_server_never_imports_tensorflow(tmp_path, monkeypatch):
         "    assert not at.exception and not at.error, (source, at.error)\n"
         "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))\n"
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         timeout=600, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=600, cwd=ROOT
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "[]"
 
@@ -294,8 +310,9 @@ def _wait_for(predicate, timeout=120):
 
 
 @pytest.mark.slow
-def test_train_page_queues_a_run_that_the_worker_trains_and_runs_page_shows_it(tmp_path,
-                                                                           monkeypatch):
+def test_train_page_queues_a_run_that_the_worker_trains_and_runs_page_shows_it(
+    tmp_path, monkeypatch
+):
     from resnet_core.training import RunStore
 
     monkeypatch.setenv("RESNET_EXPLORER_HOME", str(tmp_path))
@@ -332,8 +349,9 @@ def test_train_page_refuses_settings_that_cannot_work(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("preset", list(PRESETS))
-def test_every_preset_can_be_trained_from_the_train_page_at_its_defaults(preset, tmp_path,
-                                                                         monkeypatch):
+def test_every_preset_can_be_trained_from_the_train_page_at_its_defaults(
+    preset, tmp_path, monkeypatch
+):
     """On the embedded digits, every preset gets a Train button on the first visit; where
     the chosen fit cannot work the other is taken and said in one line."""
     monkeypatch.setenv("RESNET_EXPLORER_HOME", str(tmp_path))
@@ -344,13 +362,15 @@ def test_every_preset_can_be_trained_from_the_train_page_at_its_defaults(preset,
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert not at.warning, [w.value for w in at.warning]
     assert [b for b in at.button if b.label == "Train"]
-    notes = [c.value for c in at.caption if "are too small for" in c.value
-             or "cannot take the images" in c.value]
+    notes = [
+        c.value
+        for c in at.caption
+        if "are too small for" in c.value or "cannot take the images" in c.value
+    ]
     assert len(notes) <= 1
 
 
-def test_train_page_shows_the_active_run_whatever_network_is_selected(tmp_path,
-                                                                      monkeypatch):
+def test_train_page_shows_the_active_run_whatever_network_is_selected(tmp_path, monkeypatch):
     from resnet_core.training import RunStore
 
     monkeypatch.setenv("RESNET_EXPLORER_HOME", str(tmp_path))
@@ -401,8 +421,9 @@ def test_a_spec_larger_than_the_stated_limit_is_refused_with_the_limit():
     assert any("a spec is at most 1 MB" in plain(e.value) for e in at.error)
 
 
-def test_train_page_offers_imagenet_weights_only_where_keras_has_them(tmp_path, monkeypatch,
-                                                                      weights_offline):
+def test_train_page_offers_imagenet_weights_only_where_keras_has_them(
+    tmp_path, monkeypatch, weights_offline
+):
     """Offered for a preset with a Keras Applications twin, refused at the click (not
     after queueing) when the weights are neither cached nor downloadable."""
     from resnet_core.training import RunStore
@@ -417,8 +438,9 @@ def test_train_page_offers_imagenet_weights_only_where_keras_has_them(tmp_path, 
     assert any("the network takes 224×224×3" in c.value for c in at.caption)  # resized
     next(b for b in at.button if b.label == "Train").click().run()
     assert not at.exception
-    assert any("ImageNet weights of ResNet50 are not in Keras" in plain(e.value)
-               for e in at.error), [e.value for e in at.error]
+    assert any(
+        "ImageNet weights of ResNet50 are not in Keras" in plain(e.value) for e in at.error
+    ), [e.value for e in at.error]
     assert RunStore(tmp_path).list() == []
 
 
@@ -446,8 +468,11 @@ def test_every_menu_link_carries_the_address_the_app_will_write():
     menu = [_query(link) for link in talk.main.get("page_link")]
     assert len(menu) == len(links) and all(q["talk"] == "1" for q in menu)
     # Home's preset cards open their preset, in talk mode too.
-    cards = [_query(link) for link in app(talk="1").main.get("page_link")
-             if link.proto.page == "compose" and link.proto.label == "Compose"]
+    cards = [
+        _query(link)
+        for link in app(talk="1").main.get("page_link")
+        if link.proto.page == "compose" and link.proto.label == "Compose"
+    ]
     assert {"preset": "resnet50", "talk": "1"} in cards
 
 
@@ -468,8 +493,7 @@ def test_resume_opens_the_resumed_runs_network_on_train(tmp_path, monkeypatch):
 
     monkeypatch.setenv("RESNET_EXPLORER_HOME", str(tmp_path))
     store = RunStore(tmp_path)
-    run_id = store.create("cifar_resnet20", get_spec("cifar_resnet20").to_dict(), {},
-                          {"epochs": 1})
+    run_id = store.create("cifar_resnet20", get_spec("cifar_resnet20").to_dict(), {}, {"epochs": 1})
     store.update(run_id, status="stopped")
     (store.run_dir(run_id) / "checkpoint.keras").write_bytes(b"")
     at = app("pages/runs.py", preset="seed_resnet50")

@@ -23,13 +23,19 @@ def _marks(name):
     return [pytest.mark.slow] + ([pytest.mark.browser] if name in IN_A_BROWSER else [])
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=_marks(n)) for n in BENCHMARKS
-                                  if n not in CHECKED_ELSEWHERE])
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=_marks(n)) for n in BENCHMARKS if n not in CHECKED_ELSEWHERE]
+)
 def test_each_benchmark_runs_in_its_quick_mode(name, tmp_path):
-    env = dict(os.environ, RESNET_EXPLORER_HOME=str(tmp_path / "home"),
-               TF_CPP_MIN_LOG_LEVEL="3")
-    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / name), "--quick"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    env = dict(os.environ, RESNET_EXPLORER_HOME=str(tmp_path / "home"), TF_CPP_MIN_LOG_LEVEL="3")
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / name), "--quick"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert proc.stdout.strip()  # it printed its figures
 

@@ -33,9 +33,15 @@ def test_every_block_function_runs_eagerly():
     }
     shapes = {k: tuple(v.shape) for k, v in outs.items()}
     assert shapes == {
-        "basic": (2, 8, 8, 16), "relu_bn": (2, 8, 8, 16), "plain": (2, 16, 16, 8),
-        "bias": (2, 8, 8, 32), "preact": (2, 16, 16, 8), "reduced": (2, 16, 16, 8),
-        "inception": (2, 16, 16, 20), "vgg": (2, 8, 8, 8), "bottleneck": (2, 8, 8, 32),
+        "basic": (2, 8, 8, 16),
+        "relu_bn": (2, 8, 8, 16),
+        "plain": (2, 16, 16, 8),
+        "bias": (2, 8, 8, 32),
+        "preact": (2, 16, 16, 8),
+        "reduced": (2, 16, 16, 8),
+        "inception": (2, 16, 16, 20),
+        "vgg": (2, 8, 8, 8),
+        "bottleneck": (2, 8, 8, 32),
     }
     # identity shortcut: a block whose body is zero returns relu(x) for basic blocks
     assert all(np.isfinite(np.asarray(v)).all() for v in outs.values())
@@ -57,9 +63,15 @@ def test_seed000_blocks_take_the_documents_filter_lists():
     x = build.identity_block(x, 3, [32, 16, 256], stage=1, block="b")
     model = keras.Model(x_in, x)
     widths = {l.name: l.filters for l in model.layers if isinstance(l, keras.layers.Conv2D)}
-    assert widths == {"res1a_conv1": 64, "res1a_conv2": 128, "res1a_conv3": 256,
-                      "res1a_shortcut_conv": 256,
-                      "res1b_conv1": 32, "res1b_conv2": 16, "res1b_conv3": 256}
+    assert widths == {
+        "res1a_conv1": 64,
+        "res1a_conv2": 128,
+        "res1a_conv3": 256,
+        "res1a_shortcut_conv": 256,
+        "res1b_conv1": 32,
+        "res1b_conv2": 16,
+        "res1b_conv3": 256,
+    }
 
 
 @pytest.mark.parametrize("filters", [[2, 3], [2, 0, 6], [2, 3.5, 6], "64"])
@@ -87,6 +99,7 @@ def test_block_functions_refuse_settings_they_do_not_use():
         build.basic_block(keras.Input((8, 8, 4)), 8, expansion=2)
     from resnet_core import blocks
     from resnet_core.trace import Tracer
+
     tracer = Tracer()
     with pytest.raises(TypeError, match="groups"):
         blocks.relu_bn_block(tracer, tracer.input((8, 8, 4)), 8, groups=2)
@@ -104,8 +117,12 @@ def test_each_kinds_library_call_builds_the_block_its_stage_traces(name, stride)
     if call is None:  # the library has no call for this stride: the gallery shows none
         return
     spec = ArchitectureSpec(
-        name="one_block", input_shape=(8, 8, 8), stem=(), head=Head(classes=2),
-        stages=(Stage(name, 1, filters, stride, shortcut=kind.default_shortcut),))
+        name="one_block",
+        input_shape=(8, 8, 8),
+        stem=(),
+        head=Head(classes=2),
+        stages=(Stage(name, 1, filters, stride, shortcut=kind.default_shortcut),),
+    )
     block = [l for l in analyze(spec).layers if l.stage == "stage1"]
     x_in = keras.Input((8, 8, 8))
     y = eval(call, {"build": build, "x": x_in})  # noqa: S307 - the registry's own text

@@ -12,22 +12,32 @@ from resnet_core.share import encode_spec
 from tests.apptest import app, plain
 
 
-def toy_block(ops, x, filters: int, kernel_size: int = 3, stride: int = 1,
-              shortcut_kind: str = "projection", use_bias: bool = True, groups: int = 1):
+def toy_block(
+    ops,
+    x,
+    filters: int,
+    kernel_size: int = 3,
+    stride: int = 1,
+    shortcut_kind: str = "projection",
+    use_bias: bool = True,
+    groups: int = 1,
+):
     """A toy: one k×k conv and BN, plus the skip, then ReLU."""
     skip = shortcut(ops, x, filters, stride, shortcut_kind, use_bias, with_bn=True)
-    y = ops.conv(x, filters, kernel_size, stride, use_bias=use_bias, name="toyconv",
-                 groups=groups)
+    y = ops.conv(x, filters, kernel_size, stride, use_bias=use_bias, name="toyconv", groups=groups)
     y = ops.add(ops.batchnorm(y, name="toybn"), skip)
     return ops.activation(y, "relu", name="out_relu")
 
 
 TOY = BlockKind(
-    "toy", "Toy k×k conv (BN), plus the input", "a test's own", toy_block,
+    "toy",
+    "Toy k×k conv (BN), plus the input",
+    "a test's own",
+    toy_block,
     summary="Toyblock summary: one conv, one BatchNorm, the skip.",
     fields=("filters", "stride", "kernel_size", "shortcut", "stride_block", "groups"),
-    library_call=lambda f, s: f"build.toy_block(x, {f}, stride={s})")
-
+    library_call=lambda f, s: f"build.toy_block(x, {f}, stride={s})",
+)
 
 
 @pytest.fixture
@@ -36,16 +46,23 @@ def toy_spec(monkeypatch):
     network with a stage of it (the spec refuses the kind outside the registry)."""
     monkeypatch.setitem(BLOCK_KINDS, "toy", TOY)
     return ArchitectureSpec(
-        name="toy_net", input_shape=(8, 8, 3),
+        name="toy_net",
+        input_shape=(8, 8, 3),
         stem=(StemLayer("conv", filters=8, kernel_size=3),),
         stages=(Stage("basic", 1, 8, 1), Stage("toy", 2, 16, 2)),
-        head=Head(classes=4))
+        head=Head(classes=4),
+    )
 
 
 def test_the_spec_refuses_a_kind_outside_the_registry():
     with pytest.raises(SpecError, match="got 'toy'"):
-        ArchitectureSpec(name="n", input_shape=(8, 8, 3), stem=(),
-                         stages=(Stage("toy", 1, 8, 1),), head=Head(classes=4))
+        ArchitectureSpec(
+            name="n",
+            input_shape=(8, 8, 3),
+            stem=(),
+            stages=(Stage("toy", 1, 8, 1),),
+            head=Head(classes=4),
+        )
 
 
 def test_tracer_builder_and_export_run_a_toy_kind(toy_spec):
@@ -57,8 +74,7 @@ def test_tracer_builder_and_export_run_a_toy_kind(toy_spec):
     assert a.ok, a.error
     toy = [l for l in a.layers if l.name.startswith("stage2_block")]
     names = {l.name for l in toy}
-    assert {"stage2_block1_toyconv", "stage2_block2_toybn", "stage2_block1_shortcut_conv"} \
-        <= names
+    assert {"stage2_block1_toyconv", "stage2_block2_toybn", "stage2_block1_shortcut_conv"} <= names
     assert toy[-1].output_shape == (4, 4, 16)  # the first toy block strides
     # conv 3×3 8 → 16 with bias, BN, and the 1×1 projection (with BN) of block 1
     block1 = sum(l.params for l in toy if l.name.startswith("stage2_block1_"))

@@ -60,7 +60,12 @@ def test_data_is_deterministic_and_bad_settings_are_refused():
         with pytest.raises(ValueError):
             make_data(**bad)
     data = make_data()
-    for bad in (dict(n_stages=0), dict(max_depth=0), dict(learning_rate=0),
-                dict(learning_rate=2.0), dict(start="median")):
+    for bad in (
+        dict(n_stages=0),
+        dict(max_depth=0),
+        dict(learning_rate=0),
+        dict(learning_rate=2.0),
+        dict(start="median"),
+    ):
         with pytest.raises(ValueError):
             fit_stages(data, **bad)

@@ -24,7 +24,7 @@ def test_the_confusion_matrix_labels_every_class_as_text():
 
 
 def test_log_ticks_stay_a_factor_two_apart_and_at_most_eight():
-    values = [1.5 ** i for i in range(24)]  # every other one survives the thinning: 12
+    values = [1.5**i for i in range(24)]  # every other one survives the thinning: 12
     ticks = charts._ticks(values, [str(v) for v in values])["tickvals"]
     assert len(ticks) == 8 and ticks[0] == 1 and ticks[-1] == values[-2]
     assert all(b >= 2 * a for a, b in zip(ticks, ticks[1:]))
@@ -38,8 +38,16 @@ def test_the_compare_legends_show_a_name_as_text():
 
 # What Plotly (the bundle Streamlit ships) decodes in label text: these named entities
 # and numeric ones, in one pass; any other "&name;" is shown as written.
-PLOTLY_ENTITIES = {"mu": "μ", "amp": "&", "lt": "<", "gt": ">", "nbsp": "\xa0",
-                   "times": "×", "plusmn": "±", "deg": "°"}
+PLOTLY_ENTITIES = {
+    "mu": "μ",
+    "amp": "&",
+    "lt": "<",
+    "gt": ">",
+    "nbsp": "\xa0",
+    "times": "×",
+    "plusmn": "±",
+    "deg": "°",
+}
 
 
 def plotly_shows(label: str) -> str:
@@ -66,6 +74,8 @@ def test_chart_labels_show_every_name_as_written():
     y = np.arange(len(NAMES))
     fig = training_views.confusion(y, y, NAMES)
     assert [plotly_shows(t) for t in fig.layout.xaxis.ticktext] == NAMES
+
+
 def test_log_axis_ticks_say_the_number_they_stand_for():
     from ui.charts import log_ticks
 

@@ -17,15 +17,20 @@ def tiny_model(seed: int):
     x = keras.layers.Conv2D(4, 3)(inputs)
     x = keras.layers.GlobalAveragePooling2D()(x)
     model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(x))
-    model.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.SGD(0.1, momentum=0.9),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     return model
 
 
 def batches(k, bs=8, seed=0):
     rng = np.random.default_rng(seed)
-    return (rng.random((k, bs, 8, 8, 1), dtype=np.float32),
-            rng.integers(0, 3, (k, bs)).astype("int32"))
+    return (
+        rng.random((k, bs, 8, 8, 1), dtype=np.float32),
+        rng.integers(0, 3, (k, bs)).astype("int32"),
+    )
 
 
 def as_data(x, y):
@@ -37,8 +42,7 @@ def as_data(x, y):
 def test_a_compiled_chunk_trains_as_keras_steps_do_one_at_a_time():
     data, idx = as_data(*batches(4))
     ours = CompiledChunks([tiny_model(1), tiny_model(2)], [data, data])
-    theirs = StepByStep([KerasSteps(tiny_model(1)), KerasSteps(tiny_model(2))],
-                        [data, data])
+    theirs = StepByStep([KerasSteps(tiny_model(1)), KerasSteps(tiny_model(2))], [data, data])
     a = ours.run(idx)
     b = theirs.run(idx, [False, False])
     for r, s in zip(a, b):
@@ -56,8 +60,9 @@ def test_one_trace_for_every_chunk_size_and_a_stop_at_the_first_nan():
     bad = x.copy()
     bad[2, 0] = np.nan  # an image of NaN in the third step of the first network
     (good, labels), idx = as_data(x, y)
-    runner = CompiledChunks([tiny_model(1), tiny_model(2)],
-                            [(bad.reshape(good.shape), labels), (good, labels)])
+    runner = CompiledChunks(
+        [tiny_model(1), tiny_model(2)], [(bad.reshape(good.shape), labels), (good, labels)]
+    )
     for rows in (idx[:1], idx[3:], idx[:2]):
         assert [len(r.loss) for r in runner.run(rows)] == [len(rows)] * 2
     assert runner._run.experimental_get_tracing_count() == 1

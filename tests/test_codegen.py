@@ -23,8 +23,17 @@ def _exec(source):
     return namespace["build_model"]()
 
 
-@pytest.mark.parametrize("name", ["seed_resnet50", "seed_mnist_resnet", "cifar_resnet20",
-                                  "seed_preact_resnet", "googlenet", "seed_cifar_plain"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "seed_resnet50",
+        "seed_mnist_resnet",
+        "cifar_resnet20",
+        "seed_preact_resnet",
+        "googlenet",
+        "seed_cifar_plain",
+    ],
+)
 def test_exported_script_builds_the_same_model(name):
     source = to_python(get_spec(name))
     assert "resnet_core" not in source.split('"""', 2)[2]  # standalone
@@ -37,19 +46,20 @@ def assert_same_model(exported, ours):
     assert exported.count_params() == ours.count_params()
     assert [l.name for l in exported.layers] == [l.name for l in ours.layers]
     assert [tuple(l.output.shape) for l in exported.layers] == [
-        tuple(l.output.shape) for l in ours.layers]
+        tuple(l.output.shape) for l in ours.layers
+    ]
     exported.set_weights(ours.get_weights())
     x = np.random.default_rng(0).normal(size=(1, *ours.input_shape[1:])).astype("float32")
-    np.testing.assert_allclose(np.asarray(exported(x)), np.asarray(ours(x)), rtol=1e-4,
-                               atol=1e-6)
+    np.testing.assert_allclose(np.asarray(exported(x)), np.asarray(ours(x)), rtol=1e-4, atol=1e-6)
 
 
 @pytest.mark.slow
 def test_exported_script_runs_as_a_program(tmp_path):
     path = tmp_path / "model.py"
     path.write_text(to_python(get_spec("cifar_resnet20")))
-    out = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
-                         timeout=300, cwd=tmp_path)
+    out = subprocess.run(
+        [sys.executable, str(path)], capture_output=True, text=True, timeout=300, cwd=tmp_path
+    )
     assert out.returncode == 0, out.stderr
     assert "total parameters: 271,098" in out.stdout
 
@@ -64,15 +74,35 @@ def _layer_facts(model):
     of the sources (BatchNorm's, initialisers, L2, groups)."""
     import keras
 
-    keep = ("momentum", "epsilon", "scale", "groups", "kernel_initializer",
-            "bias_initializer", "kernel_regularizer", "rate")
+    keep = (
+        "momentum",
+        "epsilon",
+        "scale",
+        "groups",
+        "kernel_initializer",
+        "bias_initializer",
+        "kernel_regularizer",
+        "rate",
+    )
     facts = []
     for layer in model.layers:
         config = layer.get_config()
-        picked = {k: keras.saving.serialize_keras_object(config[k]) if k.endswith(
-            ("initializer", "regularizer")) else config[k] for k in keep if k in config}
-        facts.append([layer.name, type(layer).__name__, layer.count_params(),
-                      list(layer.output.shape[1:]), picked])
+        picked = {
+            k: keras.saving.serialize_keras_object(config[k])
+            if k.endswith(("initializer", "regularizer"))
+            else config[k]
+            for k in keep
+            if k in config
+        }
+        facts.append(
+            [
+                layer.name,
+                type(layer).__name__,
+                layer.count_params(),
+                list(layer.output.shape[1:]),
+                picked,
+            ]
+        )
     return facts
 
 
@@ -89,9 +119,11 @@ def test_exported_scripts_build_the_same_model_in_a_fresh_process(tmp_path):
         f"sys.path.insert(0, {str(Path(__file__).parent.parent)!r})\n"
         "from tests.test_codegen import _layer_facts\n"
         f"out = {{n: _layer_facts(runpy.run_path(n + '.py')['build_model']()) for n in {names!r}}}\n"
-        "print(json.dumps(out))\n")
-    done = subprocess.run([sys.executable, str(probe)], capture_output=True, text=True,
-                          timeout=600, cwd=tmp_path)
+        "print(json.dumps(out))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, str(probe)], capture_output=True, text=True, timeout=600, cwd=tmp_path
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     exported = json.loads(done.stdout.strip().splitlines()[-1])
     for name in names:
@@ -111,16 +143,44 @@ def test_exported_script_carries_the_sources_layer_settings():
 
 
 # -------------------------------------------------------------- hostile names and text
-TINY = ArchitectureSpec(name="tiny", input_shape=(8, 8, 1),
-                        stem=(StemLayer("conv", filters=4, kernel_size=3), StemLayer("relu")),
-                        stages=(Stage("basic", 1, 4),), head=Head(classes=3))
+TINY = ArchitectureSpec(
+    name="tiny",
+    input_shape=(8, 8, 1),
+    stem=(StemLayer("conv", filters=4, kernel_size=3), StemLayer("relu")),
+    stages=(Stage("basic", 1, 4),),
+    head=Head(classes=3),
+)
 # Pieces that broke out of string literals and comments, or made scripts that do not parse.
-NASTY = ['"""', "'''", '"', "\\", "\\N{BULLET}", "\\x00", "\x00", "\n", "\r", "\r\n", "\u2028",
-         "\x85", "\ufeff", "\ud800", "\udfff", "#", "{", "}", "\t", "\nimport os\n",
-         '"""; __import__("os").system("echo pwned"); """', "🙂", "é", "\x1b[31m"]
-hostile_text = st.lists(st.one_of(st.sampled_from(NASTY),
-                                  st.text(st.characters(blacklist_categories=()), max_size=6)),
-                        max_size=8).map("".join)
+NASTY = [
+    '"""',
+    "'''",
+    '"',
+    "\\",
+    "\\N{BULLET}",
+    "\\x00",
+    "\x00",
+    "\n",
+    "\r",
+    "\r\n",
+    "\u2028",
+    "\x85",
+    "\ufeff",
+    "\ud800",
+    "\udfff",
+    "#",
+    "{",
+    "}",
+    "\t",
+    "\nimport os\n",
+    '"""; __import__("os").system("echo pwned"); """',
+    "🙂",
+    "é",
+    "\x1b[31m",
+]
+hostile_text = st.lists(
+    st.one_of(st.sampled_from(NASTY), st.text(st.characters(blacklist_categories=()), max_size=6)),
+    max_size=8,
+).map("".join)
 
 
 def _top_level_kinds(source):
@@ -160,5 +220,5 @@ def test_a_hostile_name_builds_the_same_model(name):
 def test_docstring_literal_reads_back_exactly():
     from resnet_core.codegen import docstring_literal
 
-    for text in NASTY + ["".join(NASTY), "ends with a quote\"", "ends with a backslash\\"]:
+    for text in NASTY + ["".join(NASTY), 'ends with a quote"', "ends with a backslash\\"]:
         assert ast.literal_eval(docstring_literal(text)) == text

@@ -9,22 +9,35 @@ import pytest
 
 from resnet_core import PRESETS, analyze, get_spec
 from resnet_core.blocks import shortcut_form
-from resnet_core.compare import (FORM_WORDS, compare, count_forms, shortcut_forms,
-                                 stage_inputs, to_text)
+from resnet_core.compare import (
+    FORM_WORDS,
+    compare,
+    count_forms,
+    shortcut_forms,
+    stage_inputs,
+    to_text,
+)
 from resnet_core.spec import ArchitectureSpec, Head, Stage, StemLayer
 
 
 def net(*stages: Stage, channels: int = 16) -> ArchitectureSpec:
     """A small network: a conv to ``channels``, then ``stages``."""
-    return ArchitectureSpec("t", (16, 16, 3), (StemLayer("conv", filters=channels,
-                                                         kernel_size=3),),
-                            tuple(stages), Head(classes=4))
+    return ArchitectureSpec(
+        "t",
+        (16, 16, 3),
+        (StemLayer("conv", filters=channels, kernel_size=3),),
+        tuple(stages),
+        Head(classes=4),
+    )
 
 
 def unbuildable() -> ArchitectureSpec:
     """Stage 2's 4×4 max-pool on the 2×2 maps stage 1 leaves: the trace stops there."""
-    return net(Stage("basic", 1, 16, stride=8), Stage("vgg", 1, 16, stride=4),
-               Stage("basic", 1, 32, stride=2))
+    return net(
+        Stage("basic", 1, 16, stride=8),
+        Stage("vgg", 1, 16, stride=4),
+        Stage("basic", 1, 32, stride=2),
+    )
 
 
 def forms(spec) -> list[list[str]]:
@@ -56,22 +69,28 @@ def traced_forms(spec) -> list[str]:
     return out
 
 
-@pytest.mark.parametrize("kind, expected", [
-    # stride 1, same width: every kind is the identity
-    ("projection", ["identity", "identity"]),
-    ("zeropad", ["identity", "identity"]),
-])
+@pytest.mark.parametrize(
+    "kind, expected",
+    [
+        # stride 1, same width: every kind is the identity
+        ("projection", ["identity", "identity"]),
+        ("zeropad", ["identity", "identity"]),
+    ],
+)
 def test_a_stage_that_keeps_its_shape_adds_the_input_itself(kind, expected):
     assert forms(net(Stage("basic", 2, 16, shortcut=kind))) == [expected]
 
 
-@pytest.mark.parametrize("kind, first, traced", [
-    ("projection", "projection", "conv+bn"),
-    ("conv", "conv", "conv"),
-    ("zeropad", "zeropad", "zeropad"),
-    ("subsample", "projection", "conv+bn"),  # the channels change: it must project
-    ("none", "none", "none"),
-])
+@pytest.mark.parametrize(
+    "kind, first, traced",
+    [
+        ("projection", "projection", "conv+bn"),
+        ("conv", "conv", "conv"),
+        ("zeropad", "zeropad", "zeropad"),
+        ("subsample", "projection", "conv+bn"),  # the channels change: it must project
+        ("none", "none", "none"),
+    ],
+)
 def test_every_shortcut_kind_where_the_shape_changes(kind, first, traced):
     spec = net(Stage("basic", 2, 32, stride=2, shortcut=kind))
     rest = "none" if kind == "none" else "identity"
@@ -81,8 +100,9 @@ def test_every_shortcut_kind_where_the_shape_changes(kind, first, traced):
 
 def test_subsample_keeps_every_other_pixel_where_the_channels_stay():
     """Keras's ResNetV2: the last block strides, its width unchanged: a max-pool skip."""
-    spec = net(Stage("bottleneck", 3, 64, stride=2, shortcut="subsample", preact=True,
-                     stride_block="last"))
+    spec = net(
+        Stage("bottleneck", 3, 64, stride=2, shortcut="subsample", preact=True, stride_block="last")
+    )
     assert forms(spec) == [["projection", "identity", "subsample"]]
     assert traced_forms(spec) == ["conv", "identity", "subsample"]  # preact: no BN after
     assert count_forms(forms(spec)[0]) == "1 identity, 1 projection, 1 subsample (max-pool)"
@@ -125,8 +145,10 @@ def test_resnet50_and_resnext50_differ_in_groups_and_width_per_group():
     c = compared("resnet50", "resnext50_32x4d")
     s = summary(c)
     assert s["groups"] == ("every stage: 1", "every stage: 32")
-    assert s["width per group"] == ("64, 128, 256, 512 (stage by stage)",
-                                    "4, 8, 16, 32 (stage by stage)")
+    assert s["width per group"] == (
+        "64, 128, 256, 512 (stage by stage)",
+        "4, 8, 16, 32 (stage by stage)",
+    )
     assert "pre-activation" not in s  # the same in both
     stage1 = next(p for p in c.parts if p.part == "stage1")
     assert stage1.differs == ("inner width", "groups", "width per group")
@@ -141,7 +163,8 @@ def test_resnet50_and_v2_name_pre_activation_stride_and_skips_in_the_same_words(
     assert s["pre-activation"] == ("every stage: no", "every stage: yes")
     assert s["skip connections"] == (
         "16 skip connections: 12 identity, 4 projection",
-        "16 skip connections: 9 identity, 4 projection, 3 subsample (max-pool)")
+        "16 skip connections: 9 identity, 4 projection, 3 subsample (max-pool)",
+    )
     assert s["stride placement"][1] == "stages 1–3: last block, its 3×3 conv; stage 4: no stride"
     assert "BN → ReLU" in s["head"][1] and "BN → ReLU" not in s["head"][0]
     assert "1×1 conv" not in s["skip connections"][1]  # the max-pool skip is no conv
@@ -152,11 +175,15 @@ def test_resnet50_and_v2_name_pre_activation_stride_and_skips_in_the_same_words(
 
 
 def test_deltas_are_b_minus_a_and_add_up_to_the_totals():
-    for x, y in (("resnet50", "resnet50v2"), ("resnet18", "googlenet"),
-                 ("cifar_resnet20", "cifar_resnet56")):
+    for x, y in (
+        ("resnet50", "resnet50v2"),
+        ("resnet18", "googlenet"),
+        ("cifar_resnet20", "cifar_resnet56"),
+    ):
         c = compared(x, y)
-        assert sum(p.delta_params for p in c.parts) == (c.b.totals.total_params
-                                                        - c.a.totals.total_params)
+        assert sum(p.delta_params for p in c.parts) == (
+            c.b.totals.total_params - c.a.totals.total_params
+        )
         assert sum(p.delta_macs for p in c.parts) == c.b.totals.macs - c.a.totals.macs
     c = compared("cifar_resnet20", "cifar_resnet56")
     assert summary(c)["blocks per stage"] == ("3–3–3", "9–9–9")
@@ -186,8 +213,12 @@ def test_a_network_that_cannot_be_built_is_compared_as_far_as_it_goes():
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "resnet_core", "compare", *args],
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "resnet_core", "compare", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_the_command_line_prints_the_same_comparison(tmp_path):

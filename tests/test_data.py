@@ -14,8 +14,8 @@ import pytest
 from resnet_core import get_spec
 from resnet_core.data import SOURCES, DataChoice, DataError, digits, load, prepare, shapes
 from resnet_core.data import datasets as ds_module
-from resnet_core.data.uploads import load_npz, load_zip
 from resnet_core.data.sources import offline_names
+from resnet_core.data.uploads import load_npz, load_zip
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,19 +53,29 @@ def test_keras_dataset_without_cache_or_network_says_so(tmp_path, monkeypatch):
         raise OSError("no network")
 
     monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
-    with pytest.raises(DataError, match="not in Keras's cache .* could not be downloaded"
-                                        ".* or use Digits 8×8 or Generated shapes"):
-        ds_module.convert_keras_dataset("mnist", SOURCES["mnist"].keras, tmp_path / "mnist.npz",
-                                        instead=offline_names())
+    with pytest.raises(
+        DataError,
+        match="not in Keras's cache .* could not be downloaded"
+        ".* or use Digits 8×8 or Generated shapes",
+    ):
+        ds_module.convert_keras_dataset(
+            "mnist", SOURCES["mnist"].keras, tmp_path / "mnist.npz", instead=offline_names()
+        )
     assert not list(tmp_path.iterdir())  # nothing half-written
 
 
 def test_the_childs_refusal_reaches_the_caller(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     said = "mnist is not in Keras's cache and could not be downloaded (URLError)."
-    monkeypatch.setattr(ds_module, "CONVERT_COMMAND", [
-        sys.executable, "-c", f"import sys; print({'error: ' + said!r}, file=sys.stderr); "
-        "sys.exit(2)"])
+    monkeypatch.setattr(
+        ds_module,
+        "CONVERT_COMMAND",
+        [
+            sys.executable,
+            "-c",
+            f"import sys; print({'error: ' + said!r}, file=sys.stderr); sys.exit(2)",
+        ],
+    )
     with pytest.raises(DataError) as err:
         load(DataChoice(source="mnist"))
     assert str(err.value) == said
@@ -78,20 +88,33 @@ def test_keras_dataset_loading_code_on_a_small_cache_file(tmp_path, monkeypatch)
 
     rng = np.random.default_rng(0)
     path = tmp_path / "mnist.npz"
-    np.savez(path, x_train=rng.integers(0, 256, (30, 28, 28), dtype=np.uint8),
-             y_train=rng.integers(0, 10, 30), x_test=np.zeros((5, 28, 28), np.uint8),
-             y_test=np.zeros(5, np.int64))
+    np.savez(
+        path,
+        x_train=rng.integers(0, 256, (30, 28, 28), dtype=np.uint8),
+        y_train=rng.integers(0, 10, 30),
+        x_test=np.zeros((5, 28, 28), np.uint8),
+        y_test=np.zeros(5, np.int64),
+    )
     monkeypatch.setattr(keras_mnist, "get_file", lambda *a, **k: str(path))
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    ds_module.convert_keras_dataset("mnist", SOURCES["mnist"].keras,
-                                    ds_module.converted_path("mnist"))
+    ds_module.convert_keras_dataset(
+        "mnist", SOURCES["mnist"].keras, ds_module.converted_path("mnist")
+    )
 
-    script = ("import sys\nfrom resnet_core.data import DataChoice, load\n"
-              "d = load(DataChoice(source='mnist'))\n"
-              "print(d.x.shape, d.num_classes, "
-              "sorted(m for m in ('keras', 'tensorflow') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         cwd=ROOT, env={**os.environ, "KERAS_HOME": str(tmp_path)}, timeout=120)
+    script = (
+        "import sys\nfrom resnet_core.data import DataChoice, load\n"
+        "d = load(DataChoice(source='mnist'))\n"
+        "print(d.x.shape, d.num_classes, "
+        "sorted(m for m in ('keras', 'tensorflow') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "KERAS_HOME": str(tmp_path)},
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["(30,", "28,", "28,", "1)", "10", "[]"]
 
@@ -144,8 +167,11 @@ def _png(colour, size=(10, 10)):
 
 
 def test_zip_of_class_folders_and_its_refusals():
-    good = {f"data/{cls}/{i}.png": _png(c) for cls, c in (("cat", "red"), ("dog", "blue"))
-            for i in range(3)}
+    good = {
+        f"data/{cls}/{i}.png": _png(c)
+        for cls, c in (("cat", "red"), ("dog", "blue"))
+        for i in range(3)
+    }
     d = load_zip(_zip(good), "pets.zip")
     assert d.class_names == ("cat", "dog") and d.x.shape == (6, 10, 10, 3)
     assert list(d.y) == [0, 0, 0, 1, 1, 1]
@@ -176,6 +202,7 @@ def test_a_zip_of_more_class_folders_than_allowed_is_refused(monkeypatch):
     with pytest.raises(DataError, match="4 class folders, more than the 3 allowed"):
         load_zip(_zip(files), "many.zip")
     load_zip(_zip({f"{cls}/{i}.png": _png("red") for cls in "abc" for i in range(2)}), "ok.zip")
+
 
 # ------------------------------------------------ uploads larger inside than outside
 def _npz_compressed(**arrays):
@@ -257,13 +284,16 @@ def test_single_class_is_refused_for_npz_and_zip_alike():
         load_zip(_zip({f"only/{i}.png": _png("red") for i in range(3)}), "one.zip")
 
 
-@pytest.mark.parametrize("x, words", [
-    (np.ones((20, 8, 8), np.complex64), "complex numbers"),
-    (np.linspace(-1, 1, 20 * 64).reshape(20, 8, 8), "negative values .* \\(x \\+ 1\\) / 2"),
-    (np.full((20, 8, 8), 300.0), "values up to 300"),
-    (np.full((20, 8, 8), 70_000, np.int32), "values up to 70000"),
-    (np.full((20, 8, 8), np.nan), "NaN"),
-])
+@pytest.mark.parametrize(
+    "x, words",
+    [
+        (np.ones((20, 8, 8), np.complex64), "complex numbers"),
+        (np.linspace(-1, 1, 20 * 64).reshape(20, 8, 8), "negative values .* \\(x \\+ 1\\) / 2"),
+        (np.full((20, 8, 8), 300.0), "values up to 300"),
+        (np.full((20, 8, 8), 70_000, np.int32), "values up to 70000"),
+        (np.full((20, 8, 8), np.nan), "NaN"),
+    ],
+)
 def test_images_that_are_not_0_to_255_or_0_to_1_are_refused_not_mangled(x, words):
     with pytest.raises(DataError, match=words):
         load_npz(_npz(x=x, y=np.arange(20) % 2), "odd.npz")
@@ -281,8 +311,11 @@ def test_a_zips_class_folder_names_survive_staging(tmp_path):
     from resnet_core.data import DataChoice, load
     from resnet_core.data.uploads import stage_upload
 
-    files = {f"pets/{cls}/{i}.png": _png(c) for cls, c in (("cat", "red"), ("dög 🐕", "blue"))
-             for i in range(3)}
+    files = {
+        f"pets/{cls}/{i}.png": _png(c)
+        for cls, c in (("cat", "red"), ("dög 🐕", "blue"))
+        for i in range(3)
+    }
     path = stage_upload(_zip(files), "pets.zip", tmp_path / "uploads")
     assert path.parent == tmp_path / "uploads" and path.suffix == ".npz"
     d = load(DataChoice(source="upload", options={"path": str(path)}))
@@ -320,8 +353,13 @@ def test_resizing_to_a_huge_input_is_refused_before_allocating():
 def test_the_keras_child_takes_its_facts_from_the_registry():
     """The child looks the name up in the registry: a source that is not Keras's is refused
     in one line, before Keras is imported."""
-    out = subprocess.run([sys.executable, "-m", "resnet_core.data.keras_convert", "digits",
-                          "unused.npz"], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "resnet_core.data.keras_convert", "digits", "unused.npz"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     assert out.returncode == 2
     assert out.stderr == "error: digits is not one of Keras's datasets\n"
 
@@ -333,8 +371,9 @@ def test_the_uploaders_limit_is_the_cores_limit():
 
     from resnet_core.data.uploads import MAX_UPLOAD_BYTES
 
-    config = tomllib.loads((Path(__file__).resolve().parents[1] / ".streamlit"
-                            / "config.toml").read_text())
+    config = tomllib.loads(
+        (Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml").read_text()
+    )
     assert config["server"]["maxUploadSize"] * 1024 * 1024 == MAX_UPLOAD_BYTES
 
 
@@ -345,22 +384,33 @@ def _png_by_hand(pixels: np.ndarray, colour_type: int) -> bytes:
     import struct
 
     def chunk(kind, data):
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     h, w = pixels.shape[:2]
     rows = b"".join(b"\0" + pixels[r].astype(">u2").tobytes() for r in range(h))
-    return (b"\x89PNG\r\n\x1a\n"
-            + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, colour_type, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, colour_type, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 def test_16_bit_images_are_scaled_to_0_255_not_clipped():
     levels = np.array([0, 257, 32896, 65535], np.uint16)  # 0, 1, 128, 255 at 8 bits
     grey = np.tile(levels, (4, 1))[..., None]
     colour = np.stack([grey[..., 0], grey[..., 0][:, ::-1], np.full((4, 4), 32896)], -1)
-    files = {"grey/0.png": _png_by_hand(grey, 0), "grey/1.png": _png_by_hand(grey, 0),
-             "colour/0.png": _png_by_hand(colour, 2), "colour/1.png": _png_by_hand(colour, 2)}
+    files = {
+        "grey/0.png": _png_by_hand(grey, 0),
+        "grey/1.png": _png_by_hand(grey, 0),
+        "colour/0.png": _png_by_hand(colour, 2),
+        "colour/1.png": _png_by_hand(colour, 2),
+    }
     d = load_zip(_zip(files), "deep.zip")
     g = d.x[list(d.y).index(d.class_names.index("grey"))]
     assert g[0, :, 0].tolist() == [0, 1, 128, 255] and (g[..., 0] == g[..., 2]).all()

@@ -14,17 +14,33 @@ import pytest
 
 from resnet_core.cli import NATIVE_LOG_LINE
 from resnet_core.training import RunStore
-from resnet_core.training.distributed import (Cluster, ClusterError, cluster_from_env,
-                                              loopback_configs)
+from resnet_core.training.distributed import (
+    Cluster,
+    ClusterError,
+    cluster_from_env,
+    loopback_configs,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
-SHORT = ["cifar_resnet20", "--dataset", "digits", "--limit", "400", "--epochs", "1",
-         "--batch-size", "32", "--log-every", "1"]
+SHORT = [
+    "cifar_resnet20",
+    "--dataset",
+    "digits",
+    "--limit",
+    "400",
+    "--epochs",
+    "1",
+    "--batch-size",
+    "32",
+    "--log-every",
+    "1",
+]
 
 
 def config(cluster, task_type="worker", index=0):
-    return {"TF_CONFIG": json.dumps({"cluster": cluster,
-                                     "task": {"type": task_type, "index": index}})}
+    return {
+        "TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": task_type, "index": index}})
+    }
 
 
 def test_tf_config_names_this_process_and_the_chief():
@@ -39,18 +55,28 @@ def test_tf_config_names_this_process_and_the_chief():
     assert chief.size == 3 and chief.chief and not worker0.chief
 
 
-@pytest.mark.parametrize("text, words", [
-    ("not json", "not JSON"),
-    ("[1]", 'needs "cluster"'),
-    (json.dumps({"cluster": {"worker": "h:1"}, "task": {"type": "worker"}}), "list of"),
-    (json.dumps({"cluster": {"worker": ["h:1", "h:2"]}, "task": {"type": "chief"}}),
-     "task type 'chief'"),
-    (json.dumps({"cluster": {"worker": ["h:1", "h:2"]}, "task": {"type": "worker",
-                                                                  "index": True}}),
-     "task index True"),
-    (json.dumps({"cluster": {"worker": ["h:1"], "ps": ["p:1"]}, "task": {"type": "worker"}}),
-     "'ps'"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("not json", "not JSON"),
+        ("[1]", 'needs "cluster"'),
+        (json.dumps({"cluster": {"worker": "h:1"}, "task": {"type": "worker"}}), "list of"),
+        (
+            json.dumps({"cluster": {"worker": ["h:1", "h:2"]}, "task": {"type": "chief"}}),
+            "task type 'chief'",
+        ),
+        (
+            json.dumps(
+                {"cluster": {"worker": ["h:1", "h:2"]}, "task": {"type": "worker", "index": True}}
+            ),
+            "task index True",
+        ),
+        (
+            json.dumps({"cluster": {"worker": ["h:1"], "ps": ["p:1"]}, "task": {"type": "worker"}}),
+            "'ps'",
+        ),
+    ],
+)
 def test_a_bad_tf_config_says_what_is_wrong(text, words):
     with pytest.raises(ClusterError, match=words):
         cluster_from_env({"TF_CONFIG": text})
@@ -62,15 +88,23 @@ def test_loopback_configs_give_each_worker_its_place_on_distinct_ports():
     assert len(set(hosts)) == 3 and all(h.startswith("127.0.0.1:") for h in hosts)
     places = [cluster_from_env({"TF_CONFIG": c}) for c in configs]
     assert [(p.size, p.task_index, p.chief) for p in places] == [
-        (3, 0, True), (3, 1, False), (3, 2, False)]
+        (3, 0, True),
+        (3, 1, False),
+        (3, 2, False),
+    ]
 
 
 def train(home, *args, timeout=600):
     env = {**os.environ, "RESNET_EXPLORER_HOME": str(home)}
     env.pop("TF_CONFIG", None)
-    return subprocess.run([sys.executable, "-m", "resnet_core", "train", *args, "--json"],
-                          capture_output=True, text=True, env=env, timeout=timeout,
-                          cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "resnet_core", "train", *args, "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        cwd=ROOT,
+    )
 
 
 @pytest.mark.slow
@@ -79,8 +113,9 @@ def test_two_loopback_workers_train_like_one_worker_of_the_same_global_batch(tmp
     for n, out in outs.items():
         assert out.returncode == 0, (n, out.stderr[-3000:])
         assert "Traceback" not in out.stderr
-        assert not [ln for ln in out.stderr.splitlines(keepends=True)
-                    if NATIVE_LOG_LINE.match(ln.encode())], out.stderr  # no TF noise
+        assert not [
+            ln for ln in out.stderr.splitlines(keepends=True) if NATIVE_LOG_LINE.match(ln.encode())
+        ], out.stderr  # no TF noise
     two, one = (json.loads(outs[n].stdout.strip().splitlines()[-1]) for n in (2, 1))
     assert two["status"] == one["status"] == "completed"
     assert "2 workers" in two["device"] and "MultiWorkerMirroredStrategy" in two["device"]
@@ -107,9 +142,24 @@ def test_stop_reaches_every_worker_after_the_same_step(tmp_path):
     env = {**os.environ, "RESNET_EXPLORER_HOME": str(tmp_path)}
     env.pop("TF_CONFIG", None)
     launcher = subprocess.Popen(
-        [sys.executable, "-m", "resnet_core", "train", *SHORT[:-4], "--epochs", "40",
-         "--workers", "2", "--json"], env=env, cwd=ROOT, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "resnet_core",
+            "train",
+            *SHORT[:-4],
+            "--epochs",
+            "40",
+            "--workers",
+            "2",
+            "--json",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     store = RunStore(tmp_path)
     try:
         deadline = time.monotonic() + 400
@@ -127,8 +177,9 @@ def test_stop_reaches_every_worker_after_the_same_step(tmp_path):
             launcher.kill()
     assert launcher.returncode == 0, err[-3000:]
     run = store.get(run_id)
-    assert run.status == "stopped" and json.loads(out.strip().splitlines()[-1])["status"] \
-        == "stopped"
+    assert (
+        run.status == "stopped" and json.loads(out.strip().splitlines()[-1])["status"] == "stopped"
+    )
     assert 0 < store.metrics(run_id, "batch")[-1]["step"] < run.total_steps
     assert (store.run_dir(run_id) / "checkpoint.keras").exists()
 
@@ -153,9 +204,24 @@ def test_ctrl_c_stops_every_local_worker_with_a_checkpoint(tmp_path):
     env = {**os.environ, "RESNET_EXPLORER_HOME": str(tmp_path)}
     env.pop("TF_CONFIG", None)
     launcher = subprocess.Popen(  # its own process group, as a terminal's foreground job
-        [sys.executable, "-m", "resnet_core", "train", *SHORT[:-4], "--epochs", "40",
-         "--workers", "2"], env=env, cwd=ROOT, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "resnet_core",
+            "train",
+            *SHORT[:-4],
+            "--epochs",
+            "40",
+            "--workers",
+            "2",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     store = RunStore(tmp_path)
     try:
         deadline = time.monotonic() + 400

@@ -18,18 +18,30 @@ from resnet_core.training import RunStore, checkpoints, engine
 from resnet_core.training.submit import plan_run, race_plans, submit_race, submit_run
 
 DATA = DataChoice(source="digits", subset=200, fit="adapt")
-SETTINGS = {"optimizer": "sgd", "learning_rate": 0.01, "epochs": 2, "batch_size": 16,
-            "log_every": 1, "checkpoint_every": 2}
+SETTINGS = {
+    "optimizer": "sgd",
+    "learning_rate": 0.01,
+    "epochs": 2,
+    "batch_size": 16,
+    "log_every": 1,
+    "checkpoint_every": 2,
+}
 POISONED_STEP = 5  # 160 training images, 10 steps an epoch: within the first epoch
 
 
 def tiny(name="tiny"):
     base = get_spec("cifar_resnet20")
     return dataclasses.replace(
-        base, name=name, input_shape=(8, 8, 1),
+        base,
+        name=name,
+        input_shape=(8, 8, 1),
         stem=(dataclasses.replace(base.stem[0], filters=4), base.stem[2]),
-        stages=(dataclasses.replace(base.stages[0], kind="vgg", shortcut="projection",
-                                    num_blocks=1, filters=4),))
+        stages=(
+            dataclasses.replace(
+                base.stages[0], kind="vgg", shortcut="projection", num_blocks=1, filters=4
+            ),
+        ),
+    )
 
 
 @pytest.fixture
@@ -57,7 +69,8 @@ def poison(monkeypatch):
 
 
 def test_a_nan_loss_ends_the_run_there_as_diverged_keeping_points_and_checkpoint(
-        store, poison, monkeypatch):
+    store, poison, monkeypatch
+):
     saved = []
     save = checkpoints.save_checkpoint
 
@@ -71,9 +84,14 @@ def test_a_nan_loss_ends_the_run_there_as_diverged_keeping_points_and_checkpoint
     summary = engine.execute(store, run_id)
     run = store.get(run_id)
     assert summary["status"] == run.status == "diverged"
-    assert run.error == summary["error"] == (
-        f"diverged: the loss became NaN at step {POISONED_STEP}; lower the learning rate "
-        "(it was 0.01: try 0.001 or less)")
+    assert (
+        run.error
+        == summary["error"]
+        == (
+            f"diverged: the loss became NaN at step {POISONED_STEP}; lower the learning rate "
+            "(it was 0.01: try 0.001 or less)"
+        )
+    )
     assert not run.active and run.phase == "" and run.epochs_done == 0
     points = store.metrics(run_id, "batch")
     assert [p["step"] for p in points] == list(range(POISONED_STEP))  # up to it, kept
@@ -96,10 +114,23 @@ def test_in_a_race_the_partner_of_a_diverged_network_trains_on(store, poison):
 
 
 def test_the_command_line_prints_missing_figures_as_dashes(capsys):
-    summary = {"run_id": "r", "name": "n", "status": "diverged", "device": "CPU",
-               "error": "diverged: the loss became NaN at step 3; lower the learning rate",
-               "history": [{"epoch": 0, "loss": None, "accuracy": 0.1, "val_loss": None,
-                            "val_accuracy": None, "images_per_second": None}]}
+    summary = {
+        "run_id": "r",
+        "name": "n",
+        "status": "diverged",
+        "device": "CPU",
+        "error": "diverged: the loss became NaN at step 3; lower the learning rate",
+        "history": [
+            {
+                "epoch": 0,
+                "loss": None,
+                "accuracy": 0.1,
+                "val_loss": None,
+                "val_accuracy": None,
+                "images_per_second": None,
+            }
+        ],
+    }
     _print_summary(summary, as_json=False)
     out, err = capsys.readouterr()
     assert "epoch 1: loss — acc 0.1000" in out and "diverged on CPU" in out
@@ -111,10 +142,29 @@ def test_train_with_a_far_too_high_learning_rate_exits_non_zero_with_one_line(tm
     import os
 
     env = {**os.environ, "RESNET_EXPLORER_HOME": str(tmp_path), "TF_CPP_MIN_LOG_LEVEL": "3"}
-    out = subprocess.run([sys.executable, "-m", "resnet_core", "train", "cifar_resnet20",
-                          "--optimizer", "sgd", "--lr", "10", "--limit", "1000",
-                          "--batch-size", "32", "--steps", "300"],
-                         capture_output=True, text=True, timeout=600, env=env)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "resnet_core",
+            "train",
+            "cifar_resnet20",
+            "--optimizer",
+            "sgd",
+            "--lr",
+            "10",
+            "--limit",
+            "1000",
+            "--batch-size",
+            "32",
+            "--steps",
+            "300",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
     assert out.returncode == 1, out.stderr[-2000:]
     last = out.stderr.strip().splitlines()[-1]
     assert last.startswith("diverged: the loss became NaN at step ")

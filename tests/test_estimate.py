@@ -49,16 +49,18 @@ def test_a_run_estimate_adds_compile_epochs_and_validation():
     assert e.compile_seconds == pytest.approx(estimate.compile_seconds(spec, 32, RATE))
     assert e.compile_seconds > 3 * step  # its own phase, not one more step
     assert 0 < e.validation_seconds < e.epoch_seconds
-    assert e.total_seconds == pytest.approx(e.compile_seconds + 5 * e.epoch_seconds
-                                            + 5 * e.validation_seconds)
+    assert e.total_seconds == pytest.approx(
+        e.compile_seconds + 5 * e.epoch_seconds + 5 * e.validation_seconds
+    )
 
 
 def test_compiling_grows_with_the_layers_not_with_the_batch_alone():
     """Tracing a step costs per layer: ResNet-50 at 224×224 compiles for tens of seconds
     (issue 18 measured 23 s beside 11 s an epoch), cifar_resnet20 for a few."""
     at = 107e9  # the reference machine the constants were measured on
-    small = estimate.compile_seconds(get_spec("cifar_resnet20").replace(
-        input_shape=(8, 8, 1)), 32, at)
+    small = estimate.compile_seconds(
+        get_spec("cifar_resnet20").replace(input_shape=(8, 8, 1)), 32, at
+    )
     big = estimate.compile_seconds(get_spec("resnet50"), 8, at)
     assert 2 < small < 10
     assert 11.5 < big < 46  # within 2× of the 23 s measured
@@ -84,8 +86,9 @@ def test_a_group_in_lockstep_adds_its_networks():
 
 def test_a_run_of_many_minutes_says_so_before_it_starts():
     spec = get_spec("resnet50")
-    quick = estimate.estimate_run([get_spec("cifar_resnet20").replace(input_shape=(8, 8, 1))],
-                                  480, 120, 32, 1, flops=RATE)
+    quick = estimate.estimate_run(
+        [get_spec("cifar_resnet20").replace(input_shape=(8, 8, 1))], 480, 120, 32, 1, flops=RATE
+    )
     long = estimate.estimate_run([spec], 480, 120, 8, 20, flops=RATE)
     assert not quick.long and quick.warning() == ""
     assert long.long and long.total_seconds > estimate.LONG_RUN_SECONDS
@@ -118,9 +121,21 @@ def test_each_progress_bar_of_a_group_says_the_groups_time_left(tmp_path):
     ids = store.create_group([(f"net{i}", {}, {}, {"batch_size": 32}) for i in range(4)])
     for i in ids:
         store.update(i, status="running", phase="training", total_steps=110)
-        store.add_metrics(i, [{"kind": "batch", "epoch": 0, "step": 10, "seen": 320,
-                               "time": 0.0, "loss": 1.0, "accuracy": 0.5,
-                               "images_per_second": 320.0}])
+        store.add_metrics(
+            i,
+            [
+                {
+                    "kind": "batch",
+                    "epoch": 0,
+                    "step": 10,
+                    "seen": 320,
+                    "time": 0.0,
+                    "loss": 1.0,
+                    "accuracy": 0.5,
+                    "images_per_second": 320.0,
+                }
+            ],
+        )
     # Each has 100 steps of 32 images left at 320 images/s: 10 s alone, 40 s together.
     texts = [training_views.progress(store, store.get(i))[1] for i in ids]
     assert all("about 40 s left" in t for t in texts), texts

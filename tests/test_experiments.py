@@ -17,8 +17,7 @@ import numpy as np
 import pytest
 
 from resnet_core import child, get_spec
-from resnet_core.experiments import cached, compute, describe, key_for
-from resnet_core.experiments import landscape, lesion, responses
+from resnet_core.experiments import cached, compute, describe, key_for, landscape, lesion, responses
 from resnet_core.experiments.blocks import block_shapes, deletable_blocks
 from resnet_core.experiments.cache import load_result, save_result
 from resnet_core.experiments.runs import ExperimentError, finished_pairs, pair_of
@@ -37,9 +36,13 @@ def test_filter_normalisation_gives_each_filter_its_weights_norm_and_keeps_its_d
     n = landscape.filter_normalise(d, w)
     for f in range(5):  # the last axis is the filter (Keras's output channel)
         assert np.linalg.norm(n[..., f]) == pytest.approx(np.linalg.norm(w[..., f]), rel=1e-5)
-        cos = np.sum(n[..., f] * d[..., f]) / (np.linalg.norm(n[..., f]) * np.linalg.norm(d[..., f]))
+        cos = np.sum(n[..., f] * d[..., f]) / (
+            np.linalg.norm(n[..., f]) * np.linalg.norm(d[..., f])
+        )
         assert cos == pytest.approx(1.0, abs=1e-6)
-    dense = landscape.filter_normalise(np.ones((4, 2), "float32"), np.array([[3, 0]] * 4, "float32"))
+    dense = landscape.filter_normalise(
+        np.ones((4, 2), "float32"), np.array([[3, 0]] * 4, "float32")
+    )
     assert np.linalg.norm(dense[:, 0]) == pytest.approx(6.0) and np.allclose(dense[:, 1], 0)
 
 
@@ -63,17 +66,25 @@ def test_blocks_whose_shapes_agree_are_deletable_in_the_network_and_its_twin():
     shapes = block_shapes(spec)
     assert len(shapes) == 9
     # The first block of stages 2 and 3 halves the size and doubles the channels.
-    assert deletable_blocks(spec) == [b.name for b in shapes
-                                      if b.name not in ("stage2_block1", "stage3_block1")]
+    assert deletable_blocks(spec) == [
+        b.name for b in shapes if b.name not in ("stage2_block1", "stage3_block1")
+    ]
     assert deletable_blocks(plain_twin(spec)) == deletable_blocks(spec)
 
 
 def _lesion_result(residual, baseline, singles, chance=0.1):
-    return {"network": "resnet" if residual else "plain", "residual": residual,
-            "baseline": baseline, "chance": chance, "samples": 2, "images": 100,
-            "single": [{"block": f"b{i}", "accuracy": a} for i, a in enumerate(singles)],
-            "random": [{"k": 1, "mean": float(np.mean(singles)), "accuracies": singles}]
-            if singles else []}
+    return {
+        "network": "resnet" if residual else "plain",
+        "residual": residual,
+        "baseline": baseline,
+        "chance": chance,
+        "samples": 2,
+        "images": 100,
+        "single": [{"block": f"b{i}", "accuracy": a} for i, a in enumerate(singles)],
+        "random": [{"k": 1, "mean": float(np.mean(singles)), "accuracies": singles}]
+        if singles
+        else [],
+    }
 
 
 def test_lesion_sentence_and_explanation_say_the_numbers():
@@ -93,11 +104,19 @@ def test_lesion_sentence_and_explanation_say_the_numbers():
 def _landscape(loss, residual=True):
     n = len(loss)
     c = n // 2
-    return {"network": "n", "residual": residual, "grid": n, "images": 8, "chance_loss": 1.5,
-            "classes": 4,
-            "alphas": np.linspace(-1, 1, n).tolist(), "loss": loss,
-            "centre_loss": loss[c][c], "slice_alpha": [row[c] for row in loss],
-            "slice_beta": loss[c]}
+    return {
+        "network": "n",
+        "residual": residual,
+        "grid": n,
+        "images": 8,
+        "chance_loss": 1.5,
+        "classes": 4,
+        "alphas": np.linspace(-1, 1, n).tolist(),
+        "loss": loss,
+        "centre_loss": loss[c][c],
+        "slice_alpha": [row[c] for row in loss],
+        "slice_beta": loss[c],
+    }
 
 
 def test_landscape_summaries_read_the_grid():
@@ -105,8 +124,9 @@ def test_landscape_summaries_read_the_grid():
     bowl = (a[:, None] ** 2 + a[None, :] ** 2).tolist()
     r = _landscape(bowl)
     assert landscape.centre_is_lowest(r) and landscape.local_minima(r) == 1
-    assert landscape.ring_loss(r) == pytest.approx(np.mean([0.25, 0.5, 0.25, 0.5, 0.25, 0.5,
-                                                            0.25, 0.5]))
+    assert landscape.ring_loss(r) == pytest.approx(
+        np.mean([0.25, 0.5, 0.25, 0.5, 0.25, 0.5, 0.25, 0.5])
+    )
     bumpy = [row[:] for row in bowl]
     bumpy[0][0] = -1.0  # a lower corner: a second minimum, and the centre not lowest
     bumpy[2][0] = -2.0
@@ -117,7 +137,7 @@ def test_landscape_summaries_read_the_grid():
     s = landscape.sentence([r, _landscape(bumpy, residual=False)])
     assert "the residual network's loss rises from 0 at the trained weights to 0.38 half" in s
     assert "(below a uniform guess's on 84 % of the grid)" in s  # 21 of 25 below 1.5
-    plateau = (np.minimum(np.array(bowl), 1.6) + 0.01 * np.random.default_rng(0).random((5, 5)))
+    plateau = np.minimum(np.array(bowl), 1.6) + 0.01 * np.random.default_rng(0).random((5, 5))
     assert landscape.local_minima(_landscape(plateau.tolist())) == 1  # ripples above 1.5
     assert "loss below ln 4 = 1.50" in landscape.explanation([r, _landscape(bumpy, False)])
     with pytest.raises(ExperimentError, match="odd number from 3 to 51"):
@@ -128,8 +148,9 @@ def test_response_pieces():
     spec = get_spec("cifar_resnet20")
     pairs = responses.response_layers(spec)
     assert len(pairs) == 18 and pairs[0] == ("stage1_block1_conv1", "stage1_block1_bn1")
-    maps = responses.strongest_maps(np.stack([np.full((4, 4), v) for v in (1, 5, 3)], -1)
-                                    + np.eye(4)[..., None], count=2)
+    maps = responses.strongest_maps(
+        np.stack([np.full((4, 4), v) for v in (1, 5, 3)], -1) + np.eye(4)[..., None], count=2
+    )
     assert [m["channel"] for m in maps] == [1, 2]
     assert min(map(min, maps[0]["map"])) == 0 and max(map(max, maps[0]["map"])) == 1
     big = responses.strongest_maps(np.random.default_rng(0).random((100, 100, 2)), 1)
@@ -144,8 +165,12 @@ def _stored_pair(home: Path) -> tuple[RunStore, list[str]]:
     """A finished race of cifar_resnet20 and its twin with stand-in checkpoints."""
     store = RunStore(home)
     spec = get_spec("cifar_resnet20")
-    ids = store.create_group([(s.name, s.to_dict(), {"source": "digits"}, {"epochs": 1})
-                              for s in (spec, plain_twin(spec))])
+    ids = store.create_group(
+        [
+            (s.name, s.to_dict(), {"source": "digits"}, {"epochs": 1})
+            for s in (spec, plain_twin(spec))
+        ]
+    )
     for i in ids:
         store.update(i, status="completed")
         (store.run_dir(i) / "checkpoint.keras").write_bytes(b"stand-in")
@@ -198,9 +223,14 @@ def test_runs_that_cannot_be_looked_inside_are_refused_with_what_to_do(tmp_path)
 
 
 def test_cli_refuses_an_unknown_run_in_one_line(tmp_path):
-    out = subprocess.run([sys.executable, "-m", "resnet_core", "landscape", "20990101-000000-abcdef",
-                          "--grid", "5"], capture_output=True, text=True, cwd=ROOT, timeout=120,
-                         env={**__import__("os").environ, "RESNET_EXPLORER_HOME": str(tmp_path)})
+    out = subprocess.run(
+        [sys.executable, "-m", "resnet_core", "landscape", "20990101-000000-abcdef", "--grid", "5"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env={**__import__("os").environ, "RESNET_EXPLORER_HOME": str(tmp_path)},
+    )
     assert out.returncode == 2 and out.stdout == ""
     assert out.stderr.strip().startswith("error: no run '20990101-000000-abcdef'")
     assert len(out.stderr.strip().splitlines()) == 1
@@ -210,14 +240,26 @@ def test_cli_prints_kept_results_as_json_and_text(tmp_path):
     store, ids = _stored_pair(tmp_path)
     results = _fake_results(store, ids)
     env = {**__import__("os").environ, "RESNET_EXPLORER_HOME": str(tmp_path)}
-    out = subprocess.run([sys.executable, "-m", "resnet_core", "lesion", ids[1], "--json"],
-                         capture_output=True, text=True, cwd=ROOT, timeout=120, env=env)
+    out = subprocess.run(
+        [sys.executable, "-m", "resnet_core", "lesion", ids[1], "--json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env=env,
+    )
     assert out.returncode == 0, out.stderr
     got = json.loads(out.stdout)
     assert got["runs"][0]["baseline"] == results[0]["baseline"]  # its twin came too
     assert got["sentence"] == lesion.sentence(results)
-    text = subprocess.run([sys.executable, "-m", "resnet_core", "lesion", ids[0]],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120, env=env)
+    text = subprocess.run(
+        [sys.executable, "-m", "resnet_core", "lesion", ids[0]],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env=env,
+    )
     assert "delete one block:" in text.stdout and "Veit, Wilber & Belongie" in text.stdout
 
 
@@ -317,8 +359,7 @@ def trained_pair(tmp_path_factory):
     store = RunStore(tmp_path_factory.mktemp("pair"))
     spec = get_spec("cifar_resnet20")
     plans = race_plans([spec, plain_twin(spec)], DataChoice(source="digits"))
-    ids = submit_race(store, plans, TrainSettings(steps=150, batch_size=32,
-                                                  log_every=50).to_dict())
+    ids = submit_race(store, plans, TrainSettings(steps=150, batch_size=32, log_every=50).to_dict())
     execute_group(store, ids)
     assert [store.get(i).status for i in ids] == ["completed", "completed"]
     return store, ids
@@ -328,15 +369,15 @@ def trained_pair(tmp_path_factory):
 def test_lesion_hurts_the_plain_network_more(trained_pair):
     store, ids = trained_pair
     seen = []
-    out = compute(store, "lesion", ids, {"samples": 2, "images": 400},
-                  progress=lambda f, t: seen.append(f))
+    out = compute(
+        store, "lesion", ids, {"samples": 2, "images": 400}, progress=lambda f, t: seen.append(f)
+    )
     res, pla = out["runs"]
     assert res["residual"] and not pla["residual"]
     assert lesion.mean_drop(res) < lesion.mean_drop(pla)
     assert len(res["single"]) == 7 and [p["k"] for p in res["random"]] == list(range(1, 8))
     # With nothing deleted, the walk along the spec is the trained model itself.
-    assert res["baseline"] == pytest.approx(store.get(ids[0]).summary["val_accuracy"],
-                                            abs=1e-6)
+    assert res["baseline"] == pytest.approx(store.get(ids[0]).summary["val_accuracy"], abs=1e-6)
     assert seen and seen == sorted(seen) and seen[-1] == pytest.approx(1.0)
     assert cached(store, "lesion", ids, {"samples": 2, "images": 400}) == out["runs"]
 
@@ -365,15 +406,23 @@ def test_responses_cover_every_block_and_layer(trained_pair):
 
 def test_responses_sentence_compares_how_much_blocks_change_their_input():
     def result(residual, changes, branches):
-        return {"network": "r" if residual else "p", "residual": residual,
-                "blocks": [{"block": f"b{i}", "change_ratio": c, "branch_ratio": b}
-                           for i, (c, b) in enumerate(zip(changes, branches))],
-                "layers": [{"std": 0.5}, {"std": 1.5}]}
+        return {
+            "network": "r" if residual else "p",
+            "residual": residual,
+            "blocks": [
+                {"block": f"b{i}", "change_ratio": c, "branch_ratio": b}
+                for i, (c, b) in enumerate(zip(changes, branches))
+            ],
+            "layers": [{"std": 0.5}, {"std": 1.5}],
+        }
+
     res = result(True, [0.4, None, 0.6], [0.7, 0.3, 0.5])
     pla = result(False, [1.1, None, 1.3], [None] * 3)
     s = responses.sentence([res, pla])
-    assert s.startswith("On average a residual block changes its input by 50 % of its norm "
-                        "and a plain block changes its input by 120 % of its norm")
+    assert s.startswith(
+        "On average a residual block changes its input by 50 % of its norm "
+        "and a plain block changes its input by 120 % of its norm"
+    )
     e = responses.explanation([res, pla])
     assert "a plain one by 120 %" in e and "its branches add 50 %" in e
     assert "mean response std is 1" in e

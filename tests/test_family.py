@@ -26,23 +26,32 @@ PUBLISHED_TRAINABLE = {
 
 # Keras Applications' count_params() of ResNet50V2/101V2/152V2 (weights=None), which
 # test_v2_equals_keras_applications also checks against Keras itself.
-KERAS_V2_TOTALS = {"resnet50v2": 25_613_800, "resnet101v2": 44_675_560,
-                   "resnet152v2": 60_380_648}
+KERAS_V2_TOTALS = {"resnet50v2": 25_613_800, "resnet101v2": 44_675_560, "resnet152v2": 60_380_648}
 
 # The papers' parameter counts, in millions as printed: He et al. 2015 Table 6
 # (ResNet-1202), He et al. 2016 "Identity Mappings" Table 2 (ResNet-164, ResNet-1001),
 # Zagoruyko & Komodakis 2016 Table 5 (WRN-28-10). Counted as conv and dense weights:
 # with BatchNorm's gamma and beta, ResNet-1001 has 10.33 M, not the paper's 10.2 M.
-PAPER_WEIGHTS = {"cifar_resnet1202": "19.4", "preact_resnet164": "1.7",
-                 "preact_resnet1001": "10.2", "wrn28_10": "36.5"}
+PAPER_WEIGHTS = {
+    "cifar_resnet1202": "19.4",
+    "preact_resnet164": "1.7",
+    "preact_resnet1001": "10.2",
+    "wrn28_10": "36.5",
+}
 
 # Multiply-adds at 224×224: Xie et al. 2017 Table 1 (ResNeXt-50 32×4d: 4.2 G), Hu et al.
 # 2018 Table 2 (SE-ResNet-50: 3.87 G), torchvision's "_ops" (ResNeXt-101 32×8d: 16.414 G,
 # Wide ResNet-50-2: 11.398 G; no paper gives them), He et al. 2015 Table 1 (ResNet-50 /
 # 101 / 152: 3.8, 7.6, 11.3 G).
-PAPER_MACS = {"resnext50_32x4d": 4.2e9, "seresnet50": 3.87e9, "resnext101_32x8d": 16.414e9,
-              "wide_resnet50_2": 11.398e9, "resnet50": 3.8e9, "resnet101": 7.6e9,
-              "resnet152": 11.3e9}
+PAPER_MACS = {
+    "resnext50_32x4d": 4.2e9,
+    "seresnet50": 3.87e9,
+    "resnext101_32x8d": 16.414e9,
+    "wide_resnet50_2": 11.398e9,
+    "resnet50": 3.8e9,
+    "resnet101": 7.6e9,
+    "resnet152": 11.3e9,
+}
 
 
 @pytest.mark.parametrize("name, count", PUBLISHED_TRAINABLE.items())
@@ -72,8 +81,11 @@ def test_imagenet_members_macs_are_within_three_percent_of_their_papers(name, ma
 
 
 def test_variation_is_a_parameter_of_the_block_not_a_new_kind():
-    kinds = {s.kind for name in (*PUBLISHED_TRAINABLE, *KERAS_V2_TOTALS, *PAPER_WEIGHTS)
-             for s in get_spec(name).stages}
+    kinds = {
+        s.kind
+        for name in (*PUBLISHED_TRAINABLE, *KERAS_V2_TOTALS, *PAPER_WEIGHTS)
+        for s in get_spec(name).stages
+    }
     assert kinds == {"bottleneck", "basic"}
 
 
@@ -95,37 +107,44 @@ def test_grouped_conv_must_divide_the_width():
     assert not a.ok and "32 groups must divide" in a.error
 
 
-@pytest.mark.parametrize("field, value", [("groups", 2), ("width", 8), ("se_ratio", 4),
-                                          ("stride_conv", "3x3")])
+@pytest.mark.parametrize(
+    "field, value", [("groups", 2), ("width", 8), ("se_ratio", 4), ("stride_conv", "3x3")]
+)
 def test_a_kind_refuses_the_bottleneck_settings_it_ignores(field, value):
     with pytest.raises(SpecError, match=f"stages.0..{field}: is not used by basic blocks"):
         get_spec("cifar_resnet20").with_stage(0, **{field: value})
 
 
 # ----------------------------------------------------------------- BatchNorm per source
-@pytest.mark.parametrize("name, momentum, epsilon, scale", [
-    ("seed_resnet50", 0.99, 1e-3, True),  # Keras's BatchNormalization() (seed 000)
-    ("seed_resnet34", 0.99, 1e-3, True),
-    ("seed_cifar_resnet", 0.99, 1e-3, True),
-    ("seed_preact_resnet", 0.999, 1e-3, False),  # TF-Slim's batch_norm (seed 004)
-    ("resnet50", 0.99, 1.001e-5, True),  # keras.applications
-    ("resnet50v2", 0.99, 1.001e-5, True),
-    ("cifar_resnet20", 0.99, 1.001e-5, True),
-])
+@pytest.mark.parametrize(
+    "name, momentum, epsilon, scale",
+    [
+        ("seed_resnet50", 0.99, 1e-3, True),  # Keras's BatchNormalization() (seed 000)
+        ("seed_resnet34", 0.99, 1e-3, True),
+        ("seed_cifar_resnet", 0.99, 1e-3, True),
+        ("seed_preact_resnet", 0.999, 1e-3, False),  # TF-Slim's batch_norm (seed 004)
+        ("resnet50", 0.99, 1.001e-5, True),  # keras.applications
+        ("resnet50v2", 0.99, 1.001e-5, True),
+        ("cifar_resnet20", 0.99, 1.001e-5, True),
+    ],
+)
 def test_every_preset_carries_its_sources_batchnorm(name, momentum, epsilon, scale):
     spec = get_spec(name)
     ls = spec.layer_settings
     assert (ls.bn_momentum, ls.bn_epsilon, ls.bn_scale) == (momentum, epsilon, scale)
     bns = [l for l in analyze(spec).layers if l.kind == "batchnorm"]
-    assert bns and all(l.config["momentum"] == momentum and l.config["epsilon"] == epsilon
-                       and l.config["scale"] == scale for l in bns)
+    assert bns and all(
+        l.config["momentum"] == momentum
+        and l.config["epsilon"] == epsilon
+        and l.config["scale"] == scale
+        for l in bns
+    )
 
 
 def test_slim_batchnorm_has_no_scale_so_seed_004_loses_714_parameters():
     spec = get_spec("seed_preact_resnet")
     scaled = spec.replace(layer_settings=LayerSettings(bn_momentum=0.999))
-    assert (analyze(scaled).totals.trainable_params
-            - analyze(spec).totals.trainable_params) == 714
+    assert (analyze(scaled).totals.trainable_params - analyze(spec).totals.trainable_params) == 714
 
 
 def test_spec_files_without_layer_settings_still_load():
@@ -140,11 +159,17 @@ def test_spec_files_without_layer_settings_still_load():
     assert spec.stages == get_spec("cifar_resnet20").stages
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("bn_momentum", 1.0, "from 0 up to"), ("bn_epsilon", 0, "from 1e-12"),
-    ("kernel_init", "zeros", "must be one of"), ("l2", -1, "from 0 to 1"),
-    ("bn_scale", "yes", "true or false"), ("init_stddev", float("nan"), "from 1e-6"),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("bn_momentum", 1.0, "from 0 up to"),
+        ("bn_epsilon", 0, "from 1e-12"),
+        ("kernel_init", "zeros", "must be one of"),
+        ("l2", -1, "from 0 to 1"),
+        ("bn_scale", "yes", "true or false"),
+        ("init_stddev", float("nan"), "from 1e-6"),
+    ],
+)
 def test_layer_settings_are_validated(field, value, message):
     data = get_spec("cifar_resnet20").to_dict()
     data["layer_settings"][field] = value
@@ -174,11 +199,15 @@ def test_keras_layers_carry_the_sources_settings():
 
     from .conftest import built_preset
 
-    bns = [l for l in built_preset("seed_preact_resnet").layers
-           if isinstance(l, keras.layers.BatchNormalization)]
+    bns = [
+        l
+        for l in built_preset("seed_preact_resnet").layers
+        if isinstance(l, keras.layers.BatchNormalization)
+    ]
     assert bns and all((l.momentum, l.epsilon, l.scale) == (0.999, 1e-3, False) for l in bns)
-    convs = [l for l in built_preset("seed_mnist_resnet").layers
-             if isinstance(l, keras.layers.Conv2D)]
+    convs = [
+        l for l in built_preset("seed_mnist_resnet").layers if isinstance(l, keras.layers.Conv2D)
+    ]
     init = convs[0].kernel_initializer
     assert isinstance(init, keras.initializers.TruncatedNormal) and init.stddev == 0.1
     assert all(np.allclose(np.asarray(c.bias), 0.1) for c in convs if c.use_bias)
@@ -207,8 +236,9 @@ def test_training_model_takes_the_runs_momentum_and_leaves_the_spec_alone():
     assert bns and {l.momentum for l in bns} == {0.9}
     assert spec.layer_settings.bn_momentum == 0.99
     own = build_training_model(spec, augment=False, mixed=False, bn_momentum=None)
-    assert {l.momentum for l in own.layers
-            if isinstance(l, keras.layers.BatchNormalization)} == {0.99}
+    assert {l.momentum for l in own.layers if isinstance(l, keras.layers.BatchNormalization)} == {
+        0.99
+    }
 
 
 def test_a_logits_network_trains_through_a_softmax():
@@ -228,17 +258,20 @@ def test_compose_shows_the_sources_batchnorm_and_keeps_the_familys_settings():
 
     at = app("pages/compose.py", preset="seed_preact_resnet")
     assert any("momentum 0.999, epsilon 0.001, no scale" in e.label for e in at.expander)
+
     def widget(kind, label):  # keys change when the first edit renames the preset
         return next(w for w in getattr(at, kind) if w.label == label)
 
     assert widget("number_input", "BN momentum").value == 0.999
     widget("checkbox", "BN scale (γ)").check().run()  # give BatchNorm its scale: 714 more
-    scaled = get_spec("seed_preact_resnet").replace(
-        layer_settings=LayerSettings(bn_momentum=0.999))
+    scaled = get_spec("seed_preact_resnet").replace(layer_settings=LayerSettings(bn_momentum=0.999))
     assert metric(at, "Parameters") == f"{analyze(scaled).totals.total_params:,}"
     widget("number_input", "BN epsilon").set_value(0.0).run()
-    assert any(e.value.startswith("BN epsilon must be a number from 1e") and
-               e.value.endswith("to 1, got 0") for e in at.error)
+    assert any(
+        e.value.startswith("BN epsilon must be a number from 1e")
+        and e.value.endswith("to 1, got 0")
+        for e in at.error
+    )
 
     # A ResNeXt survives an edit elsewhere: its groups and widths are table columns.
     at = app("pages/compose.py", preset="resnext50_32x4d")

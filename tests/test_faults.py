@@ -16,15 +16,20 @@ import pytest
 from resnet_core import get_spec
 from resnet_core.data import DataChoice
 from resnet_core.faults import DiskFull, StoreBusy, disk_full, named, store_busy
-from resnet_core.training import RunStore, store as store_module
+from resnet_core.training import RunStore
+from resnet_core.training import store as store_module
 
 ROOT = Path(__file__).resolve().parent.parent
 NO_SPACE = OSError(errno.ENOSPC, "No space left on device")
 
 
 def _queued(store):
-    return store.create("cifar_resnet20", get_spec("cifar_resnet20").to_dict(),
-                        DataChoice().to_dict(), {"epochs": 1})
+    return store.create(
+        "cifar_resnet20",
+        get_spec("cifar_resnet20").to_dict(),
+        DataChoice().to_dict(),
+        {"epochs": 1},
+    )
 
 
 # ---------------------------------------------------------------- recognising them
@@ -49,8 +54,9 @@ def test_a_full_disk_is_recognised_whoever_raised_it(tmp_path, monkeypatch):
     assert not disk_full(io_error, tmp_path)  # a disk with room: another I/O fault
     assert store_busy(sqlite3.OperationalError("database is locked"))
     assert isinstance(named(NO_SPACE, tmp_path), DiskFull)
-    assert str(named(NO_SPACE, tmp_path)).startswith(f"no space left on the disk holding "
-                                                      f"{tmp_path}")
+    assert str(named(NO_SPACE, tmp_path)).startswith(
+        f"no space left on the disk holding {tmp_path}"
+    )
 
 
 # ---------------------------------------------------------------- a full disk
@@ -89,7 +95,8 @@ def test_a_checkpoint_that_fails_otherwise_leaves_no_partial_file_either(tmp_pat
 
 
 def test_a_run_that_meets_a_full_disk_is_failed_with_the_reason_and_the_store_opens(
-        tmp_path, monkeypatch):
+    tmp_path, monkeypatch
+):
     from resnet_core.training.trainee import Trainee
 
     store = RunStore(tmp_path / "home")
@@ -134,7 +141,7 @@ def test_a_record_cut_off_by_a_full_disk_leaves_no_partial_file(tmp_path, monkey
 def test_a_dead_worker_on_a_full_disk_is_not_simply_called_killed(tmp_path, monkeypatch):
     store = RunStore(tmp_path / "home")
     run_id = _queued(store)
-    store.update(run_id, status="running", worker_pid=2 ** 22 + 12345)  # no such process
+    store.update(run_id, status="running", worker_pid=2**22 + 12345)  # no such process
     monkeypatch.setattr(store_module, "free_bytes", lambda folder: 4096)
     store.reap()
     assert "perhaps because the disk holding" in store.get(run_id).error
@@ -160,22 +167,45 @@ def test_training_on_a_really_full_disk(tmp_path):
     where this process may not."""
     mount = tmp_path / "small"
     mount.mkdir()
-    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1500k", "tmpfs", str(mount)],
-                          capture_output=True, text=True)
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1500k", "tmpfs", str(mount)],
+        capture_output=True,
+        text=True,
+    )
     if made.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs here (needs root): {made.stderr.strip()}")
     try:
         home = mount / "home"
         env = {**os.environ, "RESNET_EXPLORER_HOME": str(home)}
-        out = subprocess.run([sys.executable, "-m", "resnet_core", "train", "cifar_resnet20",
-                              "--steps", "2", "--limit", "200"],
-                             capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "resnet_core",
+                "train",
+                "cifar_resnet20",
+                "--steps",
+                "2",
+                "--limit",
+                "200",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            timeout=600,
+        )
         assert out.returncode == 1, out.stderr  # the run failed; not a crash (exit 1 too)
         assert "unexpected" not in out.stderr and "no space left on the disk" in out.stderr
         assert not list(home.rglob("partial-*")) and not list(home.rglob(".run.json.*"))
-        listed = subprocess.run([sys.executable, "-m", "resnet_core", "runs", "--json"],
-                                capture_output=True, text=True, env=env, cwd=ROOT,
-                                timeout=120)
+        listed = subprocess.run(
+            [sys.executable, "-m", "resnet_core", "runs", "--json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            timeout=120,
+        )
         assert listed.returncode == 0, listed.stderr  # the store opens
         (run,) = json.loads(listed.stdout)
         assert run["status"] == "failed"
@@ -201,8 +231,9 @@ def held_store(tmp_path):
     """A store whose write lock another process holds (up to 60 s, ended at teardown)."""
     home = tmp_path / "home"
     store = RunStore(home)
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(store.path), "60"],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(store.path), "60"], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         yield home
@@ -213,8 +244,11 @@ def held_store(tmp_path):
 
 def test_a_store_another_process_holds_says_so_and_queues_nothing(held_store):
     store = RunStore(held_store, busy_seconds=0.3)
-    with pytest.raises(StoreBusy, match=r"the run store is busy \(another process holds "
-                                        r"it\); try again"):
+    with pytest.raises(
+        StoreBusy,
+        match=r"the run store is busy \(another process holds "
+        r"it\); try again",
+    ):
         _queued(store)
     assert store.list() == []  # reading still works (WAL), and nothing was queued
 
@@ -234,8 +268,7 @@ def test_the_store_lock_file_is_waited_for_a_bounded_time(tmp_path):
                 pass
 
 
-def test_the_train_page_says_the_store_is_busy_when_train_is_pressed(held_store,
-                                                                     monkeypatch):
+def test_the_train_page_says_the_store_is_busy_when_train_is_pressed(held_store, monkeypatch):
     from tests.apptest import app, plain
 
     monkeypatch.setenv("RESNET_EXPLORER_HOME", str(held_store))
@@ -245,13 +278,13 @@ def test_the_train_page_says_the_store_is_busy_when_train_is_pressed(held_store,
     next(b for b in at.button if b.label == "Train").click().run()
     assert not at.exception
     errors = [plain(e.value) for e in at.error]
-    assert any("the run store is busy (another process holds it); try again" in e
-               for e in errors), errors
+    assert any(
+        "the run store is busy (another process holds it); try again" in e for e in errors
+    ), errors
     assert not any("Something went wrong" in e for e in errors)
 
 
-def test_any_page_says_the_store_is_busy_instead_of_something_went_wrong(tmp_path,
-                                                                       monkeypatch):
+def test_any_page_says_the_store_is_busy_instead_of_something_went_wrong(tmp_path, monkeypatch):
     from tests.apptest import app, plain
 
     def busy(self):
@@ -261,18 +294,19 @@ def test_any_page_says_the_store_is_busy_instead_of_something_went_wrong(tmp_pat
     monkeypatch.setattr(RunStore, "list", store_module._recovers(busy))
     at = app("pages/runs.py")
     errors = [plain(e.value) for e in at.error]
-    assert any("The run store is busy (another process holds it); try again" in e
-               for e in errors), errors
+    assert any(
+        "The run store is busy (another process holds it); try again" in e for e in errors
+    ), errors
     assert not any("Something went wrong" in e for e in errors)
 
 
-def test_the_command_line_says_the_store_is_busy_in_one_line(held_store, monkeypatch,
-                                                              capsys):
+def test_the_command_line_says_the_store_is_busy_in_one_line(held_store, monkeypatch, capsys):
     from resnet_core import cli
 
     monkeypatch.setenv("RESNET_EXPLORER_HOME", str(held_store))
     monkeypatch.setattr(RunStore.__init__, "__defaults__", (None, 0.3))
     code = cli.main(["race", "cifar_resnet20", "--limit", "100"])  # queues, then busy
     assert code == 2
-    assert capsys.readouterr().err.strip() == ("error: the run store is busy (another "
-                                               "process holds it); try again")
+    assert capsys.readouterr().err.strip() == (
+        "error: the run store is busy (another process holds it); try again"
+    )

@@ -32,10 +32,16 @@ PATHS = [p for p in _leaf_paths(BASE) if p]
 # Values that are not what they seem: huge integers, bools and floats for integers, text
 # that is not valid Unicode, deep or long lists.
 hostile = st.one_of(
-    st.integers(), st.integers(min_value=10**30), st.just(10**5000), st.booleans(),
-    st.floats(allow_nan=True, allow_infinity=True), st.just(1.0), st.none(),
+    st.integers(),
+    st.integers(min_value=10**30),
+    st.just(10**5000),
+    st.booleans(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.just(1.0),
+    st.none(),
     st.text(st.characters(blacklist_categories=()), max_size=300),
-    st.lists(st.integers(-3, 10**6), max_size=40), st.just([[[[[[1]]]]]]),
+    st.lists(st.integers(-3, 10**6), max_size=40),
+    st.just([[[[[[1]]]]]]),
     st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
 )
 
@@ -83,8 +89,11 @@ def test_a_hostile_value_anywhere_in_a_spec_dict_is_accepted_whole_or_explained(
 @FUZZ
 @given(st.sampled_from(PATHS), hostile)
 def test_the_same_through_json_text(path, value):
-    text = json.dumps(_set(BASE, path, value)) if not _is_huge(value) else \
-        json.dumps(BASE).replace('"classes": 10', '"classes": ' + "9" * 5000)
+    text = (
+        json.dumps(_set(BASE, path, value))
+        if not _is_huge(value)
+        else json.dumps(BASE).replace('"classes": 10', '"classes": ' + "9" * 5000)
+    )
     _accept_or_explain(lambda: ArchitectureSpec.from_json(text))
 
 
@@ -98,10 +107,19 @@ def test_any_text_as_a_json_file(text):
     _accept_or_explain(lambda: ArchitectureSpec.from_json(text))
 
 
-@pytest.mark.parametrize("version, words", [
-    (True, "must be 1 to 2"), (2.0, "must be 1 to 2"), ("2", "must be 1 to 2"),
-    (None, "must be 1 to 2"), (0, "must be 1 to 2"), (3, "newer version"),
-    (10**5000, "newer version")], ids=["true", "2.0", "str", "null", "0", "3", "huge"])
+@pytest.mark.parametrize(
+    "version, words",
+    [
+        (True, "must be 1 to 2"),
+        (2.0, "must be 1 to 2"),
+        ("2", "must be 1 to 2"),
+        (None, "must be 1 to 2"),
+        (0, "must be 1 to 2"),
+        (3, "newer version"),
+        (10**5000, "newer version"),
+    ],
+    ids=["true", "2.0", "str", "null", "0", "3", "huge"],
+)
 def test_format_version_must_be_one_this_version_reads(version, words):
     with pytest.raises(SpecError, match="format_version") as exc:
         ArchitectureSpec.from_dict({**BASE, "format_version": version})
@@ -119,12 +137,19 @@ def test_a_hostile_value_anywhere_in_a_format_1_file_is_accepted_whole_or_explai
     _accept_or_explain(lambda: ArchitectureSpec.from_dict(data))
 
 
-@pytest.mark.parametrize("field, value, words", [
-    ("name", "a\ud800b", "not valid Unicode"), ("description", "\udfff", "not valid Unicode"),
-    ("name", "two\nlines", "line break"), ("name", "nul\x00", "control character"),
-    ("description", "bell\x07", "control character"), ("name", "x" * 101, "at most 100"),
-    ("description", "x" * 2001, "at most 2,000"), ("name", 12, "must be a string"),
-])
+@pytest.mark.parametrize(
+    "field, value, words",
+    [
+        ("name", "a\ud800b", "not valid Unicode"),
+        ("description", "\udfff", "not valid Unicode"),
+        ("name", "two\nlines", "line break"),
+        ("name", "nul\x00", "control character"),
+        ("description", "bell\x07", "control character"),
+        ("name", "x" * 101, "at most 100"),
+        ("description", "x" * 2001, "at most 2,000"),
+        ("name", 12, "must be a string"),
+    ],
+)
 def test_text_fields_are_valid_bounded_unicode(field, value, words):
     with pytest.raises(SpecError, match=words) as exc:
         ArchitectureSpec.from_dict({**BASE, field: value})
@@ -132,16 +157,17 @@ def test_text_fields_are_valid_bounded_unicode(field, value, words):
 
 
 def test_a_description_keeps_its_lines_and_tabs():
-    spec = ArchitectureSpec.from_dict({**BASE, "description": "one\r\n\ttwo \"\"\" \\N{BULLET}"})
-    assert spec.description == "one\r\n\ttwo \"\"\" \\N{BULLET}"
+    spec = ArchitectureSpec.from_dict({**BASE, "description": 'one\r\n\ttwo """ \\N{BULLET}'})
+    assert spec.description == 'one\r\n\ttwo """ \\N{BULLET}'
 
 
 def test_an_integer_of_thousands_of_digits_is_named_not_printed():
     with pytest.raises(SpecError, match=r"input_shape\[0\].*about 5,001 digits"):
         ArchitectureSpec.from_dict({**BASE, "input_shape": [10**5000, 32, 3]})
     with pytest.raises(SpecError, match="thousands of digits"):
-        ArchitectureSpec.from_json(json.dumps(BASE).replace('"classes": 10',
-                                                            '"classes": ' + "9" * 5000))
+        ArchitectureSpec.from_json(
+            json.dumps(BASE).replace('"classes": 10', '"classes": ' + "9" * 5000)
+        )
 
 
 # ------------------------------------------------------------------------ URL tokens
@@ -168,7 +194,7 @@ def test_a_token_of_a_hostile_spec_decodes_or_is_explained(path, value):
 @given(st.integers(0, 400), st.integers(0, 255))
 def test_a_damaged_token_decodes_or_is_explained(cut, byte):
     token = encode_spec(get_spec("resnet50"))
-    damaged = token[:cut] + chr(byte) + token[cut + 1:]
+    damaged = token[:cut] + chr(byte) + token[cut + 1 :]
     _accept_or_explain(lambda: decode_spec(damaged))
     _accept_or_explain(lambda: decode_spec(token[:cut]))
 

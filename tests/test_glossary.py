@@ -14,14 +14,30 @@ def test_every_entry_is_one_short_line():
 
 
 def test_the_words_a_newcomer_meets_are_explained():
-    for word in ("BN", "bottleneck", "pre-activation", "projection", "ELU", "ReLU",
-                 "skip connection", "plain", "residual", "SE", "groups", "zero-pad"):
+    for word in (
+        "BN",
+        "bottleneck",
+        "pre-activation",
+        "projection",
+        "ELU",
+        "ReLU",
+        "skip connection",
+        "plain",
+        "residual",
+        "SE",
+        "groups",
+        "zero-pad",
+    ):
         assert explain(word) == explain(word.upper()) == explain(word.lower())
 
 
 def test_terms_are_found_whole_and_in_the_plural_never_inside_other_words():
-    found = [t for *_, t in terms_in("Two Bottleneck blocks; BN → ELU; skip connections; "
-                                     "Plain-20; plainly; BNs")]
+    found = [
+        t
+        for *_, t in terms_in(
+            "Two Bottleneck blocks; BN → ELU; skip connections; Plain-20; plainly; BNs"
+        )
+    ]
     assert found == ["bottleneck", "BN", "ELU", "skip connection", "BN"]
 
 
@@ -33,11 +49,12 @@ def test_card_lines_and_block_summaries_get_their_hovers_and_escape_the_rest():
     out = with_hovers("Five BN → ELU → conv blocks <b>x</b>")
     assert f'<abbr title="{html.escape(explain("BN"), quote=True)}">BN</abbr>' in out
     assert "<b>" not in out and "&#60;b&#62;" in out  # user-looking text stays text
-    texts = [html.unescape(with_hovers(t)) for t in [line for _, line in _TEXT.values()]
-             + [k.summary for k in BLOCK_KINDS.values()]]
+    texts = [
+        html.unescape(with_hovers(t))
+        for t in [line for _, line in _TEXT.values()] + [k.summary for k in BLOCK_KINDS.values()]
+    ]
     for word in ("bottleneck", "pre-activation", "ELU", "BN"):
-        assert any(re.search(rf"<abbr title=\"[^\"]+\">{word}", t, re.I)
-                   for t in texts), word
+        assert any(re.search(rf"<abbr title=\"[^\"]+\">{word}", t, re.I) for t in texts), word
 
 
 def test_compose_column_help_reads_the_glossary():

@@ -26,10 +26,15 @@ def _load_script():
 @pytest.mark.slow
 def test_gpu_check_quick_mode(tmp_path):
     out = tmp_path / "figures.json"
-    env = dict(os.environ, RESNET_EXPLORER_HOME=str(tmp_path / "home"),
-               TF_CPP_MIN_LOG_LEVEL="3")
-    proc = subprocess.run([sys.executable, str(SCRIPT), "--quick", "--out", str(out)],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    env = dict(os.environ, RESNET_EXPLORER_HOME=str(tmp_path / "home"), TF_CPP_MIN_LOG_LEVEL="3")
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--quick", "--out", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "only the CPU path ran" in proc.stdout and "all checks passed" in proc.stdout
     figures = json.loads(out.read_text())
@@ -51,31 +56,43 @@ def test_gpu_check_quick_mode(tmp_path):
 def test_a_backend_keras_does_not_have_is_refused_in_one_line(tmp_path):
     out = tmp_path / "figures.json"
     env = dict(os.environ, KERAS_BACKEND="mxnet")
-    proc = subprocess.run([sys.executable, str(SCRIPT), "--quick", "--out", str(out)],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--quick", "--out", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert proc.stdout.strip().splitlines() == [
         "gpu_check: Keras has no backend 'mxnet'; choose one with --backend or "
-        "KERAS_BACKEND: tensorflow, jax, torch"]
+        "KERAS_BACKEND: tensorflow, jax, torch"
+    ]
     assert json.loads(out.read_text())["ok"] is False
 
 
 def test_a_backend_whose_package_is_missing_is_refused_before_any_child(
-        tmp_path, monkeypatch, capsys):
+    tmp_path, monkeypatch, capsys
+):
     """A GPU machine may have no TensorFlow (or no torch): one line, exit status 2, and
     no process started."""
     gpu_check = _load_script()
     real = importlib.util.find_spec
-    monkeypatch.setattr(gpu_check.importlib.util, "find_spec",
-                        lambda name, *a: None if name == "torch" else real(name, *a))
+    monkeypatch.setattr(
+        gpu_check.importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "torch" else real(name, *a),
+    )
     monkeypatch.setattr(gpu_check, "child", lambda *a, **k: pytest.fail("a child started"))
     monkeypatch.delenv("KERAS_BACKEND", raising=False)
     out = tmp_path / "figures.json"
     monkeypatch.setattr(sys, "argv", ["gpu_check.py", "--backend", "torch", "--out", str(out)])
     assert gpu_check.main() == gpu_check.MISSING_BACKEND == 2
     [line] = capsys.readouterr().out.strip().splitlines()
-    assert line.startswith("gpu_check: the torch backend needs the Python package 'torch', "
-                           "which is not installed in ")
+    assert line.startswith(
+        "gpu_check: the torch backend needs the Python package 'torch', which is not installed in "
+    )
     assert "--backend or KERAS_BACKEND" in line
     assert json.loads(out.read_text()) == {"ok": False, "backend": "torch", "error": line}
     assert "KERAS_BACKEND" not in os.environ  # refused before choosing it for the children

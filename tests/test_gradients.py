@@ -49,7 +49,8 @@ def test_conv_kernel_gradient_norm_by_hand():
     inp = keras.Input((2, 2, 1))
     z = keras.layers.Conv2D(1, 1, use_bias=False, name="c")(inp)
     out = keras.layers.Activation("softmax")(
-        keras.layers.Dense(2, name="fc")(keras.layers.Flatten()(z)))
+        keras.layers.Dense(2, name="fc")(keras.layers.Flatten()(z))
+    )
     model = keras.Model(inp, out)
     model.get_layer("c").set_weights([np.full((1, 1, 1, 1), 0.8, np.float32)])
     w = np.array([[0.3, -0.2], [0.1, 0.4], [-0.5, 0.2], [0.6, -0.1]], np.float32)
@@ -72,8 +73,10 @@ def test_conv_kernel_gradient_norm_by_hand():
 @pytest.fixture(scope="module")
 def nobn20():
     spec = g.flow_spec(20, batchnorm=False)
-    return (g.measure(spec, steps=3, batch_size=32),
-            g.measure(spec, steps=3, batch_size=32, plain=True))
+    return (
+        g.measure(spec, steps=3, batch_size=32),
+        g.measure(spec, steps=3, batch_size=32, plain=True),
+    )
 
 
 def test_report_names_every_weighted_layer_in_network_order(nobn20):
@@ -84,8 +87,10 @@ def test_report_names_every_weighted_layer_in_network_order(nobn20):
     assert res.layers[0].name == "stem_conv1" and res.layers[-1].name == "head_predictions"
     assert [l.depth for l in res.layers if l.role == "main"] == list(range(1, 21))
     assert {l.name for l in res.layers if l.role == "shortcut"} == {
-        "stage1_block1_shortcut_conv", "stage2_block1_shortcut_conv",
-        "stage3_block1_shortcut_conv"}
+        "stage1_block1_shortcut_conv",
+        "stage2_block1_shortcut_conv",
+        "stage3_block1_shortcut_conv",
+    }
     assert res.depth == plain.depth == 20 and not res.batchnorm
     assert plain.plain and plain.network == plain_twin(res_spec).name
     assert all(l.role == "main" for l in plain.layers)
@@ -103,8 +108,10 @@ def test_without_batchnorm_the_plain_twins_gradients_vanish(nobn20):
     assert med[1] < med[0] / 100  # every plain layer's gradient is tiny
     assert 0.1 < res.first_last_ratio(res.snapshots[0]) < 10
     # First over last: norms that grow towards the output give a ratio below 1.
-    growing = dataclasses.replace(res.snapshots[0], grad_norms=type(
-        res.snapshots[0].grad_norms)(float(i + 1) for i in range(len(res.layers))))
+    growing = dataclasses.replace(
+        res.snapshots[0],
+        grad_norms=type(res.snapshots[0].grad_norms)(float(i + 1) for i in range(len(res.layers))),
+    )
     main = [v for _, v in res.main_path(growing)]
     assert res.first_last_ratio(growing) == main[0] / main[-1] < 0.1
 
@@ -113,8 +120,10 @@ def test_flow_networks_and_names():
     assert g.flow_spec(56).name == "cifar_resnet56"
     spec = g.flow_spec(56, batchnorm=False)
     assert spec.name == "nobn_resnet56" and not g.has_batchnorm(spec)
-    assert sum(1 for l in trace_spec(spec).layers if l.kind in ("conv", "dense")
-               and l.role == "main") == 56
+    assert (
+        sum(1 for l in trace_spec(spec).layers if l.kind in ("conv", "dense") and l.role == "main")
+        == 56
+    )
     for depth in g.FLOW_DEPTHS:  # both families exist at every offered depth
         g.flow_spec(depth, True), g.flow_spec(depth, False)
     assert g.resolve("nobn_resnet38").name == "nobn_resnet38"
@@ -126,8 +135,12 @@ def test_flow_networks_and_names():
 
 
 def cli(*args):
-    return subprocess.run([sys.executable, "-m", "resnet_core", "gradients", *args],
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "resnet_core", "gradients", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.mark.slow
@@ -141,13 +154,16 @@ def test_cli_json_gives_per_layer_names_and_norms():
     assert len(res["snapshots"][1]["grad_norms"]) == len(res["layers"])
 
 
-@pytest.mark.parametrize("args,words", [
-    (("no_such_net",), "neither a preset"),
-    (("cifar_resnet20", "--steps", "many"), "--steps must be a number"),
-    (("cifar_resnet20", "--steps", "-1"), "steps must be 0 to 1000"),
-    (("nobn_resnet21",), "9n + 2"),
-    (("vgg16", "--plain"), "no skip connections"),
-])
+@pytest.mark.parametrize(
+    "args,words",
+    [
+        (("no_such_net",), "neither a preset"),
+        (("cifar_resnet20", "--steps", "many"), "--steps must be a number"),
+        (("cifar_resnet20", "--steps", "-1"), "steps must be 0 to 1000"),
+        (("nobn_resnet21",), "9n + 2"),
+        (("vgg16", "--plain"), "no skip connections"),
+    ],
+)
 def test_cli_bad_input_is_one_line_and_exit_2(args, words):
     out = cli(*args)
     assert out.returncode == 2

@@ -5,8 +5,16 @@ import re
 import pytest
 
 from resnet_core import analyze, get_spec
-from resnet_core.graph import (DotNotInstalled, dot_available, dot_text, render, to_dot,
-                               to_graph, to_png, to_svg)
+from resnet_core.graph import (
+    DotNotInstalled,
+    dot_available,
+    dot_text,
+    render,
+    to_dot,
+    to_graph,
+    to_png,
+    to_svg,
+)
 from resnet_core.graph_model import View, fold, opened, read_view, view_query
 
 needs_dot = pytest.mark.skipif(not dot_available(), reason="Graphviz's dot is not installed")
@@ -66,7 +74,10 @@ def test_opening_a_stage_in_place_keeps_the_rest_folded():
     # opening a block of it shows that block's layers, its neighbours stay blocks
     view = view.toggled("stage3_block2", a)
     g = fold(a, view)
-    assert "stage3_block2_conv2" in g.nodes and g.nodes["stage3_block2_conv2"].parent == "stage3_block2"
+    assert (
+        "stage3_block2_conv2" in g.nodes
+        and g.nodes["stage3_block2_conv2"].parent == "stage3_block2"
+    )
     assert "stage3_block3" in g.nodes and "stage3_block3_conv2" not in g.nodes
     # folding the stage forgets the block opened inside it
     back = view.toggled("stage3", a)
@@ -78,7 +89,9 @@ def test_a_block_opens_its_stage_and_folding_works_below_the_level():
     view = View("stage").toggled("stage2_block2", a)
     assert opened(a, view) == {"stage2", "stage2_block2"}
     assert opened(a, View("stage", expand=frozenset({"stage2_block2"}))) == {
-        "stage2", "stage2_block2"}  # as a hand-made link says it
+        "stage2",
+        "stage2_block2",
+    }  # as a hand-made link says it
     folded = View("layer").toggled("stage2", a)
     assert folded.fold == {"stage2"} and "stage2" in fold(a, folded).nodes
     assert folded.with_level("block") == View("block")  # a new level forgets the hand's
@@ -97,11 +110,16 @@ def test_a_huge_network_is_drawn_folded_with_a_note():
 def test_the_view_round_trips_through_the_url_and_bad_values_are_named():
     view = View("block", "LR", frozenset({"stage3_block2"}), frozenset({"stage1"}))
     query = view_query(view)
-    assert query == {"level": "block", "direction": "LR", "expand": "stage3_block2",
-                     "fold": "stage1"}
+    assert query == {
+        "level": "block",
+        "direction": "LR",
+        "expand": "stage3_block2",
+        "fold": "stage1",
+    }
     assert read_view(query) == (view, [])
-    bad, problems = read_view({"level": "atoms", "direction": "<b>",
-                               "expand": "stage2,../etc,stage3_block1"})
+    bad, problems = read_view(
+        {"level": "atoms", "direction": "<b>", "expand": "stage2,../etc,stage3_block1"}
+    )
     assert bad == View("stage", "TB", frozenset({"stage2", "stage3_block1"}))
     assert len(problems) == 3 and "level must be stage, block or layer" in problems[0]
     assert "<" not in " ".join(problems)
@@ -117,13 +135,14 @@ def test_dot_text_escapes_what_dot_would_read_as_syntax():
 
 @needs_dot
 # (A NUL cannot reach a name: the spec refuses control characters; dot_text covers it.)
-@pytest.mark.parametrize("name", ["a\\", "<b>", "<x", 'say "hi"', "\\N\\G",
-                                  "}; digraph evil {", "é ☃ 名前", "graph"])
+@pytest.mark.parametrize(
+    "name", ["a\\", "<b>", "<x", 'say "hi"', "\\N\\G", "}; digraph evil {", "é ☃ 名前", "graph"]
+)
 def test_any_name_draws_and_shows_as_written(name):
     a = analyze(get_spec("cifar_resnet20").replace(name=name))
     svg = render(to_dot(a, "block")).decode()
     escaped = name.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    assert f">{escaped}</text>" in svg.replace('&quot;', '"')
+    assert f">{escaped}</text>" in svg.replace("&quot;", '"')
 
 
 def test_bad_level_or_direction_is_refused():
@@ -141,7 +160,7 @@ def test_broken_spec_is_drawn_up_to_the_error():
 def test_learn_pages_can_still_label_a_layer_graph():
     g = to_graph(get_spec("resnet18"), level="layer", direction="TB")
     g.attr(label="Basic", size="7,9")
-    assert "stage1_block1_conv1" in g.source and 'label=Basic' in g.source
+    assert "stage1_block1_conv1" in g.source and "label=Basic" in g.source
 
 
 @needs_dot

@@ -24,8 +24,13 @@ def test_a_huge_network_opens_folded_with_a_note():
 
 def test_any_name_draws_and_a_bad_view_in_a_link_is_named():
     spec = get_spec("cifar_resnet20").replace(name='<b>x</b> \\ "q" \\')
-    at = app("pages/graph.py", spec=encode_spec(spec), base="cifar_resnet20",
-             level="atoms", expand="stage2,<script>")
+    at = app(
+        "pages/graph.py",
+        spec=encode_spec(spec),
+        base="cifar_resnet20",
+        level="atoms",
+        expand="stage2,<script>",
+    )
     assert not at.error
     warnings = " ".join(w.value for w in at.warning)
     assert "level must be stage, block or layer" in warnings and "<script>" not in warnings

@@ -16,43 +16,90 @@ PACKAGES = ("resnet_core", "ui")
 
 # Bottom up. A name covers the module and, with ".*", everything under the package.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("leaves: naming a fault, running a child process", ("resnet_core.faults",
-                                                        "resnet_core.child")),
-    ("limits and value display", ("resnet_core.limits", "resnet_core.documents",
-                                  "resnet_core.glossary")),
-    ("the op vocabulary, and the blocks and stem layers written against it",
-     ("resnet_core.op_table", "resnet_core.ops", "resnet_core.blocks",
-      "resnet_core.stem_kinds", "resnet_core.layers")),
+    (
+        "leaves: naming a fault, running a child process",
+        ("resnet_core.faults", "resnet_core.child"),
+    ),
+    (
+        "limits and value display",
+        ("resnet_core.limits", "resnet_core.documents", "resnet_core.glossary"),
+    ),
+    (
+        "the op vocabulary, and the blocks and stem layers written against it",
+        (
+            "resnet_core.op_table",
+            "resnet_core.ops",
+            "resnet_core.blocks",
+            "resnet_core.stem_kinds",
+            "resnet_core.layers",
+        ),
+    ),
     # The spec: its parts, their validation, its file formats, then the whole (which
     # validates itself and reads and writes through the file format) and named specs.
     ("the spec's parts and the words their fields take", ("resnet_core.spec_parts",)),
     ("spec validation", ("resnet_core.spec_validation",)),
-    ("the spec file, format 1 read", ("resnet_core.spec_format_v1",
-                                      "resnet_core.spec_format")),
+    ("the spec file, format 1 read", ("resnet_core.spec_format_v1", "resnet_core.spec_format")),
     ("the spec and named specs", ("resnet_core.spec", "resnet_core.presets")),
-    ("the network walk and its interpreters", ("resnet_core.network", "resnet_core.trace",
-                                               "resnet_core.keras_internals",
-                                               "resnet_core.build", "resnet_core.pretrained")),
-    ("analysis, graph, code export, sharing",
-     ("resnet_core", "resnet_core.analysis", "resnet_core.graph_model", "resnet_core.graph",
-      "resnet_core.codegen", "resnet_core.share", "resnet_core.compare",
-      "resnet_core.boosting")),
+    (
+        "the network walk and its interpreters",
+        (
+            "resnet_core.network",
+            "resnet_core.trace",
+            "resnet_core.keras_internals",
+            "resnet_core.build",
+            "resnet_core.pretrained",
+        ),
+    ),
+    (
+        "analysis, graph, code export, sharing",
+        (
+            "resnet_core",
+            "resnet_core.analysis",
+            "resnet_core.graph_model",
+            "resnet_core.graph",
+            "resnet_core.codegen",
+            "resnet_core.share",
+            "resnet_core.compare",
+            "resnet_core.boosting",
+        ),
+    ),
     ("data", ("resnet_core.data", "resnet_core.data.*")),
     # Named one by one: a new module under training/ is given its floor here.
-    ("training's parts: devices and strategy, settings, the store, the model and its "
-     "optimizer, checkpoints, steps and chunks, one run's state, its records",
-     ("resnet_core.devices", "resnet_core.training", "resnet_core.training.settings",
-      "resnet_core.training.estimate", "resnet_core.training.checkpoints",
-      "resnet_core.training.store", "resnet_core.training.predictions",
-      "resnet_core.training.summary", "resnet_core.training.tensorboard_log",
-      "resnet_core.training.trainee", "resnet_core.training.strategy",
-      "resnet_core.training.schedules", "resnet_core.training.optimizers",
-      "resnet_core.training.model_factory", "resnet_core.training.steps",
-      "resnet_core.training.chunks", "resnet_core.training.distributed")),
-    ("the training loop, what queues and runs it, and what reads its runs",
-     ("resnet_core.training.engine", "resnet_core.training.submit",
-      "resnet_core.training.worker", "resnet_core.gradients", "resnet_core.verdict",
-      "resnet_core.experiments", "resnet_core.experiments.*")),
+    (
+        "training's parts: devices and strategy, settings, the store, the model and its "
+        "optimizer, checkpoints, steps and chunks, one run's state, its records",
+        (
+            "resnet_core.devices",
+            "resnet_core.training",
+            "resnet_core.training.settings",
+            "resnet_core.training.estimate",
+            "resnet_core.training.checkpoints",
+            "resnet_core.training.store",
+            "resnet_core.training.predictions",
+            "resnet_core.training.summary",
+            "resnet_core.training.tensorboard_log",
+            "resnet_core.training.trainee",
+            "resnet_core.training.strategy",
+            "resnet_core.training.schedules",
+            "resnet_core.training.optimizers",
+            "resnet_core.training.model_factory",
+            "resnet_core.training.steps",
+            "resnet_core.training.chunks",
+            "resnet_core.training.distributed",
+        ),
+    ),
+    (
+        "the training loop, what queues and runs it, and what reads its runs",
+        (
+            "resnet_core.training.engine",
+            "resnet_core.training.submit",
+            "resnet_core.training.worker",
+            "resnet_core.gradients",
+            "resnet_core.verdict",
+            "resnet_core.experiments",
+            "resnet_core.experiments.*",
+        ),
+    ),
     ("the command line", ("resnet_core.cli", "resnet_core.__main__", "resnet_core.launch")),
     ("Streamlit pieces", ("ui", "ui.*")),
 ]
@@ -79,11 +126,12 @@ def imports(mods: dict[str, Path]) -> dict[str, set[str]]:
             elif isinstance(node, ast.ImportFrom):
                 base = node.module or ""
                 if node.level:
-                    up = package.split(".")[:len(package.split(".")) - node.level + 1]
+                    up = package.split(".")[: len(package.split(".")) - node.level + 1]
                     base = ".".join([*up, base] if base else up)
                 # `from . import op_table` names a module; `from .spec import X` a member.
-                targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in mods else base
-                           for a in node.names]
+                targets = [
+                    f"{base}.{a.name}" if f"{base}.{a.name}" in mods else base for a in node.names
+                ]
             else:
                 continue
             for t in targets:
@@ -110,7 +158,7 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
                 path.pop()
                 state[v] = "done"
             elif state.get(w) == "open":
-                found.append(path[path.index(w):] + [w])
+                found.append(path[path.index(w) :] + [w])
             elif w not in state:
                 state[w] = "open"
                 path.append(w)
@@ -121,8 +169,9 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
 def layer_of(module: str) -> int | None:
     for i, (_, names) in enumerate(LAYERS):
         for name in names:
-            if module == name or (name.endswith(".*")
-                                  and module.startswith(name.removesuffix("*"))):
+            if module == name or (
+                name.endswith(".*") and module.startswith(name.removesuffix("*"))
+            ):
                 return i
     return None
 
@@ -136,9 +185,12 @@ def test_every_module_has_a_floor_and_imports_none_above_it():
     edges = imports(modules())
     unplaced = sorted(m for m in edges if layer_of(m) is None)
     assert not unplaced, f"give these modules a floor in LAYERS: {unplaced}"
-    upward = [f"{m} ({LAYERS[layer_of(m)][0]}) imports {t} ({LAYERS[layer_of(t)][0]})"
-              for m, targets in sorted(edges.items()) for t in sorted(targets)
-              if layer_of(t) > layer_of(m)]
+    upward = [
+        f"{m} ({LAYERS[layer_of(m)][0]}) imports {t} ({LAYERS[layer_of(t)][0]})"
+        for m, targets in sorted(edges.items())
+        for t in sorted(targets)
+        if layer_of(t) > layer_of(m)
+    ]
     assert not upward, "imports from a lower floor up:\n" + "\n".join(upward)
 
 
@@ -151,8 +203,9 @@ def test_the_reader_sees_late_relative_and_type_only_imports(tmp_path):
     (pkg / "a.py").write_text("from .b import thing\n")
     (pkg / "b.py").write_text("def f():\n    from pkg import a\n")
     (pkg / "sub" / "__init__.py").write_text("from .. import c\n")
-    (pkg / "c.py").write_text("from typing import TYPE_CHECKING\n"
-                              "if TYPE_CHECKING:\n    from .sub import x\n")
+    (pkg / "c.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .sub import x\n"
+    )
     (pkg / "sub" / "x.py").write_text("import os\n")
     edges = imports(modules(tmp_path, ("pkg",)))
     assert edges["pkg.b"] == {"pkg.a"} and edges["pkg.sub"] == {"pkg.c"}

@@ -13,12 +13,36 @@ pytestmark = pytest.mark.slow
 
 
 def cli(tmp_path, *args):
-    env = dict(os.environ, KERAS_BACKEND="jax", RESNET_EXPLORER_HOME=str(tmp_path),
-               JAX_PLATFORMS="cpu", TF_CPP_MIN_LOG_LEVEL="3")
-    out = subprocess.run([sys.executable, "-m", "resnet_core", *args, "--dataset", "digits",
-                          "--limit", "120", "--batch-size", "16", "--steps", "8",
-                          "--log-every", "2", "--json"],
-                         capture_output=True, text=True, timeout=900, env=env)
+    env = dict(
+        os.environ,
+        KERAS_BACKEND="jax",
+        RESNET_EXPLORER_HOME=str(tmp_path),
+        JAX_PLATFORMS="cpu",
+        TF_CPP_MIN_LOG_LEVEL="3",
+    )
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "resnet_core",
+            *args,
+            "--dataset",
+            "digits",
+            "--limit",
+            "120",
+            "--batch-size",
+            "16",
+            "--steps",
+            "8",
+            "--log-every",
+            "2",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=env,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
 

@@ -26,13 +26,23 @@ def assert_trace_matches_model(spec, model):
 # Keras takes tens of seconds to build these (thousands of layers, or 88 M weights).
 # The fast suite leaves out the slowest seconds: the VGGs and ResNet-101/152 (a few seconds
 # each); `make test` builds every preset.
-SLOW_TO_BUILD = {"cifar_resnet1202", "preact_resnet1001", "resnext101_32x8d", "resnet152v2",
-                 "resnet101v2", "wrn28_10", "seed_vgg16_slim", "vgg16", "resnet152",
-                 "resnet101"}
+SLOW_TO_BUILD = {
+    "cifar_resnet1202",
+    "preact_resnet1001",
+    "resnext101_32x8d",
+    "resnet152v2",
+    "resnet101v2",
+    "wrn28_10",
+    "seed_vgg16_slim",
+    "vgg16",
+    "resnet152",
+    "resnet101",
+}
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow)
-                                  if n in SLOW_TO_BUILD else n for n in PRESETS])
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW_TO_BUILD else n for n in PRESETS]
+)
 def test_every_preset_matches_keras(name):
     assert_trace_matches_model(get_spec(name), built_preset(name))
 
@@ -51,10 +61,10 @@ def test_resnet50_matches_keras_applications():
     reference = keras.applications.ResNet50(weights=None)
     ours = built_preset("resnet50")
     assert ours.count_params() == reference.count_params()
-    ref_shapes = [tuple(l.output.shape[1:]) for l in reference.layers
-                  if type(l).__name__ == "Conv2D"]
-    our_shapes = [tuple(l.output.shape[1:]) for l in ours.layers
-                  if type(l).__name__ == "Conv2D"]
+    ref_shapes = [
+        tuple(l.output.shape[1:]) for l in reference.layers if type(l).__name__ == "Conv2D"
+    ]
+    our_shapes = [tuple(l.output.shape[1:]) for l in ours.layers if type(l).__name__ == "Conv2D"]
     # Keras's block order puts the projection first in each stage's first block, as ours.
     assert our_shapes == ref_shapes
 

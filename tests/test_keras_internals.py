@@ -8,8 +8,12 @@ import numpy as np
 import pytest
 
 from resnet_core import build
-from resnet_core.keras_internals import (DEEP_GRAPH_RECURSION, deep_graphs, operations_behind,
-                                         precision_policy)
+from resnet_core.keras_internals import (
+    DEEP_GRAPH_RECURSION,
+    deep_graphs,
+    operations_behind,
+    precision_policy,
+)
 
 
 def test_the_private_walk_back_from_a_tensor_still_works_on_this_keras():

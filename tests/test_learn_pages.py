@@ -12,8 +12,7 @@ from resnet_core.blocks import BLOCK_KINDS
 from tests.apptest import app, metric, plain
 
 ROOT = Path(__file__).resolve().parent.parent
-LEARN = ["pages/gradients.py", "pages/residual.py", "pages/blocks.py",
-         "pages/degradation.py"]
+LEARN = ["pages/gradients.py", "pages/residual.py", "pages/blocks.py", "pages/degradation.py"]
 
 
 def text(at):
@@ -61,8 +60,7 @@ def test_block_gallery_lists_every_kind_with_figures_and_code():
     assert basic["output"] == "16×16×64" and basic["skip connections"] == 1
     assert table.set_index("kind").loc["inception"]["skip connections"] == 0
     codes = [c.value for c in at.code]
-    assert any("build.basic_block(x, 64, stride=1, shortcut='projection')" in c
-               for c in codes)
+    assert any("build.basic_block(x, 64, stride=1, shortcut='projection')" in c for c in codes)
     assert sum("def build_model" in c for c in codes) == len(BLOCK_KINDS)
     assert any(BLOCK_KINDS["bias_bottleneck"].summary in m.value for m in at.markdown)
 
@@ -114,8 +112,11 @@ def test_compare_names_groups_and_pre_activation_from_the_core():
     assert matters.loc["groups"].tolist() == ["every stage: 1", "every stage: 32"]
     assert "width per group" in matters.index
     stages = words(at.table[1])
-    assert stages.loc["stage1", "B"].split("  \n") == ["inner width 128", "groups 32",
-                                                      "width per group 4"]  # a line each
+    assert stages.loc["stage1", "B"].split("  \n") == [
+        "inner width 128",
+        "groups 32",
+        "width per group 4",
+    ]  # a line each
     at.selectbox[1].set_value("resnet50v2").run()
     matters = words(at.table[0])
     assert matters.loc["pre-activation"].tolist() == ["every stage: no", "every stage: yes"]
@@ -159,8 +160,9 @@ def test_gradient_page_measures_in_a_child_process_without_tensorflow_here():
         "sys.modules), 'md': [m.value for m in at.markdown], 'errors': [e.value for e in "
         "at.error], 'charts': len(at.get('plotly_chart'))}))\n"
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         timeout=600, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=600, cwd=ROOT
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     got = json.loads(out.stdout.strip().splitlines()[-1])
     assert got["tf"] == [] and got["errors"] == [] and got["charts"] == 1
@@ -170,7 +172,8 @@ def test_gradient_page_measures_in_a_child_process_without_tensorflow_here():
 
 
 def test_degradation_runs_the_four_networks_as_one_group_and_explains_the_result(
-        tmp_path, monkeypatch):
+    tmp_path, monkeypatch
+):
     from resnet_core.presets import DEGRADATION_SET
     from resnet_core.training import RunStore
 

@@ -16,16 +16,44 @@ SETTINGS = {"epochs": 5, "batch_size": 32}
 
 def _race(store, status="running", phase="training"):
     spec = get_spec("cifar_resnet20")
-    ids = store.create_group([(s.name, s.to_dict(), {"source": "digits"}, SETTINGS)
-                              for s in (spec, get_spec("cifar_plain20"))])
+    ids = store.create_group(
+        [
+            (s.name, s.to_dict(), {"source": "digits"}, SETTINGS)
+            for s in (spec, get_spec("cifar_plain20"))
+        ]
+    )
     for i in ids:
-        store.update(i, status=status, phase=phase, worker_pid=os.getpid(), total_steps=50,
-                     heartbeat=time.time())
-        store.add_metrics(i, [
-            {"kind": "batch", "epoch": 0, "step": 0, "seen": 0, "time": time.time(),
-             "loss": 2.3, "accuracy": 0.1},
-            {"kind": "batch", "epoch": 0, "step": 5, "seen": 160, "time": time.time(),
-             "loss": 2.0, "accuracy": 0.25}])
+        store.update(
+            i,
+            status=status,
+            phase=phase,
+            worker_pid=os.getpid(),
+            total_steps=50,
+            heartbeat=time.time(),
+        )
+        store.add_metrics(
+            i,
+            [
+                {
+                    "kind": "batch",
+                    "epoch": 0,
+                    "step": 0,
+                    "seen": 0,
+                    "time": time.time(),
+                    "loss": 2.3,
+                    "accuracy": 0.1,
+                },
+                {
+                    "kind": "batch",
+                    "epoch": 0,
+                    "step": 5,
+                    "seen": 160,
+                    "time": time.time(),
+                    "loss": 2.0,
+                    "accuracy": 0.25,
+                },
+            ],
+        )
     return ids
 
 
@@ -41,8 +69,18 @@ def test_epoch_text_never_goes_back_and_says_the_phase():
     store = RunStore.__new__(RunStore)
     points = []
     store.metrics = lambda run_id, kind=None: points
-    run = type("R", (), {"id": "x", "settings": {"epochs": 5}, "epochs_done": 0,
-                         "status": "running", "phase": "compiling", "active": True})()
+    run = type(
+        "R",
+        (),
+        {
+            "id": "x",
+            "settings": {"epochs": 5},
+            "epochs_done": 0,
+            "status": "running",
+            "phase": "compiling",
+            "active": True,
+        },
+    )()
     points.append({"epoch": 0, "seen": 0})  # the untrained network's point
     assert epoch_text(store, run) == "compiling…"
     run.status, run.active = "failed", False  # ended before its first step
@@ -72,18 +110,17 @@ def test_progress_never_says_of_an_unknown_total(store):
 
 
 @pytest.mark.slow
-def test_a_race_keeps_its_order_and_says_training_accuracy_until_validation(store,
-                                                                           monkeypatch):
+def test_a_race_keeps_its_order_and_says_training_accuracy_until_validation(store, monkeypatch):
     ids = _race(store)
     # Runs created in the same instant: list() may give them in either order.
     for order in (1, -1):
-        monkeypatch.setattr(RunStore, "list", lambda self, o=order, f=RunStore.list:
-                            f(self)[::o])
+        monkeypatch.setattr(RunStore, "list", lambda self, o=order, f=RunStore.list: f(self)[::o])
         at = app("pages/race.py")
         assert plain(at.metric[0].label) == "cifar_resnet20 · training"
     at = app("pages/race.py", talk="1")  # a talk: one status line, the residual first
     assert [plain(c.value) for c in at.caption][0].startswith(
-        "**cifar_resnet20** and **cifar_plain20**: training")
+        "**cifar_resnet20** and **cifar_plain20**: training"
+    )
     at = app("pages/race.py")
     assert not at.exception
     labels = [plain(m.label) for m in at.metric]
@@ -97,14 +134,36 @@ def test_a_race_keeps_its_order_and_says_training_accuracy_until_validation(stor
     assert [plain(m.label) for m in at.metric][:2] == labels[:2]
     assert [m.value for m in at.metric][2] == "1 / 5"
     for i in ids:
-        store.add_metrics(i, [{"kind": "epoch", "epoch": 0, "step": 10, "seen": 320,
-                               "time": time.time(), "val_accuracy": 0.5}])
+        store.add_metrics(
+            i,
+            [
+                {
+                    "kind": "epoch",
+                    "epoch": 0,
+                    "step": 10,
+                    "seen": 320,
+                    "time": time.time(),
+                    "val_accuracy": 0.5,
+                }
+            ],
+        )
     at = app("pages/race.py")
     assert plain(at.metric[0].label) == "cifar_resnet20 · validation"
     from ui.training_views import headline_accuracy
 
-    store.add_metrics(ids[0], [{"kind": "epoch", "epoch": 1, "step": 20, "seen": 640,
-                                "time": time.time(), "val_accuracy": 0.75}])
+    store.add_metrics(
+        ids[0],
+        [
+            {
+                "kind": "epoch",
+                "epoch": 1,
+                "step": 20,
+                "seen": 640,
+                "time": time.time(),
+                "val_accuracy": 0.75,
+            }
+        ],
+    )
     assert headline_accuracy(store, store.get(ids[0])) == (0.75, "validation")  # the last
 
 
@@ -112,10 +171,12 @@ def test_degradation_after_stop_says_stopped_and_keeps_errors_in_0_to_100(store)
     from ui import degradation
 
     names = ["cifar_plain20", "cifar_plain56", "cifar_resnet20", "cifar_resnet56"]
-    ids = store.create_group([(n, get_spec(n).to_dict(), {"source": "digits"}, SETTINGS)
-                              for n in names])
-    fig = degradation.figure(store, degradation.outcomes(store, store.group(
-        store.get(ids[0]).group_id)))
+    ids = store.create_group(
+        [(n, get_spec(n).to_dict(), {"source": "digits"}, SETTINGS) for n in names]
+    )
+    fig = degradation.figure(
+        store, degradation.outcomes(store, store.group(store.get(ids[0]).group_id))
+    )
     assert fig.layout.yaxis.range == (0, 1.02) and fig.layout.yaxis2.range == (0, 1.02)
     assert "appears after the first epoch" in fig.layout.annotations[0].text
     for i in ids:
@@ -123,8 +184,10 @@ def test_degradation_after_stop_says_stopped_and_keeps_errors_in_0_to_100(store)
     at = app("pages/degradation.py")
     assert not at.exception
     # Stopped before a step: the sentence says there is nothing to compare, not a result.
-    assert any("Stopped before the first training step: nothing to compare yet"
-               in plain(x.value) for x in at.markdown)
+    assert any(
+        "Stopped before the first training step: nothing to compare yet" in plain(x.value)
+        for x in at.markdown
+    )
 
 
 def test_the_runs_table_shows_a_dash_for_figures_a_run_has_not_got(store):
@@ -142,10 +205,23 @@ def test_the_curves_count_images_in_whole_numbers_with_room_for_the_first_point(
     fig = curves(store, [store.get(i)])
     lo, hi = fig.layout.xaxis.range
     assert lo < 0 < 160 < hi and fig.layout.xaxis.tickformat == ",d"
-    j = store.create("cifar_resnet20", get_spec("cifar_resnet20").to_dict(),
-                     {"source": "digits"}, SETTINGS)
-    store.add_metrics(j, [{"kind": "batch", "epoch": 0, "step": 0, "seen": 0,
-                           "time": time.time(), "loss": 2.3, "accuracy": 0.1}])
+    j = store.create(
+        "cifar_resnet20", get_spec("cifar_resnet20").to_dict(), {"source": "digits"}, SETTINGS
+    )
+    store.add_metrics(
+        j,
+        [
+            {
+                "kind": "batch",
+                "epoch": 0,
+                "step": 0,
+                "seen": 0,
+                "time": time.time(),
+                "loss": 2.3,
+                "accuracy": 0.1,
+            }
+        ],
+    )
     fig = curves(store, [store.get(j)])
     assert fig.layout.xaxis.dtick == 1  # only x=0 so far: ticks 0 and 1, never 0.5
 
@@ -156,16 +232,20 @@ def test_the_curves_name_runs_as_text_and_tell_same_named_runs_apart(store):
     ids = [store.create("<b>n</b>", {}, {"source": "digits"}, SETTINGS) for _ in range(2)]
     fig = curves(store, [store.get(i) for i in ids])
     lines = {t.name for t in fig.data if t.showlegend is False}
-    assert lines == {f"&lt;b&gt;n&lt;/b&gt; ({i[-6:]}) · {kind}" for i in ids
-                     for kind in ("training", "validation")}
+    assert lines == {
+        f"&lt;b&gt;n&lt;/b&gt; ({i[-6:]}) · {kind}"
+        for i in ids
+        for kind in ("training", "validation")
+    }
     # The legend: one entry per network, then the two line styles.
     legend = [t.name for t in fig.data if t.showlegend is not False]
     assert legend == [f"&lt;b&gt;n&lt;/b&gt; ({i[-6:]})" for i in ids] + [
-        "training", "validation (each epoch)"]
+        "training",
+        "validation (each epoch)",
+    ]
 
 
-def test_the_fit_radio_shows_the_fit_used_and_keeps_the_choice_for_other_data(store,
-                                                                             monkeypatch):
+def test_the_fit_radio_shows_the_fit_used_and_keeps_the_choice_for_other_data(store, monkeypatch):
     monkeypatch.setattr("ui.training_form.ensure_worker", lambda home=None: None)
     at = app("pages/train.py", preset="seed_resnet50")  # 8×8 digits: too small for it
     assert not at.exception
@@ -179,8 +259,10 @@ def test_the_fit_radio_shows_the_fit_used_and_keeps_the_choice_for_other_data(st
 
 def test_a_diverged_run_says_so_in_its_own_colour_on_race_and_runs_pages(store):
     ids = _race(store, status="completed", phase="")
-    error = ("diverged: the loss became NaN at step 7; lower the learning rate (it was 10: "
-             "try 1 or less)")
+    error = (
+        "diverged: the loss became NaN at step 7; lower the learning rate (it was 10: "
+        "try 1 or less)"
+    )
     store.update(ids[0], status="diverged", error=error)
     at = app("pages/race.py")  # the live panel, as the race ended
     assert [plain(w.value) for w in at.warning] == [f"cifar_resnet20: {error}"]
@@ -189,5 +271,7 @@ def test_a_diverged_run_says_so_in_its_own_colour_on_race_and_runs_pages(store):
     assert [plain(w.value) for w in at.warning] == [error] and not at.error
     table = at.dataframe[0]
     row = list(table.value["status"]).index("diverged")
-    assert (f"row{row}_col2 {{ color: {training_views.STATUS_COLOURS['diverged']}"
-            in table.proto.arrow_data.styler.styles)
+    assert (
+        f"row{row}_col2 {{ color: {training_views.STATUS_COLOURS['diverged']}"
+        in table.proto.arrow_data.styler.styles
+    )

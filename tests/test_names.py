@@ -9,28 +9,44 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from resnet_core import ArchitectureSpec, Head, SpecError, Stage, StemLayer
-from resnet_core.ops import MAX_MODEL_NAME, SCOPE_NAME, model_name
 from resnet_core.limits import MAX_NAME_CHARS
+from resnet_core.ops import MAX_MODEL_NAME, SCOPE_NAME, model_name
 from resnet_core.spec_validation import validate
 
 # Names people write (the issue's two first), and the awkward ones.
-HOSTILE = ["(copy) r20", "Réseau 20", "ResNet 🔥 fast", "20 layers", "_private",
-           "-dash", "..", "名前", "a/b\\c", 'say "hi" <b>&amp;</b>',
-           "x" * MAX_NAME_CHARS, "🔥🔥"]
+HOSTILE = [
+    "(copy) r20",
+    "Réseau 20",
+    "ResNet 🔥 fast",
+    "20 layers",
+    "_private",
+    "-dash",
+    "..",
+    "名前",
+    "a/b\\c",
+    'say "hi" <b>&amp;</b>',
+    "x" * MAX_NAME_CHARS,
+    "🔥🔥",
+]
 
 
 def tiny(name: str) -> ArchitectureSpec:
     """A network small enough to build and train a step in a second."""
-    return ArchitectureSpec(name=name, input_shape=(8, 8, 1),
-                            stem=(StemLayer("conv", filters=4, kernel_size=3),),
-                            stages=(Stage(kind="basic", num_blocks=1, filters=4),),
-                            head=Head(classes=3))
+    return ArchitectureSpec(
+        name=name,
+        input_shape=(8, 8, 1),
+        stem=(StemLayer("conv", filters=4, kernel_size=3),),
+        stages=(Stage(kind="basic", num_blocks=1, filters=4),),
+        head=Head(classes=3),
+    )
 
 
 # A name the spec accepts: one line of printable, valid Unicode (not only spaces).
-accepted_names = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")),
-                         min_size=1, max_size=MAX_NAME_CHARS).filter(
-    lambda s: _accepted(s))
+accepted_names = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")),
+    min_size=1,
+    max_size=MAX_NAME_CHARS,
+).filter(lambda s: _accepted(s))
 
 
 def _accepted(name: str) -> bool:
@@ -84,8 +100,7 @@ def test_property_any_accepted_name_trains_a_step(name):
 
     model = build_model(tiny(name))
     model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
-    assert np.isfinite(model.train_on_batch(np.zeros((2, 8, 8, 1), "float32"),
-                                            np.array([0, 1])))
+    assert np.isfinite(model.train_on_batch(np.zeros((2, 8, 8, 1), "float32"), np.array([0, 1])))
 
 
 @pytest.mark.slow
@@ -97,8 +112,11 @@ def test_a_run_of_a_network_named_in_french_trains_and_keeps_its_name(tmp_path):
 
     store = RunStore(tmp_path / "home")
     spec = replace(tiny("Réseau 20"), input_shape=(8, 8, 1), head=Head(classes=10))
-    run_id = submit_run(store, plan_run(spec, DataChoice.from_dict(
-        {"source": "digits", "subset": 100, "fit": "adapt"})), {"steps": 1, "batch_size": 8})
+    run_id = submit_run(
+        store,
+        plan_run(spec, DataChoice.from_dict({"source": "digits", "subset": 100, "fit": "adapt"})),
+        {"steps": 1, "batch_size": 8},
+    )
     summary = execute(store, run_id)
     assert summary["status"] == "completed", store.get(run_id).error
     assert store.get(run_id).name == "Réseau 20" == summary["name"]

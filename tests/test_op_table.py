@@ -28,6 +28,7 @@ def test_every_entry_is_complete_and_its_keras_class_exists():
         assert entry.name == name
         if entry.custom:
             from resnet_core import layers
+
             assert hasattr(layers, entry.keras_class)
         else:
             assert hasattr(keras.layers, entry.keras_class)
@@ -39,13 +40,23 @@ def test_the_vocabulary_and_the_table_cover_each_other():
     t = Tracer()
     x = t.input((8, 8, 4))
     flat = t.flatten(x)
-    for make in (lambda: t.conv(x, 4, 3), lambda: t.batchnorm(x), lambda: t.activation(x, "relu"),
-                 lambda: t.pool(x, "max", 2, 2), lambda: t.pool(x, "avg", 2, 2),
-                 lambda: t.zeropad(x, 1), lambda: t.add(x, x), lambda: t.concat([x, x]),
-                 lambda: t.bias(x), lambda: t.pad_shortcut(x, 8, 2),
-                 lambda: t.global_pool(x, "avg"), lambda: t.global_pool(x, "max"),
-                 lambda: t.dense(flat, 3), lambda: t.scale(x, t.global_pool(x, "avg")),
-                 lambda: t.dropout(flat, 0.5)):
+    for make in (
+        lambda: t.conv(x, 4, 3),
+        lambda: t.batchnorm(x),
+        lambda: t.activation(x, "relu"),
+        lambda: t.pool(x, "max", 2, 2),
+        lambda: t.pool(x, "avg", 2, 2),
+        lambda: t.zeropad(x, 1),
+        lambda: t.add(x, x),
+        lambda: t.concat([x, x]),
+        lambda: t.bias(x),
+        lambda: t.pad_shortcut(x, 8, 2),
+        lambda: t.global_pool(x, "avg"),
+        lambda: t.global_pool(x, "max"),
+        lambda: t.dense(flat, 3),
+        lambda: t.scale(x, t.global_pool(x, "avg")),
+        lambda: t.dropout(flat, 0.5),
+    ):
         with t.scope(f"s{len(t.layers)}"):  # fresh names
             make()
     assert {l.kind for l in t.layers[1:]} == set(op_table.OPS)

@@ -23,7 +23,13 @@ def test_a_missing_or_damaged_file_is_no_predictions(tmp_path):
     assert predictions.load(tmp_path) is None
     # Labels 0..1 for two classes: 2 is one beyond the list, -1 one before it.
     for y_true, y_pred in (([0, 2], [0, 1]), ([0, 1], [-1, 1])):
-        np.savez(tmp_path / predictions.FILE, y_true=np.array(y_true), y_pred=np.array(y_pred),
-                 confidence=np.ones(2), sample_index=np.array([0]),
-                 sample_images=np.zeros((1, 2, 2, 1), np.uint8), class_names=np.array(["a", "b"]))
+        np.savez(
+            tmp_path / predictions.FILE,
+            y_true=np.array(y_true),
+            y_pred=np.array(y_pred),
+            confidence=np.ones(2),
+            sample_index=np.array([0]),
+            sample_images=np.zeros((1, 2, 2, 1), np.uint8),
+            class_names=np.array(["a", "b"]),
+        )
         assert predictions.load(tmp_path) is None

@@ -27,8 +27,13 @@ def sizes(fig) -> list[int]:
 @pytest.mark.parametrize("talk, least", [(False, 14), (True, 16)])
 def test_style_chart_sets_readable_fonts_and_room_above_titles(talk, least):
     a = analyze(get_spec("cifar_resnet20"))
-    for fig in (charts.stage_bars(a), charts.output_size(a), charts.receptive_field(a),
-                make_subplots(rows=1, cols=2, subplot_titles=("x", "y")), go.Figure()):
+    for fig in (
+        charts.stage_bars(a),
+        charts.output_size(a),
+        charts.receptive_field(a),
+        make_subplots(rows=1, cols=2, subplot_titles=("x", "y")),
+        go.Figure(),
+    ):
         height = fig.layout.height
         fig = style_chart(fig, talk=talk)
         assert min(sizes(fig)) >= least

@@ -2,6 +2,7 @@
 the exported script builds that model."""
 
 import dataclasses
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,18 +20,29 @@ from .test_keras_agreement import assert_trace_matches_model
 def stems(draw):
     layers = []
     for _ in range(draw(st.integers(0, 3))):
-        kind = draw(st.sampled_from(["conv", "batchnorm", "relu", "elu", "maxpool", "avgpool",
-                                     "zeropad"]))
+        kind = draw(
+            st.sampled_from(["conv", "batchnorm", "relu", "elu", "maxpool", "avgpool", "zeropad"])
+        )
         if kind == "conv":
-            layers.append(StemLayer("conv", filters=draw(st.integers(1, 12)),
-                                    kernel_size=draw(st.integers(1, 5)),
-                                    stride=draw(st.integers(1, 2)),
-                                    padding=draw(st.sampled_from(["same", "valid"])),
-                                    use_bias=draw(st.booleans())))
+            layers.append(
+                StemLayer(
+                    "conv",
+                    filters=draw(st.integers(1, 12)),
+                    kernel_size=draw(st.integers(1, 5)),
+                    stride=draw(st.integers(1, 2)),
+                    padding=draw(st.sampled_from(["same", "valid"])),
+                    use_bias=draw(st.booleans()),
+                )
+            )
         elif kind in ("maxpool", "avgpool"):
-            layers.append(StemLayer(kind, pool_size=draw(st.integers(1, 3)),
-                                    stride=draw(st.integers(1, 2)),
-                                    padding=draw(st.sampled_from(["same", "valid"]))))
+            layers.append(
+                StemLayer(
+                    kind,
+                    pool_size=draw(st.integers(1, 3)),
+                    stride=draw(st.integers(1, 2)),
+                    padding=draw(st.sampled_from(["same", "valid"])),
+                )
+            )
         elif kind == "zeropad":
             layers.append(StemLayer("zeropad", pad=draw(st.integers(0, 2))))
         else:
@@ -47,36 +59,53 @@ def stages(draw):
         filters = tuple(draw(st.lists(st.integers(1, 6), min_size=6, max_size=6)))
     else:
         filters = expansion * draw(st.integers(1, 6))
-    stage = Stage(block, draw(st.integers(1, 2)), filters, draw(st.integers(1, 2)),
-                  draw(st.sampled_from([1, 3])),
-                  draw(st.sampled_from(["projection", "conv", "zeropad", "none"])), expansion)
+    stage = Stage(
+        block,
+        draw(st.integers(1, 2)),
+        filters,
+        draw(st.integers(1, 2)),
+        draw(st.sampled_from([1, 3])),
+        draw(st.sampled_from(["projection", "conv", "zeropad", "none"])),
+        expansion,
+    )
     # Settings the kind ignores go back to their defaults: the spec refuses anything else.
-    unused = {f: Stage.__dataclass_fields__[f].default for f in ("kernel_size", "shortcut")
-              if f not in kind.fields}
+    unused = {
+        f: Stage.__dataclass_fields__[f].default
+        for f in ("kernel_size", "shortcut")
+        if f not in kind.fields
+    }
     return dataclasses.replace(stage, **unused)
 
 
 @st.composite
 def heads(draw):
     if draw(st.booleans()) and draw(st.booleans()):
-        return Head(classes=draw(st.integers(1, 5)), classifier="conv",
-                    classifier_kernel=draw(st.sampled_from([1, 3])))
-    return Head(classes=draw(st.integers(1, 5)),
-                pool=draw(st.sampled_from(["global_avg", "global_max", "avg", "max",
-                                           "flatten"])),
-                pool_size=draw(st.integers(1, 2)),
-                pool_padding=draw(st.sampled_from(["same", "valid"])),
-                hidden=tuple(draw(st.lists(st.integers(1, 8), max_size=2))),
-                dropout=draw(st.sampled_from([0.0, 0.25])))
+        return Head(
+            classes=draw(st.integers(1, 5)),
+            classifier="conv",
+            classifier_kernel=draw(st.sampled_from([1, 3])),
+        )
+    return Head(
+        classes=draw(st.integers(1, 5)),
+        pool=draw(st.sampled_from(["global_avg", "global_max", "avg", "max", "flatten"])),
+        pool_size=draw(st.integers(1, 2)),
+        pool_padding=draw(st.sampled_from(["same", "valid"])),
+        hidden=tuple(draw(st.lists(st.integers(1, 8), max_size=2))),
+        dropout=draw(st.sampled_from([0.0, 0.25])),
+    )
 
 
 @st.composite
 def specs(draw):
     side = draw(st.integers(6, 24))
     return ArchitectureSpec(
-        name="random", input_shape=(side, draw(st.integers(6, 24)), draw(st.integers(1, 3))),
-        stem=draw(stems()), stages=tuple(draw(st.lists(stages(), min_size=1, max_size=3))),
-        head=draw(heads()), conv_bias=draw(st.booleans()))
+        name="random",
+        input_shape=(side, draw(st.integers(6, 24)), draw(st.integers(1, 3))),
+        stem=draw(stems()),
+        stages=tuple(draw(st.lists(stages(), min_size=1, max_size=3))),
+        head=draw(heads()),
+        conv_bias=draw(st.booleans()),
+    )
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -5,16 +5,18 @@ import zlib
 
 import pytest
 
-from resnet_core import PRESETS, SpecError, get_spec
-from resnet_core import share
+from resnet_core import PRESETS, SpecError, get_spec, share
 from resnet_core.share import query_for, read_query
 
 
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_every_link_the_app_writes_opens_the_same_network(name):
     spec = get_spec(name)
-    for preset, edited in ((name, spec), (name, spec.replace(name="mine")),
-                           ("", spec.replace(description="from a file"))):
+    for preset, edited in (
+        (name, spec),
+        (name, spec.replace(name="mine")),
+        ("", spec.replace(description="from a file")),
+    ):
         query = query_for(edited, preset)
         back = read_query(query)
         assert back.spec == edited and back.message is None
@@ -29,7 +31,7 @@ def test_a_network_too_large_for_a_link_is_refused_before_it_is_written(monkeypa
 
 
 def test_a_link_whose_json_python_refuses_opens_the_default_with_a_message():
-    raw = b'{"name": "x", "input_shape": [' + b"9" * 5000 + b', 1, 1]}'
+    raw = b'{"name": "x", "input_shape": [' + b"9" * 5000 + b", 1, 1]}"
     token = base64.urlsafe_b64encode(zlib.compress(raw)).decode().rstrip("=")
     state = read_query({"spec": token})
     assert state.preset == share.DEFAULT_PRESET and "could not be opened" in state.message
@@ -53,7 +55,8 @@ V1_TOKEN = (
     "q4_MfVoDt8-Z0wFVHruQaJOPQFj32ogynxj9A7z48Pnj-nFS5II3zrPze-Ea8QkEBKHNVHzr81zfL6aleDMXw1OL"
     "DnORtBWDspkolrN5OVsuxKhvJlzKKNbirCS9E-_jQvnKC0VAR2j4upjmeQGTO6FJfAHP33XXGayihJbeTpmLVKUi"
     "CIEppSgJ89C6Fmzo20jiw0OiZoRkoQbM_C6ZqdIGhm1xmTK0GAYZvQuqt9gMSy7aFQWW6pDUiQhM5eif5DJl-vP6"
-    "-hOmNPMB")
+    "-hOmNPMB"
+)
 
 
 def test_a_link_written_in_format_1_still_opens():

@@ -5,9 +5,10 @@ import json
 import numpy as np
 import pytest
 
-from resnet_core.data import SOURCES, DataChoice, DataError, DataSource, Dataset, load
+from resnet_core.data import SOURCES, DataChoice, DataError, Dataset, DataSource, load
 from resnet_core.data.sources import SourceOption
 from tests.apptest import app
+
 
 def test_every_source_is_described_whole():
     """Each setting's default lies within its limits and its key is unique (a remembered
@@ -27,13 +28,19 @@ def test_load_goes_through_the_registry_and_holds_its_limits():
     assert d.x.shape == (50, 16, 16, 3) and d.class_names == ("circle", "square", "triangle")
     big = DataChoice(source="shapes", options={"size": 128, "count": 50})
     assert load(big).x.shape[1] == 128
-    with pytest.raises(DataError, match=r"Generated shapes: image side must be a whole "
-                                        r"number from 8 to 128, got 300"):
+    with pytest.raises(
+        DataError,
+        match=r"Generated shapes: image side must be a whole "
+        r"number from 8 to 128, got 300",
+    ):
         load(DataChoice(source="shapes", options={"size": 300}))
     with pytest.raises(DataError, match=r"classes must be .* got 2.5"):
         load(DataChoice(source="shapes", options={"classes": 2.5}))
-    with pytest.raises(DataError, match=r"Generated shapes has no setting 'colour'; its "
-                                        r"settings: classes, size, count"):
+    with pytest.raises(
+        DataError,
+        match=r"Generated shapes has no setting 'colour'; its "
+        r"settings: classes, size, count",
+    ):
         load(DataChoice(source="shapes", options={"colour": 3}))
     for bad in ("nope", ["digits"]):
         with pytest.raises(DataError, match=r"unknown data source .* choose one of digits, "):
@@ -52,9 +59,19 @@ def test_a_stored_runs_data_still_loads():
     """A run's data dict as stored before ``options`` (each source setting a field named
     ``<source>_<option>``, with a key from another version) makes the same choice, read
     as the chosen source's options; the new form goes through JSON unchanged."""
-    old = {"source": "shapes", "subset": 0, "val_split": 0.2, "fit": "adapt",
-           "augment": False, "seed": 3, "shapes_classes": 5, "shapes_size": 24,
-           "shapes_count": 60, "upload_path": "", "a_later_field": 1}
+    old = {
+        "source": "shapes",
+        "subset": 0,
+        "val_split": 0.2,
+        "fit": "adapt",
+        "augment": False,
+        "seed": 3,
+        "shapes_classes": 5,
+        "shapes_size": 24,
+        "shapes_count": 60,
+        "upload_path": "",
+        "a_later_field": 1,
+    }
     choice = DataChoice.from_dict(json.loads(json.dumps(old)))
     assert choice.options == {"classes": 5, "size": 24, "count": 60}
     assert (choice.source, choice.seed, choice.subset) == ("shapes", 3, 0)
@@ -75,8 +92,14 @@ def _tiny(choice: DataChoice) -> Dataset:
 
 
 # A stand-in source with one setting of its own (named as one of shapes', other limits).
-TINY = DataSource("tiny", "Tiny squares", "a test", _tiny, quick=True, options=(
-    SourceOption("count", "Tiny images", 60, 20, 200, step=10),))
+TINY = DataSource(
+    "tiny",
+    "Tiny squares",
+    "a test",
+    _tiny,
+    quick=True,
+    options=(SourceOption("count", "Tiny images", 60, 20, 200, step=10),),
+)
 
 
 @pytest.fixture
@@ -108,8 +131,9 @@ def test_a_registered_source_reaches_load_the_cli_and_the_pages(tiny):
     assert setting.value == 60
     setting.set_value(100).run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    assert any("80 training and 20 validation images, 2 classes" in c.value
-               for c in at.caption), [c.value for c in at.caption]
+    assert any("80 training and 20 validation images, 2 classes" in c.value for c in at.caption), [
+        c.value for c in at.caption
+    ]
     assert any("(Tiny squares, as 6×6×1)" in m.value for m in at.markdown)
 
     race = app("pages/race.py")
@@ -133,13 +157,22 @@ def test_shapes_settings_are_drawn_from_the_registry_and_remembered(tmp_path, mo
     come back; a remembered value outside the registry's limits gives way to its default."""
     monkeypatch.setenv("RESNET_EXPLORER_HOME", str(tmp_path))
     monkeypatch.setattr("ui.training_form.ensure_worker", lambda home=None: None)
-    (tmp_path / "train_form.json").write_text(json.dumps(
-        {"data_source": "shapes", "shapes_classes": 6, "shapes_size": 999,
-         "shapes_count": 100, "subset": 0}))
+    (tmp_path / "train_form.json").write_text(
+        json.dumps(
+            {
+                "data_source": "shapes",
+                "shapes_classes": 6,
+                "shapes_size": 999,
+                "shapes_count": 100,
+                "subset": 0,
+            }
+        )
+    )
     at = app("pages/train.py", preset="cifar_resnet20")
     values = {n.label: n.value for n in at.number_input}
     assert (values["Classes"], values["Image side"], values["Images"]) == (6, 32, 100)
-    assert any("80 training and 20 validation images, 6 classes" in c.value
-               for c in at.caption), [c.value for c in at.caption]
+    assert any("80 training and 20 validation images, 6 classes" in c.value for c in at.caption), [
+        c.value for c in at.caption
+    ]
     next(n for n in at.number_input if n.label == "Classes").set_value(3).run()
     assert json.loads((tmp_path / "train_form.json").read_text())["shapes_classes"] == 3

@@ -69,18 +69,21 @@ def test_the_blocks_of_all_stages_together_are_bounded():
     ArchitectureSpec.from_dict({**data, "stages": [stage] * 4 + [{**stage, "num_blocks": 408}]})
 
 
-@pytest.mark.parametrize("block, filters, changes, field", [
-    ("basic", 64, {"expansion": 2}, "expansion"),
-    ("inception", (8, 8, 8, 8, 8, 8), {"kernel_size": 5}, "kernel_size"),
-    ("inception", (8, 8, 8, 8, 8, 8), {"shortcut": "conv"}, "shortcut"),
-    ("vgg", 64, {"shortcut": "none"}, "shortcut"),
-])
+@pytest.mark.parametrize(
+    "block, filters, changes, field",
+    [
+        ("basic", 64, {"expansion": 2}, "expansion"),
+        ("inception", (8, 8, 8, 8, 8, 8), {"kernel_size": 5}, "kernel_size"),
+        ("inception", (8, 8, 8, 8, 8, 8), {"shortcut": "conv"}, "shortcut"),
+        ("vgg", 64, {"shortcut": "none"}, "shortcut"),
+    ],
+)
 def test_a_setting_the_block_ignores_is_refused(block, filters, changes, field):
     spec = get_spec("seed_resnet34")
     plain = dict(kind=block, filters=filters, kernel_size=3, shortcut="projection", expansion=4)
     with pytest.raises(SpecError) as exc:
         spec.with_stage(0, **{**plain, **changes})
-    assert (f"stages[0].{field}", ) == exc.value.problems[0][:1]
+    assert (f"stages[0].{field}",) == exc.value.problems[0][:1]
     assert f"is not used by {block} blocks" in exc.value.problems[0][1]
     # At its default the setting is accepted: presets and old files stay valid.
     spec.with_stage(0, **plain)
@@ -88,6 +91,7 @@ def test_a_setting_the_block_ignores_is_refused(block, filters, changes, field):
 
 def test_every_block_kind_explains_itself_and_names_settings_it_reads():
     from resnet_core.blocks import BLOCK_KINDS
+
     for kind in BLOCK_KINDS.values():
         assert 40 < len(kind.summary) < 200 and "seed" not in kind.summary
         stage_fields = {f.name for f in dataclasses.fields(Stage)} - {"kind", "num_blocks"}
@@ -191,8 +195,10 @@ def test_no_seed_numbers_reach_a_reader():
     for p in PRESETS.values():
         for text in (p.description, p.spec().description):
             assert not re.search(r"(?i)\bseed \d", text), (p.name, text)
-    assert plain_sources("seed 004 residual_block(x, f, r)") == \
-        "the TF-Slim residuals tutorial's residual_block(x, f, r)"
+    assert (
+        plain_sources("seed 004 residual_block(x, f, r)")
+        == "the TF-Slim residuals tutorial's residual_block(x, f, r)"
+    )
     assert plain_sources("Seed 000's ResNet50").startswith("The Keras ResNet-50 tutorial's")
 
 
@@ -216,28 +222,46 @@ def test_a_file_in_the_current_format_opens():
     assert json.loads(get_spec("resnet18").to_json()) == json.loads(text)
 
 
-@pytest.mark.parametrize("mutate, problem", [
-    (lambda d: d["stages"][0].update(blocks=0), ("stages[0].blocks", "must be at least 1, got 0")),
-    (lambda d: d["stages"][1].update(block="resnext"), ("stages[1].block", "must be one of")),
-    (lambda d: d["stages"][1].pop("block"), ("stages[1].block", "is required")),
-    (lambda d: d["stem"][1].update(size=99), ("stem[1].size", "must be at most 31, got 99")),
-    (lambda d: d["stem"][0].update(size=-1), ("stem[0].size", "must be at least 0, got -1")),
-    (lambda d: d["stem"][2].update(size=3), ("stem[2].size", "is not used by batchnorm layers")),
-    (lambda d: d["stages"][0].update(depth=3),
-     ("stages[0].depth", "unknown field; expected one of block, blocks, filters")),
-    # Format 2's name beside format 1's: which one counts is not guessed.
-    (lambda d: d["stages"][0].update(kind="bottleneck"),
-     ("stages[0].kind", "is format 2's name; this file is format 1, where it is 'block'")),
-    (lambda d: d["stem"][1].update(kernel_size=5),
-     ("stem[1].kernel_size", "is format 2's name; this file is format 1, where it is 'size'")),
-])
+@pytest.mark.parametrize(
+    "mutate, problem",
+    [
+        (
+            lambda d: d["stages"][0].update(blocks=0),
+            ("stages[0].blocks", "must be at least 1, got 0"),
+        ),
+        (lambda d: d["stages"][1].update(block="resnext"), ("stages[1].block", "must be one of")),
+        (lambda d: d["stages"][1].pop("block"), ("stages[1].block", "is required")),
+        (lambda d: d["stem"][1].update(size=99), ("stem[1].size", "must be at most 31, got 99")),
+        (lambda d: d["stem"][0].update(size=-1), ("stem[0].size", "must be at least 0, got -1")),
+        (
+            lambda d: d["stem"][2].update(size=3),
+            ("stem[2].size", "is not used by batchnorm layers"),
+        ),
+        (
+            lambda d: d["stages"][0].update(depth=3),
+            ("stages[0].depth", "unknown field; expected one of block, blocks, filters"),
+        ),
+        # Format 2's name beside format 1's: which one counts is not guessed.
+        (
+            lambda d: d["stages"][0].update(kind="bottleneck"),
+            ("stages[0].kind", "is format 2's name; this file is format 1, where it is 'block'"),
+        ),
+        (
+            lambda d: d["stem"][1].update(kernel_size=5),
+            (
+                "stem[1].kernel_size",
+                "is format 2's name; this file is format 1, where it is 'size'",
+            ),
+        ),
+    ],
+)
 def test_a_format_1_files_problems_name_its_own_fields(mutate, problem):
     data = json.loads((DATA / "spec_v1_resnet18.json").read_text())
     mutate(data)
     with pytest.raises(SpecError) as exc:
         ArchitectureSpec.from_dict(data)
     path, message = exc.value.problems[0]
-    assert (path, message[:len(problem[1])]) == problem, exc.value.problems
+    assert (path, message[: len(problem[1])]) == problem, exc.value.problems
 
 
 def test_a_file_from_a_newer_version_is_refused_in_words():
@@ -249,8 +273,13 @@ def test_a_file_from_a_newer_version_is_refused_in_words():
 def test_stem_sizes_mean_one_thing_each():
     spec = get_spec("resnet18")  # zeropad, conv, batchnorm, relu, zeropad, maxpool
     assert [(l.kernel_size, l.pool_size, l.pad) for l in spec.stem] == [
-        (None, None, 3), (7, None, None), (None, None, None), (None, None, None),
-        (None, None, 1), (None, 3, None)]
+        (None, None, 3),
+        (7, None, None),
+        (None, None, None),
+        (None, None, None),
+        (None, None, 1),
+        (None, 3, None),
+    ]
     with pytest.raises(SpecError) as exc:  # a pool's window on a conv: refused, by name
         spec.replace(stem=(dataclasses.replace(spec.stem[1], pool_size=3), *spec.stem[1:]))
     assert exc.value.problems[0][0] == "stem[0].pool_size"
@@ -259,7 +288,8 @@ def test_stem_sizes_mean_one_thing_each():
         spec.replace(stem=(StemLayer("conv", filters=8), StemLayer("zeropad")))
     assert exc.value.problems == [
         ("stem[0].kernel_size", "is required by conv layers (a positive integer)"),
-        ("stem[1].pad", "is required by zeropad layers (an integer >= 0)")]
+        ("stem[1].pad", "is required by zeropad layers (an integer >= 0)"),
+    ]
 
 
 def test_the_readmes_example_spec_opens():
@@ -272,13 +302,27 @@ def test_the_readmes_example_spec_opens():
 
 def test_a_format_1_file_without_defaults_keeps_format_1s_defaults():
     # Format 1's size defaulted to 1 for every kind; format 2's sizes have no default.
-    spec = ArchitectureSpec.from_dict({
-        "format_version": 1, "name": "terse", "input_shape": [8, 8, 1],
-        "stem": [{"kind": "conv", "filters": 4}, {"kind": "avgpool"}, {"kind": "zeropad"},
-                 {"kind": "relu"}],
-        "stages": [{"block": "basic", "blocks": 1, "filters": 4}], "head": {"classes": 2}})
+    spec = ArchitectureSpec.from_dict(
+        {
+            "format_version": 1,
+            "name": "terse",
+            "input_shape": [8, 8, 1],
+            "stem": [
+                {"kind": "conv", "filters": 4},
+                {"kind": "avgpool"},
+                {"kind": "zeropad"},
+                {"kind": "relu"},
+            ],
+            "stages": [{"block": "basic", "blocks": 1, "filters": 4}],
+            "head": {"classes": 2},
+        }
+    )
     assert [(l.kernel_size, l.pool_size, l.pad) for l in spec.stem] == [
-        (1, None, None), (None, 1, None), (None, None, 1), (None, None, None)]
+        (1, None, None),
+        (None, 1, None),
+        (None, None, 1),
+        (None, None, None),
+    ]
     assert spec.stages[0] == Stage("basic", 1, 4)
 
 

@@ -9,11 +9,15 @@ from ui import spec_form
 
 
 def _form(spec, stages=None, stem=None, **changes):
-    values = dict(name=spec.name, input_shape=list(spec.input_shape), classes=spec.head.classes,
-                  conv_bias=spec.conv_bias,
-                  stem=spec_form.stem_frame(spec) if stem is None else stem,
-                  stages=spec_form.stage_frame(spec) if stages is None else stages,
-                  head={"hidden": ", ".join(map(str, spec.head.hidden))})
+    values = dict(
+        name=spec.name,
+        input_shape=list(spec.input_shape),
+        classes=spec.head.classes,
+        conv_bias=spec.conv_bias,
+        stem=spec_form.stem_frame(spec) if stem is None else stem,
+        stages=spec_form.stage_frame(spec) if stages is None else stages,
+        head={"hidden": ", ".join(map(str, spec.head.hidden))},
+    )
     return spec_form.spec_from_form(spec, **{**values, **changes})
 
 
@@ -38,26 +42,39 @@ def test_a_value_typed_into_a_cell_the_kind_ignores_is_refused_in_the_forms_word
     spec = get_spec("cifar_resnet20")
     stages = spec_form.stage_frame(spec)
     stages.loc[1, "expansion"] = "2"
-    stem = pd.concat([spec_form.stem_frame(spec),
-                      pd.DataFrame([{"kind": "relu", "use_bias": False}])], ignore_index=True)
+    stem = pd.concat(
+        [spec_form.stem_frame(spec), pd.DataFrame([{"kind": "relu", "use_bias": False}])],
+        ignore_index=True,
+    )
     with pytest.raises(SpecError) as exc:
         _form(spec, stages=stages, stem=stem, input_shape=[0, 32, 3], classes=0)
     texts = spec_form.group_problems(exc.value)
-    assert texts["stages"] == ["Stage 2, expansion is not used by basic blocks; leave it "
-                               "empty (default 4), got 2"]
-    assert texts["stem"] == [f"Stem row {len(stem)}, bias is not used by relu layers; leave "
-                             "it empty (default True), got False"]
+    assert texts["stages"] == [
+        "Stage 2, expansion is not used by basic blocks; leave it empty (default 4), got 2"
+    ]
+    assert texts["stem"] == [
+        f"Stem row {len(stem)}, bias is not used by relu layers; leave "
+        "it empty (default True), got False"
+    ]
     assert texts["input"] == ["Height must be at least 1, got 0"]
     assert texts["head"] == ["Classes must be at least 1, got 0"]
 
 
-@pytest.mark.parametrize("path, words", [
-    ("input_shape[2]", "Channels"), ("head.classes", "Classes"), ("head.pool", "Pooling"),
-    ("stages[0].kernel_size", "Stage 1, kernel"), ("stem[3]", "Stem row 4"),
-    ("stages[1].kind", "Stage 2, block"), ("stages[0].num_blocks", "Stage 1, blocks"),
-    ("stem[0].kind", "Stem row 1, kind"),
-    ("head.hidden[1]", "Hidden dense layers, number 2"), ("name", "Name"),
-])
+@pytest.mark.parametrize(
+    "path, words",
+    [
+        ("input_shape[2]", "Channels"),
+        ("head.classes", "Classes"),
+        ("head.pool", "Pooling"),
+        ("stages[0].kernel_size", "Stage 1, kernel"),
+        ("stem[3]", "Stem row 4"),
+        ("stages[1].kind", "Stage 2, block"),
+        ("stages[0].num_blocks", "Stage 1, blocks"),
+        ("stem[0].kind", "Stem row 1, kind"),
+        ("head.hidden[1]", "Hidden dense layers, number 2"),
+        ("name", "Name"),
+    ],
+)
 def test_paths_become_the_forms_labels(path, words):
     assert spec_form.label(path) == words
 
@@ -99,9 +116,16 @@ def test_an_added_row_switched_from_the_editors_default_kind_drops_its_defaults(
     to maxpool it keeps only what a maxpool reads, as a drawn row would."""
     spec = get_spec("resnet18")
     base = spec_form.stem_frame(spec)
-    added = {**{c: None for c in spec_form.STEM_COLUMNS}, "kind": "maxpool", "filters": 64,
-             "kernel_size": 3, "stride": 2, "padding": "same", "use_bias": False,
-             "pool_size": 2}
+    added = {
+        **{c: None for c in spec_form.STEM_COLUMNS},
+        "kind": "maxpool",
+        "filters": 64,
+        "kernel_size": 3,
+        "stride": 2,
+        "padding": "same",
+        "use_bias": False,
+        "pool_size": 2,
+    }
     stem = pd.concat([base, pd.DataFrame([added])], ignore_index=True)
     cleared, switched = spec_form.clear_unused(stem, base, "kind", "conv")
     assert switched
@@ -127,22 +151,32 @@ def _problems(spec, **cells):
     return [t for texts in spec_form.group_problems(exc.value).values() for t in texts]
 
 
-@pytest.mark.parametrize("cells, expected", [
-    # Text in a number cell is refused as text, quoted, never read as another number.
-    ({"stage__kernel_size": "3x3"}, ["Stage 1, kernel: '3x3' is not a whole number"]),
-    ({"stage__num_blocks": "two"}, ["Stage 1, blocks: 'two' is not a whole number"]),
-    ({"stage__stride": "1.5"}, ["Stage 1, stride: '1.5' is not a whole number"]),
-    ({"stage__filters": "16, x"}, ["Stage 1, filters: 'x' is not a whole number"]),
-    ({"stem__kernel_size": "3x3"}, ["Stem row 1, kernel: '3x3' is not a whole number"]),
-    ({"hidden": "lots"}, ["Hidden dense layers: 'lots' is not a whole number; write the "
-                          "sizes separated by commas, e.g. 4096, 4096"]),
-    # A value under a cell's minimum is refused by the spec, in the form's words.
-    ({"stage__stride": "0"}, ["Stage 1, stride must be at least 1, got 0"]),
-    ({"stage__num_blocks": "0"}, ["Stage 1, blocks must be at least 1, got 0"]),
-    ({"stem__stride": "0"}, ["Stem row 1, stride must be at least 1, got 0"]),
-    ({"stage__kernel_size": "99999999999999999999999999999999"},
-     ["Stage 1, kernel: '99999999999999999999999999999999' is not a whole number"]),
-])
+@pytest.mark.parametrize(
+    "cells, expected",
+    [
+        # Text in a number cell is refused as text, quoted, never read as another number.
+        ({"stage__kernel_size": "3x3"}, ["Stage 1, kernel: '3x3' is not a whole number"]),
+        ({"stage__num_blocks": "two"}, ["Stage 1, blocks: 'two' is not a whole number"]),
+        ({"stage__stride": "1.5"}, ["Stage 1, stride: '1.5' is not a whole number"]),
+        ({"stage__filters": "16, x"}, ["Stage 1, filters: 'x' is not a whole number"]),
+        ({"stem__kernel_size": "3x3"}, ["Stem row 1, kernel: '3x3' is not a whole number"]),
+        (
+            {"hidden": "lots"},
+            [
+                "Hidden dense layers: 'lots' is not a whole number; write the "
+                "sizes separated by commas, e.g. 4096, 4096"
+            ],
+        ),
+        # A value under a cell's minimum is refused by the spec, in the form's words.
+        ({"stage__stride": "0"}, ["Stage 1, stride must be at least 1, got 0"]),
+        ({"stage__num_blocks": "0"}, ["Stage 1, blocks must be at least 1, got 0"]),
+        ({"stem__stride": "0"}, ["Stem row 1, stride must be at least 1, got 0"]),
+        (
+            {"stage__kernel_size": "99999999999999999999999999999999"},
+            ["Stage 1, kernel: '99999999999999999999999999999999' is not a whole number"],
+        ),
+    ],
+)
 def test_every_refused_cell_gets_its_own_sentence(cells, expected):
     assert _problems(get_spec("cifar_resnet20"), **cells) == expected
 

@@ -23,13 +23,23 @@ def toy_check(problems, path, layer):
         problems.append((f"{path}.stride", f"toy layers stride 1 or 2, got {layer.stride}"))
 
 
-TOY = StemKind("toy", "Toystem summary: a 1×1 conv and ReLU.", toy_apply,
-               fields=("filters", "stride"), check=toy_check)
+TOY = StemKind(
+    "toy",
+    "Toystem summary: a 1×1 conv and ReLU.",
+    toy_apply,
+    fields=("filters", "stride"),
+    check=toy_check,
+)
 
 
 def toy_net(*stem):
-    return ArchitectureSpec(name="toy_stem_net", input_shape=(8, 8, 3), stem=stem,
-                            stages=(Stage("basic", 1, 8, 1),), head=Head(classes=4))
+    return ArchitectureSpec(
+        name="toy_stem_net",
+        input_shape=(8, 8, 3),
+        stem=stem,
+        stages=(Stage("basic", 1, 8, 1),),
+        head=Head(classes=4),
+    )
 
 
 @pytest.fixture
@@ -51,17 +61,21 @@ def test_the_spec_checks_a_toy_stem_kind_by_its_entry(toy_spec):
         toy_net(StemLayer("toy", kernel_size=3, stride=4))
     assert e.value.problems == [
         ("stem[0].filters", "is required by toy layers (a positive integer)"),
-        ("stem[0].kernel_size", "is not used by toy layers; leave it empty (default None), "
-                                "got 3"),
+        ("stem[0].kernel_size", "is not used by toy layers; leave it empty (default None), got 3"),
         ("stem[0].stride", "toy layers stride 1 or 2, got 4"),  # its own check
     ]
 
 
 def test_a_spec_file_with_a_toy_stem_kind_reads_back(toy_spec):
     assert ArchitectureSpec.from_json(toy_spec.to_json()) == toy_spec
-    v1 = {"format_version": 1, "name": "toy_stem_net", "input_shape": [8, 8, 3],
-          "stem": [{"kind": "toy", "filters": 8, "stride": 2}, {"kind": "batchnorm"}],
-          "stages": [{"block": "basic", "blocks": 1, "filters": 8}], "head": {"classes": 4}}
+    v1 = {
+        "format_version": 1,
+        "name": "toy_stem_net",
+        "input_shape": [8, 8, 3],
+        "stem": [{"kind": "toy", "filters": 8, "stride": 2}, {"kind": "batchnorm"}],
+        "stages": [{"block": "basic", "blocks": 1, "filters": 8}],
+        "head": {"classes": 4},
+    }
     assert ArchitectureSpec.from_dict(v1) == toy_spec  # format 1: the toy reads no size
     v1["stem"][0]["size"] = 3
     with pytest.raises(SpecError, match=r"stem\[0\]\.size: is not used by toy layers"):
@@ -92,8 +106,9 @@ def test_tracer_builder_and_export_run_a_toy_stem_kind(toy_spec):
 def test_compose_offers_and_explains_a_toy_stem_kind(toy_spec):
     at = app("pages/compose.py", spec=encode_spec(toy_spec))
     assert not at.error, [e.value for e in at.error]
-    labels = [{c.get("label"): c for c in json.loads(d.proto.columns).values()}
-              for d in at.dataframe]
+    labels = [
+        {c.get("label"): c for c in json.loads(d.proto.columns).values()} for d in at.dataframe
+    ]
     at_stem = next(i for i, columns in enumerate(labels) if "pool" in columns)
     editor, columns = at.dataframe[at_stem], labels[at_stem]
     assert list(editor.value["kind"]) == ["toy", "batchnorm"]

@@ -99,16 +99,28 @@ def test_a_finished_run_left_saving_by_a_dead_worker_is_settled(tmp_path):
 def _run_with_points(store, name="r"):
     run_id = store.create(name, {"name": name}, {"source": "digits"}, {"epochs": 2})
     store.claim_next(os.getpid())
-    store.add_metrics(run_id, [{"kind": "batch", "epoch": 0, "step": s, "seen": s, "time": s,
-                                "loss": 1.0 / s} for s in range(1, 6)])
+    store.add_metrics(
+        run_id,
+        [
+            {"kind": "batch", "epoch": 0, "step": s, "seen": s, "time": s, "loss": 1.0 / s}
+            for s in range(1, 6)
+        ],
+    )
     store.update(run_id, epochs_done=1, summary={"best": 0.5})
     return run_id
 
 
 def _same(a, b):
-    assert (a.name, a.status, a.spec, a.data, a.settings, a.epochs_done, a.summary,
-            a.worker_pid) == (b.name, b.status, b.spec, b.data, b.settings, b.epochs_done,
-                              b.summary, b.worker_pid)
+    assert (
+        a.name,
+        a.status,
+        a.spec,
+        a.data,
+        a.settings,
+        a.epochs_done,
+        a.summary,
+        a.worker_pid,
+    ) == (b.name, b.status, b.spec, b.data, b.settings, b.epochs_done, b.summary, b.worker_pid)
 
 
 def test_each_run_folder_holds_its_record_and_points(tmp_path):
@@ -133,8 +145,9 @@ def test_a_damaged_runs_db_is_moved_aside_and_rebuilt_losing_nothing(tmp_path, d
     for suffix in ("-wal", "-shm"):
         (tmp_path / f"runs.db{suffix}").unlink(missing_ok=True)
     raw = (tmp_path / "runs.db").read_bytes()
-    (tmp_path / "runs.db").write_bytes({"garbage": b"this is not sqlite" * 200,
-                                        "truncated": raw[:1500], "zero bytes": b""}[damage])
+    (tmp_path / "runs.db").write_bytes(
+        {"garbage": b"this is not sqlite" * 200, "truncated": raw[:1500], "zero bytes": b""}[damage]
+    )
     reopened = RunStore(tmp_path)
     assert reopened.notice and reopened.notice.count("\n") == 0
     assert "it was rebuilt from the run folders: 2 runs, 10 points" in reopened.notice
@@ -154,8 +167,9 @@ def test_runs_db_deleted_while_a_worker_writes_loses_nothing(tmp_path):
     for suffix in ("", "-wal", "-shm"):
         (tmp_path / f"runs.db{suffix}").unlink(missing_ok=True)
     # The worker goes on: its next points and status land in a rebuilt index.
-    worker.add_metrics(run_id, [{"kind": "batch", "epoch": 1, "step": 6, "seen": 6, "time": 6,
-                                 "loss": 0.1}])
+    worker.add_metrics(
+        run_id, [{"kind": "batch", "epoch": 1, "step": 6, "seen": 6, "time": 6, "loss": 0.1}]
+    )
     worker.update(run_id, epochs_done=2, phase="saving")
     assert [m["step"] for m in page.metrics(run_id)] == [1, 2, 3, 4, 5, 6]
     run = page.get(run_id)
@@ -185,6 +199,7 @@ def test_a_run_is_deleted_only_when_stopped_and_its_checkpoint_written(tmp_path)
     store.update(run_id, phase="")
     store.delete(run_id)
     assert store.get(run_id) is None and not store.run_dir(run_id).exists()
+
 
 def test_runs_stored_before_records_existed_gain_them(tmp_path):
     store = RunStore(tmp_path)
@@ -218,8 +233,9 @@ def _digits_run(tmp_path, subset, epochs):
 
     store = RunStore(tmp_path / "home")
     choice = DataChoice.from_dict({"source": "digits", "subset": subset, "fit": "adapt"})
-    run_id = submit_run(store, plan_run(get_spec("cifar_resnet20"), choice),
-                        {"epochs": epochs, "batch_size": 32})
+    run_id = submit_run(
+        store, plan_run(get_spec("cifar_resnet20"), choice), {"epochs": epochs, "batch_size": 32}
+    )
     return store, run_id
 
 
@@ -229,10 +245,20 @@ def _start_worker(store):
     from pathlib import Path
 
     return subprocess.Popen(
-        [sys.executable, "-m", "resnet_core.training.worker", "--home", str(store.home),
-         "--idle-exit", "5"], cwd=Path(__file__).resolve().parent.parent,
+        [
+            sys.executable,
+            "-m",
+            "resnet_core.training.worker",
+            "--home",
+            str(store.home),
+            "--idle-exit",
+            "5",
+        ],
+        cwd=Path(__file__).resolve().parent.parent,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 @pytest.mark.slow
@@ -314,10 +340,20 @@ def test_a_worker_whose_home_is_deleted_exits_and_leaves_no_store_behind(tmp_pat
     home = tmp_path / "home"
     store = RunStore(home)
     worker = subprocess.Popen(  # an idle limit of ten minutes: only the deletion ends it
-        [sys.executable, "-m", "resnet_core.training.worker", "--home", str(home),
-         "--idle-exit", "600"], cwd=Path(__file__).resolve().parent.parent,
+        [
+            sys.executable,
+            "-m",
+            "resnet_core.training.worker",
+            "--home",
+            str(home),
+            "--idle-exit",
+            "600",
+        ],
+        cwd=Path(__file__).resolve().parent.parent,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and not (home / "worker.pid").exists():
@@ -380,8 +416,10 @@ def test_the_runs_page_says_the_index_was_rebuilt_and_shows_every_run(tmp_path, 
     store.update(run_id, status="completed", worker_pid=None)
     (tmp_path / "runs.db").write_bytes(b"garbage" * 100)
     at = app("pages/runs.py")
-    assert any("was damaged; it was rebuilt from the run folders: 1 run, 5 points"
-               in plain(i.value) for i in at.info), [i.value for i in at.info]
+    assert any(
+        "was damaged; it was rebuilt from the run folders: 1 run, 5 points" in plain(i.value)
+        for i in at.info
+    ), [i.value for i in at.info]
     assert at.dataframe[0].value.iloc[0]["status"] == "completed"
 
 
@@ -389,6 +427,7 @@ def test_a_run_stored_in_spec_format_1_still_opens_for_the_runs_page_and_resume(
     from pathlib import Path
 
     from resnet_core import get_spec
+
     v1 = json.loads((Path(__file__).parent / "data" / "spec_v1_resnet18.json").read_text())
     store = RunStore(tmp_path)
     run_id = store.create("old", v1, {}, {})

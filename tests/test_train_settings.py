@@ -25,13 +25,28 @@ from tests.apptest import app, plain
 
 WIDGETS = ("number_input", "selectbox", "slider", "checkbox", "radio")
 # The settings widgets of the Train page by label, and the option each one sets.
-TRAIN_LABELS = {"Optimizer": "optimizer", "Learning rate": "learning_rate",
-                "Schedule": "schedule", "Batch size": "batch_size", "Epochs": "epochs",
-                "Weight decay": "weight_decay", "Seed": "seed",
-                "Mixed precision": "mixed_precision", "XLA": "xla",
-                "BatchNorm momentum": "batchnorm", "Start from": "initial_weights"}
-CHOSEN = {"Epochs": 7, "Batch size": 8, "Optimizer": "sgd", "Learning rate": 0.01,
-          "Weight decay": 0.0005, "Seed": 3, "Schedule": "cosine"}
+TRAIN_LABELS = {
+    "Optimizer": "optimizer",
+    "Learning rate": "learning_rate",
+    "Schedule": "schedule",
+    "Batch size": "batch_size",
+    "Epochs": "epochs",
+    "Weight decay": "weight_decay",
+    "Seed": "seed",
+    "Mixed precision": "mixed_precision",
+    "XLA": "xla",
+    "BatchNorm momentum": "batchnorm",
+    "Start from": "initial_weights",
+}
+CHOSEN = {
+    "Epochs": 7,
+    "Batch size": 8,
+    "Optimizer": "sgd",
+    "Learning rate": 0.01,
+    "Weight decay": 0.0005,
+    "Seed": 3,
+    "Schedule": "cosine",
+}
 
 
 def class_zip(classes=("cat", "dog", "eel"), per_class=12, side=16) -> bytes:
@@ -43,7 +58,8 @@ def class_zip(classes=("cat", "dog", "eel"), per_class=12, side=16) -> bytes:
             for i in range(per_class):
                 png = io.BytesIO()
                 Image.fromarray(rng.integers(0, 255, (side, side, 3), dtype=np.uint8)).save(
-                    png, "PNG")
+                    png, "PNG"
+                )
                 z.writestr(f"{c}/{i}.png", png.getvalue())
     return buf.getvalue()
 
@@ -71,8 +87,7 @@ def browser_mismatches(at, before: set[str]) -> list[str]:
             else:
                 same = p.default == w.value
             if not same:
-                out.append(f"{w.label}: the browser shows its default, the server has "
-                           f"{w.value!r}")
+                out.append(f"{w.label}: the browser shows its default, the server has {w.value!r}")
     return out
 
 
@@ -86,8 +101,7 @@ def act(at, action) -> list[str]:
 
 
 def widget(at, label):
-    found = [w for kind in ("number_input", "selectbox") for w in at.get(kind)
-             if w.label == label]
+    found = [w for kind in ("number_input", "selectbox") for w in at.get(kind) if w.label == label]
     assert found, f"the page does not draw {label!r} in this run"
     return found[0]
 
@@ -109,8 +123,12 @@ def train_home(tmp_path, monkeypatch):
     def fake_keras(name, kind):
         rng = np.random.default_rng(len(name))
         n = 200
-        return Dataset(name, rng.integers(0, 255, (n, 28, 28, 1), dtype=np.uint8),
-                       np.arange(n) % len(kind.class_names), kind.class_names)
+        return Dataset(
+            name,
+            rng.integers(0, 255, (n, 28, 28, 1), dtype=np.uint8),
+            np.arange(n) % len(kind.class_names),
+            kind.class_names,
+        )
 
     monkeypatch.setattr("resnet_core.data.sources.keras_dataset", fake_keras)
     return tmp_path
@@ -126,19 +144,28 @@ def test_every_source_switch_shows_and_trains_the_settings_chosen(train_home):
     for label, value in CHOSEN.items():
         assert act(at, lambda label=label, value=value: widget(at, label).set_value(value)) == []
     assert page_settings(at) == CHOSEN
-    names = [n for n in SOURCES if not SOURCES[n].file] + [n for n in SOURCES
-                                                            if SOURCES[n].file]
+    names = [n for n in SOURCES if not SOURCES[n].file] + [n for n in SOURCES if SOURCES[n].file]
     store = RunStore(train_home)
     for name in names + [names[0]]:
         assert act(at, lambda name=name: widget(at, "Dataset").set_value(name)) == [], name
         assert page_settings(at) == CHOSEN, name
-        assert all(any(w.label == label for kind in WIDGETS for w in at.get(kind))
-                   for label in TRAIN_LABELS if label != "Start from"), name
+        assert all(
+            any(w.label == label for kind in WIDGETS for w in at.get(kind))
+            for label in TRAIN_LABELS
+            if label != "Start from"
+        ), name
         if SOURCES[name].file:
             assert any("Choose a file" in i.value for i in at.info)
             assert not [b for b in at.button if b.label == "Train"]
-            assert act(at, lambda: at.file_uploader[0].upload(
-                "classes.zip", class_zip(), "application/zip")) == []
+            assert (
+                act(
+                    at,
+                    lambda: at.file_uploader[0].upload(
+                        "classes.zip", class_zip(), "application/zip"
+                    ),
+                )
+                == []
+            )
             assert page_settings(at) == CHOSEN
         bar = " ".join(plain(m.value) for m in at.markdown)
         assert "· 7 epochs" in bar, name
@@ -177,14 +204,32 @@ def test_remembered_settings_are_checked_when_read_and_replaced_with_a_note(trai
     records the defaults."""
     from resnet_core.training import RunStore
 
-    (train_home / "train_form.json").write_text(json.dumps(
-        {"epochs": 99999, "optimizer": "rmsprop", "batch_size": 0, "learning_rate": 0,
-         "weight_decay": "lots", "seed": -1, "data_source": "nowhere", "subset": 200}))
+    (train_home / "train_form.json").write_text(
+        json.dumps(
+            {
+                "epochs": 99999,
+                "optimizer": "rmsprop",
+                "batch_size": 0,
+                "learning_rate": 0,
+                "weight_decay": "lots",
+                "seed": -1,
+                "data_source": "nowhere",
+                "subset": 200,
+            }
+        )
+    )
     at = app("pages/train.py", preset="cifar_resnet20")
     note = " ".join(plain(i.value) for i in at.info)
     assert "reset to their defaults" in note
-    for word in ("epochs", "optimizer", "batch size", "learning rate", "weight decay",
-                 "seed", "data source"):
+    for word in (
+        "epochs",
+        "optimizer",
+        "batch size",
+        "learning rate",
+        "weight decay",
+        "seed",
+        "data source",
+    ):
         assert word in note, word
     assert widget(at, "Epochs").value == 5 and widget(at, "Batch size").value == 32
     assert widget(at, "Optimizer").value == "adam"
@@ -199,9 +244,10 @@ def test_remembered_settings_are_checked_when_read_and_replaced_with_a_note(trai
     assert saved["epochs"] == 5 and saved["optimizer"] == "adam"  # not kept
 
 
-@pytest.mark.parametrize("page, preset", [("pages/train.py", "resnet50"),
-                                          ("pages/race.py", None),
-                                          ("pages/degradation.py", None)])
+@pytest.mark.parametrize(
+    "page, preset",
+    [("pages/train.py", "resnet50"), ("pages/race.py", None), ("pages/degradation.py", None)],
+)
 def test_every_settings_widget_takes_its_bounds_from_options(page, preset, train_home):
     """Issue 22: a widget's bounds and choices are settings.OPTIONS', the table the
     command line and the checks read (the Train page had batch 4096, weight decay 0.5,
@@ -226,11 +272,16 @@ def test_race_and_degradation_queue_what_they_show(train_home):
     from resnet_core.training import RunStore
 
     store = RunStore(train_home)
-    for page, button, size in (("pages/race.py", "Start the race", 2),
-                               ("pages/degradation.py", "Run the experiment", 4)):
+    for page, button, size in (
+        ("pages/race.py", "Start the race", 2),
+        ("pages/degradation.py", "Run the experiment", 4),
+    ):
         at = app(page)
         for label, value in (("Epochs", 3), ("Batch size", 16), ("Seed", 9)):
-            assert act(at, lambda at=at, label=label, value=value: widget(at, label).set_value(value)) == []
+            assert (
+                act(at, lambda at=at, label=label, value=value: widget(at, label).set_value(value))
+                == []
+            )
         shown = " ".join(plain(m.value) for m in [*at.markdown, *at.caption])
         assert "3 epochs" in shown and "batch 16" in shown, page
         assert "compiling about" in shown and "in all" in shown, page
@@ -244,8 +295,9 @@ def test_race_and_degradation_queue_what_they_show(train_home):
             assert run.data["seed"] == 9
 
 
-def test_imagenet_weights_resize_the_data_without_changing_the_remembered_fit(train_home,
-                                                                               weights_offline):
+def test_imagenet_weights_resize_the_data_without_changing_the_remembered_fit(
+    train_home, weights_offline
+):
     """The rule lives in the core (pretrained.required_fit, used by plan_run): the page
     shows the fit used, fixed, with why, and the person's own choice stays remembered."""
     at = app("pages/train.py", preset="resnet50")
@@ -279,8 +331,7 @@ def test_plan_run_resizes_for_imagenet_weights_whatever_fit_was_asked():
     assert random.choice.fit == "adapt"  # random weights: the fit asked for
 
 
-def test_train_shows_compile_and_total_and_says_when_a_run_takes_minutes(train_home,
-                                                                        monkeypatch):
+def test_train_shows_compile_and_total_and_says_when_a_run_takes_minutes(train_home, monkeypatch):
     from resnet_core.training import estimate
 
     monkeypatch.setattr(estimate, "_peak", {"rate": 1e11, "at": 1e18})  # no timing
@@ -304,8 +355,7 @@ def test_weight_decay_is_said_to_be_decoupled_and_a_sources_l2_a_layer_setting(t
     at = app("pages/train.py", preset="seed_vgg16_slim")
     assert widget(at, "Weight decay").help.startswith("Decoupled weight decay")
     notes = [plain(c.value) for c in at.caption]
-    assert any("L2 penalty of 0.0005 on its kernels" in n and "layer setting" in n
-               for n in notes)
+    assert any("L2 penalty of 0.0005 on its kernels" in n and "layer setting" in n for n in notes)
     at = app("pages/train.py", preset="cifar_resnet20")  # no L2 in this network
     assert not any("L2 penalty" in plain(c.value) for c in at.caption)
     compose = app("pages/compose.py", preset="seed_vgg16_slim")

@@ -20,12 +20,21 @@ def _set_on(names: set[str], tree: ast.AST) -> set[str]:
     ``t.step += 1``) anywhere in ``tree``."""
     found = set()
     for node in ast.walk(tree):
-        targets = (node.targets if isinstance(node, ast.Assign) else
-                   [node.target] if isinstance(node, ast.AugAssign | ast.AnnAssign) else [])
+        targets = (
+            node.targets
+            if isinstance(node, ast.Assign)
+            else [node.target]
+            if isinstance(node, ast.AugAssign | ast.AnnAssign)
+            else []
+        )
         for target in targets:
             for part in ast.walk(target):
-                if (isinstance(part, ast.Attribute) and isinstance(part.ctx, ast.Store)
-                        and isinstance(part.value, ast.Name) and part.value.id in names):
+                if (
+                    isinstance(part, ast.Attribute)
+                    and isinstance(part.ctx, ast.Store)
+                    and isinstance(part.value, ast.Name)
+                    and part.value.id in names
+                ):
                     found.add(part.attr)
     return found
 
@@ -47,8 +56,12 @@ def test_the_loop_sets_only_attributes_the_trainee_declares():
 
 def test_a_trainee_starts_from_its_stored_run_and_refuses_an_undeclared_attribute(tmp_path):
     store = RunStore(tmp_path / "home")
-    run_id = store.create("cifar_resnet20", get_spec("cifar_resnet20").to_dict(),
-                          DataChoice().to_dict(), {"epochs": 3})
+    run_id = store.create(
+        "cifar_resnet20",
+        get_spec("cifar_resnet20").to_dict(),
+        DataChoice().to_dict(),
+        {"epochs": 3},
+    )
     t = Trainee(store, run_id)
     assert t.settings.epochs == 3 and t.spec.name == "cifar_resnet20" and t.dir.is_dir()
     assert (t.step, t.done, t.buffer, t.model) == (0, False, [], None)

@@ -15,8 +15,16 @@ import pytest
 from resnet_core import get_spec
 from resnet_core.data import DataChoice
 from resnet_core.presets import plain_twin
-from resnet_core.training import RunStore, SettingsError, TrainSettings, check_feasible
-from resnet_core.training import checkpoints, chunks, model_factory, predictions
+from resnet_core.training import (
+    RunStore,
+    SettingsError,
+    TrainSettings,
+    check_feasible,
+    checkpoints,
+    chunks,
+    model_factory,
+    predictions,
+)
 from resnet_core.training.checkpoints import load_checkpoint
 from resnet_core.training.engine import execute, execute_group
 from resnet_core.training.submit import plan_run, race_plans, submit_race, submit_run
@@ -47,8 +55,7 @@ def wait_for(predicate, timeout=120, every=0.1):
 
 
 def test_one_epoch_on_a_few_hundred_digits(store):
-    run_id = queue(store, "cifar_resnet20", TINY,
-               {"epochs": 1, "batch_size": 32, "log_every": 2})
+    run_id = queue(store, "cifar_resnet20", TINY, {"epochs": 1, "batch_size": 32, "log_every": 2})
     summary = execute(store, run_id)
     assert summary["status"] == "completed", store.get(run_id).error
     assert [h["epoch"] for h in summary["history"]] == [0]
@@ -85,8 +92,12 @@ def test_stop_is_honoured_mid_epoch_and_keeps_what_was_learned(store, monkeypatc
         return run_chunk(self, xs, y, *args)
 
     monkeypatch.setattr(chunks.CompiledChunks, "run", slow_chunk)
-    run_id = queue(store, "cifar_resnet20", {**TINY, "subset": 0},
-                   {"epochs": 1, "batch_size": 4, "log_every": 1})
+    run_id = queue(
+        store,
+        "cifar_resnet20",
+        {**TINY, "subset": 0},
+        {"epochs": 1, "batch_size": 4, "log_every": 1},
+    )
     thread = threading.Thread(target=execute, args=(store, run_id))
     thread.start()
     wait_for(lambda: store.get(run_id).phase == "training")
@@ -117,8 +128,12 @@ def test_training_by_steps_with_a_checkpoint_every_n_steps(store, monkeypatch):
         save(model, run_dir)
 
     monkeypatch.setattr(checkpoints, "save_checkpoint", spy)
-    run_id = queue(store, "cifar_resnet20", TINY, {"steps": 10, "checkpoint_every": 1,
-                                                   "batch_size": 32, "log_every": 1})
+    run_id = queue(
+        store,
+        "cifar_resnet20",
+        TINY,
+        {"steps": 10, "checkpoint_every": 1, "batch_size": 32, "log_every": 1},
+    )
     summary = execute(store, run_id)
     assert summary["status"] == "completed", store.get(run_id).error
     run = store.get(run_id)
@@ -130,8 +145,9 @@ def test_training_by_steps_with_a_checkpoint_every_n_steps(store, monkeypatch):
 
 
 def test_a_race_trains_both_networks_on_the_same_batches(store):
-    plans = race_plans([get_spec("cifar_resnet20"), plain_twin(get_spec("cifar_resnet20"))],
-                       DataChoice(subset=300))
+    plans = race_plans(
+        [get_spec("cifar_resnet20"), plain_twin(get_spec("cifar_resnet20"))], DataChoice(subset=300)
+    )
     ids = submit_race(store, plans, {"epochs": 2, "batch_size": 32, "log_every": 2})
     runs = [store.get(i) for i in ids]
     assert runs[0].group_id and runs[0].group_id == runs[1].group_id
@@ -155,8 +171,9 @@ def test_a_race_side_that_fails_keeps_the_other(store, monkeypatch):
         return build(spec, *args)
 
     monkeypatch.setattr(model_factory, "build_training_model", fail_plain)
-    plans = race_plans([get_spec("cifar_resnet20"), plain_twin(get_spec("cifar_resnet20"))],
-                       DataChoice(subset=200))
+    plans = race_plans(
+        [get_spec("cifar_resnet20"), plain_twin(get_spec("cifar_resnet20"))], DataChoice(subset=200)
+    )
     ids = submit_race(store, plans, {"epochs": 1, "batch_size": 32})
     summaries = execute_group(store, ids)
     assert [s["status"] for s in summaries] == ["completed", "failed"]
@@ -174,8 +191,9 @@ def test_refusals_before_starting(store):
     with pytest.raises(SettingsError, match="larger than the 240 training images"):
         queue(store, "cifar_resnet20", TINY, {"batch_size": 512})
     with pytest.raises(SettingsError, match="GiB is free"):
-        check_feasible(get_spec("resnet152"), TrainSettings(batch_size=64), 1000,
-                       memory_limit=1 << 30)
+        check_feasible(
+            get_spec("resnet152"), TrainSettings(batch_size=64), 1000, memory_limit=1 << 30
+        )
     with pytest.raises(SettingsError, match="learning rate"):
         TrainSettings(learning_rate=-1).check()
     assert store.list() == []
@@ -212,15 +230,32 @@ def test_the_command_line_claims_its_runs_whole_or_not_at_all(store):
 
 
 def test_killed_worker_leaves_a_failed_run_with_metrics_and_checkpoint(store):
-    run_id = queue(store, "cifar_resnet20", {**TINY, "subset": 400},
-                     {"epochs": 30, "batch_size": 32})
+    run_id = queue(
+        store, "cifar_resnet20", {**TINY, "subset": 400}, {"epochs": 30, "batch_size": 32}
+    )
     worker = subprocess.Popen(
-        [sys.executable, "-m", "resnet_core.training.worker", "--home", str(store.home),
-         "--idle-exit", "5"], cwd=ROOT, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "resnet_core.training.worker",
+            "--home",
+            str(store.home),
+            "--idle-exit",
+            "5",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
-        wait_for(lambda: store.get(run_id).epochs_done >= 1
-                 and (store.run_dir(run_id) / "checkpoint.keras").exists(), timeout=180)
+        wait_for(
+            lambda: (
+                store.get(run_id).epochs_done >= 1
+                and (store.run_dir(run_id) / "checkpoint.keras").exists()
+            ),
+            timeout=180,
+        )
         assert store.get(run_id).worker_pid == worker.pid
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(30)
@@ -238,10 +273,30 @@ def test_cli_train_json_on_two_logical_cpu_devices(tmp_path):
     """The multi-device path (MirroredStrategy) on the CPU split into two devices."""
     env = {**os.environ, "RESNET_EXPLORER_HOME": str(tmp_path), "TF_CPP_MIN_LOG_LEVEL": "3"}
     out = subprocess.run(
-        [sys.executable, "-m", "resnet_core", "train", "cifar_resnet20", "--dataset",
-         "digits", "--epochs", "1", "--batch-size", "32", "--limit", "200",
-         "--cpu-devices", "2", "--json"], capture_output=True, text=True, env=env,
-        timeout=300, cwd=ROOT)
+        [
+            sys.executable,
+            "-m",
+            "resnet_core",
+            "train",
+            "cifar_resnet20",
+            "--dataset",
+            "digits",
+            "--epochs",
+            "1",
+            "--batch-size",
+            "32",
+            "--limit",
+            "200",
+            "--cpu-devices",
+            "2",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        cwd=ROOT,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     summary = json.loads(out.stdout.strip().splitlines()[-1])
     assert summary["status"] == "completed"
@@ -249,8 +304,14 @@ def test_cli_train_json_on_two_logical_cpu_devices(tmp_path):
     assert set(summary["history"][0]) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
     assert summary["images_per_second"] > 0 and summary["run_id"]
 
-    listed = subprocess.run([sys.executable, "-m", "resnet_core", "runs", "--json"],
-                            capture_output=True, text=True, env=env, timeout=120, cwd=ROOT)
+    listed = subprocess.run(
+        [sys.executable, "-m", "resnet_core", "runs", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=ROOT,
+    )
     runs = json.loads(listed.stdout)
     assert [r["run_id"] for r in runs] == [summary["run_id"]]
     assert runs[0]["status"] == "completed" and runs[0]["dataset"] == "digits"
@@ -260,17 +321,29 @@ def test_an_idle_worker_exits_and_says_why_in_its_log(tmp_path):
     log = tmp_path / "worker.log"
     with open(log, "w") as out:
         code = subprocess.run(
-            [sys.executable, "-m", "resnet_core.training.worker", "--home", str(tmp_path),
-             "--idle-exit", "0.5"], stdout=out, stderr=subprocess.STDOUT, timeout=120,
-            cwd=str(Path(__file__).resolve().parents[1])).returncode
+            [
+                sys.executable,
+                "-m",
+                "resnet_core.training.worker",
+                "--home",
+                str(tmp_path),
+                "--idle-exit",
+                "0.5",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            timeout=120,
+            cwd=str(Path(__file__).resolve().parents[1]),
+        ).returncode
     assert code == 0
     assert "exits: no run queued for" in log.read_text()
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", ["imagenet", "imagenet_frozen"])
-def test_a_run_starts_from_keras_applications_weights_with_a_new_classifier(store, monkeypatch,
-                                                                           mode):
+def test_a_run_starts_from_keras_applications_weights_with_a_new_classifier(
+    store, monkeypatch, mode
+):
     import keras
 
     from resnet_core import pretrained
@@ -291,10 +364,15 @@ def test_a_run_starts_from_keras_applications_weights_with_a_new_classifier(stor
         return model
 
     monkeypatch.setattr(model_factory, "build_training_model", spy)
-    data = {"source": "shapes", "subset": 10, "fit": "resize", "shapes_classes": 3,
-            "shapes_count": 50, "shapes_size": 16}
-    run_id = queue(store, "resnet50", data, {"steps": 2, "batch_size": 4,
-                                             "initial_weights": mode})
+    data = {
+        "source": "shapes",
+        "subset": 10,
+        "fit": "resize",
+        "shapes_classes": 3,
+        "shapes_count": 50,
+        "shapes_size": 16,
+    }
+    run_id = queue(store, "resnet50", data, {"steps": 2, "batch_size": 4, "initial_weights": mode})
     assert store.get(run_id).settings["initial_weights"] == mode  # recorded
     summary = execute(store, run_id)
     assert summary["status"] == "completed", store.get(run_id).error

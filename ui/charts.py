@@ -22,8 +22,7 @@ def stage_bars(a: Analysis) -> go.Figure:
     """Parameters and MACs per stage, side by side."""
     stages = a.stages()
     names = [s.stage for s in stages]
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("Parameters per stage",
-                                                         "MACs per stage"))
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Parameters per stage", "MACs per stage"))
     fig.add_bar(x=names, y=[s.params for s in stages], name="parameters", row=1, col=1)
     fig.add_bar(x=names, y=[s.macs for s in stages], name="MACs", row=1, col=2)
     fig.update_layout(showlegend=False, height=340, margin=dict(t=40, b=10, l=10, r=10))
@@ -36,21 +35,45 @@ def output_size(a: Analysis) -> go.Figure:
     idx = list(range(len(layers)))
     names = [l.name for l in layers]
     fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_scatter(x=idx, y=[l.output_shape[0] * l.output_shape[1] for l in layers],
-                    name="height × width", hovertext=names, mode="lines")
-    fig.add_scatter(x=idx, y=[l.output_shape[2] for l in layers], name="channels",
-                    hovertext=names, mode="lines", secondary_y=True)
-    fig.update_layout(title="Output size through the network", height=340,
-                      margin=dict(t=40, b=10, l=10, r=10), legend=dict(orientation="h"))
+    fig.add_scatter(
+        x=idx,
+        y=[l.output_shape[0] * l.output_shape[1] for l in layers],
+        name="height × width",
+        hovertext=names,
+        mode="lines",
+    )
+    fig.add_scatter(
+        x=idx,
+        y=[l.output_shape[2] for l in layers],
+        name="channels",
+        hovertext=names,
+        mode="lines",
+        secondary_y=True,
+    )
+    fig.update_layout(
+        title="Output size through the network",
+        height=340,
+        margin=dict(t=40, b=10, l=10, r=10),
+        legend=dict(orientation="h"),
+    )
     fig.update_xaxes(title="layer (main path)")
     # Ticks at the sizes that occur (a few per network), labelled as people say them;
     # the channel axis keeps its own ticks rather than the pixel axis's grid.
     sizes = sorted({l.output_shape[:2] for l in layers}, key=lambda s: s[0] * s[1])
-    fig.update_yaxes(title="map size", type="log", secondary_y=False,
-                     **_ticks([h * w for h, w in sizes], [f"{h}×{w}" for h, w in sizes]))
+    fig.update_yaxes(
+        title="map size",
+        type="log",
+        secondary_y=False,
+        **_ticks([h * w for h, w in sizes], [f"{h}×{w}" for h, w in sizes]),
+    )
     channels = sorted({l.output_shape[2] for l in layers})
-    fig.update_yaxes(title="channels", type="log", secondary_y=True, showgrid=False,
-                     **_ticks(channels, [str(c) for c in channels]))
+    fig.update_yaxes(
+        title="channels",
+        type="log",
+        secondary_y=True,
+        showgrid=False,
+        **_ticks(channels, [str(c) for c in channels]),
+    )
     return fig
 
 
@@ -65,8 +88,9 @@ def _ticks(values: list, labels: list[str], most: int = 8) -> dict:
     if len(kept) > most:
         step = (len(kept) - 1) / (most - 1)
         kept = [kept[round(i * step)] for i in range(most)]
-    return dict(tickmode="array", tickvals=[v for v, _ in kept],
-                ticktext=[label for _, label in kept])
+    return dict(
+        tickmode="array", tickvals=[v for v, _ in kept], ticktext=[label for _, label in kept]
+    )
 
 
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -90,21 +114,31 @@ def log_ticks(lo: float, hi: float) -> dict:
     first, last = int(np.floor(lo)), int(np.ceil(hi))
     steps = (1, 2, 5) if hi - lo <= 3 else (1,)
     every = max(1, int(np.ceil((last - first) / 8)))
-    vals = [m * 10.0**e for e in range(first, last + 1) if (e - first) % every == 0
-            for m in steps if lo <= np.log10(m * 10.0**e) <= hi]
+    vals = [
+        m * 10.0**e
+        for e in range(first, last + 1)
+        if (e - first) % every == 0
+        for m in steps
+        if lo <= np.log10(m * 10.0**e) <= hi
+    ]
     power = any(not 1e-3 <= v < 1e5 for v in vals)  # one notation along an axis
-    return dict(tickmode="array", tickvals=vals,
-                ticktext=[log_number(v, power) for v in vals])
+    return dict(tickmode="array", tickvals=vals, ticktext=[log_number(v, power) for v in vals])
 
 
 def receptive_field(a: Analysis) -> go.Figure:
     stages = [s for s in a.stages() if s.stage != "head"]
-    fig = go.Figure(go.Scatter(x=[s.stage for s in stages],
-                               y=[s.receptive_field for s in stages], mode="lines+markers"))
+    fig = go.Figure(
+        go.Scatter(
+            x=[s.stage for s in stages], y=[s.receptive_field for s in stages], mode="lines+markers"
+        )
+    )
     side = max(a.spec.input_shape[:2])
     fig.add_hline(y=side, line_dash="dot", annotation_text=f"input side {side}px")
-    fig.update_layout(title="Receptive field after each stage (px)", height=300,
-                      margin=dict(t=40, b=10, l=10, r=10))
+    fig.update_layout(
+        title="Receptive field after each stage (px)",
+        height=300,
+        margin=dict(t=40, b=10, l=10, r=10),
+    )
     return fig
 
 
@@ -113,9 +147,12 @@ def compare_stages(a: Analysis, b: Analysis, metric: str) -> go.Figure:
     fig = go.Figure()
     for label, x in (("A: " + plotly_text(a.spec.name), a), ("B: " + plotly_text(b.spec.name), b)):
         stages = x.stages()
-        fig.add_bar(x=[s.stage for s in stages], y=[getattr(s, metric) for s in stages],
-                    name=label)
-    fig.update_layout(barmode="group", height=340, margin=dict(t=40, b=10, l=10, r=10),
-                      title=("Parameters" if metric == "params" else "MACs") + " per stage",
-                      legend=dict(orientation="h"))
+        fig.add_bar(x=[s.stage for s in stages], y=[getattr(s, metric) for s in stages], name=label)
+    fig.update_layout(
+        barmode="group",
+        height=340,
+        margin=dict(t=40, b=10, l=10, r=10),
+        title=("Parameters" if metric == "params" else "MACs") + " per stage",
+        legend=dict(orientation="h"),
+    )
     return fig

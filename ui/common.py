@@ -35,8 +35,9 @@ def count_column(values, label: str, help: str | None = None):
     on the left (",099,200"). About 8 px a character at 14 px, plus the cell's padding.
     """
     widest = max([len(params(int(v))) for v in values if v == v] + [len(label)])
-    return st.column_config.NumberColumn(label, format="localized", width=8 * widest + 24,
-                                         help=help)
+    return st.column_config.NumberColumn(
+        label, format="localized", width=8 * widest + 24, help=help
+    )
 
 
 def small_column(label: str, help: str | None = None, fmt: str | None = None):
@@ -53,19 +54,33 @@ def stage_table(a: Analysis, *, full: bool = False) -> None:
 
     Columns are sized to their content so that all of them fit 1024 px beside the
     sidebar: wide free-sized columns pushed MACs and the receptive field off screen."""
-    rows = [{"stage": s.stage, "blocks": s.num_blocks,
-             **({"layers": s.layers, "depth": s.depth} if full else {}),
-             "output": fmt_shape(s.output_shape), "parameters": s.params,
-             "MACs": s.macs, "RF (px)": s.receptive_field}
-            for s in a.stages()]
-    st.dataframe(rows, hide_index=True, width="stretch", column_config={
-        "stage": st.column_config.TextColumn("stage", width="small"),
-        "blocks": small_column("blocks"), "layers": small_column("layers"),
-        "depth": small_column("depth", "weighted layers on the main path"),
-        "output": st.column_config.TextColumn("output", width="small"),
-        "parameters": count_column([r["parameters"] for r in rows], "parameters"),
-        "MACs": small_column("MACs", MACS_HELP, "compact"),
-        "RF (px)": small_column("RF (px)", RF_HELP)})
+    rows = [
+        {
+            "stage": s.stage,
+            "blocks": s.num_blocks,
+            **({"layers": s.layers, "depth": s.depth} if full else {}),
+            "output": fmt_shape(s.output_shape),
+            "parameters": s.params,
+            "MACs": s.macs,
+            "RF (px)": s.receptive_field,
+        }
+        for s in a.stages()
+    ]
+    st.dataframe(
+        rows,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "stage": st.column_config.TextColumn("stage", width="small"),
+            "blocks": small_column("blocks"),
+            "layers": small_column("layers"),
+            "depth": small_column("depth", "weighted layers on the main path"),
+            "output": st.column_config.TextColumn("output", width="small"),
+            "parameters": count_column([r["parameters"] for r in rows], "parameters"),
+            "MACs": small_column("MACs", MACS_HELP, "compact"),
+            "RF (px)": small_column("RF (px)", RF_HELP),
+        },
+    )
 
 
 def output_shape(a: Analysis) -> str:
@@ -90,9 +105,11 @@ def sidebar(container) -> None:
     edited = "spec" in st.query_params
     with container:
         st.markdown(f"**Network:** {escape_md(a.spec.name)}" + (" *(edited)*" if edited else ""))
-        st.markdown(f"Parameters: **{params(t.total_params)}**  \n"
-                    f"MACs: **{macs(t.macs)}**  \nOutput: **{output_shape(a)}**  \n"
-                    f"Depth: **{t.depth}**")
+        st.markdown(
+            f"Parameters: **{params(t.total_params)}**  \n"
+            f"MACs: **{macs(t.macs)}**  \nOutput: **{output_shape(a)}**  \n"
+            f"Depth: **{t.depth}**"
+        )
         if not a.ok:
             st.warning("This network cannot be built; see Compose.")
 
@@ -107,4 +124,3 @@ def file_stem(name: str) -> str:
     """A network's name as the start of a download's file name: letters, digits, ``.``,
     ``-`` and ``_`` only (a name may hold ``/`` or quotes), at most 60 characters."""
     return (re.sub(r"[^\w.-]+", "_", name).strip("._") or "network")[:60]
-

@@ -39,11 +39,16 @@ class Outcome:
 def outcomes(store: RunStore, runs: list[Run]) -> list[Outcome]:
     out = []
     for run in runs:
-        s = verdict.series_of(run, store.metrics(run.id, "batch"),
-                              store.metrics(run.id, "epoch"))
+        s = verdict.series_of(run, store.metrics(run.id, "batch"), store.metrics(run.id, "epoch"))
         reading = verdict.training_error(s)
-        out.append(Outcome(run, s, reading.error if reading else None,
-                           None if s.val_accuracy is None else 1 - s.val_accuracy))
+        out.append(
+            Outcome(
+                run,
+                s,
+                reading.error if reading else None,
+                None if s.val_accuracy is None else 1 - s.val_accuracy,
+            )
+        )
     return sorted(out, key=lambda o: (o.residual, o.depth))
 
 
@@ -60,33 +65,52 @@ def figure(store: RunStore, results: list[Outcome], smoothing: float = 0.8) -> g
         colour = COLOURS[o.residual][int(o.depth == depths[-1])]  # deep: darker
         pts = [b for b in store.metrics(o.run.id, "batch") if b["accuracy"] is not None]
         errors = [1 - b["accuracy"] for b in pts]
-        fig.add_scatter(x=[b["seen"] for b in pts], y=smooth(errors, smoothing),
-                        mode="lines", name=f"{kind}-{o.depth}",
-                        line=dict(color=colour, width=3,
-                                  dash="solid" if o.residual else "dash"),
-                        row=1, col=1)
+        fig.add_scatter(
+            x=[b["seen"] for b in pts],
+            y=smooth(errors, smoothing),
+            mode="lines",
+            name=f"{kind}-{o.depth}",
+            line=dict(color=colour, width=3, dash="solid" if o.residual else "dash"),
+            row=1,
+            col=1,
+        )
     for residual in (False, True):
         mine = [o for o in results if o.residual == residual]
         kind = "residual" if residual else "plain"
         colour = COLOURS[residual][1]
-        for key, dash, label in (("train_error", "solid", "training"),
-                                 ("val_error", "dot", "validation")):
+        for key, dash, label in (
+            ("train_error", "solid", "training"),
+            ("val_error", "dot", "validation"),
+        ):
             pts = [(o.depth, getattr(o, key)) for o in mine if getattr(o, key) is not None]
-            fig.add_scatter(x=[d for d, _ in pts], y=[e for _, e in pts],
-                            mode="lines+markers", name=f"{kind}: {label} error",
-                            line=dict(color=colour, dash=dash, width=3),
-                            marker=dict(size=11), row=1, col=2)
+            fig.add_scatter(
+                x=[d for d, _ in pts],
+                y=[e for _, e in pts],
+                mode="lines+markers",
+                name=f"{kind}: {label} error",
+                line=dict(color=colour, dash=dash, width=3),
+                marker=dict(size=11),
+                row=1,
+                col=2,
+            )
     fig.update_xaxes(title="images seen", rangemode="tozero", row=1, col=1)
     fig.update_xaxes(title="layers", tickvals=depths, row=1, col=2)
     # An error lies in 0–100 %: fixed axes (Plotly's default for an empty axis is 0–4).
-    fig.update_yaxes(title="training error", range=[0, 1.02], tickformat=".0%",
-                     row=1, col=1)
-    fig.update_yaxes(title="error, last epoch", range=[0, 1.02],
-                     tickformat=".0%", row=1, col=2)
+    fig.update_yaxes(title="training error", range=[0, 1.02], tickformat=".0%", row=1, col=1)
+    fig.update_yaxes(title="error, last epoch", range=[0, 1.02], tickformat=".0%", row=1, col=2)
     if not any(o.train_error is not None or o.val_error is not None for o in results):
-        fig.add_annotation(text="appears after the first epoch", showarrow=False,
-                           xref="x2 domain", yref="y2 domain", x=0.5, y=0.5,
-                           font=dict(size=14, color="#808495"))
-    fig.update_layout(height=420, margin=dict(t=40, b=10, l=10, r=10),
-                      legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"))
+        fig.add_annotation(
+            text="appears after the first epoch",
+            showarrow=False,
+            xref="x2 domain",
+            yref="y2 domain",
+            x=0.5,
+            y=0.5,
+            font=dict(size=14, color="#808495"),
+        )
+    fig.update_layout(
+        height=420,
+        margin=dict(t=40, b=10, l=10, r=10),
+        legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"),
+    )
     return fig

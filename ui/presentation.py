@@ -37,8 +37,14 @@ LEGEND_WIDTH = {False: 640, True: 900}
 # st.plotly_chart(..., config=PLOTLY_CONFIG): no logo, only the buttons people use.
 PLOTLY_CONFIG = {
     "displaylogo": False,
-    "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines",
-                               "hoverClosestCartesian", "hoverCompareCartesian"],
+    "modeBarButtonsToRemove": [
+        "select2d",
+        "lasso2d",
+        "autoScale2d",
+        "toggleSpikelines",
+        "hoverClosestCartesian",
+        "hoverCompareCartesian",
+    ],
     "toImageButtonOptions": {"format": "png", "scale": 2},
 }
 
@@ -89,8 +95,9 @@ def style_chart(fig, *, talk: bool | None = None, height: int | None = None):
     layout = fig.layout
     has_title = bool(layout.title.text)
     # Subplot titles are annotations at the top of the plot area; they need a line too.
-    has_subtitles = any(a.yref == "paper" and a.y is not None and a.y >= 1
-                        for a in layout.annotations)
+    has_subtitles = any(
+        a.yref == "paper" and a.y is not None and a.y >= 1 for a in layout.annotations
+    )
     # A horizontal legend goes above the plot, under the title: below, it hides the
     # x-axis title.
     top_legend = layout.legend.orientation == "h" and layout.showlegend is not False
@@ -99,31 +106,40 @@ def style_chart(fig, *, talk: bool | None = None, height: int | None = None):
         layout.title.text = wrap(layout.title.text)
         title_lines = layout.title.text.count("<br>") + 1
     above_legend = strip + title_px * 1.4 * title_lines + 4
-    legend_px = legend_rows(fig, text_px, LEGEND_WIDTH[talk]) * text_px * 1.45 \
-        if top_legend else 0
-    top = above_legend + legend_px + (text_px * 1.6 if has_subtitles else 0) \
-        + text_px * 0.6 + 6  # half the top tick label stands above the plot
+    legend_px = legend_rows(fig, text_px, LEGEND_WIDTH[talk]) * text_px * 1.45 if top_legend else 0
+    top = (
+        above_legend + legend_px + (text_px * 1.6 if has_subtitles else 0) + text_px * 0.6 + 6
+    )  # half the top tick label stands above the plot
     margin = layout.margin
     if talk or height:
         fig.update_layout(height=height or TALK_CHART_HEIGHT)
     fig.update_layout(
         font=dict(size=text_px, color=TEXT_COLOUR),
-        title=dict(font=dict(size=title_px), yref="container", y=1, yanchor="top",
-                   pad=dict(t=strip)),
+        title=dict(
+            font=dict(size=title_px), yref="container", y=1, yanchor="top", pad=dict(t=strip)
+        ),
         legend=dict(font=dict(size=text_px, color=TEXT_COLOUR)),
         hoverlabel=dict(font=dict(size=text_px)),
-        margin=dict(t=int(top), b=margin.b if margin.b is not None else 10,
-                    l=margin.l if margin.l is not None else 10,
-                    r=margin.r if margin.r is not None else 10),
+        margin=dict(
+            t=int(top),
+            b=margin.b if margin.b is not None else 10,
+            l=margin.l if margin.l is not None else 10,
+            r=margin.r if margin.r is not None else 10,
+        ),
     )
     if top_legend:  # measured from the top of the figure, not from the plot
         total = fig.layout.height or 450  # Plotly's default height
-        fig.update_layout(legend=dict(x=0, xanchor="left", yref="container",
-                                      y=1 - above_legend / total, yanchor="top"))
+        fig.update_layout(
+            legend=dict(
+                x=0, xanchor="left", yref="container", y=1 - above_legend / total, yanchor="top"
+            )
+        )
     # Themes set these one by one, and a specific size beats layout.font: set them all.
     for axes in (fig.update_xaxes, fig.update_yaxes):
-        axes(tickfont=dict(size=text_px, color=TEXT_COLOUR),
-             title_font=dict(size=text_px, color=TEXT_COLOUR))
+        axes(
+            tickfont=dict(size=text_px, color=TEXT_COLOUR),
+            title_font=dict(size=text_px, color=TEXT_COLOUR),
+        )
     fig.update_annotations(font_size=text_px)
     for a in layout.annotations:  # subplot titles: titles, one step below the main one
         if a.yref == "paper" and a.y is not None and a.y >= 1:
@@ -175,8 +191,9 @@ def chart(fig, where=None, *, height: int | None = None, **kwargs):
     """
     kwargs.setdefault("width", "stretch")
     # In a talk, no toolbar: nobody zooms a projected chart, and it covers the corner.
-    kwargs.setdefault("config", {**PLOTLY_CONFIG, "displayModeBar": False}
-                      if talk_mode() else PLOTLY_CONFIG)
+    kwargs.setdefault(
+        "config", {**PLOTLY_CONFIG, "displayModeBar": False} if talk_mode() else PLOTLY_CONFIG
+    )
     return (where or st).plotly_chart(style_chart(fig, height=height), **kwargs)
 
 

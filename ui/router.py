@@ -40,12 +40,9 @@ SECTIONS: dict[str, list[tuple[str, str, str, str]]] = {
         ("pages/runs.py", "Runs", ":material/history:", "runs"),
     ],
     "Learn": [
-        ("pages/degradation.py", "Degradation", ":material/trending_down:",
-         "degradation"),
-        ("pages/gradients.py", "Gradient flow", ":material/waterfall_chart:",
-         "gradients"),
-        ("pages/residual.py", "What a residual is", ":material/functions:",
-         "residual"),
+        ("pages/degradation.py", "Degradation", ":material/trending_down:", "degradation"),
+        ("pages/gradients.py", "Gradient flow", ":material/waterfall_chart:", "gradients"),
+        ("pages/residual.py", "What a residual is", ":material/functions:", "residual"),
         ("pages/blocks.py", "Block gallery", ":material/widgets:", "blocks"),
         ("pages/inside.py", "Inside the networks", ":material/biotech:", "inside"),
     ],
@@ -57,13 +54,23 @@ LAST_PAGE = "last_page"  # the URL path of the page the session's last run showe
 
 def pages() -> dict[str, list]:
     """``st.navigation``'s argument: the sections above as ``st.Page`` objects."""
-    return {section: [st.Page(f, title=t, icon=i, url_path=u or None, default=not u)
-                      for f, t, i, u in items]
-            for section, items in SECTIONS.items()}
+    return {
+        section: [
+            st.Page(f, title=t, icon=i, url_path=u or None, default=not u) for f, t, i, u in items
+        ]
+        for section, items in SECTIONS.items()
+    }
 
 
-def page_link(page_file: str, label: str, *, where=None, preset: str | None = None,
-              talk: bool | None = None, **kwargs) -> None:
+def page_link(
+    page_file: str,
+    label: str,
+    *,
+    where=None,
+    preset: str | None = None,
+    talk: bool | None = None,
+    **kwargs,
+) -> None:
     """``st.page_link`` to a page of ours with the address the app writes there (the
     current network or ``preset``, talk mode, the page's view): opening it is exactly
     one history entry, and the app has nothing to rewrite. Every link between our pages
@@ -94,8 +101,7 @@ def menu(container, talk: bool, drawn: str) -> None:
 
 def run_app() -> None:
     """Everything around a page: navigation, the URL's network, the page, the sidebar."""
-    st.set_page_config(page_title="ResNet Explorer", page_icon=presentation.ICON,
-                       layout="wide")
+    st.set_page_config(page_title="ResNet Explorer", page_icon=presentation.ICON, layout="wide")
     presentation.read_talk_from_url()
     talk = presentation.talk_mode()
     # Our own menus (see menu); Streamlit's is hidden, its routing kept.
@@ -108,8 +114,7 @@ def run_app() -> None:
     st.html(presentation.stylesheet("app.css"))
     if talk:
         st.html(presentation.stylesheet("talk.css"))
-        if st.button("Exit talk mode", icon=":material/close:", type="tertiary",
-                     key="exit_talk"):
+        if st.button("Exit talk mode", icon=":material/close:", type="tertiary", key="exit_talk"):
             presentation.set_talk_mode(False)
             state.sync_url()
             st.rerun()
@@ -128,8 +133,10 @@ def run_app() -> None:
         st.error(common.escape_md(f"{str(exc)[:1].upper()}{str(exc)[1:]}."))
     except Exception:  # a bug of ours: say so plainly, keep the traceback in the log
         logging.getLogger("resnet_explorer").exception("page %s failed", page.title)
-        st.error("Something went wrong on this page. Your network is kept; try another "
-                 "page or reload. (The details are in the server log.)")
+        st.error(
+            "Something went wrong on this page. Your network is kept; try another "
+            "page or reload. (The details are in the server log.)"
+        )
     finally:
         _local.inside = False
     state.sync_url()

@@ -31,15 +31,28 @@ MAX_DIGITS = 30  # more is no size a spec takes; int() of thousands of digits is
 
 # The form's words for the spec's fields, so a message names what the person sees.
 LABELS = {
-    "name": "Name", "description": "Description", "conv_bias": "Conv bias",
-    "input_shape": "Input", "input_shape[0]": "Height", "input_shape[1]": "Width",
-    "input_shape[2]": "Channels", "head": "Head", "head.classes": "Classes",
-    "head.pool": "Pooling", "head.pool_size": "Pool size", "head.pool_padding": "Pool padding",
-    "head.hidden": "Hidden dense layers", "head.dropout": "Dropout",
-    "head.classifier": "Classifier", "head.classifier_kernel": "Classifier kernel",
-    "stages": "Stages", "stem": "Stem",
-    "layer_settings.bn_momentum": "BN momentum", "layer_settings.bn_epsilon": "BN epsilon",
-    "layer_settings.bn_scale": "BN scale", "layer_settings.l2": "L2 on kernels",
+    "name": "Name",
+    "description": "Description",
+    "conv_bias": "Conv bias",
+    "input_shape": "Input",
+    "input_shape[0]": "Height",
+    "input_shape[1]": "Width",
+    "input_shape[2]": "Channels",
+    "head": "Head",
+    "head.classes": "Classes",
+    "head.pool": "Pooling",
+    "head.pool_size": "Pool size",
+    "head.pool_padding": "Pool padding",
+    "head.hidden": "Hidden dense layers",
+    "head.dropout": "Dropout",
+    "head.classifier": "Classifier",
+    "head.classifier_kernel": "Classifier kernel",
+    "stages": "Stages",
+    "stem": "Stem",
+    "layer_settings.bn_momentum": "BN momentum",
+    "layer_settings.bn_epsilon": "BN epsilon",
+    "layer_settings.bn_scale": "BN scale",
+    "layer_settings.l2": "L2 on kernels",
     "layer_settings.kernel_init": "Kernel initialiser",
     "layer_settings.init_stddev": "Its σ (truncated normal)",
     "layer_settings.bias_init": "Initial biases",
@@ -102,8 +115,9 @@ def stage_frame(spec: ArchitectureSpec) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=STAGE_COLUMNS, dtype=object)
 
 
-def clear_unused(edited: pd.DataFrame, base: pd.DataFrame, kind: str,
-                 new_row_kind: str | None = None) -> tuple[pd.DataFrame, bool]:
+def clear_unused(
+    edited: pd.DataFrame, base: pd.DataFrame, kind: str, new_row_kind: str | None = None
+) -> tuple[pd.DataFrame, bool]:
     """Rows whose ``kind`` column changed since the editor was drawn lose the values their
     new kind does not use: those were typed for the old kind, not refused settings of the
     new one. A row added since then counts as drawn with ``new_row_kind`` (the editor's
@@ -204,39 +218,61 @@ def _filters(text: Any) -> int | list[int] | None:
     return values[0] if len(values) == 1 else values or None
 
 
-def spec_from_form(base: ArchitectureSpec, *, name: str, input_shape: list, classes: Any,
-                   conv_bias: bool, stem: pd.DataFrame, stages: pd.DataFrame,
-                   head: dict, layer_settings: dict | None = None) -> ArchitectureSpec:
+def spec_from_form(
+    base: ArchitectureSpec,
+    *,
+    name: str,
+    input_shape: list,
+    classes: Any,
+    conv_bias: bool,
+    stem: pd.DataFrame,
+    stages: pd.DataFrame,
+    head: dict,
+    layer_settings: dict | None = None,
+) -> ArchitectureSpec:
     """Build a spec from the form's values; raises :class:`SpecError` with every problem:
     text that is not a number first, then what the spec's check says of the rest."""
     # A value in a cell the kind ignores is kept, so the spec can refuse it by name
     # rather than drop it silently.
     problems: list[tuple[str, str]] = []
-    stem_rows = [_read_cells(row, STEM_NUMBERS, f"stem[{i}]", problems)
-                 for i, row in enumerate(_rows(stem))]
-    stage_rows = [_read_cells(row, STAGE_NUMBERS, f"stages[{i}]", problems)
-                  for i, row in enumerate(_rows(stages))]
+    stem_rows = [
+        _read_cells(row, STEM_NUMBERS, f"stem[{i}]", problems) for i, row in enumerate(_rows(stem))
+    ]
+    stage_rows = [
+        _read_cells(row, STAGE_NUMBERS, f"stages[{i}]", problems)
+        for i, row in enumerate(_rows(stages))
+    ]
     data = base.to_dict()
-    data.update(name=name, input_shape=[cell(v) for v in input_shape], conv_bias=conv_bias,
-                stem=stem_rows, stages=stage_rows)
-    data["head"] = {**data["head"], **{k: cell(v) for k, v in head.items()},
-                    "classes": cell(classes)}
+    data.update(
+        name=name,
+        input_shape=[cell(v) for v in input_shape],
+        conv_bias=conv_bias,
+        stem=stem_rows,
+        stages=stage_rows,
+    )
+    data["head"] = {
+        **data["head"],
+        **{k: cell(v) for k, v in head.items()},
+        "classes": cell(classes),
+    }
     try:
         data["head"]["hidden"] = read_whole_list(head.get("hidden", ""))
     except NotWhole as exc:
-        problems.append(("head.hidden", f"{exc}; write the sizes separated by commas, "
-                                        "e.g. 4096, 4096"))
+        problems.append(
+            ("head.hidden", f"{exc}; write the sizes separated by commas, e.g. 4096, 4096")
+        )
         data["head"]["hidden"] = []
     if layer_settings is not None:
-        data["layer_settings"] = {**data["layer_settings"],
-                                  **{k: cell(v) for k, v in layer_settings.items()}}
+        data["layer_settings"] = {
+            **data["layer_settings"],
+            **{k: cell(v) for k, v in layer_settings.items()},
+        }
     try:
         spec = ArchitectureSpec.from_dict(data)
     except SpecError as exc:
         # A cell left out for its text may also be "required": its own message says more.
         typed = {path for path, _ in problems}
-        raise SpecError(problems + [(p, m) for p, m in exc.problems if p not in typed]) \
-            from None
+        raise SpecError(problems + [(p, m) for p, m in exc.problems if p not in typed]) from None
     if problems:
         raise SpecError(problems)
     return spec
@@ -263,9 +299,11 @@ def label(path: str) -> str:
     """The form's words for a spec path: ``head.classes`` → ``Classes``,
     ``stages[1].kernel_size`` → ``Stage 2, kernel``, ``head.hidden[0]`` → ``Hidden dense
     layers, number 1``."""
-    for prefix, word, titles in (("stages[", "Stage", STAGE_TITLES),
-                                 ("stem[", "Stem row", STEM_TITLES),
-                                 ("head.hidden[", "Hidden dense layers, number", {})):
+    for prefix, word, titles in (
+        ("stages[", "Stage", STAGE_TITLES),
+        ("stem[", "Stem row", STEM_TITLES),
+        ("head.hidden[", "Hidden dense layers, number", {}),
+    ):
         if path.startswith(prefix):
             i, _, field = path.removeprefix(prefix).partition("]")
             field = field.lstrip(".")
@@ -273,8 +311,13 @@ def label(path: str) -> str:
     return LABELS.get(path, path)
 
 
-SECTIONS = (("stages", "stages"), ("stem", "stem"), ("head", "head"), ("input_shape", "input"),
-            ("layer_settings", "layers"))
+SECTIONS = (
+    ("stages", "stages"),
+    ("stem", "stem"),
+    ("head", "head"),
+    ("input_shape", "input"),
+    ("layer_settings", "layers"),
+)
 
 
 def group_problems(error: SpecError) -> dict[str, list[str]]:

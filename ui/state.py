@@ -30,10 +30,12 @@ def init_from_url(follow_link: bool = False) -> None:
     address from before the app's last write (an edit made while the page redrew): it is
     not a link, and the session's network stays (an edit would be undone otherwise).
     """
-    query = {k: v for k, v in st.query_params.items()
-             if k != presentation.TALK and k not in PAGE_KEYS}
-    if SPEC in st.session_state and (not follow_link or not query
-                                     or query == st.session_state.get(WRITTEN)):
+    query = {
+        k: v for k, v in st.query_params.items() if k != presentation.TALK and k not in PAGE_KEYS
+    }
+    if SPEC in st.session_state and (
+        not follow_link or not query or query == st.session_state.get(WRITTEN)
+    ):
         return
     state = read_query(query)
     st.session_state[SPEC] = state.spec
@@ -94,8 +96,9 @@ def load_preset(name: str) -> None:
     set_spec(get_spec(name), name, reset_editor=True)
 
 
-def link_query(url_path: str, *, preset: str | None = None,
-               talk: bool | None = None) -> dict[str, str]:
+def link_query(
+    url_path: str, *, preset: str | None = None, talk: bool | None = None
+) -> dict[str, str]:
     """The address the app will write for page ``url_path``: the current network (or
     ``preset``), talk mode, and that page's own view as last shown (or its first).
 

@@ -19,8 +19,10 @@ def with_hovers(text: str) -> str:
     out, at = [], 0
     for start, end, term in terms_in(text):
         out.append(escape_md(text[at:start]))
-        out.append(f'<abbr title="{html.escape(GLOSSARY[term], quote=True)}">'
-                   f"{escape_md(text[start:end])}</abbr>")
+        out.append(
+            f'<abbr title="{html.escape(GLOSSARY[term], quote=True)}">'
+            f"{escape_md(text[start:end])}</abbr>"
+        )
         at = end
     out.append(escape_md(text[at:]))
     return "".join(out)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -27,14 +27,18 @@ from .common import escape_md
 def plan_cached(choice: dict, spec_json: str, initial_weights: str = "none") -> RunPlan:
     """:func:`plan_run`, once per (data choice, network, initial weights): resized images
     can be large, so the plan is shared, not copied, between reruns."""
-    return plan_run(ArchitectureSpec.from_json(spec_json), DataChoice.from_dict(choice),
-                    initial_weights=initial_weights)
+    return plan_run(
+        ArchitectureSpec.from_json(spec_json),
+        DataChoice.from_dict(choice),
+        initial_weights=initial_weights,
+    )
 
 
 @st.cache_resource(max_entries=4, show_spinner="Preparing the data…")
 def race_plans_cached(choice: dict, *spec_jsons: str) -> list[RunPlan]:
-    return race_plans([ArchitectureSpec.from_json(j) for j in spec_jsons],
-                      DataChoice.from_dict(choice))
+    return race_plans(
+        [ArchitectureSpec.from_json(j) for j in spec_jsons], DataChoice.from_dict(choice)
+    )
 
 
 def open_store() -> RunStore:
@@ -71,8 +75,7 @@ def watched_panels(store: RunStore, watch_key: str) -> bool:
         # A group in the order it was queued (a race: the residual network first), the
         # same order, hence the same colours, as once it has ended: runs created in the
         # same instant come from list() in no fixed order.
-        groups.setdefault(r.group_id or r.id,
-                          [g.id for g in store.group(r.group_id)] or [r.id])
+        groups.setdefault(r.group_id or r.id, [g.id for g in store.group(r.group_id)] or [r.id])
     for key, ids in groups.items():
         with st.container(border=True):
             training_views.live_panel(store, ids, key=key)
@@ -83,8 +86,11 @@ def watched_panels(store: RunStore, watch_key: str) -> bool:
         with st.container(border=True):
             training_views.live_panel(store, watched, key=f"done_{watched[0]}")
             st.session_state["selected_run"] = watched[0]
-            router.page_link("pages/runs.py", "Results, confusion matrix, replay and "
-                             "downloads: Runs", icon=":material/arrow_forward:")
+            router.page_link(
+                "pages/runs.py",
+                "Results, confusion matrix, replay and downloads: Runs",
+                icon=":material/arrow_forward:",
+            )
     return False
 
 
@@ -132,8 +138,9 @@ class RememberedForm:
         return key
 
     @staticmethod
-    def checked(key: str, value: Any, default: Any, options=None, lo=None,
-                hi=None) -> tuple[Any, str]:
+    def checked(
+        key: str, value: Any, default: Any, options=None, lo=None, hi=None
+    ) -> tuple[Any, str]:
         """``(value, problem)``: ``value`` when it still fits, else ``default`` and why."""
         if key in OPTION:
             value, problem = remembered_value(key, value, default)
@@ -142,18 +149,27 @@ class RememberedForm:
             return (default, problem) if problem else (value, "")
         if isinstance(default, float) and type(value) is int:
             value = float(value)  # JSON writes 1.0 as 1
-        fits = (type(value) is type(default)
-                and (options is None or value in options)
-                and (lo is None or value >= lo) and (hi is None or value <= hi))
-        return (value, "") if fits else (default, f"{key.replace('_', ' ')} {value!r} "
-                                         "is not offered here")
+        fits = (
+            type(value) is type(default)
+            and (options is None or value in options)
+            and (lo is None or value >= lo)
+            and (hi is None or value <= hi)
+        )
+        return (
+            (value, "")
+            if fits
+            else (default, f"{key.replace('_', ' ')} {value!r} is not offered here")
+        )
 
     def note(self) -> str:
         """One line for the page when remembered values were set aside (else empty)."""
         if not self.notes:
             return ""
-        return ("Some remembered settings no longer fit and were reset to their defaults: "
-                + "; ".join(self.notes) + ".")
+        return (
+            "Some remembered settings no longer fit and were reset to their defaults: "
+            + "; ".join(self.notes)
+            + "."
+        )
 
     def save(self) -> None:
         """Remember the current values (only when they changed)."""
@@ -170,8 +186,15 @@ class RememberedForm:
         self.saved = merged
 
 
-def option_input(container, field: str, label: str, mem: RememberedForm | None = None,
-                 default: Any = None, key: str = "", **kwargs) -> Any:
+def option_input(
+    container,
+    field: str,
+    label: str,
+    mem: RememberedForm | None = None,
+    default: Any = None,
+    key: str = "",
+    **kwargs,
+) -> Any:
     """The control of the training option ``field``: its choices or bounds are those of
     ``settings.OPTIONS`` (the one table the command line and the checks read too), so a
     page can offer nothing the run would refuse for being out of bounds (an excluded
@@ -198,24 +221,37 @@ def option_input(container, field: str, label: str, mem: RememberedForm | None =
 
 def choose_source(container, label: str, names: list[str], **kwargs) -> DataSource:
     """A chooser of the registry's sources ``names``, labelled as the registry says."""
-    return SOURCES[container.selectbox(label, names, format_func=lambda k: SOURCES[k].label,
-                                       **kwargs)]
+    return SOURCES[
+        container.selectbox(label, names, format_func=lambda k: SOURCES[k].label, **kwargs)
+    ]
 
 
-def source_settings(form, source: DataSource, mem: RememberedForm | None = None,
-                    key: str = "") -> dict[str, int]:
+def source_settings(
+    form, source: DataSource, mem: RememberedForm | None = None, key: str = ""
+) -> dict[str, int]:
     """A number input, in one row of ``form``, for each of ``source``'s own settings;
     returns their values by option name. With ``mem``, each is remembered under its
     key (``shapes_classes``); without, it starts at the source's default."""
     if not source.options:
         return {}
     cols = form.columns(max(3, len(source.options)))  # three or more: a shared width
-    return {o.name: int(col.number_input(
-                o.label, o.lo, o.hi, step=o.step, help=o.help,
-                **({"key": mem.field(source.key(o), o.default, lo=o.lo, hi=o.hi), **mem.PERSIST}
-                   if mem else
-                   {"value": o.default, "key": f"{key}{source.key(o)}"})))
-            for o, col in zip(source.options, cols)}
+    return {
+        o.name: int(
+            col.number_input(
+                o.label,
+                o.lo,
+                o.hi,
+                step=o.step,
+                help=o.help,
+                **(
+                    {"key": mem.field(source.key(o), o.default, lo=o.lo, hi=o.hi), **mem.PERSIST}
+                    if mem
+                    else {"value": o.default, "key": f"{key}{source.key(o)}"}
+                ),
+            )
+        )
+        for o, col in zip(source.options, cols)
+    }
 
 
 def group_check(plans, settings, estimate, what: str, note_slot) -> str:

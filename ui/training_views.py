@@ -14,9 +14,8 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from resnet_core.training.estimate import (Progress, compile_seconds, duration,
-                                          seconds_left)
 from resnet_core import verdict
+from resnet_core.training.estimate import Progress, compile_seconds, duration, seconds_left
 from resnet_core.training.store import Run, RunStore
 from resnet_core.verdict import smooth  # noqa: F401 - the charts' smoothing, one home
 
@@ -27,13 +26,15 @@ from .common import escape_md
 TALK_PANEL_CHART = 290  # px: under the title, status, sentence and "look inside", within 720 px
 PALETTE = ["#1f6feb", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"]
 SILENT_SECONDS = 60  # training points come every half second: this is long
-ACCURACY_HELP = ("Accuracy on the validation images after the last epoch; until the first "
-                 "epoch ends, on the last training batches (labelled training).")
+ACCURACY_HELP = (
+    "Accuracy on the validation images after the last epoch; until the first "
+    "epoch ends, on the last training batches (labelled training)."
+)
 PHASE_WORDS = {
     "loading data": "loading the data",
     "building": "building the network",
     "compiling": "compiling the network (its first step traces the graph; the curve "
-                 "moves on after it)",
+    "moves on after it)",
     "validating": "validating",
     "saving": "saving a checkpoint",
 }
@@ -42,8 +43,10 @@ PHASE_WORDS = {
 # ----------------------------------------------------------------------- numbers
 def series(store: RunStore, runs: list[Run]) -> list[verdict.Series]:
     """The runs' metric series, as :mod:`resnet_core.verdict` reads them."""
-    return [verdict.series_of(r, store.metrics(r.id, "batch"), store.metrics(r.id, "epoch"))
-            for r in runs]
+    return [
+        verdict.series_of(r, store.metrics(r.id, "batch"), store.metrics(r.id, "epoch"))
+        for r in runs
+    ]
 
 
 def group_progress(store: RunStore, runs: list[Run]) -> tuple[float, str]:
@@ -53,17 +56,24 @@ def group_progress(store: RunStore, runs: list[Run]) -> tuple[float, str]:
     counts: dict[str, int] = {}
     for r in runs:
         if r.active:  # a word each: "3 training, 1 compiling"
-            w = (r.phase if r.status == "running" and r.phase in PHASE_WORDS
-                 else "training" if r.status == "running" else status_line(store, r))
+            w = (
+                r.phase
+                if r.status == "running" and r.phase in PHASE_WORDS
+                else "training"
+                if r.status == "running"
+                else status_line(store, r)
+            )
             counts[w] = counts.get(w, 0) + 1
-    text = (", ".join(f"{n} {w}" if len(counts) > 1 else w for w, n in counts.items())
-            or status_line(store, runs[0]))
+    text = ", ".join(
+        f"{n} {w}" if len(counts) > 1 else w for w, n in counts.items()
+    ) or status_line(store, runs[0])
     steps, left = [], 0.0
     for r in runs:
         batches = store.metrics(r.id, "batch")
         steps.append(batches[-1]["step"] if batches else 0)
-        ips = next((m["images_per_second"] for m in reversed(batches)
-                    if m["images_per_second"]), None)
+        ips = next(
+            (m["images_per_second"] for m in reversed(batches) if m["images_per_second"]), None
+        )
         if r.active and ips and r.total_steps:
             left += (r.total_steps - steps[-1]) * r.settings.get("batch_size", 1) / ips
     total = max((r.total_steps for r in runs), default=0)
@@ -81,8 +91,13 @@ def run_clock(store: RunStore, runs: list[Run]) -> float | None:
 
 
 # ----------------------------------------------------------------------- figures
-def curves(store: RunStore, runs: list[Run], x_axis: str = "seen", smoothing: float = 0.0,
-           until: float | None = None) -> go.Figure:
+def curves(
+    store: RunStore,
+    runs: list[Run],
+    x_axis: str = "seen",
+    smoothing: float = 0.0,
+    until: float | None = None,
+) -> go.Figure:
     """Loss and accuracy: training per chunk of steps (lines; smoothed if asked, the raw
     points faint behind), validation per epoch (markers); one colour per run.
 
@@ -93,8 +108,9 @@ def curves(store: RunStore, runs: list[Run], x_axis: str = "seen", smoothing: fl
     for i, run in enumerate(runs):
         colour = PALETTE[i % len(PALETTE)]
         # Plotly reads tags in legend text (<a href>, <b>): a run's name is shown as text.
-        label = plotly_text(run.name if len({r.name for r in runs}) == len(runs)
-                            else f"{run.name} ({run.id[-6:]})")
+        label = plotly_text(
+            run.name if len({r.name for r in runs}) == len(runs) else f"{run.name} ({run.id[-6:]})"
+        )
         batches = store.metrics(run.id, "batch")
         epochs = store.metrics(run.id, "epoch")
         if until is not None:
@@ -105,35 +121,76 @@ def curves(store: RunStore, runs: list[Run], x_axis: str = "seen", smoothing: fl
             xs, ys = [b[x_axis] for b in pts], [b[key] for b in pts]
             mode = "lines" if len(pts) > 2 else "lines+markers"
             if smoothing > 0 and len(pts) > 2:
-                fig.add_scatter(x=xs, y=ys, mode="lines", line=dict(color=colour, width=1),
-                                opacity=0.25, hoverinfo="skip", showlegend=False,
-                                legendgroup=label, row=1, col=col)
+                fig.add_scatter(
+                    x=xs,
+                    y=ys,
+                    mode="lines",
+                    line=dict(color=colour, width=1),
+                    opacity=0.25,
+                    hoverinfo="skip",
+                    showlegend=False,
+                    legendgroup=label,
+                    row=1,
+                    col=col,
+                )
                 ys = smooth(ys, smoothing)
-            fig.add_scatter(x=xs, y=ys, mode=mode, name=f"{label} · training",
-                            line=dict(color=colour, width=3), legendgroup=label,
-                            showlegend=False, row=1, col=col)
+            fig.add_scatter(
+                x=xs,
+                y=ys,
+                mode=mode,
+                name=f"{label} · training",
+                line=dict(color=colour, width=3),
+                legendgroup=label,
+                showlegend=False,
+                row=1,
+                col=col,
+            )
             vpts = [e for e in epochs if e[f"val_{key}"] is not None]
-            fig.add_scatter(x=[e[x_axis] for e in vpts], y=[e[f"val_{key}"] for e in vpts],
-                            mode="lines+markers", name=f"{label} · validation",
-                            line=dict(color=colour, dash="dot", width=2),
-                            marker=dict(size=9, symbol="diamond"), legendgroup=label,
-                            showlegend=False, row=1, col=col)
+            fig.add_scatter(
+                x=[e[x_axis] for e in vpts],
+                y=[e[f"val_{key}"] for e in vpts],
+                mode="lines+markers",
+                name=f"{label} · validation",
+                line=dict(color=colour, dash="dot", width=2),
+                marker=dict(size=9, symbol="diamond"),
+                legendgroup=label,
+                showlegend=False,
+                row=1,
+                col=col,
+            )
         # The legend: one entry per network (its colour), then the two line styles.
-        fig.add_scatter(x=[None], y=[None], mode="lines", name=label, legendgroup=label,
-                        line=dict(color=colour, width=6))
-    for name, line, mode in (("training", dict(width=3), "lines"),
-                             ("validation (each epoch)", dict(dash="dot", width=2),
-                              "lines+markers")):
-        fig.add_scatter(x=[None], y=[None], mode=mode, name=name, hoverinfo="skip",
-                        line=dict(color="#6b6f80", **line),
-                        marker=dict(size=9, symbol="diamond"))
-    fig.update_xaxes(title="images seen" if x_axis == "seen" else x_axis,
-                     **_count_axis([x for t in fig.data for x in t.x or () if x is not None]))
+        fig.add_scatter(
+            x=[None],
+            y=[None],
+            mode="lines",
+            name=label,
+            legendgroup=label,
+            line=dict(color=colour, width=6),
+        )
+    for name, line, mode in (
+        ("training", dict(width=3), "lines"),
+        ("validation (each epoch)", dict(dash="dot", width=2), "lines+markers"),
+    ):
+        fig.add_scatter(
+            x=[None],
+            y=[None],
+            mode=mode,
+            name=name,
+            hoverinfo="skip",
+            line=dict(color="#6b6f80", **line),
+            marker=dict(size=9, symbol="diamond"),
+        )
+    fig.update_xaxes(
+        title="images seen" if x_axis == "seen" else x_axis,
+        **_count_axis([x for t in fig.data for x in t.x or () if x is not None]),
+    )
     fig.update_yaxes(title="loss", rangemode="tozero", row=1, col=1)
     fig.update_yaxes(title="accuracy", range=[0, 1.02], row=1, col=2)
-    fig.update_layout(height=400, margin=dict(t=40, b=10, l=10, r=10),
-                      legend=dict(orientation="h", x=0, xanchor="left", y=1.02,
-                                  yanchor="bottom"))
+    fig.update_layout(
+        height=400,
+        margin=dict(t=40, b=10, l=10, r=10),
+        legend=dict(orientation="h", x=0, xanchor="left", y=1.02, yanchor="bottom"),
+    )
     return fig
 
 
@@ -151,16 +208,32 @@ def confusion(y_true: np.ndarray, y_pred: np.ndarray, class_names: list[str]) ->
     k = len(class_names)
     m = np.zeros((k, k), int)
     np.add.at(m, (y_true, y_pred), 1)
-    fig = go.Figure(go.Heatmap(z=m, x=class_names, y=class_names, colorscale="Blues",
-                               text=m, texttemplate="%{text}", showscale=False))
+    fig = go.Figure(
+        go.Heatmap(
+            z=m,
+            x=class_names,
+            y=class_names,
+            colorscale="Blues",
+            text=m,
+            texttemplate="%{text}",
+            showscale=False,
+        )
+    )
     # Every class labelled (Plotly's own ticks skip every other one) up to 40 classes.
-    ticks = dict(tickmode="array", tickvals=class_names,
-                 ticktext=[plotly_text(c) for c in class_names]) if k <= 40 else {}
-    fig.update_layout(title="Confusion matrix (validation)", height=420,
-                      xaxis_title="predicted", yaxis_title="true",
-                      xaxis=dict(type="category", **ticks),
-                      yaxis=dict(type="category", autorange="reversed", **ticks),
-                      margin=dict(t=40, b=10, l=10, r=10))
+    ticks = (
+        dict(tickmode="array", tickvals=class_names, ticktext=[plotly_text(c) for c in class_names])
+        if k <= 40
+        else {}
+    )
+    fig.update_layout(
+        title="Confusion matrix (validation)",
+        height=420,
+        xaxis_title="predicted",
+        yaxis_title="true",
+        xaxis=dict(type="category", **ticks),
+        yaxis=dict(type="category", autorange="reversed", **ticks),
+        margin=dict(t=40, b=10, l=10, r=10),
+    )
     return fig
 
 
@@ -180,8 +253,10 @@ def status_line(store: RunStore, run: Run) -> str:
         # but silent (stopped, swapping, a very slow step) is said, not hidden.
         silent = time.time() - (run.heartbeat or time.time())
         if silent > SILENT_SECONDS:
-            return (f"training · no word from the worker for {duration(silent)} (a very "
-                    "slow step, or a stuck worker: Stop ends it)")
+            return (
+                f"training · no word from the worker for {duration(silent)} (a very "
+                "slow step, or a stuck worker: Stop ends it)"
+            )
         return "training"
     if run.status == "failed":
         return "failed"
@@ -216,8 +291,7 @@ def _where(store: RunStore, run: Run) -> tuple[int, Progress]:
     """``(step, progress)`` of ``run`` from its stored points."""
     batches = store.metrics(run.id, "batch")
     step = batches[-1]["step"] if batches else 0
-    ips = next((m["images_per_second"] for m in reversed(batches)
-                if m["images_per_second"]), None)
+    ips = next((m["images_per_second"] for m in reversed(batches) if m["images_per_second"]), None)
     active = run.active and run.status != "stopping"
     left = max(run.total_steps, 1) - step if active else 0
     batch = run.settings.get("batch_size", 1)
@@ -240,8 +314,9 @@ def progress(store: RunStore, run: Run) -> tuple[float, str]:
     if run.total_steps:  # unknown until the data is loaded: then no step count at all
         text += f" · step {step:,} of {run.total_steps:,}"
     if run.active and mine.images_per_second and run.status != "stopping":
-        members = ([_where(store, r)[1] for r in store.group(run.group_id)]
-                   if run.group_id else [mine])
+        members = (
+            [_where(store, r)[1] for r in store.group(run.group_id)] if run.group_id else [mine]
+        )
         remaining = seconds_left(members)
         if remaining is not None:
             text += f" · about {duration(remaining)} left"
@@ -276,12 +351,16 @@ def epoch_text(store: RunStore, run: Run) -> str:
 def headline_accuracy(store: RunStore, run: Run) -> tuple[float | None, str]:
     """``(accuracy, kind)``: the last validation accuracy; before the first epoch ends,
     the last training accuracy (``kind`` says which: "validation" or "training")."""
-    vals = [e["val_accuracy"] for e in store.metrics(run.id, "epoch")
-            if e["val_accuracy"] is not None]
+    vals = [
+        e["val_accuracy"] for e in store.metrics(run.id, "epoch") if e["val_accuracy"] is not None
+    ]
     if vals:
         return vals[-1], "validation"
-    train = [b["accuracy"] for b in store.metrics(run.id, "batch")
-             if b["accuracy"] is not None and b["seen"]]
+    train = [
+        b["accuracy"]
+        for b in store.metrics(run.id, "batch")
+        if b["accuracy"] is not None and b["seen"]
+    ]
     return (train[-1], "training") if train else (None, "validation")
 
 
@@ -311,12 +390,18 @@ def live_panel(store: RunStore, run_ids: list[str], key: str) -> None:
             lines = [status_line(store, r) for r in current]
             epoch = f" · epoch {epoch_text(store, lead)}" if len(current) > 1 else ""
             if len(current) > 1 and len(set(lines)) == 1:  # said once, not per network
-                top[0].caption(" and ".join(f"**{escape_md(r.name)}**" for r in current)
-                           + f": {escape_md(lines[0] + epoch)}")
+                top[0].caption(
+                    " and ".join(f"**{escape_md(r.name)}**" for r in current)
+                    + f": {escape_md(lines[0] + epoch)}"
+                )
             else:
-                top[0].caption(" · ".join(
-                    (f"**{escape_md(r.name)}**: " if len(current) > 1 else "")
-                    + escape_md(line) for r, line in zip(current, lines)) + epoch)
+                top[0].caption(
+                    " · ".join(
+                        (f"**{escape_md(r.name)}**: " if len(current) > 1 else "") + escape_md(line)
+                        for r, line in zip(current, lines)
+                    )
+                    + epoch
+                )
         else:
             for r in current:
                 fraction, text = progress(store, r)
@@ -330,8 +415,9 @@ def live_panel(store: RunStore, run_ids: list[str], key: str) -> None:
             said = verdict.race(*series(store, current))
             presentation.headline(said.text, said.detail if race_talk else "", key=key)
         batches = store.metrics(lead.id, "batch")
-        ips = next((m["images_per_second"] for m in reversed(batches)
-                    if m["images_per_second"]), None)
+        ips = next(
+            (m["images_per_second"] for m in reversed(batches) if m["images_per_second"]), None
+        )
         if race_talk:
             cols = [top[1]]
         elif len(current) == 1:
@@ -339,29 +425,50 @@ def live_panel(store: RunStore, run_ids: list[str], key: str) -> None:
             cols[0].metric("Images / s", f"{ips:,.0f}" if ips else "—")
             cols[1].metric("Epoch", epoch_text(store, lead))
             acc, kind = headline_accuracy(store, lead)
-            cols[2].metric(f"{kind.capitalize()} accuracy",
-                           f"{acc:.1%}" if acc is not None else "—", help=ACCURACY_HELP)
+            cols[2].metric(
+                f"{kind.capitalize()} accuracy",
+                f"{acc:.1%}" if acc is not None else "—",
+                help=ACCURACY_HELP,
+            )
         else:  # in a talk the epoch is in the status line: the labels get room
             cols = st.columns(3 if talk else 4, vertical_alignment="center")
             for col, r in zip(cols[:2], current[:2]):
                 acc, kind = headline_accuracy(store, r)
-                col.metric(f"{escape_md(r.name)} · {kind}",
-                           f"{acc:.1%}" if acc is not None else "—", help=ACCURACY_HELP)
+                col.metric(
+                    f"{escape_md(r.name)} · {kind}",
+                    f"{acc:.1%}" if acc is not None else "—",
+                    help=ACCURACY_HELP,
+                )
             if not talk:
                 cols[2].metric("Epoch", epoch_text(store, lead))
         still = [r for r in current if r.active]
-        if still and cols[-1].button("Stop", key=f"stop_{key}", type="primary",
-                                     width="stretch", icon=":material/stop_circle:"):
+        if still and cols[-1].button(
+            "Stop",
+            key=f"stop_{key}",
+            type="primary",
+            width="stretch",
+            icon=":material/stop_circle:",
+        ):
             for r in still:
                 store.request_stop(r.id)
             st.toast("Stopping after this step; what was learned is kept.")
         smoothing = st.session_state.get(f"smooth_{key}", verdict.SMOOTHING)
-        presentation.chart(curves(store, current, smoothing=smoothing), key=f"curves_{key}",
-                           height=TALK_PANEL_CHART if talk else None)
+        presentation.chart(
+            curves(store, current, smoothing=smoothing),
+            key=f"curves_{key}",
+            height=TALK_PANEL_CHART if talk else None,
+        )
         if not talk:
-            st.slider("Smoothing of the training curve", 0.0, 0.95, verdict.SMOOTHING, 0.05,
-                      key=f"smooth_{key}", help="An exponential moving average, as in "
-                      "TensorBoard; the raw points stay faint behind the line.")
+            st.slider(
+                "Smoothing of the training curve",
+                0.0,
+                0.95,
+                verdict.SMOOTHING,
+                0.05,
+                key=f"smooth_{key}",
+                help="An exponential moving average, as in "
+                "TensorBoard; the raw points stay faint behind the line.",
+            )
         if active and not any(_live(r) for r in current):
             st.rerun()  # the runs ended: redraw the page once, without polling
 
@@ -382,8 +489,13 @@ def replay_panel(store: RunStore, runs: list[Run], key: str) -> None:
         return
     last = max(m[-1]["time"] for r in runs if (m := store.metrics(r.id)))
     c = st.columns([2, 1, 1], vertical_alignment="bottom")
-    speed = c[0].select_slider("Replay speed (1×: as recorded)", [1, 2, 5, 10, 30, 100],
-                               value=5, format_func=lambda v: f"{v}×", key=f"speed_{key}")
+    speed = c[0].select_slider(
+        "Replay speed (1×: as recorded)",
+        [1, 2, 5, 10, 30, 100],
+        value=5,
+        format_func=lambda v: f"{v}×",
+        key=f"speed_{key}",
+    )
     state_key = f"replay_{key}"
     if c[1].button("Replay", key=f"play_{key}", icon=":material/replay:", width="stretch"):
         st.session_state[state_key] = (time.time(), speed)
@@ -401,9 +513,10 @@ def replay_panel(store: RunStore, runs: list[Run], key: str) -> None:
         at, pace = begun
         elapsed = (time.time() - at) * pace
         until = t0 + elapsed
-        st.progress(min(elapsed / max(duration, 1e-9), 1.0),
-                    text=f"replay at {pace}× · {min(elapsed, duration):.0f} s of "
-                         f"{duration:.0f} s recorded")
+        st.progress(
+            min(elapsed / max(duration, 1e-9), 1.0),
+            text=f"replay at {pace}× · {min(elapsed, duration):.0f} s of {duration:.0f} s recorded",
+        )
         presentation.chart(curves(store, runs, until=until), key=f"replay_chart_{key}")
         if elapsed > duration:
             st.session_state.pop(state_key, None)
@@ -424,6 +537,7 @@ def metrics_csv(store: RunStore, run_id: str) -> bytes:
     if not rows:
         return b""
     keys = list(rows[0])
-    lines = [",".join(keys)] + [",".join("" if r[k] is None else str(r[k]) for k in keys)
-                                for r in rows]
+    lines = [",".join(keys)] + [
+        ",".join("" if r[k] is None else str(r[k]) for k in keys) for r in rows
+    ]
     return ("\n".join(lines) + "\n").encode()

@@ -50,7 +50,9 @@ class DataChoice:
         known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
         if not isinstance(known.get("options"), Mapping):
             prefix = f"{known.get('source', DEFAULT_SOURCE)}_"
-            known["options"] = {k.removeprefix(prefix): v for k, v in d.items()
-                                if isinstance(k, str) and k.startswith(prefix)
-                                and k not in cls.__dataclass_fields__}
+            known["options"] = {
+                k.removeprefix(prefix): v
+                for k, v in d.items()
+                if isinstance(k, str) and k.startswith(prefix) and k not in cls.__dataclass_fields__
+            }
         return cls(**known)

@@ -50,13 +50,16 @@ def check_arrays(x: np.ndarray, y: np.ndarray, name: str, num_classes: int | Non
     clipped in silence.
     """
     if x.dtype == object or y.dtype == object:
-        raise DataError(f"{name}: arrays of Python objects are not accepted; save plain "
-                        "numeric arrays")
+        raise DataError(
+            f"{name}: arrays of Python objects are not accepted; save plain numeric arrays"
+        )
     if x.ndim == 3:
         x = x[..., None]
     if x.ndim != 4 or x.shape[-1] not in (1, 3, 4):
-        raise DataError(f"{name}: images must be (N, H, W) or (N, H, W, C) with C = 1, 3 "
-                        f"or 4; got shape {x.shape}")
+        raise DataError(
+            f"{name}: images must be (N, H, W) or (N, H, W, C) with C = 1, 3 "
+            f"or 4; got shape {x.shape}"
+        )
     if x.shape[-1] == 4:
         x = x[..., :3]
     if y.ndim == 2 and y.shape[1] > 1:  # one-hot
@@ -73,8 +76,9 @@ def check_arrays(x: np.ndarray, y: np.ndarray, name: str, num_classes: int | Non
 
 
 def _labels(y: np.ndarray, name: str, num_classes: int | None) -> np.ndarray:
-    if y.dtype.kind not in "iub" and not (y.dtype.kind == "f" and np.isfinite(y).all()
-                                          and np.all(np.mod(y, 1) == 0)):
+    if y.dtype.kind not in "iub" and not (
+        y.dtype.kind == "f" and np.isfinite(y).all() and np.all(np.mod(y, 1) == 0)
+    ):
         raise DataError(f"{name}: labels must be integers 0…K-1, got dtype {y.dtype}")
     lo, hi = y.min().item(), y.max().item()  # compared before any cast: 1e300 stays 1e300
     top = (num_classes or MAX_CLASSES) - 1
@@ -82,8 +86,7 @@ def _labels(y: np.ndarray, name: str, num_classes: int | None) -> np.ndarray:
         limit = f"0…{top}" if num_classes else f"0…K-1 with at most {MAX_CLASSES:,} classes"
         raise DataError(f"{name}: labels must be in {limit}; found {lo:.6g}…{hi:.6g}")
     if lo == hi:
-        raise DataError(f"{name}: every label is {int(lo)}; training needs at least two "
-                        "classes")
+        raise DataError(f"{name}: every label is {int(lo)}; training needs at least two classes")
     return y.astype(np.int64)
 
 
@@ -93,23 +96,26 @@ def _images_uint8(x: np.ndarray, name: str) -> np.ndarray:
         return np.ascontiguousarray(x)
     kind = x.dtype.kind
     if kind == "c":
-        raise DataError(f"{name}: the images are complex numbers; save real values (for "
-                        "example np.abs(x)) scaled to 0…255 or 0…1")
+        raise DataError(
+            f"{name}: the images are complex numbers; save real values (for "
+            "example np.abs(x)) scaled to 0…255 or 0…1"
+        )
     if kind not in "iufb":
         raise DataError(f"{name}: images must be numbers, got dtype {x.dtype}")
     if kind == "f" and not np.isfinite(x).all():
         raise DataError(f"{name}: images contain NaN or infinite values")
     lo, hi = x.min().item(), x.max().item()
     if lo < 0:
-        raise DataError(f"{name}: images hold negative values (down to {lo:.3g}); save "
-                        "them as 0…255 or 0…1 (for data in -1…1: (x + 1) / 2)")
+        raise DataError(
+            f"{name}: images hold negative values (down to {lo:.3g}); save "
+            "them as 0…255 or 0…1 (for data in -1…1: (x + 1) / 2)"
+        )
     if hi > 255:
-        raise DataError(f"{name}: images hold values up to {hi:.6g}; save them as 0…255 "
-                        "or 0…1")
+        raise DataError(f"{name}: images hold values up to {hi:.6g}; save them as 0…255 or 0…1")
     scale = 255.0 if 0 < hi <= 1 else 1.0
     out = np.empty(x.shape, np.uint8)
     for i in range(0, len(x), 1024):
-        out[i:i + 1024] = np.rint(x[i:i + 1024].astype(np.float32) * scale)
+        out[i : i + 1024] = np.rint(x[i : i + 1024].astype(np.float32) * scale)
     return out
 
 
@@ -131,8 +137,10 @@ def shapes(num_classes: int, size: int, count: int, seed: int = 0) -> Dataset:
     The settings' limits and defaults are the data-source registry's (``sources.py``);
     this only refuses what it cannot draw."""
     if not 2 <= num_classes <= len(SHAPE_NAMES) or size < 1 or count < 1:
-        raise DataError(f"shapes: 2 to {len(SHAPE_NAMES)} classes and a positive size and "
-                        f"count, got {num_classes}, {size} and {count}")
+        raise DataError(
+            f"shapes: 2 to {len(SHAPE_NAMES)} classes and a positive size and "
+            f"count, got {num_classes}, {size} and {count}"
+        )
     rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
     x = np.zeros((count, size, size, 3), np.uint8)
@@ -199,8 +207,10 @@ def keras_dataset(name: str, kind: KerasSet) -> Dataset:
         with np.load(path, allow_pickle=False) as f:
             x, y = f["x"], f["y"]
     except (OSError, ValueError, KeyError, EOFError) as exc:
-        raise DataError(f"{name}: the converted copy {path} cannot be read "
-                        f"({type(exc).__name__}); delete it and choose {name} again") from None
+        raise DataError(
+            f"{name}: the converted copy {path} cannot be read "
+            f"({type(exc).__name__}); delete it and choose {name} again"
+        ) from None
     x, y = check_arrays(x, y, name, len(kind.class_names))
     return Dataset(name, x, y, kind.class_names)
 
@@ -233,14 +243,23 @@ CONVERT_COMMAND = [sys.executable, "-m", "resnet_core.data.keras_convert"]
 
 def _convert_in_child(name: str, path: Path) -> None:
     try:
-        done = subprocess.run([*CONVERT_COMMAND, name, str(path)], capture_output=True,
-                              text=True, timeout=1800, cwd=Path(__file__).resolve().parents[2],
-                              env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+        done = subprocess.run(
+            [*CONVERT_COMMAND, name, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=1800,
+            cwd=Path(__file__).resolve().parents[2],
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        )
     except subprocess.TimeoutExpired:
-        raise DataError(f"{name}: loading it through Keras took over 30 minutes; copy the "
-                        f"dataset's file into {keras_cache_dir()} and try again") from None
+        raise DataError(
+            f"{name}: loading it through Keras took over 30 minutes; copy the "
+            f"dataset's file into {keras_cache_dir()} and try again"
+        ) from None
     if done.returncode != 0:
         said = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
-        raise DataError(said[-1].removeprefix("error: ") if said else
-                        f"{name}: loading it through Keras failed (exit {done.returncode})")
-
+        raise DataError(
+            said[-1].removeprefix("error: ")
+            if said
+            else f"{name}: loading it through Keras failed (exit {done.returncode})"
+        )

@@ -10,7 +10,7 @@ from ..analysis import analyze
 from ..limits import fmt_shape
 from ..spec import ArchitectureSpec
 from .choice import DataChoice
-from .datasets import Dataset, DataError
+from .datasets import DataError, Dataset
 from .sources import get_source
 
 
@@ -58,25 +58,25 @@ MAX_RESIZED_VALUES = 500_000_000
 def _check_resized_size(count: int, shape: tuple[int, int, int]) -> None:
     values = count * shape[0] * shape[1] * shape[2]
     if values > MAX_RESIZED_VALUES:
-        raise DataError(f"resizing {count:,} images to {fmt_shape(shape)} makes "
-                        f"{values:,} values, more than the {MAX_RESIZED_VALUES:,} allowed; "
-                        "use fewer images or adapt the network's input to the data")
+        raise DataError(
+            f"resizing {count:,} images to {fmt_shape(shape)} makes "
+            f"{values:,} values, more than the {MAX_RESIZED_VALUES:,} allowed; "
+            "use fewer images or adapt the network's input to the data"
+        )
 
 
 def prepare(ds: Dataset, spec: ArchitectureSpec, choice: DataChoice) -> PreparedData:
     """Subset, split, and fit data and model to each other; the spec's classes follow."""
     if not 0 < choice.val_split < 0.9:
-        raise DataError(f"the validation split must be between 0 and 0.9, got "
-                        f"{choice.val_split}")
+        raise DataError(f"the validation split must be between 0 and 0.9, got {choice.val_split}")
     if not isinstance(choice.seed, int) or not 0 <= choice.seed < 2**32:
-        raise DataError(f"the seed must be an integer from 0 to {2**32 - 1}, got "
-                        f"{choice.seed!r}")
+        raise DataError(f"the seed must be an integer from 0 to {2**32 - 1}, got {choice.seed!r}")
     rng = np.random.default_rng(choice.seed)
     order = rng.permutation(len(ds.x))
     if choice.subset:
         if choice.subset < 10:
             raise DataError(f"a subset needs at least 10 images, got {choice.subset}")
-        order = order[:choice.subset]
+        order = order[: choice.subset]
     x, y = ds.x[order], ds.y[order]
     head = replace(spec.head, classes=max(ds.num_classes, int(y.max()) + 1))
     if choice.fit == "adapt":
@@ -89,10 +89,14 @@ def prepare(ds: Dataset, spec: ArchitectureSpec, choice: DataChoice) -> Prepared
         raise DataError(f"fit must be 'adapt' or 'resize', got {choice.fit!r}")
     a = analyze(spec)
     if not a.ok:
-        hint = ("choose 'resize the data to the model's input'" if choice.fit == "adapt"
-                else "choose a larger input or 'adapt the model to the data'")
-        raise DataError(f"this network cannot take {fmt_shape(ds.image_shape[:2])} "
-                        f"images: {a.error}; {hint}")
+        hint = (
+            "choose 'resize the data to the model's input'"
+            if choice.fit == "adapt"
+            else "choose a larger input or 'adapt the model to the data'"
+        )
+        raise DataError(
+            f"this network cannot take {fmt_shape(ds.image_shape[:2])} images: {a.error}; {hint}"
+        )
     n_val = max(1, int(round(len(x) * choice.val_split)))
     if len(x) - n_val < 1:
         raise DataError("no training images are left after the validation split")

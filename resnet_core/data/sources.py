@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .choice import DEFAULT_SOURCE, DataChoice  # noqa: F401 - DEFAULT_SOURCE: read with SOURCES
-from .datasets import SHAPE_NAMES, Dataset, DataError, KerasSet, digits, keras_dataset, shapes
+from .datasets import SHAPE_NAMES, DataError, Dataset, KerasSet, digits, keras_dataset, shapes
 from .uploads import load_npz
 
 
@@ -77,8 +77,10 @@ class DataSource:
         names = [o.name for o in self.options] + ([self.file.option] if self.file else [])
         unknown = [k for k in given if k not in names]
         if unknown:
-            raise DataError(f"{self.short} has no setting {unknown[0]!r}; its settings: "
-                            f"{', '.join(names) or 'none'}")
+            raise DataError(
+                f"{self.short} has no setting {unknown[0]!r}; its settings: "
+                f"{', '.join(names) or 'none'}"
+            )
         return {**{o.name: o.default for o in self.options}, **given}
 
     def check(self, options: Mapping[str, Any]) -> None:
@@ -86,8 +88,10 @@ class DataSource:
         for o in self.options:
             value = options[o.name]
             if type(value) is not int or not o.lo <= value <= o.hi:
-                raise DataError(f"{self.short}: {o.label.lower()} must be a whole number "
-                                f"from {o.lo:,} to {o.hi:,}, got {value!r}")
+                raise DataError(
+                    f"{self.short}: {o.label.lower()} must be a whole number "
+                    f"from {o.lo:,} to {o.hi:,}, got {value!r}"
+                )
 
     def load(self, choice: DataChoice) -> Dataset:
         """The images of ``choice`` (of this source), its settings checked first."""
@@ -98,8 +102,7 @@ class DataSource:
 
 def _keras(name: str, short: str, module: str, class_names) -> DataSource:
     kind = KerasSet(module, tuple(class_names))
-    return DataSource(name, short, "Keras", lambda _choice: keras_dataset(name, kind),
-                      keras=kind)
+    return DataSource(name, short, "Keras", lambda _choice: keras_dataset(name, kind), keras=kind)
 
 
 def _shapes(c: DataChoice) -> Dataset:
@@ -110,31 +113,77 @@ def _shapes(c: DataChoice) -> Dataset:
 def _upload(c: DataChoice) -> Dataset:
     path = Path(c.options.get("path") or "")
     if not path.name or not path.is_file():
-        raise DataError(f"the uploaded data ({path.name}) is no longer stored; upload it "
-                        "again")
+        raise DataError(f"the uploaded data ({path.name}) is no longer stored; upload it again")
     return load_npz(path.read_bytes(), path.name)
 
 
 # In the choosers' order; the first is the default (choice.DEFAULT_SOURCE names it: a test
 # holds the two equal).
-SOURCES: dict[str, DataSource] = {s.name: s for s in (
-    DataSource("digits", "Digits 8×8", "embedded", lambda _choice: digits(), quick=True),
-    DataSource("shapes", "Generated shapes", "", _shapes, quick=True, options=(
-        SourceOption("classes", "Classes", 4, 2, len(SHAPE_NAMES)),
-        SourceOption("size", "Image side", 32, 8, 128),
-        SourceOption("count", "Images", 1000, 50, 20_000, step=50))),
-    _keras("mnist", "MNIST", "mnist", (str(i) for i in range(10))),
-    _keras("fashion_mnist", "Fashion-MNIST", "fashion_mnist",
-           ("T-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker",
-            "bag", "boot")),
-    _keras("cifar10", "CIFAR-10", "cifar10",
-           ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
-            "truck")),
-    _keras("cifar100", "CIFAR-100", "cifar100", (f"class{i}" for i in range(100))),
-    DataSource("upload", "Upload", ".npz or .zip", _upload, file=FileInput(
-        "An .npz with arrays x (N, H, W[, C]) and y (N,), or a .zip with one folder of "
-        "images per class", ("npz", "zip"))),
-)}
+SOURCES: dict[str, DataSource] = {
+    s.name: s
+    for s in (
+        DataSource("digits", "Digits 8×8", "embedded", lambda _choice: digits(), quick=True),
+        DataSource(
+            "shapes",
+            "Generated shapes",
+            "",
+            _shapes,
+            quick=True,
+            options=(
+                SourceOption("classes", "Classes", 4, 2, len(SHAPE_NAMES)),
+                SourceOption("size", "Image side", 32, 8, 128),
+                SourceOption("count", "Images", 1000, 50, 20_000, step=50),
+            ),
+        ),
+        _keras("mnist", "MNIST", "mnist", (str(i) for i in range(10))),
+        _keras(
+            "fashion_mnist",
+            "Fashion-MNIST",
+            "fashion_mnist",
+            (
+                "T-shirt",
+                "trouser",
+                "pullover",
+                "dress",
+                "coat",
+                "sandal",
+                "shirt",
+                "sneaker",
+                "bag",
+                "boot",
+            ),
+        ),
+        _keras(
+            "cifar10",
+            "CIFAR-10",
+            "cifar10",
+            (
+                "airplane",
+                "automobile",
+                "bird",
+                "cat",
+                "deer",
+                "dog",
+                "frog",
+                "horse",
+                "ship",
+                "truck",
+            ),
+        ),
+        _keras("cifar100", "CIFAR-100", "cifar100", (f"class{i}" for i in range(100))),
+        DataSource(
+            "upload",
+            "Upload",
+            ".npz or .zip",
+            _upload,
+            file=FileInput(
+                "An .npz with arrays x (N, H, W[, C]) and y (N,), or a .zip with one folder of "
+                "images per class",
+                ("npz", "zip"),
+            ),
+        ),
+    )
+}
 
 
 def short_name(name: object) -> str:
@@ -153,5 +202,6 @@ def get_source(name: str) -> DataSource:
     try:
         return SOURCES[name]
     except (KeyError, TypeError):
-        raise DataError(f"unknown data source {name!r}; choose one of "
-                        f"{', '.join(SOURCES)}") from None
+        raise DataError(
+            f"unknown data source {name!r}; choose one of {', '.join(SOURCES)}"
+        ) from None

@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 
 from ..faults import disk_full
-from .datasets import MAX_CLASSES, MAX_VALUES, Dataset, DataError, check_arrays
+from .datasets import MAX_CLASSES, MAX_VALUES, DataError, Dataset, check_arrays
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024
@@ -38,8 +38,15 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"}
 _LABEL_DTYPES = "iufb"  # integers, integral floats, booleans
 # What a damaged archive raises: bad structure or CRC, bad deflate data, a cut-off file,
 # unsupported zip features, encrypted members (RuntimeError), bad offsets (ValueError).
-_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
-               RuntimeError, ValueError)
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,
+)
 
 
 def load_npz(data: bytes, name: str = "upload.npz") -> Dataset:
@@ -50,12 +57,17 @@ def load_npz(data: bytes, name: str = "upload.npz") -> Dataset:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:  # an .npz is a zip: check it first
             _check_members(zf, name)
-            headers = {PurePosixPath(i.filename).stem: _npy_header(zf, i, name)
-                       for i in zf.infolist() if i.filename.endswith(".npy")}
+            headers = {
+                PurePosixPath(i.filename).stem: _npy_header(zf, i, name)
+                for i in zf.infolist()
+                if i.filename.endswith(".npy")
+            }
             if not {"x", "y"} <= set(headers):
-                raise DataError(f"{name}: needs arrays named 'x' (images) and 'y' (labels); "
-                                f"found {', '.join(map(_short, sorted(headers)[:5])) or 'none'}"
-                                f"{' and others' if len(headers) > 5 else ''}")
+                raise DataError(
+                    f"{name}: needs arrays named 'x' (images) and 'y' (labels); "
+                    f"found {', '.join(map(_short, sorted(headers)[:5])) or 'none'}"
+                    f"{' and others' if len(headers) > 5 else ''}"
+                )
             _check_budget(headers, name)
         arrays = np.load(io.BytesIO(data), allow_pickle=False)
         y = arrays["y"]
@@ -69,14 +81,17 @@ def load_npz(data: bytes, name: str = "upload.npz") -> Dataset:
         raise
     except ValueError as exc:
         if "pickle" in str(exc).lower():
-            raise DataError(f"{name}: holds pickled (object) arrays, which can run code "
-                            "when loaded; save plain numeric arrays with np.savez") from None
+            raise DataError(
+                f"{name}: holds pickled (object) arrays, which can run code "
+                "when loaded; save plain numeric arrays with np.savez"
+            ) from None
         raise DataError(f"{name}: not a readable .npz file ({str(exc)[:100]})") from None
     except (*_ZIP_ERRORS, KeyError) as exc:
         raise DataError(f"{name}: not a readable .npz file ({str(exc)[:100]})") from None
     x, y = check_arrays(x, y, name, num_classes)
-    return Dataset(PurePosixPath(name).stem, x, y,
-                   names or tuple(str(i) for i in range(num_classes)))
+    return Dataset(
+        PurePosixPath(name).stem, x, y, names or tuple(str(i) for i in range(num_classes))
+    )
 
 
 def _npy_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str):
@@ -84,18 +99,25 @@ def _npy_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str):
     with zf.open(info) as f:
         try:
             version = np.lib.format.read_magic(f)
-            read = {(1, 0): np.lib.format.read_array_header_1_0,
-                    (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+            read = {
+                (1, 0): np.lib.format.read_array_header_1_0,
+                (2, 0): np.lib.format.read_array_header_2_0,
+            }.get(version)
             if read is None:
-                raise DataError(f"{name}: {_short(info.filename)} is a .npy of version {version}, "
-                                "which is not read here; save it with np.savez")
+                raise DataError(
+                    f"{name}: {_short(info.filename)} is a .npy of version {version}, "
+                    "which is not read here; save it with np.savez"
+                )
             shape, _, dtype = read(f)
         except ValueError as exc:
-            raise DataError(f"{name}: {_short(info.filename)} is not a readable array "
-                            f"({str(exc)[:100]})") from None
+            raise DataError(
+                f"{name}: {_short(info.filename)} is not a readable array ({str(exc)[:100]})"
+            ) from None
     if dtype.hasobject:
-        raise DataError(f"{name}: holds pickled (object) arrays, which can run code when "
-                        "loaded; save plain numeric arrays with np.savez")
+        raise DataError(
+            f"{name}: holds pickled (object) arrays, which can run code when "
+            "loaded; save plain numeric arrays with np.savez"
+        )
     return tuple(shape), dtype
 
 
@@ -103,20 +125,30 @@ def _check_budget(headers: dict, name: str) -> None:
     (x_shape, x_dtype), (y_shape, _) = headers["x"], headers["y"]
     values = math.prod(x_shape)
     if values > MAX_VALUES:
-        raise DataError(f"{name}: x holds {values:,} values ({' × '.join(map(str, x_shape))}), "
-                        f"more than the {MAX_VALUES:,} allowed; upload a subset or smaller "
-                        "images")
+        raise DataError(
+            f"{name}: x holds {values:,} values ({' × '.join(map(str, x_shape))}), "
+            f"more than the {MAX_VALUES:,} allowed; upload a subset or smaller "
+            "images"
+        )
     if x_dtype.kind == "c":
-        raise DataError(f"{name}: the images are complex numbers; save real values (for "
-                        "example np.abs(x)) scaled to 0…255 or 0…1")
+        raise DataError(
+            f"{name}: the images are complex numbers; save real values (for "
+            "example np.abs(x)) scaled to 0…255 or 0…1"
+        )
     if x_dtype.kind not in "iufb":
         raise DataError(f"{name}: images must be numbers, got dtype {x_dtype}")
-    if len(y_shape) > 2 or math.prod(y_shape) > max(values, 1) or (
-            len(y_shape) == 2 and y_shape[1] > MAX_CLASSES):
-        raise DataError(f"{name}: y must be one label per image (N,) or one-hot (N, K) "
-                        f"with K ≤ {MAX_CLASSES:,}; got shape {y_shape}")
-    if "class_names" in headers and (headers["class_names"][1].kind != "U"
-                                     or math.prod(headers["class_names"][0]) > MAX_CLASSES):
+    if (
+        len(y_shape) > 2
+        or math.prod(y_shape) > max(values, 1)
+        or (len(y_shape) == 2 and y_shape[1] > MAX_CLASSES)
+    ):
+        raise DataError(
+            f"{name}: y must be one label per image (N,) or one-hot (N, K) "
+            f"with K ≤ {MAX_CLASSES:,}; got shape {y_shape}"
+        )
+    if "class_names" in headers and (
+        headers["class_names"][1].kind != "U" or math.prod(headers["class_names"][0]) > MAX_CLASSES
+    ):
         raise DataError(f"{name}: class_names must be at most {MAX_CLASSES:,} strings")
 
 
@@ -130,8 +162,10 @@ def _num_classes(y: np.ndarray, name: str) -> int:
     if y.dtype.kind == "f" and not math.isfinite(top):
         raise DataError(f"{name}: labels contain NaN or infinite values")
     if not 0 <= top < MAX_CLASSES:
-        raise DataError(f"{name}: labels must be in 0…K-1 with at most {MAX_CLASSES:,} "
-                        f"classes; found labels up to {top:.6g}")
+        raise DataError(
+            f"{name}: labels must be in 0…K-1 with at most {MAX_CLASSES:,} "
+            f"classes; found labels up to {top:.6g}"
+        )
     return int(top) + 1
 
 
@@ -168,13 +202,19 @@ def _check_members(zf: zipfile.ZipFile, name: str) -> list[zipfile.ZipInfo]:
         if path.is_absolute() or ".." in path.parts or info.filename.startswith("/"):
             raise DataError(f"{name}: the entry {_short(info.filename)} points outside the archive")
         total += info.file_size
-        if info.compress_size and info.file_size / info.compress_size > MAX_RATIO \
-                and info.file_size > 1_000_000:
-            raise DataError(f"{name}: {_short(info.filename)} expands {info.file_size:,} bytes from "
-                            f"{info.compress_size:,}: refused as a decompression bomb")
+        if (
+            info.compress_size
+            and info.file_size / info.compress_size > MAX_RATIO
+            and info.file_size > 1_000_000
+        ):
+            raise DataError(
+                f"{name}: {_short(info.filename)} expands {info.file_size:,} bytes from "
+                f"{info.compress_size:,}: refused as a decompression bomb"
+            )
     if total > MAX_UNPACKED_BYTES:
-        raise DataError(f"{name}: unpacks to {total:,} bytes, over the "
-                        f"{MAX_UNPACKED_BYTES:,} limit")
+        raise DataError(
+            f"{name}: unpacks to {total:,} bytes, over the {MAX_UNPACKED_BYTES:,} limit"
+        )
     return infos
 
 
@@ -183,27 +223,35 @@ def _class_files(zf: zipfile.ZipFile, name: str) -> list[tuple[str, zipfile.ZipI
     files, raw_names = [], {}
     for info in _check_members(zf, name):
         if not info.filename:  # a damaged entry: ZipInfo.is_dir() would fail on it
-            raise DataError(f"{name}: an entry of the zip has no name; the zip is damaged, "
-                            "make it again")
+            raise DataError(
+                f"{name}: an entry of the zip has no name; the zip is damaged, make it again"
+            )
         if info.is_dir():
             continue
         parts = PurePosixPath(info.filename.replace("\\", "/")).parts
         if parts[0] in ("__MACOSX",) or parts[-1].startswith("."):
             continue
         if len(parts) < 2:
-            raise DataError(f"{name}: {_short(info.filename)} is not inside a class folder; "
-                            "put each class's images in a folder named after it")
+            raise DataError(
+                f"{name}: {_short(info.filename)} is not inside a class folder; "
+                "put each class's images in a folder named after it"
+            )
         if PurePosixPath(info.filename).suffix.lower() not in IMAGE_SUFFIXES:
-            raise DataError(f"{name}: {_short(info.filename)} is not an image (png, jpg, bmp, "
-                            "gif, webp)")
+            raise DataError(
+                f"{name}: {_short(info.filename)} is not an image (png, jpg, bmp, gif, webp)"
+            )
         folder = _clean_name(parts[-2])
         if not folder:
-            raise DataError(f"{name}: the folder of {_short(info.filename)} has no printable "
-                            "name; name each class's folder after the class")
+            raise DataError(
+                f"{name}: the folder of {_short(info.filename)} has no printable "
+                "name; name each class's folder after the class"
+            )
         if raw_names.setdefault(folder, parts[-2]) != parts[-2]:
-            raise DataError(f"{name}: the class folders {_short(raw_names[folder])} and "
-                            f"{_short(parts[-2])} differ only in characters that cannot be shown "
-                            "(or beyond 60 characters); rename one")
+            raise DataError(
+                f"{name}: the class folders {_short(raw_names[folder])} and "
+                f"{_short(parts[-2])} differ only in characters that cannot be shown "
+                "(or beyond 60 characters); rename one"
+            )
         files.append((folder, info))
     return files
 
@@ -224,11 +272,11 @@ def load_zip(data: bytes, name: str = "upload.zip", size: int | None = None) -> 
         files = _class_files(zf, name)
         classes = sorted({c for c, _ in files})
         if len(classes) < 2:
-            raise DataError(f"{name}: needs at least two class folders, found "
-                            f"{len(classes)}")
+            raise DataError(f"{name}: needs at least two class folders, found {len(classes)}")
         if len(classes) > MAX_CLASSES:
-            raise DataError(f"{name}: {len(classes):,} class folders, more than the "
-                            f"{MAX_CLASSES:,} allowed")
+            raise DataError(
+                f"{name}: {len(classes):,} class folders, more than the {MAX_CLASSES:,} allowed"
+            )
         index = {c: i for i, c in enumerate(classes)}
         images, labels = None, []
         target = (size, size) if size else None
@@ -237,8 +285,10 @@ def load_zip(data: bytes, name: str = "upload.zip", size: int | None = None) -> 
                 with zf.open(info) as f, Image.open(io.BytesIO(f.read())) as im:
                     # The header alone gives the size: bounded before decoding.
                     if im.width * im.height > MAX_PIXELS or max(im.size) > 4 * MAX_IMAGE_SIDE:
-                        raise DataError(f"{name}: {_short(info.filename)} is {im.width}×{im.height} "
-                                        "pixels, too large an image")
+                        raise DataError(
+                            f"{name}: {_short(info.filename)} is {im.width}×{im.height} "
+                            "pixels, too large an image"
+                        )
                     im = _upright_rgb(im, name, info.filename)
                     if images is None:
                         target = target or im.size
@@ -250,7 +300,9 @@ def load_zip(data: bytes, name: str = "upload.zip", size: int | None = None) -> 
             except (UnidentifiedImageError, Image.DecompressionBombError, *_ZIP_ERRORS) as exc:
                 if isinstance(exc, DataError):
                     raise
-                raise DataError(f"{name}: {_short(info.filename)} is not a readable image") from None
+                raise DataError(
+                    f"{name}: {_short(info.filename)} is not a readable image"
+                ) from None
             labels.append(index[cls])
     x, y = check_arrays(images, np.asarray(labels), name, len(classes))
     return Dataset(PurePosixPath(name).stem, x, y, tuple(classes))
@@ -271,9 +323,11 @@ def _upright_rgb(im, name: str, member: str):
         values = np.asarray(im)
         lo, hi = (values.min().item(), values.max().item()) if values.size else (0, 0)
         if not (0 <= lo and hi <= 255):  # NaN fails this too
-            raise DataError(f"{name}: {_short(member)} holds values {lo:g}…{hi:g} (a 32-bit "
-                            f"{'float' if im.mode == 'F' else 'integer'} image); save it as "
-                            "an 8- or 16-bit PNG or a JPEG")
+            raise DataError(
+                f"{name}: {_short(member)} holds values {lo:g}…{hi:g} (a 32-bit "
+                f"{'float' if im.mode == 'F' else 'integer'} image); save it as "
+                "an 8- or 16-bit PNG or a JPEG"
+            )
         return Image.fromarray(np.rint(values).astype(np.uint8)).convert("RGB")
     return im.convert("RGB")
 
@@ -281,12 +335,16 @@ def _upright_rgb(im, name: str, member: str):
 def _check_decoded_size(target: tuple[int, int], count: int, name: str) -> None:
     w, h = target
     if max(w, h) > MAX_IMAGE_SIDE:
-        raise DataError(f"{name}: the images are {w}×{h} pixels; at most {MAX_IMAGE_SIDE} on "
-                        "a side are used for training; resize them first")
+        raise DataError(
+            f"{name}: the images are {w}×{h} pixels; at most {MAX_IMAGE_SIDE} on "
+            "a side are used for training; resize them first"
+        )
     if w * h * count > MAX_PIXELS:
-        raise DataError(f"{name}: {count:,} images of {w}×{h} make {w * h * count:,} pixels "
-                        f"once decoded, more than the {MAX_PIXELS:,} allowed; upload fewer "
-                        "or smaller images")
+        raise DataError(
+            f"{name}: {count:,} images of {w}×{h} make {w * h * count:,} pixels "
+            f"once decoded, more than the {MAX_PIXELS:,} allowed; upload fewer "
+            "or smaller images"
+        )
 
 
 # ------------------------------------------------------------------------ staging
@@ -299,8 +357,7 @@ def stage_upload(data: bytes, filename: str, folder: Path) -> Path:
     if path.exists():
         os.utime(path)  # recently used: kept longest
         return path
-    ds = load_npz(data, filename) if filename.lower().endswith(".npz") \
-        else load_zip(data, filename)
+    ds = load_npz(data, filename) if filename.lower().endswith(".npz") else load_zip(data, filename)
     folder.mkdir(parents=True, exist_ok=True)
     partial = folder / f"partial-{os.getpid()}-{path.name}"
     try:
@@ -309,9 +366,11 @@ def stage_upload(data: bytes, filename: str, folder: Path) -> Path:
     except OSError as exc:  # a full disk: no half-written file is left to fill it
         partial.unlink(missing_ok=True)
         if disk_full(exc, folder):
-            raise DataError(f"{filename}: cannot be kept for training: no space left on the "
-                            f"disk holding {folder}; free space there and upload it "
-                            "again") from None
+            raise DataError(
+                f"{filename}: cannot be kept for training: no space left on the "
+                f"disk holding {folder}; free space there and upload it "
+                "again"
+            ) from None
         raise
     os.replace(partial, path)  # the worker never reads a half-written file
     prune_staged(folder, keep=path)

@@ -9,8 +9,8 @@ its folder (:mod:`.cache`). Importing this package does not import Keras.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from ..child import Progress
 from ..training.store import RunStore
@@ -32,23 +32,43 @@ class Experiment:
     defaults: dict  # the settings that key a cached result, with their defaults
 
 
-EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (
-    Experiment("lesion", "Lesion study: delete blocks at test time", lesion.lesion,
-               lesion.sentence, lesion.explanation, lesion.CITATION,
-               {"samples": 5, "images": 1000}),
-    Experiment("landscape", "Loss landscape around the trained weights",
-               landscape.landscape, landscape.sentence, landscape.explanation,
-               landscape.CITATION, {"grid": 21, "images": 512}),
-    Experiment("responses", "What each block adds", responses.responses,
-               responses.sentence, responses.explanation, responses.CITATION,
-               {"image": 0, "images": 256}),
-)}
+EXPERIMENTS: dict[str, Experiment] = {
+    e.name: e
+    for e in (
+        Experiment(
+            "lesion",
+            "Lesion study: delete blocks at test time",
+            lesion.lesion,
+            lesion.sentence,
+            lesion.explanation,
+            lesion.CITATION,
+            {"samples": 5, "images": 1000},
+        ),
+        Experiment(
+            "landscape",
+            "Loss landscape around the trained weights",
+            landscape.landscape,
+            landscape.sentence,
+            landscape.explanation,
+            landscape.CITATION,
+            {"grid": 21, "images": 512},
+        ),
+        Experiment(
+            "responses",
+            "What each block adds",
+            responses.responses,
+            responses.sentence,
+            responses.explanation,
+            responses.CITATION,
+            {"image": 0, "images": 256},
+        ),
+    )
+}
 MAX_RUNS = 2
 
 
 def key_for(name: str, params: dict) -> str:
-    return result_key(name, **{k: params.get(k, v) for k, v in
-                               EXPERIMENTS[name].defaults.items()})
+    return result_key(name, **{k: params.get(k, v) for k, v in EXPERIMENTS[name].defaults.items()})
 
 
 def cached(store: RunStore, name: str, run_ids: list[str], params: dict) -> list[dict] | None:
@@ -59,19 +79,27 @@ def cached(store: RunStore, name: str, run_ids: list[str], params: dict) -> list
     return None if any(r is None for r in results) else results
 
 
-def compute(store: RunStore, name: str, run_ids: list[str], params: dict | None = None,
-            progress: Progress | None = None, fresh: bool = False) -> dict:
+def compute(
+    store: RunStore,
+    name: str,
+    run_ids: list[str],
+    params: dict | None = None,
+    progress: Progress | None = None,
+    fresh: bool = False,
+) -> dict:
     """Run experiment ``name`` on one run or a pair (each result cached in its run's
     folder; ``fresh`` computes again) and return the figures with their words:
     ``{"experiment", "title", "runs": [...], "sentence", "explanation", "citation"}``."""
     if name not in EXPERIMENTS:
         raise ExperimentError(f"no experiment {name!r}; there are {', '.join(EXPERIMENTS)}")
     if not 1 <= len(run_ids) <= MAX_RUNS:
-        raise ExperimentError(f"give one run, or a residual network and its plain twin "
-                              f"(two), not {len(run_ids)}")
+        raise ExperimentError(
+            f"give one run, or a residual network and its plain twin (two), not {len(run_ids)}"
+        )
     exp = EXPERIMENTS[name]
-    params = {k: params.get(k, v) for k, v in exp.defaults.items()} if params else dict(
-        exp.defaults)
+    params = (
+        {k: params.get(k, v) for k, v in exp.defaults.items()} if params else dict(exp.defaults)
+    )
     runs = residual_first([get_run(store, i) for i in dict.fromkeys(run_ids)])
     key = key_for(name, params)
     results = []
@@ -82,8 +110,10 @@ def compute(store: RunStore, name: str, run_ids: list[str], params: dict | None 
 
             part = None
             if progress:
+
                 def part(f, text, n=n):
                     progress((n + f) / len(runs), text)
+
                 part(0.0, f"{run.name}: loading its data and checkpoint")
             result = exp.compute(open_run(store, run.id), progress=part, **params)
             save_result(store, run.id, key, result)
@@ -94,10 +124,24 @@ def compute(store: RunStore, name: str, run_ids: list[str], params: dict | None 
 def describe(name: str, results: list[dict]) -> dict:
     """The results with the experiment's words: what a page and ``--json`` show."""
     exp = EXPERIMENTS[name]
-    return {"experiment": name, "title": exp.title, "runs": results,
-            "sentence": exp.sentence(results), "explanation": exp.explanation(results),
-            "citation": exp.citation}
+    return {
+        "experiment": name,
+        "title": exp.title,
+        "runs": results,
+        "sentence": exp.sentence(results),
+        "explanation": exp.explanation(results),
+        "citation": exp.citation,
+    }
 
 
-__all__ = ["EXPERIMENTS", "Experiment", "ExperimentError", "cached", "compute", "describe",
-           "finished_pairs", "key_for", "pair_of"]
+__all__ = [
+    "EXPERIMENTS",
+    "Experiment",
+    "ExperimentError",
+    "cached",
+    "compute",
+    "describe",
+    "finished_pairs",
+    "key_for",
+    "pair_of",
+]

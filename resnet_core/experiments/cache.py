@@ -54,6 +54,7 @@ def save_result(store: RunStore, run_id: str, key: str, result: dict) -> None:
     path = result_path(store, run_id, key)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}")
-    partial.write_text(json.dumps({**result, "checkpoint": _stamp(store, run_id)}),
-                       encoding="utf-8")
+    partial.write_text(
+        json.dumps({**result, "checkpoint": _stamp(store, run_id)}), encoding="utf-8"
+    )
     os.replace(partial, path)

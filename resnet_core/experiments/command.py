@@ -16,42 +16,76 @@ from ..training.store import RunStore
 from . import EXPERIMENTS, compute, landscape, lesion, pair_of, responses
 from .runs import get_run
 
-FORMATTERS = {"lesion": lesion.format_text, "landscape": landscape.format_text,
-              "responses": responses.format_text}
-HELP = {"lesion": "delete blocks of a trained run at test time (Veit et al. 2016)",
-        "landscape": "the loss around a trained run's weights (Li et al. 2018)",
-        "responses": "what each block adds: feature maps, branch norms, response std "
-                     "(He et al. 2015, Fig. 7)"}
+FORMATTERS = {
+    "lesion": lesion.format_text,
+    "landscape": landscape.format_text,
+    "responses": responses.format_text,
+}
+HELP = {
+    "lesion": "delete blocks of a trained run at test time (Veit et al. 2016)",
+    "landscape": "the loss around a trained run's weights (Li et al. 2018)",
+    "responses": "what each block adds: feature maps, branch norms, response std "
+    "(He et al. 2015, Fig. 7)",
+}
 
 
 def add_parsers(sub, int_type) -> None:
     """The three subcommands, on ``sub`` (the CLI's subparsers); ``int_type(low)`` is the
     CLI's checked integer type."""
     for name in EXPERIMENTS:
-        p = sub.add_parser(name, help=HELP[name], description=f"{HELP[name]}. "
-                           "Given one run of a race, its twin is measured too.")
-        p.add_argument("run_ids", nargs="+", metavar="RUN_ID",
-                       help="a stored run (`python -m resnet_core runs`), or two")
-        p.add_argument("--alone", action="store_true", help="only the run given, not "
-                       "its race's twin")
-        p.add_argument("--fresh", action="store_true", help="compute again, not from the "
-                       "result kept in the run's folder")
+        p = sub.add_parser(
+            name,
+            help=HELP[name],
+            description=f"{HELP[name]}. Given one run of a race, its twin is measured too.",
+        )
+        p.add_argument(
+            "run_ids",
+            nargs="+",
+            metavar="RUN_ID",
+            help="a stored run (`python -m resnet_core runs`), or two",
+        )
+        p.add_argument(
+            "--alone", action="store_true", help="only the run given, not its race's twin"
+        )
+        p.add_argument(
+            "--fresh",
+            action="store_true",
+            help="compute again, not from the result kept in the run's folder",
+        )
         p.add_argument("--json", action="store_true", help="one JSON object on stdout")
         defaults = EXPERIMENTS[name].defaults
         if name == "landscape":
-            p.add_argument("--grid", type=int_type(3), default=defaults["grid"], metavar="N",
-                           help=f"N×N points, N odd, {landscape.GRID_LIMITS[0]} to "
-                                f"{landscape.GRID_LIMITS[1]} (default: {defaults['grid']})")
+            p.add_argument(
+                "--grid",
+                type=int_type(3),
+                default=defaults["grid"],
+                metavar="N",
+                help=f"N×N points, N odd, {landscape.GRID_LIMITS[0]} to "
+                f"{landscape.GRID_LIMITS[1]} (default: {defaults['grid']})",
+            )
         if name == "responses":
-            p.add_argument("--image", type=int_type(0), default=defaults["image"],
-                           metavar="I", help="which validation image the feature maps "
-                           "show (default: 0)")
+            p.add_argument(
+                "--image",
+                type=int_type(0),
+                default=defaults["image"],
+                metavar="I",
+                help="which validation image the feature maps show (default: 0)",
+            )
         if name == "lesion":
-            p.add_argument("--samples", type=int_type(1), default=defaults["samples"],
-                           metavar="N", help="random sets of k deleted blocks per k "
-                           f"(default: {defaults['samples']})")
-        p.add_argument("--images", type=int_type(1), default=defaults["images"],
-                       metavar="N", help=f"images used (default: {defaults['images']})")
+            p.add_argument(
+                "--samples",
+                type=int_type(1),
+                default=defaults["samples"],
+                metavar="N",
+                help=f"random sets of k deleted blocks per k (default: {defaults['samples']})",
+            )
+        p.add_argument(
+            "--images",
+            type=int_type(1),
+            default=defaults["images"],
+            metavar="N",
+            help=f"images used (default: {defaults['images']})",
+        )
         p.set_defaults(fn=run_command, experiment=name)
 
 

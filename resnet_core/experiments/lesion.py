@@ -18,14 +18,17 @@ import numpy as np
 from ..child import Progress
 from .runs import ExperimentError, TrainedRun
 
-CITATION = ("Veit, Wilber & Belongie (2016), Residual networks behave like ensembles of "
-            "relatively shallow networks, NeurIPS, §4 and Fig. 3–5")
+CITATION = (
+    "Veit, Wilber & Belongie (2016), Residual networks behave like ensembles of "
+    "relatively shallow networks, NeurIPS, §4 and Fig. 3–5"
+)
 MAX_IMAGES = 5000  # validation images used at most (each deletion runs them all)
 MAX_SAMPLES = 50
 
 
-def random_subsets(blocks: Sequence[str], k: int, samples: int,
-                   rng: np.random.Generator) -> list[tuple[str, ...]]:
+def random_subsets(
+    blocks: Sequence[str], k: int, samples: int, rng: np.random.Generator
+) -> list[tuple[str, ...]]:
     """``samples`` distinct sets of ``k`` of ``blocks`` (every one when there are no
     more than that), each in network order."""
     n = len(blocks)
@@ -45,8 +48,9 @@ def deletions(blocks: int, samples: int) -> int:
     return 1 + blocks + sum(min(samples, math.comb(blocks, k)) for k in range(2, blocks + 1))
 
 
-def estimate_seconds(spec, samples: int, images: int,
-                     macs_per_second: float = 2.5e9, per_pass: float = 0.05) -> float:
+def estimate_seconds(
+    spec, samples: int, images: int, macs_per_second: float = 2.5e9, per_pass: float = 0.05
+) -> float:
     """A rough time on this 2-core CPU: each deletion is a forward pass (layer by layer,
     ``per_pass`` seconds of overhead) over ``images`` images."""
     from ..analysis import analyze
@@ -60,8 +64,13 @@ def accuracy(probs: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean(np.argmax(probs, axis=-1) == y)) if len(y) else math.nan
 
 
-def lesion(trained: TrainedRun, samples: int = 5, images: int = 1000, seed: int = 0,
-           progress: Progress | None = None) -> dict:
+def lesion(
+    trained: TrainedRun,
+    samples: int = 5,
+    images: int = 1000,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> dict:
     """The lesion study of one trained network, as JSON-able figures.
 
     ``single``: the accuracy with each deletable block deleted; ``random``: for each k,
@@ -99,10 +108,21 @@ def lesion(trained: TrainedRun, samples: int = 5, images: int = 1000, seed: int 
     for k, subsets in plan:
         accs = [measure(s) for s in subsets]
         random.append({"k": k, "mean": float(np.mean(accs)), "accuracies": accs})
-    return {"experiment": "lesion", "run_id": trained.run.id, "network": spec.name,
-            "residual": trained.residual, "images": int(len(y)), "samples": samples,
-            "seed": seed, "classes": trained.classes, "chance": 1 / trained.classes,
-            "baseline": base, "blocks": blocks, "single": single, "random": random}
+    return {
+        "experiment": "lesion",
+        "run_id": trained.run.id,
+        "network": spec.name,
+        "residual": trained.residual,
+        "images": int(len(y)),
+        "samples": samples,
+        "seed": seed,
+        "classes": trained.classes,
+        "chance": 1 / trained.classes,
+        "baseline": base,
+        "blocks": blocks,
+        "single": single,
+        "random": random,
+    }
 
 
 def mean_drop(result: dict) -> float:
@@ -130,41 +150,50 @@ def sentence(results: list[dict]) -> str:
     for r in results:
         kind = "residual" if r["residual"] else "plain"
         kept, n = kept_share(r)
-        parts.append(f"the {kind} network {'keeps' if kept * 2 > n else 'falls to'} "
-                     f"{_pct(r['baseline'] - mean_drop(r))} on average (from "
-                     f"{_pct(r['baseline'])}; {kept} of {n} within 10 points)")
-    return (f"With one block deleted, {' and '.join(parts)}; chance is "
-            f"{_pct(results[0]['chance'])}.")
+        parts.append(
+            f"the {kind} network {'keeps' if kept * 2 > n else 'falls to'} "
+            f"{_pct(r['baseline'] - mean_drop(r))} on average (from "
+            f"{_pct(r['baseline'])}; {kept} of {n} within 10 points)"
+        )
+    return f"With one block deleted, {' and '.join(parts)}; chance is {_pct(results[0]['chance'])}."
 
 
 def explanation(results: list[dict]) -> str:
     """A paragraph: what the experiment is and what these numbers show."""
-    text = ("Veit, Wilber and Belongie (2016) deleted single blocks from trained networks "
-            "at test time. In a residual network a block's output is its input plus what "
-            "its branch adds, so deleting the branch leaves a path through the other "
-            "blocks: the network behaves like an ensemble of many paths of different "
-            "lengths, and losing one costs little. In a plain network every layer lies on "
-            "the only path, so deleting one breaks it: the accuracy falls towards chance. "
-            "Deleting more blocks at random lowers a residual network's accuracy smoothly, "
-            "as an ensemble losing members.")
+    text = (
+        "Veit, Wilber and Belongie (2016) deleted single blocks from trained networks "
+        "at test time. In a residual network a block's output is its input plus what "
+        "its branch adds, so deleting the branch leaves a path through the other "
+        "blocks: the network behaves like an ensemble of many paths of different "
+        "lengths, and losing one costs little. In a plain network every layer lies on "
+        "the only path, so deleting one breaks it: the accuracy falls towards chance. "
+        "Deleting more blocks at random lowers a residual network's accuracy smoothly, "
+        "as an ensemble losing members."
+    )
     if len(results) == 2 and results[0]["single"]:
         res, plain = results
         dr, dp = mean_drop(res), mean_drop(plain)
         if dr < dp:
-            text += (f" Here the residual network loses {100 * dr:.1f} points per deleted "
-                     f"block on average, the plain one {100 * dp:.1f}.")
+            text += (
+                f" Here the residual network loses {100 * dr:.1f} points per deleted "
+                f"block on average, the plain one {100 * dp:.1f}."
+            )
         else:
-            text += (f" Here the residual network loses {100 * dr:.1f} points per deleted "
-                     f"block on average, no less than the plain one's {100 * dp:.1f}: with "
-                     "short training on small images both may rely on every block.")
+            text += (
+                f" Here the residual network loses {100 * dr:.1f} points per deleted "
+                f"block on average, no less than the plain one's {100 * dp:.1f}: with "
+                "short training on small images both may rely on every block."
+            )
     return text
 
 
 def format_text(result: dict) -> str:
-    lines = [f"{result['network']} ({'residual' if result['residual'] else 'plain'}): "
-             f"accuracy {_pct(result['baseline'])} on {result['images']} validation "
-             f"images; chance {_pct(result['chance'])}",
-             "delete one block:"]
+    lines = [
+        f"{result['network']} ({'residual' if result['residual'] else 'plain'}): "
+        f"accuracy {_pct(result['baseline'])} on {result['images']} validation "
+        f"images; chance {_pct(result['chance'])}",
+        "delete one block:",
+    ]
     lines += [f"  {s['block']:<16} {_pct(s['accuracy']):>8}" for s in result["single"]]
     lines.append(f"delete k random blocks (mean of up to {result['samples']}):")
     lines += [f"  k = {r['k']:<3} {_pct(r['mean']):>8}" for r in result["random"]]

@@ -22,8 +22,10 @@ from ..child import Progress
 from ..trace import trace_spec
 from .runs import ExperimentError, TrainedRun
 
-CITATION = ("He, Zhang, Ren & Sun (2015), Deep residual learning for image recognition, "
-            "§4.2 and Fig. 7 (standard deviations of layer responses)")
+CITATION = (
+    "He, Zhang, Ren & Sun (2015), Deep residual learning for image recognition, "
+    "§4.2 and Fig. 7 (standard deviations of layer responses)"
+)
 MAX_IMAGES = 2000
 MAPS_PER_STAGE = 4
 MAP_SIDE = 32  # feature maps larger than this are pooled down to it (JSON stays small)
@@ -60,8 +62,9 @@ def strongest_maps(activation: np.ndarray, count: int = MAPS_PER_STAGE) -> list[
             m = m[:h, :w].reshape(h // step, step, w // step, step).mean(axis=(1, 3))
         lo, hi = float(m.min()), float(m.max())
         scaled = (m - lo) / (hi - lo) if hi > lo else np.zeros_like(m)
-        maps.append({"channel": int(ch), "mean": float(means[ch]),
-                     "map": np.round(scaled, 3).tolist()})
+        maps.append(
+            {"channel": int(ch), "mean": float(means[ch]), "map": np.round(scaled, 3).tolist()}
+        )
     return maps
 
 
@@ -98,8 +101,9 @@ def _std(moment: np.ndarray) -> float:
     return float(math.sqrt(max(0.0, squares / n - mean * mean)))
 
 
-def responses(trained: TrainedRun, image: int = 0, images: int = 256,
-              progress: Progress | None = None) -> dict:
+def responses(
+    trained: TrainedRun, image: int = 0, images: int = 256, progress: Progress | None = None
+) -> dict:
     """The three figures for one trained network, as JSON-able data."""
     import keras
 
@@ -112,18 +116,22 @@ def responses(trained: TrainedRun, image: int = 0, images: int = 256,
         raise ExperimentError(f"image must be 0 to {len(trained.x_val) - 1}, got {image}")
     spec = trained.spec
     pairs = response_layers(spec)
-    stem_out = next((l.name for l in reversed(trace_spec(spec).layers)
-                     if l.stage == "stem"), None)
+    stem_out = next((l.name for l in reversed(trace_spec(spec).layers) if l.stage == "stem"), None)
     np_ = keras.ops.convert_to_numpy
     if progress:
         progress(0.1, f"{trained.run.name}: one image through the network")
     # One image: the feature maps.
     watch = Watch(blocks=True, layers=frozenset([stem_out] if stem_out else []))
-    run_spec(spec, trained.layers, trained.x_val[image:image + 1], watch=watch)
+    run_spec(spec, trained.layers, trained.x_val[image : image + 1], watch=watch)
     stages = []
     if stem_out:
-        stages.append({"stage": "stem", "shape": list(watch.outputs[stem_out].shape[1:]),
-                       "maps": strongest_maps(np_(watch.outputs[stem_out])[0])})
+        stages.append(
+            {
+                "stage": "stem",
+                "shape": list(watch.outputs[stem_out].shape[1:]),
+                "maps": strongest_maps(np_(watch.outputs[stem_out])[0]),
+            }
+        )
     last: dict[str, object] = {}
     for rec in watch.block_records:
         last[rec.name.split("_")[0]] = rec.output
@@ -132,8 +140,9 @@ def responses(trained: TrainedRun, image: int = 0, images: int = 256,
         if a.ndim == 3:
             stages.append({"stage": stage, "shape": list(a.shape), "maps": strongest_maps(a)})
     if progress:
-        progress(0.4, f"{trained.run.name}: {min(images, len(trained.x_val))} images through "
-                      "the network")
+        progress(
+            0.4, f"{trained.run.name}: {min(images, len(trained.x_val))} images through the network"
+        )
     # Many images, a batch at a time (a large network's activations stay bounded):
     # block ratios (means over images) and response deviations (from running sums).
     x = trained.x_val[:images]
@@ -144,7 +153,7 @@ def responses(trained: TrainedRun, image: int = 0, images: int = 256,
     moments = {r: np.zeros(3) for _, r in pairs}  # count, sum, sum of squares
     for start in range(0, len(x), step):
         watch = Watch(blocks=True, layers=frozenset(r for _, r in pairs))
-        run_spec(spec, trained.layers, x[start:start + step], watch=watch)
+        run_spec(spec, trained.layers, x[start : start + step], watch=watch)
         for rec in watch.block_records:
             inp = np_(rec.input)
             if rec.branch is not None:
@@ -155,19 +164,31 @@ def responses(trained: TrainedRun, image: int = 0, images: int = 256,
             a = np_(watch.outputs[resp]).astype(np.float64)
             m += (a.size, a.sum(), np.square(a).sum())
         if progress:
-            progress(0.4 + 0.6 * min(len(x), start + step) / len(x),
-                     f"{trained.run.name}: {min(len(x), start + step)} of {len(x)} images")
-    blocks = [{"block": n, "branch_ratio": _mean(branch[n]), "change_ratio": _mean(change[n])}
-              for n in names]
-    layers = [{"conv": conv, "response": resp, "std": _std(moments[resp])}
-              for conv, resp in pairs]
+            progress(
+                0.4 + 0.6 * min(len(x), start + step) / len(x),
+                f"{trained.run.name}: {min(len(x), start + step)} of {len(x)} images",
+            )
+    blocks = [
+        {"block": n, "branch_ratio": _mean(branch[n]), "change_ratio": _mean(change[n])}
+        for n in names
+    ]
+    layers = [{"conv": conv, "response": resp, "std": _std(moments[resp])} for conv, resp in pairs]
     if progress:
         progress(1.0, f"{trained.run.name}: done")
-    return {"experiment": "responses", "run_id": trained.run.id, "network": spec.name,
-            "residual": trained.residual, "image": image,
-            "label": trained.class_names[int(trained.y_val[image])]
-            if int(trained.y_val[image]) < len(trained.class_names) else str(trained.y_val[image]),
-            "images": int(len(x)), "stages": stages, "blocks": blocks, "layers": layers}
+    return {
+        "experiment": "responses",
+        "run_id": trained.run.id,
+        "network": spec.name,
+        "residual": trained.residual,
+        "image": image,
+        "label": trained.class_names[int(trained.y_val[image])]
+        if int(trained.y_val[image]) < len(trained.class_names)
+        else str(trained.y_val[image]),
+        "images": int(len(x)),
+        "stages": stages,
+        "blocks": blocks,
+        "layers": layers,
+    }
 
 
 def _clean(values) -> list[float]:
@@ -195,49 +216,58 @@ def sentence(results: list[dict]) -> str:
     for r in results:
         change = mean_change(r)
         amount = f"{100 * change:.0f} %" if math.isfinite(change) else "an unknown share"
-        parts.append(f"a {'residual' if r['residual'] else 'plain'} block changes its "
-                     f"input by {amount} of its norm")
+        parts.append(
+            f"a {'residual' if r['residual'] else 'plain'} block changes its "
+            f"input by {amount} of its norm"
+        )
     return "On average " + " and ".join(parts) + " (‖output − input‖ / ‖input‖)."
 
 
 def explanation(results: list[dict]) -> str:
-    text = ("He et al. (2015, §4.2, Fig. 7) measured the standard deviation of each 3×3 "
-            "layer's responses (after BatchNorm, before the ReLU or the sum) and found them "
-            "smaller in residual networks than in their plain counterparts: the residual "
-            "functions stay close to zero, so each block makes a small change to the "
-            "signal that passes through it, as their reformulation intended (if the "
-            "identity is nearly right, the branch need only learn a small correction). The "
-            "branch-to-input ratio shows the same per block; the feature maps show what "
-            "each stage responds to in one image (as ConvNetJS and CNN Explainer show "
-            "activations).")
+    text = (
+        "He et al. (2015, §4.2, Fig. 7) measured the standard deviation of each 3×3 "
+        "layer's responses (after BatchNorm, before the ReLU or the sum) and found them "
+        "smaller in residual networks than in their plain counterparts: the residual "
+        "functions stay close to zero, so each block makes a small change to the "
+        "signal that passes through it, as their reformulation intended (if the "
+        "identity is nearly right, the branch need only learn a small correction). The "
+        "branch-to-input ratio shows the same per block; the feature maps show what "
+        "each stage responds to in one image (as ConvNetJS and CNN Explainer show "
+        "activations)."
+    )
     for r in results:
         kind = "residual" if r["residual"] else "plain"
         text += f" Here the {kind} network's mean response std is {mean_std(r):.3g}"
         if r["residual"] and math.isfinite(mean_branch_ratio(r)):
-            text += (f" and its branches add {100 * mean_branch_ratio(r):.0f} % of their "
-                     "input's norm")
+            text += (
+                f" and its branches add {100 * mean_branch_ratio(r):.0f} % of their input's norm"
+            )
         text += "."
     if len(results) == 2:
         res, plain = results
-        text += (f" A residual block changes its input by {100 * mean_change(res):.0f} % of "
-                 f"its norm on average, a plain one by {100 * mean_change(plain):.0f} %. "
-                 "(After a short training BatchNorm's scales are still near 1, so the "
-                 "deviations stay near 1 in both.)")
+        text += (
+            f" A residual block changes its input by {100 * mean_change(res):.0f} % of "
+            f"its norm on average, a plain one by {100 * mean_change(plain):.0f} %. "
+            "(After a short training BatchNorm's scales are still near 1, so the "
+            "deviations stay near 1 in both.)"
+        )
     return text
 
 
 def format_text(result: dict) -> str:
-    lines = [f"{result['network']} ({'residual' if result['residual'] else 'plain'}): "
-             f"{result['images']} validation images; image {result['image']} "
-             f"({result['label']}) for the feature maps"]
+    lines = [
+        f"{result['network']} ({'residual' if result['residual'] else 'plain'}): "
+        f"{result['images']} validation images; image {result['image']} "
+        f"({result['label']}) for the feature maps"
+    ]
     for s in result["stages"]:
         chans = ", ".join(f"{m['channel']} ({m['mean']:.3g})" for m in s["maps"])
-        lines.append(f"  {s['stage']:<8} {'×'.join(map(str, s['shape'])):<10} strongest "
-                     f"channels: {chans}")
+        lines.append(
+            f"  {s['stage']:<8} {'×'.join(map(str, s['shape'])):<10} strongest channels: {chans}"
+        )
     lines.append(f"{'block':<18}{'branch/input':>14}{'change/input':>14}")
     for b in result["blocks"]:
-        lines.append(f"{b['block']:<18}{_num(b['branch_ratio']):>14}"
-                     f"{_num(b['change_ratio']):>14}")
+        lines.append(f"{b['block']:<18}{_num(b['branch_ratio']):>14}{_num(b['change_ratio']):>14}")
     lines.append(f"{'layer response':<30}{'std':>10}")
     for l in result["layers"]:
         lines.append(f"{l['response']:<30}{l['std']:>10.4g}")

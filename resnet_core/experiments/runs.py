@@ -32,8 +32,10 @@ def why_not_usable(store: RunStore, run: Run) -> str:
     if run.active:
         return f"{run.name} is still {run.status}; wait for it to finish or stop it"
     if not checkpoint_path(store, run.id).exists():
-        return (f"{run.name} ({run.id}) has no checkpoint (one is written at each epoch's "
-                "end); train it for at least one epoch")
+        return (
+            f"{run.name} ({run.id}) has no checkpoint (one is written at each epoch's "
+            "end); train it for at least one epoch"
+        )
     return ""
 
 
@@ -44,8 +46,9 @@ def get_run(store: RunStore, run_id: str) -> Run:
     except ValueError:  # not even shaped like an id
         run = None
     if run is None:
-        raise ExperimentError(f"no run {run_id!r} in {store.home} (list them with "
-                              "`python -m resnet_core runs`)")
+        raise ExperimentError(
+            f"no run {run_id!r} in {store.home} (list them with `python -m resnet_core runs`)"
+        )
     why = why_not_usable(store, run)
     if why:
         raise ExperimentError(why)
@@ -115,14 +118,21 @@ def open_run(store: RunStore, run_id: str) -> TrainedRun:
         choice = DataChoice.from_dict(run.data)
         prepared = prepare(load(choice), run.network(), choice)
     except (DataError, TypeError, ValueError) as exc:
-        raise ExperimentError(f"the data {run.name} trained on cannot be loaded again: "
-                              f"{exc}") from None
+        raise ExperimentError(
+            f"the data {run.name} trained on cannot be loaded again: {exc}"
+        ) from None
     try:
         model = load_checkpoint(checkpoint_path(store, run_id))
     except Exception as exc:  # noqa: BLE001 - a damaged file: say what it is
-        raise ExperimentError(f"{run.name}'s checkpoint cannot be read: "
-                              f"{str(exc)[:200]}") from None
-    return TrainedRun(run, prepared.spec, layers_by_name(model), model,
-                      prepared.x_train.astype("float32") / 255.0, prepared.y_train,
-                      prepared.x_val.astype("float32") / 255.0, prepared.y_val,
-                      tuple(prepared.class_names))
+        raise ExperimentError(f"{run.name}'s checkpoint cannot be read: {str(exc)[:200]}") from None
+    return TrainedRun(
+        run,
+        prepared.spec,
+        layers_by_name(model),
+        model,
+        prepared.x_train.astype("float32") / 255.0,
+        prepared.y_train,
+        prepared.x_val.astype("float32") / 255.0,
+        prepared.y_val,
+        tuple(prepared.class_names),
+    )

@@ -10,16 +10,15 @@ statistics.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from collections.abc import Sequence
 
 import numpy as np
 
 from ..network import forward
 from ..ops import Interpreter, Op
 from ..spec import ArchitectureSpec
-
 
 ACTIVATION_BUDGET = 256 * 2**20  # bytes of one layer's output for a whole batch
 
@@ -78,8 +77,12 @@ class Watch:
 class TrainedWalk(Interpreter):
     """Applies the trained layers (by name) to concrete tensors, as the spec lays them."""
 
-    def __init__(self, layers: dict[str, Any], delete: frozenset[str] = frozenset(),
-                 watch: Watch | None = None):
+    def __init__(
+        self,
+        layers: dict[str, Any],
+        delete: frozenset[str] = frozenset(),
+        watch: Watch | None = None,
+    ):
         super().__init__()
         self.layers = layers
         self.delete = delete
@@ -96,8 +99,10 @@ class TrainedWalk(Interpreter):
 
         layer = self.layers.get(op.name)
         if layer is None:
-            raise KeyError(f"the trained model has no layer {op.name!r}: the run's network "
-                           "and its checkpoint disagree")
+            raise KeyError(
+                f"the trained model has no layer {op.name!r}: the run's network "
+                "and its checkpoint disagree"
+            )
         out = layer(list(inputs) if OPS[op.kind].list_input else inputs[0])
         if op.kind == "add":
             self._adds.append((inputs[0], inputs[1]))
@@ -119,26 +124,39 @@ class TrainedWalk(Interpreter):
             # A block's own sum is its last: squeeze-and-excitation has none of its own.
             branch, skip = self._adds[-1] if self._adds else (None, None)
         if self.watch is not None and self.watch.blocks:
-            self.watch.block_records.append(BlockRecord(name, x, y, branch, skip,
-                                                        name in self.delete))
+            self.watch.block_records.append(
+                BlockRecord(name, x, y, branch, skip, name in self.delete)
+            )
         return y
 
 
-def run_spec(spec: ArchitectureSpec, layers: dict[str, Any], x: np.ndarray,
-             delete: frozenset[str] = frozenset(), watch: Watch | None = None):
+def run_spec(
+    spec: ArchitectureSpec,
+    layers: dict[str, Any],
+    x: np.ndarray,
+    delete: frozenset[str] = frozenset(),
+    watch: Watch | None = None,
+):
     """The network's output for the images ``x`` (float32, scaled as in training), with
     the blocks ``delete`` left out; ``watch`` collects what it asks for."""
     walk = TrainedWalk(layers, delete, watch)
     return forward(walk, spec, x)
 
 
-def predict(spec: ArchitectureSpec, layers: dict[str, Any], x: np.ndarray,
-            delete: frozenset[str] = frozenset(), batch_size: int = 0) -> np.ndarray:
+def predict(
+    spec: ArchitectureSpec,
+    layers: dict[str, Any],
+    x: np.ndarray,
+    delete: frozenset[str] = frozenset(),
+    batch_size: int = 0,
+) -> np.ndarray:
     """Class probabilities (or logits, for a network that ends on them), in batches
     (default: :func:`batch_size_for`)."""
     import keras
 
     batch_size = batch_size or batch_size_for(spec)
-    outs = [keras.ops.convert_to_numpy(run_spec(spec, layers, x[i:i + batch_size], delete))
-            for i in range(0, len(x), batch_size)]
+    outs = [
+        keras.ops.convert_to_numpy(run_spec(spec, layers, x[i : i + batch_size], delete))
+        for i in range(0, len(x), batch_size)
+    ]
     return np.concatenate(outs) if outs else np.zeros((0, spec.head.classes), np.float32)

@@ -44,10 +44,17 @@ def save_checkpoint(model, run_dir: Path) -> None:
             freed = 0
         partial.unlink(missing_ok=True)
         if full:
-            kept = ("its last whole checkpoint is kept" if final.exists()
-                    else "it had no checkpoint yet")
-            raise DiskFull(run_dir, "writing the checkpoint", freed, f"the run was stopped "
-                           f"({kept}); free space there, then resume it") from exc
+            kept = (
+                "its last whole checkpoint is kept"
+                if final.exists()
+                else "it had no checkpoint yet"
+            )
+            raise DiskFull(
+                run_dir,
+                "writing the checkpoint",
+                freed,
+                f"the run was stopped ({kept}); free space there, then resume it",
+            ) from exc
         raise
     os.replace(partial, final)
 
@@ -70,4 +77,5 @@ def load_to_resume(run_dir: Path):
         raise SettingsError(
             f"this run's checkpoint is damaged ({str(exc)[:120]}), so it cannot be "
             f"resumed; it was moved to {kept.name}, and the run keeps its curves: "
-            "start a new run to train this network again") from None
+            "start a new run to train this network again"
+        ) from None

@@ -70,8 +70,7 @@ class ChunkSizer:
             self.size = 2
             return
         per_step = max(seconds / steps, 1e-6)
-        self.size = int(max(1, min(round(self.target / per_step), 4 * max(steps, 1),
-                                   self.limit)))
+        self.size = int(max(1, min(round(self.target / per_step), 4 * max(steps, 1), self.limit)))
 
 
 class StepByStep:
@@ -101,8 +100,10 @@ class StepByStep:
                 bad = bad or not math.isfinite(loss)
             if bad or any(stops):  # the chunk ends with that step, as the compiled one
                 break
-        return [ChunkResult(np.asarray(lo, dtype="float64"), np.asarray(a, dtype="float64"),
-                            st) for lo, a, st in zip(losses, accs, stops)]
+        return [
+            ChunkResult(np.asarray(lo, dtype="float64"), np.asarray(a, dtype="float64"), st)
+            for lo, a, st in zip(losses, accs, stops)
+        ]
 
 
 class CompiledChunks:
@@ -112,8 +113,7 @@ class CompiledChunks:
     between calls. ``jit`` compiles the loop with XLA.
     """
 
-    def __init__(self, models: list, data: list[tuple[np.ndarray, np.ndarray]],
-                 jit: bool = False):
+    def __init__(self, models: list, data: list[tuple[np.ndarray, np.ndarray]], jit: bool = False):
         import tensorflow as tf
 
         self.tf = tf
@@ -121,10 +121,15 @@ class CompiledChunks:
         for m in models:  # the optimizer's slots exist before the function is traced
             m.optimizer.build(m.trainable_variables)
         specs = [tf.TensorSpec((None, *m.inputs[0].shape[1:]), tf.float32) for m in models]
-        self._run = tf.function(self._loop, jit_compile=jit, reduce_retracing=True,
-                                input_signature=[[tf.TensorSpec(
-                                    (None, None, *s.shape[1:]), tf.float32) for s in specs],
-                                    tf.TensorSpec((None, None), tf.int32)])
+        self._run = tf.function(
+            self._loop,
+            jit_compile=jit,
+            reduce_retracing=True,
+            input_signature=[
+                [tf.TensorSpec((None, None, *s.shape[1:]), tf.float32) for s in specs],
+                tf.TensorSpec((None, None), tf.int32),
+            ],
+        )
 
     def _step(self, model, x, y):
         tf = self.tf
@@ -134,8 +139,7 @@ class CompiledChunks:
             scaled = model.optimizer.scale_loss(loss)  # mixed precision's loss scale
         grads = tape.gradient(scaled, model.trainable_variables)
         model.optimizer.apply_gradients(zip(grads, model.trainable_variables))
-        hits = tf.cast(tf.equal(tf.argmax(probs, axis=-1, output_type=tf.int32), y),
-                       tf.float32)
+        hits = tf.cast(tf.equal(tf.argmax(probs, axis=-1, output_type=tf.int32), y), tf.float32)
         return tf.cast(loss, tf.float32), tf.reduce_mean(hits)
 
     def _loop(self, xs, y):
@@ -153,8 +157,10 @@ class CompiledChunks:
             return i + 1, tf.reduce_all(tf.math.is_finite(loss)), losses, accs
 
         done, _, losses, accs = tf.while_loop(
-            lambda i, finite, *_: tf.logical_and(i < k, finite), body,
-            (tf.constant(0), tf.constant(True), losses, accs))
+            lambda i, finite, *_: tf.logical_and(i < k, finite),
+            body,
+            (tf.constant(0), tf.constant(True), losses, accs),
+        )
         return done, losses.stack(), accs.stack()
 
     def run(self, idx: np.ndarray, stop_asked: list[bool] | None = None) -> list[ChunkResult]:
@@ -175,8 +181,7 @@ class JaxChunks:
     the device and a chunk passes its batches' indices, padded to ``MAX_STEPS`` rows.
     """
 
-    def __init__(self, models: list, data: list[tuple[np.ndarray, np.ndarray]],
-                 jit: bool = True):
+    def __init__(self, models: list, data: list[tuple[np.ndarray, np.ndarray]], jit: bool = True):
         import jax
         import jax.numpy as jnp
 
@@ -208,22 +213,36 @@ class JaxChunks:
                 loss.append(jnp.asarray(logs["loss"], jnp.float32))
                 acc.append(jnp.asarray(logs["accuracy"], jnp.float32))
             loss = jnp.stack(loss)
-            return (i + 1, jnp.all(jnp.isfinite(loss)), tuple(new),
-                    losses.at[i].set(loss), accs.at[i].set(jnp.stack(acc)))
+            return (
+                i + 1,
+                jnp.all(jnp.isfinite(loss)),
+                tuple(new),
+                losses.at[i].set(loss),
+                accs.at[i].set(jnp.stack(acc)),
+            )
 
-        init = (jnp.int32(0), jnp.bool_(True), states, jnp.zeros((rows, n), jnp.float32),
-                jnp.zeros((rows, n), jnp.float32))
-        done, _, states, losses, accs = jax.lax.while_loop(
-            lambda c: (c[0] < k) & c[1], body, init)
+        init = (
+            jnp.int32(0),
+            jnp.bool_(True),
+            states,
+            jnp.zeros((rows, n), jnp.float32),
+            jnp.zeros((rows, n), jnp.float32),
+        )
+        done, _, states, losses, accs = jax.lax.while_loop(lambda c: (c[0] < k) & c[1], body, init)
         return states, done, losses, accs
 
     def run(self, idx: np.ndarray, stop_asked: list[bool] | None = None) -> list[ChunkResult]:
         k = len(idx)
         padded = np.zeros((max(MAX_STEPS, k), idx.shape[1]), dtype="int32")
         padded[:k] = idx
-        states = tuple(([v.value for v in m.trainable_variables],
-                        [v.value for v in m.non_trainable_variables],
-                        [v.value for v in m.optimizer.variables]) for m in self.models)
+        states = tuple(
+            (
+                [v.value for v in m.trainable_variables],
+                [v.value for v in m.non_trainable_variables],
+                [v.value for v in m.optimizer.variables],
+            )
+            for m in self.models
+        )
         states, done, losses, accs = self._run(states, self.images, self.labels, padded, k)
         for m, (tv, ntv, ov) in zip(self.models, states):  # the weights back in Keras
             for var, value in zip(m.trainable_variables, tv):

@@ -64,33 +64,37 @@ def cluster_from_env(environ=None) -> Cluster | None:
     try:
         config = json.loads(text)
     except ValueError:
-        raise ClusterError("TF_CONFIG is not JSON; see the README's multi-machine "
-                           "section for its form") from None
+        raise ClusterError(
+            "TF_CONFIG is not JSON; see the README's multi-machine section for its form"
+        ) from None
     cluster = config.get("cluster") if isinstance(config, dict) else None
     task = config.get("task") if isinstance(config, dict) else None
     if not isinstance(cluster, dict) or not isinstance(task, dict):
-        raise ClusterError('TF_CONFIG needs "cluster" (task type → list of "host:port") '
-                           'and "task" ({"type": ..., "index": ...})')
+        raise ClusterError(
+            'TF_CONFIG needs "cluster" (task type → list of "host:port") '
+            'and "task" ({"type": ..., "index": ...})'
+        )
     other = sorted(set(cluster) - set(TASK_TYPES) - {"evaluator"})
     if other:
-        raise ClusterError(f"TF_CONFIG names task types {', '.join(map(repr, other))}; "
-                           "MultiWorkerMirroredStrategy trains with 'chief' and 'worker' "
-                           "only")
+        raise ClusterError(
+            f"TF_CONFIG names task types {', '.join(map(repr, other))}; "
+            "MultiWorkerMirroredStrategy trains with 'chief' and 'worker' "
+            "only"
+        )
     for kind in TASK_TYPES:
         hosts = cluster.get(kind, [])
-        if not (isinstance(hosts, list) and all(isinstance(h, str) and ":" in h
-                                                for h in hosts)):
+        if not (isinstance(hosts, list) and all(isinstance(h, str) and ":" in h for h in hosts)):
             raise ClusterError(f'TF_CONFIG cluster["{kind}"] must be a list of "host:port"')
     if len(cluster.get("chief", [])) > 1:
         raise ClusterError("TF_CONFIG may name one chief at most")
     kind, index = task.get("type"), task.get("index", 0)
     if kind not in TASK_TYPES or kind not in cluster:
-        raise ClusterError(f'TF_CONFIG task type {kind!r} is not one of the cluster\'s '
-                           f'{[k for k in TASK_TYPES if k in cluster]}')
-    if isinstance(index, bool) or not isinstance(index, int) \
-            or not 0 <= index < len(cluster[kind]):
-        raise ClusterError(f"TF_CONFIG task index {index!r} is not 0 to "
-                           f"{len(cluster[kind]) - 1}")
+        raise ClusterError(
+            f"TF_CONFIG task type {kind!r} is not one of the cluster's "
+            f"{[k for k in TASK_TYPES if k in cluster]}"
+        )
+    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(cluster[kind]):
+        raise ClusterError(f"TF_CONFIG task index {index!r} is not 0 to {len(cluster[kind]) - 1}")
     size = sum(len(cluster.get(k, [])) for k in TASK_TYPES)
     if size < 2:
         return None
@@ -109,9 +113,10 @@ def loopback_configs(workers: int) -> list[str]:
     finally:
         for s in sockets:
             s.close()
-    return [json.dumps({"cluster": {"worker": hosts}, "task": {"type": "worker",
-                                                               "index": i}})
-            for i in range(workers)]
+    return [
+        json.dumps({"cluster": {"worker": hosts}, "task": {"type": "worker", "index": i}})
+        for i in range(workers)
+    ]
 
 
 _strategy: tuple | None = None
@@ -128,8 +133,7 @@ def multi_worker_strategy(cluster: Cluster):
         local = strategy.extended.worker_devices
         kind = "GPU" if any("GPU" in d for d in local) else "CPU"
         each = f"{len(local)} {kind}s" if len(local) > 1 else kind
-        _strategy = (strategy, f"{cluster.size} workers × {each}, "
-                               "MultiWorkerMirroredStrategy")
+        _strategy = (strategy, f"{cluster.size} workers × {each}, MultiWorkerMirroredStrategy")
     return _strategy
 
 
@@ -160,8 +164,7 @@ class StepRunner:
                 scaled = optimizer.scale_loss(loss)  # mixed precision: loss scaling
             grads = tape.gradient(scaled, model.trainable_variables)
             optimizer.apply_gradients(zip(grads, model.trainable_variables))
-            hits = tf.equal(tf.argmax(probs, axis=-1, output_type=tf.int64),
-                            tf.cast(y, tf.int64))
+            hits = tf.equal(tf.argmax(probs, axis=-1, output_type=tf.int64), tf.cast(y, tf.int64))
             return loss, tf.reduce_sum(tf.cast(hits, tf.float32)), stop
 
         @tf.function
@@ -173,26 +176,31 @@ class StepRunner:
 
     def _shards(self, array: np.ndarray):
         """Replica ``r`` of ``n`` takes the ``r``-th of ``n`` near-equal slices."""
+
         def value(ctx):
             return np.array_split(array, ctx.num_replicas_in_sync)[ctx.replica_id_in_sync_group]
+
         return self.strategy.experimental_distribute_values_from_function(value)
 
     def train(self, x: np.ndarray, y: np.ndarray, stop: bool = False) -> dict:
         """One step on the global batch ``x, y``; ``stop`` is this worker's wish to stop,
         ``"stop"`` in the result is true when any worker's was."""
         flag = self.strategy.experimental_distribute_values_from_function(
-            lambda ctx: np.float32(stop))
+            lambda ctx: np.float32(stop)
+        )
         loss, correct, stops = self._step(self._shards(x), self._shards(y), flag)
-        return {"loss": float(loss), "accuracy": float(correct) / len(x),
-                "stop": float(stops) > 0}
+        return {"loss": float(loss), "accuracy": float(correct) / len(x), "stop": float(stops) > 0}
 
     def predict(self, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
         """This worker's own forward pass (no collective: the chief alone may call it)."""
         import keras
 
-        return np.concatenate([keras.ops.convert_to_numpy(self.model(x[i:i + batch_size],
-                                                                     training=False))
-                               for i in range(0, len(x), batch_size)]).astype(np.float32)
+        return np.concatenate(
+            [
+                keras.ops.convert_to_numpy(self.model(x[i : i + batch_size], training=False))
+                for i in range(0, len(x), batch_size)
+            ]
+        ).astype(np.float32)
 
     def evaluate(self, x: np.ndarray, y: np.ndarray, batch_size: int) -> dict:
         """Validation loss and accuracy, on the chief only (the others skip it)."""
@@ -200,8 +208,10 @@ class StepRunner:
             return {}
         probs = self.predict(x, batch_size).astype(np.float64)
         picked = np.clip(probs[np.arange(len(y)), y], 1e-12, None)
-        return {"loss": float(-np.mean(np.log(picked))),
-                "accuracy": float(np.mean(probs.argmax(axis=1) == y))}
+        return {
+            "loss": float(-np.mean(np.log(picked))),
+            "accuracy": float(np.mean(probs.argmax(axis=1) == y)),
+        }
 
 
 def scratch_home() -> Path:
@@ -225,11 +235,20 @@ def launch(argv: list[str], workers: int, note=print) -> int:
         if i:
             out = open(logs / f"worker{i}.log", "w")  # noqa: SIM115 - closed below
             files.append(out)
-        procs.append(subprocess.Popen([sys.executable, "-m", "resnet_core", *argv], env=env,
-                                      stdout=out, stderr=subprocess.STDOUT if out else None,
-                                      stdin=subprocess.DEVNULL))
-    note(f"started {workers} worker processes on loopback (pids "
-         f"{', '.join(str(p.pid) for p in procs)}); the first is the chief")
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "resnet_core", *argv],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT if out else None,
+                stdin=subprocess.DEVNULL,
+            )
+        )
+    note(
+        f"started {workers} worker processes on loopback (pids "
+        f"{', '.join(str(p.pid) for p in procs)}); the first is the chief"
+    )
+
     def end_workers(*_):
         for p in procs:
             if p.poll() is None:
@@ -242,8 +261,7 @@ def launch(argv: list[str], workers: int, note=print) -> int:
         while any(p.poll() is None for p in procs):
             if failed_at is None and any(p.returncode not in (None, 0) for p in procs):
                 failed_at = time.monotonic()
-            if failed_at is not None and time.monotonic() - failed_at > \
-                    FAILED_PEER_GRACE_SECONDS:
+            if failed_at is not None and time.monotonic() - failed_at > FAILED_PEER_GRACE_SECONDS:
                 end_workers()  # the rest wait for the dead one in a collective
             time.sleep(0.2)
     finally:
@@ -256,9 +274,12 @@ def launch(argv: list[str], workers: int, note=print) -> int:
         if p.returncode not in (0, -signal.SIGTERM):  # SIGTERM: ended here, after a peer
             failed = True
             tail = _last_lines(logs / f"worker{i}.log")
-            print(f"error: worker {i} exited with status {p.returncode}"
-                  + (f": {tail}" if tail else "") + f" (its log: {logs / f'worker{i}.log'})",
-                  file=sys.stderr)
+            print(
+                f"error: worker {i} exited with status {p.returncode}"
+                + (f": {tail}" if tail else "")
+                + f" (its log: {logs / f'worker{i}.log'})",
+                file=sys.stderr,
+            )
     if not failed:
         shutil.rmtree(logs, ignore_errors=True)
     return procs[0].returncode if procs[0].returncode >= 0 else 1
@@ -275,6 +296,7 @@ def _last_lines(path: Path, n: int = 3) -> str:
 def check_batch(batch_size: int, replicas: int) -> None:
     """A global batch must give every replica at least one image."""
     if batch_size < replicas:
-        raise ClusterError(f"a batch of {batch_size} cannot be shared out over {replicas} "
-                           f"replicas; use a batch size of at least {replicas}")
-
+        raise ClusterError(
+            f"a batch of {batch_size} cannot be shared out over {replicas} "
+            f"replicas; use a batch size of at least {replicas}"
+        )

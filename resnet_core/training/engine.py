@@ -67,15 +67,24 @@ def execute_group(store: RunStore, run_ids: list[str]) -> list[dict]:
     for run_id in run_ids:
         if store.get(run_id) is None:
             raise ValueError(f"no run {run_id!r}")
-        store.update(run_id, status="running", worker_pid=os.getpid(), heartbeat=time.time(),
-                     phase="loading data")
+        store.update(
+            run_id,
+            status="running",
+            worker_pid=os.getpid(),
+            heartbeat=time.time(),
+            phase="loading data",
+        )
     trainees = []
     for run_id in run_ids:
         try:
             trainees.append(Trainee(store, run_id))
         except Exception as exc:  # noqa: BLE001 - a stored run that cannot be read
-            store.update(run_id, status="failed", phase="", error=f"this run's stored "
-                         f"network, data or settings cannot be read: {exc}")
+            store.update(
+                run_id,
+                status="failed",
+                phase="",
+                error=f"this run's stored network, data or settings cannot be read: {exc}",
+            )
     process_wide = ExitStack()  # Keras's dtype policy and the recursion limit, put back after
     t_start = time.time()
     try:
@@ -84,15 +93,18 @@ def execute_group(store: RunStore, run_ids: list[str]) -> list[dict]:
         settings = trainees[0].settings
         strategy, device, cluster = strategy_for(settings)
         if cluster is not None and len(trainees) > 1:
-            raise SettingsError("runs trained together (a race) cannot be spread over "
-                                "workers; train one run at a time")
+            raise SettingsError(
+                "runs trained together (a race) cannot be spread over "
+                "workers; train one run at a time"
+            )
         on_gpu = "GPU" in device
-        mixed = settings.mixed_precision == "on" or (settings.mixed_precision == "auto"
-                                                      and on_gpu)
+        mixed = settings.mixed_precision == "on" or (settings.mixed_precision == "auto" and on_gpu)
         # auto: XLA on a GPU; always on JAX, whose only other mode runs op by op. Not in
         # the multi-worker step: its all-reduce cannot sit inside an XLA cluster.
-        jit = cluster is None and (settings.xla == "on" or (
-            settings.xla == "auto" and (on_gpu or keras_backend() == "jax")))
+        jit = cluster is None and (
+            settings.xla == "on"
+            or (settings.xla == "auto" and (on_gpu or keras_backend() == "jax"))
+        )
         from ..keras_internals import deep_graphs, precision_policy
 
         process_wide.enter_context(deep_graphs())
@@ -115,8 +127,7 @@ def execute_group(store: RunStore, run_ids: list[str]) -> list[dict]:
                 t.fail(exc)
     finally:
         process_wide.close()
-    return group_results(store, run_ids, {t.id: t.summary for t in trainees},
-                         time.time() - t_start)
+    return group_results(store, run_ids, {t.id: t.summary for t in trainees}, time.time() - t_start)
 
 
 def _prepare(t: Trainee, dataset, strategy, jit: bool, mixed: bool, cluster=None) -> None:
@@ -142,25 +153,37 @@ def _prepare(t: Trainee, dataset, strategy, jit: bool, mixed: bool, cluster=None
             t.model = checkpoints.load_to_resume(t.dir)
             t.start_epoch = t.run.epochs_done
         elif settings.resume and t.run.epochs_done:
-            raise SettingsError("this run's checkpoint is missing, so it cannot be resumed; "
-                                "start a new run instead")
+            raise SettingsError(
+                "this run's checkpoint is missing, so it cannot be resumed; start a new run instead"
+            )
         else:
             t.model = model_factory.build_training_model(
-                t.data.spec, t.choice.augment, mixed, settings.bn_momentum(),
-                settings.initial_weights)
+                t.data.spec,
+                t.choice.augment,
+                mixed,
+                settings.bn_momentum(),
+                settings.initial_weights,
+            )
             model_factory.compile_model(t.model, settings, t.steps_per_epoch, jit)
     t.total_steps = settings.total_steps(t.steps_per_epoch)
     t.last_epoch = math.ceil(t.total_steps / t.steps_per_epoch)
     if settings.steps and settings.epochs != t.last_epoch:  # pages show the epochs spanned
         t.store.update(t.id, settings={**t.run.settings, "epochs": t.last_epoch})
     if t.start_epoch >= t.last_epoch:
-        raise SettingsError(f"the run already did {t.start_epoch} of {t.last_epoch} "
-                            "epochs; resume it with more epochs (or steps)")
+        raise SettingsError(
+            f"the run already did {t.start_epoch} of {t.last_epoch} "
+            "epochs; resume it with more epochs (or steps)"
+        )
     # One device in this process, on TensorFlow or JAX (compiled, jit on): the group's
     # compiled chunk of steps ("" : each network's own step per call).
     one_device = cluster is None and getattr(strategy, "num_replicas_in_sync", 1) == 1
-    t.compiled_chunks = ("tensorflow" if one_device and keras_backend() == "tensorflow" else
-                         "jax" if keras_backend() == "jax" and jit else "")
+    t.compiled_chunks = (
+        "tensorflow"
+        if one_device and keras_backend() == "tensorflow"
+        else "jax"
+        if keras_backend() == "jax" and jit
+        else ""
+    )
     t.jit = jit
     if cluster is None:
         t.steps = KerasSteps(t.model)
@@ -210,8 +233,7 @@ def _train(store: RunStore, trainees: list[Trainee], settings: TrainSettings) ->
     for epoch in range(min(t.start_epoch for t in trainees), last_epoch):
         # One order for every network of the group, fixed by the seed and the epoch.
         order = np.random.default_rng([settings.seed, epoch]).permutation(n_train)
-        active = [t for t in trainees
-                  if not t.done and t.start_epoch <= epoch < t.last_epoch]
+        active = [t for t in trainees if not t.done and t.start_epoch <= epoch < t.last_epoch]
         for t in active:
             t.epoch, t.images_this_epoch = epoch, 0
             t.chunk, t.epoch_sums = StepSums(), StepSums()
@@ -222,7 +244,7 @@ def _train(store: RunStore, trainees: list[Trainee], settings: TrainSettings) ->
             if not running:
                 break  # ``steps`` may end the last epoch early
             k = sizer.next(min([batches - b] + [_steps_left(t) for t in running]))
-            idx = np.sort(order[b * bs:(b + k) * bs].reshape(k, bs), axis=1)
+            idx = np.sort(order[b * bs : (b + k) * bs].reshape(k, bs), axis=1)
             runner = _runner(runners, running)
             t0 = time.perf_counter()
             try:
@@ -242,10 +264,8 @@ def _train(store: RunStore, trainees: list[Trainee], settings: TrainSettings) ->
             took, ended = time.perf_counter() - t0, time.time()
             for t, r in zip(running, results):
                 if r is not None and not t.done:
-                    _record(t, r, idx, (ended - took, ended), n_train,
-                            first=sizer.calls == 0)
-            sizer.measured(max((len(r.loss) for r in results if r is not None), default=0),
-                           took)
+                    _record(t, r, idx, (ended - took, ended), n_train, first=sizer.calls == 0)
+            sizer.measured(max((len(r.loss) for r in results if r is not None), default=0), took)
             b += k
         for t in active:
             if not t.done:
@@ -274,8 +294,7 @@ def _runner(cache: dict, running: list[Trainee]):
         data = [(t.x_train, t.data.y_train) for t in running]
         kind = {t.compiled_chunks for t in running}
         if kind == {"tensorflow"}:
-            cache[key] = chunks.CompiledChunks([t.model for t in running], data,
-                                               running[0].jit)
+            cache[key] = chunks.CompiledChunks([t.model for t in running], data, running[0].jit)
         elif kind == {"jax"}:
             cache[key] = chunks.JaxChunks([t.model for t in running], data)
         else:
@@ -304,8 +323,14 @@ class _StopPoll:
                     _finish(t, "stopped")
 
 
-def _record(t: Trainee, r: chunks.ChunkResult, idx: np.ndarray, span: tuple[float, float],
-            n_train: int, first: bool) -> None:
+def _record(
+    t: Trainee,
+    r: chunks.ChunkResult,
+    idx: np.ndarray,
+    span: tuple[float, float],
+    n_train: int,
+    first: bool,
+) -> None:
     """A chunk's steps for one network: its live points (every ``log_every`` steps and at
     the chunk's end, timed through the chunk's ``span``, the same for its whole group),
     then a divergence, a stop or a checkpoint."""
@@ -345,8 +370,12 @@ def _checkpoint_due(t: Trainee) -> bool:
     """Every ``checkpoint_every`` steps, but not where an epoch's end or the run's end
     writes one anyway."""
     every = t.settings.checkpoint_every
-    return (bool(every) and t.step % every == 0 and t.step % t.steps_per_epoch != 0
-            and t.step < t.total_steps)
+    return (
+        bool(every)
+        and t.step % every == 0
+        and t.step % t.steps_per_epoch != 0
+        and t.step < t.total_steps
+    )
 
 
 def _chunk_point(t: Trainee, n_train: int, at: float | None = None) -> None:
@@ -355,9 +384,14 @@ def _chunk_point(t: Trainee, n_train: int, at: float | None = None) -> None:
     c = t.chunk
     if not c.images:
         return
-    t.point(kind="batch", seen=t.epoch * n_train + t.images_this_epoch,
-            loss=_num(c.loss / c.images), accuracy=_num(c.correct / c.images),
-            images_per_second=t.speed(), **({"time": at} if at else {}))
+    t.point(
+        kind="batch",
+        seen=t.epoch * n_train + t.images_this_epoch,
+        loss=_num(c.loss / c.images),
+        accuracy=_num(c.correct / c.images),
+        images_per_second=t.speed(),
+        **({"time": at} if at else {}),
+    )
     t.flush()
     t.chunk = StepSums()
 
@@ -380,9 +414,16 @@ def _end_epoch(t: Trainee, epoch: int, n_train: int) -> None:
         t.epoch_ips.append(ips)
     s = t.epoch_sums  # training loss and accuracy: the epoch's steps, as in He et al.
     train = {"loss": s.loss / max(s.images, 1), "accuracy": s.correct / max(s.images, 1)}
-    t.point(kind="epoch", seen=epoch * n_train + t.images_this_epoch, loss=_num(train["loss"]),
-            accuracy=_num(train["accuracy"]), val_loss=_num(val.get("loss")),
-            val_accuracy=_num(val.get("accuracy")), images_per_second=ips, lr=_lr(t.model))
+    t.point(
+        kind="epoch",
+        seen=epoch * n_train + t.images_this_epoch,
+        loss=_num(train["loss"]),
+        accuracy=_num(train["accuracy"]),
+        val_loss=_num(val.get("loss")),
+        val_accuracy=_num(val.get("accuracy")),
+        images_per_second=ips,
+        lr=_lr(t.model),
+    )
     t.flush()
     t.phase("saving")
     try:  # a full disk fails this network, not its partners
@@ -418,18 +459,20 @@ def _finish(t: Trainee, status: str) -> None:
     if not t.steps.chief:  # the others' store is thrown away
         return
     try:  # for the Runs page's table; the run is kept without it
-        predictions.save(t.dir, t.steps.predict(t.x_val), t.data.x_val, t.data.y_val,
-                         t.data.class_names)
+        predictions.save(
+            t.dir, t.steps.predict(t.x_val), t.data.x_val, t.data.y_val, t.data.class_names
+        )
     except Exception as exc:  # noqa: BLE001
         (t.dir / "error.log").write_text(f"predictions: {type(exc).__name__}: {exc}\n")
 
 
-def divergence_message(step: int, loss: float, learning_rate: float,
-                       which: str = "loss") -> str:
+def divergence_message(step: int, loss: float, learning_rate: float, which: str = "loss") -> str:
     """Why a diverged run ended, and what to change."""
     what = "NaN" if math.isnan(loss) else "infinite"
-    return (f"diverged: the {which} became {what} at step {step:,}; lower the learning rate "
-            f"(it was {learning_rate:g}: try {learning_rate / 10:g} or less)")
+    return (
+        f"diverged: the {which} became {what} at step {step:,}; lower the learning rate "
+        f"(it was {learning_rate:g}: try {learning_rate / 10:g} or less)"
+    )
 
 
 def _diverge(t: Trainee, step: int, loss: float, n_train: int, which: str = "loss") -> None:
@@ -442,10 +485,14 @@ def _diverge(t: Trainee, step: int, loss: float, n_train: int, which: str = "los
     _chunk_point(t, n_train)  # the finite steps before it (the last point: step - 1)
     error = divergence_message(step, loss, t.settings.learning_rate, which)
     t.status = "diverged"
-    t.summary = {**run_summary(t.store, t.id, "diverged", t.epoch_ips), "error": error,
-                 "compile_seconds": t.compile_seconds}
-    t.store.update(t.id, status="diverged", error=error, summary=t.summary,
-                   stop_requested=0, phase="")
+    t.summary = {
+        **run_summary(t.store, t.id, "diverged", t.epoch_ips),
+        "error": error,
+        "compile_seconds": t.compile_seconds,
+    }
+    t.store.update(
+        t.id, status="diverged", error=error, summary=t.summary, stop_requested=0, phase=""
+    )
 
 
 def _lr(model):

@@ -102,8 +102,11 @@ def _measure_matmul(seconds: float) -> float:
 def step_seconds(spec: ArchitectureSpec, batch_size: int, flops: float | None = None) -> float:
     """The estimated time of one training step of ``spec`` on ``batch_size`` images."""
     a = analyze(spec)
-    work = (FLOPS_PER_LAYER * len(a.layers) + batch_size * FLOPS_PER_MAC * a.totals.macs
-            + FLOPS_PER_PARAM * a.totals.total_params)
+    work = (
+        FLOPS_PER_LAYER * len(a.layers)
+        + batch_size * FLOPS_PER_MAC * a.totals.macs
+        + FLOPS_PER_PARAM * a.totals.total_params
+    )
     return SHARED_MACHINE_MARGIN * work / (flops or matmul_flops())
 
 
@@ -112,9 +115,12 @@ def estimate_epoch_seconds(spec: ArchitectureSpec, n_train: int, batch_size: int
     step = step_seconds(spec, batch_size)
     steps = max(n_train // max(batch_size, 1), 1)
     memory = analyze(spec).memory(batch_size).total
-    return Estimate(step * steps, step, memory,
-                    "from the network's layers, activations and MACs and this machine's "
-                    "measured speed")
+    return Estimate(
+        step * steps,
+        step,
+        memory,
+        "from the network's layers, activations and MACs and this machine's measured speed",
+    )
 
 
 @dataclass(frozen=True)
@@ -144,17 +150,21 @@ class RunEstimate:
 
     def summary(self) -> str:
         """``compiling about 5 s, then about 3 s an epoch × 5: about 20 s in all``."""
-        return (f"compiling about {duration(self.compile_seconds)}, then about "
-                f"{duration(self.epoch_seconds + self.validation_seconds)} an epoch × "
-                f"{self.epochs}: about {duration(self.total_seconds)} in all")
+        return (
+            f"compiling about {duration(self.compile_seconds)}, then about "
+            f"{duration(self.epoch_seconds + self.validation_seconds)} an epoch × "
+            f"{self.epochs}: about {duration(self.total_seconds)} in all"
+        )
 
     def warning(self, device: str = "CPU") -> str:
         """A plain sentence when the run will take many minutes (empty when it will not)."""
         if not self.long:
             return ""
-        return (f"This run will take about {duration(self.total_seconds)} on this "
-                f"{device} ({self.summary()}). Fewer epochs, fewer images or a "
-                "smaller input make it shorter.")
+        return (
+            f"This run will take about {duration(self.total_seconds)} on this "
+            f"{device} ({self.summary()}). Fewer epochs, fewer images or a "
+            "smaller input make it shorter."
+        )
 
 
 def duration(seconds: float) -> str:
@@ -166,16 +176,22 @@ def duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def compile_seconds(spec: ArchitectureSpec, batch_size: int,
-                    flops: float | None = None) -> float:
+def compile_seconds(spec: ArchitectureSpec, batch_size: int, flops: float | None = None) -> float:
     """The estimated time from a run's start to its first trained step: build, probe,
     trace and compile the step, and run it once."""
     graph = COMPILE_SECONDS_PER_NETWORK + COMPILE_SECONDS_PER_LAYER * len(analyze(spec).layers)
     return graph + FIRST_STEPS * step_seconds(spec, batch_size, flops)
 
 
-def estimate_run(specs: list[ArchitectureSpec], n_train: int, n_val: int, batch_size: int,
-                 epochs: int, steps: int = 0, flops: float | None = None) -> RunEstimate:
+def estimate_run(
+    specs: list[ArchitectureSpec],
+    n_train: int,
+    n_val: int,
+    batch_size: int,
+    epochs: int,
+    steps: int = 0,
+    flops: float | None = None,
+) -> RunEstimate:
     """The run of ``specs`` (one network, or a group that trains in lockstep in one
     process: every batch, one step of each) on ``n_train`` training and ``n_val``
     validation images: compile, epochs and total. ``steps`` > 0 stops after that many
@@ -187,17 +203,24 @@ def estimate_run(specs: list[ArchitectureSpec], n_train: int, n_val: int, batch_
     step = sum(step_seconds(s, batch_size, rate) for s in specs)
     # Validation runs the forward pass over n_val images in batches of at least 64.
     val_batch = max(batch_size, 64)
-    validation = sum(FORWARD_SHARE * step_seconds(s, val_batch, rate) for s in specs) \
-        * -(-n_val // val_batch) if n_val else 0.0
+    validation = (
+        sum(FORWARD_SHARE * step_seconds(s, val_batch, rate) for s in specs)
+        * -(-n_val // val_batch)
+        if n_val
+        else 0.0
+    )
     return RunEstimate(
         compile_seconds=sum(compile_seconds(s, batch_size, rate) for s in specs),
-        epoch_seconds=step * per_epoch, validation_seconds=validation, epochs=spanned,
-        steps=total_steps, step_seconds=step,
+        epoch_seconds=step * per_epoch,
+        validation_seconds=validation,
+        epochs=spanned,
+        steps=total_steps,
+        step_seconds=step,
         memory_bytes=sum(analyze(s).memory(batch_size).total for s in specs),
-        basis="from the networks' layers, activations and MACs and this machine's "
-              "measured speed" if len(specs) > 1 else
-              "from the network's layers, activations and MACs and this machine's "
-              "measured speed")
+        basis="from the networks' layers, activations and MACs and this machine's measured speed"
+        if len(specs) > 1
+        else "from the network's layers, activations and MACs and this machine's measured speed",
+    )
 
 
 @dataclass(frozen=True)
@@ -219,5 +242,8 @@ def seconds_left(members: list[Progress]) -> float | None:
     if not timed:
         return None
     mean_ips = sum(m.images_per_second for m in timed) / len(timed)
-    return sum(max(m.steps_left, 0) * m.batch_size / (m.images_per_second or mean_ips)
-               + (0.0 if m.images_per_second else m.compile_seconds) for m in members)
+    return sum(
+        max(m.steps_left, 0) * m.batch_size / (m.images_per_second or mean_ips)
+        + (0.0 if m.images_per_second else m.compile_seconds)
+        for m in members
+    )

@@ -17,9 +17,13 @@ def _augmenter(shape):
     return layers
 
 
-def build_training_model(spec: ArchitectureSpec, augment: bool, mixed: bool,
-                         bn_momentum: float | None = SHORT_RUN_MOMENTUM,
-                         initial_weights: str = "none"):
+def build_training_model(
+    spec: ArchitectureSpec,
+    augment: bool,
+    mixed: bool,
+    bn_momentum: float | None = SHORT_RUN_MOMENTUM,
+    initial_weights: str = "none",
+):
     """The spec's model, with augmentation in front and a float32 output when mixed.
 
     ``bn_momentum`` (a training setting; None: the network's own) replaces the BatchNorm
@@ -33,8 +37,9 @@ def build_training_model(spec: ArchitectureSpec, augment: bool, mixed: bool,
     from ..build import build_model
     from ..pretrained import fine_tuning_model
 
-    base = (build_model(spec) if initial_weights == "none"
-            else fine_tuning_model(spec, initial_weights))
+    base = (
+        build_model(spec) if initial_weights == "none" else fine_tuning_model(spec, initial_weights)
+    )
     if bn_momentum is not None:
         for layer in base.layers:
             if isinstance(layer, keras.layers.BatchNormalization):
@@ -57,6 +62,9 @@ def build_training_model(spec: ArchitectureSpec, augment: bool, mixed: bool,
 
 def compile_model(model, settings: TrainSettings, steps_per_epoch: int, jit: bool) -> None:
     """Loss, metric and optimizer (its schedule spans the whole run)."""
-    model.compile(optimizer=make_optimizer(settings, settings.total_steps(steps_per_epoch)),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"],
-                  jit_compile=jit)
+    model.compile(
+        optimizer=make_optimizer(settings, settings.total_steps(steps_per_epoch)),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+        jit_compile=jit,
+    )

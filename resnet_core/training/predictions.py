@@ -25,18 +25,27 @@ class Predictions:
     def sample_captions(self) -> list[str]:
         """'✓ cat → cat' or '✗ cat → dog' for each kept image."""
         names = self.class_names
-        return [f"{'✓' if self.y_true[i] == self.y_pred[i] else '✗'} "
-                f"{names[self.y_true[i]]} → {names[self.y_pred[i]]}" for i in self.sample_index]
+        return [
+            f"{'✓' if self.y_true[i] == self.y_pred[i] else '✗'} "
+            f"{names[self.y_true[i]]} → {names[self.y_pred[i]]}"
+            for i in self.sample_index
+        ]
 
 
-def save(run_dir: Path, probs: np.ndarray, images: np.ndarray, y_true: np.ndarray,
-         class_names) -> None:
+def save(
+    run_dir: Path, probs: np.ndarray, images: np.ndarray, y_true: np.ndarray, class_names
+) -> None:
     y_pred = probs.argmax(axis=1)
     wrong_first = np.argsort(y_pred == y_true, kind="stable")[:SAMPLES]
-    np.savez_compressed(Path(run_dir) / FILE, y_true=y_true, y_pred=y_pred,
-                        confidence=probs.max(axis=1), sample_index=wrong_first,
-                        sample_images=images[wrong_first],
-                        class_names=np.asarray(class_names, dtype=str))
+    np.savez_compressed(
+        Path(run_dir) / FILE,
+        y_true=y_true,
+        y_pred=y_pred,
+        confidence=probs.max(axis=1),
+        sample_index=wrong_first,
+        sample_images=images[wrong_first],
+        class_names=np.asarray(class_names, dtype=str),
+    )
 
 
 def load(run_dir: Path) -> Predictions | None:
@@ -46,12 +55,17 @@ def load(run_dir: Path) -> Predictions | None:
         return None
     try:
         with np.load(path, allow_pickle=False) as f:
-            p = Predictions(f["y_true"], f["y_pred"], f["confidence"], f["sample_index"],
-                            f["sample_images"], tuple(str(n) for n in f["class_names"]))
+            p = Predictions(
+                f["y_true"],
+                f["y_pred"],
+                f["confidence"],
+                f["sample_index"],
+                f["sample_images"],
+                tuple(str(n) for n in f["class_names"]),
+            )
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         return None
     n = len(p.class_names)
-    if not (len(p.y_true) == len(p.y_pred) and all(0 <= v < n for v in
-                                                   (*p.y_true, *p.y_pred))):
+    if not (len(p.y_true) == len(p.y_pred) and all(0 <= v < n for v in (*p.y_true, *p.y_pred))):
         return None
     return p

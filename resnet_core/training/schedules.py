@@ -25,5 +25,8 @@ class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
         return keras.ops.where(step < warm, up, down)
 
     def get_config(self):
-        return {"peak": self.peak, "total_steps": self.total_steps,
-                "warmup_fraction": self.warmup_fraction}
+        return {
+            "peak": self.peak,
+            "total_steps": self.total_steps,
+            "warmup_fraction": self.warmup_fraction,
+        }

@@ -102,10 +102,16 @@ class Option:
     def problem(self, value) -> str:
         """What is wrong with ``value`` (empty when nothing is)."""
         if self.choices:
-            return "" if value in self.choices else (
-                f"{self.label} must be one of {', '.join(self.choices)}, got {value!r}")
-        if (isinstance(value, bool) or not isinstance(value, (int, float))
-                or (self.kind is int and not isinstance(value, int))):
+            return (
+                ""
+                if value in self.choices
+                else (f"{self.label} must be one of {', '.join(self.choices)}, got {value!r}")
+            )
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or (self.kind is int and not isinstance(value, int))
+        ):
             kind = "an integer" if self.kind is int else "a number"
             return f"{self.label} must be {kind}, got {value!r}"
         if not math.isfinite(value):
@@ -122,45 +128,114 @@ def _fmt(value) -> str:
 
 
 OPTIONS = (
-    Option("optimizer", "optimizer", "sgd: SGD with Nesterov momentum 0.9; adam; adamw: "
-           "Adam by AdamW's name (Keras decays weights decoupled in all three, so adam "
-           "with weight decay is AdamW)", choices=OPTIMIZERS),
-    Option("learning_rate", "learning rate", "the (peak) learning rate", low=0, high=10,
-           above_low=True, aliases=("--lr",)),
-    Option("schedule", "schedule", "the learning rate over the run: constant; cosine decay "
-           "to 0; one_cycle (warm-up, then down)", choices=SCHEDULES),
-    Option("batch_size", "batch size", "images per step (over all devices and workers)",
-           low=1, high=8192),
+    Option(
+        "optimizer",
+        "optimizer",
+        "sgd: SGD with Nesterov momentum 0.9; adam; adamw: "
+        "Adam by AdamW's name (Keras decays weights decoupled in all three, so adam "
+        "with weight decay is AdamW)",
+        choices=OPTIMIZERS,
+    ),
+    Option(
+        "learning_rate",
+        "learning rate",
+        "the (peak) learning rate",
+        low=0,
+        high=10,
+        above_low=True,
+        aliases=("--lr",),
+    ),
+    Option(
+        "schedule",
+        "schedule",
+        "the learning rate over the run: constant; cosine decay "
+        "to 0; one_cycle (warm-up, then down)",
+        choices=SCHEDULES,
+    ),
+    Option(
+        "batch_size",
+        "batch size",
+        "images per step (over all devices and workers)",
+        low=1,
+        high=8192,
+    ),
     Option("epochs", "epochs", "passes over the training images", low=1, high=1000),
-    Option("steps", "steps", "train this many steps instead of whole epochs (0: use "
-           "epochs)", low=0, high=10_000_000),
-    Option("weight_decay", "weight decay", "decoupled weight decay (the Keras optimizer's "
-           "weight_decay): each step shrinks every weight by learning rate × this, apart "
-           "from the loss's gradient. Not an L2 penalty in the loss: that is a layer "
-           "setting of the network (Compose's 'L2 on kernels')", low=0, high=1,
-           below_high=True),
+    Option(
+        "steps",
+        "steps",
+        "train this many steps instead of whole epochs (0: use epochs)",
+        low=0,
+        high=10_000_000,
+    ),
+    Option(
+        "weight_decay",
+        "weight decay",
+        "decoupled weight decay (the Keras optimizer's "
+        "weight_decay): each step shrinks every weight by learning rate × this, apart "
+        "from the loss's gradient. Not an L2 penalty in the loss: that is a layer "
+        "setting of the network (Compose's 'L2 on kernels')",
+        low=0,
+        high=1,
+        below_high=True,
+    ),
     Option("seed", "seed", "weights, data order and augmentation", low=0, high=2**32 - 1),
-    Option("log_every", "log_every", "steps between live points (also one at the end of "
-           "each chunk of steps, about every 0.3 s)", low=1, high=10_000),
-    Option("checkpoint_every", "checkpoint_every", "also write the checkpoint every N "
-           "steps (0: at each epoch's end only)", low=0, high=10_000_000),
-    Option("mixed_precision", "mixed precision", "float16 compute with float32 weights "
-           "(auto: on a GPU)", choices=AUTO_ON_OFF),
+    Option(
+        "log_every",
+        "log_every",
+        "steps between live points (also one at the end of each chunk of steps, about every 0.3 s)",
+        low=1,
+        high=10_000,
+    ),
+    Option(
+        "checkpoint_every",
+        "checkpoint_every",
+        "also write the checkpoint every N steps (0: at each epoch's end only)",
+        low=0,
+        high=10_000_000,
+    ),
+    Option(
+        "mixed_precision",
+        "mixed precision",
+        "float16 compute with float32 weights (auto: on a GPU)",
+        choices=AUTO_ON_OFF,
+    ),
     Option("xla", "XLA", "compile the step with XLA (auto: on a GPU)", choices=AUTO_ON_OFF),
-    Option("batchnorm", "BatchNorm", f"BatchNorm's moving averages: short_run (momentum "
-           f"{SHORT_RUN_MOMENTUM}, settled within a few hundred steps) or network (the "
-           "network's own, its source's 0.99 or 0.999)", choices=BATCHNORM_MODES),
-    Option("initial_weights", "initial weights", "none: random; imagenet: Keras "
-           "Applications' ImageNet weights with a new classifier for the data's classes, "
-           "every layer trains (a learning rate near 1e-4 keeps what they learnt); "
-           "imagenet_frozen: only the new classifier trains (faster: no gradients through "
-           "the body). For resnet50/101/152, their v2 and vgg16 at 224x224x3 (fit: "
-           "resize); Keras downloads the weights the first time", choices=INITIAL_WEIGHTS),
-    Option("cpu_devices", "cpu_devices", "split the CPU into N devices and mirror over "
-           "them (tests the multi-device path; 0: no split)", low=0, high=64),
-    Option("workers", "workers", "train with N worker processes on this machine "
-           "(MultiWorkerMirroredStrategy on loopback); with TF_CONFIG set, the cluster "
-           "it names", low=1, high=64),
+    Option(
+        "batchnorm",
+        "BatchNorm",
+        f"BatchNorm's moving averages: short_run (momentum "
+        f"{SHORT_RUN_MOMENTUM}, settled within a few hundred steps) or network (the "
+        "network's own, its source's 0.99 or 0.999)",
+        choices=BATCHNORM_MODES,
+    ),
+    Option(
+        "initial_weights",
+        "initial weights",
+        "none: random; imagenet: Keras "
+        "Applications' ImageNet weights with a new classifier for the data's classes, "
+        "every layer trains (a learning rate near 1e-4 keeps what they learnt); "
+        "imagenet_frozen: only the new classifier trains (faster: no gradients through "
+        "the body). For resnet50/101/152, their v2 and vgg16 at 224x224x3 (fit: "
+        "resize); Keras downloads the weights the first time",
+        choices=INITIAL_WEIGHTS,
+    ),
+    Option(
+        "cpu_devices",
+        "cpu_devices",
+        "split the CPU into N devices and mirror over "
+        "them (tests the multi-device path; 0: no split)",
+        low=0,
+        high=64,
+    ),
+    Option(
+        "workers",
+        "workers",
+        "train with N worker processes on this machine "
+        "(MultiWorkerMirroredStrategy on loopback); with TF_CONFIG set, the cluster "
+        "it names",
+        low=1,
+        high=64,
+    ),
 )
 
 
@@ -179,18 +254,22 @@ def remembered_value(field: str, value, default=None):
         value = float(value)
     problem = o.problem(value)
     if not problem and type(value) is not type(default):
-        problem = f"{o.label} must be {'an integer' if o.kind is int else 'a number'}, " \
-                  f"got {value!r}"
+        problem = (
+            f"{o.label} must be {'an integer' if o.kind is int else 'a number'}, got {value!r}"
+        )
     return (default, problem) if problem else (value, "")
 
 
-def check_feasible(spec: ArchitectureSpec, settings: TrainSettings, n_train: int,
-                   memory_limit: int | None = None) -> None:
+def check_feasible(
+    spec: ArchitectureSpec, settings: TrainSettings, n_train: int, memory_limit: int | None = None
+) -> None:
     """Refuse before starting what cannot work: batch over the data, a model too big."""
     settings.check()
     if settings.batch_size > n_train:
-        raise SettingsError(f"the batch size {settings.batch_size} is larger than the "
-                            f"{n_train} training images; lower it or use more data")
+        raise SettingsError(
+            f"the batch size {settings.batch_size} is larger than the "
+            f"{n_train} training images; lower it or use more data"
+        )
     a = analyze(spec)
     if not a.ok:
         raise SettingsError(f"this network cannot be built: {a.error}")
@@ -203,4 +282,5 @@ def check_feasible(spec: ArchitectureSpec, settings: TrainSettings, n_train: int
         raise SettingsError(
             f"training needs about {need / 2**30:.1f} GiB (weights, optimizer and "
             f"activations for a batch of {settings.batch_size}) but about "
-            f"{limit / 2**30:.1f} GiB is free; lower the batch size or the input size")
+            f"{limit / 2**30:.1f} GiB is free; lower the batch size or the input size"
+        )

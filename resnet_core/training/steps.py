@@ -31,27 +31,29 @@ class KerasSteps:
 
     def evaluate(self, x, y, batch_size: int) -> dict:
         if keras_backend() != "tensorflow":
-            return self.model.evaluate(x, y, batch_size=batch_size, verbose=0,
-                                       return_dict=True)
+            return self.model.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)
         import keras
 
         probs = self.predict(x, batch_size).astype("float64")
         picked = np.clip(probs[np.arange(len(y)), y], keras.config.epsilon(), None)
         extra = sum(float(keras.ops.convert_to_numpy(v)) for v in self.model.losses)
-        return {"loss": float(-np.mean(np.log(picked))) + extra,
-                "accuracy": float(np.mean(probs.argmax(axis=1) == y))}
+        return {
+            "loss": float(-np.mean(np.log(picked))) + extra,
+            "accuracy": float(np.mean(probs.argmax(axis=1) == y)),
+        }
 
     def predict(self, x, batch_size: int = 256) -> np.ndarray:
         if keras_backend() != "tensorflow":
-            return np.asarray(self.model.predict(x, batch_size=batch_size, verbose=0),
-                              dtype=np.float32)
+            return np.asarray(
+                self.model.predict(x, batch_size=batch_size, verbose=0), dtype=np.float32
+            )
         if self._forward is None:
             import tensorflow as tf
 
             model = self.model
             self._forward = tf.function(
-                lambda images: model(images, training=False), input_signature=[
-                    tf.TensorSpec((None, *model.inputs[0].shape[1:]), tf.float32)])
-        out = [self._forward(x[i:i + batch_size]).numpy()
-               for i in range(0, len(x), batch_size)]
+                lambda images: model(images, training=False),
+                input_signature=[tf.TensorSpec((None, *model.inputs[0].shape[1:]), tf.float32)],
+            )
+        out = [self._forward(x[i : i + batch_size]).numpy() for i in range(0, len(x), batch_size)]
         return np.concatenate(out).astype(np.float32) if out else np.zeros((0, 0), "float32")

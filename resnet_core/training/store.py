@@ -35,6 +35,7 @@ from .checkpoints import CHECKPOINT  # the store tells a resumable run by it
 # The others: completed, stopped, failed, diverged (the loss became NaN or infinite).
 ACTIVE = ("queued", "running", "stopping")
 
+
 def _column(sql: str, *, json: bool = False, added: bool = False, **default: Any):
     """A :class:`Run` field and its column in ``runs``: its SQL type; ``json``: a dict
     stored as JSON text; ``added``: added after the first release (older stores gain
@@ -84,9 +85,12 @@ JSON_COLUMNS = tuple(f.name for f in fields(Run) if f.metadata["json"])
 # Columns added after the first release, with their SQL types: older stores gain them.
 ADDED_COLUMNS = {f.name: f.metadata["sql"] for f in fields(Run) if f.metadata["added"]}
 
-SCHEMA = """
+SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS runs (
-    """ + ",\n    ".join(f"{f.name} {f.metadata['sql']}" for f in fields(Run)) + """
+    """
+    + ",\n    ".join(f"{f.name} {f.metadata['sql']}" for f in fields(Run))
+    + """
 );
 CREATE TABLE IF NOT EXISTS metrics (
     run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
@@ -100,9 +104,21 @@ CREATE TABLE IF NOT EXISTS metrics (
 );
 CREATE INDEX IF NOT EXISTS metrics_run ON metrics(run_id, kind, step);
 """
+)
 
-METRIC_FIELDS = ("kind", "epoch", "step", "seen", "time", "loss", "accuracy", "val_loss",
-                 "val_accuracy", "images_per_second", "lr")
+METRIC_FIELDS = (
+    "kind",
+    "epoch",
+    "step",
+    "seen",
+    "time",
+    "loss",
+    "accuracy",
+    "val_loss",
+    "val_accuracy",
+    "images_per_second",
+    "lr",
+)
 RECORD = "run.json"
 POINTS = "metrics.jsonl"
 REBUILT = "runs-rebuilt.txt"  # the last rebuild's notice
@@ -145,6 +161,7 @@ def _recovers(method):
     """Run ``method``; when the database turns out damaged, rebuild it and run it again
     (the methods so marked are safe to repeat). A busy store or a full disk is raised
     as :class:`StoreBusy` or :class:`DiskFull`, which say what to do."""
+
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
         try:
@@ -160,6 +177,7 @@ def _recovers(method):
             if fault is None or fault is exc:
                 raise
             raise fault from exc
+
     return wrapper
 
 
@@ -195,8 +213,7 @@ class RunStore:
                     db.execute(f"ALTER TABLE runs ADD COLUMN {column} {decl}")
 
     def _open(self, path: Path | None = None) -> sqlite3.Connection:
-        db = sqlite3.connect(path or self.path, timeout=self.busy_seconds,
-                             isolation_level=None)
+        db = sqlite3.connect(path or self.path, timeout=self.busy_seconds, isolation_level=None)
         db.execute(f"PRAGMA busy_timeout={int(self.busy_seconds * 1000)}")
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA foreign_keys=ON")
@@ -209,8 +226,12 @@ class RunStore:
         if not self.path.exists():
             self._recover("was missing")
         db = self._open()
-        if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'"
-                      ).fetchone() is None:
+        if (
+            db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'"
+            ).fetchone()
+            is None
+        ):
             db.close()
             self._recover("was empty")
             db = self._open()
@@ -242,8 +263,13 @@ class RunStore:
             db = sqlite3.connect(self.path, timeout=self.busy_seconds)
             try:
                 ok = db.execute("PRAGMA quick_check(1)").fetchone()[0] == "ok"
-                return ok and db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
-                                         "AND name = 'runs'").fetchone() is not None
+                return (
+                    ok
+                    and db.execute(
+                        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'"
+                    ).fetchone()
+                    is not None
+                )
             finally:
                 db.close()
         except sqlite3.DatabaseError as exc:  # busy or locked is not damaged: leave it
@@ -268,9 +294,11 @@ class RunStore:
         if moved is None and runs == 0:
             return  # a new home: nothing was lost, nothing to say
         aside = f"; the damaged file is kept as {moved.name}" if moved else ""
-        self.notice = (f"The run index (runs.db) {why.split(' (')[0]}; it was rebuilt from "
-                       f"the run folders: {runs} run{'s' * (runs != 1)}, {points:,} points"
-                       f"{aside}.")
+        self.notice = (
+            f"The run index (runs.db) {why.split(' (')[0]}; it was rebuilt from "
+            f"the run folders: {runs} run{'s' * (runs != 1)}, {points:,} points"
+            f"{aside}."
+        )
         detail = why.partition(" (")[2][:-1]  # what SQLite said, for the log only
         _log.warning("%s%s", self.notice, f" (SQLite: {detail})" if detail else "")
         try:  # for pages opened later (the worker may be the one that rebuilt it)
@@ -306,14 +334,17 @@ class RunStore:
                 if not isinstance(record, dict) or record.get("id") != folder.name:
                     continue  # a folder from before records, or a damaged record
                 cols = [c for c in record if c in RUN_COLUMNS]
-                db.execute(f"INSERT OR REPLACE INTO runs ({', '.join(cols)}) VALUES "
-                           f"({', '.join('?' * len(cols))})",
-                           [_column_value(c, record[c]) for c in cols])
+                db.execute(
+                    f"INSERT OR REPLACE INTO runs ({', '.join(cols)}) VALUES "
+                    f"({', '.join('?' * len(cols))})",
+                    [_column_value(c, record[c]) for c in cols],
+                )
                 rows = _read_points(folder / POINTS)
                 db.executemany(
                     f"INSERT INTO metrics (run_id, {', '.join(METRIC_FIELDS)}) VALUES "
                     f"(?, {', '.join('?' * len(METRIC_FIELDS))})",
-                    [(folder.name, *(r.get(f) for f in METRIC_FIELDS)) for r in rows])
+                    [(folder.name, *(r.get(f) for f in METRIC_FIELDS)) for r in rows],
+                )
                 runs, points = runs + 1, points + len(rows)
             db.execute("COMMIT")
         finally:
@@ -342,9 +373,14 @@ class RunStore:
                 folder = self.run_dir(row["id"])
                 if folder.is_dir() and not (folder / RECORD).exists():
                     self._save_record(db, [row["id"]])
-                    rows = [dict(r) for r in db.execute(
-                        f"SELECT {', '.join(METRIC_FIELDS)} FROM metrics WHERE run_id = ? "
-                        "ORDER BY rowid", (row["id"],))]
+                    rows = [
+                        dict(r)
+                        for r in db.execute(
+                            f"SELECT {', '.join(METRIC_FIELDS)} FROM metrics WHERE run_id = ? "
+                            "ORDER BY rowid",
+                            (row["id"],),
+                        )
+                    ]
                     _append_points(folder / POINTS, rows)
         marker.touch()
 
@@ -364,8 +400,8 @@ class RunStore:
             db.execute(
                 "INSERT INTO runs (id, created, updated, name, status, spec, data, settings) "
                 "VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)",
-                (run_id, now, now, name, json.dumps(spec), json.dumps(data),
-                 json.dumps(settings)))
+                (run_id, now, now, name, json.dumps(spec), json.dumps(data), json.dumps(settings)),
+            )
             self._save_record(db, [run_id])
         return run_id
 
@@ -384,9 +420,20 @@ class RunStore:
             db.executemany(
                 "INSERT INTO runs (id, created, updated, name, status, spec, data, settings, "
                 "group_id) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
-                [(run_id, now, now, name, json.dumps(spec), json.dumps(data),
-                  json.dumps(settings), group_id)
-                 for run_id, (name, spec, data, settings) in zip(ids, runs)])
+                [
+                    (
+                        run_id,
+                        now,
+                        now,
+                        name,
+                        json.dumps(spec),
+                        json.dumps(data),
+                        json.dumps(settings),
+                        group_id,
+                    )
+                    for run_id, (name, spec, data, settings) in zip(ids, runs)
+                ],
+            )
             db.execute("COMMIT")
             self._save_record(db, ids)
         finally:
@@ -399,8 +446,9 @@ class RunStore:
         if not group_id:
             return []
         with closing(self._connect()) as db:
-            rows = db.execute("SELECT * FROM runs WHERE group_id = ? ORDER BY created, rowid",
-                              (group_id,)).fetchall()
+            rows = db.execute(
+                "SELECT * FROM runs WHERE group_id = ? ORDER BY created, rowid", (group_id,)
+            ).fetchall()
         return [_run(r) for r in rows]
 
     @_recovers
@@ -436,16 +484,24 @@ class RunStore:
         db = self._connect()
         try:
             db.execute("BEGIN IMMEDIATE")
-            row = db.execute("SELECT id, group_id, settings FROM runs WHERE status = "
-                             "'queued' ORDER BY created, rowid LIMIT 1").fetchone()
+            row = db.execute(
+                "SELECT id, group_id, settings FROM runs WHERE status = "
+                "'queued' ORDER BY created, rowid LIMIT 1"
+            ).fetchone()
             if row is None:
                 db.execute("COMMIT")
                 return []
             ids = [row["id"]]
             if row["group_id"] and not _resumed(row):  # a resumed run trains alone
-                ids = [r["id"] for r in db.execute(
-                    "SELECT id, settings FROM runs WHERE status = 'queued' AND group_id = ? "
-                    "ORDER BY created, rowid", (row["group_id"],)) if not _resumed(r)]
+                ids = [
+                    r["id"]
+                    for r in db.execute(
+                        "SELECT id, settings FROM runs WHERE status = 'queued' AND group_id = ? "
+                        "ORDER BY created, rowid",
+                        (row["group_id"],),
+                    )
+                    if not _resumed(r)
+                ]
             self._mark_claimed(db, ids, pid)
         finally:
             db.close()
@@ -454,9 +510,11 @@ class RunStore:
     def _mark_claimed(self, db: sqlite3.Connection, ids: list[str], pid: int) -> None:
         """Inside ``claim_next``'s or ``claim``'s transaction: the runs are ``pid``'s."""
         now = time.time()
-        db.executemany("UPDATE runs SET status = 'running', worker_pid = ?, heartbeat = ?, "
-                       "updated = ?, error = '', phase = 'loading data' WHERE id = ?",
-                       [(pid, now, now, i) for i in ids])
+        db.executemany(
+            "UPDATE runs SET status = 'running', worker_pid = ?, heartbeat = ?, "
+            "updated = ?, error = '', phase = 'loading data' WHERE id = ?",
+            [(pid, now, now, i) for i in ids],
+        )
         db.execute("COMMIT")
         self._save_record(db, ids)
 
@@ -469,8 +527,9 @@ class RunStore:
         marks = ", ".join("?" * len(ids))
         with closing(self._connect()) as db:
             db.execute("BEGIN IMMEDIATE")
-            queued = db.execute(f"SELECT COUNT(*) FROM runs WHERE status = 'queued' AND id "
-                                f"IN ({marks})", ids).fetchone()[0]
+            queued = db.execute(
+                f"SELECT COUNT(*) FROM runs WHERE status = 'queued' AND id IN ({marks})", ids
+            ).fetchone()[0]
             if queued != len(ids):
                 db.execute("ROLLBACK")
                 return False
@@ -480,9 +539,12 @@ class RunStore:
     @_recovers
     def request_stop(self, run_id: str) -> None:
         with closing(self._connect()) as db:
-            db.execute("UPDATE runs SET stop_requested = 1, updated = ?, status = CASE "
-                       "WHEN status = 'queued' THEN 'stopped' WHEN status = 'running' "
-                       "THEN 'stopping' ELSE status END WHERE id = ?", (time.time(), run_id))
+            db.execute(
+                "UPDATE runs SET stop_requested = 1, updated = ?, status = CASE "
+                "WHEN status = 'queued' THEN 'stopped' WHEN status = 'running' "
+                "THEN 'stopping' ELSE status END WHERE id = ?",
+                (time.time(), run_id),
+            )
             self._save_record(db, [run_id])
 
     @_recovers
@@ -492,8 +554,9 @@ class RunStore:
             return set()
         marks = ", ".join("?" * len(run_ids))
         with closing(self._connect()) as db:
-            rows = db.execute(f"SELECT id FROM runs WHERE stop_requested = 1 AND id IN "
-                              f"({marks})", tuple(run_ids)).fetchall()
+            rows = db.execute(
+                f"SELECT id FROM runs WHERE stop_requested = 1 AND id IN ({marks})", tuple(run_ids)
+            ).fetchall()
         return {r[0] for r in rows}
 
     def requeue(self, run_id: str, **settings_changes: Any) -> None:
@@ -503,15 +566,15 @@ class RunStore:
             raise ValueError("only a finished run can be resumed")
         settings = {**run.settings, **settings_changes, "resume": True}
         # A resumed run is claimed alone, not with the rest of its race.
-        self.update(run_id, status="queued", stop_requested=0, error="", settings=settings,
-                    phase="")
+        self.update(
+            run_id, status="queued", stop_requested=0, error="", settings=settings, phase=""
+        )
 
     @_recovers
     def delete(self, run_id: str) -> None:
         run = self.get(run_id)
         if run and (run.active or run.phase == "saving"):
-            raise ValueError("stop the run, and let its checkpoint be written, before "
-                             "deleting it")
+            raise ValueError("stop the run, and let its checkpoint be written, before deleting it")
         with closing(self._connect()) as db:
             db.execute("DELETE FROM metrics WHERE run_id = ?", (run_id,))
             db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
@@ -525,17 +588,26 @@ class RunStore:
             if run.status in ("running", "stopping") and not _pid_alive(run.worker_pid):
                 dead.append(run.id)
                 # Checkpoints are renamed into place: one that exists is whole.
-                kept = ("the metrics and the last checkpoint are kept, and the run can be "
-                        "resumed" if (self.run_dir(run.id) / CHECKPOINT).exists()
-                        else "the metrics are kept; no checkpoint had been written yet "
-                             "(one is written at each epoch's end), so start it again")
+                kept = (
+                    "the metrics and the last checkpoint are kept, and the run can be resumed"
+                    if (self.run_dir(run.id) / CHECKPOINT).exists()
+                    else "the metrics are kept; no checkpoint had been written yet "
+                    "(one is written at each epoch's end), so start it again"
+                )
                 free = free_bytes(self.home)
-                why = (f", perhaps because the disk holding {self.home} is full "
-                       f"({free / 1e6:.1f} MB free)" if free is not None
-                       and free < LOW_SPACE else "")
-                self.update(run.id, status="failed", phase="",
-                            error="the worker process stopped unexpectedly (killed or "
-                                  f"crashed){why}; {kept}")
+                why = (
+                    f", perhaps because the disk holding {self.home} is full "
+                    f"({free / 1e6:.1f} MB free)"
+                    if free is not None and free < LOW_SPACE
+                    else ""
+                )
+                self.update(
+                    run.id,
+                    status="failed",
+                    phase="",
+                    error="the worker process stopped unexpectedly (killed or "
+                    f"crashed){why}; {kept}",
+                )
             elif run.phase == "saving" and not run.active and not _pid_alive(run.worker_pid):
                 self.update(run.id, phase="")
         return dead
@@ -554,13 +626,14 @@ class RunStore:
     def queue_position(self, run_id: str) -> int:
         """0 when running; n when n runs are ahead of it in the queue."""
         with closing(self._connect()) as db:
-            row = db.execute("SELECT created, status FROM runs WHERE id = ?",
-                             (run_id,)).fetchone()
+            row = db.execute("SELECT created, status FROM runs WHERE id = ?", (run_id,)).fetchone()
             if row is None or row["status"] != "queued":
                 return 0
-            ahead = db.execute("SELECT COUNT(*) FROM runs WHERE (status = 'queued' AND "
-                               "created < ?) OR status IN ('running', 'stopping')",
-                               (row["created"],)).fetchone()[0]
+            ahead = db.execute(
+                "SELECT COUNT(*) FROM runs WHERE (status = 'queued' AND "
+                "created < ?) OR status IN ('running', 'stopping')",
+                (row["created"],),
+            ).fetchone()[0]
         return int(ahead)
 
     # -- metrics ------------------------------------------------------------------
@@ -580,9 +653,12 @@ class RunStore:
                 db.executemany(
                     f"INSERT INTO metrics (run_id, {', '.join(METRIC_FIELDS)}) VALUES "
                     f"(?, {', '.join('?' * len(METRIC_FIELDS))})",
-                    [(run_id, *(r.get(f) for f in METRIC_FIELDS)) for r in rows])
-                db.execute("UPDATE runs SET heartbeat = ?, updated = ? WHERE id = ?",
-                           (time.time(), time.time(), run_id))
+                    [(run_id, *(r.get(f) for f in METRIC_FIELDS)) for r in rows],
+                )
+                db.execute(
+                    "UPDATE runs SET heartbeat = ?, updated = ? WHERE id = ?",
+                    (time.time(), time.time(), run_id),
+                )
         except sqlite3.DatabaseError as exc:
             if not _damaged(exc) or not folder.is_dir():
                 fault = named(exc, self.home)

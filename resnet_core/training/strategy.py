@@ -51,24 +51,30 @@ def select_strategy(cpu_devices: int = 0):
                 tf.config.experimental.set_memory_growth(g, True)
             except RuntimeError:  # TensorFlow already started: keep its settings
                 pass
-        names = [tf.config.experimental.get_device_details(g).get("device_name", g.name)
-                 for g in gpus]
+        names = [
+            tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in gpus
+        ]
         if len(gpus) > 1:
-            result = (tf.distribute.MirroredStrategy(),
-                      f"{len(gpus)} GPUs ({names[0]}), MirroredStrategy")
+            result = (
+                tf.distribute.MirroredStrategy(),
+                f"{len(gpus)} GPUs ({names[0]}), MirroredStrategy",
+            )
         else:
             result = (tf.distribute.get_strategy(), f"GPU: {names[0]}")
     elif cpu_devices > 1:
         cpu = tf.config.list_physical_devices("CPU")[0]
         try:
             tf.config.set_logical_device_configuration(
-                cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(cpu_devices)])
+                cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(cpu_devices)]
+            )
         except RuntimeError:
             pass  # already configured, or TensorFlow already started
         devices = [d.name for d in tf.config.list_logical_devices("CPU")]
         if len(devices) > 1:
-            result = (tf.distribute.MirroredStrategy(devices),
-                      f"CPU split into {len(devices)} devices, MirroredStrategy")
+            result = (
+                tf.distribute.MirroredStrategy(devices),
+                f"CPU split into {len(devices)} devices, MirroredStrategy",
+            )
         else:
             result = (tf.distribute.get_strategy(), "CPU")
     else:
@@ -98,11 +104,15 @@ def strategy_for(settings: TrainSettings):
         cluster = None if settings.resume else cluster_from_env()
         if cluster is not None:
             if cluster.size != settings.workers:
-                raise SettingsError(f"this run is for {settings.workers} workers but "
-                                    f"TF_CONFIG names {cluster.size}")
+                raise SettingsError(
+                    f"this run is for {settings.workers} workers but TF_CONFIG names {cluster.size}"
+                )
             return (*multi_worker_strategy(cluster), cluster)
         # e.g. the Runs page resumed a distributed run: it goes on in one process
         strategy, device = select_strategy(settings.cpu_devices)
-        return strategy, f"{device} (one process; the run began on {settings.workers} " \
-                         "workers)", None
+        return (
+            strategy,
+            f"{device} (one process; the run began on {settings.workers} workers)",
+            None,
+        )
     return (*select_strategy(settings.cpu_devices), None)

@@ -11,16 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ..analysis import analyze
-from ..limits import fmt_shape
 from ..data import DataChoice, DataError, Dataset, PreparedData, load, prepare
 from ..devices import training_memory_bytes
+from ..limits import fmt_shape
 from ..pretrained import WeightsUnavailable, ensure_weights, required_fit
 from ..spec import ArchitectureSpec
 from .settings import SettingsError, TrainSettings, check_feasible
 from .store import RunStore
 
-FIT_WORDS = {"adapt": "the network's input is adapted to the data",
-             "resize": "the images are resized to the network's input"}
+FIT_WORDS = {
+    "adapt": "the network's input is adapted to the data",
+    "resize": "the images are resized to the network's input",
+}
 
 
 @dataclass(frozen=True)
@@ -33,8 +35,12 @@ class RunPlan:
     note: str = ""  # one line when the fit was switched
 
 
-def plan_run(spec: ArchitectureSpec, choice: DataChoice,
-             dataset: Dataset | None = None, initial_weights: str = "none") -> RunPlan:
+def plan_run(
+    spec: ArchitectureSpec,
+    choice: DataChoice,
+    dataset: Dataset | None = None,
+    initial_weights: str = "none",
+) -> RunPlan:
     """Fit ``choice``'s data to ``spec``; when that fit cannot work, the other one.
 
     A run from ImageNet weights takes the fit they need (``pretrained.required_fit``:
@@ -46,8 +52,12 @@ def plan_run(spec: ArchitectureSpec, choice: DataChoice,
     if forced and choice.fit != forced:
         plan = plan_run(spec, replace(choice, fit=forced), dataset)
         side = "×".join(map(str, plan.spec.input_shape))
-        return replace(plan, note=plan.note or f"ImageNet weights were learnt at the "
-                       f"network's own input, so {FIT_WORDS[forced]} ({side}).")
+        return replace(
+            plan,
+            note=plan.note
+            or f"ImageNet weights were learnt at the "
+            f"network's own input, so {FIT_WORDS[forced]} ({side}).",
+        )
     try:
         prepared = prepare(dataset, spec, choice)
         return RunPlan(prepared.spec, choice, prepared)
@@ -60,8 +70,11 @@ def plan_run(spec: ArchitectureSpec, choice: DataChoice,
         except DataError:
             raise first from None
     side = fmt_shape(prepared.spec.input_shape[:2])
-    reason = (f"{fmt_shape(dataset.image_shape[:2])} images are too small for {spec.name}"
-              if other.fit == "resize" else f"{spec.name} cannot take the images as they are")
+    reason = (
+        f"{fmt_shape(dataset.image_shape[:2])} images are too small for {spec.name}"
+        if other.fit == "resize"
+        else f"{spec.name} cannot take the images as they are"
+    )
     note = f"{reason}, so {FIT_WORDS[other.fit]} ({side})."
     return RunPlan(prepared.spec, other, prepared, note)
 
@@ -88,8 +101,7 @@ def submit_run(store: RunStore, plan: RunPlan, settings: dict) -> str:
     """
     train = TrainSettings.from_dict(settings)
     check_plan(plan, train, fetch=True)
-    return store.create(plan.spec.name, plan.spec.to_dict(), plan.choice.to_dict(),
-                        train.to_dict())
+    return store.create(plan.spec.name, plan.spec.to_dict(), plan.choice.to_dict(), train.to_dict())
 
 
 def submit_race(store: RunStore, plans: list[RunPlan], settings: dict) -> list[str]:
@@ -104,11 +116,14 @@ def submit_race(store: RunStore, plans: list[RunPlan], settings: dict) -> list[s
     total = sum(analyze(p.spec).memory(train.batch_size).total for p in plans)
     free = int(training_memory_bytes() * 0.8)
     if total > free:
-        raise SettingsError(f"the {len(plans)} networks together need about "
-                            f"{total / 2**30:.1f} GiB but about {free / 2**30:.1f} GiB is "
-                            "free; lower the batch size or the input size")
-    return store.create_group([(p.spec.name, p.spec.to_dict(), p.choice.to_dict(),
-                                train.to_dict()) for p in plans])
+        raise SettingsError(
+            f"the {len(plans)} networks together need about "
+            f"{total / 2**30:.1f} GiB but about {free / 2**30:.1f} GiB is "
+            "free; lower the batch size or the input size"
+        )
+    return store.create_group(
+        [(p.spec.name, p.spec.to_dict(), p.choice.to_dict(), train.to_dict()) for p in plans]
+    )
 
 
 def race_plans(specs: list[ArchitectureSpec], choice: DataChoice) -> list[RunPlan]:

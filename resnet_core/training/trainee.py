@@ -104,15 +104,19 @@ class Trainee:
         self.done = True
         self.status = "failed"
         if not isinstance(exc, DiskFull) and disk_full(exc, self.dir):
-            exc = DiskFull(self.dir, "writing the run's files", then="the run was stopped; "
-                           "free space there, then resume it")
+            exc = DiskFull(
+                self.dir,
+                "writing the run's files",
+                then="the run was stopped; free space there, then resume it",
+            )
         if isinstance(exc, (DataError, SettingsError, SpecError, DiskFull, StoreBusy)):
             error = str(exc)
         else:
             error = f"{type(exc).__name__}: {exc}"
             try:
                 (self.dir / "error.log").write_text(
-                    "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+                    "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+                )
                 error += f" (details in {self.dir / 'error.log'})"
             except OSError:  # the run's folder is gone (deleted) or the disk is full
                 pass
@@ -138,5 +142,4 @@ class Trainee:
         return None
 
     def point(self, **fields) -> None:
-        self.buffer.append({"epoch": self.epoch, "step": self.step, "time": time.time(),
-                            **fields})
+        self.buffer.append({"epoch": self.epoch, "step": self.step, "time": time.time(), **fields})

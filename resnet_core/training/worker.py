@@ -47,11 +47,15 @@ def ensure_worker(home: str | Path | None = None) -> None:
     if worker_alive(home):
         return
     log = open(home / "worker.log", "a")  # noqa: SIM115 - handed to the child
-    subprocess.Popen([sys.executable, "-m", "resnet_core.training.worker", "--home",
-                      str(home)], stdout=log, stderr=subprocess.STDOUT,
-                     stdin=subprocess.DEVNULL, start_new_session=True,
-                     cwd=str(Path(__file__).resolve().parents[2]),
-                     env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    subprocess.Popen(
+        [sys.executable, "-m", "resnet_core.training.worker", "--home", str(home)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        cwd=str(Path(__file__).resolve().parents[2]),
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
     log.close()
 
 
@@ -90,14 +94,18 @@ def serve(home: Path, idle_exit: float = IDLE_EXIT_SECONDS) -> int:
                     raise
                 runs = None
             if runs is None:
-                _say(f"exits: {home / 'worker.pid'} no longer names this worker (the home "
-                     "folder was deleted or moved)")
+                _say(
+                    f"exits: {home / 'worker.pid'} no longer names this worker (the home "
+                    "folder was deleted or moved)"
+                )
                 return 0
             if not runs:
                 idle = time.monotonic() - idle_since
                 if idle > idle_exit:
-                    _say(f"exits: no run queued for {idle:.0f} s (idle limit {idle_exit:g} s,"
-                         " RESNET_EXPLORER_WORKER_IDLE)")
+                    _say(
+                        f"exits: no run queued for {idle:.0f} s (idle limit {idle_exit:g} s,"
+                        " RESNET_EXPLORER_WORKER_IDLE)"
+                    )
                     return 0
                 # Each poll is a write transaction on runs.db: fewer once idle a while.
                 time.sleep(POLL_SECONDS[idle > 10])

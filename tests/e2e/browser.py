@@ -12,9 +12,15 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 CONNECTED = "[data-testid='stApp'][data-test-connection-state='CONNECTED']"
 INITIAL_WAIT_MS = 210  # Streamlit debounces some widgets by about 200 ms
@@ -23,8 +29,10 @@ INITIAL_WAIT_MS = 210  # Streamlit debounces some widgets by about 200 ms
 def chromium_path() -> str:
     path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(path).exists():
-        raise RuntimeError("Debian's chromium is needed for the browser tests: "
-                           "apt-get install chromium (`make test` installs it)")
+        raise RuntimeError(
+            "Debian's chromium is needed for the browser tests: "
+            "apt-get install chromium (`make test` installs it)"
+        )
     return path
 
 
@@ -43,10 +51,22 @@ class Server:
         self.log = open(ROOT / ".e2e-server.log", "w")  # noqa: SIM115 - closed in stop()
         self.started = time.perf_counter()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port",
-             str(self.port), "--server.headless", "true"],
-            cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
-            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})})
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(self.port),
+                "--server.headless",
+                "true",
+            ],
+            cwd=ROOT,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})},
+        )
 
     def wait_healthy(self, timeout: float = 60) -> float:
         """Seconds from start until the health endpoint answers."""
@@ -77,8 +97,9 @@ def wait_idle(page, timeout: float = 60_000) -> None:
     page.wait_for_timeout(INITIAL_WAIT_MS)
     page.wait_for_selector(CONNECTED, state="attached", timeout=timeout)
     page.wait_for_selector(IDLE, state="attached", timeout=timeout)
-    page.wait_for_function("() => !document.querySelector(\"[data-testid='stSkeleton']\")",
-                           timeout=timeout)
+    page.wait_for_function(
+        "() => !document.querySelector(\"[data-testid='stSkeleton']\")", timeout=timeout
+    )
 
 
 def edit_stage_cell(page, row: int, column_offset: int, value: str) -> None:

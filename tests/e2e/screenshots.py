@@ -28,9 +28,11 @@ def page_paths() -> list[str]:
 def settle(page, timeout: float = 60_000) -> None:
     """The tests' ``wait_idle``, then every chart drawn and a moment for layout passes."""
     wait_idle(page, timeout)
-    page.wait_for_function("""() => [...document.querySelectorAll(
+    page.wait_for_function(
+        """() => [...document.querySelectorAll(
         "[data-testid='stPlotlyChart']")].every(c => c.querySelector('.main-svg'))""",
-                           timeout=timeout)
+        timeout=timeout,
+    )
     page.wait_for_timeout(800)  # fonts, Plotly's and Graphviz's own layout passes
 
 
@@ -38,8 +40,9 @@ def name_of(path: str, talk: bool = False) -> str:
     return ("talk-" if talk else "") + (path or "home")
 
 
-def shoot(page, base: str, path: str, out: Path, talk: bool = False,
-          name: str | None = None) -> Path:
+def shoot(
+    page, base: str, path: str, out: Path, talk: bool = False, name: str | None = None
+) -> Path:
     query = f"preset={PRESET}" + ("&talk=1" if talk else "")
     page.goto(f"{base}/{path}?{query}")
     settle(page)
@@ -90,14 +93,16 @@ def main(argv: list[str] | None = None) -> None:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
             for size, talk, wanted, suffix in (
-                    ((1280, 720), False, paths, ""),
-                    ((1280, 720), True, [t for t in TALK_PAGES if t in paths], ""),
-                    ((1024, 768), True, [t for t in ("race",) if t in paths], "-1024")):
+                ((1280, 720), False, paths, ""),
+                ((1280, 720), True, [t for t in TALK_PAGES if t in paths], ""),
+                ((1024, 768), True, [t for t in ("race",) if t in paths], "-1024"),
+            ):
                 context = browser.new_context(viewport=dict(zip(("width", "height"), size)))
                 page = context.new_page()
                 for path in wanted:
-                    shot = shoot(page, server.url, path, args.out, talk,
-                                 name_of(path, talk) + suffix)
+                    shot = shoot(
+                        page, server.url, path, args.out, talk, name_of(path, talk) + suffix
+                    )
                     print(shot.relative_to(ROOT) if shot.is_relative_to(ROOT) else shot)
                 context.close()
             if "race" in paths:

@@ -51,7 +51,11 @@ def test_five_quick_edits_of_a_preset_are_all_kept(server, page):
     for _ in range(30):  # the app may still be catching up on a loaded machine
         wait_idle(page)
         spec = shown_spec(page)
-        if spec and ([s.num_blocks for s in spec.stages], [s.filters for s in spec.stages[:2]]) == wanted:
+        if (
+            spec
+            and ([s.num_blocks for s in spec.stages], [s.filters for s in spec.stages[:2]])
+            == wanted
+        ):
             break
         page.wait_for_timeout(1000)
     assert spec is not None
@@ -68,9 +72,11 @@ def test_text_in_a_number_cell_is_refused_as_text(server, page):
     type_into_cell(page, 0, 4, "3x3")  # stage 1's kernel
     wait_idle(page)
     expect(page.get_by_text("Stage 1, kernel: '3x3' is not a whole number")).to_be_visible(
-        timeout=30_000)
+        timeout=30_000
+    )
     type_into_cell(page, 0, 3, "0")  # its stride: refused with words, not undone
     wait_idle(page)
     expect(page.get_by_text("Stage 1, stride must be at least 1, got 0")).to_be_visible(
-        timeout=30_000)
+        timeout=30_000
+    )
     expect(page.get_by_text("Fix the 2 marked values")).to_be_visible()

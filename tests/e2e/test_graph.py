@@ -33,9 +33,12 @@ def node(page, key):
 
 def inside(page, key) -> bool:
     box, view = node(page, key).bounding_box(), page.locator(VIEW).bounding_box()
-    return (box["x"] >= view["x"] - 1 and box["y"] >= view["y"] - 1
-            and box["x"] + box["width"] <= view["x"] + view["width"] + 1
-            and box["y"] + box["height"] <= view["y"] + view["height"] + 1)
+    return (
+        box["x"] >= view["x"] - 1
+        and box["y"] >= view["y"] - 1
+        and box["x"] + box["width"] <= view["x"] + view["width"] + 1
+        and box["y"] + box["height"] <= view["y"] + view["height"] + 1
+    )
 
 
 def text_px(page) -> float:
@@ -47,7 +50,8 @@ def text_px(page) -> float:
           const k = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
           return Math.min(...[...svg.querySelectorAll('g.node text')].map(
             (e) => parseFloat(e.getAttribute('font-size')))) * k;
-        }""")
+        }"""
+    )
 
 
 def page_scroll(page) -> float:
@@ -79,8 +83,7 @@ def test_zoom_pan_and_fit_with_buttons_and_mouse(server, page):
     assert scale(page) > k0
     x0, y0, *_ = view_box(page)
     page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] / 2 - 150, box["y"] + box["height"] / 2 - 100,
-                    steps=5)
+    page.mouse.move(box["x"] + box["width"] / 2 - 150, box["y"] + box["height"] / 2 - 100, steps=5)
     page.mouse.up()
     x1, y1, *_ = view_box(page)
     assert x1 > x0 and y1 > y0  # dragged left and up: the drawing moved with the mouse
@@ -108,7 +111,9 @@ def test_open_a_stage_in_place_then_fold_it(server, page):
     for key in ("stage2_block1", "stage2_block1_shortcut", "stage2_block4_sum", "stage3"):
         expect(node(page, key)).to_have_count(1)
     expect(node(page, "stage2")).to_have_count(0)
-    assert view.locator("g.edge path[stroke-dasharray]").count() == 4 + 1  # 4 skips, 1 via the shortcut
+    assert (
+        view.locator("g.edge path[stroke-dasharray]").count() == 4 + 1
+    )  # 4 skips, 1 via the shortcut
     node(page, "stage2_block3").click()  # a block opens into its layers
     expect(node(page, "stage2_block3_conv2")).to_have_count(1, timeout=30_000)
     page.wait_for_url("**stage2_block3**")
@@ -143,7 +148,9 @@ def test_resnet152_at_layer_level_is_drawn_whole_and_navigable(server, page):
     open_graph(page, server, "preset=resnet152&level=layer")
     n_layers = len(analyze(get_spec("resnet152")).layers)
     expect(page.locator(f"{VIEW} g.node")).to_have_count(n_layers, timeout=60_000)
-    assert page.locator(f"{VIEW} g.edge path[stroke-dasharray]").count() == 50 + 2 * 4  # in a projection: conv → bn too
+    assert (
+        page.locator(f"{VIEW} g.edge path[stroke-dasharray]").count() == 50 + 2 * 4
+    )  # in a projection: conv → bn too
     assert inside(page, "input") and text_px(page) >= 14 - 1e-3  # its start, readable
     open_graph(page, server, "preset=resnet152&level=layer&direction=LR")
     assert inside(page, "input") and text_px(page) >= 14 - 1e-3  # left-right too
@@ -162,8 +169,11 @@ def test_fit_never_makes_resnet152_layers_a_hairline(server, page, direction, en
     expect(strip).to_be_visible()
     assert not inside(page, "head_softmax")
     box = strip.bounding_box()
-    at = ({"x": box["width"] / 2, "y": box["height"] - 2} if end == "bottom"
-          else {"x": box["width"] - 2, "y": box["height"] / 2})
+    at = (
+        {"x": box["width"] / 2, "y": box["height"] - 2}
+        if end == "bottom"
+        else {"x": box["width"] - 2, "y": box["height"] / 2}
+    )
     strip.click(position=at)
     assert inside(page, "head_softmax") and text_px(page) >= 8
     page.get_by_role("button", name="Zoom out").click()  # nor does zooming out go below
@@ -179,8 +189,9 @@ def test_a_far_drag_keeps_the_drawing_in_the_box(server, page):
     for dx, dy in ((-2500, -1800), (2500, 1800), (-2500, 1800)):
         page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         page.mouse.down()
-        page.mouse.move(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy,
-                        steps=6)
+        page.mouse.move(
+            box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy, steps=6
+        )
         page.mouse.up()
         assert inside(page, "input") and inside(page, "head"), (dx, dy)  # it fits
     for _ in range(4):
@@ -191,9 +202,11 @@ def test_a_far_drag_keeps_the_drawing_in_the_box(server, page):
     page.mouse.up()
     drawing = page.locator(f"{VIEW} svg g.graph").bounding_box()
     overlap_x = min(drawing["x"] + drawing["width"], box["x"] + box["width"]) - max(
-        drawing["x"], box["x"])
+        drawing["x"], box["x"]
+    )
     overlap_y = min(drawing["y"] + drawing["height"], box["y"] + box["height"]) - max(
-        drawing["y"], box["y"])
+        drawing["y"], box["y"]
+    )
     assert overlap_x > box["width"] / 2 and overlap_y > box["height"] / 2
 
 
@@ -221,13 +234,17 @@ def test_the_wheel_scrolls_the_page_until_the_graph_is_clicked(server, page):
     assert scale(page) == k1
 
 
-@pytest.mark.parametrize("width, height, talk", [(1024, 768, "0"), (1280, 720, "0"),
-                                                 (1024, 768, "1")])
+@pytest.mark.parametrize(
+    "width, height, talk", [(1024, 768, "0"), (1280, 720, "0"), (1024, 768, "1")]
+)
 def test_the_box_fits_the_window_and_its_text_is_14_px(server, browser, width, height, talk):
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
-    for query in ("preset=resnet152&level=layer", "preset=resnet50&level=stage",
-                  "preset=resnet50&level=block&direction=LR"):
+    for query in (
+        "preset=resnet152&level=layer",
+        "preset=resnet50&level=stage",
+        "preset=resnet50&level=block&direction=LR",
+    ):
         view = open_graph(page, server, f"{query}&talk={talk}")
         page.wait_for_timeout(300)  # the box sizes itself once drawn
         box = view.bounding_box()
@@ -241,8 +258,11 @@ def test_graph_downloads_dot_svg_and_png(server, browser):
     context = browser.new_context(accept_downloads=True)
     page = context.new_page()
     open_graph(page, server, "preset=resnet18")
-    for label, start in (("Download SVG", b"<?xml"), ("Download DOT", b"digraph resnet18"),
-                         ("Download PNG", b"\x89PNG")):
+    for label, start in (
+        ("Download SVG", b"<?xml"),
+        ("Download DOT", b"digraph resnet18"),
+        ("Download PNG", b"\x89PNG"),
+    ):
         with page.expect_download(timeout=30_000) as download:
             page.get_by_role("button", name=label).click()
         with open(download.value.path(), "rb") as f:
@@ -255,8 +275,10 @@ def test_controls_fit_one_row_in_talk_mode_at_1024(server, browser):
     context = browser.new_context(viewport={"width": 1024, "height": 768})
     page = context.new_page()
     open_graph(page, server, "preset=resnet50&level=block&talk=1&expand=stage9")
-    ys = {page.get_by_text(label, exact=True).bounding_box()["y"]
-          for label in ("Stages", "Layers", "Top-down", "Left-right")}
+    ys = {
+        page.get_by_text(label, exact=True).bounding_box()["y"]
+        for label in ("Stages", "Layers", "Top-down", "Left-right")
+    }
     assert max(ys) - min(ys) < 4, ys
     expect(page.get_by_role("button", name="Undo opened and folded boxes")).to_have_count(0)
     click_empty(page)  # then the arrow keys move the view down to the first block
@@ -266,5 +288,6 @@ def test_controls_fit_one_row_in_talk_mode_at_1024(server, browser):
         page.keyboard.press("ArrowDown")
     node(page, "stage1_block1").click()
     expect(page.get_by_role("button", name="Undo opened and folded boxes")).to_be_visible(
-        timeout=30_000)
+        timeout=30_000
+    )
     context.close()

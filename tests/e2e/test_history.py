@@ -19,8 +19,10 @@ def shown(page) -> str:
 
 def test_back_and_forward_step_through_the_edits(server, page):
     base = get_spec("resnet18")
-    counts = [f"{analyze(base.replace(head=base.head.__class__(classes=c))).totals.total_params:,}"
-              for c in (1000, 5, 7)]
+    counts = [
+        f"{analyze(base.replace(head=base.head.__class__(classes=c))).totals.total_params:,}"
+        for c in (1000, 5, 7)
+    ]
     page.goto(f"{server.url}/compose?preset=resnet18")
     assert shown(page) == counts[0]
     box = page.get_by_label("Classes")
@@ -61,9 +63,14 @@ def test_each_page_change_is_one_history_entry_and_back_returns(server, page, ta
     """Through the sidebar and talk mode's menus: history grows by exactly one entry per
     page change, and Back returns to the page before, every time (it did nothing in 3
     of 8 tries when a change made two entries)."""
-    path = [("Inspect", "Explore", "inspect"), ("Graph", "Explore", "graph"),
-            ("Train", "Train", "train"), ("Home", "Explore", ""),
-            ("Compose", "Explore", "compose"), ("Runs", "Train", "runs")]
+    path = [
+        ("Inspect", "Explore", "inspect"),
+        ("Graph", "Explore", "graph"),
+        ("Train", "Train", "train"),
+        ("Home", "Explore", ""),
+        ("Compose", "Explore", "compose"),
+        ("Runs", "Train", "runs"),
+    ]
     page.goto(f"{server.url}/compose?preset=resnet18" + ("&talk=1" if talk else ""))
     wait_idle(page)
     length = page.evaluate("history.length")

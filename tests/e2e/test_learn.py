@@ -68,7 +68,10 @@ def test_block_gallery_draws_every_block(server, page):
     open_page(page, server, "blocks")
     expect(page.get_by_role("tab")).to_have_count(len(BLOCK_KINDS))
     page.get_by_role("tab", name="inception").click()
-    chart = page.get_by_test_id("stGraphVizChart").filter(has=page.locator("svg")).locator(
-        "visible=true")
+    chart = (
+        page.get_by_test_id("stGraphVizChart")
+        .filter(has=page.locator("svg"))
+        .locator("visible=true")
+    )
     expect(chart.first.locator("g.node").first).to_be_visible(timeout=30_000)
     assert_clean(page)

@@ -16,8 +16,8 @@ from .browser import wait_idle
 HEADERS = (
     "Host: {host}\r\n"
     "Connection: keep-alive\r\n"
-    "sec-ch-ua: \"Chromium\";v=\"141\", \"Not?A_Brand\";v=\"8\"\r\n"
-    "sec-ch-ua-mobile: ?0\r\nsec-ch-ua-platform: \"Linux\"\r\n"
+    'sec-ch-ua: "Chromium";v="141", "Not?A_Brand";v="8"\r\n'
+    'sec-ch-ua-mobile: ?0\r\nsec-ch-ua-platform: "Linux"\r\n'
     "Upgrade-Insecure-Requests: 1\r\n"
     "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/141.0.0.0 Safari/537.36\r\n"
@@ -26,7 +26,8 @@ HEADERS = (
     "Sec-Fetch-Site: none\r\nSec-Fetch-Mode: navigate\r\nSec-Fetch-User: ?1\r\n"
     "Sec-Fetch-Dest: document\r\nAccept-Encoding: gzip, deflate, br, zstd\r\n"
     "Accept-Language: en-GB,en-US;q=0.9,en;q=0.8,fr;q=0.7,de;q=0.6\r\n"
-    "Cookie: _streamlit_xsrf={xsrf}\r\n\r\n")
+    "Cookie: _streamlit_xsrf={xsrf}\r\n\r\n"
+)
 
 
 def status_of(server, target: str, piece: int = 1400) -> int:
@@ -34,12 +35,13 @@ def status_of(server, target: str, piece: int = 1400) -> int:
     time, as a network's segments split it: the server's limit applies to a head still
     incomplete past 16 KiB (sent whole over loopback, a longer one may pass)."""
     host = server.url.removeprefix("http://")
-    head = (f"GET {target} HTTP/1.1\r\n" + HEADERS.format(host=host, xsrf="2|" + "f" * 160)
-            ).encode()
+    head = (
+        f"GET {target} HTTP/1.1\r\n" + HEADERS.format(host=host, xsrf="2|" + "f" * 160)
+    ).encode()
     with socket.create_connection(("127.0.0.1", server.port), timeout=30) as s:
         for i in range(0, len(head), piece):
             try:
-                s.sendall(head[i:i + piece])
+                s.sendall(head[i : i + piece])
             except OSError:  # the server answered and closed before the rest
                 break
             time.sleep(0.002)

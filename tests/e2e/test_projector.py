@@ -161,18 +161,41 @@ def _finished_race_and_experiment() -> None:
     store = RunStore()
     settings = {"epochs": 2, "batch_size": 32}
     for names in (DEGRADATION_SET, ("cifar_resnet20", "cifar_plain20")):
-        ids = store.create_group([(n, get_spec(n).to_dict(), {"source": "digits"}, settings)
-                                  for n in names])
+        ids = store.create_group(
+            [(n, get_spec(n).to_dict(), {"source": "digits"}, settings) for n in names]
+        )
         for k, i in enumerate(ids):
             store.update(i, status="completed", total_steps=20, epochs_done=2)
             now = time.time()
-            store.add_metrics(i, [
-                {"kind": "batch", "epoch": s // 10, "step": s, "seen": 32 * s, "time": now,
-                 "loss": 2.3 / (1 + s), "accuracy": min(0.99, 0.1 + s * (0.02 + 0.01 * k))}
-                for s in range(21)] + [
-                {"kind": "epoch", "epoch": e, "step": 10 * (e + 1), "seen": 320 * (e + 1),
-                 "time": now, "loss": 1.0, "accuracy": 0.5, "val_loss": 1.0,
-                 "val_accuracy": 0.4 + 0.1 * e} for e in range(2)])
+            store.add_metrics(
+                i,
+                [
+                    {
+                        "kind": "batch",
+                        "epoch": s // 10,
+                        "step": s,
+                        "seen": 32 * s,
+                        "time": now,
+                        "loss": 2.3 / (1 + s),
+                        "accuracy": min(0.99, 0.1 + s * (0.02 + 0.01 * k)),
+                    }
+                    for s in range(21)
+                ]
+                + [
+                    {
+                        "kind": "epoch",
+                        "epoch": e,
+                        "step": 10 * (e + 1),
+                        "seen": 320 * (e + 1),
+                        "time": now,
+                        "loss": 1.0,
+                        "accuracy": 0.5,
+                        "val_loss": 1.0,
+                        "val_accuracy": 0.4 + 0.1 * e,
+                    }
+                    for e in range(2)
+                ],
+            )
 
 
 @pytest.mark.parametrize("screen", [(1024, 768), (1280, 720)], ids=["1024x768", "1280x720"])

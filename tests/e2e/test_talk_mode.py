@@ -71,8 +71,9 @@ SCREENS = {"1024x768": (1024, 768, 1), "1920x1080-at-150%": (1280, 720, 1.5)}
 @pytest.mark.parametrize("talk", [False, True], ids=["normal", "talk"])
 def test_nothing_is_cut_off_on_a_projector(server, browser, talk, screen):
     width, height, scale = SCREENS[screen]
-    context = browser.new_context(viewport={"width": width, "height": height},
-                                  device_scale_factor=scale)
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, device_scale_factor=scale
+    )
     page = context.new_page()
     problems = {}
     for path in PATHS:

@@ -26,7 +26,8 @@ def class_zip(path, classes=("cat", "dog", "eel"), per_class=12, side=16):
             for i in range(per_class):
                 png = io.BytesIO()
                 Image.fromarray(rng.integers(0, 255, (side, side, 3), dtype=np.uint8)).save(
-                    png, "PNG")
+                    png, "PNG"
+                )
                 z.writestr(f"{c}/{i}.png", png.getvalue())
 
 
@@ -97,7 +98,11 @@ def _upload_and_train(server, page, tmp_path, store):
     (run,) = new
     s = run.settings
     assert (s["epochs"], s["batch_size"], s["learning_rate"], s["seed"]) == (
-        2, 8, 0.002, int(shown["Seed"]))
+        2,
+        8,
+        0.002,
+        int(shown["Seed"]),
+    )
     assert s["weight_decay"] == float(shown["Weight decay"])
     assert s["optimizer"] == OPTIMIZERS[optimizer]
     assert run.data["source"] == "upload" and run.data["options"]["path"]

@@ -96,9 +96,21 @@ def test_a_stored_run_replays_at_its_recorded_pace(server, page):
     s = store()
     run_id = s.create("replayed_net", {}, {"source": "digits"}, {"epochs": 1})
     t0 = time.time() - 100
-    s.add_metrics(run_id, [{"kind": "batch", "epoch": 0, "step": i, "seen": 32 * i,
-                            "time": t0 + i, "loss": 2.3 / (1 + i), "accuracy": i / 60}
-                           for i in range(60)])  # 60 points over 59 recorded seconds
+    s.add_metrics(
+        run_id,
+        [
+            {
+                "kind": "batch",
+                "epoch": 0,
+                "step": i,
+                "seen": 32 * i,
+                "time": t0 + i,
+                "loss": 2.3 / (1 + i),
+                "accuracy": i / 60,
+            }
+            for i in range(60)
+        ],
+    )  # 60 points over 59 recorded seconds
     s.update(run_id, status="completed")
     page.goto(f"{server.url}/runs")
     wait_idle(page)

@@ -38,9 +38,15 @@ def test_a_crafted_name_is_shown_literally_on_every_page_and_fetches_nothing(ser
         assert page.evaluate(FOREIGN) == [], path
         # The name's **x** and <b>y</b> never become bold (the app's own bold, as in
         # Compose's block help, may).
-        expect(page.locator(", ".join(f"[data-testid='{where}'] {tag}" for where in
-                                      ("stMain", "stSidebar") for tag in ("b", "strong")))
-               .filter(has_text=re.compile(r"^[xy]$"))).to_have_count(0)
+        expect(
+            page.locator(
+                ", ".join(
+                    f"[data-testid='{where}'] {tag}"
+                    for where in ("stMain", "stSidebar")
+                    for tag in ("b", "strong")
+                )
+            ).filter(has_text=re.compile(r"^[xy]$"))
+        ).to_have_count(0)
 
     # A link whose value is refused: the warning quotes it as it is (its first 40
     # characters: a message never floods the page with a hostile value).
@@ -48,6 +54,7 @@ def test_a_crafted_name_is_shown_literally_on_every_page_and_fetches_nothing(ser
     data["stages"][0]["kind"] = CRAFTED
     import base64
     import zlib
+
     bad = base64.urlsafe_b64encode(zlib.compress(json.dumps(data).encode())).decode()
     page.goto(f"{server.url}/?spec={bad.rstrip('=')}")
     settle(page)

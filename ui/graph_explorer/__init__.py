@@ -8,8 +8,8 @@ loaded from the network at run time.
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 
 import streamlit as st
 
@@ -21,12 +21,18 @@ _component = st.components.v2.component(
 )
 
 
-def graph_explorer(svg: str, nodes: dict[str, dict], key: str,
-                   on_toggle: Callable[[], None], talk: bool = False) -> str | None:
+def graph_explorer(
+    svg: str, nodes: dict[str, dict], key: str, on_toggle: Callable[[], None], talk: bool = False
+) -> str | None:
     """Draw ``svg``; ``nodes`` maps each node's key to its tooltip (``title``, ``rows`` of
     (label, value), ``action``, ``expands``); ``talk`` draws it larger. Returns the stage or block the user clicked
     to open or fold, once, on the rerun that click causes."""
-    data = {"svg": svg, "nodes": nodes, "key": key, "talk": talk,
-            "id": hashlib.sha1(svg.encode("utf-8", "replace")).hexdigest()[:16]}
+    data = {
+        "svg": svg,
+        "nodes": nodes,
+        "key": key,
+        "talk": talk,
+        "id": hashlib.sha1(svg.encode("utf-8", "replace")).hexdigest()[:16],
+    }
     result = _component(key=key, data=data, on_toggle_change=on_toggle)
     return getattr(result, "toggle", None)
