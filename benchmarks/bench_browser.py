@@ -87,13 +87,9 @@ POINTS = """() => {
 
 
 def _stop_worker(home: str) -> None:
-    import os
-    import signal
+    from resnet_core.training.worker import stop_worker
 
-    try:
-        os.kill(int(Path(home, "worker.pid").read_text()), signal.SIGTERM)
-    except (OSError, ValueError):
-        pass
+    stop_worker(Path(home))
     time.sleep(1)
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import signal
 import sys
 import tempfile
 import time
@@ -35,7 +34,11 @@ os.environ["RESNET_EXPLORER_HOME"] = tempfile.mkdtemp(prefix="bench-live-")
 from resnet_core import get_spec  # noqa: E402
 from resnet_core.data import DataChoice  # noqa: E402
 from resnet_core.presets import cifar_resnet, plain_twin  # noqa: E402
-from resnet_core.training import RunStore, TrainSettings  # noqa: E402
+from resnet_core.training import (  # noqa: E402
+    RunStore,
+    TrainSettings,
+    worker,  # noqa: E402
+)
 from resnet_core.training.estimate import estimate_epoch_seconds  # noqa: E402
 from resnet_core.training.submit import plan_run, race_plans, submit_race, submit_run  # noqa: E402
 from resnet_core.training.worker import ensure_worker, worker_alive  # noqa: E402
@@ -157,10 +160,7 @@ def estimate_vs_measured(name: str, choice: DataChoice, batch: int, epochs: int 
 def stop_worker() -> None:
     """End the worker this benchmark started (idle, it would wait minutes) and drop its
     scratch store."""
-    try:
-        os.kill(int((store.home / "worker.pid").read_text()), signal.SIGTERM)
-    except (OSError, ValueError):
-        pass
+    worker.stop_worker(store.home)
     shutil.rmtree(store.home, ignore_errors=True)
 
 

@@ -12,7 +12,7 @@ from resnet_core.graph import SKIP_EDGES, to_graph
 from resnet_core.spec import ArchitectureSpec, Head, SpecError, Stage
 from resnet_core.trace import Trace, fmt_shape, trace_spec
 from ui import presentation, router
-from ui.spec_form import read_by
+from ui.spec_form import block_kinds_reading_text
 
 router.ensure_router()
 
@@ -77,7 +77,7 @@ with presentation.settings_container("Input and width"):
         64,
         step=4,
         key="gallery_width",
-        help=f"{read_by('expansion')}: a multiple of 4 (expansion 4)",
+        help=f"{block_kinds_reading_text('expansion')}: a multiple of 4 (expansion 4)",
     )
     stride = c[4].selectbox(
         "Stride",

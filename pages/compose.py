@@ -16,7 +16,7 @@ from resnet_core.spec import (
     STRIDE_CONVS,
 )
 from ui import common, preset_cards, router, spec_form, state, terms
-from ui.spec_form import read_by, stem_read_by
+from ui.spec_form import block_kinds_reading_text, stem_kinds_reading_text
 
 router.ensure_router()
 
@@ -126,7 +126,8 @@ with st.expander(
             help=terms.help_for(
                 "L2 penalty",
                 lead="The source's L2 on every conv and dense "
-                "kernel (TF-Slim's VGG-16: 5e-4). The Train page's weight "
+                "kernel, as Keras's L2: l2 · Σw² (TF-Slim's VGG-16: 2.5e-4, "
+                "slim's 5e-4 on Σw²/2). The Train page's weight "
                 "decay is the optimizer's, decoupled: a training setting.",
             ),
         ),
@@ -170,30 +171,39 @@ stem_df = st.data_editor(
         ),
         # Each help names the kinds that read the column, from the registry.
         "filters": st.column_config.TextColumn(
-            "filters", width=80, default="64", help=f"{stem_read_by('filters')} only"
+            "filters", width=80, default="64", help=f"{stem_kinds_reading_text('filters')} only"
         ),
         "kernel_size": st.column_config.TextColumn(
-            "kernel", default="3", width=80, help=f"{stem_read_by('kernel_size')} only: k×k"
+            "kernel",
+            default="3",
+            width=80,
+            help=f"{stem_kinds_reading_text('kernel_size')} only: k×k",
         ),
         "pool_size": st.column_config.TextColumn(
-            "pool", width=70, help=f"{stem_read_by('pool_size')}: the window"
+            "pool", width=70, help=f"{stem_kinds_reading_text('pool_size')}: the window"
         ),
         "pad": st.column_config.TextColumn(
-            "pad", width=63, help=f"{stem_read_by('pad')} only: pixels added on each side"
+            "pad",
+            width=63,
+            help=f"{stem_kinds_reading_text('pad')} only: pixels added on each side",
         ),
         "stride": st.column_config.TextColumn(
-            "stride", default="1", width=77, help=stem_read_by("stride")
+            "stride", default="1", width=77, help=stem_kinds_reading_text("stride")
         ),
         "padding": st.column_config.SelectboxColumn(
-            "padding", options=PADDINGS, width=91, default="same", help=stem_read_by("padding")
+            "padding",
+            options=PADDINGS,
+            width=91,
+            default="same",
+            help=stem_kinds_reading_text("padding"),
         ),
         "use_bias": st.column_config.CheckboxColumn(
-            "bias", default=False, width=63, help=f"{stem_read_by('use_bias')} only"
+            "bias", default=False, width=63, help=f"{stem_kinds_reading_text('use_bias')} only"
         ),
     },
 )
 stem_box = st.container()
-settingless = spec_form.stem_kinds_reading_none()
+settingless = spec_form.stem_kinds_without_settings_text()
 st.caption(
     "A cell a layer's kind does not use is empty"
     + (f" ({settingless} use none of them)" if settingless else "")
@@ -246,26 +256,28 @@ stage_columns = {
         ),
     ),
     "expansion": st.column_config.TextColumn(
-        "expansion", help=terms.help_for("expansion", lead=f"{read_by('expansion')} only")
+        "expansion",
+        help=terms.help_for("expansion", lead=f"{block_kinds_reading_text('expansion')} only"),
     ),
     "groups": st.column_config.TextColumn(
         "groups",
         help=terms.help_for(
-            "groups", lead=f"{read_by('groups')}: groups of the k×k conv (ResNeXt)"
+            "groups", lead=f"{block_kinds_reading_text('groups')}: groups of the k×k conv (ResNeXt)"
         ),
     ),
     "width": st.column_config.TextColumn(
-        "width", help=f"{read_by('width')}: the k×k conv's channels; 0 = filters ÷ expansion"
+        "width",
+        help=f"{block_kinds_reading_text('width')}: the k×k conv's channels; 0 = filters ÷ expansion",
     ),
     "se_ratio": st.column_config.TextColumn(
         "SE",
         help=terms.help_for(
             "squeeze-and-excitation",
-            lead=f"{read_by('se_ratio')}: the squeeze-and-excitation ratio; 0 = none",
+            lead=f"{block_kinds_reading_text('se_ratio')}: the squeeze-and-excitation ratio; 0 = none",
         ),
     ),
     "preact": st.column_config.CheckboxColumn(
-        "pre-act", help=terms.help_for("pre-activation", lead=read_by("preact"))
+        "pre-act", help=terms.help_for("pre-activation", lead=block_kinds_reading_text("preact"))
     ),
     "stride_block": st.column_config.SelectboxColumn(
         "strided block",
@@ -275,7 +287,7 @@ stage_columns = {
     "stride_conv": st.column_config.SelectboxColumn(
         "strided conv",
         options=STRIDE_CONVS,
-        help=f"{read_by('stride_conv')}: the conv that strides (3x3: torchvision's)",
+        help=f"{block_kinds_reading_text('stride_conv')}: the conv that strides (3x3: torchvision's)",
     ),
 }
 stage_df = st.data_editor(
@@ -353,10 +365,16 @@ head_box = st.container()
 # A row switched to another kind drops what only the old kind used; the tables are then
 # redrawn so those cells show empty.
 stem_rows, stem_switched = spec_form.clear_unused(
-    pd.DataFrame(stem_df), base_frame("stem", spec_form.stem_frame), "kind", NEW_STEM_KIND
+    pd.DataFrame(stem_df),
+    base_frame("stem", spec_form.stem_frame),
+    spec_form.stem_columns_read,
+    NEW_STEM_KIND,
 )
 stage_rows, stages_switched = spec_form.clear_unused(
-    pd.DataFrame(stage_df), base_frame("stages", spec_form.stage_frame), "kind", NEW_STAGE_KIND
+    pd.DataFrame(stage_df),
+    base_frame("stages", spec_form.stage_frame),
+    spec_form.stage_columns_read,
+    NEW_STAGE_KIND,
 )
 try:
     candidate = spec_form.spec_from_form(

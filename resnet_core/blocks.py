@@ -344,13 +344,18 @@ class BlockKind:
     kinds read); the spec refuses a non-default value in any other."""
     residual: bool = True
     uses_conv_bias: bool = True  # False: the block fixes its own biases (seed 003)
-    uses_expansion: bool = False
     inception: bool = False
     vgg: bool = False
     preact: bool = False  # normalises before each conv whatever the stage says (seed 004)
     library_call: LibraryCall | None = None
     """How :mod:`resnet_core.build` makes one such block on a Keras tensor ``x`` (the
     Block gallery shows it); ``None``: the library has no function of its own for it."""
+
+    @property
+    def uses_expansion(self) -> bool:
+        """Whether its stages read ``expansion`` (filters a multiple of it): said once, in
+        :attr:`fields`."""
+        return "expansion" in self.fields
 
     def example_filters(self, width: int):
         """The stage's ``filters`` for a block of ``width`` output channels (inception:
@@ -481,7 +486,6 @@ BLOCK_KINDS: dict[str, BlockKind] = {
             "ResNet-50's block; its settings make ResNeXt, Wide ResNet, SE-ResNet and "
             "ResNet v2 of it.",
             fields=(*_WITH_EXPANSION, "groups", "width", "se_ratio", "preact", "stride_conv"),
-            uses_expansion=True,
             library_call=lambda f, s: f"build.bottleneck_block(x, {f}, stride={s})",
         ),
         BlockKind(
@@ -518,7 +522,6 @@ BLOCK_KINDS: dict[str, BlockKind] = {
             summary="A bottleneck without BatchNorm: biased convs with ReLU and a bias "
             "after the sum, from a low-level TensorFlow MNIST tutorial.",
             fields=_WITH_EXPANSION,
-            uses_expansion=True,
             uses_conv_bias=False,
             library_call=lambda f, s: f"build.bias_bottleneck_block(x, {f}, stride={s})",
         ),
@@ -540,7 +543,6 @@ BLOCK_KINDS: dict[str, BlockKind] = {
             summary="1×1 down to filters ÷ expansion, a k×k conv, 1×1 back up, plus the "
             "input, with no activation after the sum (a TensorFlow tutorial's block).",
             fields=_WITH_EXPANSION,
-            uses_expansion=True,
             # The document's residual_block(x, f, r) never strides.
             library_call=lambda f, s: (
                 f"build.reduced_bottleneck_block(x, f={f}, r=4)" if s == 1 else None

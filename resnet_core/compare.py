@@ -17,6 +17,7 @@ from .analysis import Analysis, StageSummary, human
 from .blocks import BLOCK_KINDS, shortcut_form
 from .op_table import fmt_shape
 from .spec import Head, Stage, StemLayer
+from .stem_kinds import STEM_KINDS
 
 # A skip connection's kind, as the page and the command line name it (both sides alike).
 FORM_WORDS = {
@@ -125,19 +126,9 @@ def stage_words(stage: Stage, in_channels: int | None) -> dict[str, str]:
 
 
 def stem_words(layers: tuple[StemLayer, ...]) -> str:
-    """The stem's layers, ``zero-pad 3 → 7×7 conv 64 stride 2 → BN → ReLU``."""
-
-    def one(l: StemLayer) -> str:
-        stride = f" stride {l.stride}" if l.stride > 1 else ""
-        if l.kind == "conv":
-            return f"{_kxk(l.kernel_size)} conv {l.filters}{stride}"
-        if l.kind in ("maxpool", "avgpool"):
-            return f"{_kxk(l.pool_size)} {l.kind[:3]}-pool{stride}"
-        if l.kind == "zeropad":
-            return f"zero-pad {l.pad}"
-        return {"batchnorm": "BN", "relu": "ReLU", "elu": "ELU"}[l.kind]
-
-    return " → ".join(map(one, layers)) or "none"
+    """The stem's layers, ``zero-pad 3 → 7×7 conv 64 stride 2 → BN → ReLU`` (each kind
+    says its own words: :attr:`StemKind.words`)."""
+    return " → ".join(STEM_KINDS[l.kind].describe(l) for l in layers) or "none"
 
 
 def head_words(h: Head) -> str:

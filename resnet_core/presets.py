@@ -271,9 +271,12 @@ def seed_vgg16_slim() -> ArchitectureSpec:
     return vgg16().replace(
         name="seed_vgg16_slim",
         head=Head(classes=1000, pool="flatten", hidden=(4096, 4096), dropout=0.5, output="logits"),
-        layer_settings=LayerSettings(kernel_init="truncated_normal", init_stddev=0.01, l2=5e-4),
+        # slim.l2_regularizer(0.0005) adds 0.0005 · Σw²/2 (tf.nn.l2_loss halves the sum);
+        # Keras's L2(l2) adds l2 · Σw², so the document's penalty is l2 = 2.5e-4 here.
+        layer_settings=LayerSettings(kernel_init="truncated_normal", init_stddev=0.01, l2=2.5e-4),
         description="Seed 004's TF-Slim VGG-16: weights from a truncated normal (σ 0.01) "
-        "with L2 5e-4, dropout 0.5 after fc6 and fc7, and logits out of fc8 (the "
+        "with slim's L2 5e-4 (Keras's 2.5e-4: slim halves the sum of squares), "
+        "dropout 0.5 after fc6 and fc7, and logits out of fc8 (the "
         "softmax is its loss's). The document applies fc6 to the 7×7×512 map "
         "without flattening; this takes the flatten reading (as slim's "
         "fully_connected then did), and 224×224×3 with 1000 classes.",

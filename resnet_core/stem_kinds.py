@@ -20,6 +20,8 @@ from .ops import Interpreter
 StemApply = Callable[[Interpreter, Any, Any, int], Any]
 """``(ops, x, layer, i) -> x``: the layer applied to ``x``; ``i`` is its place in the
 stem, from 1 (its Keras name's number: ``stem_conv1``)."""
+StemWords = Callable[[Any], str]
+"""``layer -> words``: how Compare names the layer (``7×7 conv 64 stride 2``)."""
 StemCheck = Callable[[list, str, Any], None]
 """``(problems, path, layer)``: appends ``(field path, message)`` for what is wrong with a
 layer of this kind beyond its fields' types and ranges."""
@@ -40,6 +42,12 @@ class StemKind:
     non-default value in any other."""
     check: StemCheck | None = None
     """Checks of its own, after its fields' (``None``: none)."""
+    words: StemWords | None = None
+    """How Compare names a layer of this kind (``None``: the kind's name)."""
+
+    def describe(self, layer) -> str:
+        """The layer in a few words (Compare's stem line)."""
+        return self.words(layer) if self.words else self.name
 
 
 def _conv(ops: Interpreter, x, layer, i: int):
@@ -76,6 +84,19 @@ def _zeropad(ops: Interpreter, x, layer, i: int):
     return ops.zeropad(x, layer.pad, name=f"pad{i}")
 
 
+def _stride(layer) -> str:
+    return f" stride {layer.stride}" if layer.stride > 1 else ""
+
+
+def _conv_words(layer) -> str:
+    k = layer.kernel_size
+    return f"{k}×{k} conv {layer.filters}{_stride(layer)}"
+
+
+def _pool_words(mode: str) -> StemWords:
+    return lambda layer: f"{layer.pool_size}×{layer.pool_size} {mode}-pool{_stride(layer)}"
+
+
 _WINDOW = ("pool_size", "stride", "padding")
 
 STEM_KINDS: dict[str, StemKind] = {
@@ -86,14 +107,31 @@ STEM_KINDS: dict[str, StemKind] = {
             explain("conv"),
             _conv,
             fields=("filters", "kernel_size", "stride", "padding", "use_bias"),
+            words=_conv_words,
         ),
-        StemKind("batchnorm", explain("BatchNorm"), _batchnorm),
-        StemKind("relu", explain("ReLU"), _activation("relu")),
-        StemKind("elu", explain("ELU"), _activation("elu")),
-        StemKind("maxpool", "The largest value of each window.", _pool("max"), fields=_WINDOW),
-        StemKind("avgpool", "The mean value of each window.", _pool("avg"), fields=_WINDOW),
+        StemKind("batchnorm", explain("BatchNorm"), _batchnorm, words=lambda _l: "BN"),
+        StemKind("relu", explain("ReLU"), _activation("relu"), words=lambda _l: "ReLU"),
+        StemKind("elu", explain("ELU"), _activation("elu"), words=lambda _l: "ELU"),
         StemKind(
-            "zeropad", "A border of zeros, pad pixels on each side.", _zeropad, fields=("pad",)
+            "maxpool",
+            "The largest value of each window.",
+            _pool("max"),
+            fields=_WINDOW,
+            words=_pool_words("max"),
+        ),
+        StemKind(
+            "avgpool",
+            "The mean value of each window.",
+            _pool("avg"),
+            fields=_WINDOW,
+            words=_pool_words("avg"),
+        ),
+        StemKind(
+            "zeropad",
+            "A border of zeros, pad pixels on each side.",
+            _zeropad,
+            fields=("pad",),
+            words=lambda layer: f"zero-pad {layer.pad}",
         ),
     )
 }

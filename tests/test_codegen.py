@@ -138,7 +138,7 @@ def test_exported_script_carries_the_sources_layer_settings():
     assert "'TruncatedNormal', 'config': {'stddev': 0.1}" in mnist
     assert "'Constant', 'config': {'value': 0.1}" in mnist
     vgg = to_python(get_spec("seed_vgg16_slim"))
-    assert "'L2', 'config': {'l2': 0.0005}" in vgg and "Activation(activation='softmax'" not in vgg
+    assert "'L2', 'config': {'l2': 0.00025}" in vgg and "Activation(activation='softmax'" not in vgg
     assert "groups=32" in to_python(get_spec("resnext50_32x4d"))
 
 

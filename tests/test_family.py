@@ -187,7 +187,8 @@ def test_descriptions_state_the_readings_chosen():
 def test_seed_vgg16_slim_is_the_documents_network():
     spec, keras_vgg = get_spec("seed_vgg16_slim"), get_spec("vgg16")
     assert spec.head.dropout == 0.5 and spec.head.output == "logits"
-    assert spec.layer_settings.l2 == 5e-4
+    # slim.l2_regularizer(5e-4) is 5e-4 · Σw²/2: Keras's L2 of 2.5e-4.
+    assert spec.layer_settings.l2 == 2.5e-4
     assert spec.layer_settings.kernel_init == "truncated_normal"
     assert keras_vgg.head.output == "softmax" and keras_vgg.head.dropout == 0
     kinds = [l.kind for l in analyze(spec).layers]

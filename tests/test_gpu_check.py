@@ -98,13 +98,18 @@ def test_a_backend_whose_package_is_missing_is_refused_before_any_child(
     assert "KERAS_BACKEND" not in os.environ  # refused before choosing it for the children
 
 
-def test_the_backend_flag_wins_over_the_environment(monkeypatch):
+def test_the_backend_is_the_flag_else_the_environment_else_keras_json(monkeypatch, tmp_path):
     gpu_check = _load_script()
-    monkeypatch.setenv("KERAS_BACKEND", "tensorflow")
-    assert gpu_check.chosen_backend("jax") == "jax"
-    assert gpu_check.chosen_backend(None) == "tensorflow"
+    monkeypatch.setenv("KERAS_BACKEND", "jax")  # not the default: read, not assumed
+    assert gpu_check.chosen_backend("torch") == "torch"
+    assert gpu_check.chosen_backend(None) == "jax"
     monkeypatch.delenv("KERAS_BACKEND")
-    monkeypatch.setenv("KERAS_HOME", "/nonexistent")
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    (tmp_path / "keras.json").write_text(json.dumps({"backend": "jax"}))
+    assert gpu_check.chosen_backend(None) == "jax"
+    (tmp_path / "keras.json").write_text("{not json")  # damaged: Keras's default
+    assert gpu_check.chosen_backend(None) == "tensorflow"
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "none"))
     assert gpu_check.chosen_backend(None) == "tensorflow"
 
 

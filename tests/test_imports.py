@@ -76,6 +76,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "resnet_core.training.checkpoints",
             "resnet_core.training.store",
             "resnet_core.training.predictions",
+            "resnet_core.training.forward_metrics",
             "resnet_core.training.summary",
             "resnet_core.training.tensorboard_log",
             "resnet_core.training.trainee",

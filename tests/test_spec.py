@@ -96,7 +96,6 @@ def test_every_block_kind_explains_itself_and_names_settings_it_reads():
         assert 40 < len(kind.summary) < 200 and "seed" not in kind.summary
         stage_fields = {f.name for f in dataclasses.fields(Stage)} - {"kind", "num_blocks"}
         assert "filters" in kind.fields and set(kind.fields) <= stage_fields
-        assert ("expansion" in kind.fields) == kind.uses_expansion
         assert ("shortcut" in kind.fields) == kind.residual
 
 

@@ -99,15 +99,15 @@ def test_a_row_switched_to_another_kind_drops_what_only_the_old_kind_used():
     stages.loc[0, "kind"] = "basic"
     stages.loc[0, "expansion"] = "2"  # typed for the bottleneck
     stem.loc[1, "kind"] = "relu"  # was the 7×7 conv
-    stages, switched = spec_form.clear_unused(stages, base_stages, "kind")
-    stem, stem_switched = spec_form.clear_unused(stem, base_stem, "kind")
+    stages, switched = spec_form.clear_unused(stages, base_stages, spec_form.stage_columns_read)
+    stem, stem_switched = spec_form.clear_unused(stem, base_stem, spec_form.stem_columns_read)
     assert switched and stem_switched
     assert stages.loc[0, "expansion"] is None and stages.loc[0, "filters"] == "256"
     assert all(stem.loc[1, c] is None for c in spec_form.STEM_COLUMNS if c != "kind")
     built = _form(spec, stages=stages, stem=stem)
     assert built.stages[0].kind == "basic" and built.stem[1].kind == "relu"
     # Unchanged rows keep every value, even one the kind ignores: the spec refuses it.
-    same, switched = spec_form.clear_unused(base_stages, base_stages, "kind")
+    same, switched = spec_form.clear_unused(base_stages, base_stages, spec_form.stage_columns_read)
     assert not switched and same.equals(base_stages)
 
 
@@ -127,7 +127,7 @@ def test_an_added_row_switched_from_the_editors_default_kind_drops_its_defaults(
         "pool_size": 2,
     }
     stem = pd.concat([base, pd.DataFrame([added])], ignore_index=True)
-    cleared, switched = spec_form.clear_unused(stem, base, "kind", "conv")
+    cleared, switched = spec_form.clear_unused(stem, base, spec_form.stem_columns_read, "conv")
     assert switched
     row = cleared.iloc[-1]
     assert row["filters"] is None and row["kernel_size"] is None and row["use_bias"] is None
@@ -136,7 +136,7 @@ def test_an_added_row_switched_from_the_editors_default_kind_drops_its_defaults(
     assert built.stem[-1] == StemLayer("maxpool", pool_size=2, stride=2, padding="same")
     # Still a conv: nothing to drop.
     conv = pd.concat([base, pd.DataFrame([{**added, "kind": "conv"}])], ignore_index=True)
-    assert not spec_form.clear_unused(conv, base, "kind", "conv")[1]
+    assert not spec_form.clear_unused(conv, base, spec_form.stem_columns_read, "conv")[1]
 
 
 def _problems(spec, **cells):

@@ -2,6 +2,7 @@
 for one test, is checked by the spec, read from a spec file, and shows in the tracer, the
 Keras builder, the exported script and Compose's stem table."""
 
+import dataclasses
 import json
 
 import pytest
@@ -125,3 +126,15 @@ def test_compose_offers_and_explains_a_toy_stem_kind(toy_spec):
     assert columns["kernel"]["help"] == "conv only: k×k"
     captions = [plain(c.value) for c in at.caption]
     assert any("(batchnorm, relu and elu use none of them)" in c for c in captions)
+
+
+def test_compare_names_a_toy_stem_kind_by_its_entry(toy_spec, monkeypatch):
+    from resnet_core.compare import compare, stem_words
+
+    # No words of its own: the kind's name; its own words once it gives them.
+    assert stem_words(toy_spec.stem) == "toy → BN"
+    assert compare(analyze(toy_spec), analyze(toy_spec))  # the whole comparison runs
+    monkeypatch.setitem(
+        STEM_KINDS, "toy", dataclasses.replace(TOY, words=lambda l: f"toy {l.filters}")
+    )
+    assert stem_words(toy_spec.stem) == "toy 8 → BN"

@@ -435,3 +435,20 @@ def test_a_run_stored_in_spec_format_1_still_opens_for_the_runs_page_and_resume(
     (tmp_path / "runs.db").unlink()  # rebuilt from run.json: the same spec, as written
     again = RunStore(tmp_path).get(run_id)
     assert again.spec == v1 and again.network() == get_spec("resnet18")
+
+
+def test_stop_worker_signals_only_a_live_worker(tmp_path):
+    import subprocess
+    import sys
+
+    from resnet_core.training.worker import WORKER_PID, stop_worker
+
+    assert not stop_worker(tmp_path)  # no pid file
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:  # a stale pid file naming some other process: never signalled
+        (tmp_path / WORKER_PID).write_text(str(other.pid))
+        assert not stop_worker(tmp_path)
+        assert other.poll() is None
+    finally:
+        other.kill()
+        other.wait()

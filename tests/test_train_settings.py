@@ -355,9 +355,9 @@ def test_weight_decay_is_said_to_be_decoupled_and_a_sources_l2_a_layer_setting(t
     at = app("pages/train.py", preset="seed_vgg16_slim")
     assert widget(at, "Weight decay").help.startswith("Decoupled weight decay")
     notes = [plain(c.value) for c in at.caption]
-    assert any("L2 penalty of 0.0005 on its kernels" in n and "layer setting" in n for n in notes)
+    assert any("L2 penalty of 0.00025 on its kernels" in n and "layer setting" in n for n in notes)
     at = app("pages/train.py", preset="cifar_resnet20")  # no L2 in this network
     assert not any("L2 penalty" in plain(c.value) for c in at.caption)
     compose = app("pages/compose.py", preset="seed_vgg16_slim")
     l2 = next(n for n in compose.number_input if n.label == "L2 on kernels")
-    assert l2.value == 5e-4 and explain("L2 penalty") in l2.help
+    assert l2.value == 2.5e-4 and explain("L2 penalty") in l2.help

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
 
@@ -62,13 +63,13 @@ STEM_TITLES = {"kernel_size": "kernel", "pool_size": "pool", "use_bias": "bias"}
 STAGE_TITLES = {"kind": "block", "num_blocks": "blocks", "kernel_size": "kernel"}
 
 
-def read_by(field: str) -> str:
+def block_kinds_reading_text(field: str) -> str:
     """The block kinds that read the stage setting ``field`` (a column's help says so),
     from the registry: a new kind that reads it is named there too."""
     return ", ".join(kinds_reading(field)) or "no kind"
 
 
-def stem_read_by(field: str) -> str:
+def stem_kinds_reading_text(field: str) -> str:
     """The stem layer kinds that read the StemLayer setting ``field``, from the registry
     (a stem column's help says so)."""
     return ", ".join(stem_kinds_reading(field)) or "no kind"
@@ -80,7 +81,7 @@ def stem_kind_help() -> str:
     return "  \n".join(f"**{k.name}**: {k.summary}" for k in STEM_KINDS.values())
 
 
-def stem_kinds_reading_none() -> str:
+def stem_kinds_without_settings_text() -> str:
     """The stem layer kinds that read none of the table's settings (their cells stay
     empty), as a sentence says them: "batchnorm, relu and elu"."""
     names = [k.name for k in STEM_KINDS.values() if not k.fields]
@@ -92,11 +93,21 @@ def as_text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+def stem_columns_read(kind: str) -> set[str]:
+    """The stem table's columns a layer of ``kind`` reads (an unknown kind: ``kind``)."""
+    return {"kind", *(STEM_KINDS[kind].fields if kind in STEM_KINDS else ())}
+
+
+def stage_columns_read(kind: str) -> set[str]:
+    """The stage table's columns a stage of ``kind`` reads (an unknown kind: ``kind``)."""
+    return {"kind", "num_blocks", *(BLOCK_KINDS[kind].fields if kind in BLOCK_KINDS else ())}
+
+
 def stem_frame(spec: ArchitectureSpec) -> pd.DataFrame:
     """One row per stem layer; a cell the layer's kind does not read is left empty."""
     rows = []
     for layer in spec.stem:
-        used = ("kind", *STEM_KINDS[layer.kind].fields)
+        used = stem_columns_read(layer.kind)
         row = {c: getattr(layer, c) if c in used else None for c in STEM_COLUMNS}
         row.update({c: as_text(row[c]) for c in STEM_NUMBERS})
         rows.append(row)
@@ -107,7 +118,7 @@ def stage_frame(spec: ArchitectureSpec) -> pd.DataFrame:
     """One row per stage; a cell the block kind does not read is left empty."""
     rows = []
     for s in spec.stages:
-        used = ("kind", "num_blocks", *BLOCK_KINDS[s.kind].fields)
+        used = stage_columns_read(s.kind)
         row = {c: getattr(s, c) if c in used else None for c in STAGE_COLUMNS}
         row.update({c: as_text(row[c]) for c in STAGE_NUMBERS})
         row["filters"] = format_filters(s.filters)
@@ -116,24 +127,25 @@ def stage_frame(spec: ArchitectureSpec) -> pd.DataFrame:
 
 
 def clear_unused(
-    edited: pd.DataFrame, base: pd.DataFrame, kind: str, new_row_kind: str | None = None
+    edited: pd.DataFrame,
+    base: pd.DataFrame,
+    columns_read: Callable[[str], set[str]],
+    new_row_kind: str | None = None,
 ) -> tuple[pd.DataFrame, bool]:
-    """Rows whose ``kind`` column changed since the editor was drawn lose the values their
-    new kind does not use: those were typed for the old kind, not refused settings of the
-    new one. A row added since then counts as drawn with ``new_row_kind`` (the editor's
-    default, whose defaults fill it). Returns the frame and whether any row changed kind
-    (then the editor should be redrawn, to show those cells empty)."""
+    """Rows whose ``kind`` changed since the editor was drawn lose the values their new
+    kind does not read (``columns_read``: :func:`stem_columns_read` or
+    :func:`stage_columns_read`): those were typed for the old kind, not refused settings
+    of the new one. A row added since then counts as drawn with ``new_row_kind`` (the
+    editor's default, whose defaults fill it). Returns the frame and whether any row
+    changed kind (then the editor should be redrawn, to show those cells empty)."""
     out, changed = edited.copy(), False
     for i in out.index:
-        new = out.at[i, kind]
-        old = base.at[i, kind] if i in base.index else new_row_kind
+        new = out.at[i, "kind"]
+        old = base.at[i, "kind"] if i in base.index else new_row_kind
         if old is None or new == old:
             continue
         changed = True
-        if new in BLOCK_KINDS:
-            keep = {kind, "num_blocks", *BLOCK_KINDS[new].fields}
-        else:
-            keep = {kind, *(STEM_KINDS[new].fields if new in STEM_KINDS else ())}
+        keep = columns_read(new)
         for column in out.columns:
             if column not in keep:
                 out[column] = out[column].astype(object)

@@ -1,6 +1,8 @@
 """Training runs: settings, the run store, the worker and the one training path.
 
-Importing this package does not import TensorFlow; :mod:`engine` does, when it runs.
+Importing this package does not import Keras or TensorFlow; the loop (:mod:`engine`) and
+its parts (:mod:`strategy`, :mod:`model_factory`, :mod:`steps`, loading a checkpoint) do,
+when they run.
 """
 
 from .settings import SettingsError, TrainSettings, check_feasible

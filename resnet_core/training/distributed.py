@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .forward_metrics import loss_and_accuracy
 from .settings import SettingsError
 
 TASK_TYPES = ("chief", "worker")  # what MultiWorkerMirroredStrategy trains with
@@ -206,12 +207,7 @@ class StepRunner:
         """Validation loss and accuracy, on the chief only (the others skip it)."""
         if not self.chief:
             return {}
-        probs = self.predict(x, batch_size).astype(np.float64)
-        picked = np.clip(probs[np.arange(len(y)), y], 1e-12, None)
-        return {
-            "loss": float(-np.mean(np.log(picked))),
-            "accuracy": float(np.mean(probs.argmax(axis=1) == y)),
-        }
+        return loss_and_accuracy(self.model, self.predict(x, batch_size), y)
 
 
 def scratch_home() -> Path:

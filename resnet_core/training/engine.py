@@ -32,6 +32,7 @@ import numpy as np
 
 from ..data import load, prepare
 from . import checkpoints, chunks, model_factory, predictions
+from .forward_metrics import loss_and_accuracy
 from .settings import SettingsError, TrainSettings, check_feasible
 from .steps import KerasSteps
 from .store import RunStore
@@ -210,10 +211,8 @@ def _probe_point(t: Trainee) -> None:
 
     bs = t.settings.batch_size
     x, y = t.x_train[:bs], t.data.y_train[:bs]
-    probs = keras.ops.convert_to_numpy(t.model(x, training=False)).astype("float64")
-    loss = -np.mean(np.log(np.clip(probs[np.arange(len(y)), y], 1e-12, None)))
-    acc = np.mean(probs.argmax(axis=1) == y)
-    t.point(kind="batch", seen=0, loss=_num(loss), accuracy=_num(acc))
+    first = loss_and_accuracy(t.model, keras.ops.convert_to_numpy(t.model(x, training=False)), y)
+    t.point(kind="batch", seen=0, loss=_num(first["loss"]), accuracy=_num(first["accuracy"]))
     t.flush()
 
 
@@ -448,7 +447,6 @@ def _finish(t: Trainee, status: str) -> None:
     t.summary = run_summary(t.store, t.id, status, t.epoch_ips)
     t.summary["class_names"] = list(t.data.class_names)
     t.summary["compile_seconds"] = t.compile_seconds
-    t.status = status
     t.store.update(t.id, status=status, summary=t.summary, stop_requested=0, phase="saving")
     try:
         checkpoints.save_checkpoint(t.model, t.dir)
@@ -484,7 +482,6 @@ def _diverge(t: Trainee, step: int, loss: float, n_train: int, which: str = "los
         return
     _chunk_point(t, n_train)  # the finite steps before it (the last point: step - 1)
     error = divergence_message(step, loss, t.settings.learning_rate, which)
-    t.status = "diverged"
     t.summary = {
         **run_summary(t.store, t.id, "diverged", t.epoch_ips),
         "error": error,

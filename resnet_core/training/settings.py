@@ -131,9 +131,8 @@ OPTIONS = (
     Option(
         "optimizer",
         "optimizer",
-        "sgd: SGD with Nesterov momentum 0.9; adam; adamw: "
-        "Adam by AdamW's name (Keras decays weights decoupled in all three, so adam "
-        "with weight decay is AdamW)",
+        "SGD with Nesterov momentum 0.9 (sgd), Adam (adam) or AdamW (adamw); Keras "
+        "decays weights decoupled in all three, so Adam with weight decay is AdamW",
         choices=OPTIMIZERS,
     ),
     Option(

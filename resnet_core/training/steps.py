@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .forward_metrics import loss_and_accuracy
 from .strategy import keras_backend
 
 
@@ -32,15 +33,7 @@ class KerasSteps:
     def evaluate(self, x, y, batch_size: int) -> dict:
         if keras_backend() != "tensorflow":
             return self.model.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)
-        import keras
-
-        probs = self.predict(x, batch_size).astype("float64")
-        picked = np.clip(probs[np.arange(len(y)), y], keras.config.epsilon(), None)
-        extra = sum(float(keras.ops.convert_to_numpy(v)) for v in self.model.losses)
-        return {
-            "loss": float(-np.mean(np.log(picked))) + extra,
-            "accuracy": float(np.mean(probs.argmax(axis=1) == y)),
-        }
+        return loss_and_accuracy(self.model, self.predict(x, batch_size), y)
 
     def predict(self, x, batch_size: int = 256) -> np.ndarray:
         if keras_backend() != "tensorflow":

@@ -34,7 +34,6 @@ class StepSums:
     loss: float = 0.0
     correct: float = 0.0
     steps: int = 0
-    started: float = field(default_factory=time.perf_counter)
 
     def add(self, logs: dict, n: int) -> None:
         self.images += n
@@ -85,7 +84,6 @@ class Trainee:
     stop_asked: bool = False  # a stop this worker wants; the step's all-reduce agrees
     # The end.
     done: bool = False
-    status: str = ""
     summary: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -102,7 +100,6 @@ class Trainee:
     def fail(self, exc: BaseException) -> None:
         """Record the error and drop out of the group; the others go on."""
         self.done = True
-        self.status = "failed"
         if not isinstance(exc, DiskFull) and disk_full(exc, self.dir):
             exc = DiskFull(
                 self.dir,

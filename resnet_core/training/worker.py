@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import fcntl
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -24,16 +25,31 @@ from .store import RunStore, default_home
 IDLE_EXIT_SECONDS = float(os.environ.get("RESNET_EXPLORER_WORKER_IDLE", "180"))
 POLL_SECONDS = (0.3, 1.0)  # the queue's polling: just after a run, and once idle a while
 LOCK_WAIT_SECONDS = 15.0
+WORKER_PID = "worker.pid"  # in the home: the pid of the worker that serves it
 
 
 def worker_alive(home: Path) -> bool:
     """Whether a worker process serves ``home`` (its pid file names a live worker)."""
     try:
-        pid = int((home / "worker.pid").read_text())
+        pid = int((home / WORKER_PID).read_text())
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except (OSError, ValueError):
         return False
     return b"resnet_core.training.worker" in cmdline
+
+
+def stop_worker(home: Path) -> bool:
+    """End the worker serving ``home`` (SIGTERM; a run it was training is reaped as
+    failed: stop runs through the store first to keep them). Only a live worker's pid is
+    signalled, as a stale pid file may name another process by now. Returns whether one
+    was signalled. For scripts that start a worker of their own (the benchmarks)."""
+    if not worker_alive(home):
+        return False
+    try:
+        os.kill(int((home / WORKER_PID).read_text()), signal.SIGTERM)
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def ensure_worker(home: str | Path | None = None) -> None:
@@ -75,7 +91,7 @@ def serve(home: Path, idle_exit: float = IDLE_EXIT_SECONDS) -> int:
     with open(home / "worker.lock", "w") as lock:
         if not _acquire(lock, LOCK_WAIT_SECONDS):
             return 0  # another worker serves the queue
-        (home / "worker.pid").write_text(str(os.getpid()))
+        (home / WORKER_PID).write_text(str(os.getpid()))
         store = RunStore(home).patient()  # a store held a while delays, never fails
         store.reap()  # we hold the lock: any run marked running lost its worker
         from .engine import execute_group
@@ -95,7 +111,7 @@ def serve(home: Path, idle_exit: float = IDLE_EXIT_SECONDS) -> int:
                 runs = None
             if runs is None:
                 _say(
-                    f"exits: {home / 'worker.pid'} no longer names this worker (the home "
+                    f"exits: {home / WORKER_PID} no longer names this worker (the home "
                     "folder was deleted or moved)"
                 )
                 return 0
@@ -120,7 +136,7 @@ def _still_ours(home: Path) -> bool:
     """Whether ``home``'s pid file still names this process. Without it (the folder was
     deleted) each poll would rebuild an empty store there, for nobody."""
     try:
-        return int((home / "worker.pid").read_text()) == os.getpid()
+        return int((home / WORKER_PID).read_text()) == os.getpid()
     except (OSError, ValueError):
         return False
 
