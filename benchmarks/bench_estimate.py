@@ -41,7 +41,7 @@ def measure(name: str, shape: tuple, batch: int, warm: int = 3, timed: int = 12)
     from resnet_core.presets import cifar_resnet
     from resnet_core.training import TrainSettings
     from resnet_core.training.estimate import compile_seconds, matmul_flops, step_seconds
-    from resnet_core.training.model_factory import build_training_model, compile_model
+    from resnet_core.training.training_model import build_training_model, compile_model
 
     spec = (cifar_resnet(8) if name == QUICK_CASE[0] else get_spec(name)).replace(input_shape=shape)
     settings = TrainSettings(batch_size=batch)

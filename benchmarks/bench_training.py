@@ -37,8 +37,8 @@ from resnet_core.data import DataChoice  # noqa: E402
 from resnet_core.presets import cifar_resnet  # noqa: E402
 from resnet_core.training import RunStore  # noqa: E402
 from resnet_core.training.engine import execute  # noqa: E402
-from resnet_core.training.model_factory import build_training_model  # noqa: E402
 from resnet_core.training.submit import plan_run, submit_run  # noqa: E402
+from resnet_core.training.training_model import build_training_model  # noqa: E402
 
 CHOICE = DataChoice(source="digits", fit="adapt", seed=0)
 QUICK = DataChoice(source="digits", fit="adapt", seed=0, subset=200)

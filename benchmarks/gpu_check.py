@@ -337,9 +337,9 @@ def run_configuration(cfg: dict, result_path: Path) -> None:
     from resnet_core.data import DataChoice
     from resnet_core.training import RunStore
     from resnet_core.training.engine import execute
-    from resnet_core.training.model_factory import build_training_model
     from resnet_core.training.strategy import select_strategy
     from resnet_core.training.submit import plan_run, submit_run
+    from resnet_core.training.training_model import build_training_model
 
     out: dict = {}
 

@@ -229,7 +229,7 @@ def test_short_run_momentum_is_a_training_setting_recorded_with_the_run():
 def test_training_model_takes_the_runs_momentum_and_leaves_the_spec_alone():
     import keras
 
-    from resnet_core.training.model_factory import build_training_model
+    from resnet_core.training.training_model import build_training_model
 
     spec = get_spec("cifar_resnet20")
     model = build_training_model(spec, augment=False, mixed=False, bn_momentum=0.9)
@@ -243,7 +243,7 @@ def test_training_model_takes_the_runs_momentum_and_leaves_the_spec_alone():
 
 
 def test_a_logits_network_trains_through_a_softmax():
-    from resnet_core.training.model_factory import build_training_model
+    from resnet_core.training.training_model import build_training_model
 
     spec = get_spec("seed_mnist_resnet")
     logits = spec.replace(head=dataclasses.replace(spec.head, output="logits"))

@@ -22,8 +22,8 @@ from resnet_core.training import (
     check_feasible,
     checkpoints,
     chunks,
-    model_factory,
     predictions,
+    training_model,
 )
 from resnet_core.training.checkpoints import load_checkpoint
 from resnet_core.training.engine import execute, execute_group
@@ -163,14 +163,14 @@ def test_a_race_trains_both_networks_on_the_same_batches(store):
 
 
 def test_a_race_side_that_fails_keeps_the_other(store, monkeypatch):
-    build = model_factory.build_training_model
+    build = training_model.build_training_model
 
     def fail_plain(spec, *args):
         if spec.name.endswith("_plain"):
             raise RuntimeError("boom on the plain side")
         return build(spec, *args)
 
-    monkeypatch.setattr(model_factory, "build_training_model", fail_plain)
+    monkeypatch.setattr(training_model, "build_training_model", fail_plain)
     plans = race_plans(
         [get_spec("cifar_resnet20"), plain_twin(get_spec("cifar_resnet20"))], DataChoice(subset=200)
     )
@@ -356,14 +356,14 @@ def test_a_run_starts_from_keras_applications_weights_with_a_new_classifier(
     monkeypatch.setattr(pretrained, "_fetched", set())
     expected = source.get_layer("conv4_block2_2_conv").get_weights()[0]
     at_start = []
-    build = model_factory.build_training_model
+    build = training_model.build_training_model
 
     def spy(*args, **kwargs):
         model = build(*args, **kwargs)
         at_start.append(model.get_layer("stage3_block2_conv2").get_weights()[0])
         return model
 
-    monkeypatch.setattr(model_factory, "build_training_model", spy)
+    monkeypatch.setattr(training_model, "build_training_model", spy)
     data = {
         "source": "shapes",
         "subset": 10,

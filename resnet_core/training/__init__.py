@@ -1,7 +1,7 @@
 """Training runs: settings, the run store, the worker and the one training path.
 
 Importing this package does not import Keras or TensorFlow; the loop (:mod:`engine`) and
-its parts (:mod:`strategy`, :mod:`model_factory`, :mod:`steps`, loading a checkpoint) do,
+its parts (:mod:`strategy`, :mod:`training_model`, :mod:`steps`, loading a checkpoint) do,
 when they run.
 """
 

@@ -16,7 +16,7 @@ workers (``TF_CONFIG``) goes through the same loop with the step of
 :class:`~resnet_core.training.distributed.StepRunner`.
 
 Its parts live beside it: the device and strategy (:mod:`.strategy`), the model and its
-optimizer (:mod:`.model_factory`, :mod:`.optimizers`), checkpoint files
+optimizer (:mod:`.training_model`, :mod:`.optimizers`), checkpoint files
 (:mod:`.checkpoints`), one run's state (:mod:`.trainee`), Keras's step
 (:mod:`.steps`), TensorBoard (:mod:`.tensorboard_log`) and the summaries (:mod:`.summary`).
 """
@@ -31,13 +31,13 @@ from contextlib import ExitStack
 import numpy as np
 
 from ..data import load, prepare
-from . import checkpoints, chunks, model_factory, predictions
+from . import checkpoints, chunks, predictions, training_model
 from .forward_metrics import loss_and_accuracy
+from .run_results import group_results, run_summary
 from .settings import SettingsError, TrainSettings, check_feasible
 from .steps import KerasSteps
 from .store import RunStore
 from .strategy import keras_backend, strategy_for
-from .summary import group_results, run_summary
 from .tensorboard_log import TensorBoardLog
 from .trainee import StepSums, Trainee
 
@@ -158,14 +158,14 @@ def _prepare(t: Trainee, dataset, strategy, jit: bool, mixed: bool, cluster=None
                 "this run's checkpoint is missing, so it cannot be resumed; start a new run instead"
             )
         else:
-            t.model = model_factory.build_training_model(
+            t.model = training_model.build_training_model(
                 t.data.spec,
                 t.choice.augment,
                 mixed,
                 settings.bn_momentum(),
                 settings.initial_weights,
             )
-            model_factory.compile_model(t.model, settings, t.steps_per_epoch, jit)
+            training_model.compile_model(t.model, settings, t.steps_per_epoch, jit)
     t.total_steps = settings.total_steps(t.steps_per_epoch)
     t.last_epoch = math.ceil(t.total_steps / t.steps_per_epoch)
     if settings.steps and settings.epochs != t.last_epoch:  # pages show the epochs spanned

@@ -1,4 +1,5 @@
-"""Where a run trains: the Keras backend, the device and its ``tf.distribute`` strategy.
+"""Where a run trains: the Keras backend, the device and its ``tf.distribute`` strategy,
+and the warm-up that starts the runtime before a run is asked for.
 
 Asked of TensorFlow (or JAX) itself, in the process that trains; the server finds GPUs
 without TensorFlow (:mod:`resnet_core.devices`).
