@@ -11,10 +11,10 @@ from resnet_core.spec import (
     KERNEL_INITS,
     PADDINGS,
     SHORTCUTS,
-    STEM_KINDS,
     STRIDE_BLOCKS,
     STRIDE_CONVS,
 )
+from resnet_core.stem_kinds import STEM_KINDS
 from ui import common, preset_cards, router, spec_form, state, terms
 from ui.spec_form import block_kinds_reading_text, stem_kinds_reading_text
 

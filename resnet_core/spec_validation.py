@@ -262,8 +262,7 @@ def _validate_layer(p, path, layer):
     # Fields a kind does not use are checked too: they are stored and written back.
     _check_int(p, f"{path}.stride", layer.stride, hi=MAX_STRIDE)
     _check_choice(p, f"{path}.padding", layer.padding, PADDINGS)
-    if not isinstance(layer.use_bias, bool):
-        p.append((f"{path}.use_bias", f"must be true or false, got {show_value(layer.use_bias)}"))
+    _check_bool(p, f"{path}.use_bias", layer.use_bias)
     _check_ignored(p, path, layer, used, f"{layer.kind} layers")
     if kind.check is not None:
         kind.check(p, path, layer)
