@@ -97,3 +97,53 @@ def test_the_chunk_size_fills_the_target_time_growing_gently():
     sizer.measured(30, 3.0)  # 100 ms a step now (the machine got busy)
     assert sizer.next(50) == 3
     assert chunks.TARGET_SECONDS <= 0.5
+
+
+JAX_CHILD = """
+import numpy as np, keras
+from resnet_core.training.chunks import JaxChunks
+from tests.test_chunks import tiny_model, batches, as_data
+
+x, y = batches(3, seed=4)
+x[2, 0] = np.nan  # the third step's loss is NaN: both loops end there
+data, idx = as_data(x, y)
+host = JaxChunks([tiny_model(1)], [data])
+assert host.host_loop  # chosen on a CPU device
+(a,) = host.run(idx)
+(b,) = JaxChunks([tiny_model(1)], [data], host_loop=False).run(idx)
+assert len(a.loss) == len(b.loss) == 3 and a.diverged and b.diverged
+np.testing.assert_allclose(a.loss[:2], b.loss[:2], rtol=1e-5)
+np.testing.assert_allclose(a.accuracy, b.accuracy)
+(c,) = host.run(idx[:2])  # the weights went back into Keras: a NaN step is not undone
+assert len(c.loss) == 1 and c.diverged
+x, y = batches(3, seed=5)
+data, idx = as_data(x, y)
+runs = [JaxChunks([tiny_model(2)], [data], host_loop=h) for h in (True, False)]
+(a,), (b,) = (r.run(idx) for r in runs)
+np.testing.assert_allclose(a.loss, b.loss, rtol=1e-5)
+for m, n in zip(runs[0].models[0].get_weights(), runs[1].models[0].get_weights()):
+    np.testing.assert_allclose(m, n, rtol=1e-4, atol=1e-6)
+print("ok", a.loss)
+"""
+
+
+def test_jax_on_a_cpu_loops_over_one_jitted_step_with_the_while_loops_figures():
+    """On XLA:CPU the chunk is a Python loop over a jitted step (a while-loop of
+    convolutions runs slowly there): the same losses, stop at NaN and weights. A child
+    process, as the suite's own Keras is on TensorFlow."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu", TF_CPP_MIN_LOG_LEVEL="3")
+    out = subprocess.run(
+        [sys.executable, "-c", JAX_CHILD],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.startswith("ok")

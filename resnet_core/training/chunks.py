@@ -13,7 +13,8 @@ NaN. Per-step losses and accuracies come back as one array, read once.
 Keras's own stateless ``train_step`` (the state tuple of every network, as Keras's ``fit``
 keeps it), the images on the device once, each chunk naming its batches by index (so
 every chunk size shares one compiled function); the weights go back into the Keras
-variables after each chunk (an exchange of array references).
+variables after each chunk (an exchange of array references). On a CPU device it loops
+over one jitted step in Python instead (XLA:CPU runs convolutions in a loop slowly).
 
 :class:`StepByStep` gives the same answer through each network's own per-step call
 (Keras's ``train_on_batch``, or the multi-worker step): the path of the other Keras
@@ -179,9 +180,19 @@ class JaxChunks:
     loss scaling, metrics), its metrics restarted every step so each step's own loss and
     accuracy come back. One compiled function serves every chunk size: the images stay on
     the device and a chunk passes its batches' indices, padded to ``MAX_STEPS`` rows.
+
+    On a CPU device the chunk is a Python loop over one jitted step instead (``host_loop``):
+    convolutions inside an XLA:CPU ``while_loop`` run several times slower than the same
+    step jitted alone (jax-ml/jax#12868; benchmarks/RESULTS.md). The state tuple stays in
+    JAX arrays between the steps and goes back into Keras once per chunk, as on the GPU.
     """
 
-    def __init__(self, models: list, data: list[tuple[np.ndarray, np.ndarray]], jit: bool = True):
+    def __init__(
+        self,
+        models: list,
+        data: list[tuple[np.ndarray, np.ndarray]],
+        host_loop: bool | None = None,
+    ):
         import jax
         import jax.numpy as jnp
 
@@ -193,7 +204,26 @@ class JaxChunks:
         self.images = [jnp.asarray(x) for x, _ in data]
         self.labels = jnp.asarray(data[0][1].astype("int32"))
         self.zero_metrics = [[v.value for v in m.metrics_variables] for m in models]
-        self._run = jax.jit(self._loop)
+        if host_loop is None:
+            host_loop = jax.devices()[0].platform == "cpu"
+        self.host_loop = host_loop
+        if host_loop:
+            self._one = jax.jit(self._step)
+        else:
+            self._run = jax.jit(self._loop)
+
+    def _step(self, states, images, labels, rows):
+        """One gradient step of every network on the batch ``rows``: the new states and
+        the step's losses and accuracies, (networks,) each."""
+        jnp = self.jnp
+        y = labels[rows]
+        new, loss, acc = [], [], []
+        for m, state, x, zero in zip(self.models, states, images, self.zero_metrics):
+            logs, (tv, ntv, ov, _) = m.train_step((*state, zero), (x[rows], y, None))
+            new.append((tv, ntv, ov))
+            loss.append(jnp.asarray(logs["loss"], jnp.float32))
+            acc.append(jnp.asarray(logs["accuracy"], jnp.float32))
+        return tuple(new), jnp.stack(loss), jnp.stack(acc)
 
     def _loop(self, states, images, labels, idx, k):
         import jax
@@ -204,21 +234,13 @@ class JaxChunks:
 
         def body(carry):
             i, _, states, losses, accs = carry
-            rows_i = idx[i]
-            y = labels[rows_i]
-            new, loss, acc = [], [], []
-            for m, state, x, zero in zip(self.models, states, images, self.zero_metrics):
-                logs, (tv, ntv, ov, _) = m.train_step((*state, zero), (x[rows_i], y, None))
-                new.append((tv, ntv, ov))
-                loss.append(jnp.asarray(logs["loss"], jnp.float32))
-                acc.append(jnp.asarray(logs["accuracy"], jnp.float32))
-            loss = jnp.stack(loss)
+            states, loss, acc = self._step(states, images, labels, idx[i])
             return (
                 i + 1,
                 jnp.all(jnp.isfinite(loss)),
-                tuple(new),
+                states,
                 losses.at[i].set(loss),
-                accs.at[i].set(jnp.stack(acc)),
+                accs.at[i].set(acc),
             )
 
         init = (
@@ -231,10 +253,22 @@ class JaxChunks:
         done, _, states, losses, accs = jax.lax.while_loop(lambda c: (c[0] < k) & c[1], body, init)
         return states, done, losses, accs
 
+    def _host_loop(self, states, idx):
+        """The chunk step by step from Python, ending after the first step whose loss is
+        not finite, as the while-loop does."""
+        losses, accs = [], []
+        for rows in idx:
+            states, loss, acc = self._one(states, self.images, self.labels, rows)
+            loss = np.asarray(loss)  # waits for the step: the stop test needs its loss
+            losses.append(loss)
+            accs.append(np.asarray(acc))
+            if not np.isfinite(loss).all():
+                break
+        n = len(self.models)
+        losses = np.asarray(losses, dtype="float32").reshape(-1, n)
+        return states, len(losses), losses, np.asarray(accs, dtype="float32").reshape(-1, n)
+
     def run(self, idx: np.ndarray, stop_asked: list[bool] | None = None) -> list[ChunkResult]:
-        k = len(idx)
-        padded = np.zeros((max(MAX_STEPS, k), idx.shape[1]), dtype="int32")
-        padded[:k] = idx
         states = tuple(
             (
                 [v.value for v in m.trainable_variables],
@@ -243,7 +277,14 @@ class JaxChunks:
             )
             for m in self.models
         )
-        states, done, losses, accs = self._run(states, self.images, self.labels, padded, k)
+        idx = np.asarray(idx, dtype="int32")
+        if self.host_loop:
+            states, done, losses, accs = self._host_loop(states, idx)
+        else:
+            k = len(idx)
+            padded = np.zeros((max(MAX_STEPS, k), idx.shape[1]), dtype="int32")
+            padded[:k] = idx
+            states, done, losses, accs = self._run(states, self.images, self.labels, padded, k)
         for m, (tv, ntv, ov) in zip(self.models, states):  # the weights back in Keras
             for var, value in zip(m.trainable_variables, tv):
                 var.assign(value)

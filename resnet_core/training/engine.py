@@ -37,7 +37,7 @@ from .run_results import group_results, run_summary
 from .settings import SettingsError, TrainSettings, check_feasible
 from .steps import KerasSteps
 from .store import RunStore
-from .strategy import keras_backend, strategy_for
+from .strategy import device_modes, keras_backend, strategy_for
 from .tensorboard_log import TensorBoardLog
 from .trainee import StepSums, Trainee
 
@@ -98,14 +98,7 @@ def execute_group(store: RunStore, run_ids: list[str]) -> list[dict]:
                 "runs trained together (a race) cannot be spread over "
                 "workers; train one run at a time"
             )
-        on_gpu = "GPU" in device
-        mixed = settings.mixed_precision == "on" or (settings.mixed_precision == "auto" and on_gpu)
-        # auto: XLA on a GPU; always on JAX, whose only other mode runs op by op. Not in
-        # the multi-worker step: its all-reduce cannot sit inside an XLA cluster.
-        jit = cluster is None and (
-            settings.xla == "on"
-            or (settings.xla == "auto" and (on_gpu or keras_backend() == "jax"))
-        )
+        mixed, jit = device_modes(settings, device, multi_worker=cluster is not None)
         from ..keras_internals import deep_graphs, precision_policy
 
         process_wide.enter_context(deep_graphs())

@@ -91,7 +91,28 @@ def _other_backend_device() -> str:
         d = jax.devices()[0]
         kind = getattr(d, "device_kind", d.platform)
         return f"GPU: {kind} (JAX)" if d.platform == "gpu" else f"CPU (JAX, {kind})"
+    if keras_backend() == "torch":
+        import torch
+
+        # Keras on torch trains on the first CUDA device when there is one
+        if torch.cuda.is_available():
+            return f"GPU: {torch.cuda.get_device_name(0)} (torch)"
     return f"CPU ({keras_backend()})"
+
+
+def device_modes(settings: TrainSettings, device: str, multi_worker: bool) -> tuple[bool, bool]:
+    """``(mixed precision, jit)`` of a run on ``device`` (a description from
+    :func:`select_strategy`), its "auto" settings resolved: both on a GPU, whichever
+    backend found it."""
+    on_gpu = "GPU" in device
+    backend = keras_backend()
+    mixed = settings.mixed_precision == "on" or (settings.mixed_precision == "auto" and on_gpu)
+    # auto: XLA on a GPU; always on JAX, whose only other mode runs op by op. Not on
+    # torch, where Keras's jit_compile means torch.compile, not XLA (its default is eager).
+    # Not in the multi-worker step: its all-reduce cannot sit inside an XLA cluster.
+    auto_jit = backend == "jax" or (on_gpu and backend != "torch")
+    jit = not multi_worker and (settings.xla == "on" or (settings.xla == "auto" and auto_jit))
+    return mixed, jit
 
 
 def strategy_for(settings: TrainSettings):
