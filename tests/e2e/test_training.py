@@ -56,7 +56,7 @@ def test_fresh_start_trains_on_the_first_click(server, page):
 def test_start_watch_and_stop_a_run(server, page):
     page.goto(f"{server.url}/train?preset=cifar_resnet20")
     wait_idle(page)
-    page.get_by_label("Epochs").fill("200")
+    page.get_by_label("Epochs", exact=True).fill("200")
     page.keyboard.press("Enter")
     wait_idle(page)
     page.get_by_role("button", name="Train", exact=True).click()
@@ -77,7 +77,7 @@ def test_the_race_grows_both_curves_on_one_chart(server, page):
     stop_all(page)
     page.goto(f"{server.url}/race")
     wait_idle(page)
-    page.get_by_label("Epochs").fill("50")
+    page.get_by_label("Epochs", exact=True).fill("50")
     page.keyboard.press("Enter")
     wait_idle(page)
     page.get_by_role("button", name="Start the race").click()
