@@ -122,3 +122,10 @@ def edit_stage_cell(page, row: int, column_offset: int, value: str) -> None:
     editor.wait_for(timeout=5000)
     editor.fill(value)
     page.keyboard.press("Enter")
+
+
+def current(page):
+    """The elements of the page's latest run: while the app reruns, Streamlit keeps the
+    last run's elements on screen, faded (``data-stale``), until the new ones replace
+    them, so a live panel may show its Stop button twice for a moment."""
+    return page.locator("[data-testid='stElementContainer'][data-stale='false']")

@@ -11,7 +11,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from .browser import CHROMIUM_ARGS, ROOT, Server, chromium_path, wait_idle
+from .browser import CHROMIUM_ARGS, ROOT, Server, chromium_path, current, wait_idle
 
 OUT = ROOT / "assets" / "screenshots"
 PRESET = "cifar_resnet56"  # a network whose plain twin makes Compare and Race meaningful
@@ -68,7 +68,7 @@ def race_live(browser, base: str, out: Path) -> Path:
     page.wait_for_timeout(1500)
     target = out / "talk-race-live.png"
     page.screenshot(path=str(target))
-    page.get_by_role("button", name="Stop").click()
+    current(page).get_by_role("button", name="Stop").click()
     page.wait_for_timeout(3000)
     context.close()
     return target

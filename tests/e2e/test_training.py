@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from resnet_core.training import RunStore
 
-from .browser import wait_idle
+from .browser import current, wait_idle
 
 # Points of the chart's traces whose name contains NAME (both subplots, raw and smoothed).
 POINTS = """(name) => {
@@ -44,7 +44,7 @@ def test_fresh_start_trains_on_the_first_click(server, page):
     expect(page.get_by_text("8×8 images are too small for seed_resnet50")).to_be_visible()
     page.get_by_role("button", name="Train", exact=True).click()
     page.wait_for_function(f"({POINTS})('training') >= 2", timeout=180_000)
-    page.get_by_role("button", name="Stop").click()
+    current(page).get_by_role("button", name="Stop").click()
     expect(page.get_by_text("stopped ·")).to_be_visible(timeout=60_000)
     run = store().list()[0]
     assert run.name == "seed_resnet50" and run.status == "stopped"
@@ -65,7 +65,7 @@ def test_start_watch_and_stop_a_run(server, page):
     page.wait_for_function(f"({POINTS})('training') > {first + 2}", timeout=60_000)
     expect(page.get_by_text("Images / s")).to_be_visible()
 
-    page.get_by_role("button", name="Stop").click()
+    current(page).get_by_role("button", name="Stop").click()
     expect(page.get_by_text("stopped ·")).to_be_visible(timeout=30_000)
     run = next(r for r in store().list() if r.name == "cifar_resnet20")
     assert run.status == "stopped" and run.epochs_done < 200
@@ -86,7 +86,7 @@ def test_the_race_grows_both_curves_on_one_chart(server, page):
     race = [r for r in store().list() if r.group_id][:2]
     assert {r.name for r in race} == {"cifar_resnet20", "cifar_plain20"}
     assert race[0].group_id == race[1].group_id
-    page.get_by_role("button", name="Stop").click()  # one button stops both
+    current(page).get_by_role("button", name="Stop").click()  # one button stops both
     # Both say "stopped ·" once their checkpoints are written (a minute or more under load).
     expect(page.get_by_text("stopped ·")).to_have_count(2, timeout=180_000)
     expect(page.get_by_test_id("stException")).to_have_count(0)
