@@ -27,11 +27,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from resnet_core.training.training_model import build_training_model  # noqa: E402
 
 from resnet_core import get_spec  # noqa: E402
 from resnet_core.presets import cifar_resnet  # noqa: E402
 from resnet_core.training.chunks import JaxChunks  # noqa: E402
+from resnet_core.training.training_model import build_training_model  # noqa: E402
 
 
 def model_of(spec):
