@@ -88,7 +88,12 @@ def test_the_race_grows_both_curves_on_one_chart(server, page):
     assert race[0].group_id == race[1].group_id
     current(page).get_by_role("button", name="Stop").click()  # one button stops both
     # Both say "stopped ·" once their checkpoints are written (a minute or more under load).
-    expect(page.get_by_text("stopped ·")).to_have_count(2, timeout=180_000)
+    try:
+        expect(page.get_by_text("stopped ·")).to_have_count(2, timeout=180_000)
+    except AssertionError:  # what the store holds, and what the page says instead
+        stored = [(r.name, r.status, r.phase) for r in store().list() if r.group_id]
+        shown = page.get_by_test_id("stProgress").all_inner_texts()
+        raise AssertionError(f"stored {stored}; the page shows {shown}") from None
     expect(page.get_by_test_id("stException")).to_have_count(0)
 
 
