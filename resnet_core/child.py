@@ -98,7 +98,10 @@ class JobState:
     output: str = ""
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int | None) -> bool:
+    """Whether process ``pid`` still runs (a zombie, ended but not yet reaped, does not)."""
+    if not pid:
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -132,7 +135,7 @@ class Job:
 
     def running(self) -> bool:
         pid = self.pid
-        return pid is not None and not (self.folder / "exit").exists() and _alive(pid)
+        return pid is not None and not (self.folder / "exit").exists() and pid_alive(pid)
 
     def start(self, args: list[str]) -> None:
         """Start ``python -m resnet_core ARGS`` (unless this job runs already). A small

@@ -295,7 +295,7 @@ def test_a_job_stops_with_its_process_group_and_says_so(tmp_path, monkeypatch):
         if not job.running():
             break
         time.sleep(0.05)
-    assert not child._alive(pid) and job.state().status == "stopped"
+    assert not child.pid_alive(pid) and job.state().status == "stopped"
 
 
 def test_progress_reporter_writes_a_readable_fraction(tmp_path, monkeypatch):

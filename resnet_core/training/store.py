@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from ..child import pid_alive
 from ..faults import LOW_SPACE, StoreBusy, free_bytes, named
 from ..spec import ArchitectureSpec
 from .checkpoints import CHECKPOINT  # the store tells a resumable run by it
@@ -133,22 +134,6 @@ def default_home() -> Path:
     """``$RESNET_EXPLORER_HOME``, else ``~/.resnet-explorer``."""
     env = os.environ.get("RESNET_EXPLORER_HOME")
     return Path(env) if env else Path.home() / ".resnet-explorer"
-
-
-def _pid_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie (killed, not yet reaped by its parent) is dead for us
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split(") ")[-1][:1] != "Z"
-    except OSError:
-        return True
 
 
 def _damaged(exc: sqlite3.DatabaseError) -> bool:
@@ -585,7 +570,7 @@ class RunStore:
         left "saving" by a dead worker is done saving (its last good checkpoint stays)."""
         dead = []
         for run in self.list():
-            if run.status in ("running", "stopping") and not _pid_alive(run.worker_pid):
+            if run.status in ("running", "stopping") and not pid_alive(run.worker_pid):
                 dead.append(run.id)
                 # Checkpoints are renamed into place: one that exists is whole.
                 kept = (
@@ -608,7 +593,7 @@ class RunStore:
                     error="the worker process stopped unexpectedly (killed or "
                     f"crashed){why}; {kept}",
                 )
-            elif run.phase == "saving" and not run.active and not _pid_alive(run.worker_pid):
+            elif run.phase == "saving" and not run.active and not pid_alive(run.worker_pid):
                 self.update(run.id, phase="")
         return dead
 
