@@ -2,33 +2,18 @@
 (issue 18, item 1: after switching to Upload and uploading, the boxes showed the widgets'
 minimums while the server kept other values, and the run trained with the minimums)."""
 
-import io
 import os
 import time
-import zipfile
 from pathlib import Path
 
-import numpy as np
-from PIL import Image
 from playwright.sync_api import expect
 
 from resnet_core.training import RunStore
+from tests.test_train_settings import class_zip
 
 from .browser import wait_idle
 
 BOXES = ("Learning rate", "Batch size", "Epochs", "Weight decay", "Seed")
-
-
-def class_zip(path, classes=("cat", "dog", "eel"), per_class=12, side=16):
-    rng = np.random.default_rng(0)
-    with zipfile.ZipFile(path, "w") as z:
-        for c in classes:
-            for i in range(per_class):
-                png = io.BytesIO()
-                Image.fromarray(rng.integers(0, 255, (side, side, 3), dtype=np.uint8)).save(
-                    png, "PNG"
-                )
-                z.writestr(f"{c}/{i}.png", png.getvalue())
 
 
 def boxes(page) -> dict:
@@ -64,7 +49,7 @@ def test_an_upload_trains_with_the_settings_its_boxes_show(server, page, tmp_pat
 
 def _upload_and_train(server, page, tmp_path, store):
     data = tmp_path / "classes.zip"
-    class_zip(data)
+    data.write_bytes(class_zip())
     page.goto(f"{server.url}/train?preset=cifar_resnet20")
     wait_idle(page)
     set_box(page, "Epochs", 3)
