@@ -99,13 +99,25 @@ with st.expander("Settings and data"):
     st.json({"settings": run.settings, "data": run.data})
 st.caption(f"TensorBoard logs: `{run_dir / 'logs'}` (tensorboard --logdir …)")
 
+try:
+    run.network()
+    unreadable = ""
+except ValueError as exc:  # stored by a version whose spec format this one cannot read
+    unreadable = str(exc)
+    st.warning(
+        common.escape_md(
+            f"This run's network cannot be read by this version ({unreadable}). Its "
+            "figures and files are kept; it cannot be resumed or looked inside."
+        )
+    )
+
 actions = st.columns(4)
 checkpoint = run_dir / CHECKPOINT
 if run.active:
     if actions[0].button("Stop", key="stop"):
         store.request_stop(run.id)
         st.rerun()
-elif checkpoint.exists():
+elif checkpoint.exists() and not unreadable:
     more = actions[0].number_input(
         "Epochs to reach",
         run.epochs_done + 1,

@@ -85,7 +85,10 @@ def series_of(run, batches: list[dict], epochs: list[dict]) -> Series:
     from .analysis import analyze
     from .presets import has_skips
 
-    spec = run.network()
+    try:
+        spec = run.network()
+    except ValueError:  # a network this version cannot read: no twin named, no depth
+        spec = None
     # The store keeps a non-finite figure as None; the engine always records a finite
     # chunk's loss, so a missing one is a loss that became NaN or infinite.
     points = tuple(
@@ -104,8 +107,8 @@ def series_of(run, batches: list[dict], epochs: list[dict]) -> Series:
         run.name,
         points,
         run.status,
-        has_skips(spec),
-        analyze(spec).totals.depth,
+        None if spec is None else has_skips(spec),
+        0 if spec is None else analyze(spec).totals.depth,
         vals[-1] if vals else None,
         per_epoch,
     )

@@ -18,6 +18,7 @@ from resnet_core.data import DataChoice
 from resnet_core.faults import DiskFull, StoreBusy, disk_full, named, store_busy
 from resnet_core.training import RunStore
 from resnet_core.training import store as store_module
+from resnet_core.training.checkpoints import CHECKPOINT
 
 ROOT = Path(__file__).resolve().parent.parent
 NO_SPACE = OSError(errno.ENOSPC, "No space left on device")
@@ -310,3 +311,30 @@ def test_the_command_line_says_the_store_is_busy_in_one_line(held_store, monkeyp
     assert capsys.readouterr().err.strip() == (
         "error: the run store is busy (another process holds it); try again"
     )
+
+
+def test_a_race_whose_networks_this_version_cannot_read_opens_on_every_page(tmp_path, monkeypatch):
+    """A store written by a newer version (a spec format this one cannot read): the race,
+    its runs and the Inside page open; the run says why it cannot be resumed."""
+    from tests.apptest import app, plain
+
+    monkeypatch.setenv("RESNET_EXPLORER_HOME", str(tmp_path))
+    store = RunStore(tmp_path)
+    future = {"format": 99, "network": "from a later version"}
+    ids = store.create_group([(n, future, {"source": "digits"}, {"epochs": 1}) for n in "ab"])
+    for run_id in ids:
+        points = [
+            {"kind": "batch", "epoch": 0, "step": i, "seen": 32 * i, "time": 1e9 + i, "loss": 1.0}
+            for i in range(5)
+        ]
+        store.add_metrics(run_id, points)
+        store.update(run_id, status="completed", total_steps=5, epochs_done=1)
+        (store.run_dir(run_id) / CHECKPOINT).write_bytes(b"weights")
+    for page in ("pages/race.py", "pages/inside.py"):
+        at = app(page)
+        assert not any("Something went wrong" in plain(e.value) for e in at.error), page
+    at = app("pages/runs.py")
+    warnings = [plain(w.value) for w in at.warning]
+    assert any("network cannot be read by this version" in w for w in warnings), warnings
+    assert not [b for b in at.button if b.label == "Resume from checkpoint"]
+    assert not [b for b in at.button if b.label.startswith("Look inside")]

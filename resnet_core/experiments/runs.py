@@ -31,6 +31,10 @@ def why_not_usable(store: RunStore, run: Run) -> str:
     """Why ``run`` cannot be looked inside ("" when it can)."""
     if run.active:
         return f"{run.name} is still {run.status}; wait for it to finish or stop it"
+    try:
+        run.network()
+    except ValueError as exc:  # stored by a version whose spec format this one cannot read
+        return f"{run.name} ({run.id}): its stored network cannot be read ({exc})"
     if not checkpoint_path(store, run.id).exists():
         return (
             f"{run.name} ({run.id}) has no checkpoint (one is written at each epoch's "
@@ -66,9 +70,18 @@ def pair_of(store: RunStore, run: Run) -> list[Run]:
     group = [r for r in store.group(run.group_id) if r.id != run.id]
     if len(group) == 1:
         other = group[0]
-        if has_skips(run.network()) != has_skips(other.network()):
+        kinds = {_skips(run), _skips(other)}
+        if kinds == {True, False}:
             return residual_first([run, other])
     return [run]
+
+
+def _skips(run: Run) -> bool | None:
+    """Whether ``run``'s network has skips (None: its stored network cannot be read)."""
+    try:
+        return has_skips(run.network())
+    except ValueError:
+        return None
 
 
 def finished_pairs(store: RunStore) -> list[list[Run]]:

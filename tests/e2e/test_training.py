@@ -5,6 +5,7 @@ import time
 
 from playwright.sync_api import expect
 
+from resnet_core import get_spec
 from resnet_core.training import RunStore
 
 from .browser import current, wait_idle
@@ -34,6 +35,15 @@ def stop_all(page):
     deadline = time.monotonic() + 120
     while any(r.active for r in store().list()) and time.monotonic() < deadline:
         time.sleep(0.5)
+
+
+def wait_for(read, count, seconds):
+    """``read()`` once it holds at least ``count`` items (polled; fails after ``seconds``)."""
+    deadline = time.monotonic() + seconds
+    while len(items := read()) < count:
+        assert time.monotonic() < deadline, f"{len(items)} of {count} after {seconds} s"
+        time.sleep(0.5)
+    return items
 
 
 def test_fresh_start_trains_on_the_first_click(server, page):
@@ -73,19 +83,48 @@ def test_start_watch_and_stop_a_run(server, page):
     expect(page.get_by_test_id("stException")).to_have_count(0)
 
 
+def finished_race():
+    """A race that ended earlier, with full curves: the one a new visitor sees first."""
+    s = store()
+    nets = [get_spec(n) for n in ("cifar_resnet20", "cifar_plain20")]
+    ids = s.create_group([(n.name, n.to_dict(), {"source": "digits"}, {"epochs": 1}) for n in nets])
+    for run_id in ids:
+        s.add_metrics(
+            run_id,
+            [
+                {
+                    "kind": "batch",
+                    "epoch": 0,
+                    "step": i,
+                    "seen": 32 * i,
+                    "time": 1e9 + i,
+                    "loss": 1.0,
+                }
+                for i in range(40)
+            ],
+        )
+        s.update(run_id, status="completed", total_steps=40)
+
+
 def test_the_race_grows_both_curves_on_one_chart(server, page):
     stop_all(page)
+    finished_race()  # CI failed when the page's chart was this one, not the new race's
     page.goto(f"{server.url}/race")
     wait_idle(page)
     page.get_by_label("Epochs", exact=True).fill("50")
     page.keyboard.press("Enter")
     wait_idle(page)
+    before = {r.id for r in store().list()}
     page.get_by_role("button", name="Start the race").click()
-    for name in ("cifar_resnet20 · training", "cifar_plain20 · training"):
-        page.wait_for_function(f"({POINTS})({name!r}) >= 3", timeout=120_000)
-    race = [r for r in store().list() if r.group_id][:2]
+    # The page opened on the last race stored (another test's, with its full curves), so
+    # the new runs' own trained steps are awaited in the store before the chart is read.
+    race = wait_for(lambda: [r for r in store().list() if r.id not in before], 2, 30)
     assert {r.name for r in race} == {"cifar_resnet20", "cifar_plain20"}
     assert race[0].group_id == race[1].group_id
+    for r in race:
+        wait_for(lambda r=r: [b for b in store().metrics(r.id, "batch") if b["seen"]], 3, 120)
+    for name in ("cifar_resnet20 · training", "cifar_plain20 · training"):
+        page.wait_for_function(f"({POINTS})({name!r}) >= 3", timeout=60_000)
     current(page).get_by_role("button", name="Stop").click()  # one button stops both
     # Both say "stopped ·" once their checkpoints are written (a minute or more under load).
     try:
