@@ -11,23 +11,37 @@ from .browser import wait_idle
 STAGES = 1  # the stage table is the page's second grid (the stem's is the first)
 
 
+ROW = 35  # the grid's header and row height, in CSS pixels
+
+
 def type_into_cell(page, row: int, column: int, value: str) -> None:
     """Select the stage table's cell (row, column) with the keyboard, from the first
-    row's first cell, type ``value`` and commit it, without waiting for the app."""
+    row's first cell, type ``value`` and commit it, without waiting for the app.
+
+    The page may still move (a caption above the table changes as the app redraws):
+    the cell editor's own place says which row it opened on, and a wrong row is left
+    with Escape and tried again, so a click that landed a row off edits nothing."""
     grid = page.locator("[data-testid='stDataFrame']").nth(STAGES)
     canvas = grid.get_by_test_id("data-grid-canvas")
     canvas.wait_for(state="visible")
-    box = canvas.bounding_box()
-    page.mouse.click(box["x"] + 80, box["y"] + 35 + 17)
-    for _ in range(row):
-        page.keyboard.press("ArrowDown")
-    for _ in range(column):
-        page.keyboard.press("ArrowRight")
-    page.keyboard.press("Enter")  # opens the cell's editor
     editor = page.locator("#portal input, #portal textarea").first
-    editor.wait_for(timeout=5000)
-    editor.fill(value)
-    page.keyboard.press("Enter")
+    for _ in range(5):
+        box = canvas.bounding_box()
+        page.mouse.click(box["x"] + 80, box["y"] + ROW + ROW // 2)
+        for _ in range(row):
+            page.keyboard.press("ArrowDown")
+        for _ in range(column):
+            page.keyboard.press("ArrowRight")
+        page.keyboard.press("Enter")  # opens the cell's editor
+        editor.wait_for(timeout=5000)
+        opened = round((editor.bounding_box()["y"] - canvas.bounding_box()["y"] - ROW) / ROW)
+        if opened == row:
+            editor.fill(value)
+            page.keyboard.press("Enter")
+            return
+        page.keyboard.press("Escape")
+        page.wait_for_timeout(200)
+    raise AssertionError(f"the editor of row {row} never opened (it opened on row {opened})")
 
 
 def shown_spec(page):
