@@ -33,7 +33,26 @@ def settle(page, timeout: float = 60_000) -> None:
         "[data-testid='stPlotlyChart']")].every(c => c.querySelector('.main-svg'))""",
         timeout=timeout,
     )
-    page.wait_for_timeout(800)  # fonts, Plotly's and Graphviz's own layout passes
+    page.evaluate(STILL)  # fonts, Plotly's and the graph's own layout passes
+
+
+# The page has stopped moving: fonts loaded, and the main area's, the charts' and the
+# graph's boxes the same in three looks 150 ms apart (their own layout passes done);
+# at most 6 s of looks.
+STILL = """async () => {
+  await document.fonts.ready;
+  const look = () => JSON.stringify([...document.querySelectorAll(
+    "[data-testid='stMain'], [data-testid='stPlotlyChart'], .gx-root, svg.main-svg")]
+    .map(e => { const r = e.getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; }));
+  let last = look(), same = 0;
+  for (let i = 0; same < 2 && i < 40; i++) {
+    await new Promise(done => setTimeout(done, 150));
+    const now = look();
+    same = now === last ? same + 1 : 0;
+    last = now;
+  }
+  return true;
+}"""
 
 
 def name_of(path: str, talk: bool = False) -> str:

@@ -1,9 +1,10 @@
 """On a projector: chart text at least 14 px, and no chart toolbar over a chart title.
-(Nothing cut off at 1024×768 or 1920×1080 zoomed 150 %: test_talk_mode.py.)"""
+(Nothing cut off at 1920×1080 zoomed 150 % and in talk mode: test_talk_mode.py.)"""
 
 import pytest
 
 from .screenshots import page_paths, settle
+from .test_talk_mode import CUT_OFF
 
 PATHS = page_paths()
 
@@ -30,12 +31,16 @@ TOOLBAR_OVER_TITLE = """() => {
 
 
 def test_chart_text_is_readable_and_no_toolbar_covers_a_title(server, browser):
+    """At 1024×768, out of talk mode; the same walk checks that nothing is cut off there
+    (the other screens and talk mode: test_talk_mode.py)."""
     context = browser.new_context(viewport={"width": 1024, "height": 768})
     page = context.new_page()
-    small, covered = {}, {}
+    small, covered, cut = {}, {}, {}
     for path in PATHS:
-        page.goto(f"{server.url}/{path}?preset=cifar_resnet20")
+        page.goto(f"{server.url}/{path}?preset=resnet50")
         settle(page)
+        if found := page.evaluate(CUT_OFF):
+            cut[path or "home"] = found
         for chart in page.get_by_test_id("stPlotlyChart").all():
             chart.hover()  # the toolbar shows on hover
         if found := page.evaluate(SMALL_CHART_TEXT):
@@ -45,6 +50,7 @@ def test_chart_text_is_readable_and_no_toolbar_covers_a_title(server, browser):
     context.close()
     assert not small, small
     assert not covered, covered
+    assert not cut, cut
 
 
 # ----------------------------------------------------------------------- the back row
