@@ -83,26 +83,29 @@ def test_start_watch_and_stop_a_run(server, page):
     expect(page.get_by_test_id("stException")).to_have_count(0)
 
 
+def batch_points(count: int, t0: float) -> list[dict]:
+    """``count`` training points of epoch 0, one a second from ``t0``."""
+    return [
+        {
+            "kind": "batch",
+            "epoch": 0,
+            "step": i,
+            "seen": 32 * i,
+            "time": t0 + i,
+            "loss": 2.3 / (1 + i),
+            "accuracy": i / count,
+        }
+        for i in range(count)
+    ]
+
+
 def finished_race():
     """A race that ended earlier, with full curves: the one a new visitor sees first."""
     s = store()
     nets = [get_spec(n) for n in ("cifar_resnet20", "cifar_plain20")]
     ids = s.create_group([(n.name, n.to_dict(), {"source": "digits"}, {"epochs": 1}) for n in nets])
     for run_id in ids:
-        s.add_metrics(
-            run_id,
-            [
-                {
-                    "kind": "batch",
-                    "epoch": 0,
-                    "step": i,
-                    "seen": 32 * i,
-                    "time": 1e9 + i,
-                    "loss": 1.0,
-                }
-                for i in range(40)
-            ],
-        )
+        s.add_metrics(run_id, batch_points(40, 1e9))
         s.update(run_id, status="completed", total_steps=40)
 
 
@@ -139,22 +142,7 @@ def test_the_race_grows_both_curves_on_one_chart(server, page):
 def test_a_stored_run_replays_at_its_recorded_pace(server, page):
     s = store()
     run_id = s.create("replayed_net", {}, {"source": "digits"}, {"epochs": 1})
-    t0 = time.time() - 100
-    s.add_metrics(
-        run_id,
-        [
-            {
-                "kind": "batch",
-                "epoch": 0,
-                "step": i,
-                "seen": 32 * i,
-                "time": t0 + i,
-                "loss": 2.3 / (1 + i),
-                "accuracy": i / 60,
-            }
-            for i in range(60)
-        ],
-    )  # 60 points over 59 recorded seconds
+    s.add_metrics(run_id, batch_points(60, time.time() - 100))  # over 59 recorded seconds
     s.update(run_id, status="completed")
     page.goto(f"{server.url}/runs")
     wait_idle(page)
