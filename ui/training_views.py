@@ -307,7 +307,7 @@ def _where(store: RunStore, run: Run) -> tuple[int, Progress]:
 def progress(store: RunStore, run: Run) -> tuple[float, str]:
     """``(fraction, text)`` for a progress bar: step, and the time left from the measured
     speed; for a run of a group (a race, the degradation experiment), the group's time
-    left: its members train in lockstep in one process, so their steps add up."""
+    left: its members train in lockstep, in one call per chunk that times them all."""
     step, mine = _where(store, run)
     total = max(run.total_steps, 1)
     text = status_line(store, run)

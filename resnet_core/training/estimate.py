@@ -14,7 +14,7 @@ the training step and its gradients, a cost that grows with the number of layers
 the batch), plus the first step itself. :func:`estimate_run` gives that phase, the
 epochs (validation included) and their total, for one network or a group trained in
 lockstep (its members' steps add up); :func:`seconds_left` is the live figure of a
-group from its members' measured speeds.
+group from its members' measured speeds (each measured over the whole group's calls).
 """
 
 from __future__ import annotations
@@ -234,16 +234,17 @@ class Progress:
 
 
 def seconds_left(members: list[Progress]) -> float | None:
-    """The time left of runs trained in lockstep by one process: their steps alternate,
-    so their times add up (one member's own figure would say a quarter of the truth in
-    a group of four). A member not yet timed (still compiling) counts at the mean
-    time per image of those timed, plus its compile; None when none is timed."""
+    """The time left of runs trained in lockstep by one process (one network, a race, the
+    degradation group). The engine steps a group's networks in one call per chunk and
+    times each member by that call, so a member's speed already pays for its partners'
+    steps: the group ends when its slowest member does, not after the sum of their own
+    times. A member not yet timed (still compiling) counts at the mean speed of those
+    timed, and its compile adds; None when none is timed."""
     timed = [m for m in members if m.images_per_second]
     if not timed:
         return None
     mean_ips = sum(m.images_per_second for m in timed) / len(timed)
-    return sum(
-        max(m.steps_left, 0) * m.batch_size / (m.images_per_second or mean_ips)
-        + (0.0 if m.images_per_second else m.compile_seconds)
-        for m in members
+    stepping = max(
+        max(m.steps_left, 0) * m.batch_size / (m.images_per_second or mean_ips) for m in members
     )
+    return stepping + sum(m.compile_seconds for m in members if not m.images_per_second)
