@@ -127,8 +127,13 @@ def test_every_member_of_a_group_is_timed_by_the_groups_call(monkeypatch):
 
     def member():
         return SimpleNamespace(
-            step=0, images_this_epoch=0, chunk=StepSums(), epoch_sums=StepSums(),
-            settings=SimpleNamespace(log_every=100), train_seconds=0.0, timed_images=0,
+            step=0,
+            images_this_epoch=0,
+            chunk=StepSums(),
+            epoch_sums=StepSums(),
+            settings=SimpleNamespace(log_every=100),
+            train_seconds=0.0,
+            timed_images=0,
         )
 
     monkeypatch.setattr(engine, "_chunk_point", lambda *a, **k: None)  # no store here
