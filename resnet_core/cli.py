@@ -335,6 +335,12 @@ def _source_settings(args) -> list:
 ENDED_BADLY = ("failed", "diverged")  # a run that ends so makes a non-zero exit
 
 
+def exit_status(summaries: list[dict]) -> int:
+    """1 when any run of the command ended badly (in a race, its partner still trained
+    to the end: a script sees that one went wrong), else 0."""
+    return 1 if any(s["status"] in ENDED_BADLY for s in summaries) else 0
+
+
 def _figure(value, fmt: str) -> str:
     """A stored figure as text; one that is missing (None: not finite) as "—"."""
     return "—" if value is None else format(value, fmt)
@@ -558,7 +564,7 @@ def _train_here(args, store, run_id: str) -> int:
     if args.json:
         print(json.dumps(summary))
     _print_summary(summary, args.json)
-    return 1 if summary["status"] in ENDED_BADLY else 0
+    return exit_status([summary])
 
 
 def cmd_race(args) -> int:
@@ -595,7 +601,7 @@ def cmd_race(args) -> int:
         print(json.dumps(summaries))
     for summary in summaries:
         _print_summary(summary, args.json)
-    return 1 if all(s["status"] in ENDED_BADLY for s in summaries) else 0
+    return exit_status(summaries)
 
 
 def cmd_runs(args) -> int:

@@ -1,5 +1,6 @@
 """Faults of the machine a person can fix, named in their words: a full disk
-(:class:`DiskFull`) and a run store held by another process (:class:`StoreBusy`).
+(:class:`DiskFull`), a run store held by another process (:class:`StoreBusy`) and a home
+folder that cannot be used (:class:`HomeUnusable`).
 
 Whatever raised them (``open``, Keras's ``model.save``, SQLite), :func:`disk_full` and
 :func:`store_busy` recognise them, so the run store, the training loop, the command line
@@ -43,6 +44,27 @@ class DiskFull(OSError):
         if freed:
             text += f"; its partial file ({freed / 1e6:.1f} MB) was removed"
         super().__init__(errno.ENOSPC, f"{text}; {then}")
+
+    def __str__(self) -> str:
+        return self.strerror
+
+
+class HomeUnusable(OSError):
+    """The explorer's home cannot be made or written (a file in its place, a folder
+    without permission, a read-only disk): says which, why, and what to do."""
+
+    def __init__(self, home: str | Path, exc: BaseException):
+        if isinstance(exc, (FileExistsError, NotADirectoryError)):
+            why = "a file stands where a folder is needed"
+        elif isinstance(exc, PermissionError) or getattr(exc, "errno", None) == errno.EROFS:
+            why = "no permission to write there"
+        else:
+            why = getattr(exc, "strerror", None) or str(exc)
+        super().__init__(
+            getattr(exc, "errno", None) or errno.EACCES,
+            f"the explorer's home {home} cannot be used ({why}); set RESNET_EXPLORER_HOME "
+            "to a folder you can write, or fix that one",
+        )
 
     def __str__(self) -> str:
         return self.strerror
@@ -103,10 +125,14 @@ def store_busy(exc: BaseException) -> bool:
     )
 
 
+USER_FAULTS = (DiskFull, StoreBusy, HomeUnusable)
+"""The faults a page or command reports as they are: the person can fix them."""
+
+
 def named(exc: BaseException, folder: str | Path | None = None) -> Exception | None:
-    """``exc`` as the fault a person can fix (:class:`DiskFull`, :class:`StoreBusy`),
-    or None when it is none of them."""
-    if isinstance(exc, (DiskFull, StoreBusy)):
+    """``exc`` as the fault a person can fix (one of :data:`USER_FAULTS`), or None when
+    it is none of them."""
+    if isinstance(exc, USER_FAULTS):
         return exc
     if store_busy(exc):
         return StoreBusy(folder)

@@ -113,6 +113,16 @@ def test_in_a_race_the_partner_of_a_diverged_network_trains_on(store, poison):
     assert store.get(ids[1]).epochs_done == 2 and not store.get(ids[1]).error
 
 
+def test_a_race_with_one_diverged_network_exits_non_zero():
+    """It exited 0 unless both diverged: a script could not tell a race went wrong."""
+    from resnet_core.cli import exit_status
+
+    assert exit_status([{"status": "diverged"}, {"status": "completed"}]) == 1
+    assert exit_status([{"status": "completed"}, {"status": "failed"}]) == 1
+    assert exit_status([{"status": "completed"}, {"status": "stopped"}]) == 0
+    assert exit_status([{"status": "diverged"}]) == 1
+
+
 def test_the_command_line_prints_missing_figures_as_dashes(capsys):
     summary = {
         "run_id": "r",

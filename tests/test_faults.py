@@ -161,6 +161,46 @@ def test_the_command_line_names_a_full_disk_in_one_line(tmp_path, monkeypatch, c
     assert err.startswith("error: no space left on the disk holding") and "report" not in err
 
 
+def _homes_that_cannot_be_used(tmp_path, monkeypatch):
+    """A file where the home should be, a home under a file, a folder without write
+    permission (faked: the tests run as root, whom permissions do not stop)."""
+    (tmp_path / "a-file").write_text("")
+    yield tmp_path / "a-file", "a file stands where a folder is needed"
+    yield tmp_path / "a-file" / "home", "a file stands where a folder is needed"
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if Path(p) == locked else real(p, mode))
+    yield locked, "no permission to write there"
+
+
+def test_a_home_that_cannot_be_used_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
+    """It was "unexpected FileExistsError ... please report it" and exit 1: the person
+    chose the folder, so the person is told what to do."""
+    from resnet_core import cli
+
+    for home, why in _homes_that_cannot_be_used(tmp_path, monkeypatch):
+        monkeypatch.setenv("RESNET_EXPLORER_HOME", str(home))
+        assert cli.main(["runs"]) == 2
+        err = capsys.readouterr().err
+        assert err == (
+            f"error: the explorer's home {home} cannot be used ({why}); set "
+            "RESNET_EXPLORER_HOME to a folder you can write, or fix that one\n"
+        )
+
+
+def test_a_page_says_its_home_cannot_be_used_instead_of_something_went_wrong(
+    tmp_path, monkeypatch
+):
+    from tests.apptest import app, plain
+
+    for home, why in _homes_that_cannot_be_used(tmp_path, monkeypatch):
+        monkeypatch.setenv("RESNET_EXPLORER_HOME", str(home))
+        errors = [plain(e.value) for e in app("pages/runs.py").error]
+        assert any(f"The explorer's home {home} cannot be used ({why})" in e for e in errors)
+        assert not any("Something went wrong" in e for e in errors), errors
+
+
 @pytest.mark.slow
 def test_training_on_a_really_full_disk(tmp_path):
     """The issue's case, on a 1.5 MB tmpfs: cifar_resnet20's checkpoint (2.5 MB with

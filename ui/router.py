@@ -14,7 +14,7 @@ import threading
 
 import streamlit as st
 
-from resnet_core.faults import DiskFull, StoreBusy
+from resnet_core.faults import USER_FAULTS
 
 from . import common, presentation, state
 
@@ -129,7 +129,7 @@ def run_app() -> None:
     _local.inside = True
     try:
         page.run()
-    except (StoreBusy, DiskFull) as exc:  # the machine's, not ours: say what to do
+    except USER_FAULTS as exc:  # the machine's, not ours: say what to do
         st.error(common.escape_md(f"{str(exc)[:1].upper()}{str(exc)[1:]}."))
     except Exception:  # a bug of ours: say so plainly, keep the traceback in the log
         logging.getLogger("resnet_explorer").exception("page %s failed", page.title)

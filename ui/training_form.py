@@ -12,7 +12,7 @@ import streamlit as st
 
 from resnet_core import ArchitectureSpec
 from resnet_core.data import SOURCES, DataChoice, DataError, DataSource
-from resnet_core.faults import DiskFull, StoreBusy
+from resnet_core.faults import USER_FAULTS
 from resnet_core.training import SettingsError
 from resnet_core.training.settings import OPTION, remembered_value
 from resnet_core.training.store import RunStore
@@ -57,7 +57,7 @@ def start(store: RunStore, submit: Callable[[], list[str]], watch_key: str) -> N
     the runs: the page redraws with their panel at the top. A refusal is shown as is."""
     try:
         ids = submit()
-    except (DataError, SettingsError, StoreBusy, DiskFull) as exc:  # nothing was queued
+    except (DataError, SettingsError, *USER_FAULTS) as exc:  # nothing was queued
         st.error(escape_md(str(exc)))
         return
     ensure_worker(store.home)

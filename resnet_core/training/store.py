@@ -13,6 +13,7 @@ folders, with a one-line notice (:attr:`RunStore.notice`, and the log), losing n
 from __future__ import annotations
 
 import copy
+import errno
 import fcntl
 import functools
 import json
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..child import pid_alive
-from ..faults import LOW_SPACE, StoreBusy, free_bytes, named
+from ..faults import LOW_SPACE, HomeUnusable, StoreBusy, disk_full, free_bytes, named
 from ..spec import ArchitectureSpec
 from .checkpoints import CHECKPOINT  # the store tells a resumable run by it
 
@@ -178,7 +179,14 @@ class RunStore:
 
     @_recovers
     def _open_store(self) -> None:
-        self.home.mkdir(parents=True, exist_ok=True)
+        try:
+            self.home.mkdir(parents=True, exist_ok=True)
+            if not os.access(self.home, os.W_OK | os.X_OK):  # readable, not writable
+                raise PermissionError(errno.EACCES, "not writable", str(self.home))
+        except OSError as exc:
+            if disk_full(exc, self.home):
+                raise
+            raise HomeUnusable(self.home, exc) from exc
         self._migrate()  # a damaged file: rebuilt by _recovers, and this runs again
         self._backfill_folders()
 
