@@ -189,9 +189,7 @@ def test_a_home_that_cannot_be_used_is_one_line_and_exit_2(tmp_path, monkeypatch
         )
 
 
-def test_a_page_says_its_home_cannot_be_used_instead_of_something_went_wrong(
-    tmp_path, monkeypatch
-):
+def test_a_page_says_its_home_cannot_be_used_instead_of_something_went_wrong(tmp_path, monkeypatch):
     from tests.apptest import app, plain
 
     for home, why in _homes_that_cannot_be_used(tmp_path, monkeypatch):
