@@ -377,6 +377,9 @@ def degradation(runs: list[Series]) -> Verdict:
             )
         else:
             end = f"both trained worse with depth, the residual networks no less: {PAPER}"
+    elif trends["residual"] < 0:  # plain level or better, residual worse
+        plain = "better" if trends["plain"] > 0 else "no worse"
+        end = f"more residual layers trained worse, more plain layers {plain}: {PAPER}"
     else:
         end = (
             "no degradation at this length of training (He et al. train for 64,000 "

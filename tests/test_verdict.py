@@ -170,6 +170,16 @@ def test_degradation_when_the_numbers_disagree_with_the_paper():
     assert "both trained worse with depth, the residual networks less" in both.text
     worse = degradation(four(0.02, 0.3, 0.02, 0.6))
     assert "the residual networks no less: the opposite of what He et al. report" in worse.text
+    # Only the residual networks trained worse with depth: said as the paper's opposite,
+    # not as "no degradation ... try more epochs".
+    flipped = degradation(four(0.02, 0.021, 0.02, 0.3))
+    assert flipped.text.endswith(
+        "more residual layers trained worse, more plain layers no worse: the opposite of "
+        "what He et al. report."
+    )
+    assert "no degradation" not in flipped.text
+    gained = degradation(four(0.3, 0.02, 0.02, 0.3))
+    assert gained.text.endswith("more plain layers better: the opposite of what He et al. report.")
 
 
 def test_degradation_live_failed_and_other_sets():
