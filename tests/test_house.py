@@ -6,8 +6,12 @@ docstrings name what exists.
 
 from __future__ import annotations
 
+import ast
 import re
+from dataclasses import replace
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 OURS = [
@@ -58,3 +62,47 @@ def test_the_documents_docstring_shows_what_plain_sources_gives():
         assert f'"{documents.plain_sources(text)}"' in " ".join(
             documents.plain_sources.__doc__.split()
         ), text
+
+
+def _string_groups(path: Path):
+    """Each tuple, list, set or dict-keys literal of two or more plain strings in ``path``."""
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        items = node.keys if isinstance(node, ast.Dict) else getattr(node, "elts", None)
+        if not isinstance(node, (ast.Tuple, ast.List, ast.Set, ast.Dict)) or not items:
+            continue
+        words = [i.value for i in items if isinstance(i, ast.Constant) and isinstance(i.value, str)]
+        if len(words) == len(items) >= 2:
+            yield node.lineno, set(words)
+
+
+def test_head_pooling_names_have_one_home():
+    """spec_parts.HEAD_POOL_KINDS: the builder, the words and the Compose page read it (a
+    tuple of names, a dict in compare and a literal in network and on the page were four)."""
+    from resnet_core.spec_parts import HEAD_POOLS
+
+    copies = [
+        f"{_rel(p)}:{line} {sorted(words)}"
+        for p in OURS
+        # op_table's POOLS are the vocabulary's modes ("avg", "max"), which a HeadPool's
+        # ``reduce`` names: another concept with the same words.
+        if p.name not in ("spec_parts.py", "op_table.py")
+        for line, words in _string_groups(p)
+        if words <= set(HEAD_POOLS)
+    ]
+    assert copies == [], copies
+
+
+@pytest.mark.parametrize("pool", ["global_avg", "global_max", "avg", "max", "flatten"])
+def test_every_head_pool_builds_and_reads_as_its_entry_says(pool):
+    from resnet_core import get_spec
+    from resnet_core.compare import head_words
+    from resnet_core.spec_parts import HEAD_POOL_KINDS
+    from resnet_core.trace import trace_spec
+
+    spec = get_spec("cifar_resnet20")
+    spec = replace(spec, head=replace(spec.head, pool=pool, pool_size=2))
+    entry = HEAD_POOL_KINDS[pool]
+    assert entry.words.format(window="2×2") in head_words(spec.head)
+    names = [layer.name for layer in trace_spec(spec).layers]
+    assert f"head_{entry.layer}" in names, names
