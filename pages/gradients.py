@@ -21,7 +21,6 @@ from ui.common import escape_md
 router.ensure_router()
 
 TIMEOUT_S = 240
-COLORS = {"residual": "#1f77b4", "plain": "#d62728"}
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -70,7 +69,7 @@ def norms_chart(res: GradientReport, plain: GradientReport, index: int) -> go.Fi
             y=[max(g, 1e-30) for _, g in pts],
             mode="lines+markers",
             name=f"{label}: {r.network}",
-            line=dict(color=COLORS[label]),
+            line=dict(color=charts.COLOURS[label == "residual"]),
             marker=dict(size=5),
             hovertext=[f"{l.name}: {g:.3g}" for l, g in pts],
             hoverinfo="text",

@@ -106,3 +106,36 @@ def test_every_head_pool_builds_and_reads_as_its_entry_says(pool):
     assert entry.words.format(window="2×2") in head_words(spec.head)
     names = [layer.name for layer in trace_spec(spec).layers]
     assert f"head_{entry.layer}" in names, names
+
+
+def _has_colour(node: ast.AST) -> bool:
+    return any(
+        isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value.startswith("#")
+        for n in ast.walk(node)
+    )
+
+
+def test_residual_and_plain_colours_have_one_home():
+    """ui.charts.COLOURS (and its light shades): Inside, Gradient flow and Degradation
+    drew residual in three different blues."""
+    kinds = ({True, False}, {"residual", "plain"})
+    copies = []
+    for p in OURS:
+        if _rel(p) == "ui/charts.py":
+            continue
+        for node in ast.walk(ast.parse(p.read_text())):
+            if not isinstance(node, ast.Dict) or not all(
+                isinstance(k, ast.Constant) for k in node.keys
+            ):
+                continue
+            if {k.value for k in node.keys} in kinds and any(map(_has_colour, node.values)):
+                copies.append(f"{_rel(p)}:{node.lineno}")
+    assert copies == [], copies
+
+
+def test_the_pages_draw_residual_and_plain_in_the_one_colour():
+    from ui import charts, degradation, experiments
+
+    assert experiments.COLORS == charts.COLOURS
+    for residual in (True, False):
+        assert degradation.COLOURS[residual][-1] == charts.COLOURS[residual]
