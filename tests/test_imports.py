@@ -61,6 +61,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "resnet_core.share",
             "resnet_core.compare",
             "resnet_core.boosting",
+            "resnet_core.gallery",
         ),
     ),
     ("data", ("resnet_core.data", "resnet_core.data.*")),
