@@ -139,3 +139,30 @@ def test_the_pages_draw_residual_and_plain_in_the_one_colour():
     assert experiments.COLORS == charts.COLOURS
     for residual in (True, False):
         assert degradation.COLOURS[residual][-1] == charts.COLOURS[residual]
+
+
+def test_no_page_writes_a_widgets_upper_bound_as_a_number():
+    """A number box's or slider's top comes from the core (settings.OPTIONS, a data
+    source, a constant): a literal equal to the core's today (Runs' 1000 epochs) drifts
+    from it tomorrow, which the AppTest check of the values cannot see. The Inside page
+    is left to its own work (tests/test_train_settings.PAGES_NOT_COVERED)."""
+    from tests.test_train_settings import PAGES_NOT_COVERED
+
+    literal = []
+    for p in [*sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "ui").rglob("*.py"))]:
+        if _rel(p) in PAGES_NOT_COVERED:
+            continue
+        for node in ast.walk(ast.parse(p.read_text())):
+            if not (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("number_input", "slider")
+            ):
+                continue
+            bounds = node.args[1:3]  # (label, min, max, ...); *CORE_RANGE stands for both
+            starred = any(isinstance(a, ast.Starred) for a in bounds)
+            top = bounds[1] if len(bounds) == 2 and not starred else None
+            top = next((k.value for k in node.keywords if k.arg == "max_value"), top)
+            if isinstance(top, ast.Constant) and isinstance(top.value, (int, float)):
+                literal.append(f"{_rel(p)}:{node.lineno}")
+    assert literal == [], literal
