@@ -4,59 +4,22 @@ chosen input and width, with its source document and the Keras code that builds 
 import pandas as pd
 import streamlit as st
 
-from resnet_core.analysis import Analysis, human
-from resnet_core.blocks import BLOCK_KINDS, BlockKind
-from resnet_core.codegen import to_python
+from resnet_core import gallery
+from resnet_core.analysis import human
+from resnet_core.blocks import BLOCK_KINDS
 from resnet_core.documents import plain_sources
-from resnet_core.graph import SKIP_EDGES, to_graph
-from resnet_core.spec import ArchitectureSpec, Head, SpecError, Stage
-from resnet_core.trace import Trace, fmt_shape, trace_spec
+from resnet_core.graph import SKIP_EDGES
+from resnet_core.trace import fmt_shape
 from ui import presentation, router
 from ui.spec_form import block_kinds_reading_text
 
 router.ensure_router()
 
 
-def block_spec(kind: BlockKind, shape, width: int, stride: int) -> ArchitectureSpec:
-    """One block of ``kind`` on an input of ``shape``, with a small head to make a model."""
-    return ArchitectureSpec(
-        name=f"{kind.name}_block",
-        input_shape=shape,
-        stem=(),
-        stages=(
-            Stage(
-                kind.name, 1, kind.example_filters(width), stride, shortcut=kind.default_shortcut
-            ),
-        ),
-        head=Head(classes=10),
-        description=f"one {kind.title} block ({plain_sources(kind.source)})",
-    )
-
-
 @st.cache_data(show_spinner=False, max_entries=64)
 def gallery_entry(name: str, shape: tuple, width: int, stride: int) -> dict:
-    """Figures, DOT source and script of one block (cached: the tab switch is instant)."""
-    kind = BLOCK_KINDS[name]
-    try:
-        spec = block_spec(kind, shape, width, stride)
-    except SpecError as exc:
-        return {"error": str(exc)}
-    trace = trace_spec(spec)
-    block = [l for l in trace.layers if l.stage == "stage1"]
-    if not trace.ok and trace.error.op.stage == "stage1":
-        return {"error": f"cannot be built here: {trace.error.reason}"}
-    only_block = Analysis(spec, Trace(spec, [trace.layers[0], *block]))
-    graph = to_graph(only_block, level="layer", direction="TB")
-    graph.attr(label=f"{kind.title}", size="7,9")
-    return {
-        "params": sum(l.params for l in block),
-        "macs": sum(l.macs for l in block),
-        "output": fmt_shape(block[-1].output_shape),
-        "layers": len(block),
-        "skips": sum(1 for l in block if l.kind == "add"),
-        "dot": graph.source,
-        "script": to_python(spec) if trace.ok else None,
-    }
+    """:func:`resnet_core.gallery.gallery_entry`, cached: the tab switch is instant."""
+    return gallery.gallery_entry(name, shape, width, stride)
 
 
 st.title("Block gallery")
@@ -67,13 +30,12 @@ st.markdown(
 
 with presentation.settings_container("Input and width"):
     c = st.columns(5)
-    h = c[0].number_input("Input height", 1, 512, 16, key="gallery_h")
-    w = c[1].number_input("Input width", 1, 512, 16, key="gallery_w")
-    ch = c[2].number_input("Input channels", 1, 2048, 64, key="gallery_c")
+    h = c[0].number_input("Input height", *gallery.SIDE, 16, key="gallery_h")
+    w = c[1].number_input("Input width", *gallery.SIDE, 16, key="gallery_w")
+    ch = c[2].number_input("Input channels", *gallery.CHANNELS, 64, key="gallery_c")
     width = c[3].number_input(
         "Output channels",
-        4,
-        4096,
+        *gallery.WIDTH,
         64,
         step=4,
         key="gallery_width",

@@ -7,6 +7,7 @@ from resnet_core import PRESETS, SpecError, analyze
 from resnet_core.blocks import BLOCK_KINDS
 from resnet_core.spec import (
     CLASSIFIERS,
+    HEAD_POOL_KINDS,
     HEAD_POOLS,
     KERNEL_INITS,
     PADDINGS,
@@ -333,7 +334,7 @@ hc = st.columns(3) + st.columns(3)  # two rows: six would cut off the selected v
 pool = hc[0].selectbox("Pooling", HEAD_POOLS, HEAD_POOLS.index(h.pool), key=f"pool_{v}")
 # A window and padding only for avg / max pooling before flatten: global pooling and
 # flatten ignore them, so they are not shown (the spec keeps their values).
-windowed = pool in ("avg", "max")
+windowed = HEAD_POOL_KINDS[pool].windowed
 head = {
     "pool": pool,
     # No bounds on these boxes (as on Height): the spec refuses a value with a sentence.

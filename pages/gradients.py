@@ -8,20 +8,25 @@ keeps a repeated setting instant.
 """
 
 import json
-import math
 
 import plotly.graph_objects as go
 import streamlit as st
 
 from resnet_core.child import ChildError, run_cli
-from resnet_core.gradients import FLOW_DEPTHS, GradientReport, flow_spec
+from resnet_core.gradients import (
+    FLOW_DEPTHS,
+    GradientReport,
+    flow_spec,
+    norms_range,
+    spread_sentence,
+    what_it_shows,
+)
 from ui import charts, presentation, router
 from ui.common import escape_md
 
 router.ensure_router()
 
 TIMEOUT_S = 240
-COLORS = {"residual": "#1f77b4", "plain": "#d62728"}
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -50,15 +55,6 @@ def measure(name: str, steps: int, seed: int, lr: float) -> tuple[dict, dict]:
     return residual, plain
 
 
-def norms_range(*reports: GradientReport) -> list[float]:
-    """A log-axis range that holds every snapshot of every report: charts side by side
-    share it, so heights compare across them."""
-    values = [max(v, 1e-30) for r in reports for s in r.snapshots for v in s.grad_norms]
-    lo, hi = math.log10(min(values)), math.log10(max(values))
-    pad = max(0.1, (hi - lo) * 0.05)
-    return [lo - pad, hi + pad]
-
-
 def norms_chart(res: GradientReport, plain: GradientReport, index: int) -> go.Figure:
     """Main-path gradient norms against depth, log scale, residual and plain."""
     fig = go.Figure()
@@ -70,7 +66,7 @@ def norms_chart(res: GradientReport, plain: GradientReport, index: int) -> go.Fi
             y=[max(g, 1e-30) for _, g in pts],
             mode="lines+markers",
             name=f"{label}: {r.network}",
-            line=dict(color=COLORS[label]),
+            line=dict(color=charts.COLOURS[label == "residual"]),
             marker=dict(size=5),
             hovertext=[f"{l.name}: {g:.3g}" for l, g in pts],
             hoverinfo="text",
@@ -89,51 +85,6 @@ def norms_chart(res: GradientReport, plain: GradientReport, index: int) -> go.Fi
         title="‖∂loss/∂kernel‖₂", type="log", range=[lo, hi], **charts.log_ticks(lo, hi)
     )
     return fig
-
-
-def median(values) -> float:
-    v = sorted(values)
-    return v[len(v) // 2]
-
-
-def trend(ratio: float) -> str:
-    """Words for a first/last-layer gradient ratio."""
-    if ratio != ratio:  # NaN: every norm is zero
-        return "is zero everywhere"
-    if ratio < 0.1:
-        return f"shrinks toward the input (the first layer's is {1 / ratio:,.3g}× smaller)"
-    if ratio > 10:
-        return f"grows toward the input (the first layer's is {ratio:,.3g}× larger)"
-    return f"stays within 10× from the last layer to the first (ratio {ratio:.2g})"
-
-
-def what_it_shows(res: GradientReport, plain: GradientReport, index: int) -> str:
-    """One sentence per network, read off this measurement."""
-    sr, sp = res.snapshots[index], plain.snapshots[index]
-    mr = median(g for _, g in res.main_path(sr))
-    mp = median(g for _, g in plain.main_path(sp))
-    lines = [
-        f"- **Residual**: the gradient {trend(res.first_last_ratio(sr))}; "
-        f"median norm {mr:.3g}, loss {sr.loss:.3f}.",
-        f"- **Plain**: the gradient {trend(plain.first_last_ratio(sp))}; "
-        f"median norm {mp:.3g}, loss {sp.loss:.3f}.",
-    ]
-    if mr > 0 and mp < mr / 100:
-        lines.append(
-            f"- Every plain layer's gradient is tiny: its median is "
-            f"{mr / mp:,.3g}× below the residual network's."
-        )
-    return "\n".join(lines)
-
-
-def spread_sentence(res: GradientReport, plain: GradientReport) -> str:
-    """Which network's main-path norms lie closer together at initialisation."""
-    a, b = res.spread(res.snapshots[0]), plain.spread(plain.snapshots[0])
-    closer = "residual" if a < b else "plain"
-    return (
-        f"At initialisation the {closer} network's norms lie closer together (largest "
-        f"over smallest: {a:,.3g} residual, {b:,.3g} plain)."
-    )
 
 
 st.title("Gradient flow")

@@ -5,6 +5,7 @@ import streamlit as st
 
 from resnet_core.analysis import human
 from resnet_core.trace import fmt_shape
+from resnet_core.training.settings import OPTION
 from ui import charts, common, presentation, router, state
 
 router.ensure_router()
@@ -92,7 +93,14 @@ presentation.chart(charts.receptive_field(a))
 common.stage_table(a, full=True)
 
 st.subheader("Memory for training")
-batch = st.number_input("Batch size", min_value=1, max_value=4096, value=32, step=1)
+batch_option = OPTION["batch_size"]
+batch = st.number_input(
+    "Batch size",
+    min_value=int(batch_option.low),
+    max_value=int(batch_option.high),
+    value=32,
+    step=1,
+)
 m = a.memory(int(batch))
 mc = st.columns(5)
 mc[0].metric("Weights", human(m.weights, "B"))

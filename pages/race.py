@@ -3,7 +3,7 @@
 import streamlit as st
 
 from resnet_core import get_spec
-from resnet_core.data import SOURCES, DataChoice, DataError
+from resnet_core.data import MAX_SUBSET, SOURCES, DataChoice, DataError
 from resnet_core.experiments.runs import why_not_usable
 from resnet_core.limits import fmt_shape
 from resnet_core.presets import RESIDUAL_TWINS, has_skips, plain_twin
@@ -68,7 +68,7 @@ epochs = option_input(c[1], "epochs", "Epochs", default=5, key="race_epochs")
 batch = option_input(c[2], "batch_size", "Batch size", default=32, key="race_batch_size")
 d = form.columns([2, 1, 1])
 source = choose_source(d[0], "Data", [k for k, s in SOURCES.items() if s.quick])
-subset = d[1].number_input("Images (0: all)", 0, 100_000, 0, step=100)
+subset = d[1].number_input("Images (0: all)", 0, MAX_SUBSET, 0, step=100)
 seed = option_input(d[2], "seed", "Seed", key="race_seed")
 own = source_settings(form, source, key="race_")
 

@@ -10,6 +10,7 @@ from resnet_core.experiments import pair_of
 from resnet_core.experiments.runs import why_not_usable
 from resnet_core.training import RunStore, predictions
 from resnet_core.training.checkpoints import CHECKPOINT
+from resnet_core.training.settings import OPTION
 from resnet_core.training.worker import ensure_worker
 from ui import common, presentation, router, state, training_views
 
@@ -121,7 +122,7 @@ elif checkpoint.exists() and not unreadable:
     more = actions[0].number_input(
         "Epochs to reach",
         run.epochs_done + 1,
-        1000,
+        int(OPTION["epochs"].high),
         max(run.epochs_done + 1, run.settings.get("epochs", 1)),
     )
     if actions[1].button("Resume from checkpoint"):

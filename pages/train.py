@@ -3,7 +3,7 @@
 import streamlit as st
 
 from resnet_core.analysis import human
-from resnet_core.data import SOURCES, DataChoice, DataError
+from resnet_core.data import MAX_SUBSET, SOURCES, VAL_SPLITS, DataChoice, DataError
 from resnet_core.data.uploads import stage_upload
 from resnet_core.devices import describe_device, training_defaults
 from resnet_core.limits import fmt_shape
@@ -55,18 +55,17 @@ source = choose_source(
 subset = c[1].number_input(
     "Images to use (0: all)",
     0,
-    100_000,
+    MAX_SUBSET,
     step=100,
     **mem.PERSIST,
-    key=mem.field("subset", defaults.images, lo=0, hi=100_000),
+    key=mem.field("subset", defaults.images, lo=0, hi=MAX_SUBSET),
 )
 val_split = c[2].slider(
     "Validation share",
-    0.05,
-    0.5,
+    *VAL_SPLITS,
     step=0.05,
     **mem.PERSIST,
-    key=mem.field("val_split", 0.2, lo=0.05, hi=0.5),
+    key=mem.field("val_split", DataChoice.val_split, lo=VAL_SPLITS[0], hi=VAL_SPLITS[1]),
 )
 seed = option_input(c[3], "seed", "Seed", mem)
 FIT_LABELS = {

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from .analysis import Analysis, StageSummary, human
 from .blocks import BLOCK_KINDS, shortcut_form
 from .op_table import fmt_shape
-from .spec import Head, Stage, StemLayer
+from .spec import HEAD_POOL_KINDS, Head, Stage, StemLayer
 from .stem_kinds import STEM_KINDS
 
 # A skip connection's kind, as the page and the command line name it (both sides alike).
@@ -137,15 +137,7 @@ def head_words(h: Head) -> str:
     if h.classifier == "conv":
         out += [f"{_kxk(h.classifier_kernel)} conv {h.classes}", "BN", "global average pool"]
     else:
-        out.append(
-            {
-                "global_avg": "global average pool",
-                "global_max": "global max pool",
-                "avg": f"{_kxk(h.pool_size)} average pool, flatten",
-                "max": f"{_kxk(h.pool_size)} max-pool, flatten",
-                "flatten": "flatten",
-            }[h.pool]
-        )
+        out.append(HEAD_POOL_KINDS[h.pool].words.format(window=_kxk(h.pool_size)))
         for units in h.hidden:
             out.append(f"dense {units} → ReLU" + (f" → dropout {h.dropout:g}" if h.dropout else ""))
         out.append(f"dense {h.classes}")

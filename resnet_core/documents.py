@@ -19,8 +19,8 @@ _SEED = re.compile(r"\b([Ss])eed (\d{3})('s)?( (?=[a-z_]+\())?")
 
 def plain_sources(text: str) -> str:
     """``text`` with every "seed 00N" named as the tutorial it is: "Seed 000's ResNet50"
-    → "The Chinese Keras tutorial …'s ResNet50", "seed 004 residual_block(x)" → "the
-    TensorFlow tutorial …'s residual_block(x)". Unknown numbers stay as they are."""
+    → "The Keras ResNet-50 tutorial's ResNet50", "seed 004 residual_block(x)" → "the
+    TF-Slim residuals tutorial's residual_block(x)". Unknown numbers stay as they are."""
 
     def name(m: re.Match) -> str:
         words = DOCUMENTS.get(m.group(2))

@@ -360,6 +360,68 @@ def format_table(report: GradientReport) -> str:
     return "\n".join(lines)
 
 
+# ------------------------------------------------------------------------- readings
+# What the Gradient-flow page says about a residual report beside its plain twin's.
+
+
+def norms_range(*reports: GradientReport) -> tuple[float, float]:
+    """A log10 axis range that holds every snapshot of every report (zeros as 1e-30):
+    charts side by side share it, so heights compare across them."""
+    values = [max(v, 1e-30) for r in reports for s in r.snapshots for v in s.grad_norms]
+    lo, hi = math.log10(min(values)), math.log10(max(values))
+    pad = max(0.1, (hi - lo) * 0.05)
+    return lo - pad, hi + pad
+
+
+def _median(values) -> float:
+    """The middle value (the upper of the two middle ones for an even count)."""
+    v = sorted(values)
+    return v[len(v) // 2]
+
+
+def trend(ratio: float) -> str:
+    """Words for a first/last-layer gradient ratio (:meth:`GradientReport.first_last_ratio`)."""
+    if ratio != ratio:  # NaN: every norm is zero
+        return "is zero everywhere"
+    if ratio < 0.1:
+        return f"shrinks toward the input (the first layer's is {1 / ratio:,.3g}× smaller)"
+    if ratio > 10:
+        return f"grows toward the input (the first layer's is {ratio:,.3g}× larger)"
+    return f"stays within 10× from the last layer to the first (ratio {ratio:.2g})"
+
+
+def what_it_shows(res: GradientReport, plain: GradientReport, index: int) -> str:
+    """One Markdown list item per network at snapshot ``index``, read off the
+    measurement; a third when every plain layer's gradient is 100× below the residual's."""
+    sr, sp = res.snapshots[index], plain.snapshots[index]
+    mr = _median(g for _, g in res.main_path(sr))
+    mp = _median(g for _, g in plain.main_path(sp))
+    lines = [
+        f"- **Residual**: the gradient {trend(res.first_last_ratio(sr))}; "
+        f"median norm {mr:.3g}, loss {sr.loss:.3f}.",
+        f"- **Plain**: the gradient {trend(plain.first_last_ratio(sp))}; "
+        f"median norm {mp:.3g}, loss {sp.loss:.3f}.",
+    ]
+    if mr > 0 and mp == 0:  # the ratio below would divide by zero
+        lines.append("- The plain network's median gradient is zero.")
+    elif mr > 0 and mp < mr / 100:
+        lines.append(
+            f"- Every plain layer's gradient is tiny: its median is "
+            f"{mr / mp:,.3g}× below the residual network's."
+        )
+    return "\n".join(lines)
+
+
+def spread_sentence(res: GradientReport, plain: GradientReport) -> str:
+    """Which network's main-path norms lie closer together at initialisation."""
+    a, b = res.spread(res.snapshots[0]), plain.spread(plain.snapshots[0])
+    closer = "residual" if a < b else "plain"
+    return (
+        f"At initialisation the {closer} network's norms lie closer together (largest "
+        f"over smallest: {a:,.3g} residual, {b:,.3g} plain)."
+    )
+
+
 __all__ = [
     "FLOW_DEPTHS",
     "GradientError",
@@ -373,6 +435,10 @@ __all__ = [
     "kernel_gradient_norms",
     "measure",
     "nobn_resnet",
+    "norms_range",
     "resolve",
+    "spread_sentence",
+    "trend",
     "weighted_layers",
+    "what_it_shows",
 ]

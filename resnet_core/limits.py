@@ -20,6 +20,7 @@ MAX_HIDDEN = 8
 MAX_KERNEL = 31
 MAX_STRIDE = 8
 MAX_PAD = 64  # a zeropad's pixels on each side
+MAX_CLASSES = 100_000  # a head's classes
 # Layers (the tracer counts them): ResNet-1202 (4,209) and ResNet-1001 fit; Keras walks
 # its graph recursively (see keras_internals.deep_graphs), and the pages draw every layer.
 MAX_LAYERS = 5000

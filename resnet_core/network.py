@@ -7,11 +7,8 @@ from __future__ import annotations
 
 from .blocks import BLOCK_KINDS
 from .ops import Interpreter
-from .spec import ArchitectureSpec, Head, StemLayer
+from .spec import HEAD_POOL_KINDS, ArchitectureSpec, Head, StemLayer
 from .stem_kinds import STEM_KINDS
-
-# The spec's global pooling names, in the vocabulary's words (and the layer names they get).
-HEAD_GLOBAL_POOLS = {"global_avg": ("avg", "gap"), "global_max": ("max", "gmp")}
 
 
 def forward(ops: Interpreter, spec: ArchitectureSpec, x):
@@ -44,12 +41,13 @@ def head(ops: Interpreter, x, h: Head):
         x = ops.batchnorm(x, name="bn")
         x = ops.global_pool(x, "avg", name="gap")
         return _output(ops, x, h)
-    if h.pool in HEAD_GLOBAL_POOLS:
-        pool, name = HEAD_GLOBAL_POOLS[h.pool]
-        x = ops.global_pool(x, pool, name=name)
+    pool = HEAD_POOL_KINDS[h.pool]
+    if pool.windowed:
+        x = ops.pool(x, pool.reduce, h.pool_size, h.pool_size, h.pool_padding, name=pool.layer)
+        x = ops.flatten(x)
+    elif pool.reduce:
+        x = ops.global_pool(x, pool.reduce, name=pool.layer)
     else:
-        if h.pool in ("avg", "max"):
-            x = ops.pool(x, h.pool, h.pool_size, h.pool_size, h.pool_padding, name="pool")
         x = ops.flatten(x)
     for i, units in enumerate(h.hidden, start=1):
         x = ops.activation(ops.dense(x, units, name=f"fc{i}"), "relu", name=f"fc{i}_relu")

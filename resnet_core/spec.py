@@ -18,6 +18,7 @@ from .ops import LayerSettings
 from .spec_parts import (
     CLASSIFIERS,
     HEAD_OUTPUTS,
+    HEAD_POOL_KINDS,
     HEAD_POOLS,
     KERNEL_INITS,
     PADDINGS,
@@ -25,6 +26,7 @@ from .spec_parts import (
     STRIDE_BLOCKS,
     STRIDE_CONVS,
     Head,
+    HeadPool,
     Stage,
     StemLayer,
 )
@@ -80,6 +82,7 @@ class ArchitectureSpec:
 __all__ = [
     "CLASSIFIERS",
     "HEAD_OUTPUTS",
+    "HEAD_POOL_KINDS",
     "HEAD_POOLS",
     "KERNEL_INITS",
     "PADDINGS",
@@ -89,6 +92,7 @@ __all__ = [
     "STRIDE_CONVS",
     "ArchitectureSpec",
     "Head",
+    "HeadPool",
     "LayerSettings",
     "SpecError",
     "Stage",

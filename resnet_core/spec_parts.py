@@ -18,8 +18,33 @@ STRIDE_CONVS = ("1x1", "3x3")
 HEAD_OUTPUTS = ("softmax", "logits")
 # Kernel initialisers by name; "truncated_normal" takes the spec's ``init_stddev``.
 KERNEL_INITS = ("glorot_uniform", "he_normal", "he_uniform", "truncated_normal")
-HEAD_POOLS = ("global_avg", "global_max", "avg", "max", "flatten")
 CLASSIFIERS = ("dense", "conv")
+
+
+@dataclass(frozen=True)
+class HeadPool:
+    """One way a head pools before its dense layers: the one table that the builder
+    (:mod:`network`), the words (:mod:`compare`), the checks and the Compose page read.
+
+    ``reduce`` is the vocabulary's pool (``"avg"``, ``"max"``; ``None``: none), ``windowed``
+    says it pools a ``pool_size`` window and flattens (else one value per channel),
+    ``layer`` names its layer, ``words`` reads it (``{window}``: the window, ``2×2``).
+    """
+
+    reduce: str | None
+    windowed: bool
+    layer: str
+    words: str
+
+
+HEAD_POOL_KINDS = {
+    "global_avg": HeadPool("avg", False, "gap", "global average pool"),
+    "global_max": HeadPool("max", False, "gmp", "global max pool"),
+    "avg": HeadPool("avg", True, "pool", "{window} average pool, flatten"),
+    "max": HeadPool("max", True, "pool", "{window} max-pool, flatten"),
+    "flatten": HeadPool(None, False, "flatten", "flatten"),
+}
+HEAD_POOLS = tuple(HEAD_POOL_KINDS)
 
 
 @dataclass(frozen=True)

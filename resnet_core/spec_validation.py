@@ -16,6 +16,7 @@ from .blocks import BLOCK_KINDS
 from .limits import (
     MAX_BLOCKS_PER_STAGE,
     MAX_CHANNELS,
+    MAX_CLASSES,
     MAX_DESCRIPTION_CHARS,
     MAX_HIDDEN,
     MAX_KERNEL,
@@ -272,7 +273,7 @@ def _validate_head(p, head):
     if not isinstance(head, Head):
         p.append(("head", "must be a head object"))
         return
-    _check_int(p, "head.classes", head.classes, hi=100_000)
+    _check_int(p, "head.classes", head.classes, hi=MAX_CLASSES)
     _check_choice(p, "head.pool", head.pool, HEAD_POOLS)
     _check_int(p, "head.pool_size", head.pool_size, hi=64)
     _check_choice(p, "head.pool_padding", head.pool_padding, PADDINGS)

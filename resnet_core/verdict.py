@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 LEVELS = (0.99, 0.95, 0.9, 0.8, 0.7, 0.6, 0.5)  # training accuracies a race is timed to
 SMOOTHING = 0.6  # the race chart's default: the live line reads the curves' ends
+MAX_SMOOTHING = 0.95  # the smoothing slider's top
 LIVE_MARGIN = 0.02  # live, closer than 2 points of training error reads as level
 FINAL_MARGIN = 0.005  # at the end, never "better" by less than half a point
 SAME_PACE = 1.15  # reaching a level within 15 % of the images is "about as soon"

@@ -170,3 +170,69 @@ def test_cli_bad_input_is_one_line_and_exit_2(args, words):
     lines = [l for l in out.stderr.splitlines() if l.startswith("error:")]
     assert len(lines) == 1 and words in lines[0], out.stderr
     assert "Traceback" not in out.stderr
+
+
+def _report(name: str, plain: bool, *snapshots: tuple[float, ...]) -> g.GradientReport:
+    """A report of three main-path convs and a shortcut, one snapshot per norms tuple."""
+    layers = [
+        g.LayerInfo("conv1", "conv", "stem", "main", 1),
+        g.LayerInfo("conv2", "conv", "stage1", "main", 2),
+        g.LayerInfo("proj", "conv", "stage1", "shortcut", None),
+        g.LayerInfo("conv3", "conv", "stage1", "main", 3),
+    ]
+    snaps = [
+        g.Snapshot(step=5 * i, loss=2.0 - i, accuracy=0.1, grad_norms=n, weight_norms=(1.0,) * 4)
+        for i, n in enumerate(snapshots)
+    ]
+    return g.GradientReport(name, plain, True, 3, "digits", 64, 0, 0.01, layers, snaps)
+
+
+def test_the_readings_of_a_residual_and_a_plain_report():
+    """The Gradient-flow page's sentences and shared axis, computed in the core."""
+    res = _report("res", False, (1.0, 2.0, 9.0, 4.0), (0.5, 0.5, 9.0, 0.5))
+    plain = _report("plain", True, (1e-6, 1e-4, 9.0, 1e-2), (0.0, 0.0, 0.0, 0.0))
+    assert g.trend(res.first_last_ratio(res.snapshots[0])) == (
+        "stays within 10× from the last layer to the first (ratio 0.25)"
+    )
+    assert g.trend(1e-4).startswith("shrinks toward the input (the first layer's is 1e+04×")
+    assert g.trend(20.0).startswith("grows toward the input (the first layer's is 20×")
+    assert g.trend(math.nan) == "is zero everywhere"
+    shown = g.what_it_shows(res, plain, 0).splitlines()
+    # The shortcut's norm (9.0) is not on the main path: the medians are 2.0 and 1e-4.
+    assert shown[0] == (
+        "- **Residual**: the gradient stays within 10× from the last layer to the first "
+        "(ratio 0.25); median norm 2, loss 2.000."
+    )
+    assert "median norm 0.0001, loss 2.000" in shown[1] and "1e+04× smaller" in shown[1]
+    assert shown[2] == (
+        "- Every plain layer's gradient is tiny: its median is 2e+04× below the residual network's."
+    )
+    assert len(g.what_it_shows(res, res, 1).splitlines()) == 2
+    zero = g.what_it_shows(res, plain, 1).splitlines()  # the page divided by zero here
+    assert (
+        "zero everywhere" in zero[1] and zero[2] == "- The plain network's median gradient is zero."
+    )
+    assert g.spread_sentence(res, plain) == (
+        "At initialisation the residual network's norms lie closer together (largest "
+        "over smallest: 4 residual, 1e+04 plain)."
+    )
+    lo, hi = g.norms_range(res, plain)
+    pad = (math.log10(9.0) + 30) * 0.05  # zeros count as 1e-30; the shortcut's 9 is kept
+    assert (lo, hi) == pytest.approx((-30 - pad, math.log10(9.0) + pad))
+
+
+def test_the_page_draws_the_cores_readings_of_a_measurement(monkeypatch):
+    """The page only draws: the child's reports go through the core's readings."""
+    from resnet_core import child
+    from tests.apptest import app
+
+    res = _report("cifar_resnet20", False, (1.0, 2.0, 9.0, 4.0), (0.5, 0.5, 9.0, 0.5))
+    plain = _report("cifar_plain20", True, (1e-6, 1e-4, 9.0, 1e-2), (0.0, 0.0, 0.0, 0.0))
+    out = json.dumps([res.to_dict(), plain.to_dict()])
+    monkeypatch.setattr(child, "run_cli", lambda args, timeout: "starting\n" + out)
+    at = app("pages/gradients.py")
+    next(b for b in at.button if b.label == "Measure the gradients").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    shown = "\n".join(m.value for m in at.markdown)
+    assert g.what_it_shows(res, plain, 0) in shown and g.what_it_shows(res, plain, 1) in shown
+    assert g.spread_sentence(res, plain) in shown

@@ -1,4 +1,5 @@
-"""The import graph of resnet_core and ui: no circles, and no import from a lower floor up.
+"""The import graph of resnet_core, ui, pages and app.py: no circles, and no import from a
+lower floor up (so the core never imports ui, a page or the app, and ui never a page).
 
 Imports are read from the source (``ast``), late ones inside functions and those under
 ``if TYPE_CHECKING:`` included: a circle closed by a late import is still a circle to the
@@ -12,7 +13,8 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("resnet_core", "ui")
+PACKAGES = ("resnet_core", "ui", "pages")
+SCRIPTS = ("app.py",)  # modules outside the packages, by file
 
 # Bottom up. A name covers the module and, with ".*", everything under the package.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
@@ -61,6 +63,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "resnet_core.share",
             "resnet_core.compare",
             "resnet_core.boosting",
+            "resnet_core.gallery",
         ),
     ),
     ("data", ("resnet_core.data", "resnet_core.data.*")),
@@ -103,12 +106,15 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ),
     ("the command line", ("resnet_core.cli", "resnet_core.__main__", "resnet_core.launch")),
     ("Streamlit pieces", ("ui", "ui.*")),
+    ("the pages: each draws one screen", ("pages.*",)),
+    ("the app: the frame that runs the pages", ("app",)),
 ]
 
 
-def modules(root: Path = ROOT, packages=PACKAGES) -> dict[str, Path]:
-    """Every module of ``packages`` under ``root``, by dotted name."""
-    found = {}
+def modules(root: Path = ROOT, packages=PACKAGES, scripts=SCRIPTS) -> dict[str, Path]:
+    """Every module of ``packages`` under ``root`` and each of ``scripts`` there, by dotted
+    name (``app.py`` is ``app``)."""
+    found = {s.removesuffix(".py"): root / s for s in scripts if (root / s).exists()}
     for package in packages:
         for f in sorted((root / package).rglob("*.py")):
             parts = f.relative_to(root).with_suffix("").parts
@@ -193,6 +199,37 @@ def test_every_module_has_a_floor_and_imports_none_above_it():
         if layer_of(t) > layer_of(m)
     ]
     assert not upward, "imports from a lower floor up:\n" + "\n".join(upward)
+
+
+def test_the_pages_and_the_app_are_in_the_graph():
+    """Issue 22: the house rules cover what Streamlit runs too, not only the packages."""
+    mods = modules()
+    assert "app" in mods and "pages.compose" in mods and "pages.inside" in mods
+    edges = imports(mods)
+    assert "ui.router" in edges["app"] and "ui.router" in edges["pages.compose"]
+
+
+def test_a_core_module_importing_a_page_or_ui_and_a_circle_through_the_app_are_found(
+    tmp_path,
+):
+    """The finder on a made-up tree laid out as ours: the core importing ui or a page is
+    an import from a lower floor up; ui and app.py importing each other is a circle."""
+    for d in ("resnet_core", "ui", "pages"):
+        (tmp_path / d).mkdir()
+    (tmp_path / "resnet_core" / "__init__.py").write_text("")
+    (tmp_path / "resnet_core" / "limits.py").write_text("from ui import state\nimport pages.x\n")
+    (tmp_path / "ui" / "__init__.py").write_text("")
+    (tmp_path / "ui" / "state.py").write_text("def f():\n    import app\n")
+    (tmp_path / "pages" / "x.py").write_text("from ui import state\n")
+    (tmp_path / "app.py").write_text("from ui import state\n")
+    edges = imports(modules(tmp_path))
+    assert edges["resnet_core.limits"] == {"ui.state", "pages.x"}
+    assert [layer_of(t) > layer_of("resnet_core.limits") for t in edges["resnet_core.limits"]] == [
+        True,
+        True,
+    ]
+    assert layer_of("app") > layer_of("pages.x") > layer_of("ui.state")
+    assert cycles(edges) == [["app", "ui.state", "app"]]
 
 
 def test_the_reader_sees_late_relative_and_type_only_imports(tmp_path):

@@ -48,6 +48,47 @@ def test_the_table_is_the_run_records_fields_and_update_takes_only_them(tmp_path
     assert store.get(run_id).status == "queued"
 
 
+def test_the_metrics_table_is_declared_once(tmp_path):
+    """METRIC_COLUMNS makes the metrics table and the fields a point is written and read
+    with (the SQL text and a separate field list were two declarations)."""
+    from resnet_core.training.store import METRIC_COLUMNS, METRIC_FIELDS
+
+    store = RunStore(tmp_path)
+    with sqlite3.connect(store.path) as db:
+        table = {r[1]: r[2] for r in db.execute("PRAGMA table_info(metrics)")}
+    assert list(table) == ["run_id", *METRIC_COLUMNS] and METRIC_FIELDS == tuple(METRIC_COLUMNS)
+    assert all(table[c] == decl.split()[0] for c, decl in METRIC_COLUMNS.items())
+
+
+def test_a_store_whose_metrics_table_was_written_by_the_old_sql_reads_its_points(tmp_path):
+    db = sqlite3.connect(tmp_path / "runs.db")
+    db.executescript("""
+        CREATE TABLE runs (id TEXT PRIMARY KEY, created REAL NOT NULL, updated REAL NOT NULL,
+            name TEXT NOT NULL, status TEXT NOT NULL, spec TEXT NOT NULL, data TEXT NOT NULL,
+            settings TEXT NOT NULL, device TEXT DEFAULT '', worker_pid INTEGER,
+            heartbeat REAL, stop_requested INTEGER DEFAULT 0, epochs_done INTEGER DEFAULT 0,
+            total_steps INTEGER DEFAULT 0, error TEXT DEFAULT '', summary TEXT DEFAULT '{}');
+        CREATE TABLE metrics (
+            run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL, epoch INTEGER NOT NULL, step INTEGER NOT NULL,
+            seen INTEGER NOT NULL, time REAL NOT NULL,
+            loss REAL, accuracy REAL, val_loss REAL, val_accuracy REAL,
+            images_per_second REAL, lr REAL);
+        CREATE INDEX metrics_run ON metrics(run_id, kind, step);
+        INSERT INTO runs (id, created, updated, name, status, spec, data, settings)
+            VALUES ('20261124-100000-abcdef', 1, 1, 'old_run', 'completed', '{}', '{}', '{}');
+        INSERT INTO metrics VALUES
+            ('20261124-100000-abcdef', 'batch', 0, 1, 32, 1.5, 2.3, 0.1, NULL, NULL, 90.0, 0.1);
+    """)
+    db.commit()
+    db.close()
+    store = RunStore(tmp_path)
+    (point,) = store.metrics("20261124-100000-abcdef")
+    assert (point["kind"], point["step"], point["loss"], point["lr"]) == ("batch", 1, 2.3, 0.1)
+    store.add_metrics("20261124-100000-abcdef", [dict(point, step=2)])
+    assert [p["step"] for p in store.metrics("20261124-100000-abcdef")] == [1, 2]
+
+
 def test_run_and_group_ids_come_from_one_maker(tmp_path):
     store = RunStore(tmp_path)
     one = store.create("a", {}, {}, {})

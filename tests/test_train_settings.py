@@ -22,6 +22,7 @@ from resnet_core.data import SOURCES
 from resnet_core.data.datasets import Dataset
 from resnet_core.training.settings import OPTION
 from tests.apptest import app, plain
+from ui import router
 
 WIDGETS = ("number_input", "selectbox", "slider", "checkbox", "radio")
 # The settings widgets of the Train page by label, and the option each one sets.
@@ -244,28 +245,99 @@ def test_remembered_settings_are_checked_when_read_and_replaced_with_a_note(trai
     assert saved["epochs"] == 5 and saved["optimizer"] == "adam"  # not kept
 
 
-@pytest.mark.parametrize(
-    "page, preset",
-    [("pages/train.py", "resnet50"), ("pages/race.py", None), ("pages/degradation.py", None)],
-)
-def test_every_settings_widget_takes_its_bounds_from_options(page, preset, train_home):
-    """Issue 22: a widget's bounds and choices are settings.OPTIONS', the table the
-    command line and the checks read (the Train page had batch 4096, weight decay 0.5,
-    seed 2^31-1)."""
-    at = app(page, **({"preset": preset} if preset else {}))
-    seen = set()
-    for w in at.number_input:
-        if w.label in TRAIN_LABELS:
-            o = OPTION[TRAIN_LABELS[w.label]]
-            assert (w.min, w.max) == (o.low, o.high), w.label
-            seen.add(w.label)
+# Pages whose numeric widgets this test does not read yet, and why. The Inside page's
+# bounds are being moved to the core by its own work (issue 22): drop its entry then.
+PAGES_NOT_COVERED = {"pages/inside.py": "its widgets' bounds move with the Inside page's work"}
+ANY = object()  # a bound that depends on the run shown ("Epochs to reach": one more than done)
+
+
+def core_bounds() -> dict:
+    """Every numeric widget (number input, slider) of the app by label, and the bounds
+    the core gives it; None: a box with no bounds (Compose's: the spec's check refuses a
+    value with a sentence, and a bounded box would refuse it without a word)."""
+    from resnet_core import gallery, verdict
+    from resnet_core.data import MAX_SUBSET, VAL_SPLITS
+
+    bounds = {
+        label: (OPTION[f].low, OPTION[f].high)
+        for label, f in TRAIN_LABELS.items()
+        if not OPTION[f].choices
+    }
+    bounds |= {o.label: (o.lo, o.hi) for s in SOURCES.values() for o in s.options}
+    bounds |= {
+        "Images to use (0: all)": (0, MAX_SUBSET),
+        "Images (0: all)": (0, MAX_SUBSET),
+        "Validation share": VAL_SPLITS,
+        "Epochs to reach": (ANY, OPTION["epochs"].high),
+        "Smoothing of the training curve": (0, verdict.MAX_SMOOTHING),
+        "Input height": gallery.SIDE,
+        "Input width": gallery.SIDE,
+        "Input channels": gallery.CHANNELS,
+        "Output channels": gallery.WIDTH,
+    }
+    unbounded = ("Height", "Width", "Channels", "Classes", "BN momentum", "BN epsilon")
+    unbounded += ("L2 on kernels", "Its σ (truncated normal)", "Initial biases", "Dropout")
+    unbounded += ("Pool size",)
+    return bounds | dict.fromkeys(unbounded)
+
+
+def _a_stopped_run_with_its_checkpoint(home):
+    """What the Runs page needs to show its resume box and its curve's smoothing."""
+    from resnet_core import get_spec
+    from resnet_core.training import RunStore
+    from resnet_core.training.checkpoints import CHECKPOINT
+
+    store = RunStore(home)
+    spec = get_spec("cifar_resnet20").to_dict()
+    run_id = store.create("cifar_resnet20", spec, {"source": "digits"}, {"epochs": 2})
+    store.add_metrics(
+        run_id,
+        [
+            {"kind": "batch", "epoch": 0, "step": i, "seen": 32 * i, "time": 1e9 + i, "loss": 1.0}
+            for i in range(1, 6)
+        ],
+    )
+    store.update(run_id, status="stopped", epochs_done=1, total_steps=5)
+    (store.run_dir(run_id) / CHECKPOINT).write_bytes(b"weights")
+
+
+@pytest.mark.parametrize("page", [p for p in router.PAGE_FILES if p not in PAGES_NOT_COVERED])
+def test_every_settings_widget_takes_its_bounds_from_options(page, train_home):
+    """Issue 22: a widget's bounds and choices are the core's: settings.OPTIONS' (the
+    table the command line and the checks read; the Train page had batch 4096, weight
+    decay 0.5, seed 2^31-1, Inspect batch 4096, Runs 1000 epochs), a data source's, or a
+    constant of the core. Every numeric widget of every page is read (the router's
+    pages), so a new one must say here where its bounds come from."""
+    _a_stopped_run_with_its_checkpoint(train_home)
+    at = app(page, **({"preset": "resnet50"} if page == "pages/train.py" else {}))
+    bounds, seen = core_bounds(), set()
+    for w in [*at.number_input, *at.slider]:
+        assert w.label in bounds, f"{page}: where do the bounds of {w.label!r} come from?"
+        expected = bounds[w.label]
+        if expected is None:
+            assert (w.min, w.max) == (None, None), w.label
+        else:
+            low, high = expected
+            assert w.max == high and (low is ANY or w.min == low), (w.label, w.min, w.max)
+        seen.add(w.label)
     for w in at.selectbox:
-        if w.label in TRAIN_LABELS:
+        if w.label in TRAIN_LABELS and OPTION[TRAIN_LABELS[w.label]].choices:
             assert len(w.options) == len(OPTION[TRAIN_LABELS[w.label]].choices), w.label
             seen.add(w.label)
-    assert {"Epochs", "Batch size", "Seed"} <= seen
+    if page in ("pages/train.py", "pages/race.py", "pages/degradation.py"):
+        assert {"Epochs", "Batch size", "Seed"} <= seen
     if page == "pages/train.py":
-        assert seen == set(TRAIN_LABELS)
+        assert set(TRAIN_LABELS) <= seen
+    if page == "pages/runs.py":
+        assert "Epochs to reach" in seen
+
+
+def test_a_sources_own_settings_take_its_bounds(train_home):
+    at = app("pages/train.py", preset="cifar_resnet20")
+    assert act(at, lambda: widget(at, "Dataset").set_value("shapes")) == []
+    shown = {w.label: (w.min, w.max) for w in at.number_input}
+    for o in SOURCES["shapes"].options:
+        assert shown[o.label] == (o.lo, o.hi), o.label
 
 
 def test_race_and_degradation_queue_what_they_show(train_home):

@@ -10,6 +10,11 @@ from plotly.subplots import make_subplots
 
 from resnet_core.analysis import Analysis
 
+# Residual and plain networks, the same colours on every page (keyed by "is it residual"):
+# Plotly's blue and red, and their light shades for the shallower of two depths.
+COLOURS = {True: "#1f77b4", False: "#d62728"}
+LIGHT_COLOURS = {True: "#aec7e8", False: "#ff9896"}
+
 
 def plotly_text(text: str) -> str:
     """``text`` for a Plotly label (legend, tick, title), shown as written: Plotly reads

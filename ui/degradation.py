@@ -14,8 +14,11 @@ from plotly.subplots import make_subplots
 from resnet_core import verdict
 from resnet_core.training.store import Run, RunStore
 from resnet_core.verdict import Series, smooth
+from ui.charts import COLOURS as NETWORK_COLOURS
+from ui.charts import LIGHT_COLOURS
 
-COLOURS = {False: ("#f4a3a3", "#d62728"), True: ("#9ec5fe", "#1f6feb")}  # plain, residual
+# By "is it residual": (shallow, deep); the app's one residual and plain colour.
+COLOURS = {r: (LIGHT_COLOURS[r], NETWORK_COLOURS[r]) for r in (True, False)}
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-COLORS = {True: "#1f77b4", False: "#d62728"}  # residual, plain (as Gradient flow's)
+from ui.charts import COLOURS as COLORS  # residual, plain: one home for the app
 
 
 def _label(r: dict) -> str:

@@ -462,7 +462,7 @@ def live_panel(store: RunStore, run_ids: list[str], key: str) -> None:
             st.slider(
                 "Smoothing of the training curve",
                 0.0,
-                0.95,
+                verdict.MAX_SMOOTHING,
                 verdict.SMOOTHING,
                 0.05,
                 key=f"smooth_{key}",

@@ -16,6 +16,10 @@ from typing import Any
 # The registry's first source (sources.SOURCES holds it there); a choice made with no
 # source names it.
 DEFAULT_SOURCE = "digits"
+# What the pages offer (inclusive): images to use (0: all), and the validation share
+# (narrower than prepare's check, 0 < share < 0.9: a share a person would choose).
+MAX_SUBSET = 100_000
+VAL_SPLITS = (0.05, 0.5)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ import math
 import numpy as np
 
 from ..child import Progress
+from ..limits import fmt_shape
 from ..trace import trace_spec
 from .runs import ExperimentError, TrainedRun
 
@@ -262,9 +263,7 @@ def format_text(result: dict) -> str:
     ]
     for s in result["stages"]:
         chans = ", ".join(f"{m['channel']} ({m['mean']:.3g})" for m in s["maps"])
-        lines.append(
-            f"  {s['stage']:<8} {'×'.join(map(str, s['shape'])):<10} strongest channels: {chans}"
-        )
+        lines.append(f"  {s['stage']:<8} {fmt_shape(s['shape']):<10} strongest channels: {chans}")
     lines.append(f"{'block':<18}{'branch/input':>14}{'change/input':>14}")
     for b in result["blocks"]:
         lines.append(f"{b['block']:<18}{_num(b['branch_ratio']):>14}{_num(b['change_ratio']):>14}")

@@ -18,7 +18,7 @@ workers (``TF_CONFIG``) goes through the same loop with the step of
 Its parts live beside it: the device and strategy (:mod:`.strategy`), the model and its
 optimizer (:mod:`.training_model`, :mod:`.optimizers`), checkpoint files
 (:mod:`.checkpoints`), one run's state (:mod:`.trainee`), Keras's step
-(:mod:`.steps`), TensorBoard (:mod:`.tensorboard_log`) and the summaries (:mod:`.summary`).
+(:mod:`.steps`), TensorBoard (:mod:`.tensorboard_log`) and the summaries (:mod:`.run_results`).
 """
 
 from __future__ import annotations

@@ -48,7 +48,8 @@ def _column(sql: str, *, json: bool = False, added: bool = False, **default: Any
 @dataclass
 class Run:
     """One run: a row of ``runs`` and its folder's ``run.json``. These fields declare
-    the table (:data:`SCHEMA`, :data:`RUN_COLUMNS`); there is no other list of them."""
+    the table (:data:`SCHEMA`, :data:`RUN_COLUMNS`); there is no other list of them.
+    :data:`METRIC_COLUMNS` is the metrics table's one declaration."""
 
     id: str = _column("TEXT PRIMARY KEY")
     created: float = _column("REAL NOT NULL")
@@ -87,39 +88,38 @@ JSON_COLUMNS = tuple(f.name for f in fields(Run) if f.metadata["json"])
 # Columns added after the first release, with their SQL types: older stores gain them.
 ADDED_COLUMNS = {f.name: f.metadata["sql"] for f in fields(Run) if f.metadata["added"]}
 
-SCHEMA = (
-    """
-CREATE TABLE IF NOT EXISTS runs (
-    """
-    + ",\n    ".join(f"{f.name} {f.metadata['sql']}" for f in fields(Run))
-    + """
-);
-CREATE TABLE IF NOT EXISTS metrics (
-    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-    kind TEXT NOT NULL,
-    epoch INTEGER NOT NULL,
-    step INTEGER NOT NULL,
-    seen INTEGER NOT NULL,
-    time REAL NOT NULL,
-    loss REAL, accuracy REAL, val_loss REAL, val_accuracy REAL,
-    images_per_second REAL, lr REAL
-);
-CREATE INDEX IF NOT EXISTS metrics_run ON metrics(run_id, kind, step);
-"""
-)
+# One point of a run's curves: a row of ``metrics`` (after its ``run_id``) and a line of
+# its folder's metrics.jsonl. This declares the table (:data:`SCHEMA`,
+# :data:`METRIC_FIELDS`); there is no other list of them. A column added later would need
+# an ALTER for older stores, as ADDED_COLUMNS does for runs.
+METRIC_COLUMNS = {
+    "kind": "TEXT NOT NULL",
+    "epoch": "INTEGER NOT NULL",
+    "step": "INTEGER NOT NULL",
+    "seen": "INTEGER NOT NULL",
+    "time": "REAL NOT NULL",
+    "loss": "REAL",
+    "accuracy": "REAL",
+    "val_loss": "REAL",
+    "val_accuracy": "REAL",
+    "images_per_second": "REAL",
+    "lr": "REAL",
+}
+METRIC_FIELDS = tuple(METRIC_COLUMNS)
 
-METRIC_FIELDS = (
-    "kind",
-    "epoch",
-    "step",
-    "seen",
-    "time",
-    "loss",
-    "accuracy",
-    "val_loss",
-    "val_accuracy",
-    "images_per_second",
-    "lr",
+
+def _table(name: str, columns: dict[str, str]) -> str:
+    body = ",\n    ".join(f"{column} {decl}" for column, decl in columns.items())
+    return f"CREATE TABLE IF NOT EXISTS {name} (\n    {body}\n);\n"
+
+
+SCHEMA = (
+    _table("runs", {f.name: f.metadata["sql"] for f in fields(Run)})
+    + _table(
+        "metrics",
+        {"run_id": "TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE", **METRIC_COLUMNS},
+    )
+    + "CREATE INDEX IF NOT EXISTS metrics_run ON metrics(run_id, kind, step);\n"
 )
 RECORD = "run.json"
 POINTS = "metrics.jsonl"

@@ -51,7 +51,7 @@ def plan_run(
     forced = required_fit(spec, initial_weights)
     if forced and choice.fit != forced:
         plan = plan_run(spec, replace(choice, fit=forced), dataset)
-        side = "×".join(map(str, plan.spec.input_shape))
+        side = fmt_shape(plan.spec.input_shape)
         return replace(
             plan,
             note=plan.note
