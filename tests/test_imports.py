@@ -97,6 +97,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         (
             "resnet_core.training.engine",
             "resnet_core.training.submit",
+            "resnet_core.training.queue",
             "resnet_core.training.worker",
             "resnet_core.gradients",
             "resnet_core.verdict",

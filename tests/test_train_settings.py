@@ -120,6 +120,9 @@ def train_home(tmp_path, monkeypatch):
     """A scratch home; Keras's datasets as small stand-ins (their real loader starts
     TensorFlow in a child process and downloads)."""
     monkeypatch.setenv("RESNET_EXPLORER_HOME", str(tmp_path))
+    # These tests queue a run per source with no worker to start them: the session's
+    # cap on waiting jobs (tests/test_queue.py) is lifted here.
+    monkeypatch.setenv("RESNET_EXPLORER_MAX_QUEUED", "100")
 
     def fake_keras(name, kind):
         rng = np.random.default_rng(len(name))

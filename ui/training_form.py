@@ -14,6 +14,7 @@ from resnet_core import ArchitectureSpec
 from resnet_core.data import SOURCES, DataChoice, DataError, DataSource
 from resnet_core.faults import USER_FAULTS
 from resnet_core.training import SettingsError
+from resnet_core.training.queue import check_room
 from resnet_core.training.settings import OPTION, remembered_value
 from resnet_core.training.store import RunStore
 from resnet_core.training.submit import RunPlan, check_plan, plan_run, race_plans
@@ -52,15 +53,25 @@ def open_store() -> RunStore:
     return store
 
 
+QUEUED_JOBS = "queued_jobs"  # this session's submissions (run ids each), for the queue's cap
+
+
 def start(store: RunStore, submit: Callable[[], list[str]], watch_key: str) -> None:
     """Queue what ``submit`` queues (it returns the run ids), wake the worker, and watch
-    the runs: the page redraws with their panel at the top. A refusal is shown as is."""
+    the runs: the page redraws with their panel at the top. A refusal is shown as is,
+    one for a session that already has the most jobs waiting that one may queue too."""
+    mine = st.session_state.get(QUEUED_JOBS, [])
     try:
+        check_room(store, mine)
         ids = submit()
     except (DataError, SettingsError, *USER_FAULTS) as exc:  # nothing was queued
         st.error(escape_md(str(exc)))
         return
     ensure_worker(store.home)
+    # Jobs that have started are dropped: the list stays as long as the cap.
+    st.session_state[QUEUED_JOBS] = [
+        j for j in mine if any((r := store.get(i)) and r.status == "queued" for i in j)
+    ] + [ids]
     st.session_state[watch_key] = ids
     st.rerun()
 

@@ -15,7 +15,8 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from resnet_core import verdict
-from resnet_core.training.estimate import Progress, compile_seconds, duration, seconds_left
+from resnet_core.training.estimate import duration, seconds_left
+from resnet_core.training.queue import waiting_text, where
 from resnet_core.training.store import Run, RunStore
 from resnet_core.verdict import smooth  # noqa: F401 - the charts' smoothing, one home
 
@@ -241,8 +242,7 @@ def confusion(y_true: np.ndarray, y_pred: np.ndarray, class_names: list[str]) ->
 def status_line(store: RunStore, run: Run) -> str:
     """What a run is doing, in words a newcomer reads: never a frozen-looking screen."""
     if run.status == "queued":
-        ahead = store.queue_position(run.id)
-        return f"waiting for the worker ({ahead} ahead)" if ahead else "starting…"
+        return waiting_text(store, run)
     if run.status == "stopping":
         return "stopping after this step"
     if run.status == "running":
@@ -287,35 +287,18 @@ def run_message(run: Run, named: bool = False) -> None:
         st.error(text)
 
 
-def _where(store: RunStore, run: Run) -> tuple[int, Progress]:
-    """``(step, progress)`` of ``run`` from its stored points."""
-    batches = store.metrics(run.id, "batch")
-    step = batches[-1]["step"] if batches else 0
-    ips = next((m["images_per_second"] for m in reversed(batches) if m["images_per_second"]), None)
-    active = run.active and run.status != "stopping"
-    left = max(run.total_steps, 1) - step if active else 0
-    batch = run.settings.get("batch_size", 1)
-    compiling = 0.0
-    if active and not ips:  # not trained yet: its compile is still ahead (or under way)
-        try:
-            compiling = compile_seconds(run.network(), batch)
-        except (ValueError, TypeError, KeyError):  # a stored network this version cannot read
-            compiling = 0.0
-    return step, Progress(left, batch, ips, compiling)
-
-
 def progress(store: RunStore, run: Run) -> tuple[float, str]:
     """``(fraction, text)`` for a progress bar: step, and the time left from the measured
     speed; for a run of a group (a race, the degradation experiment), the group's time
     left: its members train in lockstep, in one call per chunk that times them all."""
-    step, mine = _where(store, run)
+    step, mine = where(store, run)
     total = max(run.total_steps, 1)
     text = status_line(store, run)
     if run.total_steps:  # unknown until the data is loaded: then no step count at all
         text += f" · step {step:,} of {run.total_steps:,}"
     if run.active and mine.images_per_second and run.status != "stopping":
         members = (
-            [_where(store, r)[1] for r in store.group(run.group_id)] if run.group_id else [mine]
+            [where(store, r)[1] for r in store.group(run.group_id)] if run.group_id else [mine]
         )
         remaining = seconds_left(members)
         if remaining is not None:

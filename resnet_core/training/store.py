@@ -72,6 +72,9 @@ class Run:
     # What a running run does now: loading data, building, compiling, training,
     # validating, saving (a page says it: nothing looks frozen).
     phase: str = _column("TEXT DEFAULT ''", added=True, default="")
+    # Its estimated seconds from start to end, set when queued (a group's member: its own
+    # share): the expected start of the runs queued behind it (training.queue).
+    estimate: float = _column("REAL DEFAULT 0", added=True, default=0.0)
 
     @property
     def active(self) -> bool:
@@ -384,24 +387,39 @@ class RunStore:
 
     # -- runs ---------------------------------------------------------------------
     @_recovers
-    def create(self, name: str, spec: dict, data: dict, settings: dict) -> str:
-        """Queue a run (runs that train together: :meth:`create_group`)."""
+    def create(
+        self, name: str, spec: dict, data: dict, settings: dict, estimate: float = 0.0
+    ) -> str:
+        """Queue a run (runs that train together: :meth:`create_group`); ``estimate``:
+        its estimated seconds."""
         run_id = new_id()
         now = time.time()
         self.run_dir(run_id).mkdir(parents=True, exist_ok=True)
         with closing(self._connect()) as db:
             db.execute(
-                "INSERT INTO runs (id, created, updated, name, status, spec, data, settings) "
-                "VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)",
-                (run_id, now, now, name, json.dumps(spec), json.dumps(data), json.dumps(settings)),
+                "INSERT INTO runs (id, created, updated, name, status, spec, data, settings, "
+                "estimate) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
+                (
+                    run_id,
+                    now,
+                    now,
+                    name,
+                    json.dumps(spec),
+                    json.dumps(data),
+                    json.dumps(settings),
+                    float(estimate),
+                ),
             )
             self._save_record(db, [run_id])
         return run_id
 
     @_recovers
-    def create_group(self, runs: list[tuple[str, dict, dict, dict]]) -> list[str]:
+    def create_group(
+        self, runs: list[tuple[str, dict, dict, dict]], estimates: list[float] | None = None
+    ) -> list[str]:
         """Queue runs ``(name, spec, data, settings)`` that train together, in one
-        transaction: a worker never claims part of a group."""
+        transaction: a worker never claims part of a group. ``estimates``: each run's
+        estimated seconds."""
         group_id = new_id("g")
         now = time.time()
         ids = [new_id() for _ in runs]
@@ -412,7 +430,7 @@ class RunStore:
             db.execute("BEGIN IMMEDIATE")
             db.executemany(
                 "INSERT INTO runs (id, created, updated, name, status, spec, data, settings, "
-                "group_id) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
+                "group_id, estimate) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)",
                 [
                     (
                         run_id,
@@ -423,8 +441,11 @@ class RunStore:
                         json.dumps(data),
                         json.dumps(settings),
                         group_id,
+                        float(seconds),
                     )
-                    for run_id, (name, spec, data, settings) in zip(ids, runs)
+                    for run_id, (name, spec, data, settings), seconds in zip(
+                        ids, runs, estimates or [0.0] * len(runs)
+                    )
                 ],
             )
             db.execute("COMMIT")
@@ -614,20 +635,6 @@ class RunStore:
             _write_points(points, [r for r in _read_points(points) if r.get("step", 0) <= step])
         with closing(self._connect()) as db:
             db.execute("DELETE FROM metrics WHERE run_id = ? AND step > ?", (run_id, step))
-
-    @_recovers
-    def queue_position(self, run_id: str) -> int:
-        """0 when running; n when n runs are ahead of it in the queue."""
-        with closing(self._connect()) as db:
-            row = db.execute("SELECT created, status FROM runs WHERE id = ?", (run_id,)).fetchone()
-            if row is None or row["status"] != "queued":
-                return 0
-            ahead = db.execute(
-                "SELECT COUNT(*) FROM runs WHERE (status = 'queued' AND "
-                "created < ?) OR status IN ('running', 'stopping')",
-                (row["created"],),
-            ).fetchone()[0]
-        return int(ahead)
 
     # -- metrics ------------------------------------------------------------------
     def add_metrics(self, run_id: str, rows: list[dict]) -> None:

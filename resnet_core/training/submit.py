@@ -16,6 +16,7 @@ from ..devices import training_memory_bytes
 from ..limits import fmt_shape
 from ..pretrained import WeightsUnavailable, ensure_weights, required_fit
 from ..spec import ArchitectureSpec
+from .estimate import estimate_run
 from .settings import SettingsError, TrainSettings, check_feasible
 from .store import RunStore
 
@@ -101,7 +102,13 @@ def submit_run(store: RunStore, plan: RunPlan, settings: dict) -> str:
     """
     train = TrainSettings.from_dict(settings)
     check_plan(plan, train, fetch=True)
-    return store.create(plan.spec.name, plan.spec.to_dict(), plan.choice.to_dict(), train.to_dict())
+    return store.create(
+        plan.spec.name,
+        plan.spec.to_dict(),
+        plan.choice.to_dict(),
+        train.to_dict(),
+        estimate=run_seconds(plan, train),
+    )
 
 
 def submit_race(store: RunStore, plans: list[RunPlan], settings: dict) -> list[str]:
@@ -122,8 +129,22 @@ def submit_race(store: RunStore, plans: list[RunPlan], settings: dict) -> list[s
             "free; lower the batch size or the input size"
         )
     return store.create_group(
-        [(p.spec.name, p.spec.to_dict(), p.choice.to_dict(), train.to_dict()) for p in plans]
+        [(p.spec.name, p.spec.to_dict(), p.choice.to_dict(), train.to_dict()) for p in plans],
+        estimates=[run_seconds(p, train) for p in plans],
     )
+
+
+def run_seconds(plan: RunPlan, train: TrainSettings) -> float:
+    """The estimated seconds of the planned run, stored with it: the runs queued behind
+    it are told when they should start."""
+    return estimate_run(
+        [plan.spec],
+        len(plan.prepared.x_train),
+        len(plan.prepared.x_val),
+        train.batch_size,
+        train.epochs,
+        train.steps,
+    ).total_seconds
 
 
 def race_plans(specs: list[ArchitectureSpec], choice: DataChoice) -> list[RunPlan]:
