@@ -9,14 +9,22 @@ folder, and drawn from there; a computation shows its progress and can be stoppe
 import streamlit as st
 
 from resnet_core import get_spec
-from resnet_core.analysis import analyze
 from resnet_core.child import Job
-from resnet_core.data import DataChoice, DataError
-from resnet_core.experiments import cached, describe, finished_pairs, key_for
+from resnet_core.data import MAX_SUBSET, DataChoice, DataError
+from resnet_core.experiments import (
+    EXPERIMENTS,
+    cached,
+    describe,
+    estimate_seconds,
+    finished_pairs,
+    key_for,
+)
 from resnet_core.experiments import landscape as landscape_core
 from resnet_core.experiments import lesion as lesion_core
-from resnet_core.experiments.runs import why_not_usable
+from resnet_core.experiments import responses as responses_core
+from resnet_core.experiments.runs import validation_images, why_not_usable
 from resnet_core.training import TrainSettings
+from resnet_core.training.estimate import duration
 from resnet_core.training.submit import submit_race
 from ui import common, presentation, router
 from ui import experiments as figures
@@ -27,7 +35,6 @@ router.ensure_router()
 WATCH = "watch_race"  # a pair trained here is a race: the Race page shows it too
 SMALL_PAIR = ("cifar_resnet20", "cifar_plain20")
 SMALL_EPOCHS = 5
-TF_START_S = 15  # starting TensorFlow and loading a checkpoint, on this 2-core CPU
 
 store = open_store()
 talk = presentation.talk_mode()
@@ -55,12 +62,16 @@ singles = [
 ]
 choices = {tuple(r.id for r in group): group for group in pairs + singles}
 
-if not choices:
+
+def offer_small_pair() -> None:
+    """The button that trains a residual network and its plain twin here: the lesion's
+    and the landscape's contrast needs a pair, and a page with none offers one."""
     busy = watched_panels(store, WATCH)
     st.info(
-        "No trained network to look inside yet. Train a small pair here: "
-        f"{SMALL_PAIR[0]} and its plain twin on the digits, {SMALL_EPOCHS} epochs "
-        "(a few minutes on two CPU cores); the experiments open when it has finished."
+        ("No trained network to look inside yet. " if not choices else "No finished pair yet. ")
+        + f"Train a small pair here: {SMALL_PAIR[0]} and its plain twin on the digits, "
+        f"{SMALL_EPOCHS} epochs (a few minutes on two CPU cores); the experiments open "
+        "when it has finished."
     )
     if not busy and st.button("Train a small pair", type="primary", icon=":material/sprint:"):
         spec, partner = (get_spec(n) for n in SMALL_PAIR)
@@ -73,6 +84,10 @@ if not choices:
             st.error(common.escape_md(str(exc)))
             st.stop()
         start(store, lambda: submit_race(store, plans, settings.to_dict()), WATCH)
+
+
+if not choices:
+    offer_small_pair()
     st.stop()
 
 wanted = tuple(st.session_state.get("inside_runs") or ())
@@ -93,6 +108,16 @@ with presentation.settings_container("Networks"):
 st.session_state["inside_runs"] = list(pick)
 runs = choices[pick]
 ids = [r.id for r in runs]
+if not pairs and not talk:
+    with st.expander("Compare with a plain twin: train a small pair"):
+        offer_small_pair()
+
+# The validation images every run here holds (known when its data named a subset): the
+# image index is bounded by it, and the boxes say it.
+sizes = [n for n in (validation_images(r) for r in runs) if n is not None]
+n_val = min(sizes) if len(sizes) == len(runs) else None
+held_out = f" (these runs hold {n_val:,})" if n_val else ""
+last_image = n_val - 1 if n_val else MAX_SUBSET - 1  # a whole source: the core checks it
 
 names = {
     "lesion": "Lesion study",
@@ -119,6 +144,11 @@ def job_for(name: str, params: dict) -> Job:
 def cli_args(name: str, params: dict) -> list[str]:
     flags = [a for k, v in params.items() for a in (f"--{k}", str(v))]
     return [name, *ids, *flags, "--json"]
+
+
+def about(name: str, params: dict) -> str:
+    """``About 40 s on two CPU cores``: the core's estimate for these runs and settings."""
+    return f"About {duration(estimate_seconds(name, runs, params))} on two CPU cores"
 
 
 def run_or_watch(name: str, params: dict, estimate: str) -> list[dict] | None:
@@ -188,16 +218,20 @@ if which == "lesion":
         samples = c[0].number_input(
             "Random sets per k",
             1,
-            50,
-            5,
+            lesion_core.MAX_SAMPLES,
+            EXPERIMENTS["lesion"].defaults["samples"],
             help="how many random sets of k deleted blocks are averaged, for each k",
         )
-        images = c[1].number_input("Validation images", 1, 5000, 1000, step=100)
+        images = c[1].number_input(
+            "Validation images",
+            1,
+            lesion_core.MAX_IMAGES,
+            EXPERIMENTS["lesion"].defaults["images"],
+            step=100,
+            help="at most this many of the run's validation images" + held_out,
+        )
     params = {"samples": int(samples), "images": int(images)}
-    seconds = TF_START_S + sum(
-        lesion_core.estimate_seconds(r.network(), samples, images) for r in runs
-    )
-    results = run_or_watch("lesion", params, f"About {seconds:.0f} s on two CPU cores.")
+    results = run_or_watch("lesion", params, about("lesion", params) + ".")
     if results:
         out = describe("lesion", results)
         verdict(out)
@@ -212,21 +246,21 @@ elif which == "landscape":
         grid = c[0].select_slider(
             "Grid (points a side)",
             list(range(lo, hi + 1, 2)),
-            21,
+            EXPERIMENTS["landscape"].defaults["grid"],
             help="the loss is measured at grid × grid points around "
             "the trained weights, from −1 to 1 step",
         )
-        images = c[1].select_slider("Training images", [64, 128, 256, 512, 1024, 2048], 512)
+        images = c[1].select_slider(
+            "Training images",
+            [n for n in (64, 128, 256, 512, 1024, 2048) if n <= landscape_core.MAX_IMAGES],
+            EXPERIMENTS["landscape"].defaults["images"],
+        )
     params = {"grid": int(grid), "images": int(images)}
-    seconds = TF_START_S + sum(
-        landscape_core.estimate_seconds(grid, images, analyze(r.network()).totals.macs)
-        for r in runs
-    )
     results = run_or_watch(
         "landscape",
         params,
-        f"About {seconds:.0f} s on two CPU cores "
-        f"({grid * grid:,} forward passes of {images} images per network).",
+        about("landscape", params) + f" ({grid * grid:,} forward passes of at most "
+        f"{images} images per network).",
     )
     if results:
         out = describe("landscape", results)
@@ -242,13 +276,18 @@ else:
         image = c[0].number_input(
             "Image (for the feature maps)",
             0,
-            4999,
-            0,
-            help="which validation image the feature maps show",
+            last_image,
+            min(EXPERIMENTS["responses"].defaults["image"], last_image),
+            help="which validation image the feature maps show" + held_out,
         )
-        images = c[1].number_input("Validation images (for the ratios and std)", 1, 2000, 256)
+        images = c[1].number_input(
+            "Validation images (for the ratios and std)",
+            1,
+            responses_core.MAX_IMAGES,
+            EXPERIMENTS["responses"].defaults["images"],
+        )
     params = {"image": int(image), "images": int(images)}
-    results = run_or_watch("responses", params, f"About {TF_START_S + 5:.0f} s.")
+    results = run_or_watch("responses", params, about("responses", params) + ".")
     if results:
         out = describe("responses", results)
         verdict(out)

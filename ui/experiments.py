@@ -13,10 +13,12 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ui.charts import COLOURS as COLORS  # residual, plain: one home for the app
+from ui.charts import plotly_text
 
 
 def _label(r: dict) -> str:
-    return f"{'residual' if r['residual'] else 'plain'}: {r['network']}"
+    """A network's name in a legend or a title, shown as written (``<b>`` stays text)."""
+    return plotly_text(f"{'residual' if r['residual'] else 'plain'}: {r['network']}")
 
 
 # ------------------------------------------------------------------------------ lesion

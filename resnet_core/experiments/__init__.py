@@ -16,7 +16,15 @@ from ..child import Progress
 from ..training.store import RunStore
 from . import landscape, lesion, responses
 from .cache import load_result, result_key, save_result
-from .runs import ExperimentError, finished_pairs, get_run, pair_of, residual_first
+from .runs import (
+    START_SECONDS,
+    ExperimentError,
+    finished_pairs,
+    get_run,
+    pair_of,
+    residual_first,
+    validation_images,
+)
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,34 @@ EXPERIMENTS: dict[str, Experiment] = {
     )
 }
 MAX_RUNS = 2
+
+
+def estimate_seconds(name: str, runs: list, params: dict) -> float:
+    """The page's estimate for ``name`` on ``runs`` (store runs): the child's start, then
+    each network's passes over the images it will really use (a lesion or the responses
+    take at most the run's validation images, the landscape its training images)."""
+    from ..analysis import analyze
+
+    params = {**EXPERIMENTS[name].defaults, **params}
+    total = START_SECONDS
+    for run in runs:
+        spec = run.network()
+        n_val = validation_images(run)
+        images = int(params["images"])
+        if name == "landscape":
+            if n_val is not None:
+                images = min(images, max(int(run.data["subset"]) - n_val, 1))
+            total += landscape.estimate_seconds(
+                int(params["grid"]), images, analyze(spec).totals.macs
+            )
+            continue
+        if n_val is not None:
+            images = min(images, n_val)
+        if name == "lesion":
+            total += lesion.estimate_seconds(spec, int(params["samples"]), images)
+        else:
+            total += responses.estimate_seconds(spec, images)
+    return total
 
 
 def key_for(name: str, params: dict) -> str:

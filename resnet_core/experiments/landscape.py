@@ -17,7 +17,7 @@ import math
 import numpy as np
 
 from ..child import Progress
-from .runs import ExperimentError, TrainedRun
+from .runs import FORWARD_MACS_PER_SECOND, ExperimentError, TrainedRun
 
 CITATION = (
     "Li, Xu, Taylor, Studer & Goldstein (2018), Visualizing the loss landscape of "
@@ -52,7 +52,7 @@ def check_grid(grid: int) -> None:
 
 
 def estimate_seconds(
-    grid: int, images: int, macs_per_image: int, macs_per_second: float = 2.5e9
+    grid: int, images: int, macs_per_image: int, macs_per_second: float = FORWARD_MACS_PER_SECOND
 ) -> float:
     """A rough time for the grid: every point is a forward pass over ``images``;
     ``macs_per_second`` is this 2-core CPU's (benchmarks/bench_experiments.py)."""

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..child import Progress
-from .runs import ExperimentError, TrainedRun
+from .runs import FORWARD_MACS_PER_SECOND, ExperimentError, TrainedRun
 
 CITATION = (
     "Veit, Wilber & Belongie (2016), Residual networks behave like ensembles of "
@@ -49,7 +49,11 @@ def deletions(blocks: int, samples: int) -> int:
 
 
 def estimate_seconds(
-    spec, samples: int, images: int, macs_per_second: float = 2.5e9, per_pass: float = 0.05
+    spec,
+    samples: int,
+    images: int,
+    macs_per_second: float = FORWARD_MACS_PER_SECOND,
+    per_pass: float = 0.1,
 ) -> float:
     """A rough time on this 2-core CPU: each deletion is a forward pass (layer by layer,
     ``per_pass`` seconds of overhead) over ``images`` images."""

@@ -97,6 +97,26 @@ def finished_pairs(store: RunStore) -> list[list[Run]]:
     return pairs
 
 
+# The experiments' forward passes on this 2-core CPU (benchmarks/bench_experiments.py,
+# RESULTS.md): a 21×21 landscape of cifar_resnet20 at 8×8 on 512 images took 47.7 s a
+# network (about 24 G MAC/s at load 18; idle, faster), a lesion pass of 359 images about
+# 0.18 s. The figure below keeps the estimates on the slow side of those.
+FORWARD_MACS_PER_SECOND = 1.2e10
+# Every computation first starts TensorFlow in a child and loads the checkpoints: 15 to
+# 32 s were seen on this machine (80 s by the CLI against 47.7 s in process).
+START_SECONDS = 30.0
+
+
+def validation_images(run: Run) -> int | None:
+    """The validation images of ``run`` (the data split as ``data.prepare`` splits it),
+    when its data names a subset; None when it took a whole source (its size is known
+    only once loaded)."""
+    subset = int(run.data.get("subset") or 0)
+    if subset <= 0:
+        return None
+    return max(1, int(round(subset * float(run.data.get("val_split", 0.2)))))
+
+
 @dataclass
 class TrainedRun:
     """What an experiment needs of a run (Keras loaded)."""
