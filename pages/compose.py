@@ -109,14 +109,25 @@ with st.expander(
             step=0.001,
             format="%g",
             key=f"bnm_{v}",
-            help="The source's moving-average momentum (Keras 0.99, "
-            "TF-Slim 0.999). A short run may use another: a setting of the Train page.",
+            help=terms.help_for(
+                "BN momentum",
+                lead="The source's moving-average momentum (Keras 0.99, "
+                "TF-Slim 0.999). A short run may use another: a setting of the Train page.",
+            ),
         ),
         "bn_epsilon": lc[1].number_input(
-            "BN epsilon", value=float(ls.bn_epsilon), format="%g", step=1e-5, key=f"bne_{v}"
+            "BN epsilon",
+            value=float(ls.bn_epsilon),
+            format="%g",
+            step=1e-5,
+            key=f"bne_{v}",
+            help=terms.help_for("BN epsilon"),
         ),
         "bn_scale": lc[2].checkbox(
-            "BN scale (γ)", ls.bn_scale, key=f"bns_{v}", help="TF-Slim's batch_norm has none"
+            "BN scale (γ)",
+            ls.bn_scale,
+            key=f"bns_{v}",
+            help=terms.help_for("BN scale", lead="TF-Slim's batch_norm has none."),
         ),
         "l2": lc[3].number_input(
             "L2 on kernels",
@@ -240,8 +251,16 @@ stage_columns = {
         "blocks", default="2", help="How many blocks the stage has"
     ),
     "filters": st.column_config.TextColumn("filters", default="128"),
-    "stride": st.column_config.TextColumn("stride", default="2"),
-    "kernel_size": st.column_config.TextColumn("kernel", default="3"),
+    "stride": st.column_config.TextColumn(
+        "stride",
+        default="2",
+        help=terms.help_for(
+            "stride", lead="The stage's stride, taken by one block (see strided block)"
+        ),
+    ),
+    "kernel_size": st.column_config.TextColumn(
+        "kernel", default="3", help=terms.help_for("kernel size")
+    ),
     "shortcut": st.column_config.SelectboxColumn(
         "shortcut",
         options=SHORTCUTS,
@@ -268,7 +287,11 @@ stage_columns = {
     ),
     "width": st.column_config.TextColumn(
         "width",
-        help=f"{block_kinds_reading_text('width')}: the k×k conv's channels; 0 = filters ÷ expansion",
+        help=terms.help_for(
+            "bottleneck width",
+            lead=f"{block_kinds_reading_text('width')}: the k×k conv's channels; "
+            "0 = filters ÷ expansion",
+        ),
     ),
     "se_ratio": st.column_config.TextColumn(
         "SE",
@@ -288,7 +311,11 @@ stage_columns = {
     "stride_conv": st.column_config.SelectboxColumn(
         "strided conv",
         options=STRIDE_CONVS,
-        help=f"{block_kinds_reading_text('stride_conv')}: the conv that strides (3x3: torchvision's)",
+        help=terms.help_for(
+            "strided conv",
+            lead=f"{block_kinds_reading_text('stride_conv')}: the conv that strides "
+            "(3x3: torchvision's)",
+        ),
     ),
 }
 stage_df = st.data_editor(
@@ -331,7 +358,17 @@ move_index = mc[0].selectbox("Stage to move", range(1, max(len(stage_df), 1) + 1
 st.subheader("Head")
 h = spec.head
 hc = st.columns(3) + st.columns(3)  # two rows: six would cut off the selected values
-pool = hc[0].selectbox("Pooling", HEAD_POOLS, HEAD_POOLS.index(h.pool), key=f"pool_{v}")
+pool = hc[0].selectbox(
+    "Pooling",
+    HEAD_POOLS,
+    HEAD_POOLS.index(h.pool),
+    key=f"pool_{v}",
+    help=terms.help_for(
+        "global average pooling",
+        "flatten",
+        lead="How the last feature maps become the classifier's input",
+    ),
+)
 # A window and padding only for avg / max pooling before flatten: global pooling and
 # flatten ignore them, so they are not shown (the spec keeps their values).
 windowed = HEAD_POOL_KINDS[pool].windowed

@@ -37,6 +37,22 @@ GLOSSARY: dict[str, str] = {
     "of a 1×1 conv.",
     "stride": "How far a filter moves between outputs: stride 2 halves the image's height "
     "and width.",
+    "strided conv": "The conv of a block that moves its filter two pixels at a time, halving "
+    "the image: a bottleneck's first 1×1 (the paper, Keras) or its 3×3 (torchvision).",
+    "bottleneck width": "The channels of a bottleneck's middle k×k conv: filters ÷ "
+    "expansion unless set; ResNeXt and wide ResNets make it wider.",
+    "BN momentum": "How slowly BatchNorm's running mean and variance (used at test time) "
+    "follow the batches: 0.99 keeps 99 % of the old value at each step.",
+    "BN epsilon": "A small number added to the variance before BatchNorm divides by it, so "
+    "a channel that never varies does not divide by zero.",
+    "BN scale": "BatchNorm's learned per-channel factor γ after normalising; without it "
+    "the next layer must work with unit-variance channels.",
+    "global average pooling": "Averages each channel over the whole image, one number per "
+    "channel, before the classifier: the network then takes any input size.",
+    "flatten": "Lays the last feature maps out as one long vector for a dense layer (VGG's "
+    "head): the input size is then fixed.",
+    "kernel size": "The side of a conv's square filter: 3 means each output looks at 3×3 "
+    "input pixels.",
     "expansion": "How many times wider a bottleneck block's output is than its narrow "
     "middle (4 in ResNet-50).",
     "groups": "The 3×3 conv split into parallel groups of channels that do not mix "

@@ -64,5 +64,22 @@ def test_compose_column_help_reads_the_glossary():
     assert not at.exception
     editor = next(d for d in at.dataframe if "pre-act" in d.proto.columns)
     helps = " ".join(c.get("help", "") for c in json.loads(editor.proto.columns).values())
-    for term in ("projection", "pre-activation", "bottleneck", "squeeze-and-excitation"):
+    for term in (
+        "projection",
+        "pre-activation",
+        "bottleneck",
+        "squeeze-and-excitation",
+        "stride",
+        "kernel size",
+        "bottleneck width",
+        "strided conv",
+    ):
         assert explain(term) in helps, term
+    # The boxes around the table: BatchNorm's settings and the head's pooling (issue 19).
+    widgets = {w.label: w.help or "" for kind in ("number_input", "checkbox", "selectbox")
+               for w in at.get(kind)}  # fmt: skip
+    assert explain("BN momentum") in widgets["BN momentum"]
+    assert explain("BN epsilon") in widgets["BN epsilon"]
+    assert explain("BN scale") in widgets["BN scale (γ)"]
+    assert explain("global average pooling") in widgets["Pooling"]
+    assert explain("flatten") in widgets["Pooling"]

@@ -21,7 +21,22 @@ def sizes(fig) -> list[int]:
     out += [a.font.size for a in lo.annotations]
     for axis in [*fig.select_xaxes(), *fig.select_yaxes()]:
         out += [axis.tickfont.size, axis.title.font.size]
+    for scene in fig.select_scenes():  # 3-D axes: the loss surfaces
+        for axis in (scene.xaxis, scene.yaxis, scene.zaxis):
+            out += [axis.tickfont.size, axis.title.font.size]
     return out
+
+
+def surfaces():
+    """The Inside page's loss surfaces: two 3-D scenes."""
+    import numpy as np
+
+    from tests.test_experiments import _landscape
+    from ui import experiments
+
+    a = np.linspace(-1, 1, 3)
+    bowl = (a[:, None] ** 2 + a[None, :] ** 2).tolist()
+    return experiments.landscape_surfaces([_landscape(bowl), _landscape(bowl, False)])
 
 
 @pytest.mark.parametrize("talk, least", [(False, 14), (True, 16)])
@@ -33,6 +48,7 @@ def test_style_chart_sets_readable_fonts_and_room_above_titles(talk, least):
         charts.receptive_field(a),
         make_subplots(rows=1, cols=2, subplot_titles=("x", "y")),
         go.Figure(),
+        surfaces(),
     ):
         height = fig.layout.height
         fig = style_chart(fig, talk=talk)

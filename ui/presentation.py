@@ -140,6 +140,12 @@ def style_chart(fig, *, talk: bool | None = None, height: int | None = None):
             tickfont=dict(size=text_px, color=TEXT_COLOUR),
             title_font=dict(size=text_px, color=TEXT_COLOUR),
         )
+    # 3-D plots (the loss surfaces) have their own axes in each scene.
+    axis3d = dict(
+        tickfont=dict(size=text_px, color=TEXT_COLOUR),
+        title_font=dict(size=text_px, color=TEXT_COLOUR),
+    )
+    fig.update_scenes(xaxis=axis3d, yaxis=axis3d, zaxis=axis3d)
     fig.update_annotations(font_size=text_px)
     for a in layout.annotations:  # subplot titles: titles, one step below the main one
         if a.yref == "paper" and a.y is not None and a.y >= 1:
