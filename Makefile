@@ -21,7 +21,7 @@ system-deps:
 	fi
 
 app: $(STAMP)
-	$(VENV)/bin/streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT)
+	$(VENV)/bin/python -m ui.serve --server.address $(ADDRESS) --server.port $(PORT)
 
 # Everything. The tests without a browser run on two processes (pytest-xdist); the
 # browser tests, each with its own server and Chromium, one at a time. Both parts run

@@ -51,9 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     command = [
         sys.executable,
         "-m",
-        "streamlit",
-        "run",
-        str(checkout / "app.py"),
+        "ui.serve",  # streamlit run app.py, the web server's head bound raised first
         "--server.address",
         args.address,
         "--server.port",

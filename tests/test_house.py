@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -166,3 +167,20 @@ def test_no_page_writes_a_widgets_upper_bound_as_a_number():
             if isinstance(top, ast.Constant) and isinstance(top.value, (int, float)):
                 literal.append(f"{_rel(p)}:{node.lineno}")
     assert literal == [], literal
+
+
+def test_the_app_starts_through_ui_serve_as_streamlit_run_would(monkeypatch):
+    """`python -m ui.serve OPTIONS` is `streamlit run app.py OPTIONS`, the web server's
+    head bound raised before the server starts (its first connection included)."""
+    from uvicorn.protocols.http import h11_impl
+
+    from ui import serve
+    from ui.server_limits import MAX_REQUEST_HEAD
+
+    seen = {}
+    monkeypatch.setattr(h11_impl, "DEFAULT_MAX_INCOMPLETE_EVENT_SIZE", 16 * 1024)
+    monkeypatch.setattr("streamlit.web.cli.main", lambda: seen.update(argv=list(sys.argv)))
+    monkeypatch.setattr(sys, "argv", ["serve", "--server.port", "8612"])
+    serve.main()
+    assert seen["argv"] == ["streamlit", "run", str(ROOT / "app.py"), "--server.port", "8612"]
+    assert h11_impl.DEFAULT_MAX_INCOMPLETE_EVENT_SIZE == MAX_REQUEST_HEAD

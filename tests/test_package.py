@@ -21,14 +21,9 @@ def test_the_command_runs_streamlit_on_the_checkouts_app(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)  # not the checkout: it is found beside the package
     assert launch.main(["--port", "8611"]) == 0
     ((command, cwd),) = calls
-    assert cwd == ROOT and command[:5] == [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(ROOT / "app.py"),
-    ]
-    assert command[5:] == ["--server.address", "127.0.0.1", "--server.port", "8611"]
+    # ui.serve is `streamlit run app.py` with the web server's head bound raised first.
+    assert cwd == ROOT and command[:3] == [sys.executable, "-m", "ui.serve"]
+    assert command[3:] == ["--server.address", "127.0.0.1", "--server.port", "8611"]
 
 
 def test_without_a_checkout_the_command_says_where_it_runs(monkeypatch, tmp_path, capsys):

@@ -43,7 +43,8 @@ def free_port() -> int:
 
 
 class Server:
-    """``streamlit run app.py`` on a free loopback port, for the length of a test run."""
+    """``streamlit run app.py`` (through ``ui.serve``, as ``make app`` starts it) on a free
+    loopback port, for the length of a test run."""
 
     def __init__(self, env: dict | None = None):
         self.port = free_port()
@@ -54,9 +55,7 @@ class Server:
             [
                 sys.executable,
                 "-m",
-                "streamlit",
-                "run",
-                "app.py",
+                "ui.serve",  # streamlit run app.py, the server's head bound raised first
                 "--server.port",
                 str(self.port),
                 "--server.headless",

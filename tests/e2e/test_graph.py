@@ -244,6 +244,7 @@ def test_the_box_fits_the_window_and_its_text_is_14_px(server, browser, width, h
         "preset=resnet152&level=layer",
         "preset=resnet50&level=stage",
         "preset=resnet50&level=block&direction=LR",
+        "preset=cifar_resnet56",
     ):
         view = open_graph(page, server, f"{query}&talk={talk}")
         page.wait_for_timeout(300)  # the box sizes itself once drawn
