@@ -12,7 +12,7 @@ from resnet_core.training import RunStore, predictions
 from resnet_core.training.checkpoints import CHECKPOINT
 from resnet_core.training.settings import OPTION
 from resnet_core.training.worker import ensure_worker
-from ui import common, presentation, router, state, training_views
+from ui import common, presentation, router, state, training_form, training_views
 
 router.ensure_router()
 
@@ -125,8 +125,10 @@ elif checkpoint.exists() and not unreadable:
         int(OPTION["epochs"].high),
         max(run.epochs_done + 1, run.settings.get("epochs", 1)),
     )
-    if actions[1].button("Resume from checkpoint"):
+    # A resume waits in the queue like a new run: it counts against the session's cap.
+    if actions[1].button("Resume from checkpoint") and training_form.room_for_another(store):
         store.requeue(run.id, epochs=int(more))
+        training_form.note_queued(store, [run.id])
         ensure_worker(store.home)
         st.session_state["watch_train"] = [run.id]
         # The Train page shows the resumed run's network, not the one open before.

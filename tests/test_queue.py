@@ -158,3 +158,24 @@ def test_a_queued_run_stores_the_estimate_the_page_showed(tmp_path):
     ).total_seconds
     # The machine's speed is measured once and reused (REMEASURE_SECONDS): the same figure.
     assert run.estimate == pytest.approx(expected, rel=0.05)
+
+
+def test_a_resume_waits_like_a_new_run_and_counts_against_the_cap(tmp_path, monkeypatch):
+    """Runs' Resume queues a job too: with one job of the session waiting and a cap of
+    1, it is refused with the message and the run stays stopped."""
+    from tests.test_train_settings import _a_stopped_run_with_its_checkpoint
+
+    monkeypatch.setenv("RESNET_EXPLORER_HOME", str(tmp_path))
+    monkeypatch.setenv("RESNET_EXPLORER_MAX_QUEUED", "1")
+    _a_stopped_run_with_its_checkpoint(tmp_path)
+    store = RunStore(tmp_path)
+    (stopped,) = store.list()
+    at = app("pages/train.py", preset="cifar_resnet20")
+    next(b for b in at.button if b.label == "Train").click().run()
+    assert not at.error, [e.value for e in at.error]
+    at.session_state["selected_run"] = stopped.id
+    at.switch_page("pages/runs.py").run()
+    next(b for b in at.button if b.label == "Resume from checkpoint").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "you already have 1 job waiting" in " ".join(plain(e.value) for e in at.error)
+    assert store.get(stopped.id).status == "stopped"

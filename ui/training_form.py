@@ -56,22 +56,38 @@ def open_store() -> RunStore:
 QUEUED_JOBS = "queued_jobs"  # this session's submissions (run ids each), for the queue's cap
 
 
+def room_for_another(store: RunStore) -> bool:
+    """Whether this session may queue one more job (training.queue.check_room); when not,
+    the refusal is shown and False returned."""
+    try:
+        check_room(store, st.session_state.get(QUEUED_JOBS, []))
+    except SettingsError as exc:
+        st.error(escape_md(str(exc)))
+        return False
+    return True
+
+
+def note_queued(store: RunStore, ids: list[str]) -> None:
+    """Count the job ``ids`` against this session's cap; jobs that have started drop out."""
+    mine = st.session_state.get(QUEUED_JOBS, [])
+    st.session_state[QUEUED_JOBS] = [
+        j for j in mine if any((r := store.get(i)) and r.status == "queued" for i in j)
+    ] + [ids]
+
+
 def start(store: RunStore, submit: Callable[[], list[str]], watch_key: str) -> None:
     """Queue what ``submit`` queues (it returns the run ids), wake the worker, and watch
     the runs: the page redraws with their panel at the top. A refusal is shown as is,
     one for a session that already has the most jobs waiting that one may queue too."""
-    mine = st.session_state.get(QUEUED_JOBS, [])
+    if not room_for_another(store):
+        return
     try:
-        check_room(store, mine)
         ids = submit()
     except (DataError, SettingsError, *USER_FAULTS) as exc:  # nothing was queued
         st.error(escape_md(str(exc)))
         return
     ensure_worker(store.home)
-    # Jobs that have started are dropped: the list stays as long as the cap.
-    st.session_state[QUEUED_JOBS] = [
-        j for j in mine if any((r := store.get(i)) and r.status == "queued" for i in j)
-    ] + [ids]
+    note_queued(store, ids)
     st.session_state[watch_key] = ids
     st.rerun()
 
