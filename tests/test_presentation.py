@@ -53,6 +53,8 @@ def test_style_chart_sets_readable_fonts_and_room_above_titles(talk, least):
         height = fig.layout.height
         fig = style_chart(fig, talk=talk)
         assert min(sizes(fig)) >= least
+        # The margins grow to hold axis titles (inside.png had "ccuracy (%)").
+        assert all(a.automargin for a in [*fig.select_xaxes(), *fig.select_yaxes()])
         if fig.layout.title.text:
             assert fig.layout.title.font.size > least
             strip = 0 if talk else MODEBAR_STRIP  # a talk shows no toolbar

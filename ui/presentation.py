@@ -135,10 +135,13 @@ def style_chart(fig, *, talk: bool | None = None, height: int | None = None):
             )
         )
     # Themes set these one by one, and a specific size beats layout.font: set them all.
+    # automargin: the margin grows to hold the tick labels and the axis title (a figure's
+    # own narrow margin cut "Accuracy (%)" to "ccuracy (%)" at these sizes).
     for axes in (fig.update_xaxes, fig.update_yaxes):
         axes(
             tickfont=dict(size=text_px, color=TEXT_COLOUR),
             title_font=dict(size=text_px, color=TEXT_COLOUR),
+            automargin=True,
         )
     # 3-D plots (the loss surfaces) have their own axes in each scene.
     axis3d = dict(

@@ -369,7 +369,9 @@ def live_panel(store: RunStore, run_ids: list[str], key: str) -> None:
         # the validation figures are the sentence's second line, not metric cards.
         race_talk = talk and len(current) == 2
         top = st.columns([5, 1], vertical_alignment="center") if race_talk else [st, None]
-        if talk:  # one line of status: the screen is for the sentence and the chart
+        # One line of status in a talk (the screen is for the sentence and the chart), and
+        # once every run has ended: full progress bars at 100 % only pushed the chart down.
+        if talk or not any(r.active for r in current):
             lines = [status_line(store, r) for r in current]
             epoch = f" · epoch {epoch_text(store, lead)}" if len(current) > 1 else ""
             if len(current) > 1 and len(set(lines)) == 1:  # said once, not per network

@@ -42,7 +42,11 @@ def test_chart_text_is_readable_and_no_toolbar_covers_a_title(server, browser):
         if found := page.evaluate(CUT_OFF):
             cut[path or "home"] = found
         for chart in page.get_by_test_id("stPlotlyChart").all():
-            chart.hover()  # the toolbar shows on hover
+            # The toolbar shows on hover. force: the mouse goes there without waiting for
+            # the chart to hold still (a chart still laying out timed out once in 3 runs);
+            # what is checked is the text and the toolbar, not that it can be hovered.
+            chart.scroll_into_view_if_needed()
+            chart.hover(force=True)
         if found := page.evaluate(SMALL_CHART_TEXT):
             small[path or "home"] = found[:5]
         if found := page.evaluate(TOOLBAR_OVER_TITLE):
@@ -119,6 +123,17 @@ BACK_ROW = """() => {
           out.push(`log tick "${tick.text}" stands for ${want.toPrecision(3)}`);
       }
     }
+  }
+  // Captions (Home's cards, the figures' notes): as dark as chart text.
+  for (const el of document.querySelectorAll("[data-testid='stCaptionContainer'] p")) {
+    if (!shown(el) || !el.textContent.trim()) continue;
+    // Streamlit fades captions (an opacity on their box, or an alpha): blended over the
+    // page, as the eye sees it.
+    const v = (getComputedStyle(el).color.match(/[\d.]+/g) || []).map(Number);
+    let a = v.length > 3 ? v[3] : 1;
+    for (let e = el; e; e = e.parentElement) a *= parseFloat(getComputedStyle(e).opacity);
+    const c = contrast(v.slice(0, 3).map((x, i) => x * a + page[i] * (1 - a)), page);
+    if (c < 7) say('caption', el, `contrast ${c.toFixed(1)}:1`);
   }
   // The graph: its text as drawn (a zoomed-out graph draws 14 px text smaller).
   for (const t of document.querySelectorAll('.gx-root svg text')) {
