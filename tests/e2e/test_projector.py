@@ -129,7 +129,7 @@ BACK_ROW = """() => {
     if (!shown(el) || !el.textContent.trim()) continue;
     // Streamlit fades captions (an opacity on their box, or an alpha): blended over the
     // page, as the eye sees it.
-    const v = (getComputedStyle(el).color.match(/[\d.]+/g) || []).map(Number);
+    const v = (getComputedStyle(el).color.match(/[\\d.]+/g) || []).map(Number);
     let a = v.length > 3 ? v[3] : 1;
     for (let e = el; e; e = e.parentElement) a *= parseFloat(getComputedStyle(e).opacity);
     const c = contrast(v.slice(0, 3).map((x, i) => x * a + page[i] * (1 - a)), page);
