@@ -581,7 +581,10 @@ DEGRADATION_SET = ("cifar_plain20", "cifar_plain56", "cifar_resnet20", "cifar_re
 
 def plain_twin(spec: ArchitectureSpec) -> ArchitectureSpec:
     """``spec`` with the same layers minus its skip connections (every stage's shortcut
-    "none"); its name gains ``_plain``. A spec without skips comes back unchanged."""
+    "none"); its name gains ``_plain``, unless it is a preset with a plain twin of its own
+    (cifar_resnet20: cifar_plain20), which it then is, by that name: the Race, Gradient
+    flow and Inside pages name one network one way. A spec without skips comes back
+    unchanged."""
     from dataclasses import replace
 
     from .blocks import BLOCK_KINDS
@@ -591,6 +594,10 @@ def plain_twin(spec: ArchitectureSpec) -> ArchitectureSpec:
     )
     if stages == spec.stages:
         return spec
+    if spec.name in RESIDUAL_TWINS:
+        known = get_spec(RESIDUAL_TWINS[spec.name])
+        if spec.replace(stages=stages, name=known.name, description=known.description) == known:
+            return known
     name = spec.name[:94] + "_plain"
     return spec.replace(
         stages=stages, name=name, description=f"{spec.name} without its skip connections."

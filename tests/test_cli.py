@@ -131,7 +131,7 @@ def test_race_prints_both_runs_in_the_train_json_form(tmp_path):
     )
     assert out.returncode == 0, out.stderr[-2000:]
     residual, plain = json.loads(out.stdout.strip().splitlines()[-1])
-    assert (residual["name"], plain["name"]) == ("cifar_resnet20", "cifar_resnet20_plain")
+    assert (residual["name"], plain["name"]) == ("cifar_resnet20", "cifar_plain20")
     for summary in (residual, plain):
         assert summary["status"] == "completed" and summary["run_id"]
         assert set(summary["history"][0]) >= {"loss", "accuracy", "val_loss", "val_accuracy"}

@@ -148,7 +148,7 @@ def test_cli_json_gives_per_layer_names_and_norms():
     out = cli("cifar_resnet20", "--both", "--steps", "2", "--batch-size", "16", "--json")
     assert out.returncode == 0, out.stderr[-2000:]
     res, plain = json.loads(out.stdout)
-    assert res["network"] == "cifar_resnet20" and plain["network"] == "cifar_resnet20_plain"
+    assert res["network"] == "cifar_resnet20" and plain["network"] == "cifar_plain20"
     assert res["batchnorm"] and [s["step"] for s in res["snapshots"]] == [0, 2]
     assert res["layers"][1]["name"] == "stage1_block1_conv1"
     assert len(res["snapshots"][1]["grad_norms"]) == len(res["layers"])

@@ -184,3 +184,14 @@ def test_the_app_starts_through_ui_serve_as_streamlit_run_would(monkeypatch):
     serve.main()
     assert seen["argv"] == ["streamlit", "run", str(ROOT / "app.py"), "--server.port", "8612"]
     assert h11_impl.DEFAULT_MAX_INCOMPLETE_EVENT_SIZE == MAX_REQUEST_HEAD
+
+
+def test_a_presets_plain_twin_is_its_named_plain_preset():
+    """cifar_resnet20 without its skips is cifar_plain20, by that name, on every page
+    (Gradient flow said cifar_resnet20_plain where Race said cifar_plain20)."""
+    from resnet_core.presets import RESIDUAL_TWINS, get_spec, plain_twin
+
+    for residual, plain in RESIDUAL_TWINS.items():
+        assert plain_twin(get_spec(residual)) == get_spec(plain)
+    changed = get_spec("cifar_resnet20").replace(name="mine")
+    assert plain_twin(changed).name == "mine_plain"

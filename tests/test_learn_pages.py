@@ -167,7 +167,7 @@ def test_gradient_page_measures_in_a_child_process_without_tensorflow_here():
     got = json.loads(out.stdout.strip().splitlines()[-1])
     assert got["tf"] == [] and got["errors"] == [] and got["charts"] == 1
     md = plain(" ".join(got["md"]))
-    assert "cifar_resnet20_plain" in md and "first-over-last conv gradient ratio" in md
+    assert "cifar_plain20" in md and "first-over-last conv gradient ratio" in md
     assert "He et al. (2015, §4.1)" in md and "At initialisation" in md
 
 

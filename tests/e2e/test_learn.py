@@ -42,7 +42,7 @@ def test_gradient_flow_demo_at_depth_20_without_training(server, page):
     expect(page.get_by_text("What the numbers show")).to_be_visible(timeout=300_000)
     wait_idle(page)
     body = page.inner_text("body")
-    assert "cifar_resnet20_plain" in body and "first-over-last conv gradient ratio" in body
+    assert "cifar_plain20" in body and "first-over-last conv gradient ratio" in body
     assert "He et al. (2015, §4.1)" in body
     chart = page.get_by_test_id("stPlotlyChart")
     expect(chart).to_have_count(1, timeout=30_000)  # at initialisation only
