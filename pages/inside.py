@@ -95,7 +95,11 @@ keys = list(choices)
 if wanted and wanted not in choices:  # one run of a pair asked for: the pair
     keys_with = [k for k in keys if set(wanted) <= set(k)]
     wanted = keys_with[0] if keys_with else ()
-with presentation.settings_container("Networks"):
+# In a talk the two collapsed boxes share a row: the sentence and the charts get the room.
+boxes = st.columns(2) if talk else [None, None]
+TALK_CHART_PX = 290  # two charts side by side under the sentence, on a 720 px screen
+chart_px = TALK_CHART_PX if talk else None
+with presentation.settings_container("Networks", boxes[0]):
     pick = st.selectbox(
         "Trained networks",
         keys,
@@ -199,9 +203,8 @@ def run_or_watch(name: str, params: dict, estimate: str) -> list[dict] | None:
 
 
 def verdict(out: dict) -> None:
-    """The result in one sentence: large in a talk, bold otherwise."""
-    text = common.escape_md(out["sentence"])
-    st.markdown(f"#### {text}" if talk else f"**{text}**")
+    """The result in one sentence, as the race states its own (presentation.headline)."""
+    presentation.headline(out["sentence"], key=f"inside_{out['experiment']}")
 
 
 def words(out: dict, params: dict) -> None:
@@ -213,7 +216,7 @@ def words(out: dict, params: dict) -> None:
 
 
 if which == "lesion":
-    with presentation.settings_container("Lesion settings"):
+    with presentation.settings_container("Lesion settings", boxes[1]):
         c = st.columns(2)
         samples = c[0].number_input(
             "Random sets per k",
@@ -236,11 +239,15 @@ if which == "lesion":
         out = describe("lesion", results)
         verdict(out)
         c = st.columns(2)
-        presentation.chart(figures.lesion_single(results), c[0], key="lesion_single")
-        presentation.chart(figures.lesion_random(results), c[1], key="lesion_random")
+        presentation.chart(
+            figures.lesion_single(results), c[0], key="lesion_single", height=chart_px
+        )
+        presentation.chart(
+            figures.lesion_random(results), c[1], key="lesion_random", height=chart_px
+        )
         words(out, params)
 elif which == "landscape":
-    with presentation.settings_container("Landscape settings"):
+    with presentation.settings_container("Landscape settings", boxes[1]):
         c = st.columns(2)
         lo, hi = landscape_core.GRID_LIMITS
         grid = c[0].select_slider(
@@ -271,7 +278,7 @@ elif which == "landscape":
             presentation.chart(figures.landscape_surfaces(results), key="landscape_surfaces")
         words(out, params)
 else:
-    with presentation.settings_container("Response settings"):
+    with presentation.settings_container("Response settings", boxes[1]):
         c = st.columns(2)
         image = c[0].number_input(
             "Image (for the feature maps)",
@@ -306,6 +313,6 @@ else:
                     caption=[f"{stage['stage']} ch {m['channel']}" for m in stage["maps"]],
                 )
         c = st.columns(2)
-        presentation.chart(figures.block_ratios(results), c[0], key="block_ratios")
-        presentation.chart(figures.response_std(results), c[1], key="response_std")
+        presentation.chart(figures.block_ratios(results), c[0], key="block_ratios", height=chart_px)
+        presentation.chart(figures.response_std(results), c[1], key="response_std", height=chart_px)
         words(out, params)

@@ -147,3 +147,49 @@ def test_jax_on_a_cpu_loops_over_one_jitted_step_with_the_while_loops_figures():
     )
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.startswith("ok")
+
+
+def test_live_points_fall_on_the_same_steps_however_the_clock_cut_the_chunks(monkeypatch):
+    """Chunk sizes follow the clock (0.2 to 0.5 s a call), so two runs with one seed are
+    cut differently; their points, and so their curves and a race's stated result, must
+    not be: they fall every log_every steps. A slow chunk (compiling, long steps) still
+    ends with a point."""
+    from types import SimpleNamespace
+
+    from resnet_core.training import chunks as chunks_module
+    from resnet_core.training import engine
+    from resnet_core.training.trainee import StepSums
+
+    accuracy = np.linspace(0.1, 0.99, 20)
+
+    def points(cuts, took=0.3):
+        t = SimpleNamespace(
+            step=0,
+            images_this_epoch=0,
+            chunk=StepSums(),
+            epoch_sums=StepSums(),
+            settings=SimpleNamespace(log_every=5),
+            train_seconds=0.0,
+            timed_images=0,
+        )
+        out = []
+
+        def point(t, n_train, at=None):
+            out.append((t.step, round(t.chunk.correct / t.chunk.images, 6)))
+            t.chunk = StepSums()
+
+        monkeypatch.setattr(engine, "_chunk_point", point)
+        monkeypatch.setattr(engine, "_checkpoint_due", lambda t: False)
+        start = 0
+        for n in cuts:
+            part = accuracy[start : start + n]
+            r = chunks_module.ChunkResult(loss=np.ones(n), accuracy=part)
+            engine._record(t, r, np.zeros((n, 4), dtype=int), (0.0, took), 80, first=False)
+            start += n
+        return out
+
+    one = points([3, 4, 6, 7])
+    assert one == points([1, 9, 2, 8]) == points([20])
+    assert [s for s, _ in one] == [5, 10, 15, 20]
+    slow = points([1, 1, 1], took=engine.LIVE_POINT_SECONDS)  # one long step a chunk
+    assert [s for s, _ in slow] == [1, 2, 3]

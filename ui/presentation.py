@@ -71,12 +71,14 @@ def stylesheet(name: str) -> str:
     return f"<style>{(ASSETS / name).read_text(encoding='utf-8')}</style>"
 
 
-def settings_container(label: str = "Settings"):
-    """Where a page puts its inputs: inline normally, a collapsed expander in talk mode.
+def settings_container(label: str = "Settings", where=None):
+    """Where a page puts its inputs: inline normally, a collapsed expander in talk mode;
+    ``where``: in that container or column (default: the page).
 
     Use as ``with settings_container(): ...`` or call methods on it.
     """
-    return st.expander(label, expanded=False) if talk_mode() else st.container()
+    where = where or st
+    return where.expander(label, expanded=False) if talk_mode() else where.container()
 
 
 def style_chart(fig, *, talk: bool | None = None, height: int | None = None):

@@ -371,8 +371,9 @@ def live_panel(store: RunStore, run_ids: list[str], key: str) -> None:
         top = st.columns([5, 1], vertical_alignment="center") if race_talk else [st, None]
         # One line of status in a talk (the screen is for the sentence and the chart), and
         # once every run has ended: full progress bars at 100 % only pushed the chart down.
+        # Out of a talk the line keeps the steps: "stopped · step 12 of 40".
         if talk or not any(r.active for r in current):
-            lines = [status_line(store, r) for r in current]
+            lines = [status_line(store, r) if talk else progress(store, r)[1] for r in current]
             epoch = f" · epoch {epoch_text(store, lead)}" if len(current) > 1 else ""
             if len(current) > 1 and len(set(lines)) == 1:  # said once, not per network
                 top[0].caption(

@@ -42,6 +42,7 @@ from .tensorboard_log import TensorBoardLog
 from .trainee import StepSums, Trainee
 
 STOP_POLL_SECONDS = 0.2  # how often the stop flags are read between steps
+LIVE_POINT_SECONDS = 2.0  # a chunk this long ends with a live point off the log_every steps
 
 
 def _num(v):
@@ -336,7 +337,12 @@ def _record(
         logs = {"loss": r.loss[i], "accuracy": r.accuracy[i]}
         t.chunk.add(logs, bs)
         t.epoch_sums.add(logs, bs)
-        if t.chunk.steps >= t.settings.log_every or i == trained - 1:
+        # Points on fixed steps (every log_every-th), so two runs with one seed draw the
+        # same curve and a race states the same result whatever the chunks were (their
+        # ends follow the clock); a slow chunk (the first, compiling; long steps) also
+        # ends with one, so the page never waits long for a point.
+        aligned = t.step % t.settings.log_every == 0
+        if aligned or (i == trained - 1 and took >= LIVE_POINT_SECONDS):
             _chunk_point(t, n_train, at=t_start + took * (i + 1) / steps)
     if first:  # the first chunk carries the graph's tracing: not a speed
         t.compile_seconds = round(took, 2)

@@ -61,7 +61,7 @@ def test_chart_text_is_readable_and_no_toolbar_covers_a_title(server, browser):
 # What a speaker's audience must read, measured in talk mode on every page at both
 # projector sizes (issue 19): the font sizes, the contrast of chart text, that no toolbar
 # or legend covers a chart, that log axes say their numbers, that nothing is cut off, and
-# that a race's and the degradation experiment's chart and sentence fit one screen.
+# that a race's, the degradation experiment's and Inside's chart and sentence fit one screen.
 BACK_ROW = """() => {
   const out = [];
   const say = (what, el, more) => out.push(`${what}: "${(el.textContent || '').trim()
@@ -217,6 +217,30 @@ def _finished_race_and_experiment() -> None:
                     for e in range(2)
                 ],
             )
+        if len(ids) == 2:  # the race: a kept lesion study, so Inside states its result
+            _lesion_kept(store, ids)
+
+
+def _lesion_kept(store, ids) -> None:
+    """Stand-in checkpoints and a kept lesion result for a finished pair (residual first)."""
+    from resnet_core.experiments import key_for
+    from resnet_core.experiments.cache import save_result
+    from resnet_core.training.checkpoints import CHECKPOINT
+
+    for i, (residual, singles) in zip(ids, ((True, [0.52, 0.82, 0.92]), (False, [0.06, 0.2]))):
+        (store.run_dir(i) / CHECKPOINT).write_bytes(b"stand-in")
+        result = {
+            "run_id": i,
+            "network": store.get(i).name,
+            "residual": residual,
+            "baseline": 0.96,
+            "chance": 0.1,
+            "samples": 5,
+            "images": 359,
+            "single": [{"block": f"stage1_b{k}", "accuracy": a} for k, a in enumerate(singles)],
+            "random": [{"k": k + 1, "mean": a, "accuracies": [a]} for k, a in enumerate(singles)],
+        }
+        save_result(store, i, key_for("lesion", {}), result)
 
 
 @pytest.mark.parametrize("screen", [(1024, 768), (1280, 720)], ids=["1024x768", "1280x720"])
@@ -234,7 +258,8 @@ def test_talk_mode_reads_from_the_back_row_on_every_page(server, browser, screen
             page.get_by_test_id("stPlotlyChart").first.wait_for(timeout=240_000)
             settle(page)
         # Before anything scrolls the page: what the room sees when the page opens.
-        found = page.evaluate(ON_FIRST_SCREEN) if path in ("race", "degradation") else []
+        first = ("race", "degradation", "inside")
+        found = page.evaluate(ON_FIRST_SCREEN) if path in first else []
         for chart in page.get_by_test_id("stPlotlyChart").all():
             chart.hover()  # a toolbar would show now
         found += page.evaluate(BACK_ROW)

@@ -130,9 +130,10 @@ def test_the_race_grows_both_curves_on_one_chart(server, page):
         page.wait_for_function(f"({POINTS})({name!r}) >= 3", timeout=60_000)
     current(page).get_by_role("button", name="Stop").click()  # one button stops both
     # Both stopped, once their checkpoints are written (a minute or more under load): an
-    # ended race's status is one line, said once for both ("... and cifar_plain20: stopped").
+    # ended race's status is one line, said once for both ("... and cifar_plain20: stopped
+    # · step 9 of 1,100 · epoch 1 / 50").
     try:
-        expect(page.get_by_text("cifar_plain20: stopped · epoch")).to_have_count(1, timeout=180_000)
+        expect(page.get_by_text("cifar_plain20: stopped · step")).to_have_count(1, timeout=180_000)
     except AssertionError:  # what the store holds, and what the page says instead
         stored = [(r.name, r.status, r.phase) for r in store().list() if r.group_id]
         shown = page.get_by_test_id("stCaptionContainer").all_inner_texts()
