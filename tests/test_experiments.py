@@ -493,3 +493,18 @@ def test_figures_show_a_hostile_network_name_as_text():
         assert named, fig.layout.title
         for t in named:
             assert "<b>" not in t and "&lt;b&gt;r20&lt;/b&gt; &amp; co" in t, t
+
+
+def test_block_names_on_axes_are_short_enough_for_a_talk():
+    """Seven ``stageN_blockM`` names stood on end under a 290 px talk chart and left it
+    a few pixels of plot: the axes say ``N.M`` (a category axis: 1.10 is not 1.1)."""
+    from ui import experiments as figures
+
+    res = _lesion_result(True, 0.9, [0.8, 0.7]) | {
+        "single": [
+            {"block": "stage1_block1", "accuracy": 0.8},
+            {"block": "stage1_block10", "accuracy": 0.7},
+        ]
+    }
+    fig = figures.lesion_single([res])
+    assert list(fig.data[0].x) == ["1.1", "1.10"] and fig.layout.xaxis.type == "category"

@@ -7,6 +7,7 @@ network, residual first) and returns Plotly figures; networks side by side share
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import plotly.graph_objects as go
@@ -14,6 +15,13 @@ from plotly.subplots import make_subplots
 
 from ui.charts import COLOURS as COLORS  # residual, plain: one home for the app
 from ui.charts import plotly_text
+
+
+def _block(name: str) -> str:
+    """A block's name on an axis: ``stage2_block3`` as ``2.3`` (seven full names stood
+    on end and left a talk's chart a few pixels of plot); other names as written."""
+    m = re.fullmatch(r"stage(\d+)_block(\d+)", name)
+    return f"{m[1]}.{m[2]}" if m else plotly_text(name)
 
 
 def _label(r: dict) -> str:
@@ -29,7 +37,7 @@ def lesion_single(results: list[dict]) -> go.Figure:
     for r in results:
         c = COLORS[r["residual"]]
         fig.add_scatter(
-            x=[s["block"] for s in r["single"]],
+            x=[_block(s["block"]) for s in r["single"]],
             y=[100 * s["accuracy"] for s in r["single"]],
             mode="lines+markers",
             name=_label(r),
@@ -49,7 +57,7 @@ def lesion_single(results: list[dict]) -> go.Figure:
         legend=dict(orientation="h"),
         margin=dict(l=10, r=10, b=10),
     )
-    fig.update_xaxes(title="deleted block")
+    fig.update_xaxes(title="deleted block (stage.block)", type="category")
     fig.update_yaxes(title="validation accuracy (%)", range=[0, 102])
     return fig
 
@@ -210,7 +218,7 @@ def block_ratios(results: list[dict]) -> go.Figure:
     fig = go.Figure()
     for r in results:
         c = COLORS[r["residual"]]
-        names = [b["block"] for b in r["blocks"]]
+        names = [_block(b["block"]) for b in r["blocks"]]
         if r["residual"]:
             fig.add_bar(
                 x=names,
@@ -231,6 +239,7 @@ def block_ratios(results: list[dict]) -> go.Figure:
         legend=dict(orientation="h"),
         margin=dict(l=10, r=10, b=10),
     )
+    fig.update_xaxes(title="block (stage.block)", type="category")
     fig.update_yaxes(title="ratio of norms", rangemode="tozero")
     return fig
 
