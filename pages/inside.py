@@ -95,11 +95,11 @@ keys = list(choices)
 if wanted and wanted not in choices:  # one run of a pair asked for: the pair
     keys_with = [k for k in keys if set(wanted) <= set(k)]
     wanted = keys_with[0] if keys_with else ()
-# In a talk the two collapsed boxes share a row: the sentence and the charts get the room.
-boxes = st.columns(2) if talk else [None, None]
+# In a talk the experiment's collapsed settings share the choice's row (the networks' box
+# keeps a whole row: its run names are long): the sentence and the charts get the room.
 TALK_CHART_PX = 290  # two charts side by side under the sentence, on a 720 px screen
 chart_px = TALK_CHART_PX if talk else None
-with presentation.settings_container("Networks", boxes[0]):
+with presentation.settings_container("Networks"):
     pick = st.selectbox(
         "Trained networks",
         keys,
@@ -128,8 +128,10 @@ names = {
     "landscape": "Loss landscape",
     "responses": "What each block adds",
 }
+row = st.columns([7, 4], vertical_alignment="center") if talk else [st, None]
+boxes = [None, row[1]]  # where the experiment's settings go
 which = (
-    st.segmented_control(
+    row[0].segmented_control(
         "Experiment",
         list(names),
         format_func=names.get,
