@@ -14,7 +14,7 @@ from resnet_core import ArchitectureSpec
 from resnet_core.data import SOURCES, DataChoice, DataError, DataSource
 from resnet_core.faults import USER_FAULTS
 from resnet_core.training import SettingsError
-from resnet_core.training.queue import check_room
+from resnet_core.training.queue import check_room, still_waiting
 from resnet_core.training.settings import OPTION, remembered_value
 from resnet_core.training.store import RunStore
 from resnet_core.training.submit import RunPlan, check_plan, plan_run, race_plans
@@ -69,10 +69,8 @@ def room_for_another(store: RunStore) -> bool:
 
 def note_queued(store: RunStore, ids: list[str]) -> None:
     """Count the job ``ids`` against this session's cap; jobs that have started drop out."""
-    mine = st.session_state.get(QUEUED_JOBS, [])
-    st.session_state[QUEUED_JOBS] = [
-        j for j in mine if any((r := store.get(i)) and r.status == "queued" for i in j)
-    ] + [ids]
+    waiting = still_waiting(store, st.session_state.get(QUEUED_JOBS, []))
+    st.session_state[QUEUED_JOBS] = [*waiting, ids]
 
 
 def start(store: RunStore, submit: Callable[[], list[str]], watch_key: str) -> None:

@@ -71,11 +71,11 @@ def job_seconds_left(store: RunStore, job: list[Run]) -> float | None:
     return sum(estimates) if all(estimates) else None
 
 
-def expected_start(store: RunStore, run: Run) -> float | None:
+def expected_start(store: RunStore, run: Run, ahead: list[list[Run]] | None = None) -> float | None:
     """Seconds until the worker starts ``run``: 0 when nothing is ahead, None when a job
-    ahead has no time known."""
+    ahead has no time known. ``ahead``: its :func:`jobs_ahead`, when already read."""
     total = 0.0
-    for job in jobs_ahead(store, run):
+    for job in jobs_ahead(store, run) if ahead is None else ahead:
         left = job_seconds_left(store, job)
         if left is None:
             return None
@@ -101,14 +101,14 @@ def max_queued(environ: dict | None = None) -> int:
     return value
 
 
+def still_waiting(store: RunStore, jobs: list[list[str]]) -> list[list[str]]:
+    """Those of ``jobs`` (each a list of run ids: one submission) not started yet."""
+    return [ids for ids in jobs if any((r := store.get(i)) and r.status == "queued" for i in ids)]
+
+
 def waiting_jobs(store: RunStore, jobs: list[list[str]]) -> int:
-    """How many of ``jobs`` (each a list of run ids: one submission) still wait to start."""
-    waiting = 0
-    for ids in jobs:
-        runs = [store.get(i) for i in ids]
-        if any(r is not None and r.status == "queued" for r in runs):
-            waiting += 1
-    return waiting
+    """How many of ``jobs`` still wait to start."""
+    return len(still_waiting(store, jobs))
 
 
 def check_room(store: RunStore, jobs: list[list[str]], environ: dict | None = None) -> None:
@@ -129,7 +129,7 @@ def waiting_text(store: RunStore, run: Run) -> str:
     if not ahead:
         return "starting…"
     text = f"waiting: {len(ahead)} job{'s' if len(ahead) != 1 else ''} ahead"
-    start = expected_start(store, run)
+    start = expected_start(store, run, ahead)
     if start is not None:
         text += f" · starts in about {duration(start)}"
     return text

@@ -124,6 +124,19 @@ SCHEMA = (
     )
     + "CREATE INDEX IF NOT EXISTS metrics_run ON metrics(run_id, kind, step);\n"
 )
+# A queued run's row: create() and create_group() write it alike.
+QUEUE_RUN = (
+    "INSERT INTO runs (id, created, updated, name, status, spec, data, settings, group_id, "
+    "estimate) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)"
+)
+
+
+def _queued_row(run_id, now, name, spec, data, settings, group_id, estimate) -> tuple:
+    """The values of :data:`QUEUE_RUN` for one run (``estimate``: its seconds)."""
+    dumped = (json.dumps(spec), json.dumps(data), json.dumps(settings))
+    return (run_id, now, now, name, *dumped, group_id, float(estimate))
+
+
 RECORD = "run.json"
 POINTS = "metrics.jsonl"
 REBUILT = "runs-rebuilt.txt"  # the last rebuild's notice
@@ -397,18 +410,7 @@ class RunStore:
         self.run_dir(run_id).mkdir(parents=True, exist_ok=True)
         with closing(self._connect()) as db:
             db.execute(
-                "INSERT INTO runs (id, created, updated, name, status, spec, data, settings, "
-                "estimate) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
-                (
-                    run_id,
-                    now,
-                    now,
-                    name,
-                    json.dumps(spec),
-                    json.dumps(data),
-                    json.dumps(settings),
-                    float(estimate),
-                ),
+                QUEUE_RUN, _queued_row(run_id, now, name, spec, data, settings, "", estimate)
             )
             self._save_record(db, [run_id])
         return run_id
@@ -429,23 +431,10 @@ class RunStore:
         try:
             db.execute("BEGIN IMMEDIATE")
             db.executemany(
-                "INSERT INTO runs (id, created, updated, name, status, spec, data, settings, "
-                "group_id, estimate) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)",
+                QUEUE_RUN,
                 [
-                    (
-                        run_id,
-                        now,
-                        now,
-                        name,
-                        json.dumps(spec),
-                        json.dumps(data),
-                        json.dumps(settings),
-                        group_id,
-                        float(seconds),
-                    )
-                    for run_id, (name, spec, data, settings), seconds in zip(
-                        ids, runs, estimates or [0.0] * len(runs)
-                    )
+                    _queued_row(run_id, now, *run, group_id, seconds)
+                    for run_id, run, seconds in zip(ids, runs, estimates or [0.0] * len(runs))
                 ],
             )
             db.execute("COMMIT")
